@@ -1,0 +1,9 @@
+"""Allow ``python -m driftbom``."""
+
+from __future__ import annotations
+
+import sys
+
+from driftbom.cli import main
+
+sys.exit(main())

@@ -1,0 +1,133 @@
+"""The ``drift`` command line: parse, call the library, render, exit.
+
+This is the only module that prints or exits. Exit codes:
+0 ok, 1 drift at or above --fail-on (check, audit) or an invalid document
+(validate), 2 usage error or bad input.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+os.environ.setdefault("TYPER_USE_RICH", "0")  # rich-rendered help alone costs 0.16 s
+
+import typer
+
+from driftbom import __version__
+from driftbom.errors import DriftError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger("driftbom")
+
+app = typer.Typer(
+    name="drift",
+    help=(
+        "Record an ML environment as a CycloneDX SBOM, score drift against a reference, "
+        "rebuild it.\n\n"
+        "Exit codes: 0 ok; 1 drift at or above --fail-on, or an invalid document; "
+        "2 usage error or bad input (one line on stderr)."
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    sys.stderr.write(f"drift: error: {message}\n")
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"drift {__version__}\n")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More diagnostics on stderr.")] = 0,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors on stderr.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,  # noqa: E501
+) -> None:
+    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("drift: %(levelname)s: %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+    del version
+
+
+@app.command()
+def snapshot(
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the SBOM here (atomically) instead of stdout.")] = None,  # noqa: E501
+    python: Annotated[str | None, typer.Option("--python", help="Interpreter to record (default: the active venv's python, else `python` on PATH, else this one).")] = None,  # noqa: E501
+    name: Annotated[str | None, typer.Option("--name", help="Name of the environment (default: the host name).")] = None,  # noqa: E501
+    lock: Annotated[Path | None, typer.Option("--lock", help="Lockfile to record (default: found in the working directory).")] = None,  # noqa: E501
+) -> None:
+    """Snapshot this environment into a CycloneDX 1.6 SBOM, validated before it is written."""
+    from driftbom.output import write_text  # noqa: PLC0415 - keep --help fast
+    from driftbom.sbom import cyclonedx, schema  # noqa: PLC0415
+    from driftbom.snapshot import SnapshotOptions, default_context, take  # noqa: PLC0415
+
+    snap = take(SnapshotOptions(python=python, name=name, lock=lock, context=default_context()))
+    document = cyclonedx.to_dict(snap)
+    problems = schema.errors(document)
+    if problems:
+        _fail(f"internal error: the snapshot is not valid CycloneDX: {problems[0]}")
+    write_text(output, cyclonedx.dumps(document))
+    if output is not None and str(output) != "-":
+        from driftbom.summary import summarize  # noqa: PLC0415
+
+        sys.stderr.write(f"drift: wrote {output}: {summarize(snap)}\n")
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="CycloneDX JSON documents (1.4 to 1.7).", show_default=False)],  # noqa: E501
+) -> None:
+    """Validate documents against the official CycloneDX schema; exit 1 if any is invalid."""
+    from driftbom.sbom import cyclonedx, schema  # noqa: PLC0415
+
+    invalid = 0
+    for path in files:
+        try:
+            document = cyclonedx.load_json(path)
+        except DriftError as exc:
+            sys.stdout.write(f"{path}: invalid: {exc}\n")
+            invalid += 1
+            continue
+        problems = schema.errors(document)
+        if problems:
+            invalid += 1
+            for problem in problems:
+                sys.stdout.write(f"{path}: invalid: {problem}\n")
+        else:
+            spec = document.get("specVersion")
+            sys.stdout.write(f"{path}: valid CycloneDX {spec}\n")
+    if invalid:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    try:
+        app(args=argv, prog_name="drift", standalone_mode=True)
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or EXIT_OK
+        sys.stderr.write(f"drift: error: {exc.code}\n")
+        return EXIT_USAGE
+    except DriftError as exc:
+        sys.stderr.write(f"drift: error: {exc}\n")
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+    return EXIT_OK

@@ -1,0 +1,186 @@
+"""The in-memory model: frozen components and snapshots.
+
+Only :mod:`driftbom.sbom.cyclonedx` knows how these map to JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+
+class Layer(str, Enum):
+    """What part of an environment a component describes."""
+
+    PYTHON = "python"
+    PACKAGES = "python-packages"
+    LOCKFILE = "lockfile"
+    OS = "os"
+    OS_PACKAGES = "os-packages"
+    CPU = "cpu"
+    MEMORY = "memory"
+    GPU = "gpu"
+    ENV = "env"
+    OTHER = "other"
+
+
+class ComponentType(str, Enum):
+    """The CycloneDX 1.6 component types driftbom writes."""
+
+    APPLICATION = "application"
+    FRAMEWORK = "framework"
+    LIBRARY = "library"
+    CONTAINER = "container"
+    PLATFORM = "platform"
+    OPERATING_SYSTEM = "operating-system"
+    DEVICE = "device"
+    DEVICE_DRIVER = "device-driver"
+    FIRMWARE = "firmware"
+    FILE = "file"
+    MODEL = "machine-learning-model"
+    DATA = "data"
+    CRYPTOGRAPHIC_ASSET = "cryptographic-asset"
+
+
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Component:
+    """One identified thing in an environment; ``ref`` is its stable bom-ref."""
+
+    ref: str
+    type: ComponentType
+    name: str
+    version: str | None = None
+    purl: str | None = None
+    hashes: tuple[Pair, ...] = ()
+    """(CycloneDX algorithm name, hex digest), sorted."""
+    properties: tuple[Pair, ...] = ()
+    """(``drift:*`` name, value), sorted; a name may repeat."""
+    depends_on: tuple[str, ...] = ()
+    components: tuple[Component, ...] = ()
+    """Nested components (the pins of a lockfile)."""
+
+    @property
+    def layer(self) -> Layer:
+        """The layer this component belongs to, derived from its bom-ref."""
+        return layer_of(self.ref)
+
+    def prop(self, name: str) -> str | None:
+        """Return the first value of property ``name``, or None."""
+        for key, value in self.properties:
+            if key == name:
+                return value
+        return None
+
+    def props(self, name: str) -> tuple[str, ...]:
+        """Return every value of property ``name`` in order."""
+        return tuple(value for key, value in self.properties if key == name)
+
+    def with_changes(self, **changes: object) -> Component:
+        """Return a copy with ``changes`` applied; tuples are re-sorted."""
+        updated = replace(self, **changes)  # type: ignore[arg-type]
+        return updated.normalized()
+
+    def normalized(self) -> Component:
+        """Return a copy with hashes, properties and dependencies sorted and unique."""
+        return replace(
+            self,
+            hashes=tuple(sorted(set(self.hashes))),
+            properties=tuple(sorted(set(self.properties))),
+            depends_on=tuple(sorted(set(self.depends_on))),
+            components=tuple(sorted((c.normalized() for c in self.components), key=_ref_key)),
+        )
+
+
+def _ref_key(component: Component) -> str:
+    return component.ref
+
+
+_PREFIX_LAYERS = {
+    "pypi": Layer.PACKAGES,
+    "lockfile": Layer.LOCKFILE,
+    "deb": Layer.OS_PACKAGES,
+    "rpm": Layer.OS_PACKAGES,
+    "apk": Layer.OS_PACKAGES,
+    "gpu": Layer.GPU,
+    "env": Layer.ENV,
+}
+_EXACT_LAYERS = {
+    "python": Layer.PYTHON,
+    "os": Layer.OS,
+    "cpu": Layer.CPU,
+    "memory": Layer.MEMORY,
+    "nvidia-driver": Layer.GPU,
+    "cuda": Layer.GPU,
+    "cudnn": Layer.GPU,
+}
+
+
+def layer_of(ref: str) -> Layer:
+    """Return the layer a bom-ref belongs to (``pypi:numpy`` is a python package)."""
+    if ref in _EXACT_LAYERS:
+        return _EXACT_LAYERS[ref]
+    prefix, sep, _ = ref.partition(":")
+    if sep:
+        return _PREFIX_LAYERS.get(prefix, Layer.OTHER)
+    return Layer.OTHER
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A layer a probe could not record, and why (no dpkg, permission denied...)."""
+
+    layer: Layer
+    reason: str
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What one probe found: components, notes (warnings) and metadata properties."""
+
+    components: tuple[Component, ...] = ()
+    notes: tuple[str, ...] = ()
+    properties: tuple[Pair, ...] = ()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A recorded environment: the in-memory form of one SBOM."""
+
+    name: str
+    timestamp: str
+    """ISO 8601, UTC, seconds precision."""
+    components: tuple[Component, ...]
+    properties: tuple[Pair, ...] = ()
+    """Metadata properties: env vars (``drift:env:*``), notes, skipped layers."""
+    layers: tuple[Layer, ...] = ()
+    """The layers this document describes (recorded or skipped with a reason)."""
+    tool: str = "driftbom"
+    tool_version: str = ""
+    spec_version: str = "1.6"
+    serial: str | None = None
+    skipped: tuple[Skipped, ...] = field(default=())
+
+    def component(self, ref: str) -> Component | None:
+        """Return the component whose bom-ref is ``ref``, or None."""
+        for item in self.components:
+            if item.ref == ref:
+                return item
+        return None
+
+    def by_layer(self, layer: Layer) -> tuple[Component, ...]:
+        """Return the components of ``layer``."""
+        return tuple(c for c in self.components if c.layer is layer)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Return the recorded environment variables (values already redacted)."""
+        prefix = "drift:env:"
+        return {k[len(prefix) :]: v for k, v in self.properties if k.startswith(prefix)}
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Return the warnings recorded while snapshotting."""
+        return tuple(v for k, v in self.properties if k == "drift:note")

@@ -1,0 +1,42 @@
+"""Writing results: atomically to a file, or to stdout."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from driftbom.errors import UsageError
+
+
+def write_text(target: Path | None, text: str) -> None:
+    """Write ``text`` to ``target`` atomically (or stdout when None or ``-``).
+
+    Raises UsageError when the directory is missing or not writable; a failed
+    write leaves no partial file behind.
+    """
+    if target is None or str(target) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    directory = target.parent if str(target.parent) else Path()
+    if not directory.is_dir():
+        raise UsageError(f"-o {target}: directory {directory} does not exist")
+    if target.is_dir():
+        raise UsageError(f"-o {target}: is a directory")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise UsageError(f"-o {target}: cannot write in {directory} ({exc.strerror})") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)  # noqa: PTH101 - mkstemp creates 0600
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise UsageError(f"-o {target}: cannot write it ({exc.strerror})") from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,1 @@
+"""Probes: one module per layer of the environment."""

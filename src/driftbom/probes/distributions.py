@@ -1,0 +1,243 @@
+"""Installed Python distributions, read from dist-info and egg-info on the target's sys.path."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from driftbom import purl
+from driftbom.model import Component, ComponentType
+from driftbom.redact import redact_url
+from driftbom.sbom.properties import Prop
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+_REQ_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+_HASH_ALGS = {"sha256": "SHA-256", "sha384": "SHA-384", "sha512": "SHA-512", "md5": "MD5",
+              "sha1": "SHA-1", "blake2b": "BLAKE2b-512"}  # fmt: skip
+
+
+def cdx_hash(algorithm: str, digest: str) -> tuple[str, str] | None:
+    """Return a CycloneDX (alg, content) pair for a pip-style hash, or None if unknown."""
+    alg = _HASH_ALGS.get(algorithm.lower().replace("-", ""))
+    if alg is None or not re.fullmatch(r"[0-9a-fA-F]{32,128}", digest):
+        return None
+    return alg, digest.lower()
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """One installed distribution as its metadata directory describes it."""
+
+    name: str
+    version: str
+    location: str
+    metadata_dir: Path
+    requires: tuple[str, ...] = ()
+    installer: str | None = None
+    requested: bool = False
+    direct_url: Mapping[str, Any] | None = None
+    record_digest: str | None = None
+    extra_hashes: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def key(self) -> str:
+        """Return the normalized project name."""
+        return purl.normalize_pypi(self.name)
+
+
+def _headers(text: str) -> dict[str, list[str]]:
+    """Parse the RFC 822 header block of METADATA/PKG-INFO (the body is the description)."""
+    found: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if not line:
+            break
+        if line[0] in " \t":
+            continue
+        key, sep, value = line.partition(":")
+        if sep:
+            found.setdefault(key.strip().lower(), []).append(value.strip())
+    return found
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _egg_requires(text: str | None) -> tuple[str, ...]:
+    """Return the unconditional requirements of an egg-info ``requires.txt``."""
+    if not text:
+        return ()
+    reqs = []
+    for line in text.splitlines():
+        if line.startswith("["):
+            break
+        if line.strip():
+            reqs.append(line.strip())
+    return tuple(reqs)
+
+
+def read_distribution(meta_dir: Path, location: str) -> Distribution | str:
+    """Read one ``*.dist-info`` or ``*.egg-info``; return it, or a note saying why not."""
+    egg = meta_dir.name.endswith(".egg-info")
+    if egg and meta_dir.is_file():
+        text, base = _read(meta_dir), None
+    else:
+        text, base = _read(meta_dir / ("PKG-INFO" if egg else "METADATA")), meta_dir
+    if text is None:
+        return f"{meta_dir}: metadata is unreadable; distribution skipped"
+    headers = _headers(text)
+    name = (headers.get("name") or [""])[0]
+    if not name:
+        return f"{meta_dir}: metadata has no Name; distribution skipped"
+    version = (headers.get("version") or [""])[0]
+    if base is None:
+        return Distribution(name=name, version=version, location=location, metadata_dir=meta_dir)
+    direct_url = None
+    raw_direct = _read(base / "direct_url.json")
+    if raw_direct:
+        try:
+            direct_url = json.loads(raw_direct)
+        except ValueError:
+            direct_url = None
+    record = None
+    try:
+        record = "sha256:" + hashlib.sha256((base / "RECORD").read_bytes()).hexdigest()
+    except OSError:
+        record = None
+    requires = tuple(headers.get("requires-dist", ()))
+    if egg:
+        requires = _egg_requires(_read(base / "requires.txt"))
+    installer = (_read(base / "INSTALLER") or "").strip() or None
+    return Distribution(
+        name=name,
+        version=version,
+        location=location,
+        metadata_dir=meta_dir,
+        requires=requires,
+        installer=installer,
+        requested=(base / "REQUESTED").exists(),
+        direct_url=direct_url if isinstance(direct_url, dict) else None,
+        record_digest=record,
+    )
+
+
+def scan(paths: Iterable[str]) -> tuple[list[Distribution], list[str]]:
+    """Return the distributions importable from ``paths`` (first one wins) and notes."""
+    found: dict[str, Distribution] = {}
+    notes: list[str] = []
+    for location in paths:
+        try:
+            entries = sorted(os.scandir(location or "."), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if not entry.name.endswith((".dist-info", ".egg-info")):
+                continue
+            result = read_distribution(Path(entry.path), location)
+            if isinstance(result, str):
+                notes.append(result)
+                continue
+            seen = found.get(result.key)
+            if seen is not None:
+                notes.append(
+                    f"{result.name} {result.version} in {location} is shadowed by "
+                    f"{seen.name} {seen.version} in {seen.location}"
+                )
+                continue
+            found[result.key] = result
+    return list(found.values()), notes
+
+
+@lru_cache(maxsize=512)
+def _marker_allows(marker: str, env_items: tuple[tuple[str, str], ...]) -> bool:
+    from packaging.markers import InvalidMarker, Marker  # noqa: PLC0415 - only when needed
+
+    try:
+        return Marker(marker).evaluate({**dict(env_items), "extra": ""})
+    except (InvalidMarker, ValueError, KeyError):
+        return False
+
+
+def dependency_names(requires: Iterable[str], markers: Mapping[str, str]) -> set[str]:
+    """Return normalized names of the requirements that apply without extras."""
+    env_items = tuple(sorted(markers.items()))
+    names = set()
+    for req in requires:
+        match = _REQ_NAME.match(req)
+        if not match:
+            continue
+        _, semi, marker = req.partition(";")
+        if semi and marker.strip() and not _marker_allows(marker.strip(), env_items):
+            continue
+        names.add(purl.normalize_pypi(match.group(1)))
+    return names
+
+
+def source_properties(direct_url: Mapping[str, Any] | None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Return (properties, hashes) describing a PEP 610 ``direct_url.json``."""
+    if not direct_url:
+        return [(Prop.PYPI_SOURCE.value, "index")], []
+    url = redact_url(str(direct_url.get("url", "")))
+    props = [(Prop.PYPI_SOURCE_URL.value, url)]
+    hashes: list[tuple[str, str]] = []
+    if isinstance(direct_url.get("vcs_info"), dict):
+        vcs = direct_url["vcs_info"]
+        props += [(Prop.PYPI_SOURCE.value, "vcs"), (Prop.PYPI_VCS.value, str(vcs.get("vcs", "")))]
+        if vcs.get("commit_id"):
+            props.append((Prop.PYPI_COMMIT.value, str(vcs["commit_id"])))
+    elif isinstance(direct_url.get("dir_info"), dict):
+        editable = bool(direct_url["dir_info"].get("editable"))
+        props.append((Prop.PYPI_SOURCE.value, "editable" if editable else "dir"))
+    else:
+        props.append((Prop.PYPI_SOURCE.value, "url"))
+        archive = direct_url.get("archive_info")
+        if isinstance(archive, dict):
+            pairs = dict(archive.get("hashes") or {})
+            legacy = archive.get("hash")
+            if isinstance(legacy, str) and "=" in legacy:
+                alg, _, digest = legacy.partition("=")
+                pairs.setdefault(alg, digest)
+            hashes = [h for a, d in pairs.items() if (h := cdx_hash(a, str(d)))]
+    return props, hashes
+
+
+def distribution_component(
+    dist: Distribution, installed: set[str], markers: Mapping[str, str]
+) -> Component:
+    """Return the ``pypi:<name>`` component of an installed distribution."""
+    from packaging.version import InvalidVersion, Version  # noqa: PLC0415
+
+    props, hashes = source_properties(dist.direct_url)
+    props.append((Prop.PYPI_LOCATION.value, dist.location))
+    if dist.installer:
+        props.append((Prop.PYPI_INSTALLER.value, dist.installer))
+    props.append((Prop.PYPI_REQUESTED.value, str(dist.requested).lower()))
+    if dist.record_digest:
+        props.append((Prop.PYPI_RECORD_DIGEST.value, dist.record_digest))
+    try:
+        Version(dist.version)
+    except InvalidVersion:
+        props.append((Prop.PYPI_VERSION_INVALID.value, "true"))
+    deps = dependency_names(dist.requires, markers) & installed
+    deps.discard(dist.key)
+    return Component(
+        ref=f"pypi:{dist.key}",
+        type=ComponentType.LIBRARY,
+        name=dist.name,
+        version=dist.version or None,
+        purl=purl.pypi(dist.name, dist.version or None),
+        hashes=tuple(hashes),
+        properties=tuple(props),
+        depends_on=tuple(f"pypi:{d}" for d in deps),
+    ).normalized()

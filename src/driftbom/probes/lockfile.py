@@ -1,0 +1,122 @@
+"""The lockfile: detect it, read its pins and compare them with what is installed."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from driftbom import purl
+from driftbom.errors import ProbeError
+from driftbom.model import Component, ComponentType
+from driftbom.probes.lockfile_formats import PARSERS, LockData, LockParseError, detect_format
+from driftbom.redact import redact_url
+from driftbom.sbom.properties import Prop
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+# Looked for in this order in the working directory when --lock is not given.
+CANDIDATES = (
+    "pylock.toml",
+    "uv.lock",
+    "poetry.lock",
+    "Pipfile.lock",
+    "requirements.lock",
+    "requirements.txt",
+)
+
+
+def find_lockfile(cwd: Path) -> Path | None:
+    """Return the lockfile in ``cwd`` that driftbom would record, or None."""
+    for name in CANDIDATES:
+        if (cwd / name).is_file():
+            return cwd / name
+    named = sorted(cwd.glob("pylock.*.toml"))
+    return named[0] if named else None
+
+
+def read_lockfile(path: Path, markers: Mapping[str, str]) -> tuple[bytes, LockData]:
+    """Return the lockfile's bytes and pins; raises ProbeError when unreadable or malformed."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ProbeError(f"--lock {path}: cannot read it ({exc.strerror})") from exc
+    fmt = detect_format(path.name)
+    try:
+        return raw, PARSERS[fmt](raw.decode("utf-8"), markers)
+    except (LockParseError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        msg = f"--lock {path}: not a valid {fmt.value} file ({str(exc)[:160]})"
+        raise ProbeError(msg) from exc
+
+
+def _relative(path: Path, cwd: Path) -> str:
+    try:
+        return path.resolve().relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def reconcile(
+    path: Path, cwd: Path, raw: bytes, lock: LockData, installed: tuple[Component, ...]
+) -> tuple[Component, tuple[Component, ...]]:
+    """Return the lockfile component and the installed components updated from the lock.
+
+    Matching installed distributions gain the lock's hashes and a
+    ``drift:pypi:lock`` status; disagreements are listed on the lockfile.
+    """
+    rel = _relative(path, cwd)
+    ref = f"lockfile:{rel}"
+    pins = {pin.key: pin for pin in lock.pins}
+    mismatches, updated = [], []
+    for comp in installed:
+        key = comp.ref.removeprefix("pypi:")
+        pin = pins.get(key)
+        if pin is None:
+            status = "not-in-lock"
+            mismatches.append(f"{key}: installed {comp.version} but not in the lock")
+        elif pin.version is not None and pin.version != comp.version:
+            status = "version-differs"
+            mismatches.append(f"{key}: locked {pin.version}, installed {comp.version}")
+        else:
+            status = "locked"
+        extra = pin.hashes if pin is not None and status == "locked" else ()
+        updated.append(
+            comp.with_changes(
+                hashes=comp.hashes + extra,
+                properties=(*comp.properties, (Prop.PYPI_LOCK.value, status)),
+            )
+        )
+    present = {c.ref.removeprefix("pypi:") for c in installed}
+    mismatches += [
+        f"{key}: locked {pin.version or pin.url or ''} but not installed".replace("  ", " ")
+        for key, pin in sorted(pins.items())
+        if key not in present
+    ]
+    props = [
+        (Prop.LOCK_FORMAT.value, detect_format(path.name).value),
+        (Prop.LOCK_ENTRIES.value, str(len(pins))),
+        *((Prop.LOCK_MISMATCH.value, m) for m in mismatches),
+        *((Prop.LOCK_INDEX_URL.value, redact_url(u)) for u in lock.index_urls),
+    ]
+    nested = tuple(
+        Component(
+            ref=f"{ref}#pypi:{pin.key}",
+            type=ComponentType.LIBRARY,
+            name=pin.name,
+            version=pin.version,
+            purl=purl.pypi(pin.name, pin.version),
+            hashes=pin.hashes,
+            properties=((Prop.PYPI_SOURCE_URL.value, redact_url(pin.url)),) if pin.url else (),
+        )
+        for pin in pins.values()
+    )
+    component = Component(
+        ref=ref,
+        type=ComponentType.FILE,
+        name=rel,
+        hashes=(("SHA-256", hashlib.sha256(raw).hexdigest()),),
+        properties=tuple(props),
+        components=nested,
+    ).normalized()
+    return component, tuple(updated)

@@ -1,0 +1,165 @@
+"""OS packages from the package database: dpkg and apk read as files, rpm through rpm(8)."""
+
+from __future__ import annotations
+
+import subprocess
+from typing import TYPE_CHECKING
+
+from driftbom import purl
+from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
+from driftbom.probes.operating_system import OS_RELEASE_PATHS, parse_os_release
+from driftbom.sbom.properties import Prop
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from driftbom.probes.interface import ProbeContext
+
+DPKG_STATUS = "/var/lib/dpkg/status"
+APK_INSTALLED = "/lib/apk/db/installed"
+RPM_TIMEOUT_S = 20.0
+
+
+def _paragraphs(text: str) -> Iterator[dict[str, str]]:
+    """Yield the ``Key: value`` paragraphs of a dpkg status or apk database file."""
+    fields: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line:
+            if fields:
+                yield fields
+                fields = {}
+            continue
+        if line[0] in " \t":
+            continue  # continuation of a multi-line field (Description, Conffiles)
+        key, sep, value = line.partition(":")
+        if sep:
+            fields[key] = value.strip()
+    if fields:
+        yield fields
+
+
+def parse_dpkg_status(text: str) -> list[tuple[str, str, str, str]]:
+    """Return (name, version, arch, source) of each installed package in a dpkg status file."""
+    found = []
+    for block in text.split("\n\n"):
+        name = version = arch = source = status = ""
+        for line in block.split("\n"):
+            first = line[:1]  # dispatch on the first letter: this file is read on every snapshot
+            if first == "P" and line.startswith("Package:"):
+                name = line[8:].strip()
+            elif first == "S":
+                if line.startswith("Status:"):
+                    status = line[7:].strip()
+                elif line.startswith("Source:"):
+                    source = line[7:].strip().split(" ", 1)[0]
+            elif first == "V" and line.startswith("Version:"):
+                version = line[8:].strip()
+            elif first == "A" and line.startswith("Architecture:"):
+                arch = line[13:].strip()
+        if name and status.endswith(" installed"):
+            found.append((name, version, arch, source))
+    return found
+
+
+def parse_apk_installed(text: str) -> list[tuple[str, str, str, str]]:
+    """Return (name, version, arch, origin) of each package in an apk ``installed`` database."""
+    return [
+        (para["P"], para.get("V", ""), para.get("A", ""), para.get("o", ""))
+        for para in _paragraphs(text)
+        if "P" in para
+    ]
+
+
+def _distro(ctx: ProbeContext) -> tuple[str, str]:
+    """Return (os-release ID, ``id-version`` qualifier) for purls."""
+    for candidate in OS_RELEASE_PATHS:
+        try:
+            release = parse_os_release(ctx.path(candidate).read_text(errors="replace"))
+        except OSError:
+            continue
+        distro_id = release.get("ID", "linux")
+        version = release.get("VERSION_ID", "")
+        return distro_id, f"{distro_id}-{version}" if version else distro_id
+    return "linux", ""
+
+
+def _components(
+    kind: str, rows: list[tuple[str, str, str, str]], namespace: str, distro: str, native: str
+) -> tuple[Component, ...]:
+    components = []
+    for name, version, arch, source in rows:
+        foreign = arch not in ("", "all", "noarch", native)
+        ref = f"{kind}:{name}:{arch}" if foreign else f"{kind}:{name}"
+        props = [(Prop.OSPKG_ARCH.value, arch)] if arch else []
+        if source and source != name:
+            props.append((Prop.OSPKG_SOURCE.value, source))
+        components.append(
+            Component(
+                ref=ref,
+                type=ComponentType.LIBRARY,
+                name=name,
+                version=version or None,
+                purl=purl.build(kind, name, version, namespace, {"arch": arch, "distro": distro}),
+                properties=tuple(sorted(props)),
+            )
+        )
+    return tuple(components)
+
+
+def _native_arch(rows: list[tuple[str, str, str, str]], manager: str) -> str:
+    for name, _, arch, _ in rows:
+        if name == manager:
+            return arch
+    return ""
+
+
+class OsPackagesProbe:
+    """Records ``deb:``, ``apk:`` or ``rpm:`` components."""
+
+    layer = Layer.OS_PACKAGES
+
+    def collect(self, ctx: ProbeContext) -> Collected | Skipped:
+        """Return one component per installed package, or Skipped without a package database."""
+        namespace, distro = _distro(ctx)
+        for kind, path, parser, manager in (
+            ("deb", DPKG_STATUS, parse_dpkg_status, "dpkg"),
+            ("apk", APK_INSTALLED, parse_apk_installed, "apk-tools"),
+        ):
+            db = ctx.path(path)
+            if not db.exists():
+                continue
+            try:
+                rows = parser(db.read_text(encoding="utf-8", errors="replace"))
+            except OSError as exc:
+                return Skipped(self.layer, f"cannot read {path}: {exc.strerror}")
+            native = _native_arch(rows, manager)
+            return Collected(components=_components(kind, rows, namespace, distro, native))
+        if ctx.path("/var/lib/rpm").is_dir():
+            return self._rpm(ctx, namespace, distro)
+        return Skipped(self.layer, "no package database (dpkg, apk or rpm) found")
+
+    def _rpm(self, ctx: ProbeContext, namespace: str, distro: str) -> Collected | Skipped:
+        query = "%{NAME}\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\t%{ARCH}\t%{SOURCERPM}\n"
+        dbpath = str(ctx.path("/var/lib/rpm"))
+        try:
+            done = subprocess.run(
+                ["rpm", "--dbpath", dbpath, "-qa", "--qf", query],
+                capture_output=True,
+                text=True,
+                timeout=RPM_TIMEOUT_S,
+                check=False,
+            )
+        except FileNotFoundError:
+            return Skipped(self.layer, "an rpm database exists but rpm(8) is not installed")
+        except subprocess.TimeoutExpired:
+            return Skipped(self.layer, f"rpm -qa did not answer within {RPM_TIMEOUT_S:g} s")
+        if done.returncode != 0:
+            return Skipped(self.layer, f"rpm -qa failed: {done.stderr.strip()[:200]}")
+        rows = []
+        for line in done.stdout.splitlines():
+            parts = line.split("\t")
+            if len(parts) == 4:
+                name, version, arch, source = parts
+                rows.append((name, version.removeprefix("0:"), arch, source))
+        native = _native_arch(rows, "rpm")
+        return Collected(components=_components("rpm", rows, namespace, distro, native))

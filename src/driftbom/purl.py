@@ -1,0 +1,63 @@
+"""Build package URLs (purl) for the ecosystems driftbom records."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, unquote
+
+_PYPI_SEPARATORS = re.compile(r"[-_.]+")
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*")
+
+
+def _quote(text: str) -> str:
+    """Percent-encode ``text`` (a fast path for the common case of nothing to encode)."""
+    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
+
+
+def normalize_pypi(name: str) -> str:
+    """Return the PEP 503 normalized form of a Python project name."""
+    return _PYPI_SEPARATORS.sub("-", name).lower()
+
+
+def build(
+    kind: str,
+    name: str,
+    version: str | None,
+    namespace: str | None = None,
+    qualifiers: dict[str, str] | None = None,
+) -> str:
+    """Return ``pkg:kind/namespace/name@version?qualifiers`` with each part percent-encoded."""
+    text = f"pkg:{kind}/"
+    if namespace:
+        text += _quote(namespace) + "/"
+    text += _quote(name)
+    if version:
+        text += "@" + _quote(version)
+    if qualifiers:
+        pairs = sorted((k, v) for k, v in qualifiers.items() if v)
+        if pairs:
+            text += "?" + "&".join(f"{k}={_quote(v)}" for k, v in pairs)
+    return text
+
+
+def pypi(name: str, version: str | None) -> str:
+    """Return the ``pkg:pypi`` purl of a distribution."""
+    return build("pypi", normalize_pypi(name), version)
+
+
+def parse(purl: str) -> tuple[str, str | None, str, str | None] | None:
+    """Return (type, namespace, name, version) of a purl, or None when it is not one."""
+    if not purl.startswith("pkg:"):
+        return None
+    rest = purl[4:].split("#", 1)[0].split("?", 1)[0].lstrip("/")
+    rest, at, version = rest.rpartition("@") if "@" in rest else (rest, "", "")
+    kind, _, path = rest.partition("/")
+    if not kind or not path:
+        return None
+    namespace, _, name = path.rpartition("/")
+    return (
+        kind.lower(),
+        unquote(namespace) or None,
+        unquote(name),
+        unquote(version) if at else None,
+    )

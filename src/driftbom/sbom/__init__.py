@@ -1,0 +1,1 @@
+"""CycloneDX documents: writing, reading and validating them."""

@@ -1,0 +1,258 @@
+"""Snapshot <-> CycloneDX JSON. Nothing else in driftbom knows the JSON layout."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from driftbom import purl
+from driftbom.errors import SbomError
+from driftbom.model import Component, ComponentType, Layer, Snapshot, layer_of
+from driftbom.sbom.properties import Prop
+from driftbom.sbom.schema import SUPPORTED_SPECS
+
+SCHEMA_URL = "http://cyclonedx.org/schema/bom-1.6.schema.json"
+MAX_BYTES = 256 * 1024 * 1024
+ENVIRONMENT_REF = "environment"
+_PURL_REF_PREFIX = {"pypi": "pypi", "deb": "deb", "rpm": "rpm", "apk": "apk"}
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def _properties(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    return [{"name": k, "value": v} for k, v in pairs]
+
+
+def _component(comp: Component) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": comp.type.value, "bom-ref": comp.ref, "name": comp.name}
+    if comp.version is not None:
+        out["version"] = comp.version
+    if comp.hashes:
+        out["hashes"] = [{"alg": a, "content": c} for a, c in comp.hashes]
+    if comp.purl:
+        out["purl"] = comp.purl
+    if comp.properties:
+        out["properties"] = _properties(comp.properties)
+    if comp.components:
+        out["components"] = [_component(c) for c in comp.components]
+    return out
+
+
+def to_dict(snapshot: Snapshot) -> dict[str, Any]:
+    """Return the CycloneDX 1.6 document of a snapshot, with a content-derived serial number."""
+    metadata_props = (
+        *snapshot.properties,
+        (Prop.LAYERS.value, " ".join(layer.value for layer in snapshot.layers)),
+    )
+    document: dict[str, Any] = {
+        "$schema": SCHEMA_URL,
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "version": 1,
+        "metadata": {
+            "timestamp": snapshot.timestamp,
+            "tools": {
+                "components": [
+                    {"type": "application", "name": "driftbom", "version": snapshot.tool_version}
+                ]
+            },
+            "component": {
+                "type": "platform",
+                "bom-ref": ENVIRONMENT_REF,
+                "name": snapshot.name,
+            },
+            "properties": _properties(tuple(sorted(metadata_props))),
+        },
+        "components": [_component(c) for c in snapshot.components],
+        "dependencies": [
+            {"ref": c.ref, "dependsOn": list(c.depends_on)}
+            for c in snapshot.components
+            if c.depends_on or c.layer is Layer.PACKAGES
+        ],
+    }
+    body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    serial = uuid.UUID(bytes=hashlib.sha256(body).digest()[:16], version=4)
+    return {"$schema": SCHEMA_URL, "bomFormat": "CycloneDX", "specVersion": "1.6",
+            "serialNumber": serial.urn, **document}  # fmt: skip
+
+
+def dumps(document: dict[str, Any]) -> str:
+    """Serialize a document deterministically (2-space indent, trailing newline)."""
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise SbomError(f"duplicate key {key!r} in a JSON object")
+        out[key] = value
+    return out
+
+
+def load_json(path: Path) -> Any:
+    """Read a JSON document; raises SbomError for anything unreadable, huge or malformed."""
+    label = "<stdin>" if str(path) == "-" else str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise SbomError(f"{label}: {size} bytes is over the {MAX_BYTES} byte limit")
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise SbomError(f"{label}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise SbomError(f"{label}: is a directory") from exc
+    except OSError as exc:
+        raise SbomError(f"{label}: cannot read it ({exc.strerror})") from exc
+    return loads(raw, label)
+
+
+def loads(raw: bytes | str, label: str) -> Any:
+    """Parse JSON text; raises SbomError for bad JSON, duplicate keys or absurd nesting."""
+    try:
+        return json.loads(raw, object_pairs_hook=_no_duplicates)
+    except SbomError as exc:
+        raise SbomError(f"{label}: {exc}") from exc
+    except RecursionError as exc:
+        raise SbomError(f"{label}: JSON is nested too deeply") from exc
+    except UnicodeDecodeError as exc:
+        raise SbomError(f"{label}: not UTF-8 text") from exc
+    except ValueError as exc:
+        raise SbomError(f"{label}: not JSON ({exc})") from exc
+
+
+def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(items, list):
+        return ()
+    return tuple(
+        sorted(
+            (str(p.get("name", "")), str(p.get("value", "")))
+            for p in items
+            if isinstance(p, dict)
+        )
+    )
+
+
+def _identity(raw: dict[str, Any], ours: bool) -> str:
+    """Return the driftbom bom-ref of a component; foreign ones are matched by purl."""
+    ref = str(raw.get("bom-ref") or raw.get("name") or "")
+    if ours:
+        return ref
+    parsed = purl.parse(str(raw.get("purl") or ""))
+    if parsed and parsed[0] in _PURL_REF_PREFIX:
+        kind, _, name, _ = parsed
+        key = purl.normalize_pypi(name) if kind == "pypi" else name
+        return f"{_PURL_REF_PREFIX[kind]}:{key}"
+    return ref if layer_of(ref) is Layer.OTHER else f"foreign:{ref}"
+
+
+def _read_component(raw: Any, ours: bool, label: str) -> Component:
+    if not isinstance(raw, dict):
+        raise SbomError(f"{label}: a component is not an object")
+    try:
+        kind = ComponentType(raw.get("type"))
+    except ValueError as exc:
+        raise SbomError(f"{label}: unknown component type {raw.get('type')!r}") from exc
+    nested = raw.get("components") if ours else None
+    hashes = tuple(
+        sorted(
+            (str(h.get("alg")), str(h.get("content")))
+            for h in raw.get("hashes") or ()
+            if isinstance(h, dict)
+        )
+    )
+    version = raw.get("version")
+    return Component(
+        ref=_identity(raw, ours),
+        type=kind,
+        name=str(raw.get("name", "")),
+        version=None if version is None else str(version),
+        purl=raw.get("purl"),
+        hashes=hashes,
+        properties=_pairs(raw.get("properties")),
+        components=tuple(_read_component(c, ours, label) for c in nested or ()),
+    )
+
+
+def _flatten(items: list[Any]) -> list[Any]:
+    out = []
+    for item in items:
+        out.append(item)
+        if isinstance(item, dict) and isinstance(item.get("components"), list):
+            out += _flatten(item["components"])
+    return out
+
+
+def _is_ours(metadata: dict[str, Any]) -> bool:
+    tools = metadata.get("tools")
+    listed = tools.get("components", []) if isinstance(tools, dict) else tools or []
+    return any(isinstance(t, dict) and t.get("name") == "driftbom" for t in listed)
+
+
+def from_dict(document: Any, label: str) -> Snapshot:
+    """Read a CycloneDX document (driftbom's or another tool's) into a Snapshot.
+
+    Raises SbomError when it is not a CycloneDX JSON document of a supported version.
+    """
+    if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
+        raise SbomError(f"{label}: not a CycloneDX document (no bomFormat 'CycloneDX')")
+    spec = document.get("specVersion")
+    if spec not in SUPPORTED_SPECS:
+        raise SbomError(f"{label}: CycloneDX {spec!r} is not supported ({', '.join(SUPPORTED_SPECS)})")
+    metadata = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
+    ours = _is_ours(metadata)
+    raw_components = document.get("components") or []
+    if not isinstance(raw_components, list):
+        raise SbomError(f"{label}: components is not a list")
+    if not ours:
+        raw_components = _flatten(raw_components)
+    components: dict[str, Component] = {}
+    for raw in raw_components:
+        comp = _read_component(raw, ours, label)
+        components.setdefault(comp.ref, comp)
+    depends = {
+        str(d.get("ref")): tuple(str(x) for x in d.get("dependsOn") or ())
+        for d in document.get("dependencies") or ()
+        if isinstance(d, dict) and ours
+    }
+    comps = tuple(
+        c.with_changes(depends_on=depends.get(c.ref, ())) if depends.get(c.ref) else c
+        for c in sorted(components.values(), key=lambda c: c.ref)
+    )
+    props = _pairs(metadata.get("properties"))
+    layers_text = next((v for k, v in props if k == Prop.LAYERS.value), None)
+    if layers_text is not None:
+        layers = tuple(Layer(v) for v in layers_text.split() if v in Layer._value2member_map_)
+    else:
+        layers = tuple(sorted({c.layer for c in comps}, key=lambda layer: layer.value))
+    tool_version = ""
+    tools = metadata.get("tools")
+    for tool in tools.get("components", []) if isinstance(tools, dict) else tools or []:
+        if isinstance(tool, dict) and tool.get("name") == "driftbom":
+            tool_version = str(tool.get("version", ""))
+    component = metadata.get("component") if isinstance(metadata.get("component"), dict) else {}
+    return Snapshot(
+        name=str(component.get("name", label)),
+        timestamp=str(metadata.get("timestamp", "")),
+        components=comps,
+        properties=tuple(p for p in props if p[0] != Prop.LAYERS.value),
+        layers=layers,
+        tool="driftbom" if ours else "foreign",
+        tool_version=tool_version,
+        spec_version=str(spec),
+        serial=document.get("serialNumber"),
+    )
+
+
+def read(path: Path) -> Snapshot:
+    """Load and read one document; raises SbomError on any bad input."""
+    return from_dict(load_json(path), str(path))

@@ -1,0 +1,64 @@
+"""Every ``drift:*`` property name driftbom writes, in one place.
+
+``docs/sbom-format.md`` documents each member; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Prop(str, Enum):
+    """Names of CycloneDX ``properties`` entries written by driftbom."""
+
+    # metadata
+    NOTE = "drift:note"
+    SKIPPED = "drift:skipped"  # value "<layer>: <reason>"
+    LAYERS = "drift:layers"  # space-separated recorded layers
+    ENV_PREFIX = "drift:env:"  # drift:env:<NAME>, one per allow-listed variable
+    PYTHON_PATH_ARG = "drift:snapshot:python"  # the interpreter that was asked
+    # python interpreter
+    PY_IMPLEMENTATION = "drift:python:implementation"
+    PY_EXECUTABLE = "drift:python:executable"
+    PY_PREFIX = "drift:python:prefix"
+    PY_VENV = "drift:python:venv"
+    PY_ABI = "drift:python:abi"
+    PY_PLATFORM = "drift:python:platform"
+    PY_TAG = "drift:python:tag"
+    PY_BITS = "drift:python:bits"
+    PY_GIL_DISABLED = "drift:python:gil-disabled"
+    # python distributions
+    PYPI_INSTALLER = "drift:pypi:installer"
+    PYPI_REQUESTED = "drift:pypi:requested"
+    PYPI_SOURCE = "drift:pypi:source"
+    PYPI_SOURCE_URL = "drift:pypi:source-url"
+    PYPI_VCS = "drift:pypi:vcs"
+    PYPI_COMMIT = "drift:pypi:commit"
+    PYPI_RECORD_DIGEST = "drift:pypi:record-digest"
+    PYPI_VERSION_INVALID = "drift:pypi:version-not-pep440"
+    PYPI_LOCATION = "drift:pypi:location"
+    PYPI_LOCK = "drift:pypi:lock"
+    # lockfile
+    LOCK_FORMAT = "drift:lock:format"
+    LOCK_ENTRIES = "drift:lock:entries"
+    LOCK_MISMATCH = "drift:lock:mismatch"
+    LOCK_INDEX_URL = "drift:lock:index-url"
+    # operating system
+    OS_PRETTY_NAME = "drift:os:pretty-name"
+    OS_CODENAME = "drift:os:codename"
+    OS_ID_LIKE = "drift:os:id-like"
+    OS_KERNEL = "drift:os:kernel"
+    OS_LIBC = "drift:os:libc"
+    OS_LIBC_VERSION = "drift:os:libc-version"
+    OS_ARCH = "drift:os:arch"
+    # os packages
+    OSPKG_ARCH = "drift:ospkg:arch"
+    OSPKG_SOURCE = "drift:ospkg:source"
+    # cpu and memory
+    CPU_VENDOR = "drift:cpu:vendor"
+    CPU_ARCH = "drift:cpu:arch"
+    CPU_LOGICAL = "drift:cpu:logical-cores"
+    CPU_PHYSICAL = "drift:cpu:physical-cores"
+    CPU_SOCKETS = "drift:cpu:sockets"
+    CPU_FLAGS = "drift:cpu:flags"
+    MEMORY_TOTAL = "drift:memory:total-bytes"

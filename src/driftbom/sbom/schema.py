@@ -1,0 +1,64 @@
+"""Validation against the official CycloneDX JSON schemas, with a compiled validator."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from driftbom.errors import SbomError
+
+SUPPORTED_SPECS = ("1.4", "1.5", "1.6", "1.7")
+_BASE = "http://cyclonedx.org/schema/"
+_SIDE_SCHEMAS = ("spdx.SNAPSHOT.schema.json", "jsf-0.82.SNAPSHOT.schema.json",
+                 "cryptography-defs.SNAPSHOT.schema.json")  # fmt: skip
+
+
+def schema_dir() -> Path:
+    """Return the folder of schemas shipped by cyclonedx-python-lib (without importing it)."""
+    spec = importlib.util.find_spec("cyclonedx")
+    if spec is None or not spec.submodule_search_locations:
+        raise SbomError("cyclonedx-python-lib is not installed: it ships the CycloneDX schemas")
+    return Path(next(iter(spec.submodule_search_locations))) / "schema" / "_res"
+
+
+def _load(name: str) -> Any:
+    return json.loads((schema_dir() / name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=4)
+def _validator(spec_version: str) -> Any:
+    import jsonschema_rs  # noqa: PLC0415 - compiled, and off the start-up path
+
+    if spec_version not in SUPPORTED_SPECS:
+        raise SbomError(f"CycloneDX {spec_version} is not supported ({', '.join(SUPPORTED_SPECS)})")
+    resources = [
+        (_BASE + name, _load(name)) for name in _SIDE_SCHEMAS if (schema_dir() / name).exists()
+    ]
+    registry = jsonschema_rs.Registry(resources)
+    return jsonschema_rs.validator_for(
+        _load(f"bom-{spec_version}.SNAPSHOT.schema.json"), registry=registry
+    )
+
+
+def _pointer(path: Any) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+
+
+def errors(document: Any, limit: int = 50) -> list[str]:
+    """Return schema errors of a parsed document as ``$.json.path: message`` lines."""
+    if not isinstance(document, dict):
+        return ["$: not a JSON object"]
+    spec = document.get("specVersion")
+    if document.get("bomFormat") != "CycloneDX":
+        return ["$.bomFormat: not a CycloneDX document"]
+    if spec not in SUPPORTED_SPECS:
+        return [f"$.specVersion: {spec!r} is not a supported CycloneDX version"]
+    found = []
+    for error in _validator(spec).iter_errors(document):
+        found.append(f"{_pointer(error.instance_path)}: {error.message}")
+        if len(found) >= limit:
+            break
+    return found

@@ -1,0 +1,149 @@
+"""The snapshotter: run every probe and assemble one Snapshot."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from driftbom import __version__
+from driftbom.errors import ProbeError, UsageError
+from driftbom.model import Collected, Component, Layer, Skipped, Snapshot
+from driftbom.probes import distributions, lockfile
+from driftbom.probes.cpu import CpuProbe, MemoryProbe
+from driftbom.probes.env_vars import EnvVarsProbe
+from driftbom.probes.interface import Probe, ProbeContext
+from driftbom.probes.operating_system import OperatingSystemProbe
+from driftbom.probes.os_packages import OsPackagesProbe
+from driftbom.probes.python_env import (
+    Interpreter,
+    PendingQuery,
+    default_python,
+    interpreter_component,
+)
+from driftbom.sbom.properties import Prop
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+log = logging.getLogger(__name__)
+
+# Probes that need nothing from the target interpreter; they run while it answers.
+SYSTEM_PROBES: tuple[Probe, ...] = (
+    OperatingSystemProbe(),
+    OsPackagesProbe(),
+    CpuProbe(),
+    MemoryProbe(),
+    EnvVarsProbe(),
+)
+
+
+@dataclass(frozen=True)
+class SnapshotOptions:
+    """What ``drift snapshot`` was asked to record."""
+
+    python: str | None = None
+    name: str | None = None
+    lock: Path | None = None
+    context: ProbeContext = field(default_factory=ProbeContext)
+    interpreter: Interpreter | None = None
+    """Already known (tests, rebuild verification): the helper is not run."""
+
+
+def timestamp(environ: Mapping[str, str]) -> str:
+    """Return the document time: ``SOURCE_DATE_EPOCH`` when set, else now (UTC)."""
+    epoch = environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            moment = datetime.fromtimestamp(int(epoch), tz=timezone.utc)
+        except (ValueError, OverflowError, OSError) as exc:
+            msg = f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix timestamp"
+            raise UsageError(msg) from exc
+    else:
+        moment = datetime.now(tz=timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _run(probe: Probe, ctx: ProbeContext) -> Collected | Skipped:
+    """Run one probe; an unexpected failure is recorded, never raised."""
+    try:
+        return probe.collect(ctx)
+    except Exception as exc:  # noqa: BLE001 - a probe must never sink the snapshot
+        log.warning("%s probe failed: %s", probe.layer.value, exc)
+        return Skipped(probe.layer, f"probe failed: {type(exc).__name__}: {exc}")
+
+
+def _python_layers(
+    interp: Interpreter, options: SnapshotOptions
+) -> tuple[list[Component], list[str], list[Skipped]]:
+    dists, notes = distributions.scan(interp.path)
+    installed = {d.key for d in dists}
+    comps = tuple(distributions.distribution_component(d, installed, interp.markers) for d in dists)
+    ctx = options.context
+    lock_path = options.lock or lockfile.find_lockfile(ctx.cwd)
+    skipped: list[Skipped] = []
+    components: list[Component] = [interpreter_component(interp)]
+    if lock_path is None:
+        skipped.append(Skipped(Layer.LOCKFILE, f"no lockfile in {ctx.cwd.resolve()}"))
+        return [*components, *comps], notes, skipped
+    try:
+        raw, lock = lockfile.read_lockfile(lock_path, interp.markers)
+    except ProbeError as exc:
+        if options.lock is not None:
+            raise
+        notes.append(str(exc).removeprefix("--lock "))
+        skipped.append(Skipped(Layer.LOCKFILE, str(exc).removeprefix("--lock ")))
+        return [*components, *comps], notes, skipped
+    lock_comp, comps = lockfile.reconcile(lock_path, ctx.cwd, raw, lock, comps)
+    return [*components, *comps, lock_comp], notes, skipped
+
+
+def take(options: SnapshotOptions) -> Snapshot:
+    """Snapshot the environment; raises ProbeError when ``--python`` or ``--lock`` is unusable."""
+    ctx = options.context
+    python = options.python or default_python(ctx.environ)
+    when = timestamp(ctx.environ)
+    # the target interpreter answers while the system probes run
+    pending = PendingQuery(python) if options.interpreter is None else None
+    components: list[Component] = []
+    notes: list[str] = []
+    props: list[tuple[str, str]] = []
+    skipped: list[Skipped] = []
+    layers = [Layer.PYTHON, Layer.PACKAGES, Layer.LOCKFILE]
+    for probe in SYSTEM_PROBES:
+        layers.append(probe.layer)
+        result = _run(probe, ctx)
+        if isinstance(result, Skipped):
+            skipped.append(result)
+            continue
+        components += result.components
+        notes += result.notes
+        props += result.properties
+    interp = options.interpreter or pending.result()  # type: ignore[union-attr]
+    py_components, py_notes, py_skipped = _python_layers(interp, options)
+    components += py_components
+    notes += py_notes
+    skipped += py_skipped
+    for note in notes:
+        log.warning("%s", note)
+    props += [(Prop.NOTE.value, n) for n in notes]
+    props += [(Prop.SKIPPED.value, f"{s.layer.value}: {s.reason}") for s in skipped]
+    props.append((Prop.PYTHON_PATH_ARG.value, interp.executable if pending is None else python))
+    return Snapshot(
+        name=options.name or socket.gethostname(),
+        timestamp=when,
+        components=tuple(sorted(components, key=lambda c: c.ref)),
+        properties=tuple(sorted(set(props))),
+        layers=tuple(sorted(set(layers), key=lambda layer: layer.value)),
+        tool_version=__version__,
+        skipped=tuple(skipped),
+    )
+
+
+def default_context() -> ProbeContext:
+    """Return the context of a real run: this machine's root, environment and directory."""
+    return ProbeContext(root=Path("/"), environ=dict(os.environ), cwd=Path.cwd())

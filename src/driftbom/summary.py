@@ -1,0 +1,30 @@
+"""A one-line, human summary of a snapshot for stderr."""
+
+from __future__ import annotations
+
+from driftbom.model import Layer, Snapshot
+
+
+def summarize(snapshot: Snapshot) -> str:
+    """Return e.g. ``python 3.11.7, 147 python packages, debian 12, 715 os packages, ...``."""
+    parts = []
+    python = snapshot.component("python")
+    if python:
+        parts.append(f"python {python.version}")
+    parts.append(f"{len(snapshot.by_layer(Layer.PACKAGES))} python packages")
+    os_comp = snapshot.component("os")
+    if os_comp:
+        parts.append(f"{os_comp.name} {os_comp.version or ''}".strip())
+    packages = snapshot.by_layer(Layer.OS_PACKAGES)
+    if packages:
+        parts.append(f"{len(packages)} os packages")
+    cpu = snapshot.component("cpu")
+    if cpu:
+        parts.append(f"cpu {cpu.name}")
+    lock = snapshot.by_layer(Layer.LOCKFILE)
+    parts.append(f"lockfile {lock[0].name}" if lock else "no lockfile")
+    if snapshot.skipped:
+        parts.append("not recorded: " + ", ".join(s.layer.value for s in snapshot.skipped))
+    if snapshot.notes:
+        parts.append(f"{len(snapshot.notes)} warnings")
+    return "; ".join(parts)

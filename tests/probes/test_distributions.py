@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from driftbom.probes import distributions
+from driftbom.sbom.properties import Prop
+from tests.conftest import FIXTURES
+
+SITE = FIXTURES / "python" / "site-packages"
+MARKERS = json.loads((FIXTURES / "python" / "helper-cpython-3.11.7.json").read_text())["markers"]
+
+
+def _dist(root: Path, dirname: str, metadata: str, **files: str) -> Path:
+    path = root / dirname
+    path.mkdir(parents=True)
+    (path / "METADATA").write_text(metadata)
+    for name, text in files.items():
+        (path / name).write_text(text)
+    return path
+
+
+def test_scan_reads_real_dist_info():
+    dists, notes = distributions.scan([str(SITE)])
+    assert notes == []
+    by_key = {d.key: d for d in dists}
+    assert by_key["six"].version == "1.17.0"
+    assert by_key["typer"].installer == "pip"
+    assert by_key["typer"].direct_url["url"].endswith(".whl")
+    assert by_key["markdown-it-py"].name in ("markdown-it-py", "markdown_it_py")
+    assert by_key["six"].record_digest.startswith("sha256:")
+
+
+def test_sources_per_pep_610():
+    dists, _ = distributions.scan([str(SITE)])
+    installed = {d.key for d in dists}
+    comps = {d.key: distributions.distribution_component(d, installed, MARKERS) for d in dists}
+    assert comps["six"].prop(Prop.PYPI_SOURCE) == "index"
+    assert comps["driftbom"].prop(Prop.PYPI_SOURCE) == "editable"
+    typer = comps["typer"]
+    assert typer.prop(Prop.PYPI_SOURCE) == "url"
+    assert typer.hashes == (("SHA-256", "afd18929180b706c5e9a239f53c3c8136903553c0c2d460598bbaa924191d4ab"),)
+    assert typer.purl == "pkg:pypi/typer@0.28.0"
+    # Requires-Dist edges to installed distributions only, markers evaluated
+    assert set(typer.depends_on) == {"pypi:rich", "pypi:shellingham", "pypi:annotated-doc"}
+
+
+def test_vcs_source_keeps_commit_and_redacts_credentials(tmp_path):
+    direct = {
+        "url": "https://deploy:canary-vcs-secret@git.example.com/org/lib.git",
+        "vcs_info": {"vcs": "git", "commit_id": "0123456789abcdef0123456789abcdef01234567"},
+    }
+    _dist(tmp_path, "lib-1.0.dist-info", "Name: lib\nVersion: 1.0\n", **{"direct_url.json": json.dumps(direct)})
+    (dist,), _ = distributions.scan([str(tmp_path)])
+    comp = distributions.distribution_component(dist, {"lib"}, MARKERS)
+    assert comp.prop(Prop.PYPI_SOURCE) == "vcs"
+    assert comp.prop(Prop.PYPI_COMMIT) == direct["vcs_info"]["commit_id"]
+    assert comp.prop(Prop.PYPI_SOURCE_URL) == "https://***@git.example.com/org/lib.git"
+
+
+def test_bad_metadata_is_a_note_and_the_rest_is_kept(tmp_path):
+    _dist(tmp_path, "good-1.0.dist-info", "Metadata-Version: 2.1\nName: good\nVersion: 1.0\n")
+    _dist(tmp_path, "noname-1.0.dist-info", "Metadata-Version: 2.1\nVersion: 1.0\n")
+    (tmp_path / "empty-1.0.dist-info").mkdir()
+    dists, notes = distributions.scan([str(tmp_path)])
+    assert [d.name for d in dists] == ["good"]
+    assert len(notes) == 2
+    assert any("no Name" in n for n in notes)
+    assert any("unreadable" in n for n in notes)
+
+
+def test_same_project_twice_keeps_first_on_path_and_notes_it(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    _dist(first, "pkg-2.0.dist-info", "Name: pkg\nVersion: 2.0\n")
+    _dist(second, "Pkg-1.0.dist-info", "Name: Pkg\nVersion: 1.0\n")
+    dists, notes = distributions.scan([str(first), str(second)])
+    assert [(d.name, d.version) for d in dists] == [("pkg", "2.0")]
+    assert notes == [f"Pkg 1.0 in {second} is shadowed by pkg 2.0 in {first}"]
+
+
+def test_non_pep440_version_is_kept_as_written_and_flagged(tmp_path):
+    _dist(tmp_path, "odd-x.dist-info", "Name: odd\nVersion: 2023-rc-final!\n")
+    (dist,), _ = distributions.scan([str(tmp_path)])
+    comp = distributions.distribution_component(dist, {"odd"}, MARKERS)
+    assert comp.version == "2023-rc-final!"
+    assert comp.prop(Prop.PYPI_VERSION_INVALID) == "true"
+
+
+def test_egg_info_directory_is_read(tmp_path):
+    egg = tmp_path / "legacy.egg-info"
+    egg.mkdir()
+    (egg / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: legacy\nVersion: 0.9\n")
+    (egg / "requires.txt").write_text("six\n\n[extra]\nnumpy\n")
+    (dist,), _ = distributions.scan([str(tmp_path)])
+    assert (dist.name, dist.version, dist.requires) == ("legacy", "0.9", ("six",))
+
+
+def test_dependency_markers():
+    reqs = [
+        "a>=1",
+        "b; python_version < '3'",
+        "c; extra == 'test'",
+        "d (>=2) ; sys_platform == 'linux'",
+        "E_f[x]; python_version >= '3.8'",
+    ]
+    assert distributions.dependency_names(reqs, MARKERS) == {"a", "d", "e-f"}

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from driftbom.errors import ProbeError
+from driftbom.probes.python_env import PendingQuery, default_python, interpreter_component
+from driftbom.sbom.properties import Prop
+
+
+def test_helper_answers_for_the_running_interpreter(live_interpreter):
+    assert live_interpreter.version == ".".join(map(str, sys.version_info[:3]))
+    assert live_interpreter.implementation == "cpython"
+    assert live_interpreter.is_venv == (sys.prefix != sys.base_prefix)
+    assert "" not in live_interpreter.path
+    assert live_interpreter.markers["sys_platform"] == sys.platform
+
+
+def test_interpreter_component(live_interpreter):
+    comp = interpreter_component(live_interpreter)
+    assert comp.ref == "python"
+    assert comp.version == live_interpreter.version
+    assert comp.prop(Prop.PY_TAG) == f"cp{sys.version_info[0]}{sys.version_info[1]}"
+
+
+@pytest.mark.parametrize("version", ["3.8", "3.10", "3.13"])
+def test_helper_runs_on_older_and_newer_cpython(version):
+    path = os.path.expanduser(f"~/.pyenv/versions/{version}")
+    candidates = [p for p in (os.path.dirname(path),) if os.path.isdir(p)]
+    found = [
+        os.path.join(candidates[0], d, "bin", "python3")
+        for d in (os.listdir(candidates[0]) if candidates else [])
+        if d.startswith(version + ".")
+    ]
+    if not found:
+        pytest.skip(f"no CPython {version} on this machine")
+    assert PendingQuery(found[0]).result().version.startswith(version + ".")
+
+
+def test_not_python_is_a_clear_error(tmp_path):
+    script = tmp_path / "fake-python"
+    script.write_text("#!/bin/sh\necho hello\n")
+    script.chmod(0o755)
+    with pytest.raises(ProbeError, match="not a Python interpreter"):
+        PendingQuery(str(script)).result()
+    with pytest.raises(ProbeError, match="no such file"):
+        PendingQuery(str(tmp_path / "missing"))
+    with pytest.raises(ProbeError, match="not an executable"):
+        PendingQuery(str(tmp_path))
+
+
+def test_default_python_prefers_active_venv(tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").write_text("")
+    assert default_python({"VIRTUAL_ENV": str(tmp_path), "PATH": ""}) == str(bin_dir / "python")
+    assert default_python({"PATH": ""}) == sys.executable
