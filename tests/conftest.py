@@ -76,7 +76,9 @@ def assert_valid(document: dict) -> None:
     assert problems == [], problems[:5]
 
 
-def run_drift(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_drift(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run ``drift`` as a real subprocess with this interpreter."""
     return subprocess.run(
         [sys.executable, "-m", "driftbom", *args],

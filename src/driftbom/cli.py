@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from pathlib import Path
+from pathlib import Path  # noqa: TC003 - typer reads annotations at run time
 from typing import Annotated, NoReturn
 
 os.environ.setdefault("TYPER_USE_RICH", "0")  # rich-rendered help alone costs 0.16 s
@@ -52,11 +52,22 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="More diagnostics on stderr.")] = 0,
+    verbose: Annotated[
+        int, typer.Option("-v", "--verbose", count=True, help="More diagnostics on stderr.")
+    ] = 0,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors on stderr.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,  # noqa: E501
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
-    level = logging.ERROR if quiet else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    level = (
+        logging.ERROR
+        if quiet
+        else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("drift: %(levelname)s: %(message)s"))
     log.handlers[:] = [handler]
@@ -67,10 +78,29 @@ def _root(
 
 @app.command()
 def snapshot(
-    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the SBOM here (atomically) instead of stdout.")] = None,  # noqa: E501
-    python: Annotated[str | None, typer.Option("--python", help="Interpreter to record (default: the active venv's python, else `python` on PATH, else this one).")] = None,  # noqa: E501
-    name: Annotated[str | None, typer.Option("--name", help="Name of the environment (default: the host name).")] = None,  # noqa: E501
-    lock: Annotated[Path | None, typer.Option("--lock", help="Lockfile to record (default: found in the working directory).")] = None,  # noqa: E501
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Write the SBOM here (atomically) instead of stdout."),
+    ] = None,
+    python: Annotated[
+        str | None,
+        typer.Option(
+            "--python",
+            help=(
+                "Interpreter to record (default: the active venv's python, "
+                "else `python` on PATH, else this one)."
+            ),
+        ),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Name of the environment (default: the host name).")
+    ] = None,
+    lock: Annotated[
+        Path | None,
+        typer.Option(
+            "--lock", help="Lockfile to record (default: found in the working directory)."
+        ),
+    ] = None,
 ) -> None:
     """Snapshot this environment into a CycloneDX 1.6 SBOM, validated before it is written."""
     from driftbom.output import write_text  # noqa: PLC0415 - keep --help fast
@@ -91,7 +121,10 @@ def snapshot(
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="CycloneDX JSON documents (1.4 to 1.7).", show_default=False)],  # noqa: E501
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="CycloneDX JSON documents (1.4 to 1.7).", show_default=False),
+    ],
 ) -> None:
     """Validate documents against the official CycloneDX schema; exit 1 if any is invalid."""
     from driftbom.sbom import cyclonedx, schema  # noqa: PLC0415

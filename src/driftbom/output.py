@@ -33,7 +33,7 @@ def write_text(target: Path | None, text: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.chmod(tmp, 0o644)  # noqa: PTH101 - mkstemp creates 0600
-        os.replace(tmp, target)
+        Path(tmp).replace(target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise UsageError(f"-o {target}: cannot write it ({exc.strerror})") from exc

@@ -39,7 +39,9 @@ def test_sources_per_pep_610():
     assert comps["driftbom"].prop(Prop.PYPI_SOURCE) == "editable"
     typer = comps["typer"]
     assert typer.prop(Prop.PYPI_SOURCE) == "url"
-    assert typer.hashes == (("SHA-256", "afd18929180b706c5e9a239f53c3c8136903553c0c2d460598bbaa924191d4ab"),)
+    assert typer.hashes == (
+        ("SHA-256", "afd18929180b706c5e9a239f53c3c8136903553c0c2d460598bbaa924191d4ab"),
+    )
     assert typer.purl == "pkg:pypi/typer@0.28.0"
     # Requires-Dist edges to installed distributions only, markers evaluated
     assert set(typer.depends_on) == {"pypi:rich", "pypi:shellingham", "pypi:annotated-doc"}
@@ -50,7 +52,12 @@ def test_vcs_source_keeps_commit_and_redacts_credentials(tmp_path):
         "url": "https://deploy:canary-vcs-secret@git.example.com/org/lib.git",
         "vcs_info": {"vcs": "git", "commit_id": "0123456789abcdef0123456789abcdef01234567"},
     }
-    _dist(tmp_path, "lib-1.0.dist-info", "Name: lib\nVersion: 1.0\n", **{"direct_url.json": json.dumps(direct)})
+    _dist(
+        tmp_path,
+        "lib-1.0.dist-info",
+        "Name: lib\nVersion: 1.0\n",
+        **{"direct_url.json": json.dumps(direct)},
+    )
     (dist,), _ = distributions.scan([str(tmp_path)])
     comp = distributions.distribution_component(dist, {"lib"}, MARKERS)
     assert comp.prop(Prop.PYPI_SOURCE) == "vcs"

@@ -40,9 +40,10 @@ def test_every_format_pins_the_same_packages(path, fmt):
         if version:
             assert pins[name].version == version
     if "plain" not in path:
-        assert ("SHA-256", "99b87a485a5820b23b879f04c2305b44b951b502fd64be915879d77a7e8fc6f1") in pins[
-            "attrs"
-        ].hashes
+        assert (
+            "SHA-256",
+            "99b87a485a5820b23b879f04c2305b44b951b502fd64be915879d77a7e8fc6f1",
+        ) in pins["attrs"].hashes
 
 
 def test_detection_order(tmp_path):
@@ -56,7 +57,7 @@ def test_detection_order(tmp_path):
 def test_malformed_lockfile_is_a_probe_error(tmp_path):
     bad = tmp_path / "uv.lock"
     bad.write_text("this is [not toml")
-    with pytest.raises(ProbeError, match="not a valid uv.lock"):
+    with pytest.raises(ProbeError, match=r"not a valid uv\.lock"):
         lockfile.read_lockfile(bad, MARKERS)
     with pytest.raises(ProbeError, match="cannot read"):
         lockfile.read_lockfile(tmp_path / "missing.txt", MARKERS)
@@ -92,7 +93,9 @@ def test_reconcile_attaches_hashes_and_lists_disagreements():
 
 def test_lock_index_url_credentials_are_redacted(tmp_path):
     req = tmp_path / "requirements.txt"
-    req.write_text("--index-url https://ci:canary-lock-secret@pypi.example.com/simple\nsix==1.17.0\n")
+    req.write_text(
+        "--index-url https://ci:canary-lock-secret@pypi.example.com/simple\nsix==1.17.0\n"
+    )
     raw, lock = lockfile.read_lockfile(req, MARKERS)
     comp, _ = lockfile.reconcile(req, tmp_path, raw, lock, ())
     assert comp.props(Prop.LOCK_INDEX_URL) == ("https://***@pypi.example.com/simple",)

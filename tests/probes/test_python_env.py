@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-import os
+import shutil
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -27,16 +28,11 @@ def test_interpreter_component(live_interpreter):
 
 @pytest.mark.parametrize("version", ["3.8", "3.10", "3.13"])
 def test_helper_runs_on_older_and_newer_cpython(version):
-    path = os.path.expanduser(f"~/.pyenv/versions/{version}")
-    candidates = [p for p in (os.path.dirname(path),) if os.path.isdir(p)]
-    found = [
-        os.path.join(candidates[0], d, "bin", "python3")
-        for d in (os.listdir(candidates[0]) if candidates else [])
-        if d.startswith(version + ".")
-    ]
+    found = sorted(Path("~/.pyenv/versions").expanduser().glob(f"{version}.*/bin/python3"))
+    found += [Path(p) for p in [shutil.which(f"python{version}")] if p]
     if not found:
         pytest.skip(f"no CPython {version} on this machine")
-    assert PendingQuery(found[0]).result().version.startswith(version + ".")
+    assert PendingQuery(str(found[0])).result().version.startswith(version + ".")
 
 
 def test_not_python_is_a_clear_error(tmp_path):

@@ -3,6 +3,7 @@
 Standard library only, and valid on every CPython >= 3.8: this file is sent
 as ``python -c`` source, so it must not import driftbom or anything else.
 """
+
 import json
 import os
 import platform
@@ -10,15 +11,18 @@ import sys
 import sysconfig
 
 
-def _libc():
+def _libc():  # type: () -> dict[str, str] | None
     try:
-        name, _, version = os.confstr("CS_GNU_LIBC_VERSION").partition(" ")
-        return {"name": name, "version": version}
+        found = os.confstr("CS_GNU_LIBC_VERSION")
     except (AttributeError, ValueError, OSError):
         return None
+    if not found:
+        return None
+    name, _, version = found.partition(" ")
+    return {"name": name, "version": version}
 
 
-def main():
+def main():  # type: () -> None
     impl = sys.implementation
     iv = impl.version
     implementation_version = "%d.%d.%d" % (iv.major, iv.minor, iv.micro)

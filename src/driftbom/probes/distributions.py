@@ -184,7 +184,9 @@ def dependency_names(requires: Iterable[str], markers: Mapping[str, str]) -> set
     return names
 
 
-def source_properties(direct_url: Mapping[str, Any] | None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def source_properties(
+    direct_url: Mapping[str, Any] | None,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Return (properties, hashes) describing a PEP 610 ``direct_url.json``."""
     if not direct_url:
         return [(Prop.PYPI_SOURCE.value, "index")], []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from driftbom import purl
@@ -15,6 +14,7 @@ from driftbom.sbom.properties import Prop
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
 
 # Looked for in this order in the working directory when --lock is not given.
 CANDIDATES = (

@@ -15,7 +15,7 @@ from driftbom.purl import normalize_pypi
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -56,8 +56,6 @@ class LockData:
 
 class LockParseError(ValueError):
     """The lockfile is not valid in its format."""
-
-
 
 
 def _applies(marker: str | None, markers: Mapping[str, str]) -> bool:
@@ -156,7 +154,9 @@ def parse_pylock(text: str, markers: Mapping[str, str]) -> LockData:
     return LockData(tuple(pins), tuple(sorted(set(indexes))))
 
 
-def _uv_reachable(packages: list[dict[str, Any]], markers: Mapping[str, str]) -> list[dict[str, Any]]:
+def _uv_reachable(
+    packages: list[dict[str, Any]], markers: Mapping[str, str]
+) -> list[dict[str, Any]]:
     """Walk uv.lock's graph from the workspace roots, following edges whose marker applies."""
     by_name: dict[str, list[dict[str, Any]]] = {}
     for package in packages:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -15,6 +14,9 @@ from driftbom.errors import SbomError
 from driftbom.model import Component, ComponentType, Layer, Snapshot, layer_of
 from driftbom.sbom.properties import Prop
 from driftbom.sbom.schema import SUPPORTED_SPECS
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SCHEMA_URL = "http://cyclonedx.org/schema/bom-1.6.schema.json"
 MAX_BYTES = 256 * 1024 * 1024
@@ -135,9 +137,7 @@ def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
         return ()
     return tuple(
         sorted(
-            (str(p.get("name", "")), str(p.get("value", "")))
-            for p in items
-            if isinstance(p, dict)
+            (str(p.get("name", "")), str(p.get("value", ""))) for p in items if isinstance(p, dict)
         )
     )
 
@@ -207,8 +207,12 @@ def from_dict(document: Any, label: str) -> Snapshot:
         raise SbomError(f"{label}: not a CycloneDX document (no bomFormat 'CycloneDX')")
     spec = document.get("specVersion")
     if spec not in SUPPORTED_SPECS:
-        raise SbomError(f"{label}: CycloneDX {spec!r} is not supported ({', '.join(SUPPORTED_SPECS)})")
-    metadata = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
+        raise SbomError(
+            f"{label}: CycloneDX {spec!r} is not supported ({', '.join(SUPPORTED_SPECS)})"
+        )
+    metadata: dict[str, Any] = document.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise SbomError(f"{label}: metadata is not an object")
     ours = _is_ours(metadata)
     raw_components = document.get("components") or []
     if not isinstance(raw_components, list):
@@ -239,7 +243,9 @@ def from_dict(document: Any, label: str) -> Snapshot:
     for tool in tools.get("components", []) if isinstance(tools, dict) else tools or []:
         if isinstance(tool, dict) and tool.get("name") == "driftbom":
             tool_version = str(tool.get("version", ""))
-    component = metadata.get("component") if isinstance(metadata.get("component"), dict) else {}
+    component = metadata.get("component")
+    if not isinstance(component, dict):
+        component = {}
     return Snapshot(
         name=str(component.get("name", label)),
         timestamp=str(metadata.get("timestamp", "")),

@@ -1,0 +1,183 @@
+"""The CLI contract: exit codes, one-line errors on stderr, atomic output, no secrets."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from driftbom.cli import main
+from tests.conftest import FIXTURES, assert_valid, run_drift
+
+CANARIES = ("canary-env-pass", "canary-env-token", "canary-url-pass", "canary-lock-pass",
+            "canary-lock-url", "canary-query-sig", "canary-not-allowed")  # fmt: skip
+
+
+def _one_line_error(done, *needles: str) -> None:
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("drift: error: ")
+    assert "Traceback" not in done.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_help_lists_commands_and_exit_codes():
+    done = run_drift("--help")
+    assert done.returncode == 0
+    assert "snapshot" in done.stdout
+    assert "validate" in done.stdout
+    assert "Exit codes" in done.stdout
+
+
+def test_no_arguments_prints_help():
+    done = run_drift()
+    assert "Usage" in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_snapshot_of_this_interpreter_is_valid(tmp_path):
+    out = tmp_path / "env.cdx.json"
+    done = run_drift(
+        "snapshot", "--python", sys.executable, "--name", "ci", "-o", str(out), cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "wrote" in done.stderr
+    document = json.loads(out.read_text())
+    assert_valid(document)
+    assert document["metadata"]["component"]["name"] == "ci"
+    assert any(c["bom-ref"] == "pypi:driftbom" for c in document["components"])
+
+
+def test_snapshot_to_stdout(tmp_path):
+    done = run_drift("snapshot", "--python", sys.executable, cwd=tmp_path)
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["bomFormat"] == "CycloneDX"
+
+
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["--python", "/nonexistent/python"], ["/nonexistent/python", "no such file"]),
+        (["--python", "/etc"], ["not an executable"]),
+        (["--python", "/bin/false"], ["not a usable Python"]),
+        (["--python", "/bin/true"], ["not a Python interpreter"]),
+        (["-o", "/nonexistent-dir/out.json"], ["directory /nonexistent-dir does not exist"]),
+        (["-o", "/proc/out.json"], ["cannot write"]),
+        (["--lock", "/nonexistent/requirements.txt"], ["cannot read"]),
+        (["--lock", "/etc"], ["cannot read"]),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args, needles, tmp_path):
+    done = run_drift("snapshot", "--python", sys.executable, *args, cwd=tmp_path)
+    _one_line_error(done, *needles)
+
+
+def test_malformed_lock_is_exit_2(tmp_path):
+    bad = tmp_path / "poetry.lock"
+    bad.write_text("[[package]\n")
+    done = run_drift("snapshot", "--python", sys.executable, "--lock", str(bad), cwd=tmp_path)
+    _one_line_error(done, "not a valid poetry.lock")
+
+
+def test_failed_run_leaves_no_file(tmp_path):
+    out = tmp_path / "out.json"
+    done = run_drift("snapshot", "--python", "/bin/false", "-o", str(out), cwd=tmp_path)
+    assert done.returncode == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_output_survives_a_failed_run(tmp_path):
+    out = tmp_path / "out.json"
+    out.write_text("previous")
+    run_drift("snapshot", "--python", "/bin/false", "-o", str(out), cwd=tmp_path)
+    assert out.read_text() == "previous"
+
+
+def test_unknown_option_is_usage_error():
+    done = run_drift("snapshot", "--no-such-option")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+
+
+def test_validate_exit_codes(tmp_path, capsys):
+    good = FIXTURES / "golden" / "snapshot-debian12-requirements.cdx.json"
+    broken = tmp_path / "broken.cdx.json"
+    doc = json.loads(good.read_text())
+    doc["components"][0]["type"] = "spaceship"
+    broken.write_text(json.dumps(doc))
+    not_json = tmp_path / "not.json"
+    not_json.write_text("{nope")
+    assert main(["validate", str(good)]) == 0
+    assert "valid CycloneDX 1.6" in capsys.readouterr().out
+    assert main(["validate", str(good), str(broken)]) == 1
+    out = capsys.readouterr().out
+    assert "$.components[0].type" in out
+    assert main(["validate", str(not_json)]) == 1
+    assert "not JSON" in capsys.readouterr().out
+    assert main(["validate", str(tmp_path / "missing.json")]) == 1
+
+
+def test_version():
+    done = run_drift("--version")
+    assert done.returncode == 0
+    assert done.stdout.startswith("drift ")
+
+
+def _plant_secrets(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    site = tmp_path / "site"
+    dist = site / "planted-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: planted\nVersion: 1.0\n")
+    (dist / "direct_url.json").write_text(
+        json.dumps(
+            {
+                "url": "https://bob:canary-url-pass@files.example.com/planted-1.0.tar.gz?sig=canary-query-sig",
+                "archive_info": {},
+            }
+        )
+    )
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "requirements.txt").write_text(
+        "--index-url https://ci:canary-lock-pass@pypi.example.com/simple\n"
+        "planted @ https://tok:canary-lock-url@files.example.com/planted-1.0.tar.gz\n"
+    )
+    env = {
+        "PYTHONPATH": str(site),
+        "PIP_EXTRA_INDEX_URL": "https://alice:canary-env-pass@repo.example.com/simple",
+        "TORCH_HUB_TOKEN": "canary-env-token",
+        "HF_TOKEN": "canary-not-allowed",
+    }
+    return project, env
+
+
+def test_no_planted_secret_reaches_any_output(tmp_path):
+    project, env = _plant_secrets(tmp_path)
+    out = project / "env.cdx.json"
+    done = run_drift(
+        "-v", "snapshot", "--python", sys.executable, "-o", str(out), env=env, cwd=project
+    )
+    assert done.returncode == 0, done.stderr
+    document = out.read_text()
+    everything = document + done.stdout + done.stderr
+    for canary in CANARIES:
+        assert canary not in everything, canary
+    parsed = json.loads(document)
+    assert_valid(parsed)
+    # the values were redacted, not dropped
+    props = {p["name"]: p["value"] for p in parsed["metadata"]["properties"]}
+    assert props["drift:env:TORCH_HUB_TOKEN"] == "***"
+    assert props["drift:env:PIP_EXTRA_INDEX_URL"] == "https://***@repo.example.com/simple"
+    assert "drift:env:HF_TOKEN" not in props
+    planted = next(c for c in parsed["components"] if c["bom-ref"] == "pypi:planted")
+    urls = [p["value"] for p in planted["properties"] if p["name"] == "drift:pypi:source-url"]
+    assert urls == ["https://***@files.example.com/planted-1.0.tar.gz?sig=***"]
+
+
+def test_in_process_entry_point_returns_codes(tmp_path, capsys):
+    assert main(["snapshot", "--python", str(tmp_path / "nope")]) == 2
+    assert "no such file" in capsys.readouterr().err

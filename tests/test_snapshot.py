@@ -1,0 +1,136 @@
+"""The snapshotter end to end on fixture trees, with golden documents."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from driftbom.model import Layer
+from driftbom.probes.interface import ProbeContext
+from driftbom.sbom import cyclonedx
+from driftbom.snapshot import SnapshotOptions, take
+from tests.conftest import FIXTURES, assert_valid
+
+GOLDEN = FIXTURES / "golden"
+# Fields that come from the machine running the tests rather than the fixture tree.
+_MACHINE_PROPS = {"drift:os:arch", "drift:os:libc", "drift:os:libc-version", "drift:cpu:arch"}
+
+
+def fixture_root(tmp_path: Path, distro: str = "debian-12") -> Path:
+    root = tmp_path / "root"
+    if root.exists():
+        return root
+    for target, source in {
+        "etc/os-release": f"os-release/{distro}",
+        "proc/cpuinfo": "proc/cpuinfo-x86_64-amd-epyc",
+        "proc/meminfo": "proc/meminfo-x86_64",
+        "var/lib/dpkg/status": "dpkg/status-debian-12",
+    }.items():
+        (root / target).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(FIXTURES / source, root / target)
+    (root / "proc/sys/kernel").mkdir(parents=True)
+    (root / "proc/sys/kernel/osrelease").write_text("6.1.0-28-amd64\n")
+    return root
+
+
+def options(
+    tmp_path: Path, interpreter, lock: Path | None = None, **environ: str
+) -> SnapshotOptions:
+    cwd = tmp_path / "project"
+    cwd.mkdir(exist_ok=True)
+    env = {"SOURCE_DATE_EPOCH": "1700000000", "OMP_NUM_THREADS": "8", **environ}
+    ctx = ProbeContext(root=fixture_root(tmp_path), environ=env, cwd=cwd)
+    return SnapshotOptions(name="golden-box", lock=lock, context=ctx, interpreter=interpreter)
+
+
+def normalized(document: dict) -> dict:
+    """Drop what depends on the test machine or checkout path."""
+    text = json.dumps(document)
+    text = text.replace(str(FIXTURES), "<fixtures>")
+    doc = json.loads(text)
+    doc.pop("serialNumber")
+    doc["metadata"]["tools"]["components"][0]["version"] = "<version>"
+    for comp in doc["components"]:
+        comp["properties"] = [
+            p for p in comp.get("properties", []) if p["name"] not in _MACHINE_PROPS
+        ]
+    return doc
+
+
+def check_golden(name: str, document: dict) -> None:
+    path = GOLDEN / name
+    actual = normalized(document)
+    if os.environ.get("DRIFT_REGEN_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n")
+    assert actual == json.loads(path.read_text()), (
+        f"regenerate with DRIFT_REGEN_GOLDEN=1 and review {path}"
+    )
+
+
+def test_golden_snapshot_with_lockfile(tmp_path, fixture_interpreter):
+    lock = FIXTURES / "lockfiles/requirements-hashed/requirements.txt"
+    document = cyclonedx.to_dict(take(options(tmp_path, fixture_interpreter, lock=lock)))
+    assert_valid(document)
+    check_golden("snapshot-debian12-requirements.cdx.json", document)
+
+
+def test_snapshot_records_every_layer(tmp_path, fixture_interpreter):
+    snap = take(options(tmp_path, fixture_interpreter))
+    refs = {c.ref for c in snap.components}
+    assert {"python", "os", "cpu", "memory", "deb:libc6", "pypi:six", "pypi:typer"} <= refs
+    assert set(snap.layers) >= {
+        Layer.PYTHON,
+        Layer.PACKAGES,
+        Layer.OS,
+        Layer.OS_PACKAGES,
+        Layer.CPU,
+    }
+    assert snap.env == {"OMP_NUM_THREADS": "8"}
+    assert [s.layer for s in snap.skipped] == [Layer.LOCKFILE]  # no lockfile in the project
+    assert snap.timestamp == "2023-11-14T22:13:20Z"
+
+
+def test_byte_identical_with_source_date_epoch(tmp_path, fixture_interpreter):
+    opts = options(tmp_path, fixture_interpreter)
+    first = cyclonedx.dumps(cyclonedx.to_dict(take(opts)))
+    second = cyclonedx.dumps(cyclonedx.to_dict(take(opts)))
+    assert first == second
+    assert json.loads(first)["serialNumber"].startswith("urn:uuid:")
+
+
+def test_serial_changes_with_content(tmp_path, fixture_interpreter):
+    one = cyclonedx.to_dict(take(options(tmp_path, fixture_interpreter)))
+    other = cyclonedx.to_dict(take(options(tmp_path, fixture_interpreter, OMP_NUM_THREADS="4")))
+    assert one["serialNumber"] != other["serialNumber"]
+
+
+def test_round_trip_through_the_reader(tmp_path, fixture_interpreter):
+    snap = take(options(tmp_path, fixture_interpreter))
+    back = cyclonedx.from_dict(json.loads(cyclonedx.dumps(cyclonedx.to_dict(snap))), "x")
+    assert back.components == snap.components
+    assert back.layers == snap.layers
+    assert back.env == snap.env
+
+
+def test_a_failing_probe_is_recorded_not_raised(tmp_path, fixture_interpreter, monkeypatch):
+    from driftbom.probes.cpu import CpuProbe
+
+    def boom(self, ctx):
+        raise PermissionError("denied")
+
+    monkeypatch.setattr(CpuProbe, "collect", boom)
+    snap = take(options(tmp_path, fixture_interpreter))
+    assert snap.component("cpu") is None
+    assert any(s.layer is Layer.CPU and "denied" in s.reason for s in snap.skipped)
+
+
+def test_invalid_source_date_epoch(tmp_path, fixture_interpreter):
+    from driftbom.errors import UsageError
+
+    with pytest.raises(UsageError, match="SOURCE_DATE_EPOCH"):
+        take(options(tmp_path, fixture_interpreter, SOURCE_DATE_EPOCH="yesterday"))
