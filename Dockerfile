@@ -1,0 +1,25 @@
+# drift as a small, non-root image.
+#   docker build -t driftbom .
+#   docker run --rm -v "$PWD:/work" -w /work driftbom snapshot -o env.cdx.json
+# BASE_IMAGE lets it build where no registry is reachable (any Debian-based image with python3).
+ARG BASE_IMAGE=python:3.12-slim-bookworm
+
+FROM ${BASE_IMAGE} AS build
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN python3 -m venv /opt/drift \
+ && /opt/drift/bin/python -m pip install --no-cache-dir --disable-pip-version-check .
+
+FROM ${BASE_IMAGE}
+LABEL org.opencontainers.image.title="driftbom" \
+      org.opencontainers.image.description="Record, compare and rebuild ML environments as CycloneDX SBOMs" \
+      org.opencontainers.image.licenses="Apache-2.0"
+COPY --from=build /opt/drift /opt/drift
+RUN useradd --system --uid 10001 --home-dir /work --shell /usr/sbin/nologin drift
+ENV PATH=/opt/drift/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1
+WORKDIR /work
+USER 10001
+ENTRYPOINT ["drift"]
+CMD ["--help"]

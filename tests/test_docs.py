@@ -1,0 +1,18 @@
+"""Docs that must follow the code."""
+
+from __future__ import annotations
+
+from driftbom.sbom.properties import Prop
+from tests.conftest import ROOT
+
+
+def test_every_property_is_documented():
+    text = (ROOT / "docs" / "sbom-format.md").read_text()
+    missing = [p.value for p in Prop if f"`{p.value}" not in text]
+    assert missing == []
+
+
+def test_readme_starts_with_the_two_setup_commands():
+    head = (ROOT / "README.md").read_text().split("\n## ", 1)[0]
+    assert "make run" in head
+    assert "make test" in head
