@@ -11,7 +11,9 @@ import logging
 import os
 import sys
 from pathlib import Path  # noqa: TC003 - typer reads annotations at run time
-from typing import Annotated, NoReturn
+from dataclasses import replace
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 os.environ.setdefault("TYPER_USE_RICH", "0")  # rich-rendered help alone costs 0.16 s
 
@@ -19,6 +21,9 @@ import typer
 
 from driftbom import __version__
 from driftbom.errors import DriftError
+
+if TYPE_CHECKING:
+    from driftbom.compare.report import DriftReport
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 log = logging.getLogger("driftbom")
@@ -147,6 +152,138 @@ def validate(
             sys.stdout.write(f"{path}: valid CycloneDX {spec}\n")
     if invalid:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+class FailOn(str, Enum):
+    """Severities ``--fail-on`` accepts."""
+
+    INFO = "info"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+
+class DiffFormat(str, Enum):
+    """Formats ``drift diff`` prints."""
+
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+class CheckFormat(str, Enum):
+    """Formats ``drift check`` prints."""
+
+    TEXT = "text"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    GITHUB = "github"
+
+
+ReferenceArg = Annotated[
+    Path, typer.Argument(help="The reference SBOM (CycloneDX JSON, any tool).", show_default=False)
+]
+CurrentArg = Annotated[
+    Path | None,
+    typer.Argument(
+        help="The SBOM to compare; omitted: snapshot the live environment.", show_default=False
+    ),
+]
+PythonOpt = Annotated[
+    str | None,
+    typer.Option("--python", help="Interpreter to snapshot when CURRENT is omitted."),
+]
+PolicyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy", help="Policy TOML (default: [tool.drift] of ./pyproject.toml, else built in)."
+    ),
+]
+
+
+def _compare(
+    reference: Path,
+    current: Path | None,
+    python: str | None,
+    policy_file: Path | None,
+    fail_on: FailOn | None,
+) -> DriftReport:
+    from driftbom.compare import policy as policies  # noqa: PLC0415
+    from driftbom.compare.report import build  # noqa: PLC0415
+    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+
+    policy = policies.load(policy_file, Path("pyproject.toml"))
+    if fail_on is not None:
+        policy = replace(policy, fail_on=policies.Severity(fail_on.value))
+    ref_snapshot = cyclonedx.read(reference)
+    if current is not None:
+        cur_snapshot = cyclonedx.read(current)
+    else:
+        from driftbom.snapshot import SnapshotOptions, default_context, take  # noqa: PLC0415
+
+        cur_snapshot = take(SnapshotOptions(python=python, context=default_context()))
+    return build(ref_snapshot, cur_snapshot, policy)
+
+
+def _print_report(report: DriftReport, fmt: str) -> None:
+    from driftbom.render import Format, render  # noqa: PLC0415
+
+    color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    sys.stdout.write(render(report, Format(fmt), color=color))
+
+
+@app.command()
+def diff(
+    reference: ReferenceArg,
+    current: CurrentArg = None,
+    fmt: Annotated[DiffFormat, typer.Option("--format", help="Output format.")] = DiffFormat.TEXT,
+    python: PythonOpt = None,
+    policy: PolicyOpt = None,
+) -> None:
+    """Show what changed from REFERENCE to CURRENT, with severities; always exit 0 unless bad input."""
+    report = _compare(reference, current, python, policy, None)
+    _print_report(report, fmt.value)
+
+
+@app.command()
+def check(
+    reference: ReferenceArg,
+    current: CurrentArg = None,
+    policy: PolicyOpt = None,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a change reaches this severity (default: the policy's, major).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        CheckFormat, typer.Option("--format", help="Output format; github: workflow commands.")
+    ] = CheckFormat.TEXT,
+    python: PythonOpt = None,
+) -> None:
+    """Gate CI: compare CURRENT (default: the live environment) with REFERENCE; exit 1 on drift."""
+    report = _compare(reference, current, python, policy, fail_on)
+    _print_report(report, fmt.value)
+    if fmt is CheckFormat.GITHUB and os.environ.get("GITHUB_STEP_SUMMARY"):
+        from driftbom.render import Format, render  # noqa: PLC0415
+
+        summary = Path(os.environ["GITHUB_STEP_SUMMARY"])
+        try:
+            with summary.open("a", encoding="utf-8") as handle:
+                handle.write(render(report, Format.MARKDOWN))
+        except OSError as exc:
+            log.warning("cannot append to GITHUB_STEP_SUMMARY %s: %s", summary, exc.strerror)
+    if report.failed:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command("policy")
+def show_policy() -> None:
+    """Print the default drift policy (TOML, documented); copy it to start your own."""
+    from driftbom.compare.policy import default_text  # noqa: PLC0415
+
+    sys.stdout.write(default_text())
 
 
 def main(argv: list[str] | None = None) -> int:

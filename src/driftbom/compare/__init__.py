@@ -1,0 +1,1 @@
+"""The comparator: match components, classify changes, apply a policy, report."""

@@ -1,0 +1,34 @@
+"""A change between two documents, as the comparator reports it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from driftbom.model import Layer
+
+
+class ChangeKind(str, Enum):
+    """What happened to a component between the reference and the current document."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+    UPGRADED = "upgraded"
+    DOWNGRADED = "downgraded"
+    MODIFIED = "modified"
+    NOT_RECORDED = "not-recorded"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference, with the policy rule that decides its severity."""
+
+    id: str
+    layer: Layer
+    kind: ChangeKind
+    field: str
+    reference: str | None
+    current: str | None
+    rule: str
+    reason: str
+    remedy: str | None = None

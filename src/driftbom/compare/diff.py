@@ -1,0 +1,178 @@
+"""Pure comparison: two Snapshots -> the list of Changes, each tagged with a policy rule."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from driftbom.compare import fields
+from driftbom.compare.changes import Change, ChangeKind
+from driftbom.compare.classify import Bump, Direction, classify
+from driftbom.model import Component, Layer, Snapshot, layer_of
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+
+_BUMP_RULES = {
+    Bump.EPOCH: "package-major",
+    Bump.MAJOR: "package-major",
+    Bump.MINOR: "package-minor",
+    Bump.PATCH: "package-patch",
+    Bump.PRE: "package-prerelease",
+    Bump.POST: "package-prerelease",
+    Bump.DEV: "package-prerelease",
+    Bump.LOCAL: "package-local-label",
+    Bump.STRING: "package-unparsable",
+}
+_ADDED_RULES = {Layer.PACKAGES: "package-added", Layer.OS_PACKAGES: "os-package-added",
+                Layer.LOCKFILE: "lockfile-added"}  # fmt: skip
+_REMOVED_RULES = {Layer.PACKAGES: "package-removed", Layer.OS_PACKAGES: "os-package-removed",
+                  Layer.LOCKFILE: "lockfile-removed"}  # fmt: skip
+_KIND = {Direction.UP: ChangeKind.UPGRADED, Direction.DOWN: ChangeKind.DOWNGRADED}
+
+
+def _version_rule(comp: Component, bump: Bump) -> str:
+    layer = comp.layer
+    if layer is Layer.PACKAGES:
+        return _BUMP_RULES[bump]
+    if layer is Layer.PYTHON:
+        return {Bump.MAJOR: "python-major", Bump.MINOR: "python-minor"}.get(bump, "python-patch")
+    if layer is Layer.OS:
+        return "os-release"
+    if layer is Layer.OS_PACKAGES:
+        return "os-package-changed"
+    return fields.layer_rule(layer)
+
+
+def _remedy(comp: Component, version: str | None) -> str | None:
+    if comp.layer is Layer.PACKAGES and version is not None:
+        return f"pip install {comp.name}=={version}"
+    if comp.layer is Layer.PYTHON and version is not None:
+        return f"use Python {version}"
+    return None
+
+
+def _version_change(ref: Component, cur: Component) -> Change | None:
+    if ref.version == cur.version:
+        return None
+    classified = classify(ref.version, cur.version)
+    if classified.direction is Direction.SAME:
+        return None
+    kind = _KIND.get(classified.direction, ChangeKind.MODIFIED)
+    rule = _version_rule(cur, classified.bump)
+    label = "version" if classified.bump is Bump.STRING else f"{classified.bump.value} version"
+    reason = f"{label} {ref.version} -> {cur.version}"
+    if cur.layer is Layer.OS and ref.name != cur.name:
+        reason = f"{ref.name} {ref.version} -> {cur.name} {cur.version}"
+    return Change(cur.ref, cur.layer, kind, "version", ref.version, cur.version, rule, reason,
+                  _remedy(cur, ref.version))  # fmt: skip
+
+
+def _hash_change(ref: Component, cur: Component) -> Change | None:
+    if not ref.hashes or not cur.hashes or ref.version != cur.version:
+        return None
+    if set(ref.hashes) & set(cur.hashes):
+        return None  # one records more artifacts (wheels of a lock) than the other: same thing
+    if {a for a, _ in ref.hashes}.isdisjoint({a for a, _ in cur.hashes}):
+        return None  # different algorithms: nothing to compare
+    old, new = ref.hashes[0][1][:12], cur.hashes[0][1][:12]
+    reason = f"same version {cur.version}, different artifact hashes ({old}... -> {new}...)"
+    return Change(cur.ref, cur.layer, ChangeKind.MODIFIED, "hashes", old, new, "package-hash",
+                  reason, _remedy(cur, ref.version))  # fmt: skip
+
+
+def compare_component(ref: Component, cur: Component) -> list[Change]:
+    """Return the changes between two components with the same identity."""
+    changes = []
+    if ref.name != cur.name and cur.layer in (Layer.PYTHON, Layer.OS):
+        rule = "python-implementation" if cur.layer is Layer.PYTHON else "os-release"
+        reason = f"{ref.name} -> {cur.name}"
+        changes.append(Change(cur.ref, cur.layer, ChangeKind.MODIFIED, "name", ref.name, cur.name,
+                              rule, reason))  # fmt: skip
+    elif ref.name != cur.name and cur.layer is Layer.CPU:
+        changes.append(Change(cur.ref, cur.layer, ChangeKind.MODIFIED, "name", ref.name, cur.name,
+                              "cpu-model", f"CPU {ref.name} -> {cur.name}"))  # fmt: skip
+    version = _version_change(ref, cur)
+    if version is not None:
+        changes.append(version)
+    hashes = _hash_change(ref, cur)
+    if hashes is not None:
+        changes.append(hashes)
+    changes += fields.property_changes(ref, cur)
+    return changes
+
+
+def _presence(comp: Component, kind: ChangeKind) -> Change:
+    if kind is ChangeKind.ADDED:
+        rule = _ADDED_RULES.get(comp.layer, fields.layer_rule(comp.layer))
+        remedy = f"pip uninstall {comp.name}" if comp.layer is Layer.PACKAGES else None
+        return Change(comp.ref, comp.layer, kind, "component", None, comp.version, rule,
+                      f"{comp.name} {comp.version or ''} is new".replace("  ", " "), remedy)  # fmt: skip
+    rule = _REMOVED_RULES.get(comp.layer, fields.layer_rule(comp.layer))
+    return Change(comp.ref, comp.layer, kind, "component", comp.version, None, rule,
+                  f"{comp.name} {comp.version or ''} is gone".replace("  ", " "),
+                  _remedy(comp, comp.version))  # fmt: skip
+
+
+def _env_changes(reference: Snapshot, current: Snapshot) -> list[Change]:
+    old, new = reference.env, current.env
+    changes = []
+    for name in sorted(old.keys() | new.keys()):
+        before, after = old.get(name), new.get(name)
+        if before == after:
+            continue
+        kind = (
+            ChangeKind.ADDED
+            if before is None
+            else ChangeKind.REMOVED
+            if after is None
+            else ChangeKind.MODIFIED
+        )
+        reason = f"{name}: {before if before is not None else '(unset)'} -> {after if after is not None else '(unset)'}"
+        changes.append(
+            Change(f"env:{name}", Layer.ENV, kind, "value", before, after, "env", reason)
+        )
+    return changes
+
+
+def diff(
+    reference: Snapshot, current: Snapshot, keep: Callable[[str], bool] = lambda _ref: True
+) -> list[Change]:
+    """Return every change from ``reference`` to ``current`` for the refs ``keep`` accepts.
+
+    Layers that one document does not record give one ``not-recorded`` change each,
+    never a removal of everything in them.
+    """
+    recorded_ref, recorded_cur = set(reference.layers), set(current.layers)
+    changes: list[Change] = []
+    for layer in sorted(recorded_ref ^ recorded_cur, key=lambda item: item.value):
+        if not keep(f"layer:{layer.value}") or not _has_content(layer, reference, current):
+            continue
+        side = "current" if layer in recorded_ref else "reference"
+        changes.append(Change(f"layer:{layer.value}", layer, ChangeKind.NOT_RECORDED, "layer",
+                              None, None, "not-recorded",
+                              f"the {side} document does not record {layer.value}"))  # fmt: skip
+    both = recorded_ref & recorded_cur
+    old = {c.ref: c for c in reference.components if c.layer in both and keep(c.ref)}
+    new = {c.ref: c for c in current.components if c.layer in both and keep(c.ref)}
+    for ref_id, comp in new.items():
+        before = old.get(ref_id)
+        if before is None:
+            changes.append(_presence(comp, ChangeKind.ADDED))
+        elif before != comp:
+            changes += compare_component(before, comp)
+    changes += [_presence(c, ChangeKind.REMOVED) for r, c in old.items() if r not in new]
+    if Layer.ENV in both:
+        changes += [c for c in _env_changes(reference, current) if keep(c.id)]
+    return changes
+
+
+def _has_content(layer: Layer, *snapshots: Snapshot) -> bool:
+    if layer is Layer.ENV:
+        return any(s.env for s in snapshots)
+    return any(layer_of(c.ref) is layer for s in snapshots for c in s.components)
+
+
+def recorded(changes: Iterable[Change]) -> list[Change]:
+    """Return the changes in a stable order (layer, id, field)."""
+    return sorted(changes, key=lambda c: (c.layer.value, c.id, c.field))

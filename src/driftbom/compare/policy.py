@@ -1,0 +1,169 @@
+"""Drift policy: severities per rule, ignores, scope and fail-on, from TOML."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import sys
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import cached_property
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from driftbom.errors import PolicyError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+class Severity(str, Enum):
+    """How much a change matters, in increasing order."""
+
+    INFO = "info"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        """Return 0 (info) to 3 (critical)."""
+        return _RANK[self]
+
+    @property
+    def points(self) -> int:
+        """Return the points a change of this severity adds to the score."""
+        return _POINTS[self]
+
+
+_RANK = {Severity.INFO: 0, Severity.MINOR: 1, Severity.MAJOR: 2, Severity.CRITICAL: 3}
+_POINTS = {Severity.INFO: 0, Severity.MINOR: 5, Severity.MAJOR: 20, Severity.CRITICAL: 50}
+
+
+class Scope(str, Enum):
+    """Parts of an environment a policy can include."""
+
+    SOFTWARE = "software"
+    HARDWARE = "hardware"
+    DATA = "data"
+
+
+IGNORE = "ignore"
+_KEYS = {"fail-on", "scope", "ignore", "severity"}
+
+
+def default_text() -> str:
+    """Return the default policy file, as shipped."""
+    return resources.files("driftbom.compare").joinpath("default.toml").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A complete policy: every rule has a severity (or is ignored)."""
+
+    severities: dict[str, Severity | None]
+    fail_on: Severity = Severity.MAJOR
+    scope: frozenset[Scope] = frozenset(Scope)
+    ignore: tuple[str, ...] = field(default=())
+
+    def severity(self, rule: str) -> Severity | None:
+        """Return the severity of ``rule``, or None when the policy ignores it."""
+        return self.severities[rule]
+
+    @cached_property
+    def _ignore_re(self) -> re.Pattern[str] | None:
+        if not self.ignore:
+            return None
+        return re.compile("|".join(fnmatch.translate(glob) for glob in self.ignore))
+
+    def ignores(self, ref: str) -> bool:
+        """Return True when ``ref`` matches one of the ignore globs."""
+        pattern = self._ignore_re
+        return pattern is not None and pattern.match(ref) is not None
+
+
+def _severity(value: Any, where: str) -> Severity | None:
+    if value == IGNORE:
+        return None
+    try:
+        return Severity(value)
+    except ValueError as exc:
+        allowed = ", ".join([*(s.value for s in Severity), IGNORE])
+        raise PolicyError(f"{where}: {value!r} is not one of {allowed}") from exc
+
+
+def _apply(base: Policy, data: dict[str, Any], label: str) -> Policy:
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:
+        raise PolicyError(
+            f"{label}: unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})"
+        )
+    severities = dict(base.severities)
+    table = data.get("severity", {})
+    if not isinstance(table, dict):
+        raise PolicyError(f"{label}: severity must be a table of rule = severity")
+    for rule, value in table.items():
+        if rule not in severities:
+            raise PolicyError(f"{label}: severity.{rule}: unknown rule (see `drift policy`)")
+        severities[rule] = _severity(value, f"{label}: severity.{rule}")
+    fail_on = base.fail_on
+    if "fail-on" in data:
+        fail_on_value = _severity(data["fail-on"], f"{label}: fail-on")
+        if fail_on_value is None:
+            raise PolicyError(f"{label}: fail-on cannot be 'ignore'")
+        fail_on = fail_on_value
+    scope = base.scope
+    if "scope" in data:
+        values = data["scope"]
+        if not isinstance(values, list) or not values:
+            raise PolicyError(f"{label}: scope must be a non-empty list")
+        try:
+            scope = frozenset(Scope(v) for v in values)
+        except ValueError as exc:
+            raise PolicyError(f"{label}: scope: {exc} (software, hardware, data)") from exc
+    ignore = base.ignore
+    if "ignore" in data:
+        globs = data["ignore"]
+        if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
+            raise PolicyError(f"{label}: ignore must be a list of strings")
+        ignore = tuple(globs)
+    return Policy(severities=severities, fail_on=fail_on, scope=scope, ignore=ignore)
+
+
+def default() -> Policy:
+    """Return the shipped default policy."""
+    data = tomllib.loads(default_text())
+    base = Policy(severities={rule: None for rule in data["severity"]})
+    return _apply(base, data, "default policy")
+
+
+def load(path: Path | None, pyproject: Path | None = None) -> Policy:
+    """Return the default policy overridden by ``path`` or ``[tool.drift]`` of ``pyproject``.
+
+    Raises PolicyError for an unreadable or malformed policy, naming the wrong key.
+    """
+    policy = default()
+    if path is not None:
+        data = _read(path)
+        if "tool" in data and "drift" in data.get("tool", {}):
+            data = data["tool"]["drift"]
+        return _apply(policy, data, str(path))
+    if pyproject is not None and pyproject.is_file():
+        section = _read(pyproject).get("tool", {}).get("drift")
+        if isinstance(section, dict):
+            return _apply(policy, section, f"{pyproject} [tool.drift]")
+    return policy
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read it ({exc.strerror})") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{path}: not valid TOML ({exc})") from exc

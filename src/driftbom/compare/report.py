@@ -1,0 +1,99 @@
+"""Changes + policy -> DriftReport: severities, score and verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from driftbom.compare.diff import diff
+from driftbom.compare.policy import Policy, Scope, Severity
+from driftbom.model import Layer, layer_of
+
+if TYPE_CHECKING:
+    from driftbom.compare.changes import Change
+    from driftbom.model import Snapshot
+
+MAX_SCORE = 100
+_HARDWARE_LAYERS = frozenset({Layer.CPU, Layer.MEMORY})
+_HARDWARE_REFS = frozenset({"nvidia-driver"})
+
+
+def scope_of(ref: str) -> Scope:
+    """Return the scope a bom-ref (or ``layer:<name>``) belongs to."""
+    if ref.startswith("layer:"):
+        name = ref.removeprefix("layer:")
+        layer = Layer(name) if name in Layer._value2member_map_ else Layer.OTHER
+        return Scope.HARDWARE if layer in _HARDWARE_LAYERS or layer is Layer.GPU else Scope.SOFTWARE
+    if ref.startswith(("dataset:", "model:", "params:")):
+        return Scope.DATA
+    if ref in _HARDWARE_REFS or ref.startswith("gpu:") or layer_of(ref) in _HARDWARE_LAYERS:
+        return Scope.HARDWARE
+    return Scope.SOFTWARE
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A change and the severity the policy gave it."""
+
+    change: Change
+    severity: Severity
+
+    @property
+    def points(self) -> int:
+        """Return the points this finding adds to the score."""
+        return self.severity.points
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """The comparator's answer: findings most severe first, score and verdict."""
+
+    reference: str
+    current: str
+    findings: tuple[Finding, ...]
+    fail_on: Severity
+
+    @property
+    def max_severity(self) -> Severity | None:
+        """Return the highest severity found, or None when nothing drifted."""
+        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
+
+    @property
+    def score(self) -> int:
+        """Return the sum of the findings' points, capped at 100 (see docs/report-format.md)."""
+        return min(MAX_SCORE, sum(f.points for f in self.findings))
+
+    @property
+    def failed(self) -> bool:
+        """Return True when a finding reaches ``fail_on``."""
+        worst = self.max_severity
+        return worst is not None and worst.rank >= self.fail_on.rank
+
+    @property
+    def verdict(self) -> str:
+        """Return ``pass`` or ``fail``."""
+        return "fail" if self.failed else "pass"
+
+
+def _order(finding: Finding) -> tuple[int, str, str, str]:
+    change = finding.change
+    return (-finding.severity.rank, change.layer.value, change.id, change.field)
+
+
+def build(reference: Snapshot, current: Snapshot, policy: Policy) -> DriftReport:
+    """Compare two snapshots under ``policy`` and return the report."""
+
+    def keep(ref: str) -> bool:
+        return scope_of(ref) in policy.scope and not policy.ignores(ref)
+
+    findings = []
+    for change in diff(reference, current, keep):
+        severity = policy.severity(change.rule)
+        if severity is not None:
+            findings.append(Finding(change, severity))
+    return DriftReport(
+        reference=reference.name,
+        current=current.name,
+        findings=tuple(sorted(findings, key=_order)),
+        fail_on=policy.fail_on,
+    )

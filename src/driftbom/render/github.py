@@ -1,0 +1,36 @@
+"""GitHub Actions workflow commands: ::error for critical and major, ::warning for minor."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from driftbom.compare.policy import Severity
+from driftbom.render.summary import verdict_line
+
+if TYPE_CHECKING:
+    from driftbom.compare.report import DriftReport
+
+_COMMANDS = {Severity.CRITICAL: "error", Severity.MAJOR: "error", Severity.MINOR: "warning"}
+
+
+def _data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render(report: DriftReport) -> str:
+    """Return one workflow command per minor-or-worse change, then the verdict line."""
+    lines = []
+    for finding in report.findings:
+        command = _COMMANDS.get(finding.severity)
+        if command is None:
+            continue
+        change = finding.change
+        title = _property(f"drift {finding.severity.value}: {change.id}")
+        message = change.reason + (f" (remedy: {change.remedy})" if change.remedy else "")
+        lines.append(f"::{command} title={title}::{_data(message)}")
+    lines.append(verdict_line(report))
+    return "\n".join(lines) + "\n"

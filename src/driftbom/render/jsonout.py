@@ -1,0 +1,45 @@
+"""JSON: one object, the shape documented in docs/report-format.md."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+if TYPE_CHECKING:
+    from driftbom.compare.report import DriftReport
+
+
+def to_dict(report: DriftReport) -> dict[str, Any]:
+    """Return the report as plain JSON-ready data."""
+    worst = report.max_severity
+    return {
+        "verdict": report.verdict,
+        "fail_on": report.fail_on.value,
+        "score": report.score,
+        "max_severity": worst.value if worst else None,
+        "documents": {"reference": report.reference, "current": report.current},
+        "changes": [
+            {
+                "id": f.change.id,
+                "layer": f.change.layer.value,
+                "change": f.change.kind.value,
+                "field": f.change.field,
+                "reference": f.change.reference,
+                "current": f.change.current,
+                "severity": f.severity.value,
+                "points": f.points,
+                "rule": f.change.rule,
+                "reason": f.change.reason,
+                "remedy": f.change.remedy,
+            }
+            for f in report.findings
+        ],
+    }
+
+
+def render(report: DriftReport) -> str:
+    """Return the report as indented JSON with a trailing newline."""
+    return orjson.dumps(
+        to_dict(report), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+    ).decode()
