@@ -28,6 +28,8 @@ _ADDED_RULES = {Layer.PACKAGES: "package-added", Layer.OS_PACKAGES: "os-package-
                 Layer.LOCKFILE: "lockfile-added"}  # fmt: skip
 _REMOVED_RULES = {Layer.PACKAGES: "package-removed", Layer.OS_PACKAGES: "os-package-removed",
                   Layer.LOCKFILE: "lockfile-removed"}  # fmt: skip
+_BUMP_LABELS = {Bump.STRING: "version", Bump.LOCAL: "local label", Bump.PRE: "pre-release",
+                Bump.POST: "post-release", Bump.DEV: "dev-release", Bump.EPOCH: "epoch"}  # fmt: skip
 _KIND = {Direction.UP: ChangeKind.UPGRADED, Direction.DOWN: ChangeKind.DOWNGRADED}
 
 
@@ -60,7 +62,7 @@ def _version_change(ref: Component, cur: Component) -> Change | None:
         return None
     kind = _KIND.get(classified.direction, ChangeKind.MODIFIED)
     rule = _version_rule(cur, classified.bump)
-    label = "version" if classified.bump is Bump.STRING else f"{classified.bump.value} version"
+    label = _BUMP_LABELS.get(classified.bump, f"{classified.bump.value} version")
     reason = f"{label} {ref.version} -> {cur.version}"
     if cur.layer is Layer.OS and ref.name != cur.name:
         reason = f"{ref.name} {ref.version} -> {cur.name} {cur.version}"

@@ -33,7 +33,7 @@ def render(report: DriftReport, *, color: bool = False) -> str:
                 label = f"{_COLORS[finding.severity]}{label}{_RESET}"
             remedy = f"  [{change.remedy}]" if change.remedy else ""
             lines.append(
-                f"  {label} {change.id:<28} {change.kind.value:<11} {change.reason}{remedy}"
+                f"  {label} {change.id:<28} {change.kind.value:<12} {change.reason}{remedy}"
             )
             shown += 1
     hidden = len(report.findings) - shown

@@ -1,0 +1,94 @@
+"""Every format renders every change kind; golden outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from driftbom.compare import policy
+from driftbom.compare.changes import ChangeKind
+from driftbom.compare.report import build
+from driftbom.model import Layer
+from driftbom.render import Format, render
+from tests.compare.helpers import cpu, pkg, python, snap
+from tests.conftest import FIXTURES
+
+GOLDEN = FIXTURES / "golden"
+
+
+def every_kind_report():
+    ref = snap(
+        python("3.10.14"),
+        pkg("numpy", "1.26.4"),
+        pkg("scipy", "1.14.0"),
+        pkg("torch", "2.3.1+cu121"),
+        pkg("six", "1.16.0"),
+        cpu("avx avx2 avx512f fma"),
+        name="train-box",
+        env={"OMP_NUM_THREADS": "8"},
+    )
+    cur = snap(
+        python("3.11.7"),
+        pkg("numpy", "2.1.0"),
+        pkg("scipy", "1.13.1"),
+        pkg("torch", "2.3.1+cu118"),
+        pkg("idna", "3.7"),
+        name="ci-runner | 2",
+        env={"OMP_NUM_THREADS": "4"},
+        layers=(Layer.PYTHON, Layer.PACKAGES, Layer.ENV),
+    )
+    return build(ref, cur, policy.default())
+
+
+def test_fixture_report_covers_every_change_kind():
+    kinds = {f.change.kind for f in every_kind_report().findings}
+    assert kinds == set(ChangeKind)
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_golden_output(fmt):
+    output = render(every_kind_report(), fmt)
+    path = GOLDEN / f"report.{fmt.value}.txt"
+    if os.environ.get("DRIFT_REGEN_GOLDEN") == "1":
+        path.write_text(output)
+    assert output == path.read_text(), f"regenerate with DRIFT_REGEN_GOLDEN=1 and review {path}"
+    for finding in every_kind_report().findings:
+        if fmt is Format.GITHUB and finding.severity.value == "info":
+            continue
+        shown = finding.change.id.replace(":", "%3A") if fmt is Format.GITHUB else finding.change.id
+        assert shown in output
+
+
+def test_json_shape():
+    data = json.loads(render(every_kind_report(), Format.JSON))
+    assert {"verdict", "fail_on", "score", "max_severity", "changes"} <= set(data)
+    assert data["verdict"] == "fail"
+    for change in data["changes"]:
+        assert {"id", "layer", "change", "field", "reference", "current", "severity", "reason"} <= set(change)
+
+
+def test_github_commands():
+    lines = render(every_kind_report(), Format.GITHUB).splitlines()
+    assert any(line.startswith("::error title=drift critical%3A python::") for line in lines)
+    assert any(line.startswith("::warning ") for line in lines)
+    assert lines[-1].startswith("FAIL:")
+
+
+def test_markdown_escapes_pipes():
+    output = render(every_kind_report(), Format.MARKDOWN)
+    assert "ci-runner \\| 2" in output
+
+
+def test_text_colour_only_when_asked():
+    report = every_kind_report()
+    assert "\x1b[" not in render(report, Format.TEXT)
+    assert "\x1b[" in render(report, Format.TEXT, color=True)
+
+
+def test_clean_report_says_no_drift():
+    one = snap(python(), pkg("six", "1.16.0"))
+    report = build(one, one, policy.default())
+    for fmt in Format:
+        assert "PASS: no drift" in render(report, fmt) or fmt is Format.JSON
