@@ -11,8 +11,15 @@ import pytest
 from driftbom.cli import main
 from tests.conftest import FIXTURES, assert_valid, run_drift
 
-CANARIES = ("canary-env-pass", "canary-env-token", "canary-url-pass", "canary-lock-pass",
-            "canary-lock-url", "canary-query-sig", "canary-not-allowed")  # fmt: skip
+CANARIES = (
+    "canary-env-pass",
+    "canary-env-token",
+    "canary-url-pass",
+    "canary-lock-pass",
+    "canary-lock-url",
+    "canary-query-sig",
+    "canary-not-allowed",
+)
 
 
 def _one_line_error(done, *needles: str) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from pathlib import Path  # noqa: TC003 - typer reads annotations at run time
 from dataclasses import replace
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 os.environ.setdefault("TYPER_USE_RICH", "0")  # rich-rendered help alone costs 0.16 s
@@ -108,12 +108,14 @@ def snapshot(
     ] = None,
 ) -> None:
     """Snapshot this environment into a CycloneDX 1.6 SBOM, validated before it is written."""
+    from driftbom.gcpause import paused  # noqa: PLC0415
     from driftbom.output import write_text  # noqa: PLC0415 - keep --help fast
     from driftbom.sbom import cyclonedx, schema  # noqa: PLC0415
     from driftbom.snapshot import SnapshotOptions, default_context, take  # noqa: PLC0415
 
-    snap = take(SnapshotOptions(python=python, name=name, lock=lock, context=default_context()))
-    document = cyclonedx.to_dict(snap)
+    with paused():
+        snap = take(SnapshotOptions(python=python, name=name, lock=lock, context=default_context()))
+        document = cyclonedx.to_dict(snap)
     problems = schema.errors(document)
     if problems:
         _fail(f"internal error: the snapshot is not valid CycloneDX: {problems[0]}")
@@ -204,6 +206,7 @@ PolicyOpt = Annotated[
 def _compare(
     reference: Path,
     current: Path | None,
+    *,
     python: str | None,
     policy_file: Path | None,
     fail_on: FailOn | None,
@@ -240,8 +243,8 @@ def diff(
     python: PythonOpt = None,
     policy: PolicyOpt = None,
 ) -> None:
-    """Show what changed from REFERENCE to CURRENT, with severities; always exit 0 unless bad input."""
-    report = _compare(reference, current, python, policy, None)
+    """Show what changed from REFERENCE to CURRENT, with severities (exit 0 unless bad input)."""
+    report = _compare(reference, current, python=python, policy_file=policy, fail_on=None)
     _print_report(report, fmt.value)
 
 
@@ -263,7 +266,7 @@ def check(
     python: PythonOpt = None,
 ) -> None:
     """Gate CI: compare CURRENT (default: the live environment) with REFERENCE; exit 1 on drift."""
-    report = _compare(reference, current, python, policy, fail_on)
+    report = _compare(reference, current, python=python, policy_file=policy, fail_on=fail_on)
     _print_report(report, fmt.value)
     if fmt is CheckFormat.GITHUB and os.environ.get("GITHUB_STEP_SUMMARY"):
         from driftbom.render import Format, render  # noqa: PLC0415

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from functools import lru_cache
 
 
 class Layer(str, Enum):
@@ -118,6 +119,7 @@ _EXACT_LAYERS = {
 }
 
 
+@lru_cache(maxsize=1 << 17)
 def layer_of(ref: str) -> Layer:
     """Return the layer a bom-ref belongs to (``pypi:numpy`` is a python package)."""
     if ref in _EXACT_LAYERS:

@@ -6,8 +6,16 @@ from driftbom import purl
 from driftbom.model import Component, ComponentType, Layer, Snapshot
 from driftbom.sbom.properties import Prop
 
-ALL_LAYERS = (Layer.PYTHON, Layer.PACKAGES, Layer.LOCKFILE, Layer.OS, Layer.OS_PACKAGES,
-              Layer.CPU, Layer.MEMORY, Layer.ENV)  # fmt: skip
+ALL_LAYERS = (
+    Layer.PYTHON,
+    Layer.PACKAGES,
+    Layer.LOCKFILE,
+    Layer.OS,
+    Layer.OS_PACKAGES,
+    Layer.CPU,
+    Layer.MEMORY,
+    Layer.ENV,
+)
 
 
 def pkg(name: str, version: str, *props: tuple[str, str], hashes=()) -> Component:
@@ -23,16 +31,30 @@ def pkg(name: str, version: str, *props: tuple[str, str], hashes=()) -> Componen
 
 
 def python(version: str = "3.11.7") -> Component:
-    return Component(ref="python", type=ComponentType.PLATFORM, name="cpython", version=version,
-                     properties=((Prop.PY_IMPLEMENTATION.value, "cpython"),))  # fmt: skip
+    return Component(
+        ref="python",
+        type=ComponentType.PLATFORM,
+        name="cpython",
+        version=version,
+        properties=((Prop.PY_IMPLEMENTATION.value, "cpython"),),
+    )
 
 
 def cpu(flags: str = "avx avx2 avx512f fma sse4_2", arch: str = "x86_64") -> Component:
-    return Component(ref="cpu", type=ComponentType.DEVICE, name="Xeon",
-                     properties=((Prop.CPU_FLAGS.value, flags), (Prop.CPU_ARCH.value, arch))).normalized()  # fmt: skip
+    return Component(
+        ref="cpu",
+        type=ComponentType.DEVICE,
+        name="Xeon",
+        properties=((Prop.CPU_FLAGS.value, flags), (Prop.CPU_ARCH.value, arch)),
+    ).normalized()
 
 
 def snap(*components: Component, name: str = "env", env=None, layers=ALL_LAYERS) -> Snapshot:
     props = tuple((f"drift:env:{k}", v) for k, v in (env or {}).items())
-    return Snapshot(name=name, timestamp="2024-01-01T00:00:00Z", components=tuple(components),
-                    properties=props, layers=tuple(layers))  # fmt: skip
+    return Snapshot(
+        name=name,
+        timestamp="2024-01-01T00:00:00Z",
+        components=tuple(components),
+        properties=props,
+        layers=tuple(layers),
+    )

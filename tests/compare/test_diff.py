@@ -23,7 +23,11 @@ def test_package_changes_are_classified():
     cur = snap(python(), pkg("numpy", "2.1.0"), pkg("requests", "2.32.3"), pkg("idna", "3.7"))
     changes = _by_id(diff(ref, cur))
     numpy = changes[("pypi:numpy", "version")]
-    assert (numpy.kind, numpy.rule, numpy.remedy) == (ChangeKind.UPGRADED, "package-major", "pip install numpy==1.26.4")
+    assert (numpy.kind, numpy.rule, numpy.remedy) == (
+        ChangeKind.UPGRADED,
+        "package-major",
+        "pip install numpy==1.26.4",
+    )
     assert changes[("pypi:requests", "version")].rule == "package-minor"
     assert changes[("pypi:six", "component")].kind is ChangeKind.REMOVED
     assert changes[("pypi:idna", "component")].kind is ChangeKind.ADDED
@@ -33,7 +37,11 @@ def test_same_version_different_hashes_is_modified():
     ref = snap(pkg("torch", "2.3.1", hashes=[("SHA-256", "a" * 64)]))
     cur = snap(pkg("torch", "2.3.1", hashes=[("SHA-256", "b" * 64)]))
     (change,) = diff(ref, cur)
-    assert (change.kind, change.field, change.rule) == (ChangeKind.MODIFIED, "hashes", "package-hash")
+    assert (change.kind, change.field, change.rule) == (
+        ChangeKind.MODIFIED,
+        "hashes",
+        "package-hash",
+    )
 
 
 def test_overlapping_hash_sets_are_the_same_artifact():
@@ -50,7 +58,11 @@ def test_source_change_index_to_vcs_is_modified():
     changes = _by_id(diff(ref, snap(vcs)))
     source = changes[("pypi:lib", Prop.PYPI_SOURCE.value)]
     assert (source.kind, source.reference, source.current, source.rule) == (
-        ChangeKind.MODIFIED, "index", "vcs", "package-source")  # fmt: skip
+        ChangeKind.MODIFIED,
+        "index",
+        "vcs",
+        "package-source",
+    )
     assert changes[("pypi:lib", Prop.PYPI_COMMIT.value)].current == "abc123"
 
 
@@ -96,7 +108,9 @@ def test_layer_not_recorded_is_one_info_change_not_removals():
 
 
 def test_env_var_changes():
-    changes = diff(snap(env={"OMP_NUM_THREADS": "8", "A_B": "x"}), snap(env={"OMP_NUM_THREADS": "4"}))
+    changes = diff(
+        snap(env={"OMP_NUM_THREADS": "8", "A_B": "x"}), snap(env={"OMP_NUM_THREADS": "4"})
+    )
     by = {c.id: c for c in changes}
     assert by["env:OMP_NUM_THREADS"].kind is ChangeKind.MODIFIED
     assert by["env:A_B"].kind is ChangeKind.REMOVED
@@ -115,3 +129,30 @@ def test_os_release_change():
 
     changes = diff(snap(os_comp("debian", "12")), snap(os_comp("ubuntu", "22.04")))
     assert {c.rule for c in changes} == {"os-release"}
+
+
+def test_nested_json_property_is_compared_with_deepdiff():
+    key = "drift:params:optimizer"
+    ref = snap(pkg("trainer", "1.0", (key, '{"lr": 0.001, "betas": [0.9, 0.999], "name": "adam"}')))
+    cur = snap(
+        pkg(
+            "trainer",
+            "1.0",
+            (key, '{"lr": 0.01, "betas": [0.9, 0.999], "name": "adam", "wd": 0.1}'),
+        )
+    )
+    changes = _by_id(diff(ref, cur))
+    lr = changes[("pypi:trainer", f"{key}.lr")]
+    assert (lr.reference, lr.current) == ("0.001", "0.01")
+    added = changes[("pypi:trainer", f"{key}.wd")]
+    assert (added.reference, added.current) == (None, "0.1")
+    assert "deepdiff" in sys.modules
+
+
+def test_flat_property_change_does_not_import_deepdiff():
+    sys.modules.pop("deepdiff", None)
+    ref = snap(pkg("six", "1.16.0", (Prop.PYPI_INSTALLER.value, "pip")))
+    cur = snap(pkg("six", "1.16.0", (Prop.PYPI_INSTALLER.value, "uv")))
+    (change,) = diff(ref, cur)
+    assert (change.rule, change.reference, change.current) == ("package-installer", "pip", "uv")
+    assert "deepdiff" not in sys.modules

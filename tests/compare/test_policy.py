@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-import tomllib
-
 import pytest
+import tomllib
 
 from driftbom.compare import policy
 from driftbom.compare.policy import Scope, Severity
@@ -41,8 +40,10 @@ def test_shipped_file_is_valid_toml_with_every_rule_documented():
 
 def test_user_policy_overrides(tmp_path):
     path = tmp_path / "policy.toml"
-    path.write_text('fail-on = "critical"\nscope = ["software"]\nignore = ["pypi:pip", "deb:*"]\n'
-                    '[severity]\npackage-minor = "major"\nenv = "ignore"\n')  # fmt: skip
+    path.write_text(
+        'fail-on = "critical"\nscope = ["software"]\nignore = ["pypi:pip", "deb:*"]\n'
+        '[severity]\npackage-minor = "major"\nenv = "ignore"\n'
+    )
     loaded = policy.load(path)
     assert loaded.fail_on is Severity.CRITICAL
     assert loaded.scope == frozenset({Scope.SOFTWARE})

@@ -29,7 +29,12 @@ def test_score_is_capped():
 def test_clean_report():
     one = snap(python(), pkg("six", "1.16.0"))
     report = build(one, one, policy.default())
-    assert (report.findings, report.score, report.max_severity, report.verdict) == ((), 0, None, "pass")
+    assert (report.findings, report.score, report.max_severity, report.verdict) == (
+        (),
+        0,
+        None,
+        "pass",
+    )
 
 
 def test_software_scope_ignores_hardware():

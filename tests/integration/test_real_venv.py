@@ -107,8 +107,17 @@ def test_byte_identical_across_runs_with_source_date_epoch(real_venv, tmp_path):
     outs = []
     for i in range(2):
         out = tmp_path / f"{i}.cdx.json"
-        done = run_drift("snapshot", "--python", str(real_venv), "--name", "same", "-o", str(out),
-                         env=env, cwd=tmp_path)  # fmt: skip
+        done = run_drift(
+            "snapshot",
+            "--python",
+            str(real_venv),
+            "--name",
+            "same",
+            "-o",
+            str(out),
+            env=env,
+            cwd=tmp_path,
+        )
         assert done.returncode == 0, done.stderr
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]

@@ -14,8 +14,14 @@ from tests.conftest import FIXTURES
 
 LOCKS = FIXTURES / "lockfiles"
 MARKERS = json.loads((FIXTURES / "python" / "helper-cpython-3.11.7.json").read_text())["markers"]
-EXPECTED = {"attrs": "23.2.0", "requests": "2.32.3", "certifi": None, "charset-normalizer": None,
-            "idna": None, "urllib3": None}  # fmt: skip
+EXPECTED = {
+    "attrs": "23.2.0",
+    "requests": "2.32.3",
+    "certifi": None,
+    "charset-normalizer": None,
+    "idna": None,
+    "urllib3": None,
+}
 
 
 @pytest.mark.parametrize(

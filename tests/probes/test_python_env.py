@@ -53,3 +53,28 @@ def test_default_python_prefers_active_venv(tmp_path):
     (bin_dir / "python").write_text("")
     assert default_python({"VIRTUAL_ENV": str(tmp_path), "PATH": ""}) == str(bin_dir / "python")
     assert default_python({"PATH": ""}) == sys.executable
+
+
+def test_helper_markers_equal_packaging_default_environment(live_interpreter):
+    from packaging.markers import default_environment
+
+    assert dict(live_interpreter.markers) == default_environment()
+
+
+def test_helper_json_survives_unusual_paths(tmp_path):
+    odd = tmp_path / 'caf\u00e9 "quoted" \\ \U0001f600'
+    odd.mkdir()
+    import os
+    import subprocess
+
+    source = Path(__file__).parents[2] / "src/driftbom/probes/_helper.py"
+    done = subprocess.run(
+        [sys.executable, "-c", source.read_text()],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(odd)},
+        check=True,
+    )
+    import json
+
+    assert str(odd) in json.loads(done.stdout)["path"]

@@ -66,7 +66,16 @@ def test_json_shape():
     assert {"verdict", "fail_on", "score", "max_severity", "changes"} <= set(data)
     assert data["verdict"] == "fail"
     for change in data["changes"]:
-        assert {"id", "layer", "change", "field", "reference", "current", "severity", "reason"} <= set(change)
+        assert {
+            "id",
+            "layer",
+            "change",
+            "field",
+            "reference",
+            "current",
+            "severity",
+            "reason",
+        } <= set(change)
 
 
 def test_github_commands():

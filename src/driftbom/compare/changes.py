@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
-from driftbom.model import Layer
+if TYPE_CHECKING:
+    from driftbom.model import Layer
 
 
 class ChangeKind(str, Enum):

@@ -24,12 +24,24 @@ _BUMP_RULES = {
     Bump.LOCAL: "package-local-label",
     Bump.STRING: "package-unparsable",
 }
-_ADDED_RULES = {Layer.PACKAGES: "package-added", Layer.OS_PACKAGES: "os-package-added",
-                Layer.LOCKFILE: "lockfile-added"}  # fmt: skip
-_REMOVED_RULES = {Layer.PACKAGES: "package-removed", Layer.OS_PACKAGES: "os-package-removed",
-                  Layer.LOCKFILE: "lockfile-removed"}  # fmt: skip
-_BUMP_LABELS = {Bump.STRING: "version", Bump.LOCAL: "local label", Bump.PRE: "pre-release",
-                Bump.POST: "post-release", Bump.DEV: "dev-release", Bump.EPOCH: "epoch"}  # fmt: skip
+_ADDED_RULES = {
+    Layer.PACKAGES: "package-added",
+    Layer.OS_PACKAGES: "os-package-added",
+    Layer.LOCKFILE: "lockfile-added",
+}
+_REMOVED_RULES = {
+    Layer.PACKAGES: "package-removed",
+    Layer.OS_PACKAGES: "os-package-removed",
+    Layer.LOCKFILE: "lockfile-removed",
+}
+_BUMP_LABELS = {
+    Bump.STRING: "version",
+    Bump.LOCAL: "local label",
+    Bump.PRE: "pre-release",
+    Bump.POST: "post-release",
+    Bump.DEV: "dev-release",
+    Bump.EPOCH: "epoch",
+}
 _KIND = {Direction.UP: ChangeKind.UPGRADED, Direction.DOWN: ChangeKind.DOWNGRADED}
 
 
@@ -66,8 +78,17 @@ def _version_change(ref: Component, cur: Component) -> Change | None:
     reason = f"{label} {ref.version} -> {cur.version}"
     if cur.layer is Layer.OS and ref.name != cur.name:
         reason = f"{ref.name} {ref.version} -> {cur.name} {cur.version}"
-    return Change(cur.ref, cur.layer, kind, "version", ref.version, cur.version, rule, reason,
-                  _remedy(cur, ref.version))  # fmt: skip
+    return Change(
+        cur.ref,
+        cur.layer,
+        kind,
+        "version",
+        ref.version,
+        cur.version,
+        rule,
+        reason,
+        _remedy(cur, ref.version),
+    )
 
 
 def _hash_change(ref: Component, cur: Component) -> Change | None:
@@ -79,8 +100,17 @@ def _hash_change(ref: Component, cur: Component) -> Change | None:
         return None  # different algorithms: nothing to compare
     old, new = ref.hashes[0][1][:12], cur.hashes[0][1][:12]
     reason = f"same version {cur.version}, different artifact hashes ({old}... -> {new}...)"
-    return Change(cur.ref, cur.layer, ChangeKind.MODIFIED, "hashes", old, new, "package-hash",
-                  reason, _remedy(cur, ref.version))  # fmt: skip
+    return Change(
+        cur.ref,
+        cur.layer,
+        ChangeKind.MODIFIED,
+        "hashes",
+        old,
+        new,
+        "package-hash",
+        reason,
+        _remedy(cur, ref.version),
+    )
 
 
 def compare_component(ref: Component, cur: Component) -> list[Change]:
@@ -89,11 +119,24 @@ def compare_component(ref: Component, cur: Component) -> list[Change]:
     if ref.name != cur.name and cur.layer in (Layer.PYTHON, Layer.OS):
         rule = "python-implementation" if cur.layer is Layer.PYTHON else "os-release"
         reason = f"{ref.name} -> {cur.name}"
-        changes.append(Change(cur.ref, cur.layer, ChangeKind.MODIFIED, "name", ref.name, cur.name,
-                              rule, reason))  # fmt: skip
+        changes.append(
+            Change(
+                cur.ref, cur.layer, ChangeKind.MODIFIED, "name", ref.name, cur.name, rule, reason
+            )
+        )
     elif ref.name != cur.name and cur.layer is Layer.CPU:
-        changes.append(Change(cur.ref, cur.layer, ChangeKind.MODIFIED, "name", ref.name, cur.name,
-                              "cpu-model", f"CPU {ref.name} -> {cur.name}"))  # fmt: skip
+        changes.append(
+            Change(
+                cur.ref,
+                cur.layer,
+                ChangeKind.MODIFIED,
+                "name",
+                ref.name,
+                cur.name,
+                "cpu-model",
+                f"CPU {ref.name} -> {cur.name}",
+            )
+        )
     version = _version_change(ref, cur)
     if version is not None:
         changes.append(version)
@@ -108,12 +151,29 @@ def _presence(comp: Component, kind: ChangeKind) -> Change:
     if kind is ChangeKind.ADDED:
         rule = _ADDED_RULES.get(comp.layer, fields.layer_rule(comp.layer))
         remedy = f"pip uninstall {comp.name}" if comp.layer is Layer.PACKAGES else None
-        return Change(comp.ref, comp.layer, kind, "component", None, comp.version, rule,
-                      f"{comp.name} {comp.version or ''} is new".replace("  ", " "), remedy)  # fmt: skip
+        return Change(
+            comp.ref,
+            comp.layer,
+            kind,
+            "component",
+            None,
+            comp.version,
+            rule,
+            f"{comp.name} {comp.version or ''} is new".replace("  ", " "),
+            remedy,
+        )
     rule = _REMOVED_RULES.get(comp.layer, fields.layer_rule(comp.layer))
-    return Change(comp.ref, comp.layer, kind, "component", comp.version, None, rule,
-                  f"{comp.name} {comp.version or ''} is gone".replace("  ", " "),
-                  _remedy(comp, comp.version))  # fmt: skip
+    return Change(
+        comp.ref,
+        comp.layer,
+        kind,
+        "component",
+        comp.version,
+        None,
+        rule,
+        f"{comp.name} {comp.version or ''} is gone".replace("  ", " "),
+        _remedy(comp, comp.version),
+    )
 
 
 def _env_changes(reference: Snapshot, current: Snapshot) -> list[Change]:
@@ -130,7 +190,8 @@ def _env_changes(reference: Snapshot, current: Snapshot) -> list[Change]:
             if after is None
             else ChangeKind.MODIFIED
         )
-        reason = f"{name}: {before if before is not None else '(unset)'} -> {after if after is not None else '(unset)'}"
+        shown = ["(unset)" if v is None else v for v in (before, after)]
+        reason = f"{name}: {shown[0]} -> {shown[1]}"
         changes.append(
             Change(f"env:{name}", Layer.ENV, kind, "value", before, after, "env", reason)
         )
@@ -151,9 +212,18 @@ def diff(
         if not keep(f"layer:{layer.value}") or not _has_content(layer, reference, current):
             continue
         side = "current" if layer in recorded_ref else "reference"
-        changes.append(Change(f"layer:{layer.value}", layer, ChangeKind.NOT_RECORDED, "layer",
-                              None, None, "not-recorded",
-                              f"the {side} document does not record {layer.value}"))  # fmt: skip
+        changes.append(
+            Change(
+                f"layer:{layer.value}",
+                layer,
+                ChangeKind.NOT_RECORDED,
+                "layer",
+                None,
+                None,
+                "not-recorded",
+                f"the {side} document does not record {layer.value}",
+            )
+        )
     both = recorded_ref & recorded_cur
     old = {c.ref: c for c in reference.components if c.layer in both and keep(c.ref)}
     new = {c.ref: c for c in current.components if c.layer in both and keep(c.ref)}

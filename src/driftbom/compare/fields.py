@@ -1,11 +1,12 @@
 """Property-level comparison: which ``drift:*`` fields matter, and under which rule.
 
-Components' property sets are compared as tuples first; only when the comparable
-properties differ is deepdiff imported (0.3-1.2 s) to say what changed.
+Properties are flat name/value strings: they compare as dicts. deepdiff (0.3-1.2 s to
+import) is used only for a value that holds a nested JSON section, and only when it differs.
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from driftbom.compare.changes import Change, ChangeKind
@@ -96,47 +97,111 @@ def _comparable(comp: Component) -> dict[str, Any]:
     return found
 
 
-def _flag_changes(ref: Component, cur: Component, old: str, new: str) -> list[Change]:
+def _flag_changes(cur: Component, old: str, new: str) -> list[Change]:
     lost = sorted(set(old.split()) - set(new.split()))
     gained = sorted(set(new.split()) - set(old.split()))
     important = [f for f in lost if f.startswith(IMPORTANT_FLAGS)]
     changes = []
     if important:
         reason = f"lost ISA flags: {' '.join(important)}"
-        changes.append(Change(cur.ref, cur.layer, ChangeKind.MODIFIED, Prop.CPU_FLAGS.value,
-                              " ".join(important), None, "cpu-flag-lost", reason))  # fmt: skip
+        changes.append(
+            Change(
+                cur.ref,
+                cur.layer,
+                ChangeKind.MODIFIED,
+                Prop.CPU_FLAGS.value,
+                " ".join(important),
+                None,
+                "cpu-flag-lost",
+                reason,
+            )
+        )
     others = [f for f in lost if f not in important]
     if others or gained:
         parts = ([f"lost {' '.join(others)}"] if others else []) + (
             [f"gained {' '.join(gained)}"] if gained else []
         )
-        changes.append(Change(cur.ref, cur.layer, ChangeKind.MODIFIED, Prop.CPU_FLAGS.value,
-                              " ".join(others) or None, " ".join(gained) or None, "cpu-flags",
-                              "ISA flags: " + "; ".join(parts)))  # fmt: skip
+        changes.append(
+            Change(
+                cur.ref,
+                cur.layer,
+                ChangeKind.MODIFIED,
+                Prop.CPU_FLAGS.value,
+                " ".join(others) or None,
+                " ".join(gained) or None,
+                "cpu-flags",
+                "ISA flags: " + "; ".join(parts),
+            )
+        )
     return changes
 
 
+def _nested(text: str | None) -> Any:
+    """Return a property value that holds a JSON object or array, parsed; else None."""
+    if not text or text[0] not in "[{":
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def nested_changes(cur: Component, key: str, before: str, after: str) -> list[Change] | None:
+    """Say which parts of a nested (JSON) property value changed, with deepdiff.
+
+    Returns None when the values are not both JSON objects or arrays. deepdiff is
+    imported here only: 0.3 s bare, up to 1.2 s beside pandas.
+    """
+    old, new = _nested(before), _nested(after)
+    if old is None or new is None:
+        return None
+    from deepdiff import DeepDiff  # noqa: PLC0415 - only paid when a nested section differs
+
+    rule = RULES.get(key, layer_rule(cur.layer))
+    changes = []
+    delta = DeepDiff(old, new, ignore_order=True, view="tree")
+    for levels in delta.values():
+        for level in levels:
+            path = ".".join(str(p) for p in level.path(output_format="list"))
+            was = None if type(level.t1).__name__ == "NotPresent" else json.dumps(level.t1)
+            now = None if type(level.t2).__name__ == "NotPresent" else json.dumps(level.t2)
+            field = f"{key}.{path}" if path else key
+            reason = f"{field.rsplit(':', 1)[-1]}: {was or '(none)'} -> {now or '(none)'}"
+            changes.append(
+                Change(cur.ref, cur.layer, ChangeKind.MODIFIED, field, was, now, rule, reason)
+            )
+    return sorted(changes, key=lambda c: c.field)
+
+
 def property_changes(ref: Component, cur: Component) -> list[Change]:
-    """Return one change per comparable property that differs between two components."""
+    """Return one change per comparable property that differs between two components.
+
+    CycloneDX properties are flat name/value strings and compare as dicts; a value
+    that holds JSON (hyperparameters, model-card sections) is compared with deepdiff.
+    """
     old, new = _comparable(ref), _comparable(cur)
     if old == new:
         return []
-    from deepdiff import DeepDiff  # noqa: PLC0415 - only paid when properties differ
-
-    delta = DeepDiff(old, new, ignore_order=True, view="tree")
-    touched = sorted(
-        {str(level.path(output_format="list")[0]) for levels in delta.values() for level in levels}
-    )
     changes: list[Change] = []
-    for key in touched:
+    for key in sorted(old.keys() | new.keys()):
         before, after = old.get(key), new.get(key)
-        if key == Prop.CPU_FLAGS.value and before is not None and after is not None:
-            changes += _flag_changes(ref, cur, str(before), str(after))
+        if before == after:
             continue
-        rule = RULES.get(key, layer_rule(cur.layer))
+        if key == Prop.CPU_FLAGS.value and before is not None and after is not None:
+            changes += _flag_changes(cur, str(before), str(after))
+            continue
         text_before = None if before is None else str(before)
         text_after = None if after is None else str(after)
-        kind = ChangeKind.MODIFIED
+        if text_before is not None and text_after is not None:
+            nested = nested_changes(cur, key, text_before, text_after)
+            if nested is not None:
+                changes += nested
+                continue
+        rule = RULES.get(key, layer_rule(cur.layer))
         reason = f"{key.rsplit(':', 1)[-1]}: {text_before or '(none)'} -> {text_after or '(none)'}"
-        changes.append(Change(cur.ref, cur.layer, kind, key, text_before, text_after, rule, reason))
+        changes.append(
+            Change(
+                cur.ref, cur.layer, ChangeKind.MODIFIED, key, text_before, text_after, rule, reason
+            )
+        )
     return changes

@@ -138,7 +138,7 @@ def _apply(base: Policy, data: dict[str, Any], label: str) -> Policy:
 def default() -> Policy:
     """Return the shipped default policy."""
     data = tomllib.loads(default_text())
-    base = Policy(severities={rule: None for rule in data["severity"]})
+    base = Policy(severities=dict.fromkeys(data["severity"]))
     return _apply(base, data, "default policy")
 
 
@@ -162,8 +162,9 @@ def load(path: Path | None, pyproject: Path | None = None) -> Policy:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read it ({exc.strerror})") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PolicyError(f"{path}: not valid TOML ({exc})") from exc
+    return data

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from driftbom.compare.diff import diff
 from driftbom.compare.policy import Policy, Scope, Severity
+from driftbom.gcpause import paused
 from driftbom.model import Layer, layer_of
 
 if TYPE_CHECKING:
@@ -87,7 +88,9 @@ def build(reference: Snapshot, current: Snapshot, policy: Policy) -> DriftReport
         return scope_of(ref) in policy.scope and not policy.ignores(ref)
 
     findings = []
-    for change in diff(reference, current, keep):
+    with paused():
+        changes = diff(reference, current, keep)
+    for change in changes:
         severity = policy.severity(change.rule)
         if severity is not None:
             findings.append(Finding(change, severity))

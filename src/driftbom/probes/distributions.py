@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from driftbom import purl
 from driftbom.model import Component, ComponentType
+from driftbom.probes.fastmarkers import evaluate_simple, is_pep440
 from driftbom.redact import redact_url
 from driftbom.sbom.properties import Prop
 
@@ -20,8 +21,14 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 _REQ_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-_HASH_ALGS = {"sha256": "SHA-256", "sha384": "SHA-384", "sha512": "SHA-512", "md5": "MD5",
-              "sha1": "SHA-1", "blake2b": "BLAKE2b-512"}  # fmt: skip
+_HASH_ALGS = {
+    "sha256": "SHA-256",
+    "sha384": "SHA-384",
+    "sha512": "SHA-512",
+    "md5": "MD5",
+    "sha1": "SHA-1",
+    "blake2b": "BLAKE2b-512",
+}
 
 
 def cdx_hash(algorithm: str, digest: str) -> tuple[str, str] | None:
@@ -56,10 +63,8 @@ class Distribution:
 def _headers(text: str) -> dict[str, list[str]]:
     """Parse the RFC 822 header block of METADATA/PKG-INFO (the body is the description)."""
     found: dict[str, list[str]] = {}
-    for line in text.splitlines():
-        if not line:
-            break
-        if line[0] in " \t":
+    for line in text.partition("\n\n")[0].splitlines():
+        if not line or line[0] in " \t":
             continue
         key, sep, value = line.partition(":")
         if sep:
@@ -90,10 +95,17 @@ def _egg_requires(text: str | None) -> tuple[str, ...]:
 def read_distribution(meta_dir: Path, location: str) -> Distribution | str:
     """Read one ``*.dist-info`` or ``*.egg-info``; return it, or a note saying why not."""
     egg = meta_dir.name.endswith(".egg-info")
-    if egg and meta_dir.is_file():
-        text, base = _read(meta_dir), None
+    try:
+        present = set(os.listdir(meta_dir))  # noqa: PTH208 - names only, no Path objects  # one listing instead of a failed open per file
+    except NotADirectoryError:
+        present = None  # a single-file egg-info is PKG-INFO itself
+    except OSError:
+        return f"{meta_dir}: metadata is unreadable; distribution skipped"
+    if present is None:
+        text = _read(meta_dir)
     else:
-        text, base = _read(meta_dir / ("PKG-INFO" if egg else "METADATA")), meta_dir
+        metadata_name = "PKG-INFO" if egg else "METADATA"
+        text = _read(meta_dir / metadata_name) if metadata_name in present else None
     if text is None:
         return f"{meta_dir}: metadata is unreadable; distribution skipped"
     headers = _headers(text)
@@ -101,24 +113,28 @@ def read_distribution(meta_dir: Path, location: str) -> Distribution | str:
     if not name:
         return f"{meta_dir}: metadata has no Name; distribution skipped"
     version = (headers.get("version") or [""])[0]
-    if base is None:
+    if present is None:
         return Distribution(name=name, version=version, location=location, metadata_dir=meta_dir)
     direct_url = None
-    raw_direct = _read(base / "direct_url.json")
-    if raw_direct:
+    if "direct_url.json" in present:
         try:
-            direct_url = json.loads(raw_direct)
+            direct_url = json.loads(_read(meta_dir / "direct_url.json") or "")
         except ValueError:
             direct_url = None
     record = None
-    try:
-        record = "sha256:" + hashlib.sha256((base / "RECORD").read_bytes()).hexdigest()
-    except OSError:
-        record = None
+    if "RECORD" in present:
+        try:
+            record = "sha256:" + hashlib.sha256((meta_dir / "RECORD").read_bytes()).hexdigest()
+        except OSError:
+            record = None
     requires = tuple(headers.get("requires-dist", ()))
     if egg:
-        requires = _egg_requires(_read(base / "requires.txt"))
-    installer = (_read(base / "INSTALLER") or "").strip() or None
+        requires = _egg_requires(
+            _read(meta_dir / "requires.txt") if "requires.txt" in present else None
+        )
+    installer = None
+    if "INSTALLER" in present:
+        installer = (_read(meta_dir / "INSTALLER") or "").strip() or None
     return Distribution(
         name=name,
         version=version,
@@ -126,7 +142,7 @@ def read_distribution(meta_dir: Path, location: str) -> Distribution | str:
         metadata_dir=meta_dir,
         requires=requires,
         installer=installer,
-        requested=(base / "REQUESTED").exists(),
+        requested="REQUESTED" in present,
         direct_url=direct_url if isinstance(direct_url, dict) else None,
         record_digest=record,
     )
@@ -159,12 +175,25 @@ def scan(paths: Iterable[str]) -> tuple[list[Distribution], list[str]]:
     return list(found.values()), notes
 
 
-@lru_cache(maxsize=512)
+_GROUP = re.compile(r"\([^()]*\)")
+_EXTRA_ONLY = re.compile(r"""^\s*\(?\s*extra\s*==\s*['"][^'"]*['"]\s*\)?\s*$""")
+
+
+@lru_cache(maxsize=1024)
 def _marker_allows(marker: str, env_items: tuple[tuple[str, str], ...]) -> bool:
+    # Without extras, `extra == "x"` is false, and so is any conjunction holding it:
+    # most Requires-Dist markers are decided here without parsing.
+    top_level = _GROUP.sub("()", marker)
+    if _EXTRA_ONLY.match(marker) or ("extra" in top_level and " or " not in top_level):
+        return False
+    env = dict(env_items)
+    simple = evaluate_simple(marker, env)
+    if simple is not None:
+        return simple
     from packaging.markers import InvalidMarker, Marker  # noqa: PLC0415 - only when needed
 
     try:
-        return Marker(marker).evaluate({**dict(env_items), "extra": ""})
+        return Marker(marker).evaluate({**env, "extra": ""})
     except (InvalidMarker, ValueError, KeyError):
         return False
 
@@ -218,8 +247,6 @@ def distribution_component(
     dist: Distribution, installed: set[str], markers: Mapping[str, str]
 ) -> Component:
     """Return the ``pypi:<name>`` component of an installed distribution."""
-    from packaging.version import InvalidVersion, Version  # noqa: PLC0415
-
     props, hashes = source_properties(dist.direct_url)
     props.append((Prop.PYPI_LOCATION.value, dist.location))
     if dist.installer:
@@ -227,9 +254,7 @@ def distribution_component(
     props.append((Prop.PYPI_REQUESTED.value, str(dist.requested).lower()))
     if dist.record_digest:
         props.append((Prop.PYPI_RECORD_DIGEST.value, dist.record_digest))
-    try:
-        Version(dist.version)
-    except InvalidVersion:
+    if not is_pep440(dist.version):
         props.append((Prop.PYPI_VERSION_INVALID.value, "true"))
     deps = dependency_names(dist.requires, markers) & installed
     deps.discard(dist.key)

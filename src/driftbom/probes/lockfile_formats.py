@@ -12,11 +12,6 @@ from typing import TYPE_CHECKING, Any
 from driftbom.probes.distributions import cdx_hash
 from driftbom.purl import normalize_pypi
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
@@ -56,6 +51,19 @@ class LockData:
 
 class LockParseError(ValueError):
     """The lockfile is not valid in its format."""
+
+
+def _toml(text: str) -> dict[str, Any]:
+    """Parse TOML (imported here: requirements files, the common case, need no TOML)."""
+    if sys.version_info >= (3, 11):
+        import tomllib  # noqa: PLC0415
+    else:  # pragma: no cover
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LockParseError(f"not valid TOML: {exc}") from exc
+    return data
 
 
 def _applies(marker: str | None, markers: Mapping[str, str]) -> bool:
@@ -132,7 +140,7 @@ def parse_pylock(text: str, markers: Mapping[str, str]) -> LockData:
     from packaging.pylock import Pylock, PylockValidationError  # noqa: PLC0415
 
     try:
-        lock = Pylock.from_dict(tomllib.loads(text))
+        lock = Pylock.from_dict(_toml(text))
     except PylockValidationError as exc:
         raise LockParseError(str(exc)) from exc
     pins, indexes = [], []
@@ -187,7 +195,7 @@ def _uv_reachable(
 
 def parse_uv_lock(text: str, markers: Mapping[str, str]) -> LockData:
     """Parse ``uv.lock``: the packages reachable on this platform from the workspace."""
-    data = tomllib.loads(text)
+    data = _toml(text)
     pins, indexes = [], set()
     for package in _uv_reachable(list(data.get("package", [])), markers):
         source = package.get("source", {})
@@ -203,7 +211,7 @@ def parse_uv_lock(text: str, markers: Mapping[str, str]) -> LockData:
 
 def parse_poetry_lock(text: str, markers: Mapping[str, str]) -> LockData:
     """Parse ``poetry.lock`` (its ``markers`` field, when written, selects the platform)."""
-    data = tomllib.loads(text)
+    data = _toml(text)
     pins, indexes = [], set()
     for package in data.get("package", []):
         marker = package.get("markers")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from driftbom.compare.report import DriftReport
 
 
@@ -20,25 +22,12 @@ class Format(str, Enum):
 
 def render(report: DriftReport, fmt: Format, *, color: bool = False) -> str:
     """Return ``report`` in ``fmt``; colour (ANSI) applies to text only."""
-    if fmt is Format.TEXT:
-        from driftbom.render import text  # noqa: PLC0415
+    from driftbom.render import github, jsonout, markdown, text  # noqa: PLC0415 - off --help
 
-        return text.render(report, color=color)
-    if fmt is Format.JSON:
-        from driftbom.render import jsonout  # noqa: PLC0415
-
-        return jsonout.render(report)
-    if fmt is Format.MARKDOWN:
-        from driftbom.render import markdown  # noqa: PLC0415
-
-        return markdown.render(report)
-    if fmt is Format.GITHUB:
-        from driftbom.render import github  # noqa: PLC0415
-
-        return github.render(report)
-    _unreachable(fmt)
-
-
-def _unreachable(value: NoReturn) -> NoReturn:  # typing.assert_never needs 3.11
-    msg = f"unhandled format {value!r}"
-    raise AssertionError(msg)
+    renderers: dict[Format, Callable[[DriftReport], str]] = {
+        Format.TEXT: lambda r: text.render(r, color=color),
+        Format.JSON: jsonout.render,
+        Format.MARKDOWN: markdown.render,
+        Format.GITHUB: github.render,
+    }
+    return renderers[fmt](report)

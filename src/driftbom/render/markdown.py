@@ -39,10 +39,15 @@ def render(report: DriftReport) -> str:
                 break
             change = finding.change
             remedy = f"`{_cell(change.remedy)}`" if change.remedy else ""
-            lines.append(
-                f"| {finding.severity.value} | {layer} | `{_cell(change.id)}` | {change.kind.value} "
-                f"| {_cell(change.reason)} | {remedy} |"
+            cells = (
+                finding.severity.value,
+                layer,
+                f"`{_cell(change.id)}`",
+                change.kind.value,
+                _cell(change.reason),
+                remedy,
             )
+            lines.append("| " + " | ".join(cells) + " |")
             rows += 1
     if len(report.findings) > rows:
         lines += ["", f"_… and {len(report.findings) - rows} more; see `--format json`._"]

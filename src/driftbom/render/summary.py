@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def counts(report: DriftReport) -> str:
     """Return ``2 major, 1 minor`` (most severe first), or ``no drift``."""
-    by = {s: 0 for s in Severity}
+    by = dict.fromkeys(Severity, 0)
     for finding in report.findings:
         by[finding.severity] += 1
     parts = [f"{n} {s.value}" for s, n in sorted(by.items(), key=lambda i: -i[0].rank) if n]

@@ -11,8 +11,12 @@ if TYPE_CHECKING:
     from driftbom.compare.report import DriftReport
 
 MAX_LINES = 40
-_COLORS = {Severity.CRITICAL: "\x1b[1;31m", Severity.MAJOR: "\x1b[31m",
-           Severity.MINOR: "\x1b[33m", Severity.INFO: "\x1b[2m"}  # fmt: skip
+_COLORS = {
+    Severity.CRITICAL: "\x1b[1;31m",
+    Severity.MAJOR: "\x1b[31m",
+    Severity.MINOR: "\x1b[33m",
+    Severity.INFO: "\x1b[2m",
+}
 _RESET = "\x1b[0m"
 
 

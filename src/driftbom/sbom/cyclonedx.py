@@ -11,6 +11,7 @@ import orjson
 
 from driftbom import purl
 from driftbom.errors import SbomError
+from driftbom.gcpause import paused
 from driftbom.model import Component, ComponentType, Layer, Snapshot, layer_of
 from driftbom.sbom.properties import Prop
 from driftbom.sbom.schema import SUPPORTED_SPECS
@@ -80,8 +81,13 @@ def to_dict(snapshot: Snapshot) -> dict[str, Any]:
     }
     body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
     serial = uuid.UUID(bytes=hashlib.sha256(body).digest()[:16], version=4)
-    return {"$schema": SCHEMA_URL, "bomFormat": "CycloneDX", "specVersion": "1.6",
-            "serialNumber": serial.urn, **document}  # fmt: skip
+    return {
+        "$schema": SCHEMA_URL,
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "serialNumber": serial.urn,
+        **document,
+    }
 
 
 def dumps(document: dict[str, Any]) -> str:
@@ -93,11 +99,11 @@ def dumps(document: dict[str, Any]) -> str:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise SbomError(f"duplicate key {key!r} in a JSON object")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise SbomError(f"duplicate key {duplicate!r} in a JSON object")
     return out
 
 
@@ -133,13 +139,17 @@ def loads(raw: bytes | str, label: str) -> Any:
 
 
 def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
-    if not isinstance(items, list):
+    if not items or not isinstance(items, list):
         return ()
-    return tuple(
-        sorted(
+    try:
+        pairs = [(p["name"], p["value"]) for p in items]
+        pairs.sort()  # raises TypeError unless the names and values are comparable
+    except (KeyError, TypeError):  # not the schema's shape: take what is usable
+        pairs = [
             (str(p.get("name", "")), str(p.get("value", ""))) for p in items if isinstance(p, dict)
-        )
-    )
+        ]
+        pairs.sort()
+    return tuple(pairs)
 
 
 def _identity(raw: dict[str, Any], ours: bool) -> str:
@@ -155,31 +165,37 @@ def _identity(raw: dict[str, Any], ours: bool) -> str:
     return ref if layer_of(ref) is Layer.OTHER else f"foreign:{ref}"
 
 
-def _read_component(raw: Any, ours: bool, label: str) -> Component:
+_TYPES = {t.value: t for t in ComponentType}
+
+
+def _read_component(
+    raw: Any, ours: bool, label: str, depends: dict[str, tuple[str, ...]] | None = None
+) -> Component:
     if not isinstance(raw, dict):
         raise SbomError(f"{label}: a component is not an object")
-    try:
-        kind = ComponentType(raw.get("type"))
-    except ValueError as exc:
-        raise SbomError(f"{label}: unknown component type {raw.get('type')!r}") from exc
+    kind = _TYPES.get(raw.get("type"))  # type: ignore[arg-type]
+    if kind is None:
+        raise SbomError(f"{label}: unknown component type {raw.get('type')!r}")
     nested = raw.get("components") if ours else None
-    hashes = tuple(
-        sorted(
-            (str(h.get("alg")), str(h.get("content")))
-            for h in raw.get("hashes") or ()
-            if isinstance(h, dict)
-        )
-    )
+    hashes: tuple[tuple[str, str], ...] = ()
+    if raw.get("hashes"):
+        found = [
+            (str(h.get("alg")), str(h.get("content"))) for h in raw["hashes"] if isinstance(h, dict)
+        ]
+        found.sort()
+        hashes = tuple(found)
     version = raw.get("version")
+    ref = _identity(raw, ours)
     return Component(
-        ref=_identity(raw, ours),
+        ref=ref,
         type=kind,
         name=str(raw.get("name", "")),
         version=None if version is None else str(version),
         purl=raw.get("purl"),
         hashes=hashes,
         properties=_pairs(raw.get("properties")),
-        components=tuple(_read_component(c, ours, label) for c in nested or ()),
+        depends_on=depends.get(ref, ()) if depends else (),
+        components=tuple(_read_component(c, ours, label) for c in nested) if nested else (),
     )
 
 
@@ -219,19 +235,16 @@ def from_dict(document: Any, label: str) -> Snapshot:
         raise SbomError(f"{label}: components is not a list")
     if not ours:
         raw_components = _flatten(raw_components)
+    depends: dict[str, tuple[str, ...]] = {}
+    if ours:
+        for entry in document.get("dependencies") or ():
+            if isinstance(entry, dict) and entry.get("dependsOn"):
+                depends[str(entry.get("ref"))] = tuple(sorted(str(x) for x in entry["dependsOn"]))
     components: dict[str, Component] = {}
     for raw in raw_components:
-        comp = _read_component(raw, ours, label)
+        comp = _read_component(raw, ours, label, depends)
         components.setdefault(comp.ref, comp)
-    depends = {
-        str(d.get("ref")): tuple(str(x) for x in d.get("dependsOn") or ())
-        for d in document.get("dependencies") or ()
-        if isinstance(d, dict) and ours
-    }
-    comps = tuple(
-        c.with_changes(depends_on=depends.get(c.ref, ())) if depends.get(c.ref) else c
-        for c in sorted(components.values(), key=lambda c: c.ref)
-    )
+    comps = tuple(sorted(components.values(), key=lambda c: c.ref))
     props = _pairs(metadata.get("properties"))
     layers_text = next((v for k, v in props if k == Prop.LAYERS.value), None)
     if layers_text is not None:
@@ -261,4 +274,5 @@ def from_dict(document: Any, label: str) -> Snapshot:
 
 def read(path: Path) -> Snapshot:
     """Load and read one document; raises SbomError on any bad input."""
-    return from_dict(load_json(path), str(path))
+    with paused():
+        return from_dict(load_json(path), str(path))

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from driftbom.errors import SbomError
 
 SUPPORTED_SPECS = ("1.4", "1.5", "1.6", "1.7")
 _BASE = "http://cyclonedx.org/schema/"
-_SIDE_SCHEMAS = ("spdx.SNAPSHOT.schema.json", "jsf-0.82.SNAPSHOT.schema.json",
-                 "cryptography-defs.SNAPSHOT.schema.json")  # fmt: skip
+_SIDE_SCHEMAS = (
+    "spdx.SNAPSHOT.schema.json",
+    "jsf-0.82.SNAPSHOT.schema.json",
+    "cryptography-defs.SNAPSHOT.schema.json",
+)
 
 
 def schema_dir() -> Path:
@@ -25,7 +29,7 @@ def schema_dir() -> Path:
 
 
 def _load(name: str) -> Any:
-    return json.loads((schema_dir() / name).read_text(encoding="utf-8"))
+    return orjson.loads((schema_dir() / name).read_bytes())
 
 
 @lru_cache(maxsize=4)
