@@ -156,3 +156,12 @@ def test_flat_property_change_does_not_import_deepdiff():
     (change,) = diff(ref, cur)
     assert (change.rule, change.reference, change.current) == ("package-installer", "pip", "uv")
     assert "deepdiff" not in sys.modules
+
+
+def test_properties_one_tool_does_not_record_are_not_changes():
+    from dataclasses import replace
+
+    ours = snap(pkg("six", "1.16.0"))
+    foreign = replace(snap(pkg("six", "1.16.0").with_changes(properties=())), tool="foreign")
+    assert diff(foreign, ours) == []
+    assert diff(ours, foreign) == []

@@ -113,8 +113,12 @@ def _hash_change(ref: Component, cur: Component) -> Change | None:
     )
 
 
-def compare_component(ref: Component, cur: Component) -> list[Change]:
-    """Return the changes between two components with the same identity."""
+def compare_component(ref: Component, cur: Component, *, partial: bool = False) -> list[Change]:
+    """Return the changes between two components with the same identity.
+
+    ``partial``: one side comes from another tool, so a property only one side
+    records is unknown on the other, not changed.
+    """
     changes = []
     if ref.name != cur.name and cur.layer in (Layer.PYTHON, Layer.OS):
         rule = "python-implementation" if cur.layer is Layer.PYTHON else "os-release"
@@ -143,7 +147,7 @@ def compare_component(ref: Component, cur: Component) -> list[Change]:
     hashes = _hash_change(ref, cur)
     if hashes is not None:
         changes.append(hashes)
-    changes += fields.property_changes(ref, cur)
+    changes += fields.property_changes(ref, cur, partial=partial)
     return changes
 
 
@@ -225,6 +229,7 @@ def diff(
             )
         )
     both = recorded_ref & recorded_cur
+    partial = reference.tool != "driftbom" or current.tool != "driftbom"
     old = {c.ref: c for c in reference.components if c.layer in both and keep(c.ref)}
     new = {c.ref: c for c in current.components if c.layer in both and keep(c.ref)}
     for ref_id, comp in new.items():
@@ -232,7 +237,7 @@ def diff(
         if before is None:
             changes.append(_presence(comp, ChangeKind.ADDED))
         elif before != comp:
-            changes += compare_component(before, comp)
+            changes += compare_component(before, comp, partial=partial)
     changes += [_presence(c, ChangeKind.REMOVED) for r, c in old.items() if r not in new]
     if Layer.ENV in both:
         changes += [c for c in _env_changes(reference, current) if keep(c.id)]

@@ -173,7 +173,7 @@ def nested_changes(cur: Component, key: str, before: str, after: str) -> list[Ch
     return sorted(changes, key=lambda c: c.field)
 
 
-def property_changes(ref: Component, cur: Component) -> list[Change]:
+def property_changes(ref: Component, cur: Component, *, partial: bool = False) -> list[Change]:
     """Return one change per comparable property that differs between two components.
 
     CycloneDX properties are flat name/value strings and compare as dicts; a value
@@ -182,8 +182,9 @@ def property_changes(ref: Component, cur: Component) -> list[Change]:
     old, new = _comparable(ref), _comparable(cur)
     if old == new:
         return []
+    keys = old.keys() & new.keys() if partial else old.keys() | new.keys()
     changes: list[Change] = []
-    for key in sorted(old.keys() | new.keys()):
+    for key in sorted(keys):
         before, after = old.get(key), new.get(key)
         if before == after:
             continue
