@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
-import tomllib
 
 import pytest
+import tomllib
 
 from tests.conftest import FIXTURES, run_drift
 
