@@ -21,6 +21,7 @@ class Layer(str, Enum):
     CPU = "cpu"
     MEMORY = "memory"
     GPU = "gpu"
+    CUDA = "cuda"
     ENV = "env"
     OTHER = "other"
 
@@ -114,8 +115,9 @@ _EXACT_LAYERS = {
     "cpu": Layer.CPU,
     "memory": Layer.MEMORY,
     "nvidia-driver": Layer.GPU,
-    "cuda": Layer.GPU,
-    "cudnn": Layer.GPU,
+    "cuda": Layer.CUDA,
+    "cudnn": Layer.CUDA,
+    "nccl": Layer.CUDA,
 }
 
 

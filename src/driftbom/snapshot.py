@@ -10,12 +10,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from driftbom import __version__
+from driftbom import __version__, compat
 from driftbom.errors import ProbeError, UsageError
 from driftbom.model import Collected, Component, Layer, Skipped, Snapshot
-from driftbom.probes import distributions, lockfile
+from driftbom.probes import cuda, distributions, lockfile
 from driftbom.probes.cpu import CpuProbe, MemoryProbe
 from driftbom.probes.env_vars import EnvVarsProbe
+from driftbom.probes.gpu import GpuProbe
 from driftbom.probes.interface import Probe, ProbeContext
 from driftbom.probes.operating_system import OperatingSystemProbe
 from driftbom.probes.os_packages import OsPackagesProbe
@@ -38,6 +39,7 @@ SYSTEM_PROBES: tuple[Probe, ...] = (
     OsPackagesProbe(),
     CpuProbe(),
     MemoryProbe(),
+    GpuProbe(),
     EnvVarsProbe(),
 )
 
@@ -52,6 +54,8 @@ class SnapshotOptions:
     context: ProbeContext = field(default_factory=ProbeContext)
     interpreter: Interpreter | None = None
     """Already known (tests, rebuild verification): the helper is not run."""
+    probes: tuple[Probe, ...] = SYSTEM_PROBES
+    """The probes that need nothing from the interpreter (tests swap in fakes)."""
 
 
 def timestamp(environ: Mapping[str, str]) -> str:
@@ -87,6 +91,11 @@ def _python_layers(
     lock_path = options.lock or lockfile.find_lockfile(ctx.cwd)
     skipped: list[Skipped] = []
     components: list[Component] = [interpreter_component(interp)]
+    found_cuda = cuda.collect(dists, ctx)
+    if isinstance(found_cuda, Skipped):
+        skipped.append(found_cuda)
+    else:
+        components += found_cuda.components
     if lock_path is None:
         skipped.append(Skipped(Layer.LOCKFILE, f"no lockfile in {ctx.cwd.resolve()}"))
         return [*components, *comps], notes, skipped
@@ -113,8 +122,8 @@ def take(options: SnapshotOptions) -> Snapshot:
     notes: list[str] = []
     props: list[tuple[str, str]] = []
     skipped: list[Skipped] = []
-    layers = [Layer.PYTHON, Layer.PACKAGES, Layer.LOCKFILE]
-    for probe in SYSTEM_PROBES:
+    layers = [Layer.PYTHON, Layer.PACKAGES, Layer.LOCKFILE, Layer.CUDA]
+    for probe in options.probes:
         layers.append(probe.layer)
         result = _run(probe, ctx)
         if isinstance(result, Skipped):
@@ -128,6 +137,9 @@ def take(options: SnapshotOptions) -> Snapshot:
     components += py_components
     notes += py_notes
     skipped += py_skipped
+    conflict = compat.driver_conflict(components)
+    if conflict:
+        notes.append(conflict)
     for note in notes:
         log.warning("%s", note)
     props += [(Prop.NOTE.value, n) for n in notes]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from driftbom import compat
 from driftbom.compare import fields
 from driftbom.compare.changes import Change, ChangeKind
 from driftbom.compare.classify import Bump, Direction, classify
@@ -25,11 +26,13 @@ _BUMP_RULES = {
     Bump.STRING: "package-unparsable",
 }
 _ADDED_RULES = {
+    Layer.GPU: "gpu-count",
     Layer.PACKAGES: "package-added",
     Layer.OS_PACKAGES: "os-package-added",
     Layer.LOCKFILE: "lockfile-added",
 }
 _REMOVED_RULES = {
+    Layer.GPU: "gpu-count",
     Layer.PACKAGES: "package-removed",
     Layer.OS_PACKAGES: "os-package-removed",
     Layer.LOCKFILE: "lockfile-removed",
@@ -45,7 +48,18 @@ _BUMP_LABELS = {
 _KIND = {Direction.UP: ChangeKind.UPGRADED, Direction.DOWN: ChangeKind.DOWNGRADED}
 
 
+_CUDA_RULES = {Bump.MAJOR: "cuda-major", Bump.EPOCH: "cuda-major", Bump.MINOR: "cuda-minor"}
+
+
 def _version_rule(comp: Component, bump: Bump) -> str:
+    if comp.ref == "cuda":
+        return _CUDA_RULES.get(bump, "cuda-patch")
+    if comp.ref == "cudnn":
+        return "cudnn-major" if bump in (Bump.MAJOR, Bump.EPOCH) else "cudnn-minor"
+    if comp.ref == "nccl":
+        return "nccl"
+    if comp.ref == "nvidia-driver":
+        return "driver-change"
     layer = comp.layer
     if layer is Layer.PACKAGES:
         return _BUMP_RULES[bump]
@@ -128,7 +142,8 @@ def compare_component(ref: Component, cur: Component, *, partial: bool = False) 
                 cur.ref, cur.layer, ChangeKind.MODIFIED, "name", ref.name, cur.name, rule, reason
             )
         )
-    elif ref.name != cur.name and cur.layer is Layer.CPU:
+    elif ref.name != cur.name and cur.layer in (Layer.CPU, Layer.GPU):
+        rule, what = ("cpu-model", "CPU") if cur.layer is Layer.CPU else ("gpu-model", "GPU")
         changes.append(
             Change(
                 cur.ref,
@@ -137,8 +152,8 @@ def compare_component(ref: Component, cur: Component, *, partial: bool = False) 
                 "name",
                 ref.name,
                 cur.name,
-                "cpu-model",
-                f"CPU {ref.name} -> {cur.name}",
+                rule,
+                f"{what} {ref.name} -> {cur.name}",
             )
         )
     version = _version_change(ref, cur)
@@ -151,9 +166,19 @@ def compare_component(ref: Component, cur: Component, *, partial: bool = False) 
     return changes
 
 
+_PRESENCE_RULES = {
+    "nvidia-driver": "driver-change",
+    "cuda": "cuda-major",
+    "cudnn": "cudnn-major",
+    "nccl": "nccl",
+}
+
+
 def _presence(comp: Component, kind: ChangeKind) -> Change:
     if kind is ChangeKind.ADDED:
-        rule = _ADDED_RULES.get(comp.layer, fields.layer_rule(comp.layer))
+        rule = _PRESENCE_RULES.get(comp.ref) or _ADDED_RULES.get(
+            comp.layer, fields.layer_rule(comp.layer)
+        )
         remedy = f"pip uninstall {comp.name}" if comp.layer is Layer.PACKAGES else None
         return Change(
             comp.ref,
@@ -166,7 +191,9 @@ def _presence(comp: Component, kind: ChangeKind) -> Change:
             f"{comp.name} {comp.version or ''} is new".replace("  ", " "),
             remedy,
         )
-    rule = _REMOVED_RULES.get(comp.layer, fields.layer_rule(comp.layer))
+    rule = _PRESENCE_RULES.get(comp.ref) or _REMOVED_RULES.get(
+        comp.layer, fields.layer_rule(comp.layer)
+    )
     return Change(
         comp.ref,
         comp.layer,
@@ -241,6 +268,36 @@ def diff(
     changes += [_presence(c, ChangeKind.REMOVED) for r, c in old.items() if r not in new]
     if Layer.ENV in both:
         changes += [c for c in _env_changes(reference, current) if keep(c.id)]
+    if keep("nvidia-driver"):
+        changes += _driver_conflicts(reference, current)
+    return changes
+
+
+def _driver_conflicts(reference: Snapshot, current: Snapshot) -> list[Change]:
+    """Report a driver too old for the CUDA runtime, in whichever document has it."""
+    changes = []
+    current_reason = compat.driver_conflict(current.components)
+    for side, snapshot in (("reference", reference), ("current", current)):
+        reason = compat.driver_conflict(snapshot.components)
+        if reason is None or (side == "reference" and reason == current_reason):
+            continue  # the same conflict on both sides is reported once, for the current one
+        driver = snapshot.component("nvidia-driver")
+        runtime = snapshot.component("cuda")
+        needed = compat.required_driver(runtime.version or "") if runtime else None
+        version = driver.version if driver else None
+        changes.append(
+            Change(
+                "nvidia-driver",
+                Layer.GPU,
+                ChangeKind.MODIFIED,
+                "cuda-compatibility",
+                version if side == "reference" else None,
+                version if side == "current" else None,
+                "driver-too-old",
+                reason if side == "current" else f"in the reference: {reason}",
+                f"upgrade the driver to >= {needed}" if needed else None,
+            )
+        )
     return changes
 
 

@@ -31,6 +31,9 @@ IGNORED = frozenset(
         Prop.OS_CODENAME.value,
         Prop.OS_ID_LIKE.value,
         Prop.OSPKG_SOURCE.value,
+        Prop.GPU_ID.value,
+        Prop.GPU_DRIVER_SOURCE.value,
+        Prop.CUDA_TOOLKIT_SOURCE.value,
     }
 )
 
@@ -61,6 +64,16 @@ RULES = {
     Prop.CPU_PHYSICAL.value: "cpu-cores",
     Prop.CPU_SOCKETS.value: "cpu-cores",
     Prop.MEMORY_TOTAL.value: "memory",
+    Prop.GPU_DRIVER_CUDA.value: "driver-change",
+    Prop.GPU_MEMORY.value: "gpu-config",
+    Prop.GPU_CAPABILITY.value: "gpu-model",
+    Prop.GPU_MIG.value: "gpu-config",
+    Prop.GPU_PERSISTENCE.value: "gpu-config",
+    Prop.CUDA_SOURCE.value: "cuda-source",
+    Prop.CUDA_PACKAGE.value: "cuda-source",
+    Prop.CUDA_TORCH.value: "cuda-source",
+    Prop.CUDA_TOOLKIT.value: "cuda-source",
+    Prop.CUDA_JAX.value: "cuda-source",
 }
 # ISA extensions whose loss changes numerics or speed of ML kernels.
 IMPORTANT_FLAGS = ("avx512", "amx", "avx2", "avx_vnni", "fma", "f16c", "sve", "sme", "bf16", "i8mm")
@@ -74,7 +87,8 @@ _LAYER_RULES = {
     Layer.CPU: "cpu-model",
     Layer.MEMORY: "memory",
     Layer.ENV: "env",
-    Layer.GPU: "cpu-model",
+    Layer.GPU: "gpu-config",
+    Layer.CUDA: "cuda-source",
     Layer.OTHER: "package-source",
 }
 

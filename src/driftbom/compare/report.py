@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 MAX_SCORE = 100
 _HARDWARE_LAYERS = frozenset({Layer.CPU, Layer.MEMORY})
-_HARDWARE_REFS = frozenset({"nvidia-driver"})
+_HARDWARE_REFS = frozenset({"nvidia-driver"})  # the host's; cuda, cudnn and nccl are software
 
 
 def scope_of(ref: str) -> Scope:

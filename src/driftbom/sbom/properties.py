@@ -62,3 +62,18 @@ class Prop(str, Enum):
     CPU_SOCKETS = "drift:cpu:sockets"
     CPU_FLAGS = "drift:cpu:flags"
     MEMORY_TOTAL = "drift:memory:total-bytes"
+    # nvidia driver and gpus
+    GPU_DRIVER_CUDA = "drift:gpu:driver-cuda"
+    GPU_DRIVER_SOURCE = "drift:gpu:driver-source"
+    GPU_MEMORY = "drift:gpu:memory-bytes"
+    GPU_CAPABILITY = "drift:gpu:compute-capability"
+    GPU_MIG = "drift:gpu:mig"
+    GPU_PERSISTENCE = "drift:gpu:persistence"
+    GPU_ID = "drift:gpu:id"
+    # cuda runtime, cudnn, nccl
+    CUDA_SOURCE = "drift:cuda:source"
+    CUDA_PACKAGE = "drift:cuda:package"
+    CUDA_TORCH = "drift:cuda:torch"
+    CUDA_TOOLKIT = "drift:cuda:toolkit"
+    CUDA_TOOLKIT_SOURCE = "drift:cuda:toolkit-source"
+    CUDA_JAX = "drift:cuda:jax-plugin"

@@ -1,0 +1,186 @@
+"""CUDA runtime, cuDNN and NCCL as the environment will load them, without importing a framework.
+
+Three different "CUDA versions" exist and are never mixed: the driver's maximum (on
+``nvidia-driver``), the runtime the Python environment loads (wheels, or what torch was
+built with), and a system toolkit (recorded apart, labelled with where it was read).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
+from driftbom.sbom.properties import Prop
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from driftbom.probes.distributions import Distribution
+    from driftbom.probes.interface import ProbeContext
+
+NVCC_TIMEOUT_S = 5.0
+NO_CUDA = "no CUDA runtime found (no nvidia-cuda-runtime wheel, no CUDA build of torch, no toolkit)"
+_RUNTIME_WHEELS = (
+    "nvidia-cuda-runtime-cu13",
+    "nvidia-cuda-runtime-cu12",
+    "nvidia-cuda-runtime-cu11",
+    "nvidia-cuda-runtime",
+)
+_CUDNN_WHEELS = ("nvidia-cudnn-cu13", "nvidia-cudnn-cu12", "nvidia-cudnn-cu11")
+_NCCL_WHEELS = ("nvidia-nccl-cu13", "nvidia-nccl-cu12", "nvidia-nccl-cu11")
+_JAX_PLUGIN = re.compile(r"jax-cuda(\d+)-(?:plugin|pjrt)")
+_TORCH_CUDA = re.compile(r"""^cuda\s*(?::[^=]*)?=\s*['"]([0-9.]+)['"]""", re.MULTILINE)
+_LOCAL_CU = re.compile(r"\+cu(\d+)(\d)$")
+_NVCC_RELEASE = re.compile(r"release [0-9.]+, V([0-9.]+)")
+_VERSION_TXT = re.compile(r"CUDA Version ([0-9.]+)")
+_CUDNN_DEFINE = re.compile(r"#define\s+CUDNN_(MAJOR|MINOR|PATCHLEVEL)\s+(\d+)")
+
+
+def _by_key(dists: Iterable[Distribution]) -> dict[str, Distribution]:
+    return {d.key: d for d in dists}
+
+
+def _torch_cuda(torch: Distribution) -> tuple[str | None, str]:
+    """Return torch's CUDA build version from torch/version.py (read as text), and how."""
+    try:
+        text = (Path(torch.location) / "torch" / "version.py").read_text(errors="replace")
+    except OSError:
+        text = ""
+    found = _TORCH_CUDA.search(text)
+    if found:
+        return found.group(1), "torch/version.py"
+    label = _LOCAL_CU.search(torch.version)
+    if label:
+        return f"{label.group(1)}.{label.group(2)}", "torch local label"
+    return None, ""
+
+
+def _toolkit(ctx: ProbeContext) -> tuple[str, str, Path] | None:
+    """Return (version, where it was read, home) of a system CUDA toolkit, or None."""
+    homes = [ctx.environ[v] for v in ("CUDA_HOME", "CUDA_PATH") if ctx.environ.get(v)]
+    homes.append("/usr/local/cuda")
+    for home in homes:
+        base = ctx.path(home) if home.startswith("/") else Path(home)
+        try:
+            data = json.loads((base / "version.json").read_text())
+            return str(data["cuda"]["version"]), f"{home}/version.json", base
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        try:
+            found = _VERSION_TXT.search((base / "version.txt").read_text())
+            if found:
+                return found.group(1), f"{home}/version.txt", base
+        except OSError:
+            pass
+        nvcc = base / "bin" / "nvcc"
+        if nvcc.exists():
+            version = _nvcc_version(nvcc)
+            if version:
+                return version, f"{home}/bin/nvcc --version", base
+    return None
+
+
+def _nvcc_version(nvcc: Path) -> str | None:
+    try:
+        done = subprocess.run(
+            [str(nvcc), "--version"],
+            capture_output=True,
+            text=True,
+            timeout=NVCC_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = _NVCC_RELEASE.search(done.stdout)
+    return found.group(1) if found else None
+
+
+def _cudnn_header(ctx: ProbeContext, home: Path | None) -> tuple[str, str] | None:
+    candidates = [home / "include" / "cudnn_version.h"] if home else []
+    candidates += [ctx.path("/usr/include/cudnn_version.h")]
+    candidates += sorted(ctx.path("/usr/include").glob("*-linux-gnu/cudnn_version.h"))
+    for header in candidates:
+        try:
+            defines = dict(_CUDNN_DEFINE.findall(header.read_text(errors="replace")))
+        except OSError:
+            continue
+        if {"MAJOR", "MINOR", "PATCHLEVEL"} <= defines.keys():
+            version = f"{defines['MAJOR']}.{defines['MINOR']}.{defines['PATCHLEVEL']}"
+            return version, str(header.relative_to(ctx.root)) if header.is_relative_to(
+                ctx.root
+            ) else str(header)
+    return None
+
+
+def _library(ref: str, version: str, source: str, package: str | None) -> Component:
+    props = [(Prop.CUDA_SOURCE.value, source)]
+    if package:
+        props.append((Prop.CUDA_PACKAGE.value, package))
+    return Component(
+        ref=ref,
+        type=ComponentType.LIBRARY,
+        name=ref,
+        version=version,
+        properties=tuple(sorted(props)),
+    )
+
+
+def _first(dists: dict[str, Distribution], names: tuple[str, ...]) -> Distribution | None:
+    return next((dists[n] for n in names if n in dists), None)
+
+
+def collect(dists: Iterable[Distribution], ctx: ProbeContext) -> Collected | Skipped:
+    """Return ``cuda``, ``cudnn`` and ``nccl`` components, each with where it was read."""
+    by_key = _by_key(dists)
+    props: list[tuple[str, str]] = []
+    runtime = _first(by_key, _RUNTIME_WHEELS)
+    version, source = (runtime.version, "wheel") if runtime else (None, "")
+    if runtime:
+        props.append((Prop.CUDA_PACKAGE.value, runtime.name))
+    if "torch" in by_key:
+        torch_cuda, how = _torch_cuda(by_key["torch"])
+        if torch_cuda:
+            props.append((Prop.CUDA_TORCH.value, torch_cuda))
+            if version is None:
+                version, source = torch_cuda, how
+    for key in sorted(by_key):
+        plugin = _JAX_PLUGIN.fullmatch(key)
+        if plugin:
+            props.append((Prop.CUDA_JAX.value, plugin.group(1)))
+    toolkit = _toolkit(ctx)
+    if toolkit:
+        props += [
+            (Prop.CUDA_TOOLKIT.value, toolkit[0]),
+            (Prop.CUDA_TOOLKIT_SOURCE.value, toolkit[1]),
+        ]
+        if version is None:
+            version, source = toolkit[0], "toolkit"
+    comps = []
+    if version is not None:
+        props.append((Prop.CUDA_SOURCE.value, source))
+        comps.append(
+            Component(
+                ref="cuda",
+                type=ComponentType.PLATFORM,
+                name="cuda",
+                version=version,
+                properties=tuple(sorted(props)),
+            )
+        )
+    cudnn = _first(by_key, _CUDNN_WHEELS)
+    if cudnn:
+        comps.append(_library("cudnn", cudnn.version, "wheel", cudnn.name))
+    else:
+        header = _cudnn_header(ctx, toolkit[2] if toolkit else None)
+        if header:
+            comps.append(_library("cudnn", header[0], f"header:{header[1]}", None))
+    nccl = _first(by_key, _NCCL_WHEELS)
+    if nccl:
+        comps.append(_library("nccl", nccl.version, "wheel", nccl.name))
+    if not comps:
+        return Skipped(Layer.CUDA, NO_CUDA)
+    return Collected(components=tuple(comps))

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from driftbom import compat
+from driftbom.model import Collected, Skipped
+from driftbom.probes import cuda, distributions
+from driftbom.probes.interface import ProbeContext
+from driftbom.sbom.properties import Prop
+from tests.conftest import FIXTURES
+
+
+def _dist(name: str, version: str, location: str = "/nonexistent") -> distributions.Distribution:
+    return distributions.Distribution(
+        name=name, version=version, location=location, metadata_dir=Path(location)
+    )
+
+
+def test_runtime_from_wheels():
+    dists = [
+        _dist("nvidia-cuda-runtime-cu12", "12.4.127"),
+        _dist("nvidia-cudnn-cu12", "9.1.0.70"),
+        _dist("nvidia-nccl-cu12", "2.21.5"),
+    ]
+    result = cuda.collect(dists, ProbeContext(root=FIXTURES / "empty-root"))
+    assert isinstance(result, Collected)
+    by_ref = {c.ref: c for c in result.components}
+    assert by_ref["cuda"].version == "12.4.127"
+    assert by_ref["cuda"].prop(Prop.CUDA_SOURCE) == "wheel"
+    assert by_ref["cuda"].prop(Prop.CUDA_PACKAGE) == "nvidia-cuda-runtime-cu12"
+    assert by_ref["cudnn"].version == "9.1.0.70"
+    assert by_ref["nccl"].version == "2.21.5"
+
+
+def test_torch_version_py_read_as_text_without_importing_torch():
+    site = FIXTURES / "python" / "torch-cu121"
+    dists, _ = distributions.scan([str(site)])
+    result = cuda.collect(dists, ProbeContext(root=FIXTURES / "empty-root"))
+    assert isinstance(result, Collected)
+    (runtime,) = result.components
+    assert (runtime.version, runtime.prop(Prop.CUDA_SOURCE)) == ("12.1", "torch/version.py")
+    assert runtime.prop(Prop.CUDA_TORCH) == "12.1"
+
+
+def test_torch_local_label_when_version_py_is_missing():
+    result = cuda.collect(
+        [_dist("torch", "2.3.1+cu118")], ProbeContext(root=FIXTURES / "empty-root")
+    )
+    assert isinstance(result, Collected)
+    assert (result.components[0].version, result.components[0].prop(Prop.CUDA_SOURCE)) == (
+        "11.8",
+        "torch local label",
+    )
+
+
+def test_wheel_and_toolkit_are_recorded_apart(tmp_path):
+    shutil.copytree(FIXTURES / "cuda-toolkit", tmp_path, dirs_exist_ok=True)
+    dists = [_dist("nvidia-cuda-runtime-cu12", "12.4.127"), _dist("jax-cuda12-plugin", "0.4.30")]
+    result = cuda.collect(dists, ProbeContext(root=tmp_path))
+    assert isinstance(result, Collected)
+    by_ref = {c.ref: c for c in result.components}
+    runtime = by_ref["cuda"]
+    assert runtime.version == "12.4.127"  # what the environment loads, never the toolkit's
+    assert runtime.prop(Prop.CUDA_TOOLKIT) == "12.2.2"
+    assert runtime.prop(Prop.CUDA_TOOLKIT_SOURCE) == "/usr/local/cuda/version.json"
+    assert runtime.prop(Prop.CUDA_JAX) == "12"
+    assert by_ref["cudnn"].version == "8.9.7"
+    assert by_ref["cudnn"].prop(Prop.CUDA_SOURCE).startswith("header:")
+
+
+def test_toolkit_alone_is_labelled(tmp_path):
+    shutil.copytree(FIXTURES / "cuda-toolkit", tmp_path, dirs_exist_ok=True)
+    result = cuda.collect([], ProbeContext(root=tmp_path))
+    assert isinstance(result, Collected)
+    runtime = next(c for c in result.components if c.ref == "cuda")
+    assert (runtime.version, runtime.prop(Prop.CUDA_SOURCE)) == ("12.2.2", "toolkit")
+
+
+def test_nothing_found_is_skipped():
+    result = cuda.collect([_dist("numpy", "2.1.0")], ProbeContext(root=FIXTURES / "empty-root"))
+    assert isinstance(result, Skipped)
+
+
+def test_compatibility_table():
+    assert compat.required_driver("11.0.221") == "450.36.06"
+    assert compat.required_driver("11.8.89") == "450.80.02"
+    assert compat.required_driver("12.4.127") == "525.60.13"
+    assert compat.required_driver("13.0.48") == "580"
+    assert compat.required_driver("10.2") is None
+    assert compat.driver_too_old("470.57.02", "12.4.127") == (
+        "driver 470.57.02 is too old for CUDA 12.4, which needs >= 525.60.13"
+    )
+    assert compat.driver_too_old("525.60.13", "12.4.127") is None
+    assert compat.driver_too_old("535.183.01", "12.2") is None
+    assert compat.driver_too_old("575.57.08", "13.0.48") is not None
+    assert compat.cuda_from_driver(12040) == "12.4"
+    assert compat.cuda_from_driver(None) is None
