@@ -289,6 +289,150 @@ def show_policy() -> None:
     sys.stdout.write(default_text())
 
 
+@app.command()
+def rebuild(
+    sbom: Annotated[
+        Path, typer.Argument(help="The SBOM of the environment to recreate.", show_default=False)
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="Folder to write Dockerfile, requirements.lock, .dockerignore."
+        ),
+    ] = Path("rebuild"),
+    base_image: Annotated[
+        str | None,
+        typer.Option(
+            "--base-image",
+            help="Base image (default: python:<X.Y.Z>-slim-<codename>; a @sha256: pin is kept).",
+        ),
+    ] = None,
+    build_image: Annotated[
+        bool, typer.Option("--build", help="Build the image through the Docker Engine API.")
+    ] = False,
+    tag: Annotated[
+        str | None,
+        typer.Option("--tag", help="Image tag for --build (default: drift-rebuild:<digest>)."),
+    ] = None,
+    verify_image: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Snapshot the image (or --venv) and check it against the SBOM; exit 1 on drift.",
+        ),
+    ] = False,
+    no_resolve: Annotated[
+        bool,
+        typer.Option(
+            "--no-resolve",
+            help="Pin without hashes when the SBOM has none (no network; pip cannot verify them).",
+        ),
+    ] = False,
+    skip_unreproducible: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unreproducible",
+            help="Leave out editable, local and non-PEP 440 installs instead of failing.",
+        ),
+    ] = False,
+    system_packages: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--system-packages",
+            help="Debian packages to pin at their recorded versions (repeat or comma-separate).",
+        ),
+    ] = None,
+    venv: Annotated[
+        Path | None,
+        typer.Option(
+            "--venv",
+            help="Rebuild the Python layer into this virtualenv (needs the recorded Python).",
+        ),
+    ] = None,
+) -> None:
+    """Write a Dockerfile and hashed lock that recreate the SBOM's environment; build, verify."""
+    import hashlib  # noqa: PLC0415
+
+    from driftbom.rebuild import dockerfile  # noqa: PLC0415
+    from driftbom.rebuild import plan as plans  # noqa: PLC0415
+    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+
+    snap = cyclonedx.read(sbom)
+    digest = "sha256:" + hashlib.sha256(sbom.read_bytes()).hexdigest()
+    names = tuple(n.strip() for item in system_packages or () for n in item.split(",") if n.strip())
+    options = plans.PlanOptions(
+        base_image=base_image, skip_unreproducible=skip_unreproducible, system_packages=names
+    )
+    the_plan = plans.plan(snap, digest, options)
+    if no_resolve:
+        if not the_plan.fully_hashed:
+            log.warning(
+                "--no-resolve: %d pins have no hashes; pip cannot verify what it installs",
+                sum(1 for p in the_plan.pins if not p.hashes),
+            )
+    else:
+        from driftbom.rebuild.resolve import resolve  # noqa: PLC0415
+
+        if not the_plan.fully_hashed:
+            log.info("resolving hashes with pip-tools")
+        the_plan = resolve(the_plan)
+    for item in the_plan.not_reproduced:
+        log.warning("not reproduced: %s", item)
+    _write_rebuild(
+        output,
+        dockerfile.render(the_plan),
+        dockerfile.render_lock(the_plan),
+        dockerfile.DOCKERIGNORE,
+    )
+    sys.stderr.write(
+        f"drift: wrote {output}/Dockerfile and requirements.lock ({len(the_plan.pins)} pins)\n"
+    )
+    left_out = tuple(
+        p.split(":", 2)[0] + ":" + p.split(":", 2)[1]
+        for p in the_plan.not_reproduced
+        if p.startswith("pypi:")
+    )
+    rebuilt = None
+    if venv is not None:
+        from driftbom.rebuild import venv as venvs  # noqa: PLC0415
+
+        python = venvs.build_venv(the_plan, output, venv)
+        sys.stderr.write(f"drift: built {venv}\n")
+        rebuilt = venvs.snapshot_venv(python, f"venv {venv}") if verify_image else None
+    elif build_image or verify_image:
+        from driftbom.rebuild import build  # noqa: PLC0415
+
+        image_tag = tag or f"drift-rebuild:{digest.removeprefix('sha256:')[:12]}"
+        build.build(output, image_tag, _progress)
+        sys.stderr.write(f"drift: built image {image_tag}\n")
+        rebuilt = build.snapshot_image(image_tag, image_tag) if verify_image else None
+    if rebuilt is not None:
+        from driftbom.rebuild.verify import verify  # noqa: PLC0415
+
+        report = verify(snap, rebuilt, left_out)
+        _print_report(report, "text")
+        if report.failed:
+            raise typer.Exit(EXIT_FINDINGS)
+
+
+def _progress(line: str) -> None:
+    sys.stderr.write(f"  {line}\n")
+
+
+def _write_rebuild(folder: Path, dockerfile_text: str, lock: str, ignore: str) -> None:
+    from driftbom.output import write_text  # noqa: PLC0415
+
+    if folder.exists() and not folder.is_dir():
+        _fail(f"-o {folder}: exists and is not a directory")
+    try:
+        folder.mkdir(parents=False, exist_ok=True)
+    except OSError as exc:
+        _fail(f"-o {folder}: cannot create it ({exc.strerror})")
+    write_text(folder / "requirements.lock", lock)
+    write_text(folder / ".dockerignore", ignore)
+    write_text(folder / "Dockerfile", dockerfile_text)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
     try:

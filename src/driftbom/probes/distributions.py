@@ -148,31 +148,75 @@ def read_distribution(meta_dir: Path, location: str) -> Distribution | str:
     )
 
 
-def scan(paths: Iterable[str]) -> tuple[list[Distribution], list[str]]:
-    """Return the distributions importable from ``paths`` (first one wins) and notes."""
+def from_dump(entry: Mapping[str, Any]) -> Distribution | str:
+    """Build a Distribution from one entry of ``_dists_helper.py``'s output, or a note."""
+    location, dirname = str(entry.get("location", "")), str(entry.get("dir", ""))
+    meta_dir = Path(location) / dirname
+    text = entry.get("metadata")
+    if not isinstance(text, str):
+        return f"{meta_dir}: metadata is unreadable; distribution skipped"
+    headers = _headers(text)
+    name = (headers.get("name") or [""])[0]
+    if not name:
+        return f"{meta_dir}: metadata has no Name; distribution skipped"
+    direct_url = None
+    if isinstance(entry.get("direct_url"), str):
+        try:
+            direct_url = json.loads(entry["direct_url"])
+        except ValueError:
+            direct_url = None
+    requires = tuple(headers.get("requires-dist", ()))
+    if dirname.endswith(".egg-info"):
+        requires = _egg_requires(entry.get("requires_txt"))
+    installer = entry.get("installer")
+    return Distribution(
+        name=name,
+        version=(headers.get("version") or [""])[0],
+        location=location,
+        metadata_dir=meta_dir,
+        requires=requires,
+        installer=installer.strip() or None if isinstance(installer, str) else None,
+        requested="REQUESTED" in (entry.get("files") or ()),
+        direct_url=direct_url if isinstance(direct_url, dict) else None,
+        record_digest=entry.get("record_digest")
+        if isinstance(entry.get("record_digest"), str)
+        else None,
+    )
+
+
+def first_wins(candidates: Iterable[Distribution | str]) -> tuple[list[Distribution], list[str]]:
+    """Keep the first distribution of each project (sys.path order) and note the others."""
     found: dict[str, Distribution] = {}
     notes: list[str] = []
-    for location in paths:
-        try:
-            entries = sorted(os.scandir(location or "."), key=lambda e: e.name)
-        except OSError:
+    for result in candidates:
+        if isinstance(result, str):
+            notes.append(result)
             continue
-        for entry in entries:
-            if not entry.name.endswith((".dist-info", ".egg-info")):
-                continue
-            result = read_distribution(Path(entry.path), location)
-            if isinstance(result, str):
-                notes.append(result)
-                continue
-            seen = found.get(result.key)
-            if seen is not None:
-                notes.append(
-                    f"{result.name} {result.version} in {location} is shadowed by "
-                    f"{seen.name} {seen.version} in {seen.location}"
-                )
-                continue
-            found[result.key] = result
+        seen = found.get(result.key)
+        if seen is not None:
+            notes.append(
+                f"{result.name} {result.version} in {result.location} is shadowed by "
+                f"{seen.name} {seen.version} in {seen.location}"
+            )
+            continue
+        found[result.key] = result
     return list(found.values()), notes
+
+
+def scan(paths: Iterable[str]) -> tuple[list[Distribution], list[str]]:
+    """Return the distributions importable from ``paths`` (first one wins) and notes."""
+
+    def candidates() -> Iterable[Distribution | str]:
+        for location in paths:
+            try:
+                entries = sorted(os.scandir(location or "."), key=lambda e: e.name)
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.name.endswith((".dist-info", ".egg-info")):
+                    yield read_distribution(Path(entry.path), location)
+
+    return first_wins(candidates())
 
 
 _GROUP = re.compile(r"\([^()]*\)")

@@ -1,0 +1,55 @@
+"""Run by a target interpreter (in an image, say): dump its installed distributions' metadata.
+
+Standard library only, CPython >= 3.8, sent as ``python -c`` source. driftbom reads the
+output exactly as it reads dist-info folders on this machine.
+"""
+
+import hashlib
+import json
+import os
+import sys
+
+
+def _read(path):  # type: (str) -> str | None
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _entry(location, name):  # type: (str, str) -> dict[str, object]
+    path = os.path.join(location, name)
+    egg = name.endswith(".egg-info")
+    if not os.path.isdir(path):
+        return {"location": location, "dir": name, "metadata": _read(path), "files": []}
+    files = sorted(os.listdir(path))
+    metadata = _read(os.path.join(path, "PKG-INFO" if egg else "METADATA"))
+    record = None
+    if "RECORD" in files:
+        with open(os.path.join(path, "RECORD"), "rb") as handle:
+            record = "sha256:" + hashlib.sha256(handle.read()).hexdigest()
+    return {
+        "location": location,
+        "dir": name,
+        "files": files,
+        "metadata": (metadata or "").partition("\n\n")[0] if metadata is not None else None,
+        "direct_url": _read(os.path.join(path, "direct_url.json")),
+        "installer": _read(os.path.join(path, "INSTALLER")),
+        "requires_txt": _read(os.path.join(path, "requires.txt")) if egg else None,
+        "record_digest": record,
+    }
+
+
+def main():  # type: () -> None
+    found = []
+    for location in sys.path[1:] if sys.path and sys.path[0] == "" else sys.path:
+        try:
+            names = sorted(os.listdir(location or "."))
+        except OSError:
+            continue
+        found += [_entry(location, n) for n in names if n.endswith((".dist-info", ".egg-info"))]
+    sys.stdout.write(json.dumps(found))
+
+
+main()

@@ -1,0 +1,1 @@
+"""The rebuilder: SBOM -> BuildPlan -> Dockerfile + hashed lock -> image -> verified."""

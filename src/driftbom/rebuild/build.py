@@ -1,0 +1,109 @@
+"""Build a rebuild folder through the Docker Engine API, and snapshot the image it made."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import deque
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from driftbom.errors import RebuildError
+from driftbom.model import Layer, Snapshot
+from driftbom.probes import distributions
+from driftbom.probes.python_env import Interpreter, interpreter_component
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+_PROBES = Path(__file__).resolve().parent.parent / "probes"
+LOG_TAIL = 12
+
+
+def client() -> Any:
+    """Return a Docker client; raises RebuildError when no engine answers."""
+    try:
+        import docker  # noqa: PLC0415 - heavy, and only for --build/--verify
+    except ImportError as exc:
+        raise RebuildError("--build needs the docker SDK: pip install 'driftbom[rebuild]'") from exc
+    try:
+        engine = docker.from_env(timeout=600)
+        engine.ping()
+    except Exception as exc:
+        raise RebuildError(
+            f"no Docker Engine answers ({type(exc).__name__}: {str(exc)[:160]})"
+        ) from exc
+    return engine
+
+
+def build(folder: Path, tag: str, progress: Callable[[str], None]) -> str:
+    """Build ``folder`` as ``tag``, streaming progress; return the image id.
+
+    Raises RebuildError with the last lines of the build log when the build fails.
+    """
+    engine = client()
+    tail: deque[str] = deque(maxlen=LOG_TAIL)
+    image_id = None
+    try:
+        for chunk in engine.api.build(
+            path=str(folder), tag=tag, rm=True, forcerm=True, decode=True
+        ):
+            if "stream" in chunk:
+                for line in str(chunk["stream"]).splitlines():
+                    if line.strip():
+                        tail.append(line)
+                        progress(line)
+            if "error" in chunk:
+                tail.append(str(chunk["error"]).strip())
+                break
+            if "aux" in chunk and isinstance(chunk["aux"], dict) and "ID" in chunk["aux"]:
+                image_id = str(chunk["aux"]["ID"])
+    except Exception as exc:
+        tail.append(str(exc).strip())
+        raise RebuildError("docker build failed: " + " | ".join(tail)) from exc
+    if tail and any("error" in line.lower() for line in list(tail)[-1:]) and image_id is None:
+        raise RebuildError("docker build failed: " + " | ".join(tail))
+    if image_id is None:
+        image_id = str(engine.images.get(tag).id)
+    return image_id
+
+
+def _run_python(engine: Any, image: str, source: str) -> Any:
+    for python in ("python", "python3"):
+        try:
+            output = engine.containers.run(
+                image,
+                [python, "-c", source],
+                remove=True,
+                stdout=True,
+                stderr=False,
+                network_disabled=True,
+            )
+        except Exception as exc:  # noqa: BLE001
+            last = str(exc)
+            continue
+        try:
+            return json.loads(output)
+        except ValueError as exc:
+            raise RebuildError(f"{image}: the probe's answer is not JSON") from exc
+    raise RebuildError(f"{image}: cannot run python in the image ({last[:200]})")
+
+
+def snapshot_image(image: str, name: str) -> Snapshot:
+    """Snapshot the Python layers of ``image`` with stdlib-only probes (no driftbom inside)."""
+    engine = client()
+    interp = Interpreter.from_json(_run_python(engine, image, (_PROBES / "_helper.py").read_text()))
+    dump = _run_python(engine, image, (_PROBES / "_dists_helper.py").read_text())
+    dists, notes = distributions.first_wins(distributions.from_dump(entry) for entry in dump)
+    installed = {d.key for d in dists}
+    comps = [distributions.distribution_component(d, installed, interp.markers) for d in dists]
+    for note in notes:
+        log.warning("%s: %s", image, note)
+    return Snapshot(
+        name=name,
+        timestamp="",
+        components=tuple(sorted([interpreter_component(interp), *comps], key=lambda c: c.ref)),
+        layers=(Layer.PACKAGES, Layer.PYTHON),
+        tool_version="",
+    )

@@ -1,0 +1,235 @@
+"""Snapshot -> BuildPlan. Every value from the SBOM is validated here, before rendering."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from driftbom.errors import RebuildError
+from driftbom.model import Layer
+from driftbom.rebuild import validate
+from driftbom.sbom.properties import Prop
+
+if TYPE_CHECKING:
+    from driftbom.model import Component, Snapshot
+
+DEFAULT_CODENAME = "bookworm"
+_LOCAL_INDEX = re.compile(r"\+(cu\d+|cpu|rocm\d+(?:\.\d+)*)$")
+_TORCH_INDEX = "https://download.pytorch.org/whl/{}"
+_SKIPPED_ENV_PREFIXES = ("PIP_", "UV_")  # index configuration belongs to the lock, not the image
+_SKIPPED_ENV = frozenset({"LD_PRELOAD", "PYTHONDONTWRITEBYTECODE"})
+_HASH_ALGS = {"SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One Python distribution to install."""
+
+    name: str
+    version: str
+    hashes: tuple[str, ...] = ()
+    """``sha256:<hex>`` entries for pip's ``--hash``."""
+    url: str | None = None
+    """An archive URL (``name @ url``), installed with its hash."""
+
+
+@dataclass(frozen=True)
+class VcsPin:
+    """A distribution installed from version control at a recorded commit (cannot be hashed)."""
+
+    name: str
+    url: str
+    commit: str
+
+    @property
+    def requirement(self) -> str:
+        """Return the pip requirement, ``name @ git+https://...@commit``."""
+        base = self.url if self.url.startswith("git+") else f"git+{self.url}"
+        return f"{self.name} @ {base}@{self.commit}"
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """Everything the Dockerfile and the lock say, already validated."""
+
+    sbom_name: str
+    sbom_digest: str
+    sbom_timestamp: str
+    base_image: str
+    python_version: str
+    python_from_base: bool
+    """False for an nvidia/cuda base: the exact Python is installed with a pinned uv."""
+    pins: tuple[Pin, ...]
+    vcs: tuple[VcsPin, ...] = ()
+    extra_index_urls: tuple[str, ...] = ()
+    system_packages: tuple[tuple[str, str], ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+    not_reproduced: tuple[str, ...] = field(default=())
+
+    @property
+    def fully_hashed(self) -> bool:
+        """Return True when every pin carries at least one hash."""
+        return all(pin.hashes for pin in self.pins)
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """What ``drift rebuild`` was asked for."""
+
+    base_image: str | None = None
+    skip_unreproducible: bool = False
+    system_packages: tuple[str, ...] = ()
+
+
+def _sources(comp: Component) -> tuple[str, str | None, str | None]:
+    return (
+        comp.prop(Prop.PYPI_SOURCE) or "index",
+        comp.prop(Prop.PYPI_SOURCE_URL),
+        comp.prop(Prop.PYPI_COMMIT),
+    )
+
+
+def _hashes(comp: Component) -> tuple[str, ...]:
+    found = []
+    for alg, digest in comp.hashes:
+        short = _HASH_ALGS.get(alg)
+        if short:
+            found.append(validate.file_hash(comp.ref, short, digest))
+    return tuple(sorted(set(found)))
+
+
+def _python_pins(
+    snapshot: Snapshot,
+) -> tuple[list[Pin], list[VcsPin], list[str], list[str]]:
+    pins, vcs, indexes, problems = [], [], set(), []
+    for comp in snapshot.by_layer(Layer.PACKAGES):
+        name = validate.name(comp.ref, comp.name)
+        source, url, commit = _sources(comp)
+        if source in ("editable", "dir"):
+            problems.append(
+                f"{comp.ref}: installed from a local directory ({source}): not in an SBOM"
+            )
+            continue
+        if comp.prop(Prop.PYPI_VERSION_INVALID) == "true" or comp.version is None:
+            problems.append(
+                f"{comp.ref}: version {comp.version!r} is not PEP 440 and cannot be pinned"
+            )
+            continue
+        version = validate.version(comp.ref, comp.version)
+        if source == "vcs":
+            if not url or not commit:
+                problems.append(f"{comp.ref}: installed from VCS without a recorded URL and commit")
+                continue
+            vcs.append(VcsPin(name, validate.url(comp.ref, url), validate.commit(comp.ref, commit)))
+            continue
+        if source == "url":
+            if not url or url.startswith("file:"):
+                problems.append(
+                    f"{comp.ref}: installed from a local file ({url}); an SBOM cannot rebuild it"
+                )
+                continue
+            pins.append(Pin(name, version, _hashes(comp), validate.url(comp.ref, url)))
+            continue
+        local = _LOCAL_INDEX.search(version)
+        if local:
+            indexes.add(_TORCH_INDEX.format(local.group(1)))
+        pins.append(Pin(name, version, _hashes(comp)))
+    return pins, vcs, sorted(indexes), problems
+
+
+def _base_image(
+    snapshot: Snapshot, python: str, requested: str | None
+) -> tuple[str, bool, list[str]]:
+    notes: list[str] = []
+    if requested:
+        return validate.image(requested), True, notes
+    runtime = snapshot.component("cuda")
+    if runtime is not None and runtime.prop(Prop.CUDA_SOURCE) == "toolkit" and runtime.version:
+        cuda = ".".join([*runtime.version.split("."), "0", "0"][:3])
+        os_comp = snapshot.component("os")
+        ubuntu = (
+            os_comp.version if os_comp and os_comp.name == "ubuntu" and os_comp.version else "22.04"
+        )
+        image = f"nvidia/cuda:{cuda}-cudnn-runtime-ubuntu{ubuntu}"
+        return validate.image(image), False, notes
+    os_comp = snapshot.component("os")
+    codename = DEFAULT_CODENAME
+    if os_comp is not None and os_comp.name == "debian" and os_comp.prop(Prop.OS_CODENAME):
+        codename = validate.codename(os_comp.prop(Prop.OS_CODENAME) or "")
+    elif os_comp is not None:
+        notes.append(
+            f"os: {os_comp.name} {os_comp.version} is not reproduced; the base is Debian {codename}"
+        )
+    return validate.image(f"python:{python}-slim-{codename}"), True, notes
+
+
+def _system_packages(snapshot: Snapshot, names: tuple[str, ...]) -> list[tuple[str, str]]:
+    found = []
+    for wanted in names:
+        comp = snapshot.component(f"deb:{wanted}")
+        if comp is None or not comp.version:
+            raise RebuildError(
+                f"--system-packages {wanted}: not recorded in the SBOM as a Debian package"
+            )
+        found.append(
+            (validate.name(comp.ref, comp.name), validate.deb_version(comp.ref, comp.version))
+        )
+    return found
+
+
+def _env(snapshot: Snapshot) -> tuple[list[tuple[str, str]], list[str]]:
+    env, notes = [], []
+    for key, value in sorted(snapshot.env.items()):
+        if key in _SKIPPED_ENV or key.startswith(_SKIPPED_ENV_PREFIXES):
+            continue
+        if "***" in value:
+            notes.append(f"env {key}: recorded redacted, not set")
+            continue
+        env.append(validate.env(f"env:{key}", key, value))
+    return env, notes
+
+
+def plan(snapshot: Snapshot, digest: str, options: PlanOptions) -> BuildPlan:
+    """Return the validated plan; raises RebuildError for unsafe or unreproducible input."""
+    python = snapshot.component("python")
+    if python is None or not python.version:
+        raise RebuildError("the SBOM records no Python interpreter: nothing to rebuild")
+    version = validate.python_version(python.version)
+    pins, vcs, indexes, problems = _python_pins(snapshot)
+    if problems and not options.skip_unreproducible:
+        listed = "; ".join(problems)
+        raise RebuildError(
+            f"cannot reproduce {len(problems)} distribution(s): {listed}"
+            " (--skip-unreproducible leaves them out)"
+        )
+    base, python_from_base, notes = _base_image(snapshot, version, options.base_image)
+    env, env_notes = _env(snapshot)
+    labels = (
+        ("org.opencontainers.image.title", f"{snapshot.name} (rebuilt by driftbom)"),
+        ("org.opencontainers.image.created", snapshot.timestamp),
+        (
+            "org.opencontainers.image.description",
+            f"Rebuild of the environment recorded in SBOM {digest}",
+        ),
+        ("io.driftbom.sbom.digest", digest),
+    )
+    for key, value in labels:
+        validate.env("labels", "LABEL", value)  # no control characters in a label
+        del key
+    return BuildPlan(
+        sbom_name=snapshot.name,
+        sbom_digest=digest,
+        sbom_timestamp=snapshot.timestamp,
+        base_image=base,
+        python_version=version,
+        python_from_base=python_from_base,
+        pins=tuple(sorted(pins, key=lambda p: p.name.lower())),
+        vcs=tuple(vcs),
+        extra_index_urls=tuple(indexes),
+        system_packages=tuple(_system_packages(snapshot, options.system_packages)),
+        env=tuple(env),
+        labels=labels,
+        not_reproduced=tuple(problems + notes + env_notes),
+    )

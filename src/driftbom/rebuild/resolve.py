@@ -1,0 +1,85 @@
+"""Hashes for pins the SBOM did not record, resolved with pip-tools (network)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from driftbom.errors import RebuildError
+from driftbom.probes.lockfile_formats import parse_requirements
+from driftbom.purl import normalize_pypi
+
+if TYPE_CHECKING:
+    from driftbom.rebuild.plan import BuildPlan
+
+RESOLVE_TIMEOUT_S = 900
+
+
+def _compile(requirements: str, extra_indexes: tuple[str, ...]) -> str:
+    with tempfile.TemporaryDirectory(prefix="drift-resolve-") as tmp:
+        source, output = Path(tmp) / "requirements.in", Path(tmp) / "requirements.txt"
+        source.write_text(requirements)
+        argv = [
+            sys.executable,
+            "-m",
+            "piptools",
+            "compile",
+            "--quiet",
+            "--generate-hashes",
+            "--no-header",
+            "--no-annotate",
+            "--allow-unsafe",
+            "--no-emit-index-url",
+            "--strip-extras",
+            "--output-file",
+            str(output),
+            str(source),
+        ]
+        for url in extra_indexes:
+            argv += ["--extra-index-url", url]
+        try:
+            done = subprocess.run(
+                argv, capture_output=True, text=True, timeout=RESOLVE_TIMEOUT_S, check=False
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise RebuildError(f"pip-compile did not finish within {RESOLVE_TIMEOUT_S} s") from exc
+        if done.returncode != 0:
+            if "No module named piptools" in done.stderr:
+                raise RebuildError(
+                    "resolving hashes needs pip-tools (pip install 'driftbom[rebuild]')"
+                    " or --no-resolve"
+                )
+            last = [line for line in done.stderr.strip().splitlines() if line.strip()][-3:]
+            raise RebuildError("pip-compile failed: " + " | ".join(last))
+        return output.read_text()
+
+
+def resolve(plan: BuildPlan) -> BuildPlan:
+    """Return ``plan`` with hashes for every index pin; raises RebuildError when that fails."""
+    missing = [pin for pin in plan.pins if not pin.hashes and pin.url is None]
+    if not missing:
+        return plan
+    requirements = "".join(f"{pin.name}=={pin.version}\n" for pin in plan.pins if pin.url is None)
+    compiled = parse_requirements(_compile(requirements, plan.extra_index_urls), {})
+    hashes = {(normalize_pypi(p.name), p.version): p.hashes for p in compiled.pins}
+    unresolved, pins = [], []
+    for pin in plan.pins:
+        if pin.hashes or pin.url is not None:
+            pins.append(pin)
+            continue
+        found = hashes.get((normalize_pypi(pin.name), pin.version))
+        if not found:
+            unresolved.append(f"{pin.name}=={pin.version}")
+            continue
+        pins.append(
+            replace(pin, hashes=tuple(f"{a.lower().replace('-', '')}:{d}" for a, d in found))
+        )
+    if unresolved:
+        raise RebuildError(
+            f"no hashes found for {', '.join(unresolved)} (--no-resolve pins without hashes)"
+        )
+    return replace(plan, pins=tuple(pins))

