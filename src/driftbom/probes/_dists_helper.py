@@ -49,7 +49,7 @@ def main():  # type: () -> None
         except OSError:
             continue
         found += [_entry(location, n) for n in names if n.endswith((".dist-info", ".egg-info"))]
-    sys.stdout.write(json.dumps(found))
+    sys.stdout.write(json.dumps(found) + "\n")
 
 
 main()

@@ -106,7 +106,7 @@ def main():  # type: () -> None
             "sys_platform": sys.platform,
         },
     }
-    sys.stdout.write(_json(info))
+    sys.stdout.write(_json(info) + "\n")  # a last line without newline can be lost in docker logs
 
 
 main()

@@ -44,7 +44,7 @@ def build(folder: Path, tag: str, progress: Callable[[str], None]) -> str:
     """
     engine = client()
     tail: deque[str] = deque(maxlen=LOG_TAIL)
-    image_id = None
+    image_id, failed = None, False
     try:
         for chunk in engine.api.build(
             path=str(folder), tag=tag, rm=True, forcerm=True, decode=True
@@ -56,16 +56,20 @@ def build(folder: Path, tag: str, progress: Callable[[str], None]) -> str:
                         progress(line)
             if "error" in chunk:
                 tail.append(str(chunk["error"]).strip())
+                failed = True
                 break
             if "aux" in chunk and isinstance(chunk["aux"], dict) and "ID" in chunk["aux"]:
                 image_id = str(chunk["aux"]["ID"])
     except Exception as exc:
         tail.append(str(exc).strip())
         raise RebuildError("docker build failed: " + " | ".join(tail)) from exc
-    if tail and any("error" in line.lower() for line in list(tail)[-1:]) and image_id is None:
+    if failed:
         raise RebuildError("docker build failed: " + " | ".join(tail))
     if image_id is None:
-        image_id = str(engine.images.get(tag).id)
+        try:
+            image_id = str(engine.images.get(tag).id)
+        except Exception as exc:  # noqa: BLE001 - the build said nothing and left no image
+            raise RebuildError("docker build failed: " + " | ".join([*tail, str(exc)])) from exc
     return image_id
 
 
