@@ -66,9 +66,11 @@ def old_run(engine, tmp_path_factory):
     (wheel,) = context.glob("driftbom-*.whl")
     (context / "Dockerfile").write_text(
         f"FROM {BASE}\n"
-        f"RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir {' '.join(PACKAGES)}\n"
+        "RUN python3 -m venv /opt/venv"
+        f" && /opt/venv/bin/pip install --no-cache-dir {' '.join(PACKAGES)}\n"
         f"COPY {wheel.name} /tmp/\n"
-        f"RUN python3 -m venv /opt/drift && /opt/drift/bin/pip install --no-cache-dir /tmp/{wheel.name}\n"
+        "RUN python3 -m venv /opt/drift"
+        f" && /opt/drift/bin/pip install --no-cache-dir /tmp/{wheel.name}\n"
         "ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
     )
     _build(engine, context, OLD_RUN)
@@ -134,7 +136,7 @@ def test_round_trip_reproduces_the_old_run(engine, old_run, tmp_path):
     assert "PASS: no drift" in done.stdout
     old = _pip_list(engine, old_run)
     new = _pip_list(engine, REBUILT)
-    assert new == {k: v for k, v in old.items()}
+    assert new == old
     assert engine.containers.run(REBUILT, ["id", "-u"], remove=True).strip() == b"10001"
 
 

@@ -68,7 +68,7 @@ def build(folder: Path, tag: str, progress: Callable[[str], None]) -> str:
     if image_id is None:
         try:
             image_id = str(engine.images.get(tag).id)
-        except Exception as exc:  # noqa: BLE001 - the build said nothing and left no image
+        except Exception as exc:  # the build said nothing and left no image
             raise RebuildError("docker build failed: " + " | ".join([*tail, str(exc)])) from exc
     return image_id
 
