@@ -110,3 +110,25 @@ def test_real_venv_sbom_pins_every_package_with_a_hash(tmp_path):
         assert len(entry) == 2, comp["name"]
         assert entry[1].lstrip().startswith("--hash=sha256:"), comp["name"]
     hadolint(out / "Dockerfile")
+
+
+@pytest.mark.network
+def test_venv_rebuild_is_verified(tmp_path):
+    from tests.integration.venvs import make_venv
+
+    python = make_venv(tmp_path / "venv", "six==1.16.0", "attrs==23.2.0")
+    sbom = tmp_path / "venv.cdx.json"
+    assert (
+        run_drift("snapshot", "--python", str(python), "-o", str(sbom), cwd=tmp_path).returncode
+        == 0
+    )
+    target = tmp_path / "rebuilt"
+    done = run_drift(
+        "rebuild", str(sbom), "-o", str(tmp_path / "out"), "--venv", str(target), "--verify"
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "PASS: no drift" in done.stdout
+    assert (target / "bin" / "python").exists()
+    occupied = run_drift("rebuild", str(sbom), "-o", str(tmp_path / "out2"), "--venv", str(target))
+    assert occupied.returncode == 2
+    assert "not empty" in occupied.stderr
