@@ -156,6 +156,18 @@ def take(options: SnapshotOptions) -> Snapshot:
     )
 
 
+def python_only(
+    name: str, interp: Interpreter, dists: list[distributions.Distribution]
+) -> Snapshot:
+    """Return a snapshot of just the Python layers (a rebuilt image or virtualenv)."""
+    installed = {d.key for d in dists}
+    comps = [distributions.distribution_component(d, installed, interp.markers) for d in dists]
+    components = tuple(sorted([interpreter_component(interp), *comps], key=lambda c: c.ref))
+    return Snapshot(
+        name=name, timestamp="", components=components, layers=(Layer.PACKAGES, Layer.PYTHON)
+    )
+
+
 def default_context() -> ProbeContext:
     """Return the context of a real run: this machine's root, environment and directory."""
     return ProbeContext(root=Path("/"), environ=dict(os.environ), cwd=Path.cwd())

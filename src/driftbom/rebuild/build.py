@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from driftbom.errors import RebuildError
-from driftbom.model import Layer, Snapshot
 from driftbom.probes import distributions
-from driftbom.probes.python_env import Interpreter, interpreter_component
+from driftbom.probes.python_env import Interpreter
+from driftbom.snapshot import python_only
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from driftbom.model import Snapshot
 
 log = logging.getLogger(__name__)
 _PROBES = Path(__file__).resolve().parent.parent / "probes"
@@ -100,14 +102,6 @@ def snapshot_image(image: str, name: str) -> Snapshot:
     interp = Interpreter.from_json(_run_python(engine, image, (_PROBES / "_helper.py").read_text()))
     dump = _run_python(engine, image, (_PROBES / "_dists_helper.py").read_text())
     dists, notes = distributions.first_wins(distributions.from_dump(entry) for entry in dump)
-    installed = {d.key for d in dists}
-    comps = [distributions.distribution_component(d, installed, interp.markers) for d in dists]
     for note in notes:
         log.warning("%s: %s", image, note)
-    return Snapshot(
-        name=name,
-        timestamp="",
-        components=tuple(sorted([interpreter_component(interp), *comps], key=lambda c: c.ref)),
-        layers=(Layer.PACKAGES, Layer.PYTHON),
-        tool_version="",
-    )
+    return python_only(name, interp, dists)

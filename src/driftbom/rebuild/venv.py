@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from driftbom.errors import ProbeError, RebuildError
-from driftbom.model import Layer, Snapshot
 from driftbom.probes import distributions
-from driftbom.probes.python_env import PendingQuery, interpreter_component
+from driftbom.probes.python_env import PendingQuery
+from driftbom.snapshot import python_only
 
 if TYPE_CHECKING:
+    from driftbom.model import Snapshot
     from driftbom.rebuild.plan import BuildPlan
 
 INSTALL_TIMEOUT_S = 1800
@@ -73,11 +74,4 @@ def snapshot_venv(python: Path, name: str) -> Snapshot:
     """Snapshot the Python layers of a virtualenv."""
     interp = PendingQuery(str(python)).result()
     dists, _ = distributions.scan(interp.path)
-    installed = {d.key for d in dists}
-    comps = [distributions.distribution_component(d, installed, interp.markers) for d in dists]
-    return Snapshot(
-        name=name,
-        timestamp="",
-        layers=(Layer.PACKAGES, Layer.PYTHON),
-        components=tuple(sorted([interpreter_component(interp), *comps], key=lambda c: c.ref)),
-    )
+    return python_only(name, interp, dists)
