@@ -113,6 +113,7 @@ def snapshot(
     from driftbom.sbom import cyclonedx, schema  # noqa: PLC0415
     from driftbom.snapshot import SnapshotOptions, default_context, take  # noqa: PLC0415
 
+    schema.prepare()
     with paused():
         snap = take(SnapshotOptions(python=python, name=name, lock=lock, context=default_context()))
         document = cyclonedx.to_dict(snap)
@@ -130,7 +131,9 @@ def snapshot(
 def validate(
     files: Annotated[
         list[Path],
-        typer.Argument(help="CycloneDX JSON documents (1.4 to 1.7).", show_default=False),
+        typer.Argument(
+            metavar="FILE...", help="CycloneDX JSON documents (1.4 to 1.7).", show_default=False
+        ),
     ],
 ) -> None:
     """Validate documents against the official CycloneDX schema; exit 1 if any is invalid."""
@@ -183,12 +186,19 @@ class CheckFormat(str, Enum):
 
 
 ReferenceArg = Annotated[
-    Path, typer.Argument(help="The reference SBOM (CycloneDX JSON, any tool).", show_default=False)
+    Path,
+    typer.Argument(
+        metavar="REFERENCE",
+        help="The reference SBOM (CycloneDX JSON, any tool).",
+        show_default=False,
+    ),
 ]
 CurrentArg = Annotated[
     Path | None,
     typer.Argument(
-        help="The SBOM to compare; omitted: snapshot the live environment.", show_default=False
+        metavar="[CURRENT]",
+        help="The SBOM to compare; omitted: snapshot the live environment.",
+        show_default=False,
     ),
 ]
 PythonOpt = Annotated[
@@ -292,7 +302,10 @@ def show_policy() -> None:
 @app.command()
 def rebuild(
     sbom: Annotated[
-        Path, typer.Argument(help="The SBOM of the environment to recreate.", show_default=False)
+        Path,
+        typer.Argument(
+            metavar="SBOM", help="The SBOM of the environment to recreate.", show_default=False
+        ),
     ],
     output: Annotated[
         Path,

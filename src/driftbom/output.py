@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from driftbom.errors import UsageError
@@ -25,14 +24,14 @@ def write_text(target: Path | None, text: str) -> None:
         raise UsageError(f"-o {target}: directory {directory} does not exist")
     if target.is_dir():
         raise UsageError(f"-o {target}: is a directory")
+    tmp = str(directory / f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except OSError as exc:
         raise UsageError(f"-o {target}: cannot write in {directory} ({exc.strerror})") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
-        os.chmod(tmp, 0o644)  # noqa: PTH101 - mkstemp creates 0600
         Path(tmp).replace(target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, unquote
 
 _PYPI_SEPARATORS = re.compile(r"[-_.]+")
 _UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*")
@@ -11,7 +10,11 @@ _UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*")
 
 def _quote(text: str) -> str:
     """Percent-encode ``text`` (a fast path for the common case of nothing to encode)."""
-    return text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
+    if _UNRESERVED.fullmatch(text):
+        return text
+    from urllib.parse import quote  # noqa: PLC0415 - rare, and 5 ms to import
+
+    return quote(text, safe="")
 
 
 def normalize_pypi(name: str) -> str:
@@ -55,6 +58,8 @@ def parse(purl: str) -> tuple[str, str | None, str, str | None] | None:
     if not kind or not path:
         return None
     namespace, _, name = path.rpartition("/")
+    from urllib.parse import unquote  # noqa: PLC0415
+
     return (
         kind.lower(),
         unquote(namespace) or None,

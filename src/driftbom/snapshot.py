@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -146,7 +145,7 @@ def take(options: SnapshotOptions) -> Snapshot:
     props += [(Prop.SKIPPED.value, f"{s.layer.value}: {s.reason}") for s in skipped]
     props.append((Prop.PYTHON_PATH_ARG.value, interp.executable if pending is None else python))
     return Snapshot(
-        name=options.name or socket.gethostname(),
+        name=options.name or os.uname().nodename,
         timestamp=when,
         components=tuple(sorted(components, key=lambda c: c.ref)),
         properties=tuple(sorted(set(props))),

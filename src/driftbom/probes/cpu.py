@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import platform
 from typing import TYPE_CHECKING, Any
 
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
@@ -124,7 +123,7 @@ class CpuProbe:
 
     def collect(self, ctx: ProbeContext) -> Collected | Skipped:
         """Return the ``cpu`` component."""
-        arch = platform.machine()
+        arch = os.uname().machine
         try:
             text = ctx.path("/proc/cpuinfo").read_text(errors="replace")
         except OSError:

@@ -60,16 +60,39 @@ class Distribution:
         return purl.normalize_pypi(self.name)
 
 
+_WANTED_HEADERS = re.compile(
+    r"^(name|version|requires-dist):[ \t]*(.*?)[ \t]*$", re.MULTILINE | re.IGNORECASE
+)
+
+
 def _headers(text: str) -> dict[str, list[str]]:
-    """Parse the RFC 822 header block of METADATA/PKG-INFO (the body is the description)."""
+    """Return Name, Version and Requires-Dist from METADATA/PKG-INFO headers (lower-case keys).
+
+    Only the header block is read (the body is the description); a regex picks the three
+    fields driftbom uses out of the ~45 lines of a typical header, at C speed.
+    """
     found: dict[str, list[str]] = {}
-    for line in text.partition("\n\n")[0].splitlines():
-        if not line or line[0] in " \t":
-            continue
-        key, sep, value = line.partition(":")
-        if sep:
-            found.setdefault(key.strip().lower(), []).append(value.strip())
+    for key, value in _WANTED_HEADERS.findall(text.partition("\n\n")[0]):
+        found.setdefault(key.lower(), []).append(value)
     return found
+
+
+_HEAD = 16384
+
+
+def _read_headers(path: Path) -> str | None:
+    """Read METADATA up to the blank line that ends its headers (the description can be huge)."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(_HEAD)
+            while b"\n\n" not in data:
+                more = handle.read(_HEAD)
+                if not more:
+                    break
+                data += more
+    except OSError:
+        return None
+    return data.partition(b"\n\n")[0].decode("utf-8", errors="replace")
 
 
 def _read(path: Path) -> str | None:
@@ -105,7 +128,7 @@ def read_distribution(meta_dir: Path, location: str) -> Distribution | str:
         text = _read(meta_dir)
     else:
         metadata_name = "PKG-INFO" if egg else "METADATA"
-        text = _read(meta_dir / metadata_name) if metadata_name in present else None
+        text = _read_headers(meta_dir / metadata_name) if metadata_name in present else None
     if text is None:
         return f"{meta_dir}: metadata is unreadable; distribution skipped"
     headers = _headers(text)

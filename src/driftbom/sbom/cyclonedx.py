@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -80,14 +79,23 @@ def to_dict(snapshot: Snapshot) -> dict[str, Any]:
         ],
     }
     body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
-    serial = uuid.UUID(bytes=hashlib.sha256(body).digest()[:16], version=4)
+    serial = _uuid4_urn(hashlib.sha256(body).digest()[:16])
     return {
         "$schema": SCHEMA_URL,
         "bomFormat": "CycloneDX",
         "specVersion": "1.6",
-        "serialNumber": serial.urn,
+        "serialNumber": serial,
         **document,
     }
+
+
+def _uuid4_urn(raw: bytes) -> str:
+    """Return ``urn:uuid:`` of 16 bytes with the version-4 and RFC 4122 variant bits set."""
+    value = bytearray(raw)
+    value[6] = (value[6] & 0x0F) | 0x40
+    value[8] = (value[8] & 0x3F) | 0x80
+    hexed = value.hex()
+    return f"urn:uuid:{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
 
 
 def dumps(document: dict[str, Any]) -> str:
