@@ -113,7 +113,6 @@ def snapshot(
     from driftbom.sbom import cyclonedx, schema  # noqa: PLC0415
     from driftbom.snapshot import SnapshotOptions, default_context, take  # noqa: PLC0415
 
-    schema.prepare()
     with paused():
         snap = take(SnapshotOptions(python=python, name=name, lock=lock, context=default_context()))
         document = cyclonedx.to_dict(snap)

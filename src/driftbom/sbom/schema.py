@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
-import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -34,28 +32,8 @@ def _load(name: str) -> Any:
     return orjson.loads((schema_dir() / name).read_bytes())
 
 
-_COMPILING = threading.Lock()
-
-
-def prepare(spec_version: str = "1.6") -> None:
-    """Compile the validator in a background thread, overlapping the snapshot's own work."""
-    threading.Thread(
-        target=_quietly, args=(spec_version,), name="drift-schema", daemon=True
-    ).start()
-
-
-def _quietly(spec_version: str) -> None:
-    with contextlib.suppress(Exception):  # errors() reports any problem when it asks again
-        _validator(spec_version)
-
-
-def _validator(spec_version: str) -> Any:
-    with _COMPILING:
-        return _compiled(spec_version)
-
-
 @lru_cache(maxsize=4)
-def _compiled(spec_version: str) -> Any:
+def _validator(spec_version: str) -> Any:
     import jsonschema_rs  # noqa: PLC0415 - compiled, and off the start-up path
 
     if spec_version not in SUPPORTED_SPECS:
