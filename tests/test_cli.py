@@ -188,3 +188,12 @@ def test_no_planted_secret_reaches_any_output(tmp_path):
 def test_in_process_entry_point_returns_codes(tmp_path, capsys):
     assert main(["snapshot", "--python", str(tmp_path / "nope")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_quiet_silences_the_summary_but_not_errors(tmp_path):
+    out = tmp_path / "env.cdx.json"
+    done = run_drift("-q", "snapshot", "--python", sys.executable, "-o", str(out), cwd=tmp_path)
+    assert done.returncode == 0
+    assert done.stderr == ""
+    failed = run_drift("-q", "snapshot", "--python", "/nonexistent", cwd=tmp_path)
+    assert failed.stderr.startswith("drift: error:")

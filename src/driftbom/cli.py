@@ -44,6 +44,12 @@ app = typer.Typer(
 )
 
 
+def _status(message: str) -> None:
+    """Say what was done on stderr, unless -q."""
+    if log.isEnabledFor(logging.WARNING):
+        sys.stderr.write(f"drift: {message}\n")
+
+
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     sys.stderr.write(f"drift: error: {message}\n")
     raise typer.Exit(code)
@@ -123,7 +129,7 @@ def snapshot(
     if output is not None and str(output) != "-":
         from driftbom.summary import summarize  # noqa: PLC0415
 
-        sys.stderr.write(f"drift: wrote {output}: {summarize(snap)}\n")
+        _status(f"wrote {output}: {summarize(snap)}")
 
 
 @app.command()
@@ -396,9 +402,7 @@ def rebuild(
         dockerfile.render_lock(the_plan),
         dockerfile.DOCKERIGNORE,
     )
-    sys.stderr.write(
-        f"drift: wrote {output}/Dockerfile and requirements.lock ({len(the_plan.pins)} pins)\n"
-    )
+    _status(f"wrote {output}/Dockerfile and requirements.lock ({len(the_plan.pins)} pins)")
     left_out = tuple(
         p.split(":", 2)[0] + ":" + p.split(":", 2)[1]
         for p in the_plan.not_reproduced
@@ -409,14 +413,14 @@ def rebuild(
         from driftbom.rebuild import venv as venvs  # noqa: PLC0415
 
         python = venvs.build_venv(the_plan, output, venv)
-        sys.stderr.write(f"drift: built {venv}\n")
+        _status(f"built {venv}")
         rebuilt = venvs.snapshot_venv(python, f"venv {venv}") if verify_image else None
     elif build_image or verify_image:
         from driftbom.rebuild import build  # noqa: PLC0415
 
         image_tag = tag or f"drift-rebuild:{digest.removeprefix('sha256:')[:12]}"
         build.build(output, image_tag, _progress)
-        sys.stderr.write(f"drift: built image {image_tag}\n")
+        _status(f"built image {image_tag}")
         rebuilt = build.snapshot_image(image_tag, image_tag) if verify_image else None
     if rebuilt is not None:
         from driftbom.rebuild.verify import verify  # noqa: PLC0415
@@ -428,7 +432,8 @@ def rebuild(
 
 
 def _progress(line: str) -> None:
-    sys.stderr.write(f"  {line}\n")
+    if log.isEnabledFor(logging.WARNING):
+        sys.stderr.write(f"  {line}\n")
 
 
 def _write_rebuild(folder: Path, dockerfile_text: str, lock: str, ignore: str) -> None:

@@ -111,3 +111,17 @@ def test_dependency_markers():
         "E_f[x]; python_version >= '3.8'",
     ]
     assert distributions.dependency_names(reqs, MARKERS) == {"a", "d", "e-f"}
+
+
+def test_crlf_metadata_is_read_like_lf(tmp_path):
+    body = "Metadata-Version: 2.1\r\nName: nest-asyncio2\r\nVersion: 1.6.1\r\nRequires-Dist: six\r\n\r\nName: not-me\r\n"
+    path = tmp_path / "nest_asyncio2-1.6.1.dist-info"
+    path.mkdir()
+    (path / "METADATA").write_bytes(body.encode())
+    (dist,), notes = distributions.scan([str(tmp_path)])
+    assert (dist.name, dist.version, dist.requires, notes) == (
+        "nest-asyncio2",
+        "1.6.1",
+        ("six",),
+        [],
+    )

@@ -71,6 +71,8 @@ def _headers(text: str) -> dict[str, list[str]]:
     Only the header block is read (the body is the description); a regex picks the three
     fields driftbom uses out of the ~45 lines of a typical header, at C speed.
     """
+    if "\r" in text:  # some METADATA is written with CRLF line ends
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     found: dict[str, list[str]] = {}
     for key, value in _WANTED_HEADERS.findall(text.partition("\n\n")[0]):
         found.setdefault(key.lower(), []).append(value)
@@ -85,13 +87,15 @@ def _read_headers(path: Path) -> str | None:
     try:
         with path.open("rb") as handle:
             data = handle.read(_HEAD)
-            while b"\n\n" not in data:
+            while b"\n\n" not in data and b"\r\n\r\n" not in data:
                 more = handle.read(_HEAD)
                 if not more:
                     break
                 data += more
     except OSError:
         return None
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
     return data.partition(b"\n\n")[0].decode("utf-8", errors="replace")
 
 
