@@ -9,6 +9,10 @@ if ! command -v dockerd >/dev/null 2>&1; then
   apt-get install -y -qq docker.io >/dev/null
 fi
 log=${DOCKERD_LOG:-/tmp/dockerd.log}
+# a dockerd killed with its session leaves a pid file behind
+if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+  rm -f /var/run/docker.pid
+fi
 (setsid dockerd >"$log" 2>&1 &)
 for _ in $(seq 1 60); do
   if docker info >/dev/null 2>&1; then echo "dockerd is up" >&2; exit 0; fi
