@@ -114,7 +114,10 @@ def test_dependency_markers():
 
 
 def test_crlf_metadata_is_read_like_lf(tmp_path):
-    body = "Metadata-Version: 2.1\r\nName: nest-asyncio2\r\nVersion: 1.6.1\r\nRequires-Dist: six\r\n\r\nName: not-me\r\n"
+    body = (
+        "Metadata-Version: 2.1\r\nName: nest-asyncio2\r\nVersion: 1.6.1\r\n"
+        "Requires-Dist: six\r\n\r\nName: not-me\r\n"
+    )
     path = tmp_path / "nest_asyncio2-1.6.1.dist-info"
     path.mkdir()
     (path / "METADATA").write_bytes(body.encode())
