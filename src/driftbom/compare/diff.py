@@ -11,7 +11,7 @@ from driftbom.compare.classify import Bump, Direction, classify
 from driftbom.model import Component, Layer, Snapshot, layer_of
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable
 
 
 _BUMP_RULES = {
@@ -305,8 +305,3 @@ def _has_content(layer: Layer, *snapshots: Snapshot) -> bool:
     if layer is Layer.ENV:
         return any(s.env for s in snapshots)
     return any(layer_of(c.ref) is layer for s in snapshots for c in s.components)
-
-
-def recorded(changes: Iterable[Change]) -> list[Change]:
-    """Return the changes in a stable order (layer, id, field)."""
-    return sorted(changes, key=lambda c: (c.layer.value, c.id, c.field))
