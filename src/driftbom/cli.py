@@ -369,14 +369,11 @@ def rebuild(
     ] = None,
 ) -> None:
     """Write a Dockerfile and hashed lock that recreate the SBOM's environment; build, verify."""
-    import hashlib  # noqa: PLC0415
-
     from driftbom.rebuild import dockerfile  # noqa: PLC0415
     from driftbom.rebuild import plan as plans  # noqa: PLC0415
     from driftbom.sbom import cyclonedx  # noqa: PLC0415
 
-    snap = cyclonedx.read(sbom)
-    digest = "sha256:" + hashlib.sha256(sbom.read_bytes()).hexdigest()
+    snap, digest = cyclonedx.read_with_digest(sbom)
     names = tuple(n.strip() for item in system_packages or () for n in item.split(",") if n.strip())
     options = plans.PlanOptions(
         base_image=base_image, skip_unreproducible=skip_unreproducible, system_packages=names
@@ -403,11 +400,6 @@ def rebuild(
         dockerfile.DOCKERIGNORE,
     )
     _status(f"wrote {output}/Dockerfile and requirements.lock ({len(the_plan.pins)} pins)")
-    left_out = tuple(
-        p.split(":", 2)[0] + ":" + p.split(":", 2)[1]
-        for p in the_plan.not_reproduced
-        if p.startswith("pypi:")
-    )
     rebuilt = None
     if venv is not None:
         from driftbom.rebuild import venv as venvs  # noqa: PLC0415
@@ -425,7 +417,7 @@ def rebuild(
     if rebuilt is not None:
         from driftbom.rebuild.verify import verify  # noqa: PLC0415
 
-        report = verify(snap, rebuilt, left_out)
+        report = verify(snap, rebuilt, the_plan.left_out)
         _print_report(report, "text")
         if report.failed:
             raise typer.Exit(EXIT_FINDINGS)

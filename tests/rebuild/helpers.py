@@ -41,6 +41,14 @@ def reproducible_doc() -> dict:
     return doc
 
 
+def make_plan(doc: dict, **options):
+    """Plan a rebuild of ``doc`` with PlanOptions(**options)."""
+    from driftbom.rebuild.plan import PlanOptions, plan
+    from driftbom.sbom import cyclonedx
+
+    return plan(cyclonedx.from_dict(doc, "t"), "sha256:" + "0" * 64, PlanOptions(**options))
+
+
 def write(tmp: Path, doc: dict, name: str = "sbom.cdx.json") -> Path:
     path = tmp / name
     path.write_text(json.dumps(doc))

@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 
 from driftbom.rebuild import dockerfile
-from driftbom.rebuild.plan import PlanOptions, plan
-from driftbom.sbom import cyclonedx
-from tests.rebuild.helpers import component, reproducible_doc, set_prop
+from tests.rebuild.helpers import component, make_plan, reproducible_doc, set_prop
 
 HADOLINT = shutil.which("hadolint", path=str(Path(sys.executable).parent))
 
@@ -26,8 +24,7 @@ def hadolint(path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def _plan(doc, **options):
-    return plan(cyclonedx.from_dict(doc, "t"), "sha256:" + "1" * 64, PlanOptions(**options))
+_plan = make_plan
 
 
 def _vcs_doc():

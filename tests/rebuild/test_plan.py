@@ -3,13 +3,9 @@ from __future__ import annotations
 import pytest
 
 from driftbom.errors import RebuildError
-from driftbom.rebuild.plan import PlanOptions, plan
-from driftbom.sbom import cyclonedx
-from tests.rebuild.helpers import component, golden_doc, reproducible_doc, set_prop
+from tests.rebuild.helpers import component, golden_doc, make_plan, reproducible_doc, set_prop
 
-
-def _plan(doc, **options):
-    return plan(cyclonedx.from_dict(doc, "t"), "sha256:" + "0" * 64, PlanOptions(**options))
+_plan = make_plan
 
 
 def test_default_base_image_follows_python_and_codename():
@@ -140,3 +136,7 @@ def test_hostile_values_are_refused_naming_component_and_field(case):
 def test_hostile_base_image_option():
     with pytest.raises(RebuildError, match="not a valid image reference"):
         _plan(reproducible_doc(), base_image="python:3.11\nRUN id")
+
+
+def test_left_out_lists_the_refs_skipped():
+    assert _plan(golden_doc(), skip_unreproducible=True).left_out == ("pypi:driftbom", "pypi:typer")

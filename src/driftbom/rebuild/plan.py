@@ -67,6 +67,8 @@ class BuildPlan:
     env: tuple[tuple[str, str], ...] = ()
     labels: tuple[tuple[str, str], ...] = ()
     not_reproduced: tuple[str, ...] = field(default=())
+    left_out: tuple[str, ...] = ()
+    """bom-refs of distributions the plan could not pin (``--skip-unreproducible``)."""
 
     @property
     def fully_hashed(self) -> bool:
@@ -102,32 +104,29 @@ def _hashes(comp: Component) -> tuple[str, ...]:
 
 def _python_pins(
     snapshot: Snapshot,
-) -> tuple[list[Pin], list[VcsPin], list[str], list[str]]:
-    pins, vcs, indexes, problems = [], [], set(), []
+) -> tuple[list[Pin], list[VcsPin], list[str], dict[str, str]]:
+    """Return pins, VCS pins, extra indexes, and {bom-ref: why} of what cannot be pinned."""
+    pins, vcs, indexes, problems = [], [], set(), {}
     for comp in snapshot.by_layer(Layer.PACKAGES):
         name = validate.name(comp.ref, comp.name)
         source, url, commit = _sources(comp)
         if source in ("editable", "dir"):
-            problems.append(
-                f"{comp.ref}: installed from a local directory ({source}): not in an SBOM"
-            )
+            problems[comp.ref] = f"installed from a local directory ({source}): not in an SBOM"
             continue
         if comp.prop(Prop.PYPI_VERSION_INVALID) == "true" or comp.version is None:
-            problems.append(
-                f"{comp.ref}: version {comp.version!r} is not PEP 440 and cannot be pinned"
-            )
+            problems[comp.ref] = f"version {comp.version!r} is not PEP 440 and cannot be pinned"
             continue
         version = validate.version(comp.ref, comp.version)
         if source == "vcs":
             if not url or not commit:
-                problems.append(f"{comp.ref}: installed from VCS without a recorded URL and commit")
+                problems[comp.ref] = "installed from VCS without a recorded URL and commit"
                 continue
             vcs.append(VcsPin(name, validate.url(comp.ref, url), validate.commit(comp.ref, commit)))
             continue
         if source == "url":
             if not url or url.startswith("file:"):
-                problems.append(
-                    f"{comp.ref}: installed from a local file ({url}); an SBOM cannot rebuild it"
+                problems[comp.ref] = (
+                    f"installed from a local file ({url}); an SBOM cannot rebuild it"
                 )
                 continue
             pins.append(Pin(name, version, _hashes(comp), validate.url(comp.ref, url)))
@@ -198,8 +197,9 @@ def plan(snapshot: Snapshot, digest: str, options: PlanOptions) -> BuildPlan:
         raise RebuildError("the SBOM records no Python interpreter: nothing to rebuild")
     version = validate.python_version(python.version)
     pins, vcs, indexes, problems = _python_pins(snapshot)
+    messages = [f"{ref}: {why}" for ref, why in problems.items()]
     if problems and not options.skip_unreproducible:
-        listed = "; ".join(problems)
+        listed = "; ".join(messages)
         raise RebuildError(
             f"cannot reproduce {len(problems)} distribution(s): {listed}"
             " (--skip-unreproducible leaves them out)"
@@ -215,9 +215,8 @@ def plan(snapshot: Snapshot, digest: str, options: PlanOptions) -> BuildPlan:
         ),
         ("io.driftbom.sbom.digest", digest),
     )
-    for key, value in labels:
+    for _, value in labels:
         validate.env("labels", "LABEL", value)  # no control characters in a label
-        del key
     return BuildPlan(
         sbom_name=snapshot.name,
         sbom_digest=digest,
@@ -231,5 +230,6 @@ def plan(snapshot: Snapshot, digest: str, options: PlanOptions) -> BuildPlan:
         system_packages=tuple(_system_packages(snapshot, options.system_packages)),
         env=tuple(env),
         labels=labels,
-        not_reproduced=tuple(problems + notes + env_notes),
+        not_reproduced=tuple(messages + notes + env_notes),
+        left_out=tuple(problems),
     )

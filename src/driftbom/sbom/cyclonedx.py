@@ -117,7 +117,12 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def load_json(path: Path) -> Any:
     """Read a JSON document; raises SbomError for anything unreadable, huge or malformed."""
-    label = "<stdin>" if str(path) == "-" else str(path)
+    return loads(read_bytes(path), str(path))
+
+
+def read_bytes(path: Path) -> bytes:
+    """Return a document's bytes; raises SbomError when missing, unreadable or over 256 MiB."""
+    label = str(path)
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -129,7 +134,7 @@ def load_json(path: Path) -> Any:
         raise SbomError(f"{label}: is a directory") from exc
     except OSError as exc:
         raise SbomError(f"{label}: cannot read it ({exc.strerror})") from exc
-    return loads(raw, label)
+    return raw
 
 
 def loads(raw: bytes | str, label: str) -> Any:
@@ -282,5 +287,12 @@ def from_dict(document: Any, label: str) -> Snapshot:
 
 def read(path: Path) -> Snapshot:
     """Load and read one document; raises SbomError on any bad input."""
+    return read_with_digest(path)[0]
+
+
+def read_with_digest(path: Path) -> tuple[Snapshot, str]:
+    """Read one document and return it with the ``sha256:`` digest of its bytes."""
+    raw = read_bytes(path)
     with paused():
-        return from_dict(load_json(path), str(path))
+        snapshot = from_dict(loads(raw, str(path)), str(path))
+    return snapshot, "sha256:" + hashlib.sha256(raw).hexdigest()
