@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from driftbom import purl
+from driftbom.digest import sha256
 from driftbom.errors import SbomError
 from driftbom.gcpause import paused
 from driftbom.model import Component, ComponentType, Layer, Snapshot, layer_of
@@ -79,7 +78,7 @@ def to_dict(snapshot: Snapshot) -> dict[str, Any]:
         ],
     }
     body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
-    serial = _uuid4_urn(hashlib.sha256(body).digest()[:16])
+    serial = _uuid4_urn(sha256(body).digest()[:16])
     return {
         "$schema": SCHEMA_URL,
         "bomFormat": "CycloneDX",
@@ -137,9 +136,40 @@ def read_bytes(path: Path) -> bytes:
     return raw
 
 
+_ESCAPED_COLONS = (b"\\u003a", b"\\u003A")
+
+
+def _fast_loads(data: bytes) -> Any | None:
+    r"""Parse with orjson when that is provably what the strict parser would return, else None.
+
+    orjson keeps the last of duplicate keys silently. Every key in the text is followed by
+    one ``:``, and every other ``:`` is inside a string, so the text and orjson's
+    re-serialization of what it parsed hold the same number of colons exactly when no key
+    was dropped. An escaped colon (``\u003a``) would break the count: such text, and
+    anything orjson rejects, goes to the strict parser.
+    """
+    if any(escaped in data for escaped in _ESCAPED_COLONS):
+        return None
+    try:
+        parsed = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    try:
+        again = orjson.dumps(parsed)
+    except orjson.JSONEncodeError:  # nested deeper than orjson writes
+        return None
+    return parsed if again.count(b":") == data.count(b":") else None
+
+
 def loads(raw: bytes | str, label: str) -> Any:
     """Parse JSON text; raises SbomError for bad JSON, duplicate keys or absurd nesting."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    parsed = _fast_loads(data)
+    if parsed is not None:
+        return parsed
     try:
+        import json  # noqa: PLC0415 - the strict, slower path only
+
         return json.loads(raw, object_pairs_hook=_no_duplicates)
     except SbomError as exc:
         raise SbomError(f"{label}: {exc}") from exc
@@ -295,4 +325,4 @@ def read_with_digest(path: Path) -> tuple[Snapshot, str]:
     raw = read_bytes(path)
     with paused():
         snapshot = from_dict(loads(raw, str(path)), str(path))
-    return snapshot, "sha256:" + hashlib.sha256(raw).hexdigest()
+    return snapshot, "sha256:" + sha256(raw).hexdigest()
