@@ -14,11 +14,15 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from driftbom.probes.python_env import Interpreter, PendingQuery
 from driftbom.sbom import schema
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -54,6 +58,18 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if os.environ.get(f"DRIFT_REQUIRE_{marker.upper()}") == "1":
             pytest.fail(f"{marker} is required here (DRIFT_REQUIRE_{marker.upper()}=1): {missing}")
         pytest.skip(f"needs {marker}: {missing}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the parse cache of every test run, in-process or not, out of ~/.cache."""
+    saved = os.environ.get("DRIFT_CACHE_DIR")
+    os.environ["DRIFT_CACHE_DIR"] = str(tmp_path_factory.mktemp("drift-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("DRIFT_CACHE_DIR", None)
+    else:
+        os.environ["DRIFT_CACHE_DIR"] = saved
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 
 import pytest
@@ -155,3 +156,17 @@ def test_bad_fail_on_value_is_usage_error():
     done = run_drift("check", "--fail-on", "sometimes", str(GOLDEN_DOC), str(GOLDEN_DOC))
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
+
+
+def test_check_keeps_its_verdict_when_the_reader_goes_away(tmp_path):
+    bumped = _doc_with(tmp_path, "bumped.cdx.json", _bump_six)
+    for reference, current, verdict in ((GOLDEN_DOC, bumped, 1), (GOLDEN_DOC, GOLDEN_DOC, 0)):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "driftbom", "check", str(reference), str(current)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert proc.stdout is not None
+        proc.stdout.close()  # `drift check ... | head -0` under `set -o pipefail`
+        _, err = proc.communicate(timeout=60)
+        assert (proc.returncode, err) == (verdict, b"")

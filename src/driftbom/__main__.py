@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
+from driftbom.cli import run
 
-from driftbom.cli import main
-
-sys.exit(main())
+run()

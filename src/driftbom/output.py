@@ -9,6 +9,20 @@ from pathlib import Path
 from driftbom.errors import UsageError
 
 
+def emit(text: str) -> None:
+    """Write ``text`` to stdout; a reader that went away (``drift ... | head``) is no error.
+
+    Later output then goes to /dev/null, and the command still ends with its own exit
+    code (``drift check`` keeps its verdict).
+    """
+    try:
+        sys.stdout.write(text)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def write_text(target: Path | None, text: str) -> None:
     """Write ``text`` to ``target`` atomically (or stdout when None or ``-``).
 
@@ -16,8 +30,7 @@ def write_text(target: Path | None, text: str) -> None:
     write leaves no partial file behind.
     """
     if target is None or str(target) == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        emit(text)
         return
     directory = target.parent if str(target.parent) else Path()
     if not directory.is_dir():

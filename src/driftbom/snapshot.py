@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from driftbom import __version__, compat
+from driftbom.cache import default_dir
 from driftbom.errors import ProbeError, UsageError
 from driftbom.model import Collected, Component, Layer, Skipped, Snapshot
 from driftbom.probes import cuda, distributions, lockfile
@@ -53,6 +54,8 @@ class SnapshotOptions:
     context: ProbeContext = field(default_factory=ProbeContext)
     interpreter: Interpreter | None = None
     """Already known (tests, rebuild verification): the helper is not run."""
+    pending: PendingQuery | None = None
+    """The helper, already started by the caller (the CLI starts it before its imports)."""
     probes: tuple[Probe, ...] = SYSTEM_PROBES
     """The probes that need nothing from the interpreter (tests swap in fakes)."""
 
@@ -83,7 +86,7 @@ def _run(probe: Probe, ctx: ProbeContext) -> Collected | Skipped:
 def _python_layers(
     interp: Interpreter, options: SnapshotOptions
 ) -> tuple[list[Component], list[str], list[Skipped]]:
-    dists, notes = distributions.scan(interp.path)
+    dists, notes = distributions.scan(interp.path, options.context.cache)
     installed = {d.key for d in dists}
     comps = tuple(distributions.distribution_component(d, installed, interp.markers) for d in dists)
     ctx = options.context
@@ -113,10 +116,11 @@ def _python_layers(
 def take(options: SnapshotOptions) -> Snapshot:
     """Snapshot the environment; raises ProbeError when ``--python`` or ``--lock`` is unusable."""
     ctx = options.context
-    python = options.python or default_python(ctx.environ)
     when = timestamp(ctx.environ)
     # the target interpreter answers while the system probes run
-    pending = PendingQuery(python) if options.interpreter is None else None
+    pending = options.pending
+    if pending is None and options.interpreter is None:
+        pending = PendingQuery(options.python or default_python(ctx.environ))
     components: list[Component] = []
     notes: list[str] = []
     props: list[tuple[str, str]] = []
@@ -143,7 +147,9 @@ def take(options: SnapshotOptions) -> Snapshot:
         log.warning("%s", note)
     props += [(Prop.NOTE.value, n) for n in notes]
     props += [(Prop.SKIPPED.value, f"{s.layer.value}: {s.reason}") for s in skipped]
-    props.append((Prop.PYTHON_PATH_ARG.value, interp.executable if pending is None else python))
+    props.append(
+        (Prop.PYTHON_PATH_ARG.value, interp.executable if pending is None else pending.python)
+    )
     return Snapshot(
         name=options.name or os.uname().nodename,
         timestamp=when,
@@ -167,6 +173,12 @@ def python_only(
     )
 
 
-def default_context() -> ProbeContext:
+def default_context(*, cache: bool = True) -> ProbeContext:
     """Return the context of a real run: this machine's root, environment and directory."""
-    return ProbeContext(root=Path("/"), environ=dict(os.environ), cwd=Path.cwd())
+    environ = dict(os.environ)
+    return ProbeContext(
+        root=Path("/"),
+        environ=environ,
+        cwd=Path.cwd(),
+        cache=default_dir(environ) if cache else None,
+    )

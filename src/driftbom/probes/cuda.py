@@ -7,11 +7,12 @@ built with), and a system toolkit (recorded apart, labelled with where it was re
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import orjson
 
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
 from driftbom.sbom.properties import Prop
@@ -66,7 +67,7 @@ def _toolkit(ctx: ProbeContext) -> tuple[str, str, Path] | None:
     for home in homes:
         base = ctx.path(home) if home.startswith("/") else Path(home)
         try:
-            data = json.loads((base / "version.json").read_text())
+            data = orjson.loads((base / "version.json").read_bytes())
             return str(data["cuda"]["version"]), f"{home}/version.json", base
         except (OSError, ValueError, KeyError, TypeError):
             pass

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -11,7 +9,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from driftbom import purl
+from driftbom.cache import StatCache, file_stamp
+from driftbom.digest import sha256
 from driftbom.model import Component, ComponentType
 from driftbom.probes.fastmarkers import evaluate_simple, is_pep440
 from driftbom.redact import redact_url
@@ -19,6 +21,8 @@ from driftbom.sbom.properties import Prop
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+
+    from driftbom.cache import Stamp
 
 _REQ_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _HASH_ALGS = {
@@ -51,6 +55,7 @@ class Distribution:
     installer: str | None = None
     requested: bool = False
     direct_url: Mapping[str, Any] | None = None
+    """``direct_url.json`` (PEP 610), its URL's credentials already redacted."""
     record_digest: str | None = None
     extra_hashes: tuple[tuple[str, str], ...] = field(default=())
 
@@ -119,15 +124,98 @@ def _egg_requires(text: str | None) -> tuple[str, ...]:
     return tuple(reqs)
 
 
-def read_distribution(meta_dir: Path, location: str) -> Distribution | str:
-    """Read one ``*.dist-info`` or ``*.egg-info``; return it, or a note saying why not."""
-    egg = meta_dir.name.endswith(".egg-info")
+_STAMPED = ("METADATA", "PKG-INFO", "RECORD", "direct_url.json", "INSTALLER", "REQUESTED")
+_STAMPED_EGG = ("PKG-INFO", "requires.txt")
+
+
+def _stamp(meta_dir: Path, present: set[str] | None) -> Stamp | None:
+    """Return the stamp of the files a distribution is read from (None when one vanished)."""
+    base = str(meta_dir)
+    if present is None:
+        single = file_stamp("", base)
+        return None if single is None else [single]
+    stamp = []
+    for name in _STAMPED_EGG if base.endswith(".egg-info") else _STAMPED:
+        if name in present:
+            found = file_stamp(name, os.path.join(base, name))  # noqa: PTH118
+            if found is None:
+                return None
+            stamp.append(found)
+    return stamp
+
+
+def _redacted(direct_url: Any) -> dict[str, Any] | None:
+    """Return a ``direct_url.json`` object with credentials in its URL redacted."""
+    if not isinstance(direct_url, dict):
+        return None
+    if "url" in direct_url:
+        return {**direct_url, "url": redact_url(str(direct_url["url"]))}
+    return direct_url
+
+
+def _to_cache(dist: Distribution) -> dict[str, Any]:
+    return {
+        "name": dist.name,
+        "version": dist.version,
+        "requires": dist.requires,
+        "installer": dist.installer,
+        "requested": dist.requested,
+        "direct_url": dist.direct_url,
+        "record_digest": dist.record_digest,
+    }
+
+
+def _from_cache(value: Any, meta_dir: Path, location: str) -> Distribution | None:
+    try:
+        return Distribution(
+            name=value["name"],
+            version=value["version"],
+            location=location,
+            metadata_dir=meta_dir,
+            requires=tuple(value["requires"]),
+            installer=value["installer"],
+            requested=value["requested"] is True,
+            direct_url=value["direct_url"],
+            record_digest=value["record_digest"],
+        )
+    except (KeyError, TypeError):
+        return None
+
+
+def read_distribution(
+    meta_dir: Path, location: str, cache: StatCache | None = None
+) -> Distribution | str:
+    """Read one ``*.dist-info`` or ``*.egg-info``; return it, or a note saying why not.
+
+    With ``cache``, a distribution whose files have not changed since the last run is
+    taken from it instead of being read again.
+    """
     try:
         present = set(os.listdir(meta_dir))  # noqa: PTH208 - names only, no Path objects  # one listing instead of a failed open per file
     except NotADirectoryError:
         present = None  # a single-file egg-info is PKG-INFO itself
     except OSError:
         return f"{meta_dir}: metadata is unreadable; distribution skipped"
+    if cache is None or not cache.enabled:
+        return _read_distribution(meta_dir, location, present)
+    stamp = _stamp(meta_dir, present)
+    key = str(meta_dir)
+    if stamp is not None:
+        cached = cache.get(key, stamp)
+        if cached is not None:
+            dist = _from_cache(cached, meta_dir, location)
+            if dist is not None:
+                return dist
+    found = _read_distribution(meta_dir, location, present)
+    if stamp is not None and isinstance(found, Distribution):
+        cache.put(key, stamp, _to_cache(found))
+    return found
+
+
+def _read_distribution(
+    meta_dir: Path, location: str, present: set[str] | None
+) -> Distribution | str:
+    egg = meta_dir.name.endswith(".egg-info")
     if present is None:
         text = _read(meta_dir)
     else:
@@ -145,13 +233,13 @@ def read_distribution(meta_dir: Path, location: str) -> Distribution | str:
     direct_url = None
     if "direct_url.json" in present:
         try:
-            direct_url = json.loads(_read(meta_dir / "direct_url.json") or "")
+            direct_url = orjson.loads(_read(meta_dir / "direct_url.json") or "")
         except ValueError:
             direct_url = None
     record = None
     if "RECORD" in present:
         try:
-            record = "sha256:" + hashlib.sha256((meta_dir / "RECORD").read_bytes()).hexdigest()
+            record = "sha256:" + sha256((meta_dir / "RECORD").read_bytes()).hexdigest()
         except OSError:
             record = None
     requires = tuple(headers.get("requires-dist", ()))
@@ -170,7 +258,7 @@ def read_distribution(meta_dir: Path, location: str) -> Distribution | str:
         requires=requires,
         installer=installer,
         requested="REQUESTED" in present,
-        direct_url=direct_url if isinstance(direct_url, dict) else None,
+        direct_url=_redacted(direct_url),
         record_digest=record,
     )
 
@@ -189,7 +277,7 @@ def from_dump(entry: Mapping[str, Any]) -> Distribution | str:
     direct_url = None
     if isinstance(entry.get("direct_url"), str):
         try:
-            direct_url = json.loads(entry["direct_url"])
+            direct_url = orjson.loads(entry["direct_url"])
         except ValueError:
             direct_url = None
     requires = tuple(headers.get("requires-dist", ()))
@@ -204,7 +292,7 @@ def from_dump(entry: Mapping[str, Any]) -> Distribution | str:
         requires=requires,
         installer=installer.strip() or None if isinstance(installer, str) else None,
         requested="REQUESTED" in (entry.get("files") or ()),
-        direct_url=direct_url if isinstance(direct_url, dict) else None,
+        direct_url=_redacted(direct_url),
         record_digest=entry.get("record_digest")
         if isinstance(entry.get("record_digest"), str)
         else None,
@@ -230,20 +318,27 @@ def first_wins(candidates: Iterable[Distribution | str]) -> tuple[list[Distribut
     return list(found.values()), notes
 
 
-def scan(paths: Iterable[str]) -> tuple[list[Distribution], list[str]]:
-    """Return the distributions importable from ``paths`` (first one wins) and notes."""
+def scan(
+    paths: Iterable[str], cache_dir: Path | None = None
+) -> tuple[list[Distribution], list[str]]:
+    """Return the distributions importable from ``paths`` (first one wins) and notes.
 
-    def candidates() -> Iterable[Distribution | str]:
-        for location in paths:
-            try:
-                entries = sorted(os.scandir(location or "."), key=lambda e: e.name)
-            except OSError:
-                continue
-            for entry in entries:
-                if entry.name.endswith((".dist-info", ".egg-info")):
-                    yield read_distribution(Path(entry.path), location)
-
-    return first_wins(candidates())
+    With ``cache_dir``, unchanged distributions come from the stat-keyed cache there
+    (one cache file per ``sys.path`` entry).
+    """
+    found: list[Distribution | str] = []
+    for location in paths:
+        try:
+            entries = sorted(os.scandir(location or "."), key=lambda e: e.name)
+        except OSError:
+            continue
+        wanted = [e for e in entries if e.name.endswith((".dist-info", ".egg-info"))]
+        if not wanted:
+            continue
+        cache = StatCache(cache_dir, "dists", os.path.abspath(location or "."))  # noqa: PTH100
+        found += [read_distribution(Path(e.path), location, cache) for e in wanted]
+        cache.save()
+    return first_wins(found)
 
 
 _GROUP = re.compile(r"\([^()]*\)")

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 from typing import TYPE_CHECKING
 
 from driftbom.compat import cuda_from_driver
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
-from driftbom.probes.nvml import Nvml, NvmlAnswer, NvmlUnavailableError, RealNvml
 from driftbom.sbom.properties import Prop
 
 if TYPE_CHECKING:
     from driftbom.probes.interface import ProbeContext
+    from driftbom.probes.nvml import Nvml, NvmlAnswer
 
 NVML_TIMEOUT_S = 5.0
 PROC_VERSION = "/proc/driver/nvidia/version"
@@ -23,6 +22,8 @@ _PROC_DRIVER = re.compile(r"Kernel Module(?:\s+for\s+\S+)?\s+(\d+\.\d+(?:\.\d+)?
 
 def gpu_id(uuid: str) -> str:
     """Return a stable identifier that does not expose the raw UUID."""
+    import hashlib  # noqa: PLC0415 - only with a GPU
+
     return hashlib.sha256(uuid.encode()).hexdigest()[:12]
 
 
@@ -63,6 +64,8 @@ def _components(answer: NvmlAnswer, source: str) -> tuple[Component, ...]:
 
 def _ask(nvml: Nvml, timeout: float) -> NvmlAnswer | str:
     """Query NVML in a daemon thread: a broken driver can block it indefinitely."""
+    from driftbom.probes.nvml import NvmlUnavailableError  # noqa: PLC0415 - only with a driver
+
     result: list[NvmlAnswer | str] = []
 
     def worker() -> None:
@@ -109,6 +112,9 @@ class GpuProbe:
         driver_files = ctx.path(PROC_VERSION).exists() or ctx.path(SYS_VERSION).exists()
         if self.nvml is None and not driver_files:
             return Skipped(self.layer, "no NVIDIA driver found (no /proc/driver/nvidia/version)")
+        # the NVML interface is imported only once a driver is there to answer
+        from driftbom.probes.nvml import NvmlAnswer, RealNvml  # noqa: PLC0415
+
         answer = _ask(self.nvml or RealNvml(), self.timeout)
         if isinstance(answer, NvmlAnswer):
             return Collected(components=_components(answer, "nvml"))

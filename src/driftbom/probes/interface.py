@@ -19,6 +19,8 @@ class ProbeContext:
     root: Path = Path("/")
     environ: Mapping[str, str] = field(default_factory=dict)
     cwd: Path = Path()
+    cache: Path | None = None
+    """Directory of the stat-keyed parse cache (see driftbom.cache); None turns it off."""
 
     def path(self, absolute: str) -> Path:
         """Return ``absolute`` (``/etc/os-release``) inside ``root``."""

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import TYPE_CHECKING
 
 from driftbom import purl
+from driftbom.digest import sha256
 from driftbom.errors import ProbeError
 from driftbom.model import Component, ComponentType
-from driftbom.probes.lockfile_formats import PARSERS, LockData, LockParseError, detect_format
 from driftbom.redact import redact_url
 from driftbom.sbom.properties import Prop
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
+
+    from driftbom.probes.lockfile_formats import LockData
 
 # Looked for in this order in the working directory when --lock is not given.
 CANDIDATES = (
@@ -42,6 +43,12 @@ def read_lockfile(path: Path, markers: Mapping[str, str]) -> tuple[bytes, LockDa
         raw = path.read_bytes()
     except OSError as exc:
         raise ProbeError(f"--lock {path}: cannot read it ({exc.strerror})") from exc
+    from driftbom.probes.lockfile_formats import (  # noqa: PLC0415 - only with a lockfile
+        PARSERS,
+        LockParseError,
+        detect_format,
+    )
+
     fmt = detect_format(path.name)
     try:
         return raw, PARSERS[fmt](raw.decode("utf-8"), markers)
@@ -65,6 +72,8 @@ def reconcile(
     Matching installed distributions gain the lock's hashes and a
     ``drift:pypi:lock`` status; disagreements are listed on the lockfile.
     """
+    from driftbom.probes.lockfile_formats import detect_format  # noqa: PLC0415
+
     rel = _relative(path, cwd)
     ref = f"lockfile:{rel}"
     pins = {pin.key: pin for pin in lock.pins}
@@ -115,7 +124,7 @@ def reconcile(
         ref=ref,
         type=ComponentType.FILE,
         name=rel,
-        hashes=(("SHA-256", hashlib.sha256(raw).hexdigest()),),
+        hashes=(("SHA-256", sha256(raw).hexdigest()),),
         properties=tuple(props),
         components=nested,
     ).normalized()

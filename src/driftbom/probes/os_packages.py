@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import subprocess
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from driftbom import purl
+from driftbom.cache import StatCache, file_stamp
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
 from driftbom.probes.operating_system import OS_RELEASE_PATHS, parse_os_release
 from driftbom.sbom.properties import Prop
@@ -106,6 +107,28 @@ def _components(
     return tuple(components)
 
 
+def _to_cache(comp: Component) -> list[Any]:
+    return [comp.ref, comp.name, comp.version, comp.purl, comp.properties]
+
+
+def _from_cache(rows: Any) -> tuple[Component, ...] | None:
+    """Rebuild the cached components, or None when the cache holds something else."""
+    try:
+        return tuple(
+            Component(
+                ref=ref,
+                type=ComponentType.LIBRARY,
+                name=name,
+                version=version,
+                purl=package_url,
+                properties=tuple((str(k), str(v)) for k, v in props),
+            )
+            for ref, name, version, package_url, props in rows
+        )
+    except (TypeError, ValueError):
+        return None
+
+
 def _native_arch(rows: list[tuple[str, str, str, str]], manager: str) -> str:
     for name, _, arch, _ in rows:
         if name == manager:
@@ -126,14 +149,24 @@ class OsPackagesProbe:
             ("apk", APK_INSTALLED, parse_apk_installed, "apk-tools"),
         ):
             db = ctx.path(path)
-            if not db.exists():
+            stamp = file_stamp(kind, str(db))
+            if stamp is None:
                 continue
+            cache = StatCache(ctx.cache, "ospkgs", f"{db}\0{namespace}\0{distro}")
+            cached = cache.get(kind, [stamp])
+            if cached is not None:
+                components = _from_cache(cached)
+                if components is not None:
+                    return Collected(components=components)
             try:
                 rows = parser(db.read_text(encoding="utf-8", errors="replace"))
             except OSError as exc:
                 return Skipped(self.layer, f"cannot read {path}: {exc.strerror}")
             native = _native_arch(rows, manager)
-            return Collected(components=_components(kind, rows, namespace, distro, native))
+            components = _components(kind, rows, namespace, distro, native)
+            cache.put(kind, [stamp], [_to_cache(c) for c in components])
+            cache.save()
+            return Collected(components=components)
         if ctx.path("/var/lib/rpm").is_dir():
             return self._rpm(ctx, namespace, distro)
         return Skipped(self.layer, "no package database (dpkg, apk or rpm) found")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -10,6 +9,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from driftbom.errors import ProbeError
 from driftbom.model import Component, ComponentType
@@ -112,7 +113,7 @@ class PendingQuery:
             msg = f"--python {self.python}: not a usable Python >= 3.8 ({last[0][:160]})"
             raise ProbeError(msg)
         try:
-            return Interpreter.from_json(json.loads(out))
+            return Interpreter.from_json(orjson.loads(out))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ProbeError(f"--python {self.python}: not a Python interpreter") from exc
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,38 @@ def _validator(spec_version: str) -> Any:
     )
 
 
+_warming: dict[str, threading.Thread] = {}
+
+
+def _compile_quietly(spec_version: str) -> None:
+    with contextlib.suppress(Exception):  # validator() compiles again and raises in the caller
+        _validator(spec_version)
+
+
+def warm(spec_version: str) -> None:
+    """Start compiling the validator for ``spec_version`` in the background.
+
+    Importing jsonschema-rs and compiling the schema take ~35 ms; a snapshot starts them
+    first and runs its probes meanwhile. ``validator`` waits for the result. The thread is
+    not a daemon: the interpreter never exits while it is inside native code.
+    """
+    if spec_version in _warming or _validator.cache_info().currsize:
+        return
+    thread = threading.Thread(
+        target=_compile_quietly, args=(spec_version,), name=f"schema-{spec_version}"
+    )
+    _warming[spec_version] = thread
+    thread.start()
+
+
+def validator(spec_version: str) -> Any:
+    """Return the compiled validator (waiting for ``warm``'s thread if one is compiling it)."""
+    thread = _warming.pop(spec_version, None)
+    if thread is not None:
+        thread.join()
+    return _validator(spec_version)
+
+
 def _pointer(path: Any) -> str:
     return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
 
@@ -61,7 +95,7 @@ def errors(document: Any, limit: int = 50) -> list[str]:
     if spec not in SUPPORTED_SPECS:
         return [f"$.specVersion: {spec!r} is not a supported CycloneDX version"]
     found = []
-    for error in _validator(spec).iter_errors(document):
+    for error in validator(spec).iter_errors(document):
         found.append(f"{_pointer(error.instance_path)}: {error.message}")
         if len(found) >= limit:
             break

@@ -1,0 +1,136 @@
+"""An on-disk cache of parse results, keyed by the stat of the files they were read from.
+
+A snapshot reads a few hundred dist-info directories and the OS package database,
+which rarely change between two runs on the same machine. An entry is reused only while
+every file it was read from has the same inode, size, mtime and ctime (ctime cannot be
+set back by ``touch``); files changed in the last two seconds are never cached, so a
+write racing the snapshot within one timestamp tick cannot be mistaken for no change.
+
+The cache lives in ``$DRIFT_CACHE_DIR``, else ``$XDG_CACHE_HOME/driftbom``, else
+``~/.cache/driftbom``; ``DRIFT_NO_CACHE=1`` (or ``drift snapshot --no-cache``) turns it
+off. It is an optimisation only: an unreadable, corrupt or unwritable cache is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+import zlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from driftbom import __version__
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+RACY_NS = 2_000_000_000
+"""Files changed this recently (ns) are not cached: their next change may keep the stamp."""
+
+Stamp = list[list[Any]]
+"""``[[label, inode, size, mtime_ns, ctime_ns], ...]`` of the files an entry was read from."""
+
+
+def default_dir(environ: Mapping[str, str]) -> Path | None:
+    """Return the cache directory the environment asks for, or None when caching is off."""
+    if environ.get("DRIFT_NO_CACHE", "") not in ("", "0"):
+        return None
+    if environ.get("DRIFT_CACHE_DIR"):
+        return Path(environ["DRIFT_CACHE_DIR"])
+    base = environ.get("XDG_CACHE_HOME") or os.path.join(environ.get("HOME") or "~", ".cache")  # noqa: PTH118 - no Path churn on the hot path
+    return Path(os.path.expanduser(base)) / "driftbom"  # noqa: PTH111
+
+
+def file_stamp(label: str, path: str) -> list[Any] | None:
+    """Return ``[label, inode, size, mtime_ns, ctime_ns]`` of ``path``, or None if it is gone."""
+    try:
+        st = os.stat(path)  # noqa: PTH116
+    except OSError:
+        return None
+    return [label, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+class StatCache:
+    """The entries of one cache file: ``get`` what is still valid, ``put`` what was read.
+
+    ``save`` writes back only the entries used or added in this run, so entries of
+    uninstalled packages fall out by themselves.
+    """
+
+    def __init__(self, directory: Path | None, kind: str, scope: str) -> None:
+        """Open the ``kind`` cache of ``scope`` (a path) in ``directory``; None: a no-op cache."""
+        self.enabled = directory is not None
+        self.scope = scope
+        digest = zlib.crc32(scope.encode("utf-8", "surrogateescape"))
+        self.path = (directory or Path()) / f"{kind}-{digest:08x}.json"
+        self._now = time.time_ns()
+        self._old: dict[str, Any] = self._load() if self.enabled else {}
+        self._new: dict[str, Any] = {}
+        self._changed = False
+        self.hits = 0
+        self.misses = 0
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            data = orjson.loads(self.path.read_bytes())
+        except FileNotFoundError:
+            return {}
+        except (OSError, orjson.JSONDecodeError) as exc:
+            log.debug("ignoring the cache %s: %s", self.path, exc)
+            return {}
+        if (
+            not isinstance(data, dict)
+            or data.get("format") != FORMAT
+            or data.get("driftbom") != __version__
+            or data.get("scope") != self.scope  # another path with the same checksum
+            or not isinstance(data.get("entries"), dict)
+        ):
+            return {}
+        entries: dict[str, Any] = data["entries"]
+        return entries
+
+    def get(self, key: str, stamp: Stamp) -> Any | None:
+        """Return the value cached for ``key`` when it was read from files with ``stamp``."""
+        entry = self._old.get(key)
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] == stamp:
+            self._new[key] = entry
+            self.hits += 1
+            return entry[1]
+        self.misses += 1
+        return None
+
+    def put(self, key: str, stamp: Stamp, value: Any) -> None:
+        """Remember ``value`` for ``key``, unless one of its files changed a moment ago."""
+        if not self.enabled:
+            return
+        settled = self._now - RACY_NS
+        if all(part[3] < settled and part[4] < settled for part in stamp):
+            self._new[key] = [stamp, value]
+            self._changed = True
+
+    def save(self) -> None:
+        """Write the entries used or added in this run back (atomically), if anything changed."""
+        if not self.enabled or (not self._changed and self._new.keys() == self._old.keys()):
+            return
+        document = {
+            "format": FORMAT,
+            "driftbom": __version__,
+            "scope": self.scope,
+            "entries": self._new,
+        }
+        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            temp.write_bytes(orjson.dumps(document))
+            temp.replace(self.path)
+        except OSError as exc:
+            log.debug("cannot write the cache %s: %s", self.path, exc)
+            with contextlib.suppress(OSError):
+                temp.unlink()

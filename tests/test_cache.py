@@ -1,0 +1,182 @@
+"""The stat-keyed parse cache: reused only while the files are unchanged, never a secret."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from driftbom import cache
+from driftbom.model import Collected
+from driftbom.probes import distributions
+from driftbom.probes.interface import ProbeContext
+from driftbom.probes.os_packages import OsPackagesProbe
+from tests.conftest import FIXTURES, assert_valid, run_drift
+
+SITE = FIXTURES / "python" / "site-packages"
+SECRET = "canary-cache-secret"
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Treat files written by the test as old enough to cache (ctime cannot be set back)."""
+    monkeypatch.setattr(cache, "RACY_NS", -60 * 10**9)
+
+
+def _site(tmp_path: Path) -> Path:
+    site = tmp_path / "site-packages"
+    shutil.copytree(SITE, site)
+    lib = site / "lib-1.0.dist-info"
+    lib.mkdir()
+    (lib / "METADATA").write_text("Metadata-Version: 2.1\nName: lib\nVersion: 1.0\n")
+    direct = {"url": f"https://deploy:{SECRET}@git.example.com/lib.git", "vcs_info": {"vcs": "git"}}
+    (lib / "direct_url.json").write_text(json.dumps(direct))
+    return site
+
+
+def test_default_dir_follows_the_environment(tmp_path):
+    assert cache.default_dir({"DRIFT_CACHE_DIR": str(tmp_path)}) == tmp_path
+    assert cache.default_dir({"XDG_CACHE_HOME": "/x"}) == Path("/x/driftbom")
+    assert cache.default_dir({"HOME": "/home/u"}) == Path("/home/u/.cache/driftbom")
+    assert cache.default_dir({"DRIFT_NO_CACHE": "1", "DRIFT_CACHE_DIR": str(tmp_path)}) is None
+    assert cache.default_dir({"DRIFT_NO_CACHE": "0", "DRIFT_CACHE_DIR": "/c"}) == Path("/c")
+
+
+def _served(store: Path, site: Path) -> cache.StatCache:
+    """Ask the cache in ``store`` for each distribution in ``site`` and return the counts."""
+    probe = cache.StatCache(store, "dists", str(site))
+    for entry in sorted(site.iterdir()):
+        if entry.name.endswith(".dist-info"):
+            stamp = distributions._stamp(entry, {p.name for p in entry.iterdir()})
+            assert stamp is not None
+            probe.get(str(entry), stamp)
+    return probe
+
+
+def test_second_scan_comes_from_the_cache_and_equals_a_fresh_read(tmp_path, settled):
+    site, store = _site(tmp_path), tmp_path / "cache"
+    fresh, _ = distributions.scan([str(site)])
+    assert distributions.scan([str(site)], store)[0] == fresh
+    served = _served(store, site)
+    assert (served.hits, served.misses) == (len(fresh), 0)
+    assert distributions.scan([str(site)], store)[0] == fresh
+
+
+def test_a_changed_file_is_read_again(tmp_path, settled):
+    site, store = _site(tmp_path), tmp_path / "cache"
+    distributions.scan([str(site)], store)
+    metadata = site / "six-1.17.0.dist-info" / "METADATA"
+    text = metadata.read_text()
+    with metadata.open("w") as handle:  # in place: the directory's mtime does not move
+        handle.write(text.replace("Version: 1.17.0", "Version: 1.17.1"))
+    (site / "idna-3.20.dist-info" / "REQUESTED").write_text("")
+    dists, _ = distributions.scan([str(site)], store)
+    by_key = {d.key: d for d in dists}
+    assert by_key["six"].version == "1.17.1"
+    assert by_key["idna"].requested is True
+    assert dists == distributions.scan([str(site)])[0]
+
+
+def test_an_uninstalled_distribution_leaves_the_cache(tmp_path, settled):
+    site, store = _site(tmp_path), tmp_path / "cache"
+    distributions.scan([str(site)], store)
+    shutil.rmtree(site / "six-1.17.0.dist-info")
+    distributions.scan([str(site)], store)
+    (saved,) = store.glob("dists-*.json")
+    assert not any("six-1.17.0" in key for key in json.loads(saved.read_bytes())["entries"])
+
+
+def test_secrets_never_reach_the_cache(tmp_path, settled):
+    site, store = _site(tmp_path), tmp_path / "cache"
+    first, _ = distributions.scan([str(site)], store)
+    for saved in store.iterdir():
+        assert SECRET not in saved.read_text()
+    cached, _ = distributions.scan([str(site)], store)
+    installed = {d.key for d in first}
+    markers = {"python_version": "3.11", "sys_platform": "linux"}
+    fresh = [distributions.distribution_component(d, installed, markers) for d in first]
+    again = [distributions.distribution_component(d, installed, markers) for d in cached]
+    assert again == fresh  # the URL is redacted the same way, cached or not
+
+
+def test_files_changed_a_moment_ago_are_not_cached(tmp_path):
+    site, store = _site(tmp_path), tmp_path / "cache"
+    distributions.scan([str(site)], store)
+    assert _served(store, site).hits == 0
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"not json", b"[]", b'{"format": 999, "entries": {}}', b'{"format": 1, "entries": []}'],
+)
+def test_a_corrupt_or_foreign_cache_is_ignored(tmp_path, settled, content):
+    site, store = _site(tmp_path), tmp_path / "cache"
+    distributions.scan([str(site)], store)
+    (saved,) = store.glob("dists-*.json")
+    saved.write_bytes(content)
+    dists, notes = distributions.scan([str(site)], store)
+    assert notes == []
+    assert dists == distributions.scan([str(site)])[0]
+
+
+def test_wrong_values_in_the_cache_are_read_again(tmp_path, settled):
+    site, store = _site(tmp_path), tmp_path / "cache"
+    distributions.scan([str(site)], store)
+    (saved,) = store.glob("dists-*.json")
+    data = json.loads(saved.read_bytes())
+    for entry in data["entries"].values():
+        entry[1] = {"name": "x"}  # the right stamp, a value of the wrong shape
+    saved.write_text(json.dumps(data))
+    assert distributions.scan([str(site)], store)[0] == distributions.scan([str(site)])[0]
+
+
+def test_an_unwritable_cache_directory_is_not_an_error(tmp_path, settled):
+    site = _site(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    dists, notes = distributions.scan([str(site)], blocker / "cache")
+    assert notes == []
+    assert dists == distributions.scan([str(site)])[0]
+
+
+def test_os_packages_come_from_the_cache_until_the_database_changes(tmp_path, settled):
+    (tmp_path / "etc").mkdir()
+    shutil.copy(FIXTURES / "os-release" / "debian-12", tmp_path / "etc/os-release")
+    status = tmp_path / "var/lib/dpkg/status"
+    status.parent.mkdir(parents=True)
+    shutil.copy(FIXTURES / "dpkg" / "status-debian-12", status)
+    ctx = replace(_context(tmp_path), cache=tmp_path / "cache")
+    fresh = OsPackagesProbe().collect(_context(tmp_path))
+    assert OsPackagesProbe().collect(ctx) == fresh
+    assert list((tmp_path / "cache").glob("ospkgs-*.json"))
+    assert OsPackagesProbe().collect(ctx) == fresh
+    status.write_text(status.read_text().replace("Version: 2.36-9+deb12u14", "Version: 2.36-10"))
+    changed = OsPackagesProbe().collect(ctx)
+    assert isinstance(changed, Collected)
+    libc = next(c for c in changed.components if c.ref == "deb:libc6")
+    assert libc.version == "2.36-10"
+
+
+def _context(root: Path) -> ProbeContext:
+    return ProbeContext(root=root)
+
+
+def test_snapshot_is_the_same_with_a_cold_cache_a_warm_one_and_none(tmp_path, live_interpreter):
+    env = {"SOURCE_DATE_EPOCH": "1700000000", "DRIFT_CACHE_DIR": str(tmp_path / "cache")}
+    python = live_interpreter.executable
+    outputs = []
+    for extra in ([], [], ["--no-cache"]):
+        out = tmp_path / f"snap{len(outputs)}.json"
+        done = run_drift("snapshot", "--python", python, "-o", str(out), *extra, env=env)
+        assert done.returncode == 0, done.stderr
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert_valid(json.loads(outputs[0]))
+    # the venv and the package database are older than the racy window: both were cached
+    names = sorted(p.name.split("-")[0] for p in (tmp_path / "cache").iterdir())
+    assert "dists" in names
+    if Path("/var/lib/dpkg/status").exists():
+        assert "ospkgs" in names
