@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from driftbom.cli import main
+from driftbom.cli import _app_for, app, main
 from tests.conftest import FIXTURES, assert_valid, run_drift
 
 CANARIES = (
@@ -232,3 +232,15 @@ def test_output_that_cannot_be_written_is_exit_2():
     assert done.stderr.decode().splitlines() == [
         "drift: error: cannot write to stdout: No space left on device"
     ]
+
+
+@pytest.mark.parametrize("command", ["snapshot", "validate", "diff", "check", "policy", "rebuild"])
+def test_each_command_behaves_the_same_in_the_lean_app(command, capsys):
+    assert _app_for(["-q", command, "x"]) is not app  # only this command is built
+    for argv in ([command, "--help"], [command, "--no-such-option"]):
+        lean = main(argv)
+        lean_out = capsys.readouterr()
+        with pytest.raises(SystemExit) as full:
+            app(args=argv, prog_name="drift")
+        full_out = capsys.readouterr()
+        assert (lean, lean_out) == (full.value.code, full_out)

@@ -128,3 +128,11 @@ def test_crlf_metadata_is_read_like_lf(tmp_path):
         ("six",),
         [],
     )
+
+
+def test_components_are_built_normalized():
+    dists, _ = distributions.scan([str(SITE)])
+    installed = {d.key for d in dists}
+    for dist in dists:
+        comp = distributions.distribution_component(dist, installed, MARKERS)
+        assert comp == comp.normalized()

@@ -369,13 +369,13 @@ def dependency_names(requires: Iterable[str], markers: Mapping[str, str]) -> set
     env_items = tuple(sorted(markers.items()))
     names = set()
     for req in requires:
-        match = _REQ_NAME.match(req)
-        if not match:
-            continue
-        _, semi, marker = req.partition(";")
-        if semi and marker.strip() and not _marker_allows(marker.strip(), env_items):
-            continue
-        names.add(purl.normalize_pypi(match.group(1)))
+        head, semi, marker = req.partition(";")
+        marker = marker.strip()
+        if semi and marker and not _marker_allows(marker, env_items):
+            continue  # most are extras: decided before the name is even parsed
+        match = _REQ_NAME.match(head)
+        if match:
+            names.add(purl.normalize_pypi(match.group(1)))
     return names
 
 
@@ -422,15 +422,16 @@ def distribution_component(
         props.append((Prop.PYPI_RECORD_DIGEST.value, dist.record_digest))
     if not is_pep440(dist.version):
         props.append((Prop.PYPI_VERSION_INVALID.value, "true"))
+    key = dist.key
     deps = dependency_names(dist.requires, markers) & installed
-    deps.discard(dist.key)
-    return Component(
-        ref=f"pypi:{dist.key}",
+    deps.discard(key)
+    return Component(  # built sorted and unique, as Component.normalized() would leave it
+        ref=f"pypi:{key}",
         type=ComponentType.LIBRARY,
         name=dist.name,
         version=dist.version or None,
         purl=purl.pypi(dist.name, dist.version or None),
-        hashes=tuple(hashes),
-        properties=tuple(props),
-        depends_on=tuple(f"pypi:{d}" for d in deps),
-    ).normalized()
+        hashes=tuple(sorted(set(hashes))),
+        properties=tuple(sorted(set(props))),
+        depends_on=tuple(sorted(f"pypi:{d}" for d in deps)),
+    )

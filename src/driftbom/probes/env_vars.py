@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
-import re
 from typing import TYPE_CHECKING
 
 from driftbom.model import Collected, Layer, Skipped
@@ -43,12 +41,13 @@ ALLOW_LIST = (
 )
 
 
-_ALLOWED = re.compile("|".join(fnmatch.translate(p) for p in ALLOW_LIST))
+_EXACT = frozenset(p for p in ALLOW_LIST if not p.endswith("*"))
+_PREFIXES = tuple(p.removesuffix("*") for p in ALLOW_LIST if p.endswith("*"))
 
 
 def allowed(name: str) -> bool:
     """Return True when ``name`` is on the allow-list (exact names or ``PREFIX_*``)."""
-    return _ALLOWED.match(name) is not None
+    return name in _EXACT or name.startswith(_PREFIXES)
 
 
 class EnvVarsProbe:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 NVML_TIMEOUT_S = 5.0
 PROC_VERSION = "/proc/driver/nvidia/version"
 SYS_VERSION = "/sys/module/nvidia/version"
-_PROC_DRIVER = re.compile(r"Kernel Module(?:\s+for\s+\S+)?\s+(\d+\.\d+(?:\.\d+)?)")
+_PROC_DRIVER = r"Kernel Module(?:\s+for\s+\S+)?\s+(\d+\.\d+(?:\.\d+)?)"  # compiled on use
 
 
 def gpu_id(uuid: str) -> str:
@@ -86,7 +86,7 @@ def _ask(nvml: Nvml, timeout: float) -> NvmlAnswer | str:
 
 def _driver_from_files(ctx: ProbeContext) -> str | None:
     try:
-        found = _PROC_DRIVER.search(ctx.path(PROC_VERSION).read_text(errors="replace"))
+        found = re.search(_PROC_DRIVER, ctx.path(PROC_VERSION).read_text(errors="replace"))
         if found:
             return found.group(1)
     except OSError:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
+import sys
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -49,36 +51,108 @@ def _validator(spec_version: str) -> Any:
     )
 
 
-_warming: dict[str, threading.Thread] = {}
-
-
-def _compile_quietly(spec_version: str) -> None:
-    with contextlib.suppress(Exception):  # validator() compiles again and raises in the caller
-        _validator(spec_version)
-
-
-def warm(spec_version: str) -> None:
-    """Start compiling the validator for ``spec_version`` in the background.
-
-    Importing jsonschema-rs and compiling the schema take ~35 ms; a snapshot starts them
-    first and runs its probes meanwhile. ``validator`` waits for the result. The thread is
-    not a daemon: the interpreter never exits while it is inside native code.
-    """
-    if spec_version in _warming or _validator.cache_info().currsize:
-        return
-    thread = threading.Thread(
-        target=_compile_quietly, args=(spec_version,), name=f"schema-{spec_version}"
-    )
-    _warming[spec_version] = thread
-    thread.start()
-
-
 def validator(spec_version: str) -> Any:
-    """Return the compiled validator (waiting for ``warm``'s thread if one is compiling it)."""
-    thread = _warming.pop(spec_version, None)
-    if thread is not None:
-        thread.join()
+    """Return the compiled validator of a CycloneDX version (compiled once per process)."""
     return _validator(spec_version)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+class PreparedValidation:
+    """Schema validation prepared by a forked worker while the caller does other work.
+
+    Importing jsonschema-rs and compiling the 1.6 schema take ~35 ms of CPU that a
+    thread cannot overlap (the GIL). On Linux a child forked at the start compiles on
+    another core, then validates the exact bytes the caller is about to write. Anywhere
+    else, or when the worker fails in any way, validation runs in-process: the answer
+    is the same, only later.
+    """
+
+    def __init__(self, spec_version: str) -> None:
+        """Fork the worker for ``spec_version`` (on Linux, with no other thread running)."""
+        self.spec_version = spec_version
+        self._pid = 0
+        self._to_child = self._from_child = -1
+        if sys.platform != "linux" or threading.active_count() > 1:
+            return
+        try:
+            request_r, request_w = os.pipe()
+            answer_r, answer_w = os.pipe()
+        except OSError:
+            return
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (request_r, request_w, answer_r, answer_w):
+                os.close(fd)
+            return
+        if pid == 0:  # the worker: never returns, never touches the caller's output
+            code = 1
+            try:
+                os.close(request_w)
+                os.close(answer_r)
+                _validator(spec_version)
+                found = errors(orjson.loads(_read_all(request_r)))
+                _write_all(answer_w, orjson.dumps(found))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(request_r)
+        os.close(answer_w)
+        self._pid, self._to_child, self._from_child = pid, request_w, answer_r
+
+    def errors(self, text: bytes, document: Any) -> list[str]:
+        """Return the schema errors of ``document``, serialized as ``text``."""
+        if not self._pid:
+            return errors(document)
+        answer = None
+        try:
+            _write_all(self._to_child, text)
+            os.close(self._to_child)
+            self._to_child = -1
+            raw = _read_all(self._from_child)
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = 0
+            if os.waitstatus_to_exitcode(status) == 0:
+                answer = orjson.loads(raw)
+        except (OSError, orjson.JSONDecodeError):
+            answer = None
+        finally:
+            self.close()
+        if isinstance(answer, list) and all(isinstance(line, str) for line in answer):
+            return answer
+        return errors(document)
+
+    def close(self) -> None:
+        """Stop the worker if it is still waiting (the caller failed before validating)."""
+        for fd in (self._to_child, self._from_child):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._to_child = self._from_child = -1
+        if self._pid:  # EOF on its request makes the worker exit at once
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._pid, 0)
+            self._pid = 0
+
+    def __enter__(self) -> PreparedValidation:  # noqa: PYI034 - no typing.Self on 3.10
+        """Return self; ``with`` makes sure the worker never outlives the caller's work."""
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        """Reap the worker."""
+        self.close()
 
 
 def _pointer(path: Any) -> str:
