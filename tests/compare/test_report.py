@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from driftbom.compare import policy
+import pytest
+
+from driftbom.compare import policy, report
 from driftbom.compare.policy import Scope, Severity
 from driftbom.compare.report import build, scope_of
 from tests.compare.helpers import cpu, pkg, python, snap
@@ -60,3 +62,30 @@ def test_scope_of():
     assert scope_of("cuda") is Scope.SOFTWARE
     assert scope_of("dataset:imagenet") is Scope.DATA
     assert scope_of("layer:cpu") is Scope.HARDWARE
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "pypi:numpy",
+        "deb:libc6:i386",
+        "gpu:0",
+        "gpu:GPU-1234",
+        "dataset:imagenet",
+        "model:llama",
+        "params:train",
+        "env:CUDA_VISIBLE_DEVICES",
+        "lockfile:requirements.txt",
+        "foreign:x",
+        "layer:gpu",
+        "layer:python",
+        "layer:nope",
+        "cpu",
+        "memory",
+        "cuda",
+        "nvidia-driver",
+        "weird",
+    ],
+)
+def test_scope_by_prefix_agrees_with_the_full_rules(ref):
+    assert scope_of(ref) is report._scope_of(ref)

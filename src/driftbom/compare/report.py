@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from driftbom.compare.diff import diff
@@ -21,6 +22,18 @@ _HARDWARE_REFS = frozenset({"nvidia-driver"})  # the host's; cuda, cudnn and ncc
 
 def scope_of(ref: str) -> Scope:
     """Return the scope a bom-ref (or ``layer:<name>``) belongs to."""
+    prefix, sep, _ = ref.partition(":")
+    if sep and prefix != "layer":  # decided by the prefix alone: one lookup per kind
+        return _scope_of_prefix(prefix)
+    return _scope_of(ref)
+
+
+@lru_cache(maxsize=256)
+def _scope_of_prefix(prefix: str) -> Scope:
+    return _scope_of(f"{prefix}:")
+
+
+def _scope_of(ref: str) -> Scope:
     if ref.startswith("layer:"):
         name = ref.removeprefix("layer:")
         layer = Layer(name) if name in Layer._value2member_map_ else Layer.OTHER
@@ -83,9 +96,10 @@ def _order(finding: Finding) -> tuple[int, str, str, str]:
 
 def build(reference: Snapshot, current: Snapshot, policy: Policy) -> DriftReport:
     """Compare two snapshots under ``policy`` and return the report."""
+    every_scope = policy.scope >= frozenset(Scope)
 
     def keep(ref: str) -> bool:
-        return scope_of(ref) in policy.scope and not policy.ignores(ref)
+        return (every_scope or scope_of(ref) in policy.scope) and not policy.ignores(ref)
 
     findings = []
     with paused():

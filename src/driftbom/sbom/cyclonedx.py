@@ -186,7 +186,8 @@ def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
         return ()
     try:
         pairs = [(p["name"], p["value"]) for p in items]
-        pairs.sort()  # raises TypeError unless the names and values are comparable
+        "".join(map("".join, pairs))  # raises TypeError unless every name and value is a string
+        pairs.sort()
     except (KeyError, TypeError):  # not the schema's shape: take what is usable
         pairs = [
             (str(p.get("name", "")), str(p.get("value", ""))) for p in items if isinstance(p, dict)
@@ -209,6 +210,10 @@ def _identity(raw: dict[str, Any], ours: bool) -> str:
 
 
 _TYPES = {t.value: t for t in ComponentType}
+
+
+def _optional_str(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _read_component(
@@ -234,7 +239,7 @@ def _read_component(
         type=kind,
         name=str(raw.get("name", "")),
         version=None if version is None else str(version),
-        purl=raw.get("purl"),
+        purl=_optional_str(raw.get("purl")),
         hashes=hashes,
         properties=_pairs(raw.get("properties")),
         depends_on=depends.get(ref, ()) if depends else (),
@@ -260,8 +265,17 @@ def _is_ours(metadata: dict[str, Any]) -> bool:
 def from_dict(document: Any, label: str) -> Snapshot:
     """Read a CycloneDX document (driftbom's or another tool's) into a Snapshot.
 
-    Raises SbomError when it is not a CycloneDX JSON document of a supported version.
+    Raises SbomError when it is not a CycloneDX JSON document of a supported version, or
+    when a value has a shape no CycloneDX document has (a list where a string belongs).
     """
+    try:
+        return _from_dict(document, label)
+    except (TypeError, AttributeError, KeyError, ValueError) as exc:
+        msg = f"{label}: not a well-formed CycloneDX document ({type(exc).__name__}: {exc})"
+        raise SbomError(msg[:300]) from exc
+
+
+def _from_dict(document: Any, label: str) -> Snapshot:
     if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
         raise SbomError(f"{label}: not a CycloneDX document (no bomFormat 'CycloneDX')")
     spec = document.get("specVersion")
@@ -311,7 +325,7 @@ def from_dict(document: Any, label: str) -> Snapshot:
         tool="driftbom" if ours else "foreign",
         tool_version=tool_version,
         spec_version=str(spec),
-        serial=document.get("serialNumber"),
+        serial=_optional_str(document.get("serialNumber")),
     )
 
 
