@@ -34,11 +34,12 @@ _RUNTIME_WHEELS = (
 _CUDNN_WHEELS = ("nvidia-cudnn-cu13", "nvidia-cudnn-cu12", "nvidia-cudnn-cu11")
 _NCCL_WHEELS = ("nvidia-nccl-cu13", "nvidia-nccl-cu12", "nvidia-nccl-cu11")
 _JAX_PLUGIN = re.compile(r"jax-cuda(\d+)-(?:plugin|pjrt)")
-_TORCH_CUDA = re.compile(r"""^cuda\s*(?::[^=]*)?=\s*['"]([0-9.]+)['"]""", re.MULTILINE)
-_LOCAL_CU = re.compile(r"\+cu(\d+)(\d)$")
-_NVCC_RELEASE = re.compile(r"release [0-9.]+, V([0-9.]+)")
-_VERSION_TXT = re.compile(r"CUDA Version ([0-9.]+)")
-_CUDNN_DEFINE = re.compile(r"#define\s+CUDNN_(MAJOR|MINOR|PATCHLEVEL)\s+(\d+)")
+_TORCH_CUDA = r"""(?m)^cuda\s*(?::[^=]*)?=\s*['"]([0-9.]+)['"]"""
+_LOCAL_CU = r"\+cu(\d+)(\d)$"
+_NVCC_RELEASE = r"release [0-9.]+, V([0-9.]+)"
+_VERSION_TXT = r"CUDA Version ([0-9.]+)"
+_CUDNN_DEFINE = r"#define\s+CUDNN_(MAJOR|MINOR|PATCHLEVEL)\s+(\d+)"
+# (patterns used only when a CUDA runtime is found are compiled on first use)
 
 
 def _by_key(dists: Iterable[Distribution]) -> dict[str, Distribution]:
@@ -51,10 +52,10 @@ def _torch_cuda(torch: Distribution) -> tuple[str | None, str]:
         text = (Path(torch.location) / "torch" / "version.py").read_text(errors="replace")
     except OSError:
         text = ""
-    found = _TORCH_CUDA.search(text)
+    found = re.search(_TORCH_CUDA, text)
     if found:
         return found.group(1), "torch/version.py"
-    label = _LOCAL_CU.search(torch.version)
+    label = re.search(_LOCAL_CU, torch.version)
     if label:
         return f"{label.group(1)}.{label.group(2)}", "torch local label"
     return None, ""
@@ -72,7 +73,7 @@ def _toolkit(ctx: ProbeContext) -> tuple[str, str, Path] | None:
         except (OSError, ValueError, KeyError, TypeError):
             pass
         try:
-            found = _VERSION_TXT.search((base / "version.txt").read_text())
+            found = re.search(_VERSION_TXT, (base / "version.txt").read_text())
             if found:
                 return found.group(1), f"{home}/version.txt", base
         except OSError:
@@ -96,7 +97,7 @@ def _nvcc_version(nvcc: Path) -> str | None:
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
-    found = _NVCC_RELEASE.search(done.stdout)
+    found = re.search(_NVCC_RELEASE, done.stdout)
     return found.group(1) if found else None
 
 
@@ -106,7 +107,7 @@ def _cudnn_header(ctx: ProbeContext, home: Path | None) -> tuple[str, str] | Non
     candidates += sorted(ctx.path("/usr/include").glob("*-linux-gnu/cudnn_version.h"))
     for header in candidates:
         try:
-            defines = dict(_CUDNN_DEFINE.findall(header.read_text(errors="replace")))
+            defines = dict(re.findall(_CUDNN_DEFINE, header.read_text(errors="replace")))
         except OSError:
             continue
         if {"MAJOR", "MINOR", "PATCHLEVEL"} <= defines.keys():

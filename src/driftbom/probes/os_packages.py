@@ -121,7 +121,7 @@ def _from_cache(rows: Any) -> tuple[Component, ...] | None:
                 name=name,
                 version=version,
                 purl=package_url,
-                properties=tuple((str(k), str(v)) for k, v in props),
+                properties=tuple(map(tuple, props)),
             )
             for ref, name, version, package_url, props in rows
         )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from driftbom import purl
-from driftbom.digest import sha256
+from driftbom.digest import content_id, sha256
 from driftbom.errors import SbomError
 from driftbom.gcpause import paused
 from driftbom.model import Component, ComponentType, Layer, Snapshot, layer_of
@@ -78,7 +78,7 @@ def to_dict(snapshot: Snapshot) -> dict[str, Any]:
         ],
     }
     body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
-    serial = _uuid4_urn(sha256(body).digest()[:16])
+    serial = _uuid4_urn(content_id(body))
     return {
         "$schema": SCHEMA_URL,
         "bomFormat": "CycloneDX",
