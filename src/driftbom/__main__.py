@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from driftbom.cli import run
+from driftbom.entry import run
 
 run()

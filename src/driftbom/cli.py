@@ -262,9 +262,10 @@ def _compare(
     policy = policies.load(policy_file, Path("pyproject.toml"))
     if fail_on is not None:
         policy = replace(policy, fail_on=policies.Severity(fail_on.value))
-    ref_snapshot = cyclonedx.read(reference)
+    seen = cyclonedx.ComponentIndex()
+    ref_snapshot = cyclonedx.read(reference, index=seen)
     if current is not None:
-        cur_snapshot = cyclonedx.read(current)
+        cur_snapshot = cyclonedx.read(current, reuse=seen)
     else:
         from driftbom.snapshot import SnapshotOptions, default_context, take  # noqa: PLC0415
 
@@ -398,6 +399,9 @@ def rebuild(
     ] = None,
 ) -> None:
     """Write a Dockerfile and hashed lock that recreate the SBOM's environment; build, verify."""
+    import gc  # noqa: PLC0415
+
+    gc.enable()  # a build and its log stream can run for minutes: collect cycles as usual
     from driftbom.rebuild import dockerfile  # noqa: PLC0415
     from driftbom.rebuild import plan as plans  # noqa: PLC0415
     from driftbom.sbom import cyclonedx  # noqa: PLC0415

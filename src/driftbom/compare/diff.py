@@ -263,7 +263,7 @@ def diff(
         before = old.get(ref_id)
         if before is None:
             changes.append(_presence(comp, ChangeKind.ADDED))
-        elif before != comp:
+        elif before is not comp and before != comp:  # the same object: read once, unchanged
             changes += compare_component(before, comp, partial=partial)
     changes += [_presence(c, ChangeKind.REMOVED) for r, c in old.items() if r not in new]
     if Layer.ENV in both:
