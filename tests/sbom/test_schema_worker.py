@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 import orjson
 import pytest
@@ -47,7 +48,24 @@ def test_the_worker_answers_like_the_in_process_validator(which):
         found = validation.errors(orjson.dumps(document), document)
     assert found == schema.errors(document)
     assert (found == []) is (which == 0)
-    assert _gone(pid)
+    assert pid in schema.PreparedValidation._unfinished  # answered, exiting, reaped later
+
+
+@needs_fork
+def test_workers_that_answered_are_reaped_by_the_next_one():
+    valid, _ = _documents()
+    pids = []
+    for _ in range(4):
+        with schema.PreparedValidation("1.6") as validation:
+            pids.append(validation._pid)
+            assert validation.errors(orjson.dumps(valid), valid) == []
+    for _ in range(50):  # the last one may still be exiting
+        schema._reap_finished()
+        if not schema.PreparedValidation._unfinished:
+            break
+        time.sleep(0.05)
+    assert schema.PreparedValidation._unfinished == []
+    assert all(_gone(pid) for pid in pids)
 
 
 @needs_fork

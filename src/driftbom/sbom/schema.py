@@ -9,7 +9,7 @@ import sys
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 
@@ -69,6 +69,14 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+def _reap_finished() -> None:
+    for pid in PreparedValidation._unfinished[:]:  # noqa: SLF001
+        with contextlib.suppress(ChildProcessError):
+            if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                continue  # still exiting
+        PreparedValidation._unfinished.remove(pid)  # noqa: SLF001
+
+
 class PreparedValidation:
     """Schema validation prepared by a forked worker while the caller does other work.
 
@@ -98,18 +106,22 @@ class PreparedValidation:
                 os.close(fd)
             return
         if pid == 0:  # the worker: never returns, never touches the caller's output
-            code = 1
             try:
                 os.close(request_w)
                 os.close(answer_r)
                 _validator(spec_version)
                 found = errors(orjson.loads(_read_all(request_r)))
                 _write_all(answer_w, orjson.dumps(found))
-                code = 0
+                os.close(answer_w)  # the answer is complete before the process is torn down
             finally:
-                os._exit(code)
+                os._exit(0)
         os.close(request_r)
         os.close(answer_w)
+        import fcntl  # noqa: PLC0415 - Linux only
+
+        with contextlib.suppress(OSError):  # the whole document fits: one write, no waiting
+            fcntl.fcntl(request_w, fcntl.F_SETPIPE_SZ, 1 << 20)
+        _reap_finished()
         self._pid, self._to_child, self._from_child = pid, request_w, answer_r
 
     def errors(self, text: bytes, document: Any) -> list[str]:
@@ -121,18 +133,20 @@ class PreparedValidation:
             _write_all(self._to_child, text)
             os.close(self._to_child)
             self._to_child = -1
-            raw = _read_all(self._from_child)
-            _, status = os.waitpid(self._pid, 0)
-            self._pid = 0
-            if os.waitstatus_to_exitcode(status) == 0:
-                answer = orjson.loads(raw)
+            # a worker that died wrote nothing or half a list: that is not valid JSON
+            answer = orjson.loads(_read_all(self._from_child))
         except (OSError, orjson.JSONDecodeError):
             answer = None
         finally:
+            self._unfinished.append(self._pid)  # exiting: reaped later, not waited for now
+            self._pid = 0
             self.close()
         if isinstance(answer, list) and all(isinstance(line, str) for line in answer):
             return answer
         return errors(document)
+
+    _unfinished: ClassVar[list[int]] = []
+    """Workers that answered and are exiting; reaped by the next one (or by the OS)."""
 
     def close(self) -> None:
         """Stop the worker if it is still waiting (the caller failed before validating)."""
