@@ -180,3 +180,23 @@ def test_snapshot_is_the_same_with_a_cold_cache_a_warm_one_and_none(tmp_path, li
     assert "dists" in names
     if Path("/var/lib/dpkg/status").exists():
         assert "ospkgs" in names
+
+
+def test_egg_info_directories_and_files_are_cached_too(tmp_path, settled):
+    site, store = tmp_path / "site", tmp_path / "cache"
+    egg_dir = site / "old-1.0-py3.11.egg-info"
+    egg_dir.mkdir(parents=True)
+    (egg_dir / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: old\nVersion: 1.0\n")
+    (egg_dir / "requires.txt").write_text("six\n")
+    (site / "flat-2.0-py3.11.egg-info").write_text(
+        "Metadata-Version: 1.1\nName: flat\nVersion: 2.0\n"
+    )
+    fresh, _ = distributions.scan([str(site)])
+    assert {d.key for d in fresh} == {"old", "flat"}
+    assert distributions.scan([str(site)], store)[0] == fresh
+    (saved,) = store.glob("dists-*.json")
+    assert len(json.loads(saved.read_bytes())["entries"]) == 2
+    assert distributions.scan([str(site)], store)[0] == fresh
+    (egg_dir / "requires.txt").write_text("six\nidna\n")
+    changed = {d.key: d for d in distributions.scan([str(site)], store)[0]}
+    assert changed["old"].requires == ("six", "idna")

@@ -151,14 +151,17 @@ def snapshot(
             snap = take(options)
             document = cyclonedx.to_dict(snap)
         text = cyclonedx.dumps(document)
-        problems = validation.errors(text.encode(), document)
+        encoded = text.encode()
+        validation.submit(encoded)  # validated by the worker while the summary is made
+        from driftbom.summary import summarize  # noqa: PLC0415
+
+        summary = summarize(snap)
+        problems = validation.errors(encoded, document)
     if problems:
         _fail(f"internal error: the snapshot is not valid CycloneDX: {problems[0]}")
     write_text(output, text)
     if output is not None and str(output) != "-":
-        from driftbom.summary import summarize  # noqa: PLC0415
-
-        _status(f"wrote {output}: {summarize(snap)}")
+        _status(f"wrote {output}: {summary}")
 
 
 @app.command()

@@ -124,15 +124,29 @@ class PreparedValidation:
         _reap_finished()
         self._pid, self._to_child, self._from_child = pid, request_w, answer_r
 
+    def submit(self, text: bytes) -> None:
+        """Send the serialized document now, so the caller works while it is validated.
+
+        ``errors`` (with the same text) then only waits for the answer.
+        """
+        if not self._pid or self._to_child < 0:
+            return
+        try:
+            _write_all(self._to_child, text)
+        except OSError:
+            return  # the worker is gone: errors() validates in-process
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(self._to_child)
+            self._to_child = -1
+
     def errors(self, text: bytes, document: Any) -> list[str]:
         """Return the schema errors of ``document``, serialized as ``text``."""
         if not self._pid:
             return errors(document)
         answer = None
         try:
-            _write_all(self._to_child, text)
-            os.close(self._to_child)
-            self._to_child = -1
+            self.submit(text)
             # a worker that died wrote nothing or half a list: that is not valid JSON
             answer = orjson.loads(_read_all(self._from_child))
         except (OSError, orjson.JSONDecodeError):
