@@ -70,12 +70,14 @@ def test_a_changed_file_is_read_again(tmp_path, settled):
     distributions.scan([str(site)], store)
     metadata = site / "six-1.17.0.dist-info" / "METADATA"
     text = metadata.read_text()
-    with metadata.open("w") as handle:  # in place: the directory's mtime does not move
-        handle.write(text.replace("Version: 1.17.0", "Version: 1.17.1"))
+    # in place, so the directory's mtime does not move; one byte longer, so the change shows
+    # even within one timestamp tick (what RACY_NS guards against outside tests)
+    with metadata.open("w") as handle:
+        handle.write(text.replace("Version: 1.17.0", "Version: 1.17.10"))
     (site / "idna-3.20.dist-info" / "REQUESTED").write_text("")
     dists, _ = distributions.scan([str(site)], store)
     by_key = {d.key: d for d in dists}
-    assert by_key["six"].version == "1.17.1"
+    assert by_key["six"].version == "1.17.10"
     assert by_key["idna"].requested is True
     assert dists == distributions.scan([str(site)])[0]
 

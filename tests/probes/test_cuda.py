@@ -3,7 +3,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from driftbom import compat
+from driftbom import cache, compat
 from driftbom.model import Collected, Skipped
 from driftbom.probes import cuda, distributions
 from driftbom.probes.interface import ProbeContext
@@ -96,3 +96,30 @@ def test_compatibility_table():
     assert compat.driver_too_old("575.57.08", "13.0.48") is not None
     assert compat.cuda_from_driver(12040) == "12.4"
     assert compat.cuda_from_driver(None) is None
+
+
+def test_nvcc_is_asked_once_while_it_is_unchanged(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "RACY_NS", -60 * 10**9)  # the script was written just now
+    calls = tmp_path / "calls"
+    nvcc = tmp_path / "root/usr/local/cuda/bin/nvcc"
+    nvcc.parent.mkdir(parents=True)
+    nvcc.write_text(
+        f"#!/bin/sh\necho x >> {calls}\necho 'Cuda compilation tools, release 12.8, V12.8.93'\n"
+    )
+    nvcc.chmod(0o755)
+    ctx = ProbeContext(root=tmp_path / "root", cache=tmp_path / "cache")
+
+    def toolkit() -> str | None:
+        result = cuda.collect([], ctx)
+        assert isinstance(result, Collected)
+        return result.components[0].prop(Prop.CUDA_TOOLKIT)
+
+    assert toolkit() == "12.8.93"
+    assert toolkit() == "12.8.93"
+    assert calls.read_text().count("x") == 1  # the second answer came from the cache
+    upgraded = nvcc.with_name("nvcc.new")  # installed anew: another inode
+    upgraded.write_text(nvcc.read_text().replace("V12.8.93", "V12.9.41"))
+    upgraded.chmod(0o755)
+    upgraded.replace(nvcc)
+    assert toolkit() == "12.9.41"
+    assert calls.read_text().count("x") == 2

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from driftbom.cache import StatCache, file_stamp
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
 from driftbom.sbom.properties import Prop
 
@@ -79,14 +80,28 @@ def _toolkit(ctx: ProbeContext) -> tuple[str, str, Path] | None:
         except OSError:
             pass
         nvcc = base / "bin" / "nvcc"
-        if nvcc.exists():
-            version = _nvcc_version(nvcc)
+        stamp = file_stamp("nvcc", str(nvcc))
+        if stamp is not None:
+            version = _nvcc_version(nvcc, stamp, ctx.cache)
             if version:
                 return version, f"{home}/bin/nvcc --version", base
     return None
 
 
-def _nvcc_version(nvcc: Path) -> str | None:
+def _nvcc_version(nvcc: Path, stamp: list[Any], cache_dir: Path | None) -> str | None:
+    """Return ``nvcc --version``'s release, remembered while the binary is unchanged."""
+    cache = StatCache(cache_dir, "nvcc", str(nvcc))
+    known = cache.get("release", [stamp])
+    if isinstance(known, str):
+        return known
+    version = _run_nvcc(nvcc)
+    if version:
+        cache.put("release", [stamp], version)
+        cache.save()
+    return version
+
+
+def _run_nvcc(nvcc: Path) -> str | None:
     try:
         done = subprocess.run(
             [str(nvcc), "--version"],
