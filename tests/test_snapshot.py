@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
+from driftbom import cli
+from driftbom.errors import UsageError
 from driftbom.model import Layer
+from driftbom.probes import python_env
 from driftbom.probes.interface import ProbeContext
 from driftbom.sbom import cyclonedx
 from driftbom.snapshot import SnapshotOptions, take
@@ -130,7 +134,29 @@ def test_a_failing_probe_is_recorded_not_raised(tmp_path, fixture_interpreter, m
 
 
 def test_invalid_source_date_epoch(tmp_path, fixture_interpreter):
-    from driftbom.errors import UsageError
-
     with pytest.raises(UsageError, match="SOURCE_DATE_EPOCH"):
         take(options(tmp_path, fixture_interpreter, SOURCE_DATE_EPOCH="yesterday"))
+
+
+def test_a_failure_before_the_helper_answers_stops_it(tmp_path):
+    pending = python_env.PendingQuery(sys.executable)
+    ctx = ProbeContext(root=tmp_path, environ={"SOURCE_DATE_EPOCH": "yesterday"}, cwd=tmp_path)
+    with pytest.raises(UsageError):
+        take(SnapshotOptions(context=ctx, pending=pending))
+    assert pending._proc.returncode is not None  # killed or finished, and reaped
+
+
+def test_live_check_with_a_bad_reference_stops_the_helper(tmp_path, monkeypatch, capsys):
+    started = []
+    real = python_env.PendingQuery
+
+    def recording(python: str) -> python_env.PendingQuery:
+        started.append(real(python))
+        return started[-1]
+
+    monkeypatch.setattr(python_env, "PendingQuery", recording)
+    code = cli.main(["check", str(tmp_path / "missing.cdx.json"), "--python", sys.executable])
+    assert code == 2
+    assert "no such file" in capsys.readouterr().err
+    assert len(started) == 1
+    assert started[0]._proc.returncode is not None

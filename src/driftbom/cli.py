@@ -258,21 +258,33 @@ def _compare(
     policy_file: Path | None,
     fail_on: FailOn | None,
 ) -> DriftReport:
-    from driftbom.compare import policy as policies  # noqa: PLC0415
-    from driftbom.compare.report import build  # noqa: PLC0415
-    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+    pending = None
+    if current is None:  # the live environment: its interpreter answers while the rest loads
+        from driftbom.probes.python_env import PendingQuery, default_python  # noqa: PLC0415
 
-    policy = policies.load(policy_file, Path("pyproject.toml"))
-    if fail_on is not None:
-        policy = replace(policy, fail_on=policies.Severity(fail_on.value))
-    seen = cyclonedx.ComponentIndex()
-    ref_snapshot = cyclonedx.read(reference, index=seen)
-    if current is not None:
-        cur_snapshot = cyclonedx.read(current, reuse=seen)
-    else:
-        from driftbom.snapshot import SnapshotOptions, default_context, take  # noqa: PLC0415
+        pending = PendingQuery(python or default_python(os.environ))
+    try:
+        from driftbom.compare import policy as policies  # noqa: PLC0415
+        from driftbom.compare.report import build  # noqa: PLC0415
+        from driftbom.sbom import cyclonedx  # noqa: PLC0415
 
-        cur_snapshot = take(SnapshotOptions(python=python, context=default_context()))
+        policy = policies.load(policy_file, Path("pyproject.toml"))
+        if fail_on is not None:
+            policy = replace(policy, fail_on=policies.Severity(fail_on.value))
+        seen = cyclonedx.ComponentIndex()
+        ref_snapshot = cyclonedx.read(reference, index=seen)
+        if current is not None:
+            cur_snapshot = cyclonedx.read(current, reuse=seen)
+        else:
+            from driftbom.snapshot import SnapshotOptions, default_context, take  # noqa: PLC0415
+
+            options = SnapshotOptions(python=python, context=default_context(), pending=pending)
+            pending = None  # take() owns it now
+            cur_snapshot = take(options)
+    except BaseException:
+        if pending is not None:
+            pending.cancel()
+        raise
     return build(ref_snapshot, cur_snapshot, policy)
 
 

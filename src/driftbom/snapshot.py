@@ -116,11 +116,21 @@ def _python_layers(
 def take(options: SnapshotOptions) -> Snapshot:
     """Snapshot the environment; raises ProbeError when ``--python`` or ``--lock`` is unusable."""
     ctx = options.context
-    when = timestamp(ctx.environ)
     # the target interpreter answers while the system probes run
     pending = options.pending
-    if pending is None and options.interpreter is None:
-        pending = PendingQuery(options.python or default_python(ctx.environ))
+    try:
+        when = timestamp(ctx.environ)
+        if pending is None and options.interpreter is None:
+            pending = PendingQuery(options.python or default_python(ctx.environ))
+        return _take(options, when, pending)
+    except BaseException:
+        if pending is not None:
+            pending.cancel()  # never leave the helper running behind an error
+        raise
+
+
+def _take(options: SnapshotOptions, when: str, pending: PendingQuery | None) -> Snapshot:
+    ctx = options.context
     components: list[Component] = []
     notes: list[str] = []
     props: list[tuple[str, str]] = []

@@ -99,6 +99,14 @@ class PendingQuery:
         except OSError as exc:
             raise ProbeError(f"--python {python}: cannot run it ({exc.strerror})") from exc
 
+    def cancel(self) -> None:
+        """Stop the helper and release its pipes (the caller failed before needing it)."""
+        if self._proc.returncode is not None:
+            return  # already answered (or failed) and reaped by result()
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.communicate()
+
     def result(self) -> Interpreter:
         """Wait for the helper; raises ProbeError when the target is not a usable Python."""
         try:
