@@ -50,7 +50,7 @@ def _served(store: Path, site: Path) -> cache.StatCache:
     probe = cache.StatCache(store, "dists", str(site))
     for entry in sorted(site.iterdir()):
         if entry.name.endswith(".dist-info"):
-            stamp = distributions._stamp(entry, {p.name for p in entry.iterdir()})
+            stamp = distributions._stamp(str(entry))
             assert stamp is not None
             probe.get(str(entry), stamp)
     return probe

@@ -128,22 +128,6 @@ _STAMPED = ("METADATA", "PKG-INFO", "RECORD", "direct_url.json", "INSTALLER", "R
 _STAMPED_EGG = ("PKG-INFO", "requires.txt")
 
 
-def _stamp(meta_dir: Path, present: set[str] | None) -> Stamp | None:
-    """Return the stamp of the files a distribution is read from (None when one vanished)."""
-    base = str(meta_dir)
-    if present is None:
-        single = file_stamp("", base)
-        return None if single is None else [single]
-    stamp = []
-    for name in _STAMPED_EGG if base.endswith(".egg-info") else _STAMPED:
-        if name in present:
-            found = file_stamp(name, os.path.join(base, name))  # noqa: PTH118
-            if found is None:
-                return None
-            stamp.append(found)
-    return stamp
-
-
 def _redacted(direct_url: Any) -> dict[str, Any] | None:
     """Return a ``direct_url.json`` object with credentials in its URL redacted."""
     if not isinstance(direct_url, dict):
@@ -182,10 +166,11 @@ def _from_cache(value: Any, meta_dir: Path, location: str) -> Distribution | Non
         return None
 
 
-def _direct_stamp(base: str) -> Stamp | None:
-    """Return the stamp of a dist-info directory by stat alone (no listing: fewer syscalls).
+def _stamp(base: str) -> Stamp | None:
+    """Return the stamp of the files a distribution is read from, by stat alone.
 
-    None when ``base`` is not a directory (a single-file egg-info) or cannot be read.
+    No listing: the candidate files are stat'ed directly (fewer syscalls). A single-file
+    egg-info is stamped as itself; None when something cannot be read.
     """
     stamp = []
     for name in _STAMPED_EGG if base.endswith(".egg-info") else _STAMPED:
@@ -193,6 +178,9 @@ def _direct_stamp(base: str) -> Stamp | None:
             st = os.stat(os.path.join(base, name))  # noqa: PTH116, PTH118
         except FileNotFoundError:
             continue
+        except NotADirectoryError:  # a single-file egg-info is PKG-INFO itself
+            single = file_stamp("", base)
+            return None if single is None else [single]
         except OSError:
             return None
         stamp.append([name, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
@@ -209,9 +197,10 @@ def read_distribution(
     """
     key = str(meta_dir)
     live = cache if cache is not None and cache.enabled else None
-    if live is not None:
-        stamp = _direct_stamp(key)
-        found = _cached(live, key, stamp, meta_dir, location) if stamp else None
+    stamp = _stamp(key) if live is not None else None
+    if live is not None and stamp:
+        cached = live.get(key, stamp)
+        found = None if cached is None else _from_cache(cached, meta_dir, location)
         if found is not None:
             return found
     try:
@@ -220,24 +209,10 @@ def read_distribution(
         present = None  # a single-file egg-info is PKG-INFO itself
     except OSError:
         return f"{meta_dir}: metadata is unreadable; distribution skipped"
-    if live is None:
-        return _read_distribution(meta_dir, location, present)
-    stamp = _stamp(meta_dir, present)
-    if stamp is not None and present is None:  # a single-file egg-info: stamped only now
-        found = _cached(live, key, stamp, meta_dir, location)
-        if found is not None:
-            return found
     read = _read_distribution(meta_dir, location, present)
-    if stamp is not None and isinstance(read, Distribution):
+    if live is not None and stamp and isinstance(read, Distribution):
         live.put(key, stamp, _to_cache(read))
     return read
-
-
-def _cached(
-    cache: StatCache, key: str, stamp: Stamp, meta_dir: Path, location: str
-) -> Distribution | None:
-    value = cache.get(key, stamp)
-    return None if value is None else _from_cache(value, meta_dir, location)
 
 
 def _read_distribution(
