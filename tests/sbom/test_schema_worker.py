@@ -48,7 +48,7 @@ def test_the_worker_answers_like_the_in_process_validator(which):
         found = validation.errors(orjson.dumps(document), document)
     assert found == schema.errors(document)
     assert (found == []) is (which == 0)
-    assert pid in schema.PreparedValidation._unfinished  # answered, exiting, reaped later
+    assert pid in schema._exiting  # answered, exiting, reaped later
 
 
 @needs_fork
@@ -61,10 +61,10 @@ def test_workers_that_answered_are_reaped_by_the_next_one():
             assert validation.errors(orjson.dumps(valid), valid) == []
     for _ in range(50):  # the last one may still be exiting
         schema._reap_finished()
-        if not schema.PreparedValidation._unfinished:
+        if not schema._exiting:
             break
         time.sleep(0.05)
-    assert schema.PreparedValidation._unfinished == []
+    assert schema._exiting == []
     assert all(_gone(pid) for pid in pids)
 
 

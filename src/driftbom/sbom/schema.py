@@ -9,7 +9,7 @@ import sys
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import orjson
 
@@ -51,11 +51,6 @@ def _validator(spec_version: str) -> Any:
     )
 
 
-def validator(spec_version: str) -> Any:
-    """Return the compiled validator of a CycloneDX version (compiled once per process)."""
-    return _validator(spec_version)
-
-
 def _read_all(fd: int) -> bytes:
     chunks = []
     while chunk := os.read(fd, 1 << 20):
@@ -69,12 +64,16 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
+_exiting: list[int] = []
+"""Workers that answered and are exiting; reaped by the next one (or by the OS)."""
+
+
 def _reap_finished() -> None:
-    for pid in PreparedValidation._unfinished[:]:  # noqa: SLF001
+    for pid in _exiting[:]:
         with contextlib.suppress(ChildProcessError):
             if os.waitpid(pid, os.WNOHANG)[0] == 0:
                 continue  # still exiting
-        PreparedValidation._unfinished.remove(pid)  # noqa: SLF001
+        _exiting.remove(pid)
 
 
 class PreparedValidation:
@@ -152,15 +151,12 @@ class PreparedValidation:
         except (OSError, orjson.JSONDecodeError):
             answer = None
         finally:
-            self._unfinished.append(self._pid)  # exiting: reaped later, not waited for now
+            _exiting.append(self._pid)  # exiting: reaped later, not waited for now
             self._pid = 0
             self.close()
         if isinstance(answer, list) and all(isinstance(line, str) for line in answer):
             return answer
         return errors(document)
-
-    _unfinished: ClassVar[list[int]] = []
-    """Workers that answered and are exiting; reaped by the next one (or by the OS)."""
 
     def close(self) -> None:
         """Stop the worker if it is still waiting (the caller failed before validating)."""
@@ -197,7 +193,7 @@ def errors(document: Any, limit: int = 50) -> list[str]:
     if spec not in SUPPORTED_SPECS:
         return [f"$.specVersion: {spec!r} is not a supported CycloneDX version"]
     found = []
-    for error in validator(spec).iter_errors(document):
+    for error in _validator(spec).iter_errors(document):
         found.append(f"{_pointer(error.instance_path)}: {error.message}")
         if len(found) >= limit:
             break
