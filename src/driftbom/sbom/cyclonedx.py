@@ -369,14 +369,18 @@ def read(
     path: Path, *, index: ComponentIndex | None = None, reuse: ComponentIndex | None = None
 ) -> Snapshot:
     """Load and read one document; raises SbomError on any bad input (see ComponentIndex)."""
-    raw = read_bytes(path)
-    with paused():
-        return from_dict(loads(raw, str(path)), str(path), index=index, reuse=reuse)
+    return _read(path, index, reuse)[0]
 
 
 def read_with_digest(path: Path) -> tuple[Snapshot, str]:
     """Read one document and return it with the ``sha256:`` digest of its bytes."""
+    snapshot, raw = _read(path, None, None)
+    return snapshot, "sha256:" + sha256(raw).hexdigest()
+
+
+def _read(
+    path: Path, index: ComponentIndex | None, reuse: ComponentIndex | None
+) -> tuple[Snapshot, bytes]:
     raw = read_bytes(path)
     with paused():
-        snapshot = from_dict(loads(raw, str(path)), str(path))
-    return snapshot, "sha256:" + sha256(raw).hexdigest()
+        return from_dict(loads(raw, str(path)), str(path), index=index, reuse=reuse), raw
