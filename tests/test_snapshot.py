@@ -14,6 +14,7 @@ from driftbom import cli
 from driftbom.errors import UsageError
 from driftbom.model import Layer
 from driftbom.probes import python_env
+from driftbom.probes import target as target_probe
 from driftbom.probes.interface import ProbeContext
 from driftbom.sbom import cyclonedx
 from driftbom.snapshot import SnapshotOptions, take
@@ -148,13 +149,13 @@ def test_a_failure_before_the_helper_answers_stops_it(tmp_path):
 
 def test_live_check_with_a_bad_reference_stops_the_helper(tmp_path, monkeypatch, capsys):
     started = []
-    real = python_env.PendingQuery
+    real = target_probe.PendingQuery
 
-    def recording(python: str) -> python_env.PendingQuery:
+    def recording(python: str) -> target_probe.PendingQuery:
         started.append(real(python))
         return started[-1]
 
-    monkeypatch.setattr(python_env, "PendingQuery", recording)
+    monkeypatch.setattr(target_probe, "PendingQuery", recording)
     code = cli.main(["check", str(tmp_path / "missing.cdx.json"), "--python", sys.executable])
     assert code == 2
     assert "no such file" in capsys.readouterr().err

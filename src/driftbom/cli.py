@@ -129,11 +129,13 @@ def snapshot(
     # keep --help fast: nothing is imported before a command runs. The schema worker and
     # the target interpreter start first and work, on other cores, while the rest is
     # imported and probed.
-    from driftbom.probes.python_env import PendingQuery, default_python  # noqa: PLC0415
+    from driftbom import prestart  # noqa: PLC0415
+    from driftbom.probes.target import PendingQuery, default_python  # noqa: PLC0415
     from driftbom.sbom import schema  # noqa: PLC0415
 
+    target = python or default_python(os.environ)
     with schema.PreparedValidation("1.6") as validation:
-        pending = PendingQuery(python or default_python(os.environ))
+        pending = prestart.query(target) or PendingQuery(target)
 
         from driftbom.gcpause import paused  # noqa: PLC0415
         from driftbom.output import write_text  # noqa: PLC0415
@@ -260,9 +262,11 @@ def _compare(
 ) -> DriftReport:
     pending = None
     if current is None:  # the live environment: its interpreter answers while the rest loads
-        from driftbom.probes.python_env import PendingQuery, default_python  # noqa: PLC0415
+        from driftbom import prestart  # noqa: PLC0415
+        from driftbom.probes.target import PendingQuery, default_python  # noqa: PLC0415
 
-        pending = PendingQuery(python or default_python(os.environ))
+        target = python or default_python(os.environ)
+        pending = prestart.query(target) or PendingQuery(target)
     try:
         from driftbom.compare import policy as policies  # noqa: PLC0415
         from driftbom.compare.report import build  # noqa: PLC0415
@@ -515,6 +519,8 @@ def _app_for(argv: list[str]) -> typer.Typer:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    from driftbom import prestart  # noqa: PLC0415
+
     args = sys.argv[1:] if argv is None else argv
     try:
         _app_for(args)(args=args, prog_name="drift", standalone_mode=True)
@@ -528,6 +534,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        prestart.discard()  # what the console script started and the command did not use
     return EXIT_OK
 
 
