@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -150,7 +149,7 @@ def test_os_packages_come_from_the_cache_until_the_database_changes(tmp_path, se
     status = tmp_path / "var/lib/dpkg/status"
     status.parent.mkdir(parents=True)
     shutil.copy(FIXTURES / "dpkg" / "status-debian-12", status)
-    ctx = replace(_context(tmp_path), cache=tmp_path / "cache")
+    ctx = _context(tmp_path)._replace(cache=tmp_path / "cache")
     fresh = OsPackagesProbe().collect(_context(tmp_path))
     assert OsPackagesProbe().collect(ctx) == fresh
     assert list((tmp_path / "cache").glob("ospkgs-*.json"))

@@ -1,13 +1,19 @@
-"""The in-memory model: frozen components and snapshots.
+"""The in-memory model: immutable components and snapshots.
 
 Only :mod:`driftbom.sbom.cyclonedx` knows how these map to JSON.
+
+The records are ``NamedTuple`` classes, not frozen dataclasses: a dataclass costs ~1.5 ms
+to define (its methods are generated with ``exec``) and ~3.5 µs per instance here, a
+named tuple ~0.6 ms and ~1.5 µs. A snapshot defines a handful and builds ~1,000
+components on a ~0.25 s budget; ``drift check`` builds 10,000 and more. Fields are read
+by name only; ``_replace`` makes a changed copy.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import lru_cache
+from typing import NamedTuple
 
 
 class Layer(str, Enum):
@@ -47,8 +53,7 @@ class ComponentType(str, Enum):
 Pair = tuple[str, str]
 
 
-@dataclass(frozen=True)
-class Component:
+class Component(NamedTuple):
     """One identified thing in an environment; ``ref`` is its stable bom-ref."""
 
     ref: str
@@ -82,13 +87,12 @@ class Component:
 
     def with_changes(self, **changes: object) -> Component:
         """Return a copy with ``changes`` applied; tuples are re-sorted."""
-        updated = replace(self, **changes)  # type: ignore[arg-type]
+        updated = self._replace(**changes)  # type: ignore[arg-type]
         return updated.normalized()
 
     def normalized(self) -> Component:
         """Return a copy with hashes, properties and dependencies sorted and unique."""
-        return replace(
-            self,
+        return self._replace(
             hashes=tuple(sorted(set(self.hashes))),
             properties=tuple(sorted(set(self.properties))),
             depends_on=tuple(sorted(set(self.depends_on))),
@@ -132,16 +136,14 @@ def layer_of(ref: str) -> Layer:
     return Layer.OTHER
 
 
-@dataclass(frozen=True)
-class Skipped:
+class Skipped(NamedTuple):
     """A layer a probe could not record, and why (no dpkg, permission denied...)."""
 
     layer: Layer
     reason: str
 
 
-@dataclass(frozen=True)
-class Collected:
+class Collected(NamedTuple):
     """What one probe found: components, notes (warnings) and metadata properties."""
 
     components: tuple[Component, ...] = ()
@@ -149,8 +151,7 @@ class Collected:
     properties: tuple[Pair, ...] = ()
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     """A recorded environment: the in-memory form of one SBOM."""
 
     name: str
@@ -165,7 +166,7 @@ class Snapshot:
     tool_version: str = ""
     spec_version: str = "1.6"
     serial: str | None = None
-    skipped: tuple[Skipped, ...] = field(default=())
+    skipped: tuple[Skipped, ...] = ()
 
     def component(self, ref: str) -> Component | None:
         """Return the component whose bom-ref is ``ref``, or None."""

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom import __version__, compat
 from driftbom.cache import default_dir
@@ -44,14 +43,13 @@ SYSTEM_PROBES: tuple[Probe, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class SnapshotOptions:
+class SnapshotOptions(NamedTuple):
     """What ``drift snapshot`` was asked to record."""
 
     python: str | None = None
     name: str | None = None
     lock: Path | None = None
-    context: ProbeContext = field(default_factory=ProbeContext)
+    context: ProbeContext = ProbeContext()
     interpreter: Interpreter | None = None
     """Already known (tests, rebuild verification): the helper is not run."""
     pending: PendingQuery | None = None

@@ -34,7 +34,7 @@ _RUNTIME_WHEELS = (
 )
 _CUDNN_WHEELS = ("nvidia-cudnn-cu13", "nvidia-cudnn-cu12", "nvidia-cudnn-cu11")
 _NCCL_WHEELS = ("nvidia-nccl-cu13", "nvidia-nccl-cu12", "nvidia-nccl-cu11")
-_JAX_PLUGIN = re.compile(r"jax-cuda(\d+)-(?:plugin|pjrt)")
+_JAX_PLUGIN = r"jax-cuda(\d+)-(?:plugin|pjrt)"  # compiled by ``re`` on first use
 _TORCH_CUDA = r"""(?m)^cuda\s*(?::[^=]*)?=\s*['"]([0-9.]+)['"]"""
 _LOCAL_CU = r"\+cu(\d+)(\d)$"
 _NVCC_RELEASE = r"release [0-9.]+, V([0-9.]+)"
@@ -165,7 +165,7 @@ def collect(dists: Iterable[Distribution], ctx: ProbeContext) -> Collected | Ski
             if version is None:
                 version, source = torch_cuda, how
     for key in sorted(by_key):
-        plugin = _JAX_PLUGIN.fullmatch(key)
+        plugin = re.fullmatch(_JAX_PLUGIN, key) if key.startswith("jax-cuda") else None
         if plugin:
             props.append((Prop.CUDA_JAX.value, plugin.group(1)))
     toolkit = _toolkit(ctx)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
@@ -43,8 +42,7 @@ def cdx_hash(algorithm: str, digest: str) -> tuple[str, str] | None:
     return alg, digest.lower()
 
 
-@dataclass(frozen=True)
-class Distribution:
+class Distribution(NamedTuple):
     """One installed distribution as its metadata directory describes it."""
 
     name: str
@@ -57,7 +55,7 @@ class Distribution:
     direct_url: Mapping[str, Any] | None = None
     """``direct_url.json`` (PEP 610), its URL's credentials already redacted."""
     record_digest: str | None = None
-    extra_hashes: tuple[tuple[str, str], ...] = field(default=())
+    extra_hashes: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -65,9 +63,8 @@ class Distribution:
         return purl.normalize_pypi(self.name)
 
 
-_WANTED_HEADERS = re.compile(
-    r"^(name|version|requires-dist):[ \t]*(.*?)[ \t]*$", re.MULTILINE | re.IGNORECASE
-)
+# compiled by ``re`` on first use: a snapshot with a warm cache reads no METADATA
+_WANTED_HEADERS = r"(?im)^(name|version|requires-dist):[ \t]*(.*?)[ \t]*$"
 
 
 def _headers(text: str) -> dict[str, list[str]]:
@@ -79,7 +76,7 @@ def _headers(text: str) -> dict[str, list[str]]:
     if "\r" in text:  # some METADATA is written with CRLF line ends
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     found: dict[str, list[str]] = {}
-    for key, value in _WANTED_HEADERS.findall(text.partition("\n\n")[0]):
+    for key, value in re.findall(_WANTED_HEADERS, text.partition("\n\n")[0]):
         found.setdefault(key.lower(), []).append(value)
     return found
 

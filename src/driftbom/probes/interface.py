@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -12,12 +12,11 @@ if TYPE_CHECKING:
     from driftbom.model import Collected, Layer, Skipped
 
 
-@dataclass(frozen=True)
-class ProbeContext:
+class ProbeContext(NamedTuple):
     """What probes may look at; ``root`` lets tests point them at a fixture tree."""
 
     root: Path = Path("/")
-    environ: Mapping[str, str] = field(default_factory=dict)
+    environ: Mapping[str, str] = MappingProxyType({})
     cwd: Path = Path()
     cache: Path | None = None
     """Directory of the stat-keyed parse cache (see driftbom.cache); None turns it off."""

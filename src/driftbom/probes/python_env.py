@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from driftbom.model import Component, ComponentType
 from driftbom.probes.target import PendingQuery, default_python
@@ -15,8 +14,7 @@ if TYPE_CHECKING:
 __all__ = ["Interpreter", "PendingQuery", "default_python", "interpreter_component"]
 
 
-@dataclass(frozen=True)
-class Interpreter:
+class Interpreter(NamedTuple):
     """What the target interpreter said about itself."""
 
     executable: str

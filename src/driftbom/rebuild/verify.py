@@ -22,8 +22,7 @@ def verify(original: Snapshot, rebuilt: Snapshot, left_out: tuple[str, ...] = ()
     ``left_out`` are bom-refs the plan could not reproduce (``--skip-unreproducible``).
     """
     python_layers = (Layer.PYTHON, Layer.PACKAGES)
-    original = replace(
-        original,
+    original = original._replace(
         components=tuple(c for c in original.components if c.layer in python_layers),
         layers=python_layers,
         properties=(),
@@ -38,4 +37,4 @@ def verify(original: Snapshot, rebuilt: Snapshot, left_out: tuple[str, ...] = ()
             for rule, sev in policies.default().severities.items()
         },
     )
-    return build(original, replace(rebuilt, properties=()), policy)
+    return build(original, rebuilt._replace(properties=()), policy)
