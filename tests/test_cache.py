@@ -49,9 +49,10 @@ def _served(store: Path, site: Path) -> cache.StatCache:
     probe = cache.StatCache(store, "dists", str(site))
     for entry in sorted(site.iterdir()):
         if entry.name.endswith(".dist-info"):
-            stamp = distributions._stamp(str(entry))
-            assert stamp is not None
-            probe.get(str(entry), stamp)
+            listed = distributions._listing(str(entry))
+            assert listed is not None
+            assert listed[0] is not None
+            probe.get(str(entry), listed[0])
     return probe
 
 
@@ -79,6 +80,23 @@ def test_a_changed_file_is_read_again(tmp_path, settled):
     assert by_key["six"].version == "1.17.10"
     assert by_key["idna"].requested is True
     assert dists == distributions.scan([str(site)])[0]
+
+
+def test_files_removed_or_replaced_are_noticed(tmp_path, settled):
+    """Only the directory and the files read are stat'ed on a hit: both kinds of change show."""
+    site, store = _site(tmp_path), tmp_path / "cache"
+    lib = site / "lib-1.0.dist-info"
+    (lib / "REQUESTED").write_text("")
+    first = {d.key: d for d in distributions.scan([str(site)], store)[0]}
+    assert first["lib"].requested is True
+    (lib / "REQUESTED").unlink()
+    replacement = lib / "direct_url.json.new"
+    replacement.write_text(json.dumps({"url": "file:///src/lib", "dir_info": {"editable": True}}))
+    replacement.replace(lib / "direct_url.json")
+    again = {d.key: d for d in distributions.scan([str(site)], store)[0]}
+    assert again["lib"].requested is False
+    assert again["lib"].direct_url == {"url": "file:///src/lib", "dir_info": {"editable": True}}
+    assert list(again.values()) == distributions.scan([str(site)])[0]
 
 
 def test_an_uninstalled_distribution_leaves_the_cache(tmp_path, settled):

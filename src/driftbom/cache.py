@@ -30,12 +30,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2
 RACY_NS = 2_000_000_000
 """Files changed this recently (ns) are not cached: their next change may keep the stamp."""
 
 Stamp = list[list[Any]]
-"""``[[label, inode, size, mtime_ns, ctime_ns], ...]`` of the files an entry was read from."""
+"""``[[label, inode, size, mtime_ns, ctime_ns], ...]`` of the files an entry was read from
+(for a directory of files: the directory itself as label ``""``, then each file by name)."""
 
 
 def default_dir(environ: Mapping[str, str]) -> Path | None:
@@ -95,6 +96,14 @@ class StatCache:
             return {}
         entries: dict[str, Any] = data["entries"]
         return entries
+
+    def stamp(self, key: str) -> Stamp | None:
+        """Return the labels of the stamp ``key`` was cached with (to stat them again), or None."""
+        entry: Any = self._old.get(key)
+        try:
+            return [[str(part[0])] for part in entry[0]] if len(entry) == 2 else None
+        except (TypeError, IndexError, KeyError):
+            return None  # not an entry this version wrote
 
     def get(self, key: str, stamp: Stamp) -> Any | None:
         """Return the value cached for ``key`` when it was read from files with ``stamp``."""

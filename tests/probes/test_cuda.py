@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 from driftbom import cache, compat
 from driftbom.model import Collected, Skipped
@@ -13,7 +12,7 @@ from tests.conftest import FIXTURES
 
 def _dist(name: str, version: str, location: str = "/nonexistent") -> distributions.Distribution:
     return distributions.Distribution(
-        name=name, version=version, location=location, metadata_dir=Path(location)
+        name=name, version=version, location=location, metadata_dir=location
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -48,7 +47,7 @@ class Distribution(NamedTuple):
     name: str
     version: str
     location: str
-    metadata_dir: Path
+    metadata_dir: str
     requires: tuple[str, ...] = ()
     installer: str | None = None
     requested: bool = False
@@ -146,7 +145,7 @@ def _to_cache(dist: Distribution) -> dict[str, Any]:
     }
 
 
-def _from_cache(value: Any, meta_dir: Path, location: str) -> Distribution | None:
+def _from_cache(value: Any, meta_dir: str, location: str) -> Distribution | None:
     try:
         return Distribution(
             name=value["name"],
@@ -163,52 +162,65 @@ def _from_cache(value: Any, meta_dir: Path, location: str) -> Distribution | Non
         return None
 
 
-def _stamp(base: str) -> Stamp | None:
-    """Return the stamp of the files a distribution is read from, by stat alone.
+def _listing(base: str) -> tuple[Stamp | None, set[str] | None] | None:
+    """Return the stamp of a metadata directory and its file names, from one listing.
 
-    No listing: the candidate files are stat'ed directly (fewer syscalls). A single-file
-    egg-info is stamped as itself; None when something cannot be read.
+    The stamp holds the directory itself (label ``""``) and each file a distribution is
+    read from; None if one vanished meanwhile (then nothing is cached). A single-file
+    egg-info is stamped as itself, with names None. None when the metadata is unreadable.
+    """
+    try:
+        present = set(os.listdir(base))  # noqa: PTH208 - names only, no Path objects
+    except NotADirectoryError:  # a single-file egg-info is PKG-INFO itself
+        single = file_stamp("", base)
+        return ([single] if single else None), None
+    except OSError:
+        return None
+    names = _STAMPED_EGG if base.endswith(".egg-info") else _STAMPED
+    return _restamp(base, [[""], *([name] for name in names if name in present)]), present
+
+
+def _restamp(base: str, known: Stamp) -> Stamp | None:
+    """Stat again the files of stamp ``known`` (by label); None when one is gone.
+
+    Enough to tell that nothing a distribution is read from changed: a file added,
+    removed or renamed in the directory changes the directory's own mtime and ctime, and
+    a file rewritten in place changes its own.
     """
     stamp = []
-    for name in _STAMPED_EGG if base.endswith(".egg-info") else _STAMPED:
+    for part in known:
+        label = part[0]
         try:
-            st = os.stat(os.path.join(base, name))  # noqa: PTH116, PTH118
-        except FileNotFoundError:
-            continue
-        except NotADirectoryError:  # a single-file egg-info is PKG-INFO itself
-            single = file_stamp("", base)
-            return None if single is None else [single]
+            st = os.stat(os.path.join(base, label) if label else base)  # noqa: PTH116, PTH118
         except OSError:
             return None
-        stamp.append([name, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
+        stamp.append([label, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
     return stamp
 
 
 def read_distribution(
-    meta_dir: Path, location: str, cache: StatCache | None = None
+    meta_dir: str, location: str, cache: StatCache | None = None
 ) -> Distribution | str:
     """Read one ``*.dist-info`` or ``*.egg-info``; return it, or a note saying why not.
 
     With ``cache``, a distribution whose files have not changed since the last run is
-    taken from it instead of being read again.
+    taken from it instead of being read again (a few stats, no listing).
     """
-    key = str(meta_dir)
     live = cache if cache is not None and cache.enabled else None
-    stamp = _stamp(key) if live is not None else None
-    if live is not None and stamp:
-        cached = live.get(key, stamp)
+    known = live.stamp(meta_dir) if live is not None else None
+    if live is not None and known:
+        now = _restamp(meta_dir, known)
+        cached = None if now is None else live.get(meta_dir, now)
         found = None if cached is None else _from_cache(cached, meta_dir, location)
         if found is not None:
             return found
-    try:
-        present = set(os.listdir(meta_dir))  # noqa: PTH208 - names only, no Path objects  # one listing instead of a failed open per file
-    except NotADirectoryError:
-        present = None  # a single-file egg-info is PKG-INFO itself
-    except OSError:
+    listed = _listing(meta_dir)
+    if listed is None:
         return f"{meta_dir}: metadata is unreadable; distribution skipped"
-    read = _read_distribution(meta_dir, location, present)
+    stamp, present = listed
+    read = _read_distribution(Path(meta_dir), location, present)
     if live is not None and stamp and isinstance(read, Distribution):
-        live.put(key, stamp, _to_cache(read))
+        live.put(meta_dir, stamp, _to_cache(read))
     return read
 
 
@@ -229,7 +241,9 @@ def _read_distribution(
         return f"{meta_dir}: metadata has no Name; distribution skipped"
     version = (headers.get("version") or [""])[0]
     if present is None:
-        return Distribution(name=name, version=version, location=location, metadata_dir=meta_dir)
+        return Distribution(
+            name=name, version=version, location=location, metadata_dir=str(meta_dir)
+        )
     direct_url = None
     if "direct_url.json" in present:
         try:
@@ -254,19 +268,19 @@ def _read_distribution(
         name=name,
         version=version,
         location=location,
-        metadata_dir=meta_dir,
         requires=requires,
         installer=installer,
         requested="REQUESTED" in present,
         direct_url=_redacted(direct_url),
         record_digest=record,
+        metadata_dir=str(meta_dir),
     )
 
 
 def from_dump(entry: Mapping[str, Any]) -> Distribution | str:
     """Build a Distribution from one entry of ``_dists_helper.py``'s output, or a note."""
     location, dirname = str(entry.get("location", "")), str(entry.get("dir", ""))
-    meta_dir = Path(location) / dirname
+    meta_dir = os.path.join(location, dirname)  # noqa: PTH118
     text = entry.get("metadata")
     if not isinstance(text, str):
         return f"{meta_dir}: metadata is unreadable; distribution skipped"
@@ -336,7 +350,7 @@ def scan(
         if not wanted:
             continue
         cache = StatCache(cache_dir, "dists", os.path.abspath(location or "."))  # noqa: PTH100
-        found += [read_distribution(Path(e.path), location, cache) for e in wanted]
+        found += [read_distribution(e.path, location, cache) for e in wanted]
         cache.save()
     return first_wins(found)
 
@@ -345,7 +359,6 @@ _GROUP = re.compile(r"\([^()]*\)")
 _EXTRA_ONLY = re.compile(r"""^\s*\(?\s*extra\s*==\s*['"][^'"]*['"]\s*\)?\s*$""")
 
 
-@lru_cache(maxsize=1024)
 def _marker_allows(marker: str, env_items: tuple[tuple[str, str], ...]) -> bool:
     # Without extras, `extra == "x"` is false, and so is any conjunction holding it:
     # most Requires-Dist markers are decided here without parsing.
@@ -364,15 +377,24 @@ def _marker_allows(marker: str, env_items: tuple[tuple[str, str], ...]) -> bool:
         return False
 
 
+_DECIDED: dict[tuple[tuple[str, str], ...], dict[str, bool]] = {}
+"""Per marker environment: each marker text seen, and whether it holds there."""
+
+
 def dependency_names(requires: Iterable[str], markers: Mapping[str, str]) -> set[str]:
     """Return normalized names of the requirements that apply without extras."""
     env_items = tuple(sorted(markers.items()))
+    decided = _DECIDED.setdefault(env_items, {})  # ~2,000 Requires-Dist, ~400 distinct markers
     names = set()
     for req in requires:
         head, semi, marker = req.partition(";")
-        marker = marker.strip()
-        if semi and marker and not _marker_allows(marker, env_items):
-            continue  # most are extras: decided before the name is even parsed
+        if semi:
+            marker = marker.strip()
+            allowed = decided.get(marker)
+            if allowed is None:
+                allowed = decided[marker] = not marker or _marker_allows(marker, env_items)
+            if not allowed:
+                continue  # most are extras: decided before the name is even parsed
         match = _REQ_NAME.match(head)
         if match:
             names.add(purl.normalize_pypi(match.group(1)))
