@@ -14,7 +14,6 @@ off. It is an optimisation only: an unreadable, corrupt or unwritable cache is i
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import time
 import zlib
@@ -24,11 +23,12 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from driftbom import __version__
+from driftbom.diagnostics import get_logger
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 FORMAT = 2
 RACY_NS = 2_000_000_000

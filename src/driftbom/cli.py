@@ -10,7 +10,6 @@ evaluated again each time (~5 ms a start).
 """
 
 import contextlib
-import logging
 import os
 import sys
 from dataclasses import replace
@@ -22,7 +21,7 @@ os.environ.setdefault("TYPER_USE_RICH", "0")  # rich-rendered help alone costs 0
 
 import typer
 
-from driftbom import __version__
+from driftbom import __version__, diagnostics
 from driftbom.errors import DriftError
 from driftbom.output import emit
 
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
     from driftbom.compare.report import DriftReport
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-log = logging.getLogger("driftbom")
+log = diagnostics.get_logger(diagnostics.ROOT)
 
 app = typer.Typer(
     name="drift",
@@ -50,7 +49,7 @@ app = typer.Typer(
 
 def _status(message: str) -> None:
     """Say what was done on stderr, unless -q."""
-    if log.isEnabledFor(logging.WARNING):
+    if log.isEnabledFor(diagnostics.WARNING):
         sys.stderr.write(f"drift: {message}\n")
 
 
@@ -78,16 +77,15 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    level = (
-        logging.ERROR
+    diagnostics.configure(
+        diagnostics.ERROR
         if quiet
-        else (logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+        else diagnostics.DEBUG
+        if verbose > 1
+        else diagnostics.INFO
+        if verbose
+        else diagnostics.WARNING
     )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("drift: %(levelname)s: %(message)s"))
-    log.handlers[:] = [handler]
-    log.setLevel(level)
-    log.propagate = False
     del version
 
 
@@ -478,7 +476,7 @@ def rebuild(
 
 
 def _progress(line: str) -> None:
-    if log.isEnabledFor(logging.WARNING):
+    if log.isEnabledFor(diagnostics.WARNING):
         sys.stderr.write(f"  {line}\n")
 
 
