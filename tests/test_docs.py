@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from driftbom.sbom.properties import Prop
+from driftbom.sbom.properties import every
 from tests.conftest import ROOT
 
 
 def test_every_property_is_documented():
     text = (ROOT / "docs" / "sbom-format.md").read_text()
-    missing = [p.value for p in Prop if f"`{p.value}" not in text]
+    missing = [name for name in every() if f"`{name}" not in text]
     assert missing == []
 
 

@@ -153,11 +153,9 @@ def _take(options: SnapshotOptions, when: str, pending: PendingQuery | None) -> 
         notes.append(conflict)
     for note in notes:
         log.warning("%s", note)
-    props += [(Prop.NOTE.value, n) for n in notes]
-    props += [(Prop.SKIPPED.value, f"{s.layer.value}: {s.reason}") for s in skipped]
-    props.append(
-        (Prop.PYTHON_PATH_ARG.value, interp.executable if pending is None else pending.python)
-    )
+    props += [(Prop.NOTE, n) for n in notes]
+    props += [(Prop.SKIPPED, f"{s.layer.value}: {s.reason}") for s in skipped]
+    props.append((Prop.PYTHON_PATH_ARG, interp.executable if pending is None else pending.python))
     return Snapshot(
         name=options.name or os.uname().nodename,
         timestamp=when,

@@ -26,7 +26,7 @@ def pkg(name: str, version: str, *props: tuple[str, str], hashes=()) -> Componen
         version=version,
         purl=purl.pypi(name, version),
         hashes=tuple(hashes),
-        properties=((Prop.PYPI_SOURCE.value, "index"), *props),
+        properties=((Prop.PYPI_SOURCE, "index"), *props),
     ).normalized()
 
 
@@ -36,7 +36,7 @@ def python(version: str = "3.11.7") -> Component:
         type=ComponentType.PLATFORM,
         name="cpython",
         version=version,
-        properties=((Prop.PY_IMPLEMENTATION.value, "cpython"),),
+        properties=((Prop.PY_IMPLEMENTATION, "cpython"),),
     )
 
 
@@ -45,7 +45,7 @@ def cpu(flags: str = "avx avx2 avx512f fma sse4_2", arch: str = "x86_64") -> Com
         ref="cpu",
         type=ComponentType.DEVICE,
         name="Xeon",
-        properties=((Prop.CPU_FLAGS.value, flags), (Prop.CPU_ARCH.value, arch)),
+        properties=((Prop.CPU_FLAGS, flags), (Prop.CPU_ARCH, arch)),
     ).normalized()
 
 

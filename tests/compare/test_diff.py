@@ -53,23 +53,23 @@ def test_overlapping_hash_sets_are_the_same_artifact():
 def test_source_change_index_to_vcs_is_modified():
     ref = snap(pkg("lib", "1.0"))
     vcs = pkg("lib", "1.0").with_changes(
-        properties=((Prop.PYPI_SOURCE.value, "vcs"), (Prop.PYPI_COMMIT.value, "abc123"))
+        properties=((Prop.PYPI_SOURCE, "vcs"), (Prop.PYPI_COMMIT, "abc123"))
     )
     changes = _by_id(diff(ref, snap(vcs)))
-    source = changes[("pypi:lib", Prop.PYPI_SOURCE.value)]
+    source = changes[("pypi:lib", Prop.PYPI_SOURCE)]
     assert (source.kind, source.reference, source.current, source.rule) == (
         ChangeKind.MODIFIED,
         "index",
         "vcs",
         "package-source",
     )
-    assert changes[("pypi:lib", Prop.PYPI_COMMIT.value)].current == "abc123"
+    assert changes[("pypi:lib", Prop.PYPI_COMMIT)].current == "abc123"
 
 
 def test_machine_specific_properties_never_drift_and_deepdiff_stays_unloaded():
     sys.modules.pop("deepdiff", None)
-    ref = snap(pkg("six", "1.16.0", (Prop.PYPI_LOCATION.value, "/home/a/venv/lib")))
-    cur = snap(pkg("six", "1.16.0", (Prop.PYPI_LOCATION.value, "/opt/b/venv/lib")))
+    ref = snap(pkg("six", "1.16.0", (Prop.PYPI_LOCATION, "/home/a/venv/lib")))
+    cur = snap(pkg("six", "1.16.0", (Prop.PYPI_LOCATION, "/opt/b/venv/lib")))
     assert diff(ref, cur) == []
     assert "deepdiff" not in sys.modules
 
@@ -151,8 +151,8 @@ def test_nested_json_property_is_compared_with_deepdiff():
 
 def test_flat_property_change_does_not_import_deepdiff():
     sys.modules.pop("deepdiff", None)
-    ref = snap(pkg("six", "1.16.0", (Prop.PYPI_INSTALLER.value, "pip")))
-    cur = snap(pkg("six", "1.16.0", (Prop.PYPI_INSTALLER.value, "uv")))
+    ref = snap(pkg("six", "1.16.0", (Prop.PYPI_INSTALLER, "pip")))
+    cur = snap(pkg("six", "1.16.0", (Prop.PYPI_INSTALLER, "uv")))
     (change,) = diff(ref, cur)
     assert (change.rule, change.reference, change.current) == ("package-installer", "pip", "uv")
     assert "deepdiff" not in sys.modules

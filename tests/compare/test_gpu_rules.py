@@ -21,7 +21,7 @@ def runtime(version: str) -> Component:
         type=ComponentType.PLATFORM,
         name="cuda",
         version=version,
-        properties=((Prop.CUDA_SOURCE.value, "wheel"),),
+        properties=((Prop.CUDA_SOURCE, "wheel"),),
     )
 
 

@@ -76,14 +76,14 @@ def parse_meminfo(text: str) -> int | None:
 
 def _cpu_component(info: dict[str, Any], arch: str) -> Component:
     props = [
-        (Prop.CPU_ARCH.value, arch),
-        (Prop.CPU_LOGICAL.value, str(info["logical"])),
-        (Prop.CPU_PHYSICAL.value, str(info["physical"])),
-        (Prop.CPU_SOCKETS.value, str(info["sockets"])),
-        (Prop.CPU_FLAGS.value, " ".join(info["flags"])),
+        (Prop.CPU_ARCH, arch),
+        (Prop.CPU_LOGICAL, str(info["logical"])),
+        (Prop.CPU_PHYSICAL, str(info["physical"])),
+        (Prop.CPU_SOCKETS, str(info["sockets"])),
+        (Prop.CPU_FLAGS, " ".join(info["flags"])),
     ]
     if info["vendor"]:
-        props.append((Prop.CPU_VENDOR.value, info["vendor"]))
+        props.append((Prop.CPU_VENDOR, info["vendor"]))
     return Component(
         ref="cpu",
         type=ComponentType.DEVICE,
@@ -97,7 +97,7 @@ def _memory_component(total: int) -> Component:
         ref="memory",
         type=ComponentType.DEVICE,
         name="memory",
-        properties=((Prop.MEMORY_TOTAL.value, str(total)),),
+        properties=((Prop.MEMORY_TOTAL, str(total)),),
     )
 
 

@@ -134,9 +134,9 @@ def _cudnn_header(ctx: ProbeContext, home: Path | None) -> tuple[str, str] | Non
 
 
 def _library(ref: str, version: str, source: str, package: str | None) -> Component:
-    props = [(Prop.CUDA_SOURCE.value, source)]
+    props = [(Prop.CUDA_SOURCE, source)]
     if package:
-        props.append((Prop.CUDA_PACKAGE.value, package))
+        props.append((Prop.CUDA_PACKAGE, package))
     return Component(
         ref=ref,
         type=ComponentType.LIBRARY,
@@ -157,28 +157,28 @@ def collect(dists: Iterable[Distribution], ctx: ProbeContext) -> Collected | Ski
     runtime = _first(by_key, _RUNTIME_WHEELS)
     version, source = (runtime.version, "wheel") if runtime else (None, "")
     if runtime:
-        props.append((Prop.CUDA_PACKAGE.value, runtime.name))
+        props.append((Prop.CUDA_PACKAGE, runtime.name))
     if "torch" in by_key:
         torch_cuda, how = _torch_cuda(by_key["torch"])
         if torch_cuda:
-            props.append((Prop.CUDA_TORCH.value, torch_cuda))
+            props.append((Prop.CUDA_TORCH, torch_cuda))
             if version is None:
                 version, source = torch_cuda, how
     for key in sorted(by_key):
         plugin = re.fullmatch(_JAX_PLUGIN, key) if key.startswith("jax-cuda") else None
         if plugin:
-            props.append((Prop.CUDA_JAX.value, plugin.group(1)))
+            props.append((Prop.CUDA_JAX, plugin.group(1)))
     toolkit = _toolkit(ctx)
     if toolkit:
         props += [
-            (Prop.CUDA_TOOLKIT.value, toolkit[0]),
-            (Prop.CUDA_TOOLKIT_SOURCE.value, toolkit[1]),
+            (Prop.CUDA_TOOLKIT, toolkit[0]),
+            (Prop.CUDA_TOOLKIT_SOURCE, toolkit[1]),
         ]
         if version is None:
             version, source = toolkit[0], "toolkit"
     comps = []
     if version is not None:
-        props.append((Prop.CUDA_SOURCE.value, source))
+        props.append((Prop.CUDA_SOURCE, source))
         comps.append(
             Component(
                 ref="cuda",

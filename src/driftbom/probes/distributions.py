@@ -406,20 +406,20 @@ def source_properties(
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Return (properties, hashes) describing a PEP 610 ``direct_url.json``."""
     if not direct_url:
-        return [(Prop.PYPI_SOURCE.value, "index")], []
+        return [(Prop.PYPI_SOURCE, "index")], []
     url = redact_url(str(direct_url.get("url", "")))
-    props = [(Prop.PYPI_SOURCE_URL.value, url)]
+    props = [(Prop.PYPI_SOURCE_URL, url)]
     hashes: list[tuple[str, str]] = []
     if isinstance(direct_url.get("vcs_info"), dict):
         vcs = direct_url["vcs_info"]
-        props += [(Prop.PYPI_SOURCE.value, "vcs"), (Prop.PYPI_VCS.value, str(vcs.get("vcs", "")))]
+        props += [(Prop.PYPI_SOURCE, "vcs"), (Prop.PYPI_VCS, str(vcs.get("vcs", "")))]
         if vcs.get("commit_id"):
-            props.append((Prop.PYPI_COMMIT.value, str(vcs["commit_id"])))
+            props.append((Prop.PYPI_COMMIT, str(vcs["commit_id"])))
     elif isinstance(direct_url.get("dir_info"), dict):
         editable = bool(direct_url["dir_info"].get("editable"))
-        props.append((Prop.PYPI_SOURCE.value, "editable" if editable else "dir"))
+        props.append((Prop.PYPI_SOURCE, "editable" if editable else "dir"))
     else:
-        props.append((Prop.PYPI_SOURCE.value, "url"))
+        props.append((Prop.PYPI_SOURCE, "url"))
         archive = direct_url.get("archive_info")
         if isinstance(archive, dict):
             pairs = dict(archive.get("hashes") or {})
@@ -436,14 +436,14 @@ def distribution_component(
 ) -> Component:
     """Return the ``pypi:<name>`` component of an installed distribution."""
     props, hashes = source_properties(dist.direct_url)
-    props.append((Prop.PYPI_LOCATION.value, dist.location))
+    props.append((Prop.PYPI_LOCATION, dist.location))
     if dist.installer:
-        props.append((Prop.PYPI_INSTALLER.value, dist.installer))
-    props.append((Prop.PYPI_REQUESTED.value, str(dist.requested).lower()))
+        props.append((Prop.PYPI_INSTALLER, dist.installer))
+    props.append((Prop.PYPI_REQUESTED, str(dist.requested).lower()))
     if dist.record_digest:
-        props.append((Prop.PYPI_RECORD_DIGEST.value, dist.record_digest))
+        props.append((Prop.PYPI_RECORD_DIGEST, dist.record_digest))
     if not is_pep440(dist.version):
-        props.append((Prop.PYPI_VERSION_INVALID.value, "true"))
+        props.append((Prop.PYPI_VERSION_INVALID, "true"))
     key = dist.key
     deps = dependency_names(dist.requires, markers) & installed
     deps.discard(key)

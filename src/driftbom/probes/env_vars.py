@@ -59,7 +59,7 @@ class EnvVarsProbe:
         """Return the allow-listed variables with secrets redacted."""
         props = tuple(
             sorted(
-                (Prop.ENV_PREFIX.value + name, redact_env(name, value))
+                (Prop.ENV_PREFIX + name, redact_env(name, value))
                 for name, value in ctx.environ.items()
                 if allowed(name)
             )

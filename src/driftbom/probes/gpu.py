@@ -28,10 +28,10 @@ def gpu_id(uuid: str) -> str:
 
 
 def _components(answer: NvmlAnswer, source: str) -> tuple[Component, ...]:
-    driver_props = [(Prop.GPU_DRIVER_SOURCE.value, source)]
+    driver_props = [(Prop.GPU_DRIVER_SOURCE, source)]
     cuda = cuda_from_driver(answer.cuda_driver_version)
     if cuda:
-        driver_props.append((Prop.GPU_DRIVER_CUDA.value, cuda))
+        driver_props.append((Prop.GPU_DRIVER_CUDA, cuda))
     comps = [
         Component(
             ref="nvidia-driver",
@@ -43,14 +43,14 @@ def _components(answer: NvmlAnswer, source: str) -> tuple[Component, ...]:
     ]
     for gpu in answer.gpus:
         props = [
-            (Prop.GPU_MEMORY.value, str(gpu.memory_total)),
-            (Prop.GPU_MIG.value, gpu.mig_mode),
-            (Prop.GPU_ID.value, gpu_id(gpu.uuid)),
+            (Prop.GPU_MEMORY, str(gpu.memory_total)),
+            (Prop.GPU_MIG, gpu.mig_mode),
+            (Prop.GPU_ID, gpu_id(gpu.uuid)),
         ]
         if gpu.compute_capability:
-            props.append((Prop.GPU_CAPABILITY.value, "{}.{}".format(*gpu.compute_capability)))
+            props.append((Prop.GPU_CAPABILITY, "{}.{}".format(*gpu.compute_capability)))
         if gpu.persistence_mode:
-            props.append((Prop.GPU_PERSISTENCE.value, gpu.persistence_mode))
+            props.append((Prop.GPU_PERSISTENCE, gpu.persistence_mode))
         comps.append(
             Component(
                 ref=f"gpu:{gpu.index}",

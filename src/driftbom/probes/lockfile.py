@@ -93,7 +93,7 @@ def reconcile(
         updated.append(
             comp.with_changes(
                 hashes=comp.hashes + extra,
-                properties=(*comp.properties, (Prop.PYPI_LOCK.value, status)),
+                properties=(*comp.properties, (Prop.PYPI_LOCK, status)),
             )
         )
     present = {c.ref.removeprefix("pypi:") for c in installed}
@@ -103,10 +103,10 @@ def reconcile(
         if key not in present
     ]
     props = [
-        (Prop.LOCK_FORMAT.value, detect_format(path.name).value),
-        (Prop.LOCK_ENTRIES.value, str(len(pins))),
-        *((Prop.LOCK_MISMATCH.value, m) for m in mismatches),
-        *((Prop.LOCK_INDEX_URL.value, redact_url(u)) for u in lock.index_urls),
+        (Prop.LOCK_FORMAT, detect_format(path.name).value),
+        (Prop.LOCK_ENTRIES, str(len(pins))),
+        *((Prop.LOCK_MISMATCH, m) for m in mismatches),
+        *((Prop.LOCK_INDEX_URL, redact_url(u)) for u in lock.index_urls),
     ]
     nested = tuple(
         Component(
@@ -116,7 +116,7 @@ def reconcile(
             version=pin.version,
             purl=purl.pypi(pin.name, pin.version),
             hashes=pin.hashes,
-            properties=((Prop.PYPI_SOURCE_URL.value, redact_url(pin.url)),) if pin.url else (),
+            properties=((Prop.PYPI_SOURCE_URL, redact_url(pin.url)),) if pin.url else (),
         )
         for pin in pins.values()
     )

@@ -62,26 +62,26 @@ class OperatingSystemProbe:
             if uname.sysname == "Linux":
                 return Skipped(self.layer, "no /etc/os-release or /usr/lib/os-release")
             release = {"ID": uname.sysname.lower(), "VERSION_ID": uname.release}
-        props = [(Prop.OS_ARCH.value, uname.machine)]
+        props = [(Prop.OS_ARCH, uname.machine)]
         try:
             kernel = ctx.path("/proc/sys/kernel/osrelease").read_text().strip()
         except OSError:
             kernel = uname.release
-        props.append((Prop.OS_KERNEL.value, kernel))
+        props.append((Prop.OS_KERNEL, kernel))
         for key, prop in (
             ("PRETTY_NAME", Prop.OS_PRETTY_NAME),
             ("VERSION_CODENAME", Prop.OS_CODENAME),
             ("ID_LIKE", Prop.OS_ID_LIKE),
         ):
             if release.get(key):
-                props.append((prop.value, release[key]))
+                props.append((prop, release[key]))
         libc = libc_version()
         if libc is None and any(ctx.root.glob("lib/ld-musl-*")):
             libc = ("musl", "")
         if libc:
-            props.append((Prop.OS_LIBC.value, libc[0]))
+            props.append((Prop.OS_LIBC, libc[0]))
             if libc[1]:
-                props.append((Prop.OS_LIBC_VERSION.value, libc[1]))
+                props.append((Prop.OS_LIBC_VERSION, libc[1]))
         component = Component(
             ref="os",
             type=ComponentType.OPERATING_SYSTEM,

@@ -91,9 +91,9 @@ def _components(
     for name, version, arch, source in rows:
         foreign = arch not in ("", "all", "noarch", native)
         ref = f"{kind}:{name}:{arch}" if foreign else f"{kind}:{name}"
-        props = [(Prop.OSPKG_ARCH.value, arch)] if arch else []
+        props = [(Prop.OSPKG_ARCH, arch)] if arch else []
         if source and source != name:
-            props.append((Prop.OSPKG_SOURCE.value, source))
+            props.append((Prop.OSPKG_SOURCE, source))
         components.append(
             Component(
                 ref=ref,

@@ -59,17 +59,17 @@ def interpreter_component(interp: Interpreter) -> Component:
     major, minor = interp.version.split(".")[:2]
     tag_prefix = {"cpython": "cp", "pypy": "pp"}.get(interp.implementation, "py")
     props = [
-        (Prop.PY_IMPLEMENTATION.value, interp.implementation),
-        (Prop.PY_EXECUTABLE.value, interp.executable),
-        (Prop.PY_PREFIX.value, interp.prefix),
-        (Prop.PY_VENV.value, str(interp.is_venv).lower()),
-        (Prop.PY_PLATFORM.value, interp.platform),
-        (Prop.PY_TAG.value, f"{tag_prefix}{major}{minor}"),
-        (Prop.PY_BITS.value, str(interp.bits)),
-        (Prop.PY_GIL_DISABLED.value, str(interp.gil_disabled).lower()),
+        (Prop.PY_IMPLEMENTATION, interp.implementation),
+        (Prop.PY_EXECUTABLE, interp.executable),
+        (Prop.PY_PREFIX, interp.prefix),
+        (Prop.PY_VENV, str(interp.is_venv).lower()),
+        (Prop.PY_PLATFORM, interp.platform),
+        (Prop.PY_TAG, f"{tag_prefix}{major}{minor}"),
+        (Prop.PY_BITS, str(interp.bits)),
+        (Prop.PY_GIL_DISABLED, str(interp.gil_disabled).lower()),
     ]
     if interp.soabi:
-        props.append((Prop.PY_ABI.value, interp.soabi))
+        props.append((Prop.PY_ABI, interp.soabi))
     return Component(
         ref="python",
         type=ComponentType.PLATFORM,

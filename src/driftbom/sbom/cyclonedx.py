@@ -49,7 +49,7 @@ def to_dict(snapshot: Snapshot) -> dict[str, Any]:
     """Return the CycloneDX 1.6 document of a snapshot, with a content-derived serial number."""
     metadata_props = (
         *snapshot.properties,
-        (Prop.LAYERS.value, " ".join(layer.value for layer in snapshot.layers)),
+        (Prop.LAYERS, " ".join(layer.value for layer in snapshot.layers)),
     )
     document: dict[str, Any] = {
         "$schema": SCHEMA_URL,
@@ -339,7 +339,7 @@ def _from_dict(
         components.setdefault(comp.ref, comp)
     comps = tuple(sorted(components.values(), key=lambda c: c.ref))
     props = _pairs(metadata.get("properties"))
-    layers_text = next((v for k, v in props if k == Prop.LAYERS.value), None)
+    layers_text = next((v for k, v in props if k == Prop.LAYERS), None)
     if layers_text is not None:
         layers = tuple(Layer(v) for v in layers_text.split() if v in Layer._value2member_map_)
     else:
@@ -356,7 +356,7 @@ def _from_dict(
         name=str(component.get("name", label)),
         timestamp=str(metadata.get("timestamp", "")),
         components=comps,
-        properties=tuple(p for p in props if p[0] != Prop.LAYERS.value),
+        properties=tuple(p for p in props if p[0] != Prop.LAYERS),
         layers=layers,
         tool="driftbom" if ours else "foreign",
         tool_version=tool_version,
