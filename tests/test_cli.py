@@ -106,6 +106,27 @@ def test_existing_output_survives_a_failed_run(tmp_path):
     assert out.read_text() == "previous"
 
 
+@pytest.mark.parametrize("existing", [None, "previous"])
+def test_a_document_that_fails_validation_is_never_written(existing, tmp_path, monkeypatch, capsys):
+    """The file is written while the worker validates; a failed check removes it again."""
+    from driftbom.sbom import schema
+
+    out = tmp_path / "out.json"
+    if existing is not None:
+        out.write_text(existing)
+    monkeypatch.setattr(
+        schema.PreparedValidation, "errors", lambda *_: ["$.components[0]: planted error"]
+    )
+    assert main(["snapshot", "--python", sys.executable, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "drift: error: internal error: the snapshot is not valid CycloneDX: "
+        "$.components[0]: planted error\n"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ([] if existing is None else ["out.json"])
+    assert existing is None or out.read_text() == existing
+
+
 def test_unknown_option_is_usage_error():
     done = run_drift("snapshot", "--no-such-option")
     assert done.returncode == 2

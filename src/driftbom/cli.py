@@ -138,7 +138,7 @@ def snapshot(
         pending = prestart.query(target) or PendingQuery(target)
 
         from driftbom.gcpause import paused  # noqa: PLC0415
-        from driftbom.output import write_text  # noqa: PLC0415
+        from driftbom.output import stage  # noqa: PLC0415
         from driftbom.sbom import cyclonedx  # noqa: PLC0415
         from driftbom.snapshot import SnapshotOptions, default_context, take  # noqa: PLC0415
 
@@ -152,17 +152,26 @@ def snapshot(
         with paused():
             snap = take(options)
             document = cyclonedx.to_dict(snap)
-        text = cyclonedx.dumps(document)
-        encoded = text.encode()
-        validation.submit(encoded)  # validated by the worker while the summary is made
-        from driftbom.summary import summarize  # noqa: PLC0415
+        encoded = cyclonedx.encode(document)
+        validation.submit(encoded)  # validated by the worker while it is written and summed up
+        staged = stage(output, encoded) if output is not None and str(output) != "-" else None
+        try:
+            from driftbom.summary import summarize  # noqa: PLC0415
 
-        summary = summarize(snap)
-        problems = validation.errors(encoded, document)
+            summary = summarize(snap)
+            problems = validation.errors(encoded, document)
+        except BaseException:
+            if staged is not None:
+                staged.discard()
+            raise
     if problems:
+        if staged is not None:
+            staged.discard()  # nothing invalid ever reaches -o
         _fail(f"internal error: the snapshot is not valid CycloneDX: {problems[0]}")
-    write_text(output, text)
-    if output is not None and str(output) != "-":
+    if staged is None:
+        emit(encoded.decode())
+    else:
+        staged.commit()
         _status(f"wrote {output}: {summary}")
 
 

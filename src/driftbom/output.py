@@ -32,23 +32,55 @@ def write_text(target: Path | None, text: str) -> None:
     if target is None or str(target) == "-":
         emit(text)
         return
+    stage(target, text.encode()).commit()
+
+
+class Staged:
+    """Bytes written next to their target, not yet in its place: ``commit`` or ``discard``."""
+
+    def __init__(self, temporary: Path, target: Path) -> None:
+        """Hold ``temporary``, fully written, until it replaces ``target``."""
+        self.temporary = temporary
+        self.target = target
+
+    def commit(self) -> None:
+        """Put the file in place (an atomic rename); raises UsageError if that fails."""
+        try:
+            self.temporary.replace(self.target)
+        except OSError as exc:
+            self.discard()
+            raise UsageError(f"-o {self.target}: cannot write it ({exc.strerror})") from exc
+
+    def discard(self) -> None:
+        """Remove the written file; the target is left as it was."""
+        self.temporary.unlink(missing_ok=True)
+
+
+def stage(target: Path, data: bytes) -> Staged:
+    """Write ``data`` to a new file beside ``target``, to be committed later.
+
+    Lets the caller write while it still waits for a last check (schema validation):
+    a failed check discards the file, so nothing partial ever appears at ``target``.
+    Raises UsageError when the directory is missing or not writable.
+    """
     directory = target.parent if str(target.parent) else Path()
     if not directory.is_dir():
         raise UsageError(f"-o {target}: directory {directory} does not exist")
     if target.is_dir():
         raise UsageError(f"-o {target}: is a directory")
-    tmp = str(directory / f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    tmp = directory / f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except OSError as exc:
         raise UsageError(f"-o {target}: cannot write in {directory} ({exc.strerror})") from exc
+    staged = Staged(tmp, target)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        Path(tmp).replace(target)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
+        staged.discard()
         raise UsageError(f"-o {target}: cannot write it ({exc.strerror})") from exc
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        staged.discard()
         raise
+    return staged

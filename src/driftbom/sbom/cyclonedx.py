@@ -97,9 +97,14 @@ def _uuid4_urn(raw: bytes) -> str:
     return f"urn:uuid:{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:]}"
 
 
+def encode(document: dict[str, Any]) -> bytes:
+    """Serialize a document deterministically (UTF-8, 2-space indent, trailing newline)."""
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
 def dumps(document: dict[str, Any]) -> str:
-    """Serialize a document deterministically (2-space indent, trailing newline)."""
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode()
+    """Return :func:`encode`'s text."""
+    return encode(document).decode()
 
 
 # -- reading -------------------------------------------------------------------------------
