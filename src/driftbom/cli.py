@@ -77,15 +77,12 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    diagnostics.configure(
-        diagnostics.ERROR
-        if quiet
-        else diagnostics.DEBUG
-        if verbose > 1
-        else diagnostics.INFO
-        if verbose
-        else diagnostics.WARNING
-    )
+    level = diagnostics.WARNING
+    if quiet:
+        level = diagnostics.ERROR
+    elif verbose:
+        level = diagnostics.DEBUG if verbose > 1 else diagnostics.INFO
+    diagnostics.configure(level)
     del version
 
 
@@ -126,9 +123,9 @@ def snapshot(
     ] = False,
 ) -> None:
     """Snapshot this environment into a CycloneDX 1.6 SBOM, validated before it is written."""
-    # keep --help fast: nothing is imported before a command runs. The schema worker and
-    # the target interpreter start first and work, on other cores, while the rest is
-    # imported and probed.
+    # keep --help fast: nothing is imported before a command runs. The target interpreter
+    # (usually started by the console script already, see driftbom.prestart) and the schema
+    # worker work on other cores while the rest is imported and probed.
     from driftbom import prestart  # noqa: PLC0415
     from driftbom.probes.target import PendingQuery, default_python  # noqa: PLC0415
     from driftbom.sbom import schema  # noqa: PLC0415
