@@ -22,3 +22,18 @@ def test_parse_round_trip():
     assert text == "pkg:deb/debian/libc6@1%3A2.36-9?arch=amd64"
     assert purl.parse(text) == ("deb", "debian", "libc6", "1:2.36-9")
     assert purl.parse("not-a-purl") is None
+
+
+def test_string_methods_agree_with_the_defining_patterns():
+    """normalize_pypi and the encode-nothing fast path, against PEP 503's and RFC 3986's regexes."""
+    import random
+    import re
+    from urllib.parse import quote
+
+    rng = random.Random(503)
+    alphabet = "aZ09-_.~/ +%éİ"
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 9)))
+        assert purl.normalize_pypi(text) == re.sub(r"[-_.]+", "-", text).lower(), text
+        unreserved = re.fullmatch(r"[A-Za-z0-9._~-]*", text) is not None
+        assert purl._quote(text) == (text if unreserved else quote(text, safe="")), text

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import string
-
 # translate() deletes these; what is left needs percent-encoding
-_UNRESERVED = dict.fromkeys(map(ord, string.ascii_letters + string.digits + "._~-"))
+_UNRESERVED = dict.fromkeys(
+    map(ord, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-")
+)
 
 
 def _quote(text: str) -> str:
