@@ -59,7 +59,7 @@ def test_old_driver_with_that_runtime_fails_check(cuda_venv, tmp_path):
     old_box = tmp_path / "old-box.cdx.json"
     document = cyclonedx.to_dict(snap)
     assert_valid(document)
-    old_box.write_text(cyclonedx.dumps(document))
+    old_box.write_text(cyclonedx.encode(document).decode())
     done = run_drift("check", "--format", "json", str(old_box), str(old_box))
     assert done.returncode == 1, done.stdout
     report = json.loads(done.stdout)

@@ -102,11 +102,6 @@ def encode(document: dict[str, Any]) -> bytes:
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
 
 
-def dumps(document: dict[str, Any]) -> str:
-    """Return :func:`encode`'s text."""
-    return encode(document).decode()
-
-
 # -- reading -------------------------------------------------------------------------------
 
 
