@@ -81,12 +81,19 @@ def _run(probe: Probe, ctx: ProbeContext) -> Collected | Skipped:
         return Skipped(probe.layer, f"probe failed: {type(exc).__name__}: {exc}")
 
 
+def _package_components(
+    interp: Interpreter, dists: list[distributions.Distribution]
+) -> tuple[Component, ...]:
+    """Return the ``pypi:`` components, each depending only on installed distributions."""
+    installed = {d.key for d in dists}
+    return tuple(distributions.distribution_component(d, installed, interp.markers) for d in dists)
+
+
 def _python_layers(
     interp: Interpreter, options: SnapshotOptions
 ) -> tuple[list[Component], list[str], list[Skipped]]:
     dists, notes = distributions.scan(interp.path, options.context.cache)
-    installed = {d.key for d in dists}
-    comps = tuple(distributions.distribution_component(d, installed, interp.markers) for d in dists)
+    comps = _package_components(interp, dists)
     ctx = options.context
     lock_path = options.lock or lockfile.find_lockfile(ctx.cwd)
     skipped: list[Skipped] = []
@@ -171,8 +178,7 @@ def python_only(
     name: str, interp: Interpreter, dists: list[distributions.Distribution]
 ) -> Snapshot:
     """Return a snapshot of just the Python layers (a rebuilt image or virtualenv)."""
-    installed = {d.key for d in dists}
-    comps = [distributions.distribution_component(d, installed, interp.markers) for d in dists]
+    comps = _package_components(interp, dists)
     components = tuple(sorted([interpreter_component(interp), *comps], key=lambda c: c.ref))
     return Snapshot(
         name=name, timestamp="", components=components, layers=(Layer.PACKAGES, Layer.PYTHON)
