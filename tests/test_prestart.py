@@ -58,6 +58,18 @@ def test_peek_declines_what_it_does_not_fully_understand(argv):
     assert prestart.peek(argv) is None
 
 
+@pytest.mark.parametrize("command", sorted(prestart._COMMANDS))
+def test_the_peek_knows_every_option_the_command_has(command):
+    """A new option the peek does not know would only cost the early start; keep them equal."""
+    import typer.main
+
+    params = typer.main.get_command(cli.app).commands[command].params
+    options = [p for p in params if p.param_type_name == "option"]
+    valued, flags, _ = prestart._COMMANDS[command]
+    assert valued == {o for p in options if not p.is_flag for o in p.opts}
+    assert flags == {o for p in options if p.is_flag for o in p.opts}
+
+
 @pytest.mark.parametrize(("argv", "expected"), ACCEPTED)
 def test_the_command_asks_for_the_interpreter_the_peek_found(argv, expected, monkeypatch):
     """typer's parse and the peek agree on every accepted command line."""
