@@ -190,11 +190,10 @@ def _restamp(base: str, known: Stamp) -> Stamp | None:
     stamp = []
     for part in known:
         label = part[0]
-        try:
-            st = os.stat(os.path.join(base, label) if label else base)  # noqa: PTH116, PTH118
-        except OSError:
+        found = file_stamp(label, os.path.join(base, label) if label else base)  # noqa: PTH118
+        if found is None:
             return None
-        stamp.append([label, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
+        stamp.append(found)
     return stamp
 
 
