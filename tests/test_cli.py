@@ -72,6 +72,7 @@ def test_snapshot_to_stdout(tmp_path):
     [
         (["--python", "/nonexistent/python"], ["/nonexistent/python", "no such file"]),
         (["--python", "/etc"], ["not an executable"]),
+        (["--python", "/x" * 3000], ["cannot use it", "File name too long"]),
         (["--python", "/bin/false"], ["not a usable Python"]),
         (["--python", "/bin/true"], ["not a Python interpreter"]),
         (["-o", "/nonexistent-dir/out.json"], ["directory /nonexistent-dir does not exist"]),

@@ -125,6 +125,17 @@ def test_an_interpreter_that_cannot_start_is_left_to_the_command(tmp_path):
     assert done.stderr == f"drift: error: --python {missing}: no such file\n"
 
 
+def test_a_name_the_system_rejects_is_one_line_in_a_live_check():
+    too_long = "/x" * 3000
+    prestart.begin(["check", REFERENCE, "--python", too_long])
+    assert prestart._started.query is None
+    done = run_drift("check", REFERENCE, "--python", too_long)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith("drift: error: --python /x/x")
+    assert done.stderr.endswith(": cannot use it (File name too long)\n")
+
+
 def test_with_and_without_the_early_helper_the_document_is_the_same(tmp_path, monkeypatch, capsys):
     early = tmp_path / "early.cdx.json"
     env = {"SOURCE_DATE_EPOCH": "1700000000"}

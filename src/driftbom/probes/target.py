@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from stat import S_ISDIR
 from typing import TYPE_CHECKING
 
 from driftbom.errors import ProbeError
@@ -44,10 +45,13 @@ class PendingQuery:
     def __init__(self, python: str) -> None:
         """Start the helper under ``python``; raises ProbeError when it cannot start."""
         self.python = python
-        path = Path(python)
-        if not path.exists():
-            raise ProbeError(f"--python {python}: no such file")
-        if path.is_dir() or not os.access(path, os.X_OK):
+        try:
+            found = Path(python).stat()
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            raise ProbeError(f"--python {python}: no such file") from exc
+        except OSError as exc:  # a name too long, a loop of links, a denied directory
+            raise ProbeError(f"--python {python}: cannot use it ({exc.strerror})") from exc
+        if S_ISDIR(found.st_mode) or not os.access(python, os.X_OK):
             raise ProbeError(f"--python {python}: not an executable file")
         try:
             self._proc = subprocess.Popen(
