@@ -77,6 +77,7 @@ def test_snapshot_to_stdout(tmp_path):
         (["--python", "/bin/true"], ["not a Python interpreter"]),
         (["-o", "/nonexistent-dir/out.json"], ["directory /nonexistent-dir does not exist"]),
         (["-o", "/proc/out.json"], ["cannot write"]),
+        (["-o", "/tmp/" + "y" * 300], ["cannot use it", "File name too long"]),
         (["--lock", "/nonexistent/requirements.txt"], ["cannot read"]),
         (["--lock", "/etc"], ["cannot read"]),
     ],

@@ -489,11 +489,11 @@ def _progress(line: str) -> None:
 def _write_rebuild(folder: Path, dockerfile_text: str, lock: str, ignore: str) -> None:
     from driftbom.output import write_text  # noqa: PLC0415
 
-    if folder.exists() and not folder.is_dir():
-        _fail(f"-o {folder}: exists and is not a directory")
     try:
         folder.mkdir(parents=False, exist_ok=True)
-    except OSError as exc:
+    except FileExistsError:
+        _fail(f"-o {folder}: exists and is not a directory")
+    except OSError as exc:  # a missing parent, a name too long, no permission
         _fail(f"-o {folder}: cannot create it ({exc.strerror})")
     write_text(folder / "requirements.lock", lock)
     write_text(folder / ".dockerignore", ignore)

@@ -64,10 +64,13 @@ def stage(target: Path, data: bytes) -> Staged:
     Raises UsageError when the directory is missing or not writable.
     """
     directory = target.parent if str(target.parent) else Path()
-    if not directory.is_dir():
-        raise UsageError(f"-o {target}: directory {directory} does not exist")
-    if target.is_dir():
-        raise UsageError(f"-o {target}: is a directory")
+    try:
+        if not directory.is_dir():
+            raise UsageError(f"-o {target}: directory {directory} does not exist")
+        if target.is_dir():
+            raise UsageError(f"-o {target}: is a directory")
+    except OSError as exc:  # a name too long, a loop of links
+        raise UsageError(f"-o {target}: cannot use it ({exc.strerror})") from exc
     tmp = directory / f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)

@@ -72,6 +72,22 @@ def test_bad_sbom_and_missing_parent(tmp_path):
     assert "cannot create" in done.stderr
 
 
+@pytest.mark.parametrize("kind", ["file", "name too long"])
+def test_an_unusable_output_folder_is_one_line(tmp_path, kind):
+    sbom = write(tmp_path, reproducible_doc())
+    target = tmp_path / "taken"
+    if kind == "file":
+        target.write_text("")
+    else:
+        target = tmp_path / ("y" * 300)
+    done = run_drift("rebuild", str(sbom), "--no-resolve", "-o", str(target))
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    expected = "exists and is not a directory" if kind == "file" else "(File name too long)"
+    assert done.stderr.startswith(f"drift: error: -o {target}: ")
+    assert done.stderr.rstrip().endswith(expected)
+
+
 def test_build_without_engine_is_exit_2(tmp_path):
     sbom = write(tmp_path, reproducible_doc())
     done = run_drift(
