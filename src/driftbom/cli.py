@@ -15,20 +15,21 @@ import sys
 from dataclasses import replace
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 os.environ.setdefault("TYPER_USE_RICH", "0")  # rich-rendered help alone costs 0.16 s
 
 import typer
 
-from driftbom import __version__, diagnostics
+from driftbom import __version__, diagnostics, redact
 from driftbom.errors import DriftError
-from driftbom.output import emit
+from driftbom.output import diagnostic, emit
 
 if TYPE_CHECKING:
     from driftbom.compare.report import DriftReport
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
 log = diagnostics.get_logger(diagnostics.ROOT)
 
 app = typer.Typer(
@@ -37,7 +38,8 @@ app = typer.Typer(
         "Record an ML environment as a CycloneDX SBOM, score drift against a reference, "
         "rebuild it.\n\n"
         "Exit codes: 0 ok; 1 drift at or above --fail-on, or an invalid document; "
-        "2 usage error or bad input (one line on stderr)."
+        "2 usage error or bad input (one line on stderr); 3 internal error (a bug; -vv shows "
+        "the traceback)."
     ),
     add_completion=False,
     no_args_is_help=True,
@@ -50,11 +52,11 @@ app = typer.Typer(
 def _status(message: str) -> None:
     """Say what was done on stderr, unless -q."""
     if log.isEnabledFor(diagnostics.WARNING):
-        sys.stderr.write(f"drift: {message}\n")
+        diagnostic(message)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    sys.stderr.write(f"drift: error: {message}\n")
+    diagnostic(f"error: {message}")
     raise typer.Exit(code)
 
 
@@ -434,7 +436,10 @@ def rebuild(
     snap, digest = cyclonedx.read_with_digest(sbom)
     names = tuple(n.strip() for item in system_packages or () for n in item.split(",") if n.strip())
     options = plans.PlanOptions(
-        base_image=base_image, skip_unreproducible=skip_unreproducible, system_packages=names
+        base_image=base_image,
+        skip_unreproducible=skip_unreproducible,
+        system_packages=names,
+        no_resolve=no_resolve,
     )
     the_plan = plans.plan(snap, digest, options)
     if no_resolve:
@@ -483,7 +488,7 @@ def rebuild(
 
 def _progress(line: str) -> None:
     if log.isEnabledFor(diagnostics.WARNING):
-        sys.stderr.write(f"  {line}\n")
+        diagnostic(f"  {line}")
 
 
 def _write_rebuild(folder: Path, dockerfile_text: str, lock: str, ignore: str) -> None:
@@ -505,44 +510,60 @@ def _command_name(info: typer.models.CommandInfo) -> str:
     return info.name or (callback.__name__.replace("_", "-") if callback else "")
 
 
-def _app_for(argv: list[str]) -> typer.Typer:
-    """Return ``app``, or a copy holding only the command ``argv`` runs.
-
-    typer turns every command's signature into click parameters on each start (~20 ms
-    for all of them); a run needs only its own. Anything else (no command, an unknown
-    one, ``drift --help``) gets the whole app, so help and errors list every command.
-    """
-    name = next((arg for arg in argv if not arg.startswith("-")), None)
-    chosen = [info for info in app.registered_commands if _command_name(info) == name]
-    if len(chosen) != 1:
-        return app
-    lean = typer.Typer()
-    lean.info = app.info
-    lean.registered_callback = app.registered_callback
-    lean.registered_commands = chosen
-    return lean
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI with ``argv`` (default ``sys.argv[1:]``) and return the exit code."""
+    """Run the CLI with ``argv`` (default ``sys.argv[1:]``) and return the exit code.
+
+    Every failure is one line on stderr: bad input and usage errors exit 2, a bug exits 3
+    (the traceback with ``-vv``), and neither can read as a verdict.
+    """
     from driftbom import prestart  # noqa: PLC0415
 
     args = sys.argv[1:] if argv is None else argv
     try:
-        _app_for(args)(args=args, prog_name="drift", standalone_mode=True)
-    except SystemExit as exc:
-        if exc.code is None or isinstance(exc.code, int):
-            return exc.code or EXIT_OK
-        sys.stderr.write(f"drift: error: {exc.code}\n")
-        return EXIT_USAGE
+        code = app(args=args, prog_name="drift", standalone_mode=False)
+    except typer.Abort:
+        diagnostic("error: interrupted")
+        return EXIT_INTERRUPTED
     except DriftError as exc:
-        sys.stderr.write(f"drift: error: {exc}\n")
+        diagnostic(f"error: {exc}")
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
+    except RecursionError:
+        diagnostic("error: the input is nested too deeply")
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - a bug: one line, never a verdict
+        if _is_usage_error(exc):
+            return _usage_error(exc, args)
+        if log.isEnabledFor(diagnostics.DEBUG):
+            import traceback  # noqa: PLC0415
+
+            sys.stderr.write(redact.scrub("".join(traceback.format_exception(exc))))
+        diagnostic(f"internal error: {type(exc).__name__}: {exc}; run with -vv for details")
+        return EXIT_BUG
     finally:
         prestart.discard()  # what the console script started and the command did not use
-    return EXIT_OK
+    return code if isinstance(code, int) else EXIT_OK
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    # typer's click (vendored or not) raises ClickException subclasses for bad arguments
+    return callable(getattr(exc, "format_message", None)) and hasattr(exc, "exit_code")
+
+
+def _usage_error(exc: Any, args: list[str]) -> int:
+    context = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError" and context is not None:
+        sys.stderr.write(context.get_help() + "\n")  # `drift` alone: the help, as asked
+    else:
+        diagnostic(f"error: {exc.format_message()} (see drift {_command(args)}--help)")
+    return EXIT_USAGE
+
+
+def _command(args: list[str]) -> str:
+    name = next((arg for arg in args if not arg.startswith("-")), None)
+    known = {_command_name(info) for info in app.registered_commands}
+    return f"{name} " if name in known else ""
 
 
 def run() -> NoReturn:
@@ -558,7 +579,7 @@ def run() -> NoReturn:
     except BrokenPipeError:
         pass  # the reader went away (drift ... | head): the exit code still stands
     except OSError as exc:
-        sys.stderr.write(f"drift: error: cannot write to stdout: {exc.strerror}\n")
+        diagnostic(f"error: cannot write to stdout: {exc.strerror}")
         code = EXIT_USAGE
     with contextlib.suppress(OSError):
         sys.stderr.flush()

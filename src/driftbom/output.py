@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 from driftbom.errors import UsageError
+from driftbom.redact import scrub
+from driftbom.safetext import visible
 
 
 def emit(text: str) -> None:
@@ -15,12 +17,18 @@ def emit(text: str) -> None:
     Later output then goes to /dev/null, and the command still ends with its own exit
     code (``drift check`` keeps its verdict).
     """
+    text = scrub(text)
     try:
-        sys.stdout.write(text)
+        try:
+            sys.stdout.write(text)
+        except UnicodeEncodeError:  # a lone surrogate from a document: shown, not fatal
+            sys.stdout.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
+    except OSError as exc:  # a full disk (> /dev/full), a closed terminal
+        raise UsageError(f"cannot write to stdout ({exc.strerror})") from exc
 
 
 def write_text(target: Path | None, text: str) -> None:
@@ -32,7 +40,12 @@ def write_text(target: Path | None, text: str) -> None:
     if target is None or str(target) == "-":
         emit(text)
         return
-    stage(target, text.encode()).commit()
+    stage(target, scrub(text).encode()).commit()
+
+
+def diagnostic(message: str) -> None:
+    """Write ``drift: message`` to stderr: scrubbed of secrets, on one visible line."""
+    sys.stderr.write(f"drift: {visible(scrub(message))}\n")
 
 
 class Staged:

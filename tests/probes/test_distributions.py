@@ -62,7 +62,7 @@ def test_vcs_source_keeps_commit_and_redacts_credentials(tmp_path):
     comp = distributions.distribution_component(dist, {"lib"}, MARKERS)
     assert comp.prop(Prop.PYPI_SOURCE) == "vcs"
     assert comp.prop(Prop.PYPI_COMMIT) == direct["vcs_info"]["commit_id"]
-    assert comp.prop(Prop.PYPI_SOURCE_URL) == "https://***@git.example.com/org/lib.git"
+    assert comp.prop(Prop.PYPI_SOURCE_URL) == "https://git.example.com/org/lib.git"
 
 
 def test_bad_metadata_is_a_note_and_the_rest_is_kept(tmp_path):

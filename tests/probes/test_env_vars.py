@@ -26,6 +26,6 @@ def test_only_allow_listed_variables_are_recorded_and_secrets_redacted():
     assert isinstance(result, Collected)
     assert dict(result.properties) == {
         "drift:env:OMP_NUM_THREADS": "4",
-        "drift:env:PIP_EXTRA_INDEX_URL": "https://***@repo.example/simple",
+        "drift:env:PIP_EXTRA_INDEX_URL": "https://repo.example/simple",
         "drift:env:TORCH_HUB_TOKEN": "***",
     }

@@ -104,4 +104,4 @@ def test_lock_index_url_credentials_are_redacted(tmp_path):
     )
     raw, lock = lockfile.read_lockfile(req, MARKERS)
     comp, _ = lockfile.reconcile(req, tmp_path, raw, lock, ())
-    assert comp.props(Prop.LOCK_INDEX_URL) == ("https://***@pypi.example.com/simple",)
+    assert comp.props(Prop.LOCK_INDEX_URL) == ("https://pypi.example.com/simple",)

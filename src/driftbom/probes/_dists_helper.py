@@ -1,6 +1,7 @@
 """Run by a target interpreter (in an image, say): dump its installed distributions' metadata.
 
-Standard library only, CPython >= 3.8, sent as ``python -c`` source. driftbom reads the
+Standard library only, CPython >= 3.8, sent as ``python -I -S -c`` source with the
+directories to list as arguments (the ``path`` of the interpreter helper's answer). driftbom reads the
 output exactly as it reads dist-info folders on this machine.
 """
 
@@ -10,10 +11,15 @@ import os
 import sys
 
 
+_LIMIT = 16 * 1024 * 1024
+
+
 def _read(path):  # type: (str) -> str | None
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
+        if not os.path.isfile(path):
+            return None
+        with open(path, "rb") as handle:
+            return handle.read(_LIMIT).decode("utf-8", "replace")
     except OSError:
         return None
 
@@ -28,7 +34,7 @@ def _entry(location, name):  # type: (str, str) -> dict[str, object]
     record = None
     if "RECORD" in files:
         with open(os.path.join(path, "RECORD"), "rb") as handle:
-            record = "sha256:" + hashlib.sha256(handle.read()).hexdigest()
+            record = "sha256:" + hashlib.sha256(handle.read(_LIMIT)).hexdigest()
     return {
         "location": location,
         "dir": name,
@@ -43,7 +49,7 @@ def _entry(location, name):  # type: (str, str) -> dict[str, object]
 
 def main():  # type: () -> None
     found = []
-    for location in sys.path[1:] if sys.path and sys.path[0] == "" else sys.path:
+    for location in sys.argv[1:]:  # the path the interpreter helper worked out
         try:
             names = sorted(os.listdir(location or "."))
         except OSError:

@@ -1,9 +1,14 @@
 """Run by the *target* interpreter: print what only it can tell, as JSON.
 
 Standard library only, and valid on every CPython >= 3.8: this file is sent
-as ``python -c`` source, so it must not import driftbom or anything else.
-It avoids ``json`` and ``platform`` (their imports pull in ``re``: +15 ms on
-every snapshot) and writes its few plain values itself.
+as ``python -I -S -c`` source with an empty environment, so nothing of the target
+runs: no ``site``, no ``.pth`` file, no ``sitecustomize``, no ``PYTHONPATH``.
+What ``site`` would add to ``sys.path`` is worked out here instead: the virtualenv
+from ``pyvenv.cfg`` beside the executable (or one folder up), its site-packages from
+``sysconfig``, and the path entries of ``.pth`` files read as text (``import`` lines
+are reported, never run).
+It avoids ``json`` and ``platform`` (their imports pull in ``re``) and writes its
+few plain values itself.
 """
 
 import os
@@ -48,17 +53,6 @@ def _json(value):  # type: (object) -> str
     return _string(str(value))
 
 
-def _libc():  # type: () -> dict[str, str] | None
-    try:
-        found = os.confstr("CS_GNU_LIBC_VERSION")
-    except (AttributeError, ValueError, OSError):
-        return None
-    if not found:
-        return None
-    name, _, version = found.partition(" ")
-    return {"name": name, "version": version}
-
-
 def _uname():  # type: () -> tuple[str, str, str, str]
     if hasattr(os, "uname"):
         u = os.uname()
@@ -66,6 +60,94 @@ def _uname():  # type: () -> tuple[str, str, str, str]
     import platform  # Windows has no os.uname
 
     return platform.system(), platform.release(), platform.version(), platform.machine()
+
+
+_PTH_LIMIT = 1024 * 1024
+_PTH_FILES = 1000
+
+
+def _venv():  # type: () -> tuple[str | None, bool]
+    """Return the virtualenv beside the executable and include-system-site-packages."""
+    executable = sys.executable or ""
+    here = os.path.dirname(executable)
+    for folder in (here, os.path.dirname(here)):
+        cfg = os.path.join(folder, "pyvenv.cfg")
+        if not os.path.isfile(cfg):
+            continue
+        system = False
+        try:
+            with open(cfg, "rb") as handle:
+                lines = handle.read(_PTH_LIMIT).decode("utf-8", "replace").splitlines()
+        except OSError:
+            return folder, False
+        for line in lines:
+            key, _, value = line.partition("=")
+            if key.strip().lower() == "include-system-site-packages":
+                system = value.strip().lower() == "true"
+        return folder, system
+    return None, False
+
+
+def _site_dirs(prefix, exec_prefix):  # type: (str, str) -> list[str]
+    paths = sysconfig.get_paths(vars={"base": prefix, "platbase": exec_prefix})
+    found = []
+    for key in ("purelib", "platlib"):
+        if paths.get(key) and paths[key] not in found:
+            found.append(paths[key])
+    return found
+
+
+def _user_site():  # type: () -> list[str]
+    try:
+        base = sysconfig._getuserbase()  # noqa: SLF001 - what site itself asks
+        scheme = "nt_user" if os.name == "nt" else "posix_user"
+        path = sysconfig.get_path("purelib", scheme, vars={"userbase": base})
+    except (AttributeError, KeyError, OSError):
+        return []
+    return [path] if path and os.path.isdir(path) else []
+
+
+def _read_pth(sitedir, path, imports):  # type: (str, list[str], list[str]) -> None
+    """Add the entries of ``sitedir``'s .pth files to ``path``, as site would, without running."""
+    try:
+        names = sorted(
+            n for n in os.listdir(sitedir) if n.endswith(".pth") and not n.startswith(".")
+        )
+    except OSError:
+        return
+    for name in names[:_PTH_FILES]:
+        full = os.path.join(sitedir, name)
+        try:
+            with open(full, "rb") as handle:
+                text = handle.read(_PTH_LIMIT).decode("utf-8", "replace")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if not line or line.startswith("#") or not line.strip():
+                continue
+            if line.startswith(("import ", "import\t")):
+                imports.append(name)  # code site would run: never run here
+                continue
+            entry = os.path.normpath(os.path.join(sitedir, line.rstrip()))
+            if entry not in path and os.path.isdir(entry):
+                path.append(entry)
+
+
+def _path(venv, system_site):  # type: (str | None, bool) -> tuple[list[str], list[str]]
+    path = [p for p in sys.path if p]  # `python -c` puts the working directory first
+    base = getattr(sys, "base_prefix", sys.prefix)
+    base_exec = getattr(sys, "base_exec_prefix", sys.exec_prefix)
+    sites = _site_dirs(venv, venv) if venv else []
+    if not venv or system_site:
+        if not venv:
+            sites += _user_site()
+        sites += _site_dirs(base, base_exec)
+    imports = []  # type: list[str]
+    for site in sites:
+        if site not in path and os.path.isdir(site):
+            path.append(site)
+            _read_pth(site, path, imports)
+    return path, sorted(set(imports))
 
 
 def main():  # type: () -> None
@@ -76,22 +158,22 @@ def main():  # type: () -> None
         implementation_version += iv.releaselevel[0] + str(iv.serial)
     version = sys.version.split()[0]
     system, release, kernel_version, machine = _uname()
-    path = list(sys.path)
-    if path and path[0] == "":
-        path = path[1:]  # `python -c` puts the working directory first
+    venv, system_site = _venv()
+    path, pth_imports = _path(venv, system_site)
+    base_prefix = getattr(sys, "base_prefix", sys.prefix)
     info = {
         "version": version,
         "implementation": impl.name,
         "cache_tag": impl.cache_tag,
         "executable": sys.executable,
-        "prefix": sys.prefix,
-        "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+        "prefix": venv or base_prefix,
+        "base_prefix": base_prefix,
         "path": path,
+        "pth_imports": pth_imports,
         "platform": sysconfig.get_platform(),
         "soabi": sysconfig.get_config_var("SOABI"),
         "gil_disabled": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
         "bits": 64 if sys.maxsize > 2**32 else 32,
-        "libc": _libc(),
         "markers": {
             "implementation_name": impl.name,
             "implementation_version": implementation_version,

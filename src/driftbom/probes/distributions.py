@@ -14,7 +14,7 @@ from driftbom.cache import StatCache, file_stamp
 from driftbom.digest import sha256
 from driftbom.model import Component, ComponentType
 from driftbom.probes.fastmarkers import evaluate_simple, is_pep440
-from driftbom.redact import redact_url
+from driftbom.redact import scrub
 from driftbom.sbom.properties import Prop
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ def _redacted(direct_url: Any) -> dict[str, Any] | None:
     if not isinstance(direct_url, dict):
         return None
     if "url" in direct_url:
-        return {**direct_url, "url": redact_url(str(direct_url["url"]))}
+        return {**direct_url, "url": scrub(str(direct_url["url"]))}
     return direct_url
 
 
@@ -406,7 +406,7 @@ def source_properties(
     """Return (properties, hashes) describing a PEP 610 ``direct_url.json``."""
     if not direct_url:
         return [(Prop.PYPI_SOURCE, "index")], []
-    url = redact_url(str(direct_url.get("url", "")))
+    url = scrub(str(direct_url.get("url", "")))
     props = [(Prop.PYPI_SOURCE_URL, url)]
     hashes: list[tuple[str, str]] = []
     if isinstance(direct_url.get("vcs_info"), dict):

@@ -8,7 +8,7 @@ from driftbom import purl
 from driftbom.digest import sha256
 from driftbom.errors import ProbeError
 from driftbom.model import Component, ComponentType
-from driftbom.redact import redact_url
+from driftbom.redact import scrub
 from driftbom.sbom.properties import Prop
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def reconcile(
         (Prop.LOCK_FORMAT, detect_format(path.name).value),
         (Prop.LOCK_ENTRIES, str(len(pins))),
         *((Prop.LOCK_MISMATCH, m) for m in mismatches),
-        *((Prop.LOCK_INDEX_URL, redact_url(u)) for u in lock.index_urls),
+        *((Prop.LOCK_INDEX_URL, scrub(u)) for u in lock.index_urls),
     ]
     nested = tuple(
         Component(
@@ -116,7 +116,7 @@ def reconcile(
             version=pin.version,
             purl=purl.pypi(pin.name, pin.version),
             hashes=pin.hashes,
-            properties=((Prop.PYPI_SOURCE_URL, redact_url(pin.url)),) if pin.url else (),
+            properties=((Prop.PYPI_SOURCE_URL, scrub(pin.url)),) if pin.url else (),
         )
         for pin in pins.values()
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from driftbom.model import Component, ComponentType
@@ -29,6 +30,8 @@ class Interpreter(NamedTuple):
     bits: int
     gil_disabled: bool
     markers: Mapping[str, str]
+    pth_imports: tuple[str, ...] = ()
+    """``.pth`` files with ``import`` lines: ``site`` would run them; the snapshot did not."""
 
     @property
     def is_venv(self) -> bool:
@@ -36,22 +39,66 @@ class Interpreter(NamedTuple):
         return self.prefix != self.base_prefix
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Interpreter:
-        """Build from the helper's JSON answer; raises KeyError or TypeError if malformed."""
+    def from_json(cls, data: Any) -> Interpreter:
+        """Build from the helper's JSON answer, checking every field's type and size.
+
+        Raises ValueError naming the first field that is missing, of the wrong type,
+        too long, or (the version) not a Python version.
+        """
+        if not isinstance(data, dict):
+            raise ValueError("the answer is not a JSON object")
+        version = _text(data, "version")
+        if not _VERSION.fullmatch(version):
+            raise ValueError(f"version {version[:40]!r} is not a Python version")
+        path = data.get("path")
+        if not isinstance(path, list) or len(path) > _MAX_ITEMS:
+            raise ValueError("path is not a list of at most 10,000 entries")
+        markers = data.get("markers")
+        if not isinstance(markers, dict) or len(markers) > 64:
+            raise ValueError("markers is not an object")
+        bits = data.get("bits", 64)
+        if bits not in (32, 64):
+            raise ValueError("bits is not 32 or 64")
         return cls(
-            executable=str(data["executable"]),
-            version=str(data["version"]),
-            implementation=str(data["implementation"]),
-            prefix=str(data["prefix"]),
-            base_prefix=str(data["base_prefix"]),
-            path=tuple(str(p) for p in data["path"]),
-            platform=str(data["platform"]),
-            soabi=data.get("soabi"),
-            cache_tag=data.get("cache_tag"),
-            bits=int(data.get("bits", 64)),
-            gil_disabled=bool(data.get("gil_disabled")),
-            markers={str(k): str(v) for k, v in data["markers"].items()},
+            executable=_text(data, "executable"),
+            version=version,
+            implementation=_text(data, "implementation"),
+            prefix=_text(data, "prefix"),
+            base_prefix=_text(data, "base_prefix"),
+            path=tuple(_checked(p, "path") for p in path),
+            platform=_text(data, "platform"),
+            soabi=_text(data, "soabi", optional=True) or None,
+            cache_tag=_text(data, "cache_tag", optional=True) or None,
+            bits=bits,
+            gil_disabled=data.get("gil_disabled") is True,
+            markers={_checked(k, "markers"): _checked(v, "markers") for k, v in markers.items()},
+            pth_imports=tuple(_checked(p, "pth_imports") for p in _list(data, "pth_imports")),
         )
+
+
+_MAX_TEXT = 4096
+_MAX_ITEMS = 10_000
+_VERSION = re.compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(?:(?:a|b|rc)[0-9]{1,3})?\+?")
+
+
+def _checked(value: Any, field: str) -> str:
+    if not isinstance(value, str) or len(value) > _MAX_TEXT or "\x00" in value:
+        raise ValueError(f"{field} holds a value that is not a string of at most 4 KiB")
+    return value
+
+
+def _text(data: Mapping[str, Any], field: str, *, optional: bool = False) -> str:
+    value = data.get(field)
+    if value is None and optional:
+        return ""
+    return _checked(value, field)
+
+
+def _list(data: Mapping[str, Any], field: str) -> list[Any]:
+    value = data.get(field, [])
+    if not isinstance(value, list) or len(value) > _MAX_ITEMS:
+        raise ValueError(f"{field} is not a list")
+    return value
 
 
 def interpreter_component(interp: Interpreter) -> Component:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from stat import S_ISDIR
 from typing import TYPE_CHECKING
 
+from driftbom import bounded
 from driftbom.errors import ProbeError
 
 if TYPE_CHECKING:
@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     from driftbom.probes.python_env import Interpreter
 
 HELPER_TIMEOUT_S = 20.0
+ANSWER_LIMIT = 4 * bounded.MiB
 _HELPER = Path(__file__).with_name("_helper.py")
+ISOLATED = ("-I", "-S")
+"""How the target runs: no site, no .pth, no sitecustomize, no PYTHON* variables."""
 
 
 def default_python(environ: Mapping[str, str]) -> str:
@@ -53,23 +56,17 @@ class PendingQuery:
             raise ProbeError(f"--python {python}: cannot use it ({exc.strerror})") from exc
         if S_ISDIR(found.st_mode) or not os.access(python, os.X_OK):
             raise ProbeError(f"--python {python}: not an executable file")
-        try:
-            self._proc = subprocess.Popen(
-                [python, "-c", _HELPER.read_text(encoding="utf-8")],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                stdin=subprocess.DEVNULL,
-            )
-        except OSError as exc:
-            raise ProbeError(f"--python {python}: cannot run it ({exc.strerror})") from exc
+        source = _HELPER.read_text(encoding="utf-8")
+        try:  # an empty environment: nothing of the caller's reaches the target
+            self._proc = bounded.start([python, *ISOLATED, "-c", source], env={})
+        except bounded.ProcessFailed as exc:
+            raise ProbeError(f"--python {python}: {exc}") from exc
+        self._answer: bounded.Finished | None = None
 
     def cancel(self) -> None:
         """Stop the helper and release its pipes (the caller failed before needing it)."""
-        if self._proc.returncode is not None:
-            return  # already answered (or failed) and reaped by result()
-        if self._proc.poll() is None:
-            self._proc.kill()
-        self._proc.communicate()
+        if self._answer is None:
+            bounded.stop(self._proc)
 
     def result(self) -> Interpreter:
         """Wait for the helper; raises ProbeError when the target is not a usable Python."""
@@ -78,17 +75,16 @@ class PendingQuery:
         from driftbom.probes.python_env import Interpreter  # noqa: PLC0415 - same
 
         try:
-            out, err = self._proc.communicate(timeout=HELPER_TIMEOUT_S)
-        except subprocess.TimeoutExpired as exc:
-            self._proc.kill()
-            self._proc.communicate()
-            msg = f"--python {self.python}: no answer within {HELPER_TIMEOUT_S:g} s"
-            raise ProbeError(msg) from exc
-        if self._proc.returncode != 0:
-            last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            msg = f"--python {self.python}: not a usable Python >= 3.8 ({last[0][:160]})"
+            self._answer = answer = bounded.finish(self._proc, HELPER_TIMEOUT_S, ANSWER_LIMIT)
+        except bounded.ProcessFailed as exc:
+            self._answer = bounded.Finished(-1, b"", b"")
+            raise ProbeError(f"--python {self.python}: {exc}") from exc
+        if answer.returncode != 0:
+            last = answer.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
+            msg = f"--python {self.python}: not a usable Python >= 3.8 ({last[0][:160]!r})"
             raise ProbeError(msg)
         try:
-            return Interpreter.from_json(orjson.loads(out))
+            return Interpreter.from_json(orjson.loads(answer.stdout))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ProbeError(f"--python {self.python}: not a Python interpreter") from exc
+            why = str(exc)[:160] if isinstance(exc, ValueError) else "a malformed answer"
+            raise ProbeError(f"--python {self.python}: not a Python interpreter ({why})") from exc

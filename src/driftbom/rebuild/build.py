@@ -75,12 +75,12 @@ def build(folder: Path, tag: str, progress: Callable[[str], None]) -> str:
     return image_id
 
 
-def _run_python(engine: Any, image: str, source: str) -> Any:
+def _run_python(engine: Any, image: str, source: str, *args: str) -> Any:
     for python in ("python", "python3"):
         try:
             output = engine.containers.run(
                 image,
-                [python, "-c", source],
+                [python, "-I", "-S", "-c", source, *args],  # nothing of the image's site runs
                 remove=True,
                 stdout=True,
                 stderr=False,
@@ -99,8 +99,12 @@ def _run_python(engine: Any, image: str, source: str) -> Any:
 def snapshot_image(image: str, name: str) -> Snapshot:
     """Snapshot the Python layers of ``image`` with stdlib-only probes (no driftbom inside)."""
     engine = client()
-    interp = Interpreter.from_json(_run_python(engine, image, (_PROBES / "_helper.py").read_text()))
-    dump = _run_python(engine, image, (_PROBES / "_dists_helper.py").read_text())
+    answer = _run_python(engine, image, (_PROBES / "_helper.py").read_text())
+    try:
+        interp = Interpreter.from_json(answer)
+    except ValueError as exc:
+        raise RebuildError(f"{image}: the probe's answer is malformed ({exc})") from exc
+    dump = _run_python(engine, image, (_PROBES / "_dists_helper.py").read_text(), *interp.path)
     dists, notes = distributions.first_wins(distributions.from_dump(entry) for entry in dump)
     for note in notes:
         log.warning("%s: %s", image, note)

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 
 from driftbom.errors import RebuildError
 from driftbom.model import Layer
+from driftbom.probes.env_vars import allowed
 from driftbom.rebuild import validate
+from driftbom.redact import REDACTED, looks_secret
 from driftbom.sbom.properties import Prop
 
 if TYPE_CHECKING:
@@ -17,8 +19,24 @@ if TYPE_CHECKING:
 DEFAULT_CODENAME = "bookworm"
 _LOCAL_INDEX = re.compile(r"\+(cu\d+|cpu|rocm\d+(?:\.\d+)*)$")
 _TORCH_INDEX = "https://download.pytorch.org/whl/{}"
-_SKIPPED_ENV_PREFIXES = ("PIP_", "UV_")  # index configuration belongs to the lock, not the image
-_SKIPPED_ENV = frozenset({"LD_PRELOAD", "PYTHONDONTWRITEBYTECODE"})
+# Never set in the image, whatever the allow-list says (compared in upper case): what
+# decides which code runs or where packages and data come from.
+_NEVER_SET_PREFIXES = ("PIP_", "UV_", "LD_", "DYLD_")
+_NEVER_SET = frozenset(
+    {
+        "PATH",
+        "PYTHONPATH",
+        "PYTHONHOME",
+        "PYTHONSTARTUP",
+        "PYTHONUSERBASE",
+        "PYTHONSAFEPATH",
+        "PYTHONPLATLIBDIR",
+        "PYTHONEXECUTABLE",
+        "PYTHONDONTWRITEBYTECODE",
+        "VIRTUAL_ENV",
+    }
+)
+_NEVER_SET_SUFFIXES = ("_PROXY", "_ENDPOINT", "_URL", "_URI", "_HOST", "_HOME", "_DIR", "_PATH")
 _HASH_ALGS = {"SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
 
 
@@ -83,6 +101,8 @@ class PlanOptions:
     base_image: str | None = None
     skip_unreproducible: bool = False
     system_packages: tuple[str, ...] = ()
+    no_resolve: bool = False
+    """Allow pins without hashes (``--no-resolve``): pip then cannot verify them."""
 
 
 def _sources(comp: Component) -> tuple[str, str | None, str | None]:
@@ -102,8 +122,24 @@ def _hashes(comp: Component) -> tuple[str, ...]:
     return tuple(sorted(set(found)))
 
 
+def _archive_pin(
+    comp: Component, name: str, version: str, url: str, *, allow_unhashed: bool
+) -> Pin:
+    """Return the pin of an archive URL; it needs a sha256, or pip drops --require-hashes."""
+    checked = validate.url(comp.ref, url)
+    if checked.startswith("http:"):
+        raise RebuildError(f"{comp.ref}: url {url!r} is plain http: anyone on the path can swap it")
+    hashes = _hashes(comp)
+    if not any(h.startswith("sha256:") for h in hashes) and not allow_unhashed:
+        raise RebuildError(
+            f"{comp.ref}: the archive {url!r} has no recorded sha256, so pip could not verify "
+            "any package (--no-resolve installs it unverified)"
+        )
+    return Pin(name, version, hashes, checked)
+
+
 def _python_pins(
-    snapshot: Snapshot,
+    snapshot: Snapshot, *, allow_unhashed: bool = False
 ) -> tuple[list[Pin], list[VcsPin], list[str], dict[str, str]]:
     """Return pins, VCS pins, extra indexes, and {bom-ref: why} of what cannot be pinned."""
     pins, vcs, indexes, problems = [], [], set(), {}
@@ -129,7 +165,7 @@ def _python_pins(
                     f"installed from a local file ({url}); an SBOM cannot rebuild it"
                 )
                 continue
-            pins.append(Pin(name, version, _hashes(comp), validate.url(comp.ref, url)))
+            pins.append(_archive_pin(comp, name, version, url, allow_unhashed=allow_unhashed))
             continue
         local = _LOCAL_INDEX.search(version)
         if local:
@@ -178,15 +214,34 @@ def _system_packages(snapshot: Snapshot, names: tuple[str, ...]) -> list[tuple[s
     return found
 
 
+def settable(name: str, value: str) -> str | None:
+    """Return why ``name`` is not set in the image, or None when it is.
+
+    Only names on the snapshot's allow-list (exact, case-sensitive), never a variable
+    that chooses code, an index, a proxy or an endpoint, never a secret or a URL.
+    """
+    upper = name.upper()
+    if not allowed(name):
+        return "not on the reproducibility allow-list"
+    if upper in _NEVER_SET or upper.startswith(_NEVER_SET_PREFIXES) or "PROXY" in upper:
+        return "never set by a rebuild"
+    if upper.endswith(_NEVER_SET_SUFFIXES):
+        return "a location, never set by a rebuild"
+    if looks_secret(name) or REDACTED in value:
+        return "recorded redacted"
+    if "://" in value:
+        return "holds a URL"
+    return None
+
+
 def _env(snapshot: Snapshot) -> tuple[list[tuple[str, str]], list[str]]:
     env, notes = [], []
     for key, value in sorted(snapshot.env.items()):
-        if key in _SKIPPED_ENV or key.startswith(_SKIPPED_ENV_PREFIXES):
-            continue
-        if "***" in value:
-            notes.append(f"env {key}: recorded redacted, not set")
-            continue
-        env.append(validate.env(f"env:{key}", key, value))
+        why = settable(key, value)
+        if why is None:
+            env.append(validate.env(f"env:{key}", key, value))
+        else:
+            notes.append(f"env {key}: {why}, not set")
     return env, notes
 
 
@@ -196,7 +251,7 @@ def plan(snapshot: Snapshot, digest: str, options: PlanOptions) -> BuildPlan:
     if python is None or not python.version:
         raise RebuildError("the SBOM records no Python interpreter: nothing to rebuild")
     version = validate.python_version(python.version)
-    pins, vcs, indexes, problems = _python_pins(snapshot)
+    pins, vcs, indexes, problems = _python_pins(snapshot, allow_unhashed=options.no_resolve)
     messages = [f"{ref}: {why}" for ref, why in problems.items()]
     if problems and not options.skip_unreproducible:
         listed = "; ".join(messages)

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from driftbom.errors import RebuildError
 from driftbom.probes.fastmarkers import is_pep440
+from driftbom.safetext import has_unsafe, visible
 
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
@@ -23,7 +24,6 @@ _IMAGE = re.compile(
     r"(?:@sha256:[0-9a-f]{64})?"
 )
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _PYTHON = re.compile(r"\d+\.\d+\.\d+")
 _CODENAME = re.compile(r"[a-z]{2,20}")
 _DEB_VERSION = re.compile(r"[0-9][A-Za-z0-9.+~:-]*")
@@ -31,7 +31,7 @@ _DEB_VERSION = re.compile(r"[0-9][A-Za-z0-9.+~:-]*")
 
 def _fail(component: str, field: str, value: str, why: str) -> RebuildError:
     shown = value if len(value) < 60 else value[:57] + "..."
-    return RebuildError(f"{component}: {field} {shown!r} {why}")
+    return RebuildError(f"{visible(component)}: {visible(field)} {shown!r} {why}")
 
 
 def name(component: str, value: str) -> str:
@@ -43,7 +43,7 @@ def name(component: str, value: str) -> str:
 
 def version(component: str, value: str) -> str:
     """Return a PEP 440 version; raises RebuildError otherwise."""
-    if not value or _CONTROL.search(value) or " " in value or not is_pep440(value):
+    if not value or len(value) > 200 or has_unsafe(value) or " " in value or not is_pep440(value):
         raise _fail(component, "version", value, "is not a PEP 440 version")
     return value
 
@@ -95,7 +95,7 @@ def env(component: str, key: str, value: str) -> tuple[str, str]:
     """Return an environment variable safe for ``ENV``."""
     if not _ENV_NAME.fullmatch(key):
         raise _fail(component, "env name", key, "is not a valid variable name")
-    if _CONTROL.search(value):
+    if has_unsafe(value):
         raise _fail(component, f"env {key}", value, "contains control characters")
     return key, value
 

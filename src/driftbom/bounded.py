@@ -1,0 +1,205 @@
+"""Every read of a file and every child process, bounded in size and time.
+
+What drift reads may be controlled by someone else: a path named on the command line can
+be a FIFO (an ``open`` that never returns), a device (``/dev/zero``: endless bytes) or a
+huge file; a child process can hang, print gigabytes, or leave a background process
+holding its pipe. The two functions here are the only way driftbom reads a file or runs
+a program, so each of those is answered once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import stat
+import subprocess
+import time
+from typing import TYPE_CHECKING, NamedTuple
+
+from driftbom.errors import DriftError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from pathlib import Path
+
+MiB = 1024 * 1024
+DOCUMENT_LIMIT = 256 * MiB
+"""An SBOM: a 100,000-component document is ~60 MiB."""
+TEXT_LIMIT = 16 * MiB
+"""Policies, lockfiles, METADATA, os-release, /proc files, cache files."""
+OUTPUT_LIMIT = 64 * MiB
+"""What one child process may print (``dpkg-query`` on a large host prints ~2 MiB)."""
+
+
+class UnsafeInput(DriftError):
+    """A file is not a regular file, is too large, or cannot be read."""
+
+
+class ProcessFailed(DriftError):
+    """A child process could not start, ran out of time, or printed too much."""
+
+
+def read_bytes(path: str | Path, limit: int = TEXT_LIMIT) -> bytes:
+    """Return the contents of the regular file ``path``, at most ``limit`` bytes.
+
+    The file is opened without blocking (a FIFO opens at once and is then refused) and
+    without becoming a controlling terminal. Raises UnsafeInput for anything that is not
+    a regular file, for a file over ``limit``, and for any OS error, naming the reason.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise UnsafeInput(_why(exc)) from exc
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeInput(f"not a regular file ({_kind(info.st_mode)})")
+        if info.st_size > limit:
+            raise UnsafeInput(f"too large ({info.st_size} bytes; the limit is {limit})")
+        chunks, total = [], 0
+        while True:
+            chunk = os.read(fd, min(limit + 1 - total, 4 * MiB) or 1)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:  # grew while it was read
+                raise UnsafeInput(f"too large (over {limit} bytes)")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise UnsafeInput(_why(exc)) from exc
+    finally:
+        os.close(fd)
+
+
+def read_text(path: str | Path, limit: int = TEXT_LIMIT) -> str:
+    """Return ``read_bytes(path, limit)`` decoded as UTF-8, undecodable bytes replaced."""
+    return read_bytes(path, limit).decode("utf-8", errors="replace")
+
+
+def is_regular(path: str | Path) -> bool:
+    """Return True when ``path`` exists and is a regular file (links followed)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def _kind(mode: int) -> str:
+    kinds = (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((name for test, name in kinds if test(mode)), "not a file")
+
+
+class Finished(NamedTuple):
+    """A child process that ran to its end."""
+
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+
+def start(argv: Sequence[str], env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start ``argv`` in a process group of its own, stdin closed, both outputs piped.
+
+    Raises ProcessFailed when it cannot start.
+    """
+    try:
+        return subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(env) if env is not None else None,
+            start_new_session=True,  # a timeout kills the group: its children too
+        )
+    except (OSError, ValueError) as exc:
+        raise ProcessFailed(
+            f"cannot run {argv[0]} ({getattr(exc, 'strerror', None) or exc})"
+        ) from exc
+
+
+def finish(proc: subprocess.Popen[bytes], timeout: float, limit: int = OUTPUT_LIMIT) -> Finished:
+    """Wait for ``proc``, reading both outputs (together at most ``limit`` bytes).
+
+    Its process group is killed on return, so a background child that kept a pipe open
+    cannot hold drift up. Raises ProcessFailed on timeout or on too much output.
+    """
+    deadline = time.monotonic() + timeout
+    pipes = [p.fileno() if p is not None else -1 for p in (proc.stdout, proc.stderr)]
+    out: dict[int, list[bytes]] = {fd: [] for fd in pipes}
+    total = 0
+    try:
+        with selectors.DefaultSelector() as selector:
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe is not None:
+                    selector.register(pipe, selectors.EVENT_READ)
+            while selector.get_map():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise ProcessFailed(f"no answer within {timeout:g} s")
+                for key, _ in selector.select(min(left, 0.5)):
+                    chunk = os.read(key.fd, 1024 * 1024)
+                    if not chunk:
+                        selector.unregister(key.fileobj)
+                        continue
+                    out[key.fd].append(chunk)
+                    total += len(chunk)
+                    if total > limit:
+                        raise ProcessFailed(f"printed more than {limit} bytes")
+                if proc.poll() is not None:
+                    _kill_group(proc)  # what it left behind must not hold the pipes open
+        code = proc.wait(max(deadline - time.monotonic(), 0.01))
+    except subprocess.TimeoutExpired as exc:
+        raise ProcessFailed(f"no answer within {timeout:g} s") from exc
+    finally:
+        _kill_group(proc)
+        _close(proc)
+    return Finished(code, b"".join(out[pipes[0]]), b"".join(out[pipes[1]]))
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    timeout: float,
+    limit: int = OUTPUT_LIMIT,
+    env: Mapping[str, str] | None = None,
+) -> Finished:
+    """Run ``argv`` to its end (see ``start`` and ``finish``); raises ProcessFailed."""
+    return finish(start(argv, env), timeout, limit)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Kill ``proc`` and its group, and reap it."""
+    _kill_group(proc)
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+        proc.wait(5)
+    _close(proc)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    if proc.returncode is None:
+        with contextlib.suppress(OSError):
+            proc.kill()
+
+
+def _close(proc: subprocess.Popen[bytes]) -> None:
+    for pipe in (proc.stdout, proc.stderr):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+        proc.wait(5)
