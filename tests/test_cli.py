@@ -261,9 +261,7 @@ def test_output_that_cannot_be_written_is_exit_2():
 def test_a_usage_error_is_one_line_and_exit_2(command, capsys):
     assert main([command, "--no-such-option"]) == 2
     err = capsys.readouterr().err
-    assert err == (
-        f"drift: error: No such option: --no-such-option (see drift {command} --help)\n"
-    )
+    assert err == (f"drift: error: No such option: --no-such-option (see drift {command} --help)\n")
 
 
 @pytest.mark.parametrize("command", ["snapshot", "validate", "diff", "check", "policy", "rebuild"])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import tomllib
@@ -106,16 +108,19 @@ def _bad_inputs(tmp_path):
         handle.truncate(257 * 1024 * 1024)  # sparse: nothing is written to disk
     cases = {
         "missing": (tmp_path / "missing.cdx.json", "no such file"),
-        "directory": (tmp_path, "is a directory"),
+        "directory": (tmp_path, "not a regular file (a directory)"),
+        "fifo": (tmp_path / "fifo.json", "not a regular file (a FIFO)"),
+        "device": (Path("/dev/zero"), "not a regular file (a character device)"),
         "not-json": (tmp_path / "a.json", "not JSON"),
         "duplicate": (tmp_path / "b.json", "duplicate key 'bomFormat'"),
         "not-cyclonedx": (tmp_path / "c.json", "not a CycloneDX document"),
         "spdx": (tmp_path / "d.json", "not a CycloneDX document"),
         "old-spec": (tmp_path / "e.json", "CycloneDX '1.2' is not supported"),
         "deep": (tmp_path / "f.json", "nested too deeply"),
-        "huge": (huge, "byte limit"),
+        "huge": (huge, "too large"),
         "binary": (tmp_path / "g.json", "not UTF-8"),
     }
+    os.mkfifo(tmp_path / "fifo.json")
     (tmp_path / "a.json").write_text("{nope")
     (tmp_path / "b.json").write_text(
         '{"bomFormat": "CycloneDX", "bomFormat": "SPDX", "specVersion": "1.6"}'

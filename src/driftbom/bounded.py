@@ -10,6 +10,7 @@ a program, so each of those is answered once.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import selectors
 import signal
@@ -33,11 +34,23 @@ OUTPUT_LIMIT = 64 * MiB
 """What one child process may print (``dpkg-query`` on a large host prints ~2 MiB)."""
 
 
-class UnsafeInput(DriftError):
-    """A file is not a regular file, is too large, or cannot be read."""
+class UnsafeInputError(DriftError, OSError):
+    """A file is not a regular file, is too large, or cannot be read.
+
+    An OSError too, so a probe's ``except OSError`` records it as a skip; ``strerror``
+    (and ``str()``) is the reason alone.
+    """
+
+    def __init__(self, why: str) -> None:
+        """Hold ``why`` as the error's whole message."""
+        OSError.__init__(self, errno.EINVAL, why)
+
+    def __str__(self) -> str:
+        """Return the reason."""
+        return str(self.strerror)
 
 
-class ProcessFailed(DriftError):
+class ProcessFailedError(DriftError):
     """A child process could not start, ran out of time, or printed too much."""
 
 
@@ -45,19 +58,17 @@ def read_bytes(path: str | Path, limit: int = TEXT_LIMIT) -> bytes:
     """Return the contents of the regular file ``path``, at most ``limit`` bytes.
 
     The file is opened without blocking (a FIFO opens at once and is then refused) and
-    without becoming a controlling terminal. Raises UnsafeInput for anything that is not
-    a regular file, for a file over ``limit``, and for any OS error, naming the reason.
+    without becoming a controlling terminal. Raises UnsafeInputError for anything that is not
+    a regular file and for a file over ``limit``; an OS error (a missing file, no
+    permission) propagates as it is.
     """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
-    except OSError as exc:
-        raise UnsafeInput(_why(exc)) from exc
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise UnsafeInput(f"not a regular file ({_kind(info.st_mode)})")
+            raise UnsafeInputError(f"not a regular file ({_kind(info.st_mode)})")
         if info.st_size > limit:
-            raise UnsafeInput(f"too large ({info.st_size} bytes; the limit is {limit})")
+            raise UnsafeInputError(f"too large ({info.st_size} bytes; the limit is {limit})")
         chunks, total = [], 0
         while True:
             chunk = os.read(fd, min(limit + 1 - total, 4 * MiB) or 1)
@@ -66,10 +77,8 @@ def read_bytes(path: str | Path, limit: int = TEXT_LIMIT) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:  # grew while it was read
-                raise UnsafeInput(f"too large (over {limit} bytes)")
+                raise UnsafeInputError(f"too large (over {limit} bytes)")
         return b"".join(chunks)
-    except OSError as exc:
-        raise UnsafeInput(_why(exc)) from exc
     finally:
         os.close(fd)
 
@@ -77,18 +86,6 @@ def read_bytes(path: str | Path, limit: int = TEXT_LIMIT) -> bytes:
 def read_text(path: str | Path, limit: int = TEXT_LIMIT) -> str:
     """Return ``read_bytes(path, limit)`` decoded as UTF-8, undecodable bytes replaced."""
     return read_bytes(path, limit).decode("utf-8", errors="replace")
-
-
-def is_regular(path: str | Path) -> bool:
-    """Return True when ``path`` exists and is a regular file (links followed)."""
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
-
-
-def _why(exc: OSError) -> str:
-    return exc.strerror or type(exc).__name__
 
 
 def _kind(mode: int) -> str:
@@ -113,7 +110,7 @@ class Finished(NamedTuple):
 def start(argv: Sequence[str], env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
     """Start ``argv`` in a process group of its own, stdin closed, both outputs piped.
 
-    Raises ProcessFailed when it cannot start.
+    Raises ProcessFailedError when it cannot start.
     """
     try:
         return subprocess.Popen(
@@ -125,7 +122,7 @@ def start(argv: Sequence[str], env: Mapping[str, str] | None = None) -> subproce
             start_new_session=True,  # a timeout kills the group: its children too
         )
     except (OSError, ValueError) as exc:
-        raise ProcessFailed(
+        raise ProcessFailedError(
             f"cannot run {argv[0]} ({getattr(exc, 'strerror', None) or exc})"
         ) from exc
 
@@ -134,7 +131,7 @@ def finish(proc: subprocess.Popen[bytes], timeout: float, limit: int = OUTPUT_LI
     """Wait for ``proc``, reading both outputs (together at most ``limit`` bytes).
 
     Its process group is killed on return, so a background child that kept a pipe open
-    cannot hold drift up. Raises ProcessFailed on timeout or on too much output.
+    cannot hold drift up. Raises ProcessFailedError on timeout or on too much output.
     """
     deadline = time.monotonic() + timeout
     pipes = [p.fileno() if p is not None else -1 for p in (proc.stdout, proc.stderr)]
@@ -148,7 +145,7 @@ def finish(proc: subprocess.Popen[bytes], timeout: float, limit: int = OUTPUT_LI
             while selector.get_map():
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise ProcessFailed(f"no answer within {timeout:g} s")
+                    raise ProcessFailedError(f"no answer within {timeout:g} s")
                 for key, _ in selector.select(min(left, 0.5)):
                     chunk = os.read(key.fd, 1024 * 1024)
                     if not chunk:
@@ -157,12 +154,12 @@ def finish(proc: subprocess.Popen[bytes], timeout: float, limit: int = OUTPUT_LI
                     out[key.fd].append(chunk)
                     total += len(chunk)
                     if total > limit:
-                        raise ProcessFailed(f"printed more than {limit} bytes")
+                        raise ProcessFailedError(f"printed more than {limit} bytes")
                 if proc.poll() is not None:
                     _kill_group(proc)  # what it left behind must not hold the pipes open
         code = proc.wait(max(deadline - time.monotonic(), 0.01))
     except subprocess.TimeoutExpired as exc:
-        raise ProcessFailed(f"no answer within {timeout:g} s") from exc
+        raise ProcessFailedError(f"no answer within {timeout:g} s") from exc
     finally:
         _kill_group(proc)
         _close(proc)
@@ -176,7 +173,7 @@ def run(
     limit: int = OUTPUT_LIMIT,
     env: Mapping[str, str] | None = None,
 ) -> Finished:
-    """Run ``argv`` to its end (see ``start`` and ``finish``); raises ProcessFailed."""
+    """Run ``argv`` to its end (see ``start`` and ``finish``); raises ProcessFailedError."""
     return finish(start(argv, env), timeout, limit)
 
 

@@ -341,12 +341,12 @@ def check(
     report = _compare(reference, current, python=python, policy_file=policy, fail_on=fail_on)
     _print_report(report, fmt.value)
     if fmt is CheckFormat.GITHUB and os.environ.get("GITHUB_STEP_SUMMARY"):
+        from driftbom.output import append  # noqa: PLC0415
         from driftbom.render import Format, render  # noqa: PLC0415
 
         summary = Path(os.environ["GITHUB_STEP_SUMMARY"])
         try:
-            with summary.open("a", encoding="utf-8") as handle:
-                handle.write(render(report, Format.MARKDOWN))
+            append(summary, render(report, Format.MARKDOWN))
         except OSError as exc:
             log.warning("cannot append to GITHUB_STEP_SUMMARY %s: %s", summary, exc.strerror)
     if report.failed:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -82,6 +84,8 @@ def stage(target: Path, data: bytes) -> Staged:
             raise UsageError(f"-o {target}: directory {directory} does not exist")
         if target.is_dir():
             raise UsageError(f"-o {target}: is a directory")
+        if target.exists() and not target.is_file():  # /dev/null, a FIFO: never replaced
+            raise UsageError(f"-o {target}: exists and is not a regular file (use - for stdout)")
     except OSError as exc:  # a name too long, a loop of links
         raise UsageError(f"-o {target}: cannot use it ({exc.strerror})") from exc
     tmp = directory / f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
@@ -100,3 +104,22 @@ def stage(target: Path, data: bytes) -> Staged:
         staged.discard()
         raise
     return staged
+
+
+def append(target: Path, text: str) -> None:
+    """Append ``text``, scrubbed, to the regular file ``target`` (created when missing).
+
+    Raises OSError when ``target`` is not a regular file (a FIFO would block) or cannot
+    be written.
+    """
+    fd = os.open(
+        target, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_NOCTTY, 0o644
+    )
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        data = scrub(text).encode("utf-8", "backslashreplace")
+        while data:
+            data = data[os.write(fd, data) :]
+    finally:
+        os.close(fd)

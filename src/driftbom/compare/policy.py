@@ -11,6 +11,7 @@ from functools import cached_property
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from driftbom import bounded
 from driftbom.errors import PolicyError
 
 if sys.version_info >= (3, 11):
@@ -128,11 +129,29 @@ def _apply(base: Policy, data: dict[str, Any], label: str) -> Policy:
             raise PolicyError(f"{label}: scope: {exc} (software, hardware, data)") from exc
     ignore = base.ignore
     if "ignore" in data:
-        globs = data["ignore"]
-        if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
-            raise PolicyError(f"{label}: ignore must be a list of strings")
-        ignore = tuple(globs)
+        ignore = _globs(data["ignore"], label)
     return Policy(severities=severities, fail_on=fail_on, scope=scope, ignore=ignore)
+
+
+MAX_POLICY_BYTES = 4 * 1024 * 1024
+MAX_GLOBS = 1000
+MAX_GLOB_LENGTH = 256
+MAX_GLOB_STARS = 8
+
+
+def _globs(globs: Any, label: str) -> tuple[str, ...]:
+    """Return the ignore globs; each is short, with few wildcards, so matching stays linear."""
+    if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
+        raise PolicyError(f"{label}: ignore must be a list of strings")
+    if len(globs) > MAX_GLOBS:
+        raise PolicyError(f"{label}: ignore holds {len(globs)} globs (at most {MAX_GLOBS})")
+    for glob in globs:
+        if len(glob) > MAX_GLOB_LENGTH or glob.count("*") > MAX_GLOB_STARS:
+            raise PolicyError(
+                f"{label}: ignore glob {glob[:40]!r}... is over {MAX_GLOB_LENGTH} characters "
+                f"or {MAX_GLOB_STARS} wildcards"
+            )
+    return tuple(globs)
 
 
 def default() -> Policy:
@@ -150,21 +169,35 @@ def load(path: Path | None, pyproject: Path | None = None) -> Policy:
     policy = default()
     if path is not None:
         data = _read(path)
-        if "tool" in data and "drift" in data.get("tool", {}):
-            data = data["tool"]["drift"]
+        if "tool" in data:  # a pyproject.toml: its [tool.drift] table, or nothing at all
+            section = _drift_table(data, path)
+            if section is None:
+                raise PolicyError(f"{path}: has a [tool] table but no [tool.drift] policy")
+            return _apply(policy, section, f"{path} [tool.drift]")
         return _apply(policy, data, str(path))
-    if pyproject is not None and pyproject.is_file():
-        section = _read(pyproject).get("tool", {}).get("drift")
-        if isinstance(section, dict):
+    if pyproject is not None and pyproject.exists():
+        section = _drift_table(_read(pyproject), pyproject)
+        if section is not None:
             return _apply(policy, section, f"{pyproject} [tool.drift]")
     return policy
 
 
+def _drift_table(data: dict[str, Any], path: Path) -> dict[str, Any] | None:
+    """Return ``[tool.drift]``, None when absent; raises PolicyError when not a table."""
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise PolicyError(f"{path}: 'tool' is not a table")
+    section = tool.get("drift")
+    if section is not None and not isinstance(section, dict):
+        raise PolicyError(f"{path}: 'tool.drift' is not a table")
+    return section
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = tomllib.loads(bounded.read_text(path, MAX_POLICY_BYTES))
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read it ({exc.strerror})") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
         raise PolicyError(f"{path}: not valid TOML ({exc})") from exc
     return data

@@ -99,7 +99,7 @@ def _site_dirs(prefix, exec_prefix):  # type: (str, str) -> list[str]
 
 def _user_site():  # type: () -> list[str]
     try:
-        base = sysconfig._getuserbase()  # noqa: SLF001 - what site itself asks
+        base = sysconfig._getuserbase()  # type: ignore[attr-defined]  # noqa: SLF001 - what site asks
         scheme = "nt_user" if os.name == "nt" else "posix_user"
         path = sysconfig.get_path("purelib", scheme, vars={"userbase": base})
     except (AttributeError, KeyError, OSError):

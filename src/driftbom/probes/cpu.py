@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from driftbom import bounded
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
 from driftbom.sbom.properties import Prop
 
@@ -125,7 +126,7 @@ class CpuProbe:
         """Return the ``cpu`` component."""
         arch = os.uname().machine
         try:
-            text = ctx.path("/proc/cpuinfo").read_text(errors="replace")
+            text = bounded.read_text(ctx.path("/proc/cpuinfo"))
         except OSError:
             if ctx.path("/proc").is_dir():
                 return Skipped(self.layer, "/proc/cpuinfo is not readable")
@@ -141,7 +142,7 @@ class MemoryProbe:
     def collect(self, ctx: ProbeContext) -> Collected | Skipped:
         """Return the ``memory`` component, or Skipped when the total is unknown."""
         try:
-            total = parse_meminfo(ctx.path("/proc/meminfo").read_text(errors="replace"))
+            total = parse_meminfo(bounded.read_text(ctx.path("/proc/meminfo")))
         except OSError:
             total = None
         if total is None:

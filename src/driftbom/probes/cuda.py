@@ -8,12 +8,12 @@ built with), and a system toolkit (recorded apart, labelled with where it was re
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from driftbom import bounded
 from driftbom.cache import StatCache, file_stamp
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
 from driftbom.sbom.properties import Prop
@@ -50,7 +50,7 @@ def _by_key(dists: Iterable[Distribution]) -> dict[str, Distribution]:
 def _torch_cuda(torch: Distribution) -> tuple[str | None, str]:
     """Return torch's CUDA build version from torch/version.py (read as text), and how."""
     try:
-        text = (Path(torch.location) / "torch" / "version.py").read_text(errors="replace")
+        text = bounded.read_text(Path(torch.location) / "torch" / "version.py")
     except OSError:
         text = ""
     found = re.search(_TORCH_CUDA, text)
@@ -69,12 +69,12 @@ def _toolkit(ctx: ProbeContext) -> tuple[str, str, Path] | None:
     for home in homes:
         base = ctx.path(home) if home.startswith("/") else Path(home)
         try:
-            data = orjson.loads((base / "version.json").read_bytes())
+            data = orjson.loads(bounded.read_bytes(base / "version.json"))
             return str(data["cuda"]["version"]), f"{home}/version.json", base
         except (OSError, ValueError, KeyError, TypeError):
             pass
         try:
-            found = re.search(_VERSION_TXT, (base / "version.txt").read_text())
+            found = re.search(_VERSION_TXT, bounded.read_text(base / "version.txt"))
             if found:
                 return found.group(1), f"{home}/version.txt", base
         except OSError:
@@ -103,16 +103,10 @@ def _nvcc_version(nvcc: Path, stamp: list[Any], cache_dir: Path | None) -> str |
 
 def _run_nvcc(nvcc: Path) -> str | None:
     try:
-        done = subprocess.run(
-            [str(nvcc), "--version"],
-            capture_output=True,
-            text=True,
-            timeout=NVCC_TIMEOUT_S,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        done = bounded.run([str(nvcc), "--version"], timeout=NVCC_TIMEOUT_S, limit=64 * 1024)
+    except bounded.ProcessFailedError:
         return None
-    found = re.search(_NVCC_RELEASE, done.stdout)
+    found = re.search(_NVCC_RELEASE, done.stdout.decode("utf-8", "replace"))
     return found.group(1) if found else None
 
 
@@ -122,7 +116,7 @@ def _cudnn_header(ctx: ProbeContext, home: Path | None) -> tuple[str, str] | Non
     candidates += sorted(ctx.path("/usr/include").glob("*-linux-gnu/cudnn_version.h"))
     for header in candidates:
         try:
-            defines = dict(re.findall(_CUDNN_DEFINE, header.read_text(errors="replace")))
+            defines = dict(re.findall(_CUDNN_DEFINE, bounded.read_text(header)))
         except OSError:
             continue
         if {"MAJOR", "MINOR", "PATCHLEVEL"} <= defines.keys():

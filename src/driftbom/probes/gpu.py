@@ -6,6 +6,7 @@ import re
 import threading
 from typing import TYPE_CHECKING
 
+from driftbom import bounded
 from driftbom.compat import cuda_from_driver
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
 from driftbom.sbom.properties import Prop
@@ -86,13 +87,13 @@ def _ask(nvml: Nvml, timeout: float) -> NvmlAnswer | str:
 
 def _driver_from_files(ctx: ProbeContext) -> str | None:
     try:
-        found = re.search(_PROC_DRIVER, ctx.path(PROC_VERSION).read_text(errors="replace"))
+        found = re.search(_PROC_DRIVER, bounded.read_text(ctx.path(PROC_VERSION)))
         if found:
             return found.group(1)
     except OSError:
         pass
     try:
-        return ctx.path(SYS_VERSION).read_text().strip() or None
+        return bounded.read_text(ctx.path(SYS_VERSION)).strip() or None
     except OSError:
         return None
 

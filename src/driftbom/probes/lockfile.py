@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from driftbom import purl
+from driftbom import bounded, purl
 from driftbom.digest import sha256
 from driftbom.errors import ProbeError
 from driftbom.model import Component, ComponentType
@@ -40,7 +40,7 @@ def find_lockfile(cwd: Path) -> Path | None:
 def read_lockfile(path: Path, markers: Mapping[str, str]) -> tuple[bytes, LockData]:
     """Return the lockfile's bytes and pins; raises ProbeError when unreadable or malformed."""
     try:
-        raw = path.read_bytes()
+        raw = bounded.read_bytes(path)
     except OSError as exc:
         raise ProbeError(f"--lock {path}: cannot read it ({exc.strerror})") from exc
     from driftbom.probes.lockfile_formats import (  # noqa: PLC0415 - only with a lockfile

@@ -6,6 +6,7 @@ import os
 import shlex
 from typing import TYPE_CHECKING
 
+from driftbom import bounded
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
 from driftbom.sbom.properties import Prop
 
@@ -53,7 +54,7 @@ class OperatingSystemProbe:
         release = None
         for candidate in OS_RELEASE_PATHS:
             try:
-                release = parse_os_release(ctx.path(candidate).read_text(errors="replace"))
+                release = parse_os_release(bounded.read_text(ctx.path(candidate)))
                 break
             except OSError:
                 continue
@@ -64,7 +65,7 @@ class OperatingSystemProbe:
             release = {"ID": uname.sysname.lower(), "VERSION_ID": uname.release}
         props = [(Prop.OS_ARCH, uname.machine)]
         try:
-            kernel = ctx.path("/proc/sys/kernel/osrelease").read_text().strip()
+            kernel = bounded.read_text(ctx.path("/proc/sys/kernel/osrelease")).strip()
         except OSError:
             kernel = uname.release
         props.append((Prop.OS_KERNEL, kernel))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
+import shutil
 from typing import TYPE_CHECKING, Any
 
-from driftbom import purl
+from driftbom import bounded, purl
 from driftbom.cache import StatCache, file_stamp
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
 from driftbom.probes.operating_system import OS_RELEASE_PATHS, parse_os_release
@@ -75,7 +75,7 @@ def _distro(ctx: ProbeContext) -> tuple[str, str]:
     """Return (os-release ID, ``id-version`` qualifier) for purls."""
     for candidate in OS_RELEASE_PATHS:
         try:
-            release = parse_os_release(ctx.path(candidate).read_text(errors="replace"))
+            release = parse_os_release(bounded.read_text(ctx.path(candidate)))
         except OSError:
             continue
         distro_id = release.get("ID", "linux")
@@ -159,7 +159,7 @@ class OsPackagesProbe:
                 if components is not None:
                     return Collected(components=components)
             try:
-                rows = parser(db.read_text(encoding="utf-8", errors="replace"))
+                rows = parser(bounded.read_text(db, bounded.DOCUMENT_LIMIT))
             except OSError as exc:
                 return Skipped(self.layer, f"cannot read {path}: {exc.strerror}")
             native = _native_arch(rows, manager)
@@ -174,22 +174,20 @@ class OsPackagesProbe:
     def _rpm(self, ctx: ProbeContext, namespace: str, distro: str) -> Collected | Skipped:
         query = "%{NAME}\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\t%{ARCH}\t%{SOURCERPM}\n"
         dbpath = str(ctx.path("/var/lib/rpm"))
-        try:
-            done = subprocess.run(
-                ["rpm", "--dbpath", dbpath, "-qa", "--qf", query],
-                capture_output=True,
-                text=True,
-                timeout=RPM_TIMEOUT_S,
-                check=False,
-            )
-        except FileNotFoundError:
+        if shutil.which("rpm") is None:
             return Skipped(self.layer, "an rpm database exists but rpm(8) is not installed")
-        except subprocess.TimeoutExpired:
-            return Skipped(self.layer, f"rpm -qa did not answer within {RPM_TIMEOUT_S:g} s")
+        try:
+            done = bounded.run(
+                ["rpm", "--dbpath", dbpath, "-qa", "--qf", query], timeout=RPM_TIMEOUT_S
+            )
+        except bounded.ProcessFailedError as exc:
+            return Skipped(self.layer, f"rpm -qa: {exc}")
+        stdout = done.stdout.decode("utf-8", "replace")
         if done.returncode != 0:
-            return Skipped(self.layer, f"rpm -qa failed: {done.stderr.strip()[:200]}")
+            err = done.stderr.decode("utf-8", "replace").strip()[:200]
+            return Skipped(self.layer, f"rpm -qa failed: {err}")
         rows = []
-        for line in done.stdout.splitlines():
+        for line in stdout.splitlines():
             parts = line.split("\t")
             if len(parts) == 4:
                 name, version, arch, source = parts

@@ -46,7 +46,7 @@ class Interpreter(NamedTuple):
         too long, or (the version) not a Python version.
         """
         if not isinstance(data, dict):
-            raise ValueError("the answer is not a JSON object")
+            raise ValueError("the answer is not a JSON object")  # noqa: TRY004 - one type for all
         version = _text(data, "version")
         if not _VERSION.fullmatch(version):
             raise ValueError(f"version {version[:40]!r} is not a Python version")

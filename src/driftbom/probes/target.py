@@ -59,7 +59,7 @@ class PendingQuery:
         source = _HELPER.read_text(encoding="utf-8")
         try:  # an empty environment: nothing of the caller's reaches the target
             self._proc = bounded.start([python, *ISOLATED, "-c", source], env={})
-        except bounded.ProcessFailed as exc:
+        except bounded.ProcessFailedError as exc:
             raise ProbeError(f"--python {python}: {exc}") from exc
         self._answer: bounded.Finished | None = None
 
@@ -76,7 +76,7 @@ class PendingQuery:
 
         try:
             self._answer = answer = bounded.finish(self._proc, HELPER_TIMEOUT_S, ANSWER_LIMIT)
-        except bounded.ProcessFailed as exc:
+        except bounded.ProcessFailedError as exc:
             self._answer = bounded.Finished(-1, b"", b"")
             raise ProbeError(f"--python {self.python}: {exc}") from exc
         if answer.returncode != 0:

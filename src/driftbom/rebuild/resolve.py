@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from driftbom import bounded
 from driftbom.errors import RebuildError
 from driftbom.probes.lockfile_formats import parse_requirements
 from driftbom.purl import normalize_pypi
@@ -42,20 +42,19 @@ def _compile(requirements: str, extra_indexes: tuple[str, ...]) -> str:
         for url in extra_indexes:
             argv += ["--extra-index-url", url]
         try:
-            done = subprocess.run(
-                argv, capture_output=True, text=True, timeout=RESOLVE_TIMEOUT_S, check=False
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise RebuildError(f"pip-compile did not finish within {RESOLVE_TIMEOUT_S} s") from exc
+            done = bounded.run(argv, timeout=RESOLVE_TIMEOUT_S)
+        except bounded.ProcessFailedError as exc:
+            raise RebuildError(f"pip-compile: {exc}") from exc
+        stderr = done.stderr.decode("utf-8", "replace")
         if done.returncode != 0:
-            if "No module named piptools" in done.stderr:
+            if "No module named piptools" in stderr:
                 raise RebuildError(
                     "resolving hashes needs pip-tools (pip install 'driftbom[rebuild]')"
                     " or --no-resolve"
                 )
-            last = [line for line in done.stderr.strip().splitlines() if line.strip()][-3:]
+            last = [line for line in stderr.strip().splitlines() if line.strip()][-3:]
             raise RebuildError("pip-compile failed: " + " | ".join(last))
-        return output.read_text()
+        return bounded.read_text(output)
 
 
 def resolve(plan: BuildPlan) -> BuildPlan:

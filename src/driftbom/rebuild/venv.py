@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from driftbom import bounded
 from driftbom.errors import ProbeError, RebuildError
 from driftbom.probes import distributions
 from driftbom.probes.python_env import PendingQuery
@@ -61,11 +61,12 @@ def build_venv(plan: BuildPlan, folder: Path, target: Path) -> Path:
     )
     steps += [[*pip, vcs.requirement] for vcs in plan.vcs]
     for argv in steps:
-        done = subprocess.run(
-            argv, capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S, check=False
-        )
+        try:
+            done = bounded.run(argv, timeout=INSTALL_TIMEOUT_S)
+        except bounded.ProcessFailedError as exc:
+            raise RebuildError(f"--venv: {' '.join(argv[:4])}: {exc}") from exc
         if done.returncode != 0:
-            last = " | ".join(done.stderr.strip().splitlines()[-4:])
+            last = " | ".join(done.stderr.decode("utf-8", "replace").strip().splitlines()[-4:])
             raise RebuildError(f"--venv: {' '.join(argv[:4])} failed: {last}")
     return Path(python)
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from driftbom import purl
+from driftbom import bounded, purl
 from driftbom.digest import content_id, sha256
 from driftbom.errors import SbomError
 from driftbom.gcpause import paused
@@ -120,13 +120,12 @@ def load_json(path: Path) -> Any:
 
 
 def read_bytes(path: Path) -> bytes:
-    """Return a document's bytes; raises SbomError when missing, unreadable or over 256 MiB."""
+    """Return a document's bytes; raises SbomError for a bad file (see bounded.read_bytes)."""
     label = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise SbomError(f"{label}: {size} bytes is over the {MAX_BYTES} byte limit")
-        raw = path.read_bytes()
+        raw = bounded.read_bytes(path, MAX_BYTES)
+    except bounded.UnsafeInputError as exc:
+        raise SbomError(f"{label}: {exc}") from exc
     except FileNotFoundError as exc:
         raise SbomError(f"{label}: no such file") from exc
     except IsADirectoryError as exc:
