@@ -30,7 +30,7 @@ _NUMBER = re.compile(r"\d+")
 
 
 def _numbers(version: str) -> tuple[int, ...]:
-    return tuple(int(n) for n in _NUMBER.findall(version))
+    return tuple(int(n[:18]) for n in _NUMBER.findall(version[:256]))
 
 
 def required_driver(cuda_version: str) -> str | None:

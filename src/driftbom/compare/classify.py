@@ -41,11 +41,17 @@ class VersionChange:
     bump: Bump
 
 
+MAX_VERSION_LENGTH = 256
+"""Longer versions compare as strings (a 5,000-digit number cannot even become an int)."""
+
+
 @lru_cache(maxsize=4096)
 def _parse(text: str) -> Version | None:
+    if len(text) > MAX_VERSION_LENGTH:
+        return None
     try:
         return Version(text)
-    except InvalidVersion:
+    except (InvalidVersion, ValueError):
         return None
 
 

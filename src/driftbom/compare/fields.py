@@ -150,14 +150,37 @@ def _flag_changes(cur: Component, old: str, new: str) -> list[Change]:
     return changes
 
 
+MAX_NESTED_TEXT = 64 * 1024
+MAX_NESTED_DEPTH = 16
+MAX_NESTED_NODES = 2000
+"""Larger or deeper values compare as whole strings: deepdiff's cost grows fast with both."""
+
+
+def _size(value: Any, depth: int = 0) -> int:
+    """Return the node count of parsed JSON, or a count over the limit when too deep."""
+    if depth > MAX_NESTED_DEPTH:
+        return MAX_NESTED_NODES + 1
+    if isinstance(value, dict):
+        value = list(value.values())
+    if not isinstance(value, list):
+        return 1
+    total = 1
+    for item in value:
+        total += _size(item, depth + 1)
+        if total > MAX_NESTED_NODES:
+            break
+    return total
+
+
 def _nested(text: str | None) -> Any:
-    """Return a property value that holds a JSON object or array, parsed; else None."""
-    if not text or text[0] not in "[{":
+    """Return a property value that holds a small JSON object or array, parsed; else None."""
+    if not text or text[0] not in "[{" or len(text) > MAX_NESTED_TEXT:
         return None
     try:
-        return json.loads(text)
-    except ValueError:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
         return None
+    return value if _size(value) <= MAX_NESTED_NODES else None
 
 
 def nested_changes(cur: Component, key: str, before: str, after: str) -> list[Change] | None:

@@ -34,13 +34,15 @@ _OPS = {
 
 def is_pep440(version: str) -> bool:
     """Return True when ``version`` is a valid PEP 440 version."""
+    if len(version) > 256:
+        return False
     if _SIMPLE_VERSION.fullmatch(version):
         return True
-    from packaging.version import InvalidVersion, Version  # noqa: PLC0415 - rare path
+    from packaging.version import Version  # noqa: PLC0415 - rare path
 
     try:
         Version(version)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number too long for int()
         return False
     return True
 

@@ -162,34 +162,55 @@ def parse_pylock(text: str, markers: Mapping[str, str]) -> LockData:
     return LockData(tuple(pins), tuple(sorted(set(indexes))))
 
 
+def _uv_key(package: dict[str, Any]) -> tuple[str, str]:
+    return normalize_pypi(str(package.get("name", ""))), str(package.get("version", ""))
+
+
+def _uv_edges(package: dict[str, Any]) -> list[dict[str, Any]]:
+    edges = list(package.get("dependencies", []))
+    for group in ("optional-dependencies", "dev-dependencies"):
+        for deps in (package.get(group) or {}).values():
+            edges += deps
+    return edges
+
+
 def _uv_reachable(
     packages: list[dict[str, Any]], markers: Mapping[str, str]
 ) -> list[dict[str, Any]]:
-    """Walk uv.lock's graph from the workspace roots, following edges whose marker applies."""
+    """Walk uv.lock's graph from the workspace roots, following edges whose marker applies.
+
+    Each package and each distinct marker is looked at once: linear in the lockfile's size.
+    """
     by_name: dict[str, list[dict[str, Any]]] = {}
+    by_key: dict[tuple[str, str], dict[str, Any]] = {}
     for package in packages:
-        by_name.setdefault(normalize_pypi(str(package.get("name", ""))), []).append(package)
+        by_name.setdefault(_uv_key(package)[0], []).append(package)
+        by_key.setdefault(_uv_key(package), package)
     roots = [p for p in packages if {"editable", "virtual"} & set(p.get("source", {}))]
     if not roots:
         return packages
     seen: dict[tuple[str, str], dict[str, Any]] = {}
+    expanded: set[str] = set()  # names whose every version is already on the way
+    applies: dict[str, bool] = {}
     stack = list(roots)
     while stack:
         package = stack.pop()
-        key = (normalize_pypi(str(package.get("name"))), str(package.get("version", "")))
-        if key in seen:
+        if _uv_key(package) in seen:
             continue
-        seen[key] = package
-        edges = list(package.get("dependencies", []))
-        for group in ("optional-dependencies", "dev-dependencies"):
-            for deps in (package.get(group) or {}).values():
-                edges += deps
-        for edge in edges:
-            if not _applies(edge.get("marker"), markers):
+        seen[_uv_key(package)] = package
+        for edge in _uv_edges(package):
+            marker = str(edge.get("marker") or "")
+            if marker not in applies:
+                applies[marker] = _applies(marker, markers)
+            if not applies[marker]:
                 continue
-            candidates = by_name.get(normalize_pypi(str(edge.get("name", ""))), [])
-            wanted = edge.get("version")
-            stack += [c for c in candidates if wanted is None or c.get("version") == wanted]
+            name, wanted = normalize_pypi(str(edge.get("name", ""))), edge.get("version")
+            if wanted is not None:
+                found = by_key.get((name, str(wanted)))
+                stack += [found] if found is not None and (name, str(wanted)) not in seen else []
+            elif name not in expanded:
+                expanded.add(name)
+                stack += by_name.get(name, [])
     return list(seen.values())
 
 

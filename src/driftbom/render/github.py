@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from driftbom.compare.policy import Severity
 from driftbom.render.summary import verdict_line
+from driftbom.safetext import visible
 
 if TYPE_CHECKING:
     from driftbom.compare.report import DriftReport
@@ -14,7 +15,8 @@ _COMMANDS = {Severity.CRITICAL: "error", Severity.MAJOR: "error", Severity.MINOR
 
 
 def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Return text for a workflow command: one line, control characters shown, % escaped."""
+    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _property(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from driftbom.render.summary import by_layer, verdict_line
+from driftbom.safetext import visible
 
 if TYPE_CHECKING:
     from driftbom.compare.report import DriftReport
@@ -12,10 +13,22 @@ if TYPE_CHECKING:
 MAX_ROWS = 200
 
 
+_MARKUP = {ord(c): "\\" + c for c in "\\`*_[]|#!~<>&"}
+_CODE = {ord("`"): "'", ord("|"): "\\|"}
+
+
 def _cell(text: str | None) -> str:
+    """Return a value from a document as inert Markdown text: no markup, no HTML, one line."""
     if not text:
         return ""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("`", "'")
+    return visible(text).translate(_MARKUP)
+
+
+def _code(text: str | None) -> str:
+    """Return a code span: literal inside, so only its end (`) and a table's | are escaped."""
+    if not text:
+        return ""
+    return f"`{visible(text).translate(_CODE)}`"
 
 
 def render(report: DriftReport) -> str:
@@ -38,11 +51,11 @@ def render(report: DriftReport) -> str:
             if rows >= MAX_ROWS:
                 break
             change = finding.change
-            remedy = f"`{_cell(change.remedy)}`" if change.remedy else ""
+            remedy = _code(change.remedy)
             cells = (
                 finding.severity.value,
                 layer,
-                f"`{_cell(change.id)}`",
+                _code(change.id),
                 change.kind.value,
                 _cell(change.reason),
                 remedy,

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from driftbom.compare.policy import Severity
 from driftbom.render.summary import by_layer, verdict_line
+from driftbom.safetext import visible as v
 
 if TYPE_CHECKING:
     from driftbom.compare.report import DriftReport
@@ -22,7 +23,7 @@ _RESET = "\x1b[0m"
 
 def render(report: DriftReport, *, color: bool = False) -> str:
     """Return the text report; ANSI colour only when ``color``."""
-    lines = [f"drift: {report.reference} (reference) -> {report.current} (current)"]
+    lines = [f"drift: {v(report.reference)} (reference) -> {v(report.current)} (current)"]
     shown = 0
     for layer, findings in by_layer(report):
         if shown >= MAX_LINES:
@@ -35,9 +36,9 @@ def render(report: DriftReport, *, color: bool = False) -> str:
             label = f"{finding.severity.value.upper():<8}"
             if color:
                 label = f"{_COLORS[finding.severity]}{label}{_RESET}"
-            remedy = f"  [{change.remedy}]" if change.remedy else ""
+            remedy = f"  [{v(change.remedy)}]" if change.remedy else ""
             lines.append(
-                f"  {label} {change.id:<28} {change.kind.value:<12} {change.reason}{remedy}"
+                f"  {label} {v(change.id):<28} {change.kind.value:<12} {v(change.reason)}{remedy}"
             )
             shown += 1
     hidden = len(report.findings) - shown

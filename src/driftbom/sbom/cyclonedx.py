@@ -169,7 +169,11 @@ def loads(raw: bytes | str, label: str) -> Any:
     try:
         import json  # noqa: PLC0415 - the strict, slower path only
 
-        return json.loads(raw, object_pairs_hook=_no_duplicates)
+        parsed = json.loads(raw, object_pairs_hook=_no_duplicates)
+        orjson.dumps(parsed)  # what every output needs: valid Unicode, nesting orjson writes
+    except orjson.JSONEncodeError as exc:
+        msg = f"{label}: nested too deeply, or holds invalid Unicode (a lone surrogate escape)"
+        raise SbomError(msg) from exc
     except SbomError as exc:
         raise SbomError(f"{label}: {exc}") from exc
     except RecursionError as exc:
@@ -178,6 +182,7 @@ def loads(raw: bytes | str, label: str) -> Any:
         raise SbomError(f"{label}: not UTF-8 text") from exc
     except ValueError as exc:
         raise SbomError(f"{label}: not JSON ({exc})") from exc
+    return parsed
 
 
 def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
