@@ -456,11 +456,15 @@ def rebuild(
         the_plan = resolve(the_plan)
     for item in the_plan.not_reproduced:
         log.warning("not reproduced: %s", item)
-    _write_rebuild(
+    from driftbom.output import write_folder  # noqa: PLC0415
+
+    write_folder(
         output,
-        dockerfile.render(the_plan),
-        dockerfile.render_lock(the_plan),
-        dockerfile.DOCKERIGNORE,
+        {
+            "requirements.lock": dockerfile.render_lock(the_plan),
+            ".dockerignore": dockerfile.DOCKERIGNORE,
+            "Dockerfile": dockerfile.render(the_plan),
+        },
     )
     _status(f"wrote {output}/Dockerfile and requirements.lock ({len(the_plan.pins)} pins)")
     rebuilt = None
@@ -489,20 +493,6 @@ def rebuild(
 def _progress(line: str) -> None:
     if log.isEnabledFor(diagnostics.WARNING):
         diagnostic(f"  {line}")
-
-
-def _write_rebuild(folder: Path, dockerfile_text: str, lock: str, ignore: str) -> None:
-    from driftbom.output import write_text  # noqa: PLC0415
-
-    try:
-        folder.mkdir(parents=False, exist_ok=True)
-    except FileExistsError:
-        _fail(f"-o {folder}: exists and is not a directory")
-    except OSError as exc:  # a missing parent, a name too long, no permission
-        _fail(f"-o {folder}: cannot create it ({exc.strerror})")
-    write_text(folder / "requirements.lock", lock)
-    write_text(folder / ".dockerignore", ignore)
-    write_text(folder / "Dockerfile", dockerfile_text)
 
 
 def _command_name(info: typer.models.CommandInfo) -> str:

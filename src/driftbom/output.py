@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import stat
 import sys
 from pathlib import Path
@@ -123,3 +124,43 @@ def append(target: Path, text: str) -> None:
             data = data[os.write(fd, data) :]
     finally:
         os.close(fd)
+
+
+def write_folder(target: Path, files: dict[str, str]) -> None:
+    """Put a folder holding exactly ``files`` (name: text, scrubbed) at ``target``, atomically.
+
+    The files are written into a new sibling folder that is then renamed into place, so a
+    failure (a full disk, a read-only folder) leaves the earlier folder as it was, or
+    nothing. An existing ``target`` may hold only files of these names: anything else is
+    the user's and is never replaced. Raises UsageError.
+    """
+    target = Path(os.path.abspath(target))
+    parent = target.parent
+    try:
+        if not parent.is_dir():
+            raise UsageError(f"-o {target}: directory {parent} does not exist")
+        if target.exists() and not target.is_dir():
+            raise UsageError(f"-o {target}: exists and is not a directory")
+        others = sorted(set(os.listdir(target)) - set(files)) if target.exists() else []
+    except OSError as exc:  # a name too long, a loop of links, no permission
+        raise UsageError(f"-o {target}: cannot use it ({exc.strerror})") from exc
+    if others:
+        raise UsageError(f"-o {target}: holds other files ({others[0]}); use a new folder")
+    suffix = f"{os.getpid()}.{os.urandom(4).hex()}"
+    fresh, old = parent / f".{target.name}.{suffix}.new", parent / f".{target.name}.{suffix}.old"
+    try:
+        fresh.mkdir(mode=0o755)
+        for name, text in files.items():
+            fd = os.open(fresh / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(scrub(text).encode())
+        if target.exists():
+            target.rename(old)
+        fresh.rename(target)
+    except OSError as exc:
+        if old.exists() and not target.exists():
+            old.rename(target)
+        raise UsageError(f"-o {target}: cannot write it ({exc.strerror})") from exc
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)

@@ -42,8 +42,6 @@ def test_duplicate_keys_are_refused(text: bytes, duplicate: str) -> None:
     "text",
     [
         b'{"a": NaN}',  # the standard parser's extension, refused by orjson
-        b'{"a": "\\ud800"}',  # a lone surrogate
-        b"[" * 300 + b"]" * 300,  # deeper than orjson writes back
         b'{"url": "x\\u003ay"}',
         b"\xef\xbb\xbf{}",
         "{}".encode("utf-16"),
@@ -52,6 +50,19 @@ def test_duplicate_keys_are_refused(text: bytes, duplicate: str) -> None:
 def test_what_orjson_cannot_settle_goes_to_the_strict_parser(text: bytes) -> None:
     assert _fast_loads(text) is None
     assert repr(loads(text, "doc.json")) == repr(_strict(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"a": "\\ud800"}',  # a lone surrogate: no output format could write it
+        b'{"a": "\\udc00\\ud800"}',  # a pair in the wrong order
+        b"[" * 300 + b"]" * 300,  # deeper than any output format writes back
+    ],
+)
+def test_what_no_output_could_write_is_refused(text: bytes) -> None:
+    with pytest.raises(SbomError, match="doc.json: nested too deeply, or holds invalid Unicode"):
+        loads(text, "doc.json")
 
 
 def _random_value(rng: random.Random, depth: int) -> object:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from driftbom.compare.diff import diff
 from driftbom.compare.policy import Policy, Scope, Severity
+from driftbom.errors import SbomError
 from driftbom.gcpause import paused
 from driftbom.model import Layer, layer_of
 
@@ -94,8 +95,26 @@ def _order(finding: Finding) -> tuple[int, str, str, str]:
     return (-finding.severity.rank, change.layer.value, change.id, change.field)
 
 
+def _comparable(reference: Snapshot, current: Snapshot) -> None:
+    if not reference.components:
+        raise SbomError(
+            f"{reference.name}: the reference records no components: nothing to compare"
+        )
+    ref_layers = {*reference.layers, *(c.layer for c in reference.components)}
+    cur_layers = {*current.layers, *(c.layer for c in current.components)}
+    if not ref_layers & cur_layers:
+        raise SbomError(
+            f"{reference.name} and {current.name} describe no layer in common: nothing to compare"
+        )
+
+
 def build(reference: Snapshot, current: Snapshot, policy: Policy) -> DriftReport:
-    """Compare two snapshots under ``policy`` and return the report."""
+    """Compare two snapshots under ``policy`` and return the report.
+
+    Raises SbomError when there is nothing to compare: a reference without components
+    (a truncated file must never pass a gate), or two documents without a layer in common.
+    """
+    _comparable(reference, current)
     every_scope = policy.scope >= frozenset(Scope)
 
     def keep(ref: str) -> bool:
