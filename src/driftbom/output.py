@@ -134,14 +134,15 @@ def write_folder(target: Path, files: dict[str, str]) -> None:
     nothing. An existing ``target`` may hold only files of these names: anything else is
     the user's and is never replaced. Raises UsageError.
     """
-    target = Path(os.path.abspath(target))
+    target = target.absolute()
     parent = target.parent
     try:
         if not parent.is_dir():
             raise UsageError(f"-o {target}: directory {parent} does not exist")
         if target.exists() and not target.is_dir():
             raise UsageError(f"-o {target}: exists and is not a directory")
-        others = sorted(set(os.listdir(target)) - set(files)) if target.exists() else []
+        names = {p.name for p in target.iterdir()} if target.exists() else set()
+        others = sorted(names - set(files))
     except OSError as exc:  # a name too long, a loop of links, no permission
         raise UsageError(f"-o {target}: cannot use it ({exc.strerror})") from exc
     if others:

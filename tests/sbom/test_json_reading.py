@@ -61,7 +61,7 @@ def test_what_orjson_cannot_settle_goes_to_the_strict_parser(text: bytes) -> Non
     ],
 )
 def test_what_no_output_could_write_is_refused(text: bytes) -> None:
-    with pytest.raises(SbomError, match="doc.json: nested too deeply, or holds invalid Unicode"):
+    with pytest.raises(SbomError, match=r"doc\.json: nested too deeply, or holds invalid Unicode"):
         loads(text, "doc.json")
 
 
