@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import time
 import zlib
 from pathlib import Path
@@ -22,8 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from driftbom import __version__
+from driftbom import __version__, bounded
 from driftbom.diagnostics import get_logger
+from driftbom.redact import scrub_tree
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -58,6 +60,35 @@ def file_stamp(label: str, path: str) -> list[Any] | None:
     return [label, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
+_WARNED: set[str] = set()
+
+
+def _safe_directory(directory: Path) -> bool:
+    """Return True when ``directory`` is ours alone (this user's, writable by no one else).
+
+    A symbolic link, another user's folder or one writable by group or others is not used
+    (one warning): whoever could write there could make a snapshot record what is not
+    installed.
+    """
+    try:
+        info = os.lstat(directory)
+    except FileNotFoundError:
+        return True  # created 0700 on the first save
+    except OSError:
+        return False
+    problem = None
+    if not stat.S_ISDIR(info.st_mode):
+        problem = "is not a directory"
+    elif info.st_uid != os.getuid():
+        problem = f"is owned by uid {info.st_uid}, not this user"
+    elif info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        problem = "is writable by group or others"
+    if problem is not None and str(directory) not in _WARNED:
+        _WARNED.add(str(directory))
+        log.warning("not using the cache %s: it %s", directory, problem)
+    return problem is None
+
+
 class StatCache:
     """The entries of one cache file: ``get`` what is still valid, ``put`` what was read.
 
@@ -79,8 +110,11 @@ class StatCache:
         self.misses = 0
 
     def _load(self) -> dict[str, Any]:
+        if not _safe_directory(self.path.parent):
+            self.enabled = False
+            return {}
         try:
-            data = orjson.loads(self.path.read_bytes())
+            data = orjson.loads(bounded.read_bytes(self.path, bounded.DOCUMENT_LIMIT))
         except FileNotFoundError:
             return {}
         except (OSError, orjson.JSONDecodeError) as exc:
@@ -134,10 +168,15 @@ class StatCache:
             "scope": self.scope,
             "entries": self._new,
         }
-        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            temp.write_bytes(orjson.dumps(document))
+            if not _safe_directory(self.path.parent):
+                return
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+            fd = os.open(temp, flags, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(orjson.dumps(scrub_tree(document)))  # no secret is ever cached
             temp.replace(self.path)
         except OSError as exc:
             log.debug("cannot write the cache %s: %s", self.path, exc)

@@ -92,7 +92,7 @@ def _nvcc_version(nvcc: Path, stamp: list[Any], cache_dir: Path | None) -> str |
     """Return ``nvcc --version``'s release, remembered while the binary is unchanged."""
     cache = StatCache(cache_dir, "nvcc", str(nvcc))
     known = cache.get("release", [stamp])
-    if isinstance(known, str):
+    if isinstance(known, str) and len(known) <= 32 and known.replace(".", "").isdigit():
         return known
     version = _run_nvcc(nvcc)
     if version:

@@ -121,13 +121,35 @@ _STAMPED = ("METADATA", "PKG-INFO", "RECORD", "direct_url.json", "INSTALLER", "R
 _STAMPED_EGG = ("PKG-INFO", "requires.txt")
 
 
-def _redacted(direct_url: Any) -> dict[str, Any] | None:
-    """Return a ``direct_url.json`` object with credentials in its URL redacted."""
-    if not isinstance(direct_url, dict):
+_DIRECT_URL_KEYS = {
+    "archive_info": ("hash", "hashes"),
+    "vcs_info": ("vcs", "commit_id", "requested_revision"),
+    "dir_info": ("editable",),
+}
+
+
+def _clean_direct_url(direct_url: Any) -> dict[str, Any] | None:
+    """Return the PEP 610 fields driftbom records from ``direct_url.json``, URLs scrubbed.
+
+    Only known keys with values of the right type are kept: anything else the file holds
+    (a token under another key, say) never reaches the document or the cache.
+    """
+    if not isinstance(direct_url, dict) or not isinstance(direct_url.get("url"), str):
         return None
-    if "url" in direct_url:
-        return {**direct_url, "url": scrub(str(direct_url["url"]))}
-    return direct_url
+    clean: dict[str, Any] = {"url": scrub(direct_url["url"])}
+    if isinstance(direct_url.get("subdirectory"), str):
+        clean["subdirectory"] = direct_url["subdirectory"]
+    for section, keys in _DIRECT_URL_KEYS.items():
+        found = direct_url.get(section)
+        if not isinstance(found, dict):
+            continue
+        kept = {k: found[k] for k in keys if isinstance(found.get(k), (str, bool))}
+        if isinstance(found.get("hashes"), dict):
+            kept["hashes"] = {
+                str(k): str(v) for k, v in found["hashes"].items() if isinstance(v, str)
+            }
+        clean[section] = kept
+    return clean
 
 
 def _to_cache(dist: Distribution) -> dict[str, Any]:
@@ -142,21 +164,53 @@ def _to_cache(dist: Distribution) -> dict[str, Any]:
     }
 
 
+def _short(value: Any, *, optional: bool = False) -> bool:
+    return (value is None and optional) or (isinstance(value, str) and len(value) <= 8192)
+
+
 def _from_cache(value: Any, meta_dir: str, location: str) -> Distribution | None:
-    try:
-        return Distribution(
-            name=value["name"],
-            version=value["version"],
-            location=location,
-            metadata_dir=meta_dir,
-            requires=tuple(value["requires"]),
-            installer=value["installer"],
-            requested=value["requested"] is True,
-            direct_url=value["direct_url"],
-            record_digest=value["record_digest"],
-        )
-    except (KeyError, TypeError):
+    """Return the cached distribution, or None unless every field has its type and size.
+
+    A ``*.dist-info`` entry must also agree with the directory's own name and version, so
+    an entry written by someone else cannot make the snapshot record a version that is
+    not installed.
+    """
+    if not isinstance(value, dict):
         return None
+    requires = value.get("requires")
+    if not (
+        _short(value.get("name"))
+        and _short(value.get("version"))
+        and isinstance(requires, list)
+        and len(requires) <= 10_000
+        and all(_short(r) for r in requires)
+        and _short(value.get("installer"), optional=True)
+        and _short(value.get("record_digest"), optional=True)
+        and isinstance(value.get("requested"), bool)
+        and (
+            value.get("direct_url") is None
+            or _clean_direct_url(value["direct_url"]) == value["direct_url"]
+        )
+    ):
+        return None
+    folder = os.path.basename(meta_dir)  # noqa: PTH119 - a string on the hot path
+    if folder.endswith(".dist-info"):
+        named, _, version = folder.removesuffix(".dist-info").rpartition("-")
+        if purl.normalize_pypi(named) != purl.normalize_pypi(value["name"]) or (
+            version != value["version"]
+        ):
+            return None
+    return Distribution(
+        name=value["name"],
+        version=value["version"],
+        location=location,
+        metadata_dir=meta_dir,
+        requires=tuple(requires),
+        installer=value["installer"],
+        requested=value["requested"],
+        direct_url=value["direct_url"],
+        record_digest=value["record_digest"],
+    )
 
 
 def _listing(base: str) -> tuple[Stamp | None, set[str] | None] | None:
@@ -267,7 +321,7 @@ def _read_distribution(
         requires=requires,
         installer=installer,
         requested="REQUESTED" in present,
-        direct_url=_redacted(direct_url),
+        direct_url=_clean_direct_url(direct_url),
         record_digest=record,
         metadata_dir=str(meta_dir),
     )
@@ -302,7 +356,7 @@ def from_dump(entry: Mapping[str, Any]) -> Distribution | str:
         requires=requires,
         installer=installer.strip() or None if isinstance(installer, str) else None,
         requested="REQUESTED" in (entry.get("files") or ()),
-        direct_url=_redacted(direct_url),
+        direct_url=_clean_direct_url(direct_url),
         record_digest=entry.get("record_digest")
         if isinstance(entry.get("record_digest"), str)
         else None,

@@ -111,8 +111,24 @@ def _to_cache(comp: Component) -> list[Any]:
     return [comp.ref, comp.name, comp.version, comp.purl, comp.properties]
 
 
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= 4096
+
+
+def _cached_row(row: Any) -> bool:
+    """Return True for ``[ref, name, version, purl, [[key, value], ...]]``, all strings."""
+    if not isinstance(row, list) or len(row) != 5 or not all(_text(v) for v in row[:4]):
+        return False
+    props = row[4]
+    return isinstance(props, list) and all(
+        isinstance(p, list) and len(p) == 2 and _text(p[0]) and _text(p[1]) for p in props
+    )
+
+
 def _from_cache(rows: Any) -> tuple[Component, ...] | None:
     """Rebuild the cached components, or None when the cache holds something else."""
+    if not isinstance(rows, list) or not all(_cached_row(row) for row in rows):
+        return None
     try:
         return tuple(
             Component(
