@@ -110,19 +110,17 @@ def test_existing_output_survives_a_failed_run(tmp_path):
 
 @pytest.mark.parametrize("existing", [None, "previous"])
 def test_a_document_that_fails_validation_is_never_written(existing, tmp_path, monkeypatch, capsys):
-    """The file is written while the worker validates; a failed check removes it again."""
+    """An invalid snapshot is a bug (exit 3): the file at -o is left as it was."""
     from driftbom.sbom import schema
 
     out = tmp_path / "out.json"
     if existing is not None:
         out.write_text(existing)
-    monkeypatch.setattr(
-        schema.PreparedValidation, "errors", lambda *_: ["$.components[0]: planted error"]
-    )
-    assert main(["snapshot", "--python", sys.executable, "-o", str(out)]) == 2
+    monkeypatch.setattr(schema, "errors", lambda *_: ["$.components[0]: planted error"])
+    assert main(["snapshot", "--python", sys.executable, "-o", str(out)]) == 3
     err = capsys.readouterr().err
     assert err == (
-        "drift: error: internal error: the snapshot is not valid CycloneDX: "
+        "drift: internal error: the snapshot is not valid CycloneDX: "
         "$.components[0]: planted error\n"
     )
     assert [p.name for p in tmp_path.iterdir()] == ([] if existing is None else ["out.json"])

@@ -126,52 +126,41 @@ def snapshot(
 ) -> None:
     """Snapshot this environment into a CycloneDX 1.6 SBOM, validated before it is written."""
     # keep --help fast: nothing is imported before a command runs. The target interpreter
-    # (usually started by the console script already, see driftbom.prestart) and the schema
-    # worker work on other cores while the rest is imported and probed.
+    # (usually started by the console script already, see driftbom.prestart) answers on
+    # another core while the rest is imported and probed.
     from driftbom import prestart  # noqa: PLC0415
     from driftbom.probes.target import PendingQuery, default_python  # noqa: PLC0415
     from driftbom.sbom import schema  # noqa: PLC0415
 
     target = python or default_python(os.environ)
-    with schema.PreparedValidation("1.6") as validation:
-        pending = prestart.query(target) or PendingQuery(target)
+    pending = prestart.query(target) or PendingQuery(target)
 
-        from driftbom.gcpause import paused  # noqa: PLC0415
-        from driftbom.output import stage  # noqa: PLC0415
-        from driftbom.sbom import cyclonedx  # noqa: PLC0415
-        from driftbom.snapshot import SnapshotOptions, default_context, take  # noqa: PLC0415
+    from driftbom.gcpause import paused  # noqa: PLC0415
+    from driftbom.output import stage  # noqa: PLC0415
+    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+    from driftbom.snapshot import SnapshotOptions, default_context, take  # noqa: PLC0415
+    from driftbom.summary import summarize  # noqa: PLC0415
 
-        options = SnapshotOptions(
-            python=python,
-            name=name,
-            lock=lock,
-            context=default_context(cache=not no_cache),
-            pending=pending,
-        )
-        with paused():
-            snap = take(options)
-            document = cyclonedx.to_dict(snap)
-        encoded = cyclonedx.encode(document)
-        validation.submit(encoded)  # validated by the worker while it is written and summed up
-        staged = stage(output, encoded) if output is not None and str(output) != "-" else None
-        try:
-            from driftbom.summary import summarize  # noqa: PLC0415
-
-            summary = summarize(snap)
-            problems = validation.errors(encoded, document)
-        except BaseException:
-            if staged is not None:
-                staged.discard()
-            raise
-    if problems:
-        if staged is not None:
-            staged.discard()  # nothing invalid ever reaches -o
-        _fail(f"internal error: the snapshot is not valid CycloneDX: {problems[0]}")
-    if staged is None:
+    options = SnapshotOptions(
+        python=python,
+        name=name,
+        lock=lock,
+        context=default_context(cache=not no_cache),
+        pending=pending,
+    )
+    with paused():
+        snap = take(options)
+        document = cyclonedx.to_dict(snap)
+    problems = schema.errors(document)
+    if problems:  # a bug: nothing invalid ever reaches -o
+        diagnostic(f"internal error: the snapshot is not valid CycloneDX: {problems[0]}")
+        raise typer.Exit(EXIT_BUG)
+    encoded = cyclonedx.encode(document)
+    if output is None or str(output) == "-":
         emit(encoded.decode())
     else:
-        staged.commit()
-        _status(f"wrote {output}: {summary}")
+        stage(output, encoded).commit()
+        _status(f"wrote {output}: {summarize(snap)}")
 
 
 @app.command()

@@ -11,6 +11,7 @@ from driftbom.digest import content_id, sha256
 from driftbom.errors import SbomError
 from driftbom.gcpause import paused
 from driftbom.model import Component, ComponentType, Layer, Snapshot, layer_of
+from driftbom.redact import scrub_tree
 from driftbom.sbom.properties import Prop
 from driftbom.sbom.schema import SUPPORTED_SPECS
 
@@ -77,6 +78,9 @@ def to_dict(snapshot: Snapshot) -> dict[str, Any]:
             if c.depends_on or c.layer is Layer.PACKAGES
         ],
     }
+    document = scrub_tree(
+        document
+    )  # the chokepoint: no credential in any value, whatever its probe
     body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
     serial = _uuid4_urn(content_id(body))
     return {
