@@ -31,7 +31,7 @@ def emit(text: str) -> None:
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
     except OSError as exc:  # a full disk (> /dev/full), a closed terminal
-        raise UsageError(f"cannot write to stdout ({exc.strerror})") from exc
+        raise UsageError(f"cannot write to stdout: {exc.strerror}") from exc
 
 
 def write_text(target: Path | None, text: str) -> None:
