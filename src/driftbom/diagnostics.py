@@ -38,8 +38,17 @@ def configure(level: int) -> None:
 def _install() -> None:
     import logging  # noqa: PLC0415 - the point of this module
 
+    from driftbom.redact import scrub  # noqa: PLC0415
+    from driftbom.safetext import visible  # noqa: PLC0415
+
+    class _Scrubbed(logging.Formatter):
+        """One line per message, credentials removed: logs are an output like any other."""
+
+        def format(self, record: logging.LogRecord) -> str:
+            return visible(scrub(super().format(record)))
+
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("drift: %(levelname)s: %(message)s"))
+    handler.setFormatter(_Scrubbed("drift: %(levelname)s: %(message)s"))
     logger = logging.getLogger(ROOT)
     logger.handlers[:] = [handler]
     logger.setLevel(_settings.level or WARNING)
