@@ -244,3 +244,69 @@ def test_nvcc_failing_hanging_or_printing_junk(tmp_path, monkeypatch, body, expe
 def test_bounded_run_missing_program():
     with pytest.raises(bounded.ProcessFailedError, match="cannot run /nonexistent/nvcc"):
         bounded.run(["/nonexistent/nvcc"], timeout=1)
+
+
+def _rpm_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str | None) -> ProbeContext:
+    from driftbom.probes import os_packages
+
+    monkeypatch.setattr(os_packages, "RPM_TIMEOUT_S", 1.0)
+    (tmp_path / "var" / "lib" / "rpm").mkdir(parents=True)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    if body is not None:
+        rpm = bin_dir / "rpm"
+        rpm.write_text("#!/bin/sh\n" + body)
+        rpm.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    return ProbeContext(root=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (None, "rpm(8) is not installed"),
+        ("exit 1\n", "rpm -qa failed"),
+        ("sleep 30\n", "rpm -qa: no answer within 1 s"),
+        ("(sleep 30 &); sleep 30\n", "rpm -qa: no answer within 1 s"),
+        ("head -c 80000000 /dev/zero\n", "rpm -qa: printed more than"),
+        ("echo 'junk without tabs'; echo '\x1b[2J'\n", None),
+        ("printf 'bash\\t0:5.2-1\\tx86_64\\tbash.src.rpm\\n'\n", None),
+    ],
+)
+def test_rpm_missing_failing_hanging_or_printing_junk(tmp_path, monkeypatch, body, expected):
+    from driftbom.model import Skipped
+    from driftbom.probes.os_packages import OsPackagesProbe
+
+    ctx = _rpm_root(tmp_path, monkeypatch, body)
+    started = time.monotonic()
+    result = OsPackagesProbe().collect(ctx)
+    assert time.monotonic() - started < 10
+    if expected is None:
+        assert not isinstance(result, Skipped)
+    else:
+        assert isinstance(result, Skipped)
+        assert expected in result.reason
+
+
+def test_a_pth_file_that_is_a_fifo_does_not_hang_the_helper(tmp_path):
+    python, site = make_venv(tmp_path)
+    os.mkfifo(site / "hang.pth")
+    (site / "zero.pth").symlink_to("/dev/zero")
+    done = run_drift("snapshot", "--python", str(python), "-o", str(tmp_path / "o.json"))
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_full_disk_under_the_step_summary_and_the_cache_is_not_a_failure(tmp_path):
+    with _small_disk(tmp_path / "disk") as disk:
+        with (disk / "filler").open("wb", buffering=0) as filler, contextlib.suppress(OSError):
+            while True:  # until the disk is full
+                filler.write(b"x" * 1024)
+        env = {
+            "GITHUB_STEP_SUMMARY": str(disk / "summary.md"),
+            "DRIFT_CACHE_DIR": str(disk / "cache"),
+        }
+        check = run_drift("check", str(GOLDEN), str(GOLDEN), "--format", "github", env=env)
+        assert check.returncode == 0, check.stderr
+        assert "cannot append to GITHUB_STEP_SUMMARY" in check.stderr
+        snap = run_drift("snapshot", "--python", sys.executable, env=env)
+        assert snap.returncode == 0, snap.stderr

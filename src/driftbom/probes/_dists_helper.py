@@ -8,6 +8,7 @@ output exactly as it reads dist-info folders on this machine.
 import hashlib
 import json
 import os
+import stat
 import sys
 
 
@@ -15,13 +16,31 @@ _LIMIT = 16 * 1024 * 1024
 
 
 def _read(path):  # type: (str) -> str | None
+    data = _read_bytes(path)
+    return None if data is None else data.decode("utf-8", "replace")
+
+
+def _read_bytes(path):  # type: (str) -> bytes | None
+    """Return a regular file's bytes (at most 16 MiB), or None: a FIFO never blocks."""
     try:
-        if not os.path.isfile(path):
-            return None
-        with open(path, "rb") as handle:
-            return handle.read(_LIMIT).decode("utf-8", "replace")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks, total = [], 0
+        while total < _LIMIT:
+            chunk = os.read(fd, _LIMIT - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _entry(location, name):  # type: (str, str) -> dict[str, object]
@@ -32,9 +51,9 @@ def _entry(location, name):  # type: (str, str) -> dict[str, object]
     files = sorted(os.listdir(path))
     metadata = _read(os.path.join(path, "PKG-INFO" if egg else "METADATA"))
     record = None
-    if "RECORD" in files:
-        with open(os.path.join(path, "RECORD"), "rb") as handle:
-            record = "sha256:" + hashlib.sha256(handle.read(_LIMIT)).hexdigest()
+    data = _read_bytes(os.path.join(path, "RECORD")) if "RECORD" in files else None
+    if data is not None:
+        record = "sha256:" + hashlib.sha256(data).hexdigest()
     return {
         "location": location,
         "dir": name,

@@ -12,6 +12,7 @@ few plain values itself.
 """
 
 import os
+import stat
 import sys
 import sysconfig
 
@@ -66,6 +67,22 @@ _PTH_LIMIT = 1024 * 1024
 _PTH_FILES = 1000
 
 
+def _read(path):  # type: (str) -> str | None
+    """Return a regular file's text (at most 1 MiB), or None: a FIFO or device never blocks."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return os.read(fd, _PTH_LIMIT).decode("utf-8", "replace")
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 def _venv():  # type: () -> tuple[str | None, bool]
     """Return the virtualenv beside the executable and include-system-site-packages."""
     executable = sys.executable or ""
@@ -75,12 +92,7 @@ def _venv():  # type: () -> tuple[str | None, bool]
         if not os.path.isfile(cfg):
             continue
         system = False
-        try:
-            with open(cfg, "rb") as handle:
-                lines = handle.read(_PTH_LIMIT).decode("utf-8", "replace").splitlines()
-        except OSError:
-            return folder, False
-        for line in lines:
+        for line in (_read(cfg) or "").splitlines():
             key, _, value = line.partition("=")
             if key.strip().lower() == "include-system-site-packages":
                 system = value.strip().lower() == "true"
@@ -116,13 +128,7 @@ def _read_pth(sitedir, path, imports):  # type: (str, list[str], list[str]) -> N
     except OSError:
         return
     for name in names[:_PTH_FILES]:
-        full = os.path.join(sitedir, name)
-        try:
-            with open(full, "rb") as handle:
-                text = handle.read(_PTH_LIMIT).decode("utf-8", "replace")
-        except OSError:
-            continue
-        for line in text.splitlines():
+        for line in (_read(os.path.join(sitedir, name)) or "").splitlines():
             if not line or line.startswith("#") or not line.strip():
                 continue
             if line.startswith(("import ", "import\t")):
