@@ -122,3 +122,35 @@ def test_a_child_left_behind_after_the_answer_is_killed(tmp_path):
         time.sleep(0.1)
     else:
         pytest.fail(f"the helper's child {pid} is still running")
+
+
+def _real_path(python: str) -> list[str]:
+    done = subprocess.run(
+        [python, "-c", "import json, sys; print(json.dumps(sys.path))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={},
+    )
+    return [p for p in json.loads(done.stdout) if p]
+
+
+@pytest.mark.parametrize("kind", ["base", "venv", "venv-with-system-site"])
+def test_the_isolated_helper_finds_the_path_site_would_build(tmp_path, kind):
+    import sys
+
+    if kind == "base":
+        python = getattr(sys, "_base_executable", sys.executable)
+    else:
+        flags = ["--system-site-packages"] if kind == "venv-with-system-site" else []
+        subprocess.run(
+            [sys.executable, "-m", "venv", "--without-pip", *flags, str(tmp_path / "v")],
+            check=True,
+        )
+        python = str(tmp_path / "v" / "bin" / "python")
+        site = next((tmp_path / "v" / "lib").glob("python*/site-packages"))
+        extra = tmp_path / "extra"
+        extra.mkdir()
+        (site / "extra.pth").write_text(f"{extra}\n")
+    answer = PendingQuery(python).result()
+    assert list(answer.path) == _real_path(python)

@@ -100,9 +100,26 @@ def _venv():  # type: () -> tuple[str | None, bool]
     return None, False
 
 
-def _site_dirs(prefix, exec_prefix):  # type: (str, str) -> list[str]
-    paths = sysconfig.get_paths(vars={"base": prefix, "platbase": exec_prefix})
-    found = []
+def _site_dirs(prefixes):  # type: (list[str]) -> list[str]
+    """Return the site-packages folders of ``prefixes``, as this interpreter's ``site`` says.
+
+    Under ``-S`` importing ``site`` runs nothing (its ``main()`` is skipped); its path
+    functions carry the distribution's own layout (Debian's ``dist-packages``, say).
+    """
+    import site
+
+    try:
+        return list(site.getsitepackages(prefixes))
+    except (AttributeError, TypeError):  # an old virtualenv's site.py
+        return []
+
+
+def _venv_site(venv):  # type: (str) -> list[str]
+    """Return a virtualenv's site-packages: the ``venv`` scheme (3.11+), else the prefix one."""
+    names = sysconfig.get_scheme_names()
+    scheme = "venv" if "venv" in names else ("nt" if os.name == "nt" else "posix_prefix")
+    paths = sysconfig.get_paths(scheme, vars={"base": venv, "platbase": venv})
+    found = []  # type: list[str]
     for key in ("purelib", "platlib"):
         if paths.get(key) and paths[key] not in found:
             found.append(paths[key])
@@ -110,10 +127,10 @@ def _site_dirs(prefix, exec_prefix):  # type: (str, str) -> list[str]
 
 
 def _user_site():  # type: () -> list[str]
+    import site
+
     try:
-        base = sysconfig._getuserbase()  # type: ignore[attr-defined]  # noqa: SLF001 - what site asks
-        scheme = "nt_user" if os.name == "nt" else "posix_user"
-        path = sysconfig.get_path("purelib", scheme, vars={"userbase": base})
+        path = site.getusersitepackages()
     except (AttributeError, KeyError, OSError):
         return []
     return [path] if path and os.path.isdir(path) else []
@@ -143,11 +160,10 @@ def _path(venv, system_site):  # type: (str | None, bool) -> tuple[list[str], li
     path = [p for p in sys.path if p]  # `python -c` puts the working directory first
     base = getattr(sys, "base_prefix", sys.prefix)
     base_exec = getattr(sys, "base_exec_prefix", sys.exec_prefix)
-    sites = _site_dirs(venv, venv) if venv else []
-    if not venv or system_site:
-        if not venv:
-            sites += _user_site()
-        sites += _site_dirs(base, base_exec)
+    if venv:  # as site.venv() does: the venv's own site-packages, then the system's
+        sites = _venv_site(venv) + (_site_dirs([base, base_exec]) if system_site else [])
+    else:
+        sites = _user_site() + _site_dirs([base, base_exec])
     imports = []  # type: list[str]
     for site in sites:
         if site not in path and os.path.isdir(site):
