@@ -24,7 +24,7 @@ from driftbom.rebuild import dockerfile
 from driftbom.rebuild.plan import PlanOptions, plan
 from driftbom.render import Format, render
 from driftbom.safetext import has_unsafe
-from driftbom.sbom import cyclonedx
+from driftbom.sbom import cyclonedx, schema
 from tests.conftest import FIXTURES
 
 SETTINGS = settings(
@@ -74,7 +74,8 @@ json_values = st.recursive(
 
 
 def _through_everything(document: object) -> None:
-    """Read ``document`` as an SBOM and take it through compare, render and rebuild."""
+    """Read ``document`` as an SBOM and take it through validate, compare, render, rebuild."""
+    assert all(isinstance(line, str) for line in schema.errors(document))
     try:
         snap = cyclonedx.from_dict(document, "fuzz")
     except DriftError:
