@@ -163,6 +163,11 @@ _STRINGS = [
 ]
 
 
+def _draw_original(data) -> tuple[int, dict]:
+    which = data.draw(st.integers(0, len(_ORIGINALS) - 1))
+    return which, copy.deepcopy(_ORIGINALS[which])
+
+
 def _as_read(document: object) -> None:
     try:  # as a file would be read
         parsed = cyclonedx.loads(json.dumps(document), "fuzz")
@@ -174,8 +179,7 @@ def _as_read(document: object) -> None:
 @SETTINGS
 @given(st.data())
 def test_mutated_real_and_foreign_documents(data):
-    which = data.draw(st.integers(0, len(_ORIGINALS) - 1))
-    document = copy.deepcopy(_ORIGINALS[which])
+    which, document = _draw_original(data)
     for _ in range(data.draw(st.integers(1, 3))):
         path = data.draw(st.sampled_from(_PATHS[which]))
         try:
@@ -188,8 +192,7 @@ def test_mutated_real_and_foreign_documents(data):
 @SETTINGS
 @given(st.data())
 def test_a_line_break_in_any_string_of_a_real_document(data):
-    which = data.draw(st.integers(0, len(_ORIGINALS) - 1))
-    document = copy.deepcopy(_ORIGINALS[which])
+    which, document = _draw_original(data)
     path = data.draw(st.sampled_from(_STRINGS[which]))
     old = _get(document, path)
     cut = data.draw(st.integers(0, len(old)))
