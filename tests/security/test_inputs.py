@@ -310,3 +310,24 @@ def test_a_full_disk_under_the_step_summary_and_the_cache_is_not_a_failure(tmp_p
         assert "cannot append to GITHUB_STEP_SUMMARY" in check.stderr
         snap = run_drift("snapshot", "--python", sys.executable, env=env)
         assert snap.returncode == 0, snap.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "junk"])
+def test_a_dpkg_database_that_is_a_fifo_a_device_or_junk(tmp_path, kind):
+    from driftbom.model import Skipped
+    from driftbom.probes.os_packages import OsPackagesProbe
+
+    status = tmp_path / "var" / "lib" / "dpkg" / "status"
+    status.parent.mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(status)
+    elif kind == "device":
+        status.symlink_to("/dev/zero")
+    else:
+        status.write_bytes(b"\x00\xff" * 1000 + b"\nPackage:\nStatus: \x1b[2J\n\n" * 50)
+    result = OsPackagesProbe().collect(ProbeContext(root=tmp_path))
+    if kind == "junk":
+        assert not isinstance(result, Skipped)
+    else:
+        assert isinstance(result, Skipped)
+        assert "not a regular file" in result.reason
