@@ -3,8 +3,7 @@
 Loading typer and the command line takes ~0.1 s of the ``drift`` console script's start,
 on one core. ``drift snapshot`` (and a live ``drift check`` or ``drift diff``) will ask
 the target interpreter about itself: that helper process starts first and answers from
-the other core meanwhile. (The schema worker is not started this early: three processes
-on two cores slowed the parser's import more than the worker gained.)
+the other core meanwhile.
 
 The arguments are only peeked at here, never trusted. The command adopts the helper when,
 after typer has parsed the same arguments, it asks for the same interpreter path; a
