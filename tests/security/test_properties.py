@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import io
 import json
+import tempfile
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from driftbom.cli import main
 from driftbom.compare.policy import default
 from driftbom.compare.report import build
 from driftbom.errors import DriftError
@@ -216,3 +220,31 @@ def test_lockfile_parsers_only_raise_their_own_errors(text, fmt):
 def test_metadata_headers_parse_any_text(text):
     headers = distributions._headers(text)
     assert set(headers) <= {"name", "version", "requires-dist"}
+
+
+@settings(SETTINGS, max_examples=60)
+@given(st.data())
+def test_the_command_line_on_mutated_documents(data):
+    """Exit 0, 1 or 2; one stderr line on 2; never a traceback; no rebuild folder on failure."""
+    _, document = _draw_original(data)
+    path = data.draw(st.sampled_from(_PATHS[0]))
+    with contextlib.suppress(KeyError, IndexError, TypeError):
+        _get(document, path[:-1])[path[-1]] = data.draw(json_values)
+    with tempfile.TemporaryDirectory() as tmp:
+        sbom = Path(tmp) / "doc.cdx.json"
+        sbom.write_text(json.dumps(document))
+        out = Path(tmp) / "rebuild"
+        for args in (
+            ["check", str(DOCUMENTS[0]), str(sbom)],
+            ["diff", str(sbom), str(DOCUMENTS[0]), "--format", "markdown"],
+            ["validate", str(sbom)],
+            ["rebuild", str(sbom), "-o", str(out), "--no-resolve", "--skip-unreproducible"],
+        ):
+            stdout, stderr = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+                code = main(["-q", *args])
+            assert code in (0, 1, 2), (args, stderr.getvalue())
+            assert "Traceback" not in stderr.getvalue()
+            if code == 2:
+                assert len(stderr.getvalue().splitlines()) == 1, stderr.getvalue()
+                assert args[0] != "rebuild" or not out.exists()

@@ -2,11 +2,12 @@
 
 Standard library only, and valid on every CPython >= 3.8: this file is sent
 as ``python -I -S -c`` source with an empty environment, so nothing of the target
-runs: no ``site``, no ``.pth`` file, no ``sitecustomize``, no ``PYTHONPATH``.
+runs: no ``site.main()``, no ``.pth`` file, no ``sitecustomize``, no ``PYTHONPATH``.
 What ``site`` would add to ``sys.path`` is worked out here instead: the virtualenv
 from ``pyvenv.cfg`` beside the executable (or one folder up), its site-packages from
-``sysconfig``, and the path entries of ``.pth`` files read as text (``import`` lines
-are reported, never run).
+``sysconfig``'s venv scheme, the system's from ``site``'s path functions (importing
+``site`` under ``-S`` runs nothing), and the path entries of ``.pth`` files read as
+text (``import`` lines are reported, never run).
 It avoids ``json`` and ``platform`` (their imports pull in ``re``) and writes its
 few plain values itself.
 """
