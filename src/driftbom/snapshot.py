@@ -92,6 +92,8 @@ def _package_components(
 def _python_layers(
     interp: Interpreter, options: SnapshotOptions
 ) -> tuple[list[Component], list[str], list[Skipped]]:
+    if interp.pth_imports:  # what site would have run; the snapshot never does
+        log.info("not run: the import lines of %s", ", ".join(interp.pth_imports))
     dists, notes = distributions.scan(interp.path, options.context.cache)
     comps = _package_components(interp, dists)
     ctx = options.context

@@ -42,6 +42,7 @@ def test_pth_files_and_sitecustomize_neither_run_nor_change_the_snapshot(tmp_pat
     add_dist(elsewhere, "fromthecaller", "9.9")
     out = tmp_path / "env.cdx.json"
     done = run_drift(
+        "-v",
         "snapshot",
         "--python",
         str(python),
@@ -51,6 +52,7 @@ def test_pth_files_and_sitecustomize_neither_run_nor_change_the_snapshot(tmp_pat
     )
     assert done.returncode == 0, done.stderr
     assert list(ran.iterdir()) == []  # nothing of the target ran
+    assert "not run: the import lines of a-hook.pth" in done.stderr
     document = json.loads(out.read_text())
     found = _pypi(document)
     assert found["pypi:torch"] == "2.3.1"
