@@ -126,14 +126,12 @@ def snapshot(
 ) -> None:
     """Snapshot this environment into a CycloneDX 1.6 SBOM, validated before it is written."""
     # keep --help fast: nothing is imported before a command runs. The target interpreter
-    # (usually started by the console script already, see driftbom.prestart) answers on
-    # another core while the rest is imported and probed.
-    from driftbom import prestart  # noqa: PLC0415
+    # answers on another core while the rest is imported and probed.
     from driftbom.probes.target import PendingQuery, default_python  # noqa: PLC0415
     from driftbom.sbom import schema  # noqa: PLC0415
 
     target = python or default_python(os.environ)
-    pending = prestart.query(target) or PendingQuery(target)
+    pending = PendingQuery(target)
 
     from driftbom.gcpause import paused  # noqa: PLC0415
     from driftbom.output import stage  # noqa: PLC0415
@@ -259,11 +257,10 @@ def _compare(
 ) -> "DriftReport":
     pending = None
     if current is None:  # the live environment: its interpreter answers while the rest loads
-        from driftbom import prestart  # noqa: PLC0415
         from driftbom.probes.target import PendingQuery, default_python  # noqa: PLC0415
 
         target = python or default_python(os.environ)
-        pending = prestart.query(target) or PendingQuery(target)
+        pending = PendingQuery(target)
     try:
         from driftbom.compare import policy as policies  # noqa: PLC0415
         from driftbom.compare.report import build  # noqa: PLC0415
@@ -495,8 +492,6 @@ def main(argv: list[str] | None = None) -> int:
     Every failure is one line on stderr: bad input and usage errors exit 2, a bug exits 3
     (the traceback with ``-vv``), and neither can read as a verdict.
     """
-    from driftbom import prestart  # noqa: PLC0415
-
     args = sys.argv[1:] if argv is None else argv
     try:
         code = app(args=args, prog_name="drift", standalone_mode=False)
@@ -520,8 +515,6 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(redact.scrub("".join(traceback.format_exception(exc))))
         diagnostic(f"internal error: {type(exc).__name__}: {exc}; run with -vv for details")
         return EXIT_BUG
-    finally:
-        prestart.discard()  # what the console script started and the command did not use
     return code if isinstance(code, int) else EXIT_OK
 
 

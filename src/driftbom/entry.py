@@ -9,18 +9,11 @@ snapshot). Commands that run long (``drift rebuild``) turn it back on.
 from __future__ import annotations
 
 import gc
-import sys
 
 
 def run() -> None:
-    """Run ``drift`` with the collector off, then exit (``driftbom.cli.run``).
-
-    What the command will need from other processes starts first (:mod:`driftbom.prestart`).
-    """
+    """Run ``drift`` with the collector off, then exit (``driftbom.cli.run``)."""
     gc.disable()
-    from driftbom import prestart  # noqa: PLC0415 - after the collector is off
-
-    prestart.begin(sys.argv[1:])
-    from driftbom.cli import run as cli_run  # noqa: PLC0415 - after the helper started
+    from driftbom.cli import run as cli_run  # noqa: PLC0415 - after the collector is off
 
     cli_run()

@@ -1,7 +1,7 @@
 """The target interpreter's helper process: started early, asked once.
 
-This module imports nothing of driftbom's own, so the ``drift`` console script can start
-the helper before it loads its command line parser (see :mod:`driftbom.prestart`).
+The helper starts first and answers on another core while the caller imports and probes
+everything else.
 """
 
 from __future__ import annotations
