@@ -219,3 +219,24 @@ def test_a_bug_is_exit_3_with_one_line(monkeypatch, capsys):
     assert err == "drift: internal error: KeyError: 'planted bug'; run with -vv for details\n"
     assert main(["-vv", "policy"]) == 3
     assert "Traceback" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flags", "shown", "hidden"),
+    [
+        (["-q"], [], ["INFO", "wrote"]),
+        ([], ["wrote"], ["INFO"]),
+        (["-v"], ["wrote", "INFO: not run: the import lines of hook.pth"], ["DEBUG"]),
+    ],
+)
+def test_verbosity_levels(tmp_path, flags, shown, hidden):
+    from tests.security.hostile import make_venv
+
+    python, site = make_venv(tmp_path)
+    (site / "hook.pth").write_text("import os\n")
+    done = run_drift(*flags, "snapshot", "--python", str(python), "-o", str(tmp_path / "s.json"))
+    assert done.returncode == 0, done.stderr
+    for text in shown:
+        assert text in done.stderr
+    for text in hidden:
+        assert text not in done.stderr

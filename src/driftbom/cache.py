@@ -14,6 +14,7 @@ off. It is an optimisation only: an unreadable, corrupt or unwritable cache is i
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import stat
 import time
@@ -24,13 +25,12 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from driftbom import __version__, bounded
-from driftbom.diagnostics import get_logger
 from driftbom.redact import scrub_tree
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-log = get_logger(__name__)
+log = logging.getLogger(__name__)
 
 FORMAT = 2
 RACY_NS = 2_000_000_000

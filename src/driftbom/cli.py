@@ -10,6 +10,7 @@ evaluated again each time (~5 ms a start).
 """
 
 import contextlib
+import logging
 import os
 import sys
 from dataclasses import replace
@@ -21,7 +22,7 @@ os.environ.setdefault("TYPER_USE_RICH", "0")  # rich-rendered help alone costs 0
 
 import typer
 
-from driftbom import __version__, diagnostics, redact
+from driftbom import __version__, redact
 from driftbom.errors import DriftError
 from driftbom.output import diagnostic, emit
 
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
-log = diagnostics.get_logger(diagnostics.ROOT)
+log = logging.getLogger("driftbom")
 
 app = typer.Typer(
     name="drift",
@@ -49,9 +50,27 @@ app = typer.Typer(
 )
 
 
+class _Scrubbed(logging.Formatter):
+    """One line per message, credentials removed: logs are an output like any other."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from driftbom.safetext import visible  # noqa: PLC0415
+
+        return visible(redact.scrub(super().format(record)))
+
+
+def _log_to_stderr(level: int) -> None:
+    """Write driftbom's messages at ``level`` and above to stderr as ``drift: LEVEL: ...``."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Scrubbed("drift: %(levelname)s: %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+
+
 def _status(message: str) -> None:
     """Say what was done on stderr, unless -q."""
-    if log.isEnabledFor(diagnostics.WARNING):
+    if log.isEnabledFor(logging.WARNING):
         diagnostic(message)
 
 
@@ -79,12 +98,12 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    level = diagnostics.WARNING
+    level = logging.WARNING
     if quiet:
-        level = diagnostics.ERROR
+        level = logging.ERROR
     elif verbose:
-        level = diagnostics.DEBUG if verbose > 1 else diagnostics.INFO
-    diagnostics.configure(level)
+        level = logging.DEBUG if verbose > 1 else logging.INFO
+    _log_to_stderr(level)
     del version
 
 
@@ -477,7 +496,7 @@ def rebuild(
 
 
 def _progress(line: str) -> None:
-    if log.isEnabledFor(diagnostics.WARNING):
+    if log.isEnabledFor(logging.WARNING):
         diagnostic(f"  {line}")
 
 
@@ -509,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a bug: one line, never a verdict
         if _is_usage_error(exc):
             return _usage_error(exc, args)
-        if log.isEnabledFor(diagnostics.DEBUG):
+        if log.isEnabledFor(logging.DEBUG):
             import traceback  # noqa: PLC0415
 
             sys.stderr.write(redact.scrub("".join(traceback.format_exception(exc))))

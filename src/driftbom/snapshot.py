@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -9,7 +10,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom import __version__, compat
 from driftbom.cache import default_dir
-from driftbom.diagnostics import get_logger
 from driftbom.errors import ProbeError, UsageError
 from driftbom.model import Collected, Component, Layer, Skipped, Snapshot
 from driftbom.probes import cuda, distributions, lockfile
@@ -30,7 +30,7 @@ from driftbom.sbom.properties import Prop
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-log = get_logger(__name__)
+log = logging.getLogger(__name__)
 
 # Probes that need nothing from the target interpreter; they run while it answers.
 SYSTEM_PROBES: tuple[Probe, ...] = (
