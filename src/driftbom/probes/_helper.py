@@ -8,10 +8,9 @@ from ``pyvenv.cfg`` beside the executable (or one folder up), its site-packages 
 ``sysconfig``'s venv scheme, the system's from ``site``'s path functions (importing
 ``site`` under ``-S`` runs nothing), and the path entries of ``.pth`` files read as
 text (``import`` lines are reported, never run).
-It avoids ``json`` and ``platform`` (their imports pull in ``re``) and writes its
-few plain values itself.
 """
 
+import json
 import os
 import stat
 import sys
@@ -24,35 +23,6 @@ _IMPLEMENTATIONS = {
     "jython": "Jython",
     "graalpy": "GraalVM",
 }
-
-
-def _string(text):  # type: (str) -> str
-    out = []
-    for char in text:
-        code = ord(char)
-        if char in '"\\' or code < 0x20 or code > 0x7E:
-            if code > 0xFFFF:  # a surrogate pair, as JSON spells it
-                code -= 0x10000
-                out.append("\\u%04x\\u%04x" % (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)))
-            else:
-                out.append("\\u%04x" % code)
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
-
-
-def _json(value):  # type: (object) -> str
-    if value is None:
-        return "null"
-    if value is True or value is False:
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, dict):
-        return "{" + ",".join(_string(str(k)) + ":" + _json(v) for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_json(v) for v in value) + "]"
-    return _string(str(value))
 
 
 def _uname():  # type: () -> tuple[str, str, str, str]
@@ -187,7 +157,6 @@ def main():  # type: () -> None
     info = {
         "version": version,
         "implementation": impl.name,
-        "cache_tag": impl.cache_tag,
         "executable": sys.executable,
         "prefix": venv or base_prefix,
         "base_prefix": base_prefix,
@@ -211,7 +180,7 @@ def main():  # type: () -> None
             "sys_platform": sys.platform,
         },
     }
-    sys.stdout.write(_json(info) + "\n")  # a last line without newline can be lost in docker logs
+    sys.stdout.write(json.dumps(info) + "\n")  # a last line without newline can be lost in docker logs
 
 
 main()

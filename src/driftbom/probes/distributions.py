@@ -54,7 +54,6 @@ class Distribution(NamedTuple):
     direct_url: Mapping[str, Any] | None = None
     """``direct_url.json`` (PEP 610), its URL's credentials already redacted."""
     record_digest: str | None = None
-    extra_hashes: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> str:

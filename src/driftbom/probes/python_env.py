@@ -26,7 +26,6 @@ class Interpreter(NamedTuple):
     path: tuple[str, ...]
     platform: str
     soabi: str | None
-    cache_tag: str | None
     bits: int
     gil_disabled: bool
     markers: Mapping[str, str]
@@ -68,7 +67,6 @@ class Interpreter(NamedTuple):
             path=tuple(_checked(p, "path") for p in path),
             platform=_text(data, "platform"),
             soabi=_text(data, "soabi", optional=True) or None,
-            cache_tag=_text(data, "cache_tag", optional=True) or None,
             bits=bits,
             gil_disabled=data.get("gil_disabled") is True,
             markers={_checked(k, "markers"): _checked(v, "markers") for k, v in markers.items()},
