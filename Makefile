@@ -29,11 +29,12 @@ run: venv
 	$(BIN)/drift snapshot -o $(SNAPSHOT)
 	$(BIN)/drift validate $(SNAPSHOT)
 
-## lint: ruff and mypy (strict on src/)
+## lint: ruff, mypy (strict on src/) and the import contracts (pyproject.toml)
 lint: dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## test: lint, then the whole pytest suite
 test: lint
