@@ -180,7 +180,9 @@ def main():  # type: () -> None
             "sys_platform": sys.platform,
         },
     }
-    sys.stdout.write(json.dumps(info) + "\n")  # a last line without newline can be lost in docker logs
+    sys.stdout.write(
+        json.dumps(info) + "\n"
+    )  # a last line without newline can be lost in docker logs
 
 
 main()

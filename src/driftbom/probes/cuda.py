@@ -144,9 +144,10 @@ def _first(dists: dict[str, Distribution], names: tuple[str, ...]) -> Distributi
     return next((dists[n] for n in names if n in dists), None)
 
 
-def collect(dists: Iterable[Distribution], ctx: ProbeContext) -> Collected | Skipped:
-    """Return ``cuda``, ``cudnn`` and ``nccl`` components, each with where it was read."""
-    by_key = _by_key(dists)
+def _runtime(
+    by_key: dict[str, Distribution], toolkit: tuple[str, str, Path] | None
+) -> Component | None:
+    """Return the ``cuda`` component: a runtime wheel, else torch's build, else the toolkit."""
     props: list[tuple[str, str]] = []
     runtime = _first(by_key, _RUNTIME_WHEELS)
     version, source = (runtime.version, "wheel") if runtime else (None, "")
@@ -162,36 +163,47 @@ def collect(dists: Iterable[Distribution], ctx: ProbeContext) -> Collected | Ski
         plugin = re.fullmatch(_JAX_PLUGIN, key) if key.startswith("jax-cuda") else None
         if plugin:
             props.append((Prop.CUDA_JAX, plugin.group(1)))
-    toolkit = _toolkit(ctx)
     if toolkit:
-        props += [
-            (Prop.CUDA_TOOLKIT, toolkit[0]),
-            (Prop.CUDA_TOOLKIT_SOURCE, toolkit[1]),
-        ]
+        props += [(Prop.CUDA_TOOLKIT, toolkit[0]), (Prop.CUDA_TOOLKIT_SOURCE, toolkit[1])]
         if version is None:
             version, source = toolkit[0], "toolkit"
-    comps = []
-    if version is not None:
-        props.append((Prop.CUDA_SOURCE, source))
-        comps.append(
-            Component(
-                ref="cuda",
-                type=ComponentType.PLATFORM,
-                name="cuda",
-                version=version,
-                properties=tuple(sorted(props)),
-            )
-        )
+    if version is None:
+        return None
+    props.append((Prop.CUDA_SOURCE, source))
+    return Component(
+        ref="cuda",
+        type=ComponentType.PLATFORM,
+        name="cuda",
+        version=version,
+        properties=tuple(sorted(props)),
+    )
+
+
+def _libraries(
+    by_key: dict[str, Distribution], ctx: ProbeContext, home: Path | None
+) -> list[Component]:
+    """Return ``cudnn`` (wheel, else header) and ``nccl`` (wheel) components."""
+    found = []
     cudnn = _first(by_key, _CUDNN_WHEELS)
     if cudnn:
-        comps.append(_library("cudnn", cudnn.version, "wheel", cudnn.name))
+        found.append(_library("cudnn", cudnn.version, "wheel", cudnn.name))
     else:
-        header = _cudnn_header(ctx, toolkit[2] if toolkit else None)
+        header = _cudnn_header(ctx, home)
         if header:
-            comps.append(_library("cudnn", header[0], f"header:{header[1]}", None))
+            found.append(_library("cudnn", header[0], f"header:{header[1]}", None))
     nccl = _first(by_key, _NCCL_WHEELS)
     if nccl:
-        comps.append(_library("nccl", nccl.version, "wheel", nccl.name))
+        found.append(_library("nccl", nccl.version, "wheel", nccl.name))
+    return found
+
+
+def collect(dists: Iterable[Distribution], ctx: ProbeContext) -> Collected | Skipped:
+    """Return ``cuda``, ``cudnn`` and ``nccl`` components, each with where it was read."""
+    by_key = _by_key(dists)
+    toolkit = _toolkit(ctx)
+    runtime = _runtime(by_key, toolkit)
+    comps = [runtime] if runtime is not None else []
+    comps += _libraries(by_key, ctx, toolkit[2] if toolkit else None)
     if not comps:
         return Skipped(Layer.CUDA, NO_CUDA)
     return Collected(components=tuple(comps))

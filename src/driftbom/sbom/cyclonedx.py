@@ -305,9 +305,8 @@ def from_dict(
         raise SbomError(msg[:300]) from exc
 
 
-def _from_dict(
-    document: Any, label: str, index: ComponentIndex | None, reuse: ComponentIndex | None
-) -> Snapshot:
+def _checked_header(document: Any, label: str) -> tuple[dict[str, Any], list[Any]]:
+    """Return (metadata, components) of a supported CycloneDX document; raises SbomError."""
     if not isinstance(document, dict) or document.get("bomFormat") != "CycloneDX":
         raise SbomError(f"{label}: not a CycloneDX document (no bomFormat 'CycloneDX')")
     spec = document.get("specVersion")
@@ -318,17 +317,29 @@ def _from_dict(
     metadata: dict[str, Any] = document.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise SbomError(f"{label}: metadata is not an object")
-    ours = _is_ours(metadata)
     raw_components = document.get("components") or []
     if not isinstance(raw_components, list):
         raise SbomError(f"{label}: components is not a list")
-    if not ours:
-        raw_components = _flatten(raw_components)
+    return metadata, raw_components
+
+
+def _dependencies(document: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     depends: dict[str, tuple[str, ...]] = {}
-    if ours:
-        for entry in document.get("dependencies") or ():
-            if isinstance(entry, dict) and entry.get("dependsOn"):
-                depends[str(entry.get("ref"))] = tuple(sorted(str(x) for x in entry["dependsOn"]))
+    for entry in document.get("dependencies") or ():
+        if isinstance(entry, dict) and entry.get("dependsOn"):
+            depends[str(entry.get("ref"))] = tuple(sorted(str(x) for x in entry["dependsOn"]))
+    return depends
+
+
+def _components(
+    raw_components: list[Any],
+    ours: bool,
+    label: str,
+    depends: dict[str, tuple[str, ...]],
+    indexes: tuple[ComponentIndex | None, ComponentIndex | None],
+) -> tuple[Component, ...]:
+    """Read each component, reusing ``reuse``'s where the JSON is the same (see ComponentIndex)."""
+    index, reuse = indexes
     components: dict[str, Component] = {}
     known = reuse.entries if reuse is not None and reuse.ours is ours else None
     if index is not None:
@@ -345,18 +356,33 @@ def _from_dict(
         if index is not None:
             index.entries.setdefault(comp.ref, (raw, depends.get(comp.ref, ()), comp))
         components.setdefault(comp.ref, comp)
-    comps = tuple(sorted(components.values(), key=lambda c: c.ref))
+    return tuple(sorted(components.values(), key=lambda c: c.ref))
+
+
+def _tool_version(metadata: dict[str, Any]) -> str:
+    tools = metadata.get("tools")
+    found = ""
+    for tool in tools.get("components", []) if isinstance(tools, dict) else tools or []:
+        if isinstance(tool, dict) and tool.get("name") == "driftbom":
+            found = str(tool.get("version", ""))
+    return found
+
+
+def _from_dict(
+    document: Any, label: str, index: ComponentIndex | None, reuse: ComponentIndex | None
+) -> Snapshot:
+    metadata, raw_components = _checked_header(document, label)
+    ours = _is_ours(metadata)
+    if not ours:
+        raw_components = _flatten(raw_components)
+    depends = _dependencies(document) if ours else {}
+    comps = _components(raw_components, ours, label, depends, (index, reuse))
     props = _pairs(metadata.get("properties"))
     layers_text = next((v for k, v in props if k == Prop.LAYERS), None)
     if layers_text is not None:
         layers = tuple(Layer(v) for v in layers_text.split() if v in Layer._value2member_map_)
     else:
         layers = tuple(sorted({c.layer for c in comps}, key=lambda layer: layer.value))
-    tool_version = ""
-    tools = metadata.get("tools")
-    for tool in tools.get("components", []) if isinstance(tools, dict) else tools or []:
-        if isinstance(tool, dict) and tool.get("name") == "driftbom":
-            tool_version = str(tool.get("version", ""))
     component = metadata.get("component")
     if not isinstance(component, dict):
         component = {}
@@ -367,8 +393,8 @@ def _from_dict(
         properties=tuple(p for p in props if p[0] != Prop.LAYERS),
         layers=layers,
         tool="driftbom" if ours else "foreign",
-        tool_version=tool_version,
-        spec_version=str(spec),
+        tool_version=_tool_version(metadata),
+        spec_version=str(document["specVersion"]),
         serial=_optional_str(document.get("serialNumber")),
     )
 
