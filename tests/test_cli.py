@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from driftbom.cli import main
+from driftbom.errors import Input, Remedy
 from tests.conftest import FIXTURES, assert_valid, run_drift
 
 
@@ -240,3 +241,22 @@ def test_verbosity_levels(tmp_path, flags, shown, hidden):
         assert text in done.stderr
     for text in hidden:
         assert text not in done.stderr
+
+
+@pytest.mark.parametrize("what", list(Input))
+def test_every_input_an_error_names_has_its_flag(what):
+    from driftbom.cli import message
+    from driftbom.errors import DriftError
+
+    text = message(DriftError("broken", what=what, path="x"))
+    assert text.startswith("-")  # a flag, not the library's word
+    assert text.endswith(" x: broken")
+    assert what.value in str(DriftError("broken", what=what, path="x"))  # the library's own
+
+
+@pytest.mark.parametrize("remedy", list(Remedy))
+def test_every_remedy_names_its_flag(remedy):
+    from driftbom.cli import message
+    from driftbom.errors import DriftError
+
+    assert message(DriftError("broken", remedy=remedy)).startswith("broken (--")

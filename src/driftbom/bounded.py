@@ -44,6 +44,7 @@ class UnsafeInputError(DriftError, OSError):
     def __init__(self, why: str) -> None:
         """Hold ``why`` as the error's whole message."""
         OSError.__init__(self, errno.EINVAL, why)
+        self.reason, self.what, self.path, self.remedy = why, None, None, None
 
     def __str__(self) -> str:
         """Return the reason."""

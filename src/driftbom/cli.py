@@ -23,7 +23,7 @@ os.environ.setdefault("TYPER_USE_RICH", "0")  # rich-rendered help alone costs 0
 import typer
 
 from driftbom import __version__, redact
-from driftbom.errors import DriftError
+from driftbom.errors import DriftError, Input, Remedy
 from driftbom.output import diagnostic, emit
 
 if TYPE_CHECKING:
@@ -68,10 +68,32 @@ def _log_to_stderr(level: int) -> None:
     log.propagate = False
 
 
-def _status(message: str) -> None:
+_FLAGS = {
+    Input.PYTHON: "--python",
+    Input.LOCK: "--lock",
+    Input.OUTPUT: "-o",
+    Input.BASE_IMAGE: "--base-image",
+    Input.SYSTEM_PACKAGES: "--system-packages",
+    Input.VENV: "--venv",
+}
+_REMEDIES = {
+    Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",
+    Remedy.NO_RESOLVE: "--no-resolve pins without hashes, unverified",
+}
+
+
+def message(exc: DriftError) -> str:
+    """Return the one-line message of a library error, naming the flag it is about."""
+    flag = _FLAGS[exc.what] if exc.what is not None else None
+    subject = " ".join(p for p in (flag, exc.path) if p)
+    text = f"{subject}: {exc.reason}" if subject else exc.reason
+    return f"{text} ({_REMEDIES[exc.remedy]})" if exc.remedy is not None else text
+
+
+def _status(text: str) -> None:
     """Say what was done on stderr, unless -q."""
     if log.isEnabledFor(logging.WARNING):
-        diagnostic(message)
+        diagnostic(text)
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -518,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
         diagnostic("error: interrupted")
         return EXIT_INTERRUPTED
     except DriftError as exc:
-        diagnostic(f"error: {exc}")
+        diagnostic(f"error: {message(exc)}")
         return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK

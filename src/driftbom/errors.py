@@ -1,22 +1,62 @@
 """Exceptions: one base, one subclass per layer.
 
-The CLI is the only place that turns these into a message and an exit code;
-every one of them means "bad input or environment", exit 2.
+Each carries data, not command-line wording: ``reason``, and, when one input is at fault,
+``what`` it is (an ``Input``) and its ``path`` or value. The CLI is the only place that
+turns them into a message (naming the flag for ``what``) and an exit code; every one of
+them means "bad input or environment", exit 2.
 """
 
 from __future__ import annotations
+
+from enum import Enum
+
+
+class Input(str, Enum):
+    """The inputs an error can be about; the CLI names the flag of each."""
+
+    PYTHON = "python"
+    LOCK = "lock"
+    OUTPUT = "output"
+    BASE_IMAGE = "base-image"
+    SYSTEM_PACKAGES = "system-packages"
+    VENV = "venv"
+
+
+class Remedy(str, Enum):
+    """A way out the caller can choose; the CLI names the flag of each."""
+
+    SKIP_UNREPRODUCIBLE = "leave out what cannot be reproduced"
+    NO_RESOLVE = "pin without hashes (pip cannot verify them)"
 
 
 class DriftError(Exception):
     """Base of every error driftbom raises on purpose."""
 
+    def __init__(
+        self,
+        reason: str,
+        *,
+        what: Input | None = None,
+        path: str | None = None,
+        remedy: Remedy | None = None,
+    ) -> None:
+        """Hold ``reason``, the input (``what``, ``path``) it is about, and a ``remedy``."""
+        self.reason, self.what, self.path, self.remedy = reason, what, path, remedy
+        super().__init__(reason)
+
+    def __str__(self) -> str:
+        """Return ``what path: reason`` (or just the reason)."""
+        subject = " ".join(str(p) for p in (self.what and self.what.value, self.path) if p)
+        text = f"{subject}: {self.reason}" if subject else self.reason
+        return f"{text} (or {self.remedy.value})" if self.remedy else text
+
 
 class UsageError(DriftError):
-    """A command-line value is unusable (missing file, bad option value)."""
+    """A value the caller passed is unusable (missing file, bad option value)."""
 
 
 class ProbeError(DriftError):
-    """A probe could not run at all (for example ``--python`` is not Python)."""
+    """A probe could not run at all (for example the interpreter is not Python)."""
 
 
 class SbomError(DriftError):

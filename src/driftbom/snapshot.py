@@ -113,8 +113,8 @@ def _python_layers(
     except ProbeError as exc:
         if options.lock is not None:
             raise
-        notes.append(str(exc).removeprefix("--lock "))
-        skipped.append(Skipped(Layer.LOCKFILE, str(exc).removeprefix("--lock ")))
+        notes.append(f"{exc.path}: {exc.reason}")
+        skipped.append(Skipped(Layer.LOCKFILE, f"{exc.path}: {exc.reason}"))
         return [*components, *comps], notes, skipped
     lock_comp, comps = lockfile.reconcile(lock_path, ctx.cwd, raw, lock, comps)
     return [*components, *comps, lock_comp], notes, skipped

@@ -56,7 +56,7 @@ def test_base_image_override_keeps_digest_pin():
 def test_system_packages_pinned_or_refused():
     result = _plan(reproducible_doc(), system_packages=("curl",))
     assert result.system_packages == (("curl", component(golden_doc(), "deb:curl")["version"]),)
-    with pytest.raises(RebuildError, match="--system-packages nonexistent"):
+    with pytest.raises(RebuildError, match="system-packages nonexistent"):
         _plan(reproducible_doc(), system_packages=("nonexistent",))
 
 

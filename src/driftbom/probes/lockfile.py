@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from driftbom import bounded, purl
 from driftbom.digest import sha256
-from driftbom.errors import ProbeError
+from driftbom.errors import Input, ProbeError
 from driftbom.model import Component, ComponentType
 from driftbom.redact import scrub
 from driftbom.sbom.properties import Prop
@@ -42,7 +42,8 @@ def read_lockfile(path: Path, markers: Mapping[str, str]) -> tuple[bytes, LockDa
     try:
         raw = bounded.read_bytes(path)
     except OSError as exc:
-        raise ProbeError(f"--lock {path}: cannot read it ({exc.strerror})") from exc
+        reason = f"cannot read it ({exc.strerror})"
+        raise ProbeError(reason, what=Input.LOCK, path=str(path)) from exc
     from driftbom.probes.lockfile_formats import (  # noqa: PLC0415 - only with a lockfile
         PARSERS,
         LockParseError,
@@ -53,8 +54,8 @@ def read_lockfile(path: Path, markers: Mapping[str, str]) -> tuple[bytes, LockDa
     try:
         return raw, PARSERS[fmt](raw.decode("utf-8"), markers)
     except (LockParseError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        msg = f"--lock {path}: not a valid {fmt.value} file ({str(exc)[:160]})"
-        raise ProbeError(msg) from exc
+        msg = f"not a valid {fmt.value} file ({str(exc)[:160]})"
+        raise ProbeError(msg, what=Input.LOCK, path=str(path)) from exc
 
 
 def _relative(path: Path, cwd: Path) -> str:

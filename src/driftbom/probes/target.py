@@ -14,7 +14,7 @@ from stat import S_ISDIR
 from typing import TYPE_CHECKING
 
 from driftbom import bounded
-from driftbom.errors import ProbeError
+from driftbom.errors import Input, ProbeError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -26,6 +26,10 @@ ANSWER_LIMIT = 4 * bounded.MiB
 _HELPER = Path(__file__).with_name("_helper.py")
 ISOLATED = ("-I", "-S")
 """How the target runs: no site, no .pth, no sitecustomize, no PYTHON* variables."""
+
+
+def _error(python: str, reason: str) -> ProbeError:
+    return ProbeError(reason, what=Input.PYTHON, path=python)
 
 
 def default_python(environ: Mapping[str, str]) -> str:
@@ -51,16 +55,16 @@ class PendingQuery:
         try:
             found = Path(python).stat()
         except (FileNotFoundError, NotADirectoryError) as exc:
-            raise ProbeError(f"--python {python}: no such file") from exc
+            raise _error(python, "no such file") from exc
         except OSError as exc:  # a name too long, a loop of links, a denied directory
-            raise ProbeError(f"--python {python}: cannot use it ({exc.strerror})") from exc
+            raise _error(python, f"cannot use it ({exc.strerror})") from exc
         if S_ISDIR(found.st_mode) or not os.access(python, os.X_OK):
-            raise ProbeError(f"--python {python}: not an executable file")
+            raise _error(python, "not an executable file")
         source = _HELPER.read_text(encoding="utf-8")
         try:  # an empty environment: nothing of the caller's reaches the target
             self._proc = bounded.start([python, *ISOLATED, "-c", source], env={})
         except bounded.ProcessFailedError as exc:
-            raise ProbeError(f"--python {python}: {exc}") from exc
+            raise _error(python, str(exc)) from exc
         self._answer: bounded.Finished | None = None
 
     def cancel(self) -> None:
@@ -78,13 +82,12 @@ class PendingQuery:
             self._answer = answer = bounded.finish(self._proc, HELPER_TIMEOUT_S, ANSWER_LIMIT)
         except bounded.ProcessFailedError as exc:
             self._answer = bounded.Finished(-1, b"", b"")
-            raise ProbeError(f"--python {self.python}: {exc}") from exc
+            raise _error(self.python, str(exc)) from exc
         if answer.returncode != 0:
             last = answer.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            msg = f"--python {self.python}: not a usable Python >= 3.8 ({last[0][:160]!r})"
-            raise ProbeError(msg)
+            raise _error(self.python, f"not a usable Python >= 3.8 ({last[0][:160]!r})")
         try:
             return Interpreter.from_json(orjson.loads(answer.stdout))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             why = str(exc)[:160] if isinstance(exc, ValueError) else "a malformed answer"
-            raise ProbeError(f"--python {self.python}: not a Python interpreter ({why})") from exc
+            raise _error(self.python, f"not a Python interpreter ({why})") from exc

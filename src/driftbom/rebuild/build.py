@@ -28,7 +28,8 @@ def client() -> Any:
     try:
         import docker  # noqa: PLC0415 - heavy, and only for --build/--verify
     except ImportError as exc:
-        raise RebuildError("--build needs the docker SDK: pip install 'driftbom[rebuild]'") from exc
+        msg = "building an image needs the docker SDK: pip install 'driftbom[rebuild]'"
+        raise RebuildError(msg) from exc
     try:
         engine = docker.from_env(timeout=600)
         engine.ping()

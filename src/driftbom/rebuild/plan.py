@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from driftbom.errors import RebuildError
+from driftbom.errors import Input, RebuildError, Remedy
 from driftbom.model import Layer
 from driftbom.probes.env_vars import allowed
 from driftbom.rebuild import validate
@@ -133,7 +133,8 @@ def _archive_pin(
     if not any(h.startswith("sha256:") for h in hashes) and not allow_unhashed:
         raise RebuildError(
             f"{comp.ref}: the archive {url!r} has no recorded sha256, so pip could not verify "
-            "any package (--no-resolve installs it unverified)"
+            "any package",
+            remedy=Remedy.NO_RESOLVE,
         )
     return Pin(name, version, hashes, checked)
 
@@ -206,7 +207,9 @@ def _system_packages(snapshot: Snapshot, names: tuple[str, ...]) -> list[tuple[s
         comp = snapshot.component(f"deb:{wanted}")
         if comp is None or not comp.version:
             raise RebuildError(
-                f"--system-packages {wanted}: not recorded in the SBOM as a Debian package"
+                "not recorded in the SBOM as a Debian package",
+                what=Input.SYSTEM_PACKAGES,
+                path=wanted,
             )
         found.append(
             (validate.name(comp.ref, comp.name), validate.deb_version(comp.ref, comp.version))
@@ -256,8 +259,8 @@ def plan(snapshot: Snapshot, digest: str, options: PlanOptions) -> BuildPlan:
     if problems and not options.skip_unreproducible:
         listed = "; ".join(messages)
         raise RebuildError(
-            f"cannot reproduce {len(problems)} distribution(s): {listed}"
-            " (--skip-unreproducible leaves them out)"
+            f"cannot reproduce {len(problems)} distribution(s): {listed}",
+            remedy=Remedy.SKIP_UNREPRODUCIBLE,
         )
     base, python_from_base, notes = _base_image(snapshot, version, options.base_image)
     env, env_notes = _env(snapshot)

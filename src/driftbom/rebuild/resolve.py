@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from driftbom import bounded
-from driftbom.errors import RebuildError
+from driftbom.errors import RebuildError, Remedy
 from driftbom.probes.lockfile_formats import parse_requirements
 from driftbom.purl import normalize_pypi
 
@@ -49,8 +49,8 @@ def _compile(requirements: str, extra_indexes: tuple[str, ...]) -> str:
         if done.returncode != 0:
             if "No module named piptools" in stderr:
                 raise RebuildError(
-                    "resolving hashes needs pip-tools (pip install 'driftbom[rebuild]')"
-                    " or --no-resolve"
+                    "resolving hashes needs pip-tools (pip install 'driftbom[rebuild]')",
+                    remedy=Remedy.NO_RESOLVE,
                 )
             last = [line for line in stderr.strip().splitlines() if line.strip()][-3:]
             raise RebuildError("pip-compile failed: " + " | ".join(last))
@@ -78,7 +78,5 @@ def resolve(plan: BuildPlan) -> BuildPlan:
             replace(pin, hashes=tuple(f"{a.lower().replace('-', '')}:{d}" for a, d in found))
         )
     if unresolved:
-        raise RebuildError(
-            f"no hashes found for {', '.join(unresolved)} (--no-resolve pins without hashes)"
-        )
+        raise RebuildError(f"no hashes found for {', '.join(unresolved)}", remedy=Remedy.NO_RESOLVE)
     return replace(plan, pins=tuple(pins))

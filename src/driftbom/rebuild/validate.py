@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from driftbom.errors import RebuildError
+from driftbom.errors import Input, RebuildError
 from driftbom.probes.fastmarkers import is_pep440
 from driftbom.safetext import has_unsafe, visible
 
@@ -87,7 +87,7 @@ def commit(component: str, value: str) -> str:
 def image(value: str) -> str:
     """Return a valid image reference (a ``@sha256:`` pin is kept)."""
     if len(value) > 255 or not _IMAGE.fullmatch(value):
-        raise RebuildError(f"--base-image {value!r} is not a valid image reference")
+        raise RebuildError("not a valid image reference", what=Input.BASE_IMAGE, path=repr(value))
     return value
 
 

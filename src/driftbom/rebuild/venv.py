@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from driftbom import bounded
-from driftbom.errors import ProbeError, RebuildError
+from driftbom.errors import Input, ProbeError, RebuildError
 from driftbom.probes import distributions
 from driftbom.probes.python_env import PendingQuery
 from driftbom.snapshot import python_only
@@ -32,7 +32,8 @@ def find_python(version: str) -> str:
         if _version_of(candidate) == version:
             return candidate
     raise RebuildError(
-        f"--venv: Python {version} is not available here (looked at python{minor}, python3, pyenv)"
+        f"Python {version} is not available here (looked at python{minor}, python3, pyenv)",
+        what=Input.VENV,
     )
 
 
@@ -46,7 +47,7 @@ def _version_of(python: str) -> str | None:
 def build_venv(plan: BuildPlan, folder: Path, target: Path) -> Path:
     """Create ``target`` with the plan's interpreter and install the lock; return its python."""
     if target.exists() and any(target.iterdir()):
-        raise RebuildError(f"--venv {target}: exists and is not empty")
+        raise RebuildError("exists and is not empty", what=Input.VENV, path=str(target))
     base = find_python(plan.python_version)
     steps = [[base, "-m", "venv", str(target)]]
     python = str(target / "bin" / "python")
@@ -64,10 +65,10 @@ def build_venv(plan: BuildPlan, folder: Path, target: Path) -> Path:
         try:
             done = bounded.run(argv, timeout=INSTALL_TIMEOUT_S)
         except bounded.ProcessFailedError as exc:
-            raise RebuildError(f"--venv: {' '.join(argv[:4])}: {exc}") from exc
+            raise RebuildError(f"{' '.join(argv[:4])}: {exc}", what=Input.VENV) from exc
         if done.returncode != 0:
             last = " | ".join(done.stderr.decode("utf-8", "replace").strip().splitlines()[-4:])
-            raise RebuildError(f"--venv: {' '.join(argv[:4])} failed: {last}")
+            raise RebuildError(f"{' '.join(argv[:4])} failed: {last}", what=Input.VENV)
     return Path(python)
 
 

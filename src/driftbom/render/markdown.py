@@ -63,5 +63,6 @@ def render(report: DriftReport) -> str:
             lines.append("| " + " | ".join(cells) + " |")
             rows += 1
     if len(report.findings) > rows:
-        lines += ["", f"_… and {len(report.findings) - rows} more; see `--format json`._"]
+        more = len(report.findings) - rows
+        lines += ["", f"_… and {more} more; the JSON report has all of them._"]
     return "\n".join(lines) + "\n"

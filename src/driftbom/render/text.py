@@ -43,7 +43,7 @@ def render(report: DriftReport, *, color: bool = False) -> str:
             shown += 1
     hidden = len(report.findings) - shown
     if hidden > 0:
-        lines.append(f"\n  ... and {hidden} more (use --format json for all)")
+        lines.append(f"\n  ... and {hidden} more (all of them in the JSON report)")
     verdict = verdict_line(report)
     if color:
         verdict = (
