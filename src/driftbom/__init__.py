@@ -1,5 +1,128 @@
-"""driftbom: an SBOM for AI that records, compares and rebuilds ML environments."""
+"""driftbom: an SBOM for AI that records, compares and rebuilds ML environments.
+
+The Python API (docs/api.md)::
+
+    import driftbom
+
+    reference = driftbom.read("drift.cdx.json")
+    report = driftbom.compare(reference, driftbom.snapshot())
+    if report.failed:
+        ...
+
+Each function raises :class:`driftbom.errors.DriftError` (a subclass per layer) for bad
+input; nothing here prints or exits.
+"""
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from driftbom.compare.policy import Policy, Severity
+    from driftbom.compare.report import DriftReport
+    from driftbom.model import Snapshot
+    from driftbom.rebuild.run import RebuildOptions, Rebuilt
+
+from driftbom._version import __version__
+
+__all__ = ["__version__", "compare", "read", "rebuild", "snapshot", "write"]
+
+
+def snapshot(
+    python: str | None = None,
+    *,
+    name: str | None = None,
+    lock: Path | None = None,
+    cache: bool = True,
+) -> Snapshot:
+    """Record this machine and the Python environment of ``python``.
+
+    ``python`` defaults to the active virtualenv's interpreter, else ``python`` on PATH,
+    else the running one; ``lock`` to the lockfile found in the working directory.
+    Returns the Snapshot; raises ProbeError when the interpreter or ``lock`` is unusable.
+    """
+    from driftbom.snapshot import SnapshotOptions, default_context, take  # noqa: PLC0415
+
+    context = default_context(cache=cache)
+    return take(SnapshotOptions(python=python, name=name, lock=lock, context=context))
+
+
+def read(path: str | Path) -> Snapshot:
+    """Return the Snapshot a CycloneDX document (ours or another tool's) describes.
+
+    Raises SbomError when the file is unreadable, not JSON or not CycloneDX 1.4 to 1.7.
+    """
+    from pathlib import Path  # noqa: PLC0415
+
+    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+
+    return cyclonedx.read(Path(path))
+
+
+def write(snapshot: Snapshot, path: str | Path | None = None) -> bytes:
+    """Return the CycloneDX 1.6 document of ``snapshot``, and write it to ``path`` if given.
+
+    The document is validated first and written atomically. Raises SbomError when it
+    is not valid CycloneDX, UsageError when ``path`` cannot be written.
+    """
+    from pathlib import Path  # noqa: PLC0415
+
+    from driftbom import atomic  # noqa: PLC0415
+    from driftbom.errors import SbomError  # noqa: PLC0415
+    from driftbom.sbom import cyclonedx, schema  # noqa: PLC0415
+
+    document = cyclonedx.to_dict(snapshot)
+    problems = schema.errors(document)
+    if problems:
+        raise SbomError(f"the snapshot is not valid CycloneDX: {problems[0]}")
+    encoded = cyclonedx.encode(document)
+    if path is not None:
+        atomic.write_file(Path(path), encoded)
+    return encoded
+
+
+def compare(
+    reference: Snapshot,
+    current: Snapshot,
+    *,
+    policy: Policy | str | Path | None = None,
+    fail_on: Severity | str | None = None,
+) -> DriftReport:
+    """Return how far ``current`` drifted from ``reference``: changes, severities, a verdict.
+
+    ``policy`` is a Policy or a policy TOML file (default: the built-in policy);
+    ``fail_on`` overrides its threshold. ``report.failed`` is the verdict. Raises
+    PolicyError for a bad policy, SbomError when there is nothing to compare.
+    """
+    from pathlib import Path  # noqa: PLC0415
+
+    from driftbom.compare import check  # noqa: PLC0415
+    from driftbom.compare import policy as policies  # noqa: PLC0415
+
+    if isinstance(policy, (str, Path)):
+        chosen: Policy | None = policies.load(Path(policy))
+    else:
+        chosen = policy
+    threshold = policies.Severity(fail_on) if isinstance(fail_on, str) else fail_on
+    return check(reference, current, chosen, threshold)
+
+
+def rebuild(
+    sbom: str | Path,
+    output: str | Path,
+    options: RebuildOptions | None = None,
+) -> Rebuilt:
+    """Write a Dockerfile, a hashed lock and .dockerignore recreating ``sbom`` into ``output``.
+
+    ``options`` (``driftbom.rebuild.run.RebuildOptions``) can ask to build the image, or a
+    virtualenv, and verify it. Raises RebuildError for an SBOM that cannot be rebuilt safely.
+    """
+    from pathlib import Path  # noqa: PLC0415
+
+    from driftbom.rebuild.run import RebuildOptions, run  # noqa: PLC0415
+    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+
+    recorded, digest = cyclonedx.read_with_digest(Path(sbom))
+    return run(recorded, digest, Path(output), options or RebuildOptions())

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from driftbom import __version__, bounded
+from driftbom import bounded
+from driftbom._version import __version__
 from driftbom.redact import scrub_tree
 
 if TYPE_CHECKING:

@@ -6,11 +6,13 @@ import logging
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from driftbom import __version__, compat
+from driftbom import compat
+from driftbom._version import __version__
 from driftbom.cache import default_dir
 from driftbom.errors import ProbeError, UsageError
+from driftbom.gcpause import paused
 from driftbom.model import Collected, Component, Layer, Skipped, Snapshot
 from driftbom.probes import cuda, distributions, lockfile
 from driftbom.probes.cpu import CpuProbe, MemoryProbe
@@ -25,6 +27,7 @@ from driftbom.probes.python_env import (
     default_python,
     interpreter_component,
 )
+from driftbom.sbom import cyclonedx, schema
 from driftbom.sbom.properties import Prop
 
 if TYPE_CHECKING:
@@ -174,6 +177,29 @@ def _take(options: SnapshotOptions, when: str, pending: PendingQuery | None) -> 
         tool_version=__version__,
         skipped=tuple(skipped),
     )
+
+
+class Recorded(NamedTuple):
+    """A snapshot, its CycloneDX document and the document's schema problems."""
+
+    snapshot: Snapshot
+    document: dict[str, Any]
+    encoded: bytes
+    """The document as written: UTF-8 JSON, 2-space indent, deterministic."""
+    problems: list[str]
+    """Schema errors (``$.path: message``); empty when the document is valid."""
+
+
+def record(options: SnapshotOptions) -> Recorded:
+    """Snapshot the environment and make its validated document.
+
+    Raises DriftError when the interpreter or a named lockfile is unusable; schema
+    problems are returned, not raised (a valid environment always gives a valid document).
+    """
+    with paused():
+        snap = take(options)
+        document = cyclonedx.to_dict(snap)
+    return Recorded(snap, document, cyclonedx.encode(document), schema.errors(document))
 
 
 def python_only(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from driftbom import __version__
+from driftbom._version import __version__
 from driftbom.redact import scrub
 from driftbom.safetext import visible
 

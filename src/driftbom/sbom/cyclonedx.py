@@ -406,6 +406,30 @@ def read(
     return _read(path, index, reuse)[0]
 
 
+def validate(path: Path) -> tuple[list[str], str | None]:
+    """Return the problems of the document at ``path`` (empty when valid) and its spec version.
+
+    An unreadable or malformed file is one problem, never an exception.
+    """
+    from driftbom.sbom import schema  # noqa: PLC0415 - compiles the schema
+
+    try:
+        document = load_json(path)
+    except SbomError as exc:
+        return [str(exc)], None
+    problems = schema.errors(document)
+    return problems, None if problems else str(document.get("specVersion"))
+
+
+def read_pair(reference: Path, current: Path) -> tuple[Snapshot, Snapshot]:
+    """Read two documents to compare: components unchanged between them are built once.
+
+    Raises SbomError on any bad input, naming the file.
+    """
+    seen = ComponentIndex()
+    return read(reference, index=seen), read(current, reuse=seen)
+
+
 def read_with_digest(path: Path) -> tuple[Snapshot, str]:
     """Read one document and return it with the ``sha256:`` digest of its bytes."""
     snapshot, raw = _read(path, None, None)

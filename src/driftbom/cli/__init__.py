@@ -1,0 +1,201 @@
+"""The ``drift`` command line: parse, call the library, render, exit.
+
+This package is the only code that prints, exits or names a flag. Each command lives in
+its own module and is one call into the library. Exit codes: 0 ok; 1 drift at or above
+--fail-on (check), or an invalid document (validate); 2 usage error or bad input; 3 a bug.
+
+Annotations are evaluated when the modules load, not postponed: typer reads every
+command's signature several times per run.
+"""
+
+import contextlib
+import logging
+import os
+import sys
+from typing import Annotated, Any, NoReturn
+
+os.environ.setdefault("TYPER_USE_RICH", "0")  # rich-rendered help alone costs 0.16 s
+
+import typer
+
+from driftbom import redact
+from driftbom._version import __version__
+from driftbom.cli.output import diagnostic, emit
+from driftbom.errors import DriftError, Input, Remedy
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
+log = logging.getLogger("driftbom")
+
+app = typer.Typer(
+    name="drift",
+    help=(
+        "Record an ML environment as a CycloneDX SBOM, score drift against a reference, "
+        "rebuild it.\n\n"
+        "Exit codes: 0 ok; 1 drift at or above --fail-on, or an invalid document; "
+        "2 usage error or bad input (one line on stderr); 3 internal error (a bug; -vv shows "
+        "the traceback)."
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_FLAGS = {
+    Input.PYTHON: "--python",
+    Input.LOCK: "--lock",
+    Input.OUTPUT: "-o",
+    Input.BASE_IMAGE: "--base-image",
+    Input.SYSTEM_PACKAGES: "--system-packages",
+    Input.VENV: "--venv",
+}
+_REMEDIES = {
+    Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",
+    Remedy.NO_RESOLVE: "--no-resolve pins without hashes, unverified",
+}
+
+
+def message(exc: DriftError) -> str:
+    """Return the one-line message of a library error, naming the flag it is about."""
+    flag = _FLAGS[exc.what] if exc.what is not None else None
+    subject = " ".join(p for p in (flag, exc.path) if p)
+    text = f"{subject}: {exc.reason}" if subject else exc.reason
+    return f"{text} ({_REMEDIES[exc.remedy]})" if exc.remedy is not None else text
+
+
+class _Scrubbed(logging.Formatter):
+    """One line per message, credentials removed: logs are an output like any other."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from driftbom.safetext import visible  # noqa: PLC0415
+
+        return visible(redact.scrub(super().format(record)))
+
+
+def _log_to_stderr(level: int) -> None:
+    """Write driftbom's messages at ``level`` and above to stderr as ``drift: LEVEL: ...``."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Scrubbed("drift: %(levelname)s: %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+
+
+def status(text: str) -> None:
+    """Say what was done on stderr, unless -q."""
+    if log.isEnabledFor(logging.WARNING):
+        diagnostic(text)
+
+
+def fail(text: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Say ``error: text`` on stderr and exit with ``code``."""
+    diagnostic(f"error: {text}")
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        emit(f"drift {__version__}\n")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[
+        int, typer.Option("-v", "--verbose", count=True, help="More diagnostics on stderr.")
+    ] = 0,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors on stderr.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    level = logging.WARNING
+    if quiet:
+        level = logging.ERROR
+    elif verbose:
+        level = logging.DEBUG if verbose > 1 else logging.INFO
+    _log_to_stderr(level)
+    del version
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI with ``argv`` (default ``sys.argv[1:]``) and return the exit code.
+
+    Every failure is one line on stderr: bad input and usage errors exit 2, a bug exits 3
+    (the traceback with ``-vv``), and neither can read as a verdict.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        code = app(args=args, prog_name="drift", standalone_mode=False)
+    except typer.Abort:
+        diagnostic("error: interrupted")
+        return EXIT_INTERRUPTED
+    except DriftError as exc:
+        diagnostic(f"error: {message(exc)}")
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+    except RecursionError:
+        diagnostic("error: the input is nested too deeply")
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - a bug: one line, never a verdict
+        if _is_usage_error(exc):
+            return _usage_error(exc, args)
+        if log.isEnabledFor(logging.DEBUG):
+            import traceback  # noqa: PLC0415
+
+            sys.stderr.write(redact.scrub("".join(traceback.format_exception(exc))))
+        diagnostic(f"internal error: {type(exc).__name__}: {exc}; run with -vv for details")
+        return EXIT_BUG
+    return code if isinstance(code, int) else EXIT_OK
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    # typer's click (vendored or not) raises ClickException subclasses for bad arguments
+    return callable(getattr(exc, "format_message", None)) and hasattr(exc, "exit_code")
+
+
+def _usage_error(exc: Any, args: list[str]) -> int:
+    context = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError" and context is not None:
+        sys.stderr.write(context.get_help() + "\n")  # `drift` alone: the help, as asked
+    else:
+        diagnostic(f"error: {exc.format_message()} (see drift {_command(args)}--help)")
+    return EXIT_USAGE
+
+
+def _command(args: list[str]) -> str:
+    name = next((arg for arg in args if not arg.startswith("-")), None)
+    known = {info.name or "" for info in app.registered_commands}
+    return f"{name} " if name in known else ""
+
+
+def run() -> NoReturn:
+    """The ``drift`` console script: ``main()``, then a fast exit.
+
+    Tearing the interpreter down frees every object one at a time. By then every file is
+    written and closed and every thread joined, so the process flushes its output and
+    ends with ``os._exit``: the OS reclaims it all at once.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass  # the reader went away (drift ... | head): the exit code still stands
+    except OSError as exc:
+        diagnostic(f"error: cannot write to stdout: {exc.strerror}")
+        code = EXIT_USAGE
+    with contextlib.suppress(OSError):
+        sys.stderr.flush()
+    os._exit(code)
+
+
+# the commands register themselves on ``app``, in the order --help lists them
+# isort: off
+from driftbom.cli import snapshot, validate, compare, rebuild  # noqa: E402, F401
+# isort: on

@@ -1,0 +1,130 @@
+"""``drift diff``, ``drift check`` and ``drift policy``: compare a document with a reference."""
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from driftbom.cli import EXIT_FINDINGS, app, log
+from driftbom.cli.output import append, emit
+from driftbom.compare.policy import Severity
+from driftbom.render import Format
+
+if TYPE_CHECKING:
+    from driftbom.compare.report import DriftReport
+
+ReferenceArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="REFERENCE",
+        help="The reference SBOM (CycloneDX JSON, any tool).",
+        show_default=False,
+    ),
+]
+CurrentArg = Annotated[
+    Path | None,
+    typer.Argument(
+        metavar="[CURRENT]",
+        help="The SBOM to compare; omitted: snapshot the live environment.",
+        show_default=False,
+    ),
+]
+PythonOpt = Annotated[
+    str | None,
+    typer.Option("--python", help="Interpreter to snapshot when CURRENT is omitted."),
+]
+PolicyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--policy", help="Policy TOML (default: [tool.drift] of ./pyproject.toml, else built in)."
+    ),
+]
+
+
+def _report(
+    reference: Path,
+    current: Path | None,
+    *,
+    python: str | None,
+    policy_file: Path | None,
+    fail_on: Severity | None,
+) -> "DriftReport":
+    """Read (or snapshot) both sides and compare them under the chosen policy."""
+    from driftbom.compare import check  # noqa: PLC0415 - nothing loads before a command runs
+    from driftbom.compare import policy as policies  # noqa: PLC0415
+    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+
+    policy = policies.load(policy_file, Path("pyproject.toml"))
+    if current is not None:
+        ref_snapshot, cur_snapshot = cyclonedx.read_pair(reference, current)
+    else:  # the live environment, once the reference is known to be readable
+        from driftbom.snapshot import SnapshotOptions, default_context, take  # noqa: PLC0415
+
+        ref_snapshot = cyclonedx.read(reference)
+        cur_snapshot = take(SnapshotOptions(python=python, context=default_context()))
+    return check(ref_snapshot, cur_snapshot, policy, fail_on)
+
+
+def _print(report: "DriftReport", fmt: Format) -> None:
+    from driftbom.render import render  # noqa: PLC0415
+
+    color = fmt is Format.TEXT and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    emit(render(report, fmt, color=color))
+
+
+@app.command("diff")
+def diff(
+    reference: ReferenceArg,
+    current: CurrentArg = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="Output format: text, json or markdown.")
+    ] = Format.TEXT,
+    python: PythonOpt = None,
+    policy: PolicyOpt = None,
+) -> None:
+    """Show what changed from REFERENCE to CURRENT, with severities (exit 0 unless bad input)."""
+    if fmt is Format.GITHUB:
+        raise typer.BadParameter("github annotations are for `drift check`", param_hint="--format")
+    _print(_report(reference, current, python=python, policy_file=policy, fail_on=None), fmt)
+
+
+@app.command("check")
+def check(
+    reference: ReferenceArg,
+    current: CurrentArg = None,
+    policy: PolicyOpt = None,
+    fail_on: Annotated[
+        Severity | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a change reaches this severity (default: the policy's, major).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="Output format; github: workflow commands.")
+    ] = Format.TEXT,
+    python: PythonOpt = None,
+) -> None:
+    """Gate CI: compare CURRENT (default: the live environment) with REFERENCE; exit 1 on drift."""
+    report = _report(reference, current, python=python, policy_file=policy, fail_on=fail_on)
+    _print(report, fmt)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if fmt is Format.GITHUB and summary:
+        from driftbom.render import render  # noqa: PLC0415
+
+        try:
+            append(Path(summary), render(report, Format.MARKDOWN))
+        except OSError as exc:
+            log.warning("cannot append to GITHUB_STEP_SUMMARY %s: %s", summary, exc.strerror)
+    if report.failed:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command("policy")
+def show_policy() -> None:
+    """Print the default drift policy (TOML, documented); copy it to start your own."""
+    from driftbom.compare.policy import default_text  # noqa: PLC0415
+
+    emit(default_text())

@@ -1,0 +1,68 @@
+"""What the CLI prints: results to stdout, diagnostics to stderr, both scrubbed."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import sys
+from typing import TYPE_CHECKING
+
+from driftbom import atomic
+from driftbom.errors import UsageError
+from driftbom.redact import scrub
+from driftbom.safetext import visible
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def emit(text: str) -> None:
+    """Write ``text`` to stdout; a reader that went away (``drift ... | head``) is no error.
+
+    Later output then goes to /dev/null, and the command still ends with its own exit
+    code (``drift check`` keeps its verdict). A full disk is a UsageError.
+    """
+    text = scrub(text)
+    try:
+        try:
+            sys.stdout.write(text)
+        except UnicodeEncodeError:  # a lone surrogate from a document: shown, not fatal
+            sys.stdout.write(text.encode("utf-8", "backslashreplace").decode("utf-8"))
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except OSError as exc:  # a full disk (> /dev/full), a closed terminal
+        raise UsageError(f"cannot write to stdout: {exc.strerror}") from exc
+
+
+def emit_or_write(target: Path | None, data: bytes) -> None:
+    """Write ``data`` to ``target`` atomically, or to stdout when it is None or ``-``."""
+    if target is None or str(target) == "-":
+        emit(data.decode())
+    else:
+        atomic.write_file(target, data)
+
+
+def diagnostic(message: str) -> None:
+    """Write ``drift: message`` to stderr: scrubbed of secrets, on one visible line."""
+    sys.stderr.write(f"drift: {visible(scrub(message))}\n")
+
+
+def append(target: Path, text: str) -> None:
+    """Append ``text``, scrubbed, to the regular file ``target`` (created when missing).
+
+    Raises OSError when ``target`` is not a regular file (a FIFO would block) or cannot
+    be written.
+    """
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_NOCTTY
+    fd = os.open(target, flags, 0o644)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        data = scrub(text).encode("utf-8", "backslashreplace")
+        while data:
+            data = data[os.write(fd, data) :]
+    finally:
+        os.close(fd)

@@ -1,0 +1,104 @@
+"""``drift rebuild``: a Dockerfile and hashed lock that recreate a recorded environment."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from driftbom.cli import EXIT_FINDINGS, app, status
+from driftbom.cli.output import emit
+
+
+@app.command("rebuild")
+def rebuild(
+    sbom: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SBOM", help="The SBOM of the environment to recreate.", show_default=False
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="Folder to write Dockerfile, requirements.lock, .dockerignore."
+        ),
+    ] = Path("rebuild"),
+    base_image: Annotated[
+        str | None,
+        typer.Option(
+            "--base-image",
+            help="Base image (default: python:<X.Y.Z>-slim-<codename>; a @sha256: pin is kept).",
+        ),
+    ] = None,
+    build_image: Annotated[
+        bool, typer.Option("--build", help="Build the image through the Docker Engine API.")
+    ] = False,
+    tag: Annotated[
+        str | None,
+        typer.Option("--tag", help="Image tag for --build (default: drift-rebuild:<digest>)."),
+    ] = None,
+    verify_image: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Snapshot the image (or --venv) and check it against the SBOM; exit 1 on drift.",
+        ),
+    ] = False,
+    no_resolve: Annotated[
+        bool,
+        typer.Option(
+            "--no-resolve",
+            help="Pin without hashes when the SBOM has none (no network; pip cannot verify them).",
+        ),
+    ] = False,
+    skip_unreproducible: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unreproducible",
+            help="Leave out editable, local and non-PEP 440 installs instead of failing.",
+        ),
+    ] = False,
+    system_packages: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--system-packages",
+            help="Debian packages to pin at their recorded versions (repeat or comma-separate).",
+        ),
+    ] = None,
+    venv: Annotated[
+        Path | None,
+        typer.Option(
+            "--venv",
+            help="Rebuild the Python layer into this virtualenv (needs the recorded Python).",
+        ),
+    ] = None,
+) -> None:
+    """Write a Dockerfile and hashed lock that recreate the SBOM's environment; build, verify."""
+    import gc  # noqa: PLC0415
+
+    gc.enable()  # a build and its log stream can run for minutes: collect cycles as usual
+    from driftbom.rebuild.run import RebuildOptions, run  # noqa: PLC0415
+    from driftbom.render import Format, render  # noqa: PLC0415
+    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+
+    snap, digest = cyclonedx.read_with_digest(sbom)
+    names = tuple(n.strip() for item in system_packages or () for n in item.split(",") if n.strip())
+    options = RebuildOptions(
+        base_image=base_image,
+        skip_unreproducible=skip_unreproducible,
+        system_packages=names,
+        resolve=not no_resolve,
+        build=build_image,
+        tag=tag,
+        verify=verify_image,
+        venv=venv,
+    )
+    rebuilt = run(snap, digest, output, options, _progress)
+    if rebuilt.report is not None:
+        emit(render(rebuilt.report, Format.TEXT))
+        if rebuilt.report.failed:
+            raise typer.Exit(EXIT_FINDINGS)
+
+
+def _progress(line: str) -> None:
+    status(line if line.startswith(("wrote ", "built ")) else f"  {line}")

@@ -1,0 +1,110 @@
+"""The rebuild pipeline: plan, resolve hashes, write the folder, then build and verify."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, NamedTuple
+
+from driftbom import atomic
+from driftbom.rebuild import dockerfile
+from driftbom.rebuild import plan as plans
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
+    from driftbom.compare.report import DriftReport
+    from driftbom.model import Snapshot
+
+log = logging.getLogger(__name__)
+
+
+class RebuildOptions(NamedTuple):
+    """What to make of an SBOM, beyond the folder of files."""
+
+    base_image: str | None = None
+    skip_unreproducible: bool = False
+    system_packages: tuple[str, ...] = ()
+    resolve: bool = True
+    """Ask the index for hashes the SBOM lacks; False pins without them (unverified)."""
+    build: bool = False
+    tag: str | None = None
+    verify: bool = False
+    """Snapshot what was built (the image, or ``venv``) and check it against the SBOM."""
+    venv: Path | None = None
+    """Install into this virtualenv instead of building an image."""
+
+
+class Rebuilt(NamedTuple):
+    """What a rebuild made."""
+
+    plan: plans.BuildPlan
+    image: str | None = None
+    """The tag of the image built, if one was."""
+    report: DriftReport | None = None
+    """The verification, when asked for."""
+
+
+def _planned(snapshot: Snapshot, digest: str, options: RebuildOptions) -> plans.BuildPlan:
+    plan_options = plans.PlanOptions(
+        base_image=options.base_image,
+        skip_unreproducible=options.skip_unreproducible,
+        system_packages=options.system_packages,
+        no_resolve=not options.resolve,
+    )
+    the_plan = plans.plan(snapshot, digest, plan_options)
+    if not options.resolve and not the_plan.fully_hashed:
+        unhashed = sum(1 for p in the_plan.pins if not p.hashes)
+        log.warning("%d pins have no hashes; pip cannot verify what it installs", unhashed)
+    elif not the_plan.fully_hashed:
+        from driftbom.rebuild.resolve import resolve  # noqa: PLC0415 - needs pip-tools
+
+        log.info("resolving hashes with pip-tools")
+        the_plan = resolve(the_plan)
+    for item in the_plan.not_reproduced:
+        log.warning("not reproduced: %s", item)
+    return the_plan
+
+
+def run(
+    snapshot: Snapshot,
+    digest: str,
+    output: Path,
+    options: RebuildOptions,
+    progress: Callable[[str], None] = lambda _line: None,
+) -> Rebuilt:
+    """Write ``output`` (Dockerfile, requirements.lock, .dockerignore), then build and verify.
+
+    ``digest`` is the SBOM's ``sha256:``; ``progress`` receives each step and build log line.
+    Raises RebuildError (or UsageError for ``output``) with nothing half-written.
+    """
+    the_plan = _planned(snapshot, digest, options)
+    atomic.write_folder(
+        output,
+        {
+            "requirements.lock": dockerfile.render_lock(the_plan),
+            ".dockerignore": dockerfile.DOCKERIGNORE,
+            "Dockerfile": dockerfile.render(the_plan),
+        },
+    )
+    progress(f"wrote {output}/Dockerfile and requirements.lock ({len(the_plan.pins)} pins)")
+    rebuilt, image = None, None
+    if options.venv is not None:
+        from driftbom.rebuild import venv as venvs  # noqa: PLC0415
+
+        python = venvs.build_venv(the_plan, output, options.venv)
+        progress(f"built {options.venv}")
+        if options.verify:
+            rebuilt = venvs.snapshot_venv(python, f"venv {options.venv}")
+    elif options.build or options.verify:
+        from driftbom.rebuild import build  # noqa: PLC0415 - needs the docker SDK
+
+        image = options.tag or f"drift-rebuild:{digest.removeprefix('sha256:')[:12]}"
+        build.build(output, image, progress)
+        progress(f"built image {image}")
+        rebuilt = build.snapshot_image(image, image) if options.verify else None
+    if rebuilt is None:
+        return Rebuilt(the_plan, image)
+    from driftbom.rebuild.verify import verify  # noqa: PLC0415
+
+    return Rebuilt(the_plan, image, verify(snapshot, rebuilt, the_plan.left_out))
