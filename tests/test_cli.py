@@ -209,7 +209,7 @@ def test_help_is_exit_0(command, capsys):
 
 
 def test_a_bug_is_exit_3_with_one_line(monkeypatch, capsys):
-    from driftbom.compare import policy
+    from driftbom.comparator import policy
 
     def broken() -> str:
         raise KeyError("planted bug")

@@ -17,7 +17,7 @@ from driftbom.probes import python_env
 from driftbom.probes import target as target_probe
 from driftbom.probes.interface import ProbeContext
 from driftbom.sbom import cyclonedx
-from driftbom.snapshot import SnapshotOptions, take
+from driftbom.snapshotter import SnapshotOptions, take
 from tests.conftest import FIXTURES, assert_valid
 
 GOLDEN = FIXTURES / "golden"

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from driftbom.compare.policy import Policy, Severity
-    from driftbom.compare.report import DriftReport
+    from driftbom.comparator.policy import Policy, Severity
+    from driftbom.comparator.report import DriftReport
     from driftbom.model import Snapshot
-    from driftbom.rebuild.run import RebuildOptions, Rebuilt
+    from driftbom.rebuilder.run import RebuildOptions, Rebuilt
 
 from driftbom._version import __version__
 
@@ -43,7 +43,7 @@ def snapshot(
     else the running one; ``lock`` to the lockfile found in the working directory.
     Returns the Snapshot; raises ProbeError when the interpreter or ``lock`` is unusable.
     """
-    from driftbom.snapshot import SnapshotOptions, default_context, take  # noqa: PLC0415
+    from driftbom.snapshotter import SnapshotOptions, default_context, take  # noqa: PLC0415
 
     context = default_context(cache=cache)
     return take(SnapshotOptions(python=python, name=name, lock=lock, context=context))
@@ -98,8 +98,8 @@ def compare(
     """
     from pathlib import Path  # noqa: PLC0415
 
-    from driftbom.compare import check  # noqa: PLC0415
-    from driftbom.compare import policy as policies  # noqa: PLC0415
+    from driftbom.comparator import check  # noqa: PLC0415
+    from driftbom.comparator import policy as policies  # noqa: PLC0415
 
     if isinstance(policy, (str, Path)):
         chosen: Policy | None = policies.load(Path(policy))
@@ -116,12 +116,12 @@ def rebuild(
 ) -> Rebuilt:
     """Write a Dockerfile, a hashed lock and .dockerignore recreating ``sbom`` into ``output``.
 
-    ``options`` (``driftbom.rebuild.run.RebuildOptions``) can ask to build the image, or a
+    ``options`` (``driftbom.rebuilder.run.RebuildOptions``) can ask to build the image, or a
     virtualenv, and verify it. Raises RebuildError for an SBOM that cannot be rebuilt safely.
     """
     from pathlib import Path  # noqa: PLC0415
 
-    from driftbom.rebuild.run import RebuildOptions, run  # noqa: PLC0415
+    from driftbom.rebuilder.run import RebuildOptions, run  # noqa: PLC0415
     from driftbom.sbom import cyclonedx  # noqa: PLC0415
 
     recorded, digest = cyclonedx.read_with_digest(Path(sbom))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from driftbom.compare.classify import Bump, Direction, classify
+from driftbom.comparator.classify import Bump, Direction, classify
 
 
 @pytest.mark.parametrize(

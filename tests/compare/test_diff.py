@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import sys
 
-from driftbom.compare.changes import ChangeKind
-from driftbom.compare.diff import diff
+from driftbom.comparator.changes import ChangeKind
+from driftbom.comparator.diff import diff
 from driftbom.model import Component, ComponentType, Layer
 from driftbom.sbom.properties import Prop
 from tests.compare.helpers import cpu, pkg, python, snap

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from driftbom.compare import policy
-from driftbom.compare.report import build
+from driftbom.comparator import policy
+from driftbom.comparator.report import build
 from driftbom.model import Component, ComponentType, Layer
 from driftbom.sbom.properties import Prop
 from tests.compare.helpers import ALL_LAYERS, snap
@@ -90,7 +90,7 @@ def test_gpu_model_major_and_count_info():
 def test_software_scope_keeps_cuda_drops_gpus():
     from dataclasses import replace
 
-    from driftbom.compare.policy import Scope
+    from driftbom.comparator.policy import Scope
 
     software = replace(policy.default(), scope=frozenset({Scope.SOFTWARE}))
     report = build(

@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 import tomllib
 
-from driftbom.compare import policy
-from driftbom.compare.policy import Scope, Severity
+from driftbom.comparator import policy
+from driftbom.comparator.policy import Scope, Severity
 from driftbom.errors import PolicyError
 
 

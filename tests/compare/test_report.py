@@ -4,9 +4,9 @@ from dataclasses import replace
 
 import pytest
 
-from driftbom.compare import policy, report
-from driftbom.compare.policy import Scope, Severity
-from driftbom.compare.report import build, scope_of
+from driftbom.comparator import policy, report
+from driftbom.comparator.policy import Scope, Severity
+from driftbom.comparator.report import build, scope_of
 from tests.compare.helpers import cpu, pkg, python, snap
 
 

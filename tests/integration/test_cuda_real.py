@@ -9,7 +9,7 @@ import pytest
 from driftbom.probes.gpu import GpuProbe
 from driftbom.probes.interface import ProbeContext
 from driftbom.sbom import cyclonedx
-from driftbom.snapshot import SYSTEM_PROBES, SnapshotOptions, take
+from driftbom.snapshotter import SYSTEM_PROBES, SnapshotOptions, take
 from tests.conftest import assert_valid, run_drift
 from tests.integration.venvs import make_venv
 from tests.probes.fakes import FakeNvml

@@ -164,8 +164,8 @@ def test_verify_catches_drift(engine, old_run, tmp_path):
     # ... so checking it against the untouched SBOM must fail
     original = tmp_path / "original.cdx.json"
     original.write_bytes(_sbom_from_inside(engine, old_run))
-    from driftbom.rebuild.build import snapshot_image
-    from driftbom.rebuild.verify import verify
+    from driftbom.rebuilder.build import snapshot_image
+    from driftbom.rebuilder.verify import verify
     from driftbom.sbom import cyclonedx
 
     report = verify(cyclonedx.read(original), snapshot_image(REBUILT + "-drift", "rebuilt"))

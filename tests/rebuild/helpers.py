@@ -43,7 +43,7 @@ def reproducible_doc() -> dict:
 
 def make_plan(doc: dict, **options):
     """Plan a rebuild of ``doc`` with PlanOptions(**options)."""
-    from driftbom.rebuild.plan import PlanOptions, plan
+    from driftbom.rebuilder.plan import PlanOptions, plan
     from driftbom.sbom import cyclonedx
 
     return plan(cyclonedx.from_dict(doc, "t"), "sha256:" + "0" * 64, PlanOptions(**options))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from driftbom.rebuild import dockerfile
+from driftbom.rebuilder import dockerfile
 from tests.rebuild.helpers import component, make_plan, reproducible_doc, set_prop
 
 HADOLINT = shutil.which("hadolint", path=str(Path(sys.executable).parent))

@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from driftbom.compare import policy
-from driftbom.compare.changes import ChangeKind
-from driftbom.compare.report import build
+from driftbom.comparator import policy
+from driftbom.comparator.changes import ChangeKind
+from driftbom.comparator.report import build
 from driftbom.model import Layer
 from driftbom.render import Format, render
 from tests.compare.helpers import cpu, pkg, python, snap

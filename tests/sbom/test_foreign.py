@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from driftbom.compare import policy
-from driftbom.compare.changes import ChangeKind
-from driftbom.compare.report import build
+from driftbom.comparator import policy
+from driftbom.comparator.changes import ChangeKind
+from driftbom.comparator.report import build
 from driftbom.model import Layer
 from driftbom.sbom import cyclonedx, schema
 from tests.conftest import FIXTURES

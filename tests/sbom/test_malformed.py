@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from driftbom.compare import policy
-from driftbom.compare.report import build
+from driftbom.comparator import policy
+from driftbom.comparator.report import build
 from driftbom.errors import SbomError
 from driftbom.render import Format, render
 from driftbom.sbom import cyclonedx

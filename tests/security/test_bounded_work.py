@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from driftbom.compare.policy import load
+from driftbom.comparator.policy import load
 from driftbom.errors import PolicyError
 from driftbom.probes import distributions
 from driftbom.probes.lockfile_formats import parse_uv_lock

@@ -19,13 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from driftbom.cli import main
-from driftbom.compare.policy import default
-from driftbom.compare.report import build
+from driftbom.comparator.policy import default
+from driftbom.comparator.report import build
 from driftbom.errors import DriftError
 from driftbom.probes import distributions
 from driftbom.probes.lockfile_formats import PARSERS, LockParseError
-from driftbom.rebuild import dockerfile
-from driftbom.rebuild.plan import PlanOptions, plan
+from driftbom.rebuilder import dockerfile
+from driftbom.rebuilder.plan import PlanOptions, plan
 from driftbom.render import Format, render
 from driftbom.safetext import has_unsafe
 from driftbom.sbom import cyclonedx, schema

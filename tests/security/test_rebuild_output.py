@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from driftbom.errors import RebuildError
-from driftbom.rebuild import dockerfile
+from driftbom.rebuilder import dockerfile
 from driftbom.safetext import has_unsafe
 from tests.rebuild.helpers import component, make_plan, reproducible_doc, set_prop
 

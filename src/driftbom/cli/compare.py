@@ -9,11 +9,11 @@ import typer
 
 from driftbom.cli import EXIT_FINDINGS, app, log
 from driftbom.cli.output import append, emit
-from driftbom.compare.policy import Severity
+from driftbom.comparator.policy import Severity
 from driftbom.render import Format
 
 if TYPE_CHECKING:
-    from driftbom.compare.report import DriftReport
+    from driftbom.comparator.report import DriftReport
 
 ReferenceArg = Annotated[
     Path,
@@ -52,15 +52,15 @@ def _report(
     fail_on: Severity | None,
 ) -> "DriftReport":
     """Read (or snapshot) both sides and compare them under the chosen policy."""
-    from driftbom.compare import check  # noqa: PLC0415 - nothing loads before a command runs
-    from driftbom.compare import policy as policies  # noqa: PLC0415
+    from driftbom.comparator import check  # noqa: PLC0415 - nothing loads before a command runs
+    from driftbom.comparator import policy as policies  # noqa: PLC0415
     from driftbom.sbom import cyclonedx  # noqa: PLC0415
 
     policy = policies.load(policy_file, Path("pyproject.toml"))
     if current is not None:
         ref_snapshot, cur_snapshot = cyclonedx.read_pair(reference, current)
     else:  # the live environment, once the reference is known to be readable
-        from driftbom.snapshot import SnapshotOptions, default_context, take  # noqa: PLC0415
+        from driftbom.snapshotter import SnapshotOptions, default_context, take  # noqa: PLC0415
 
         ref_snapshot = cyclonedx.read(reference)
         cur_snapshot = take(SnapshotOptions(python=python, context=default_context()))
@@ -125,6 +125,6 @@ def check(
 @app.command("policy")
 def show_policy() -> None:
     """Print the default drift policy (TOML, documented); copy it to start your own."""
-    from driftbom.compare.policy import default_text  # noqa: PLC0415
+    from driftbom.comparator.policy import default_text  # noqa: PLC0415
 
     emit(default_text())

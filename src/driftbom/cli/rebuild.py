@@ -77,7 +77,7 @@ def rebuild(
     import gc  # noqa: PLC0415
 
     gc.enable()  # a build and its log stream can run for minutes: collect cycles as usual
-    from driftbom.rebuild.run import RebuildOptions, run  # noqa: PLC0415
+    from driftbom.rebuilder.run import RebuildOptions, run  # noqa: PLC0415
     from driftbom.render import Format, render  # noqa: PLC0415
     from driftbom.sbom import cyclonedx  # noqa: PLC0415
 

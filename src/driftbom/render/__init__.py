@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from driftbom.compare.report import DriftReport
+    from driftbom.comparator.report import DriftReport
 
 
 class Format(str, Enum):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 if TYPE_CHECKING:
-    from driftbom.compare.report import DriftReport
+    from driftbom.comparator.report import DriftReport
 
 
 def to_dict(report: DriftReport) -> dict[str, Any]:

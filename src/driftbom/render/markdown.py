@@ -8,7 +8,7 @@ from driftbom.render.summary import by_layer, verdict_line
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
-    from driftbom.compare.report import DriftReport
+    from driftbom.comparator.report import DriftReport
 
 MAX_ROWS = 200
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from driftbom.compare.policy import Severity
+from driftbom.comparator.policy import Severity
 
 if TYPE_CHECKING:
-    from driftbom.compare.report import DriftReport, Finding
+    from driftbom.comparator.report import DriftReport, Finding
 
 
 def counts(report: DriftReport) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from driftbom.compare.policy import Severity
+from driftbom.comparator.policy import Severity
 from driftbom.render.summary import by_layer, verdict_line
 from driftbom.safetext import visible as v
 
 if TYPE_CHECKING:
-    from driftbom.compare.report import DriftReport
+    from driftbom.comparator.report import DriftReport
 
 MAX_LINES = 40
 _COLORS = {

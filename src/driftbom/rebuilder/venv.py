@@ -11,11 +11,11 @@ from driftbom import bounded
 from driftbom.errors import Input, ProbeError, RebuildError
 from driftbom.probes import distributions
 from driftbom.probes.python_env import PendingQuery
-from driftbom.snapshot import python_only
+from driftbom.snapshotter import python_only
 
 if TYPE_CHECKING:
     from driftbom.model import Snapshot
-    from driftbom.rebuild.plan import BuildPlan
+    from driftbom.rebuilder.plan import BuildPlan
 
 INSTALL_TIMEOUT_S = 1800
 

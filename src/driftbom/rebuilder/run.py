@@ -6,14 +6,14 @@ import logging
 from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom import atomic
-from driftbom.rebuild import dockerfile
-from driftbom.rebuild import plan as plans
+from driftbom.rebuilder import dockerfile
+from driftbom.rebuilder import plan as plans
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
-    from driftbom.compare.report import DriftReport
+    from driftbom.comparator.report import DriftReport
     from driftbom.model import Snapshot
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def _planned(snapshot: Snapshot, digest: str, options: RebuildOptions) -> plans.
         unhashed = sum(1 for p in the_plan.pins if not p.hashes)
         log.warning("%d pins have no hashes; pip cannot verify what it installs", unhashed)
     elif not the_plan.fully_hashed:
-        from driftbom.rebuild.resolve import resolve  # noqa: PLC0415 - needs pip-tools
+        from driftbom.rebuilder.resolve import resolve  # noqa: PLC0415 - needs pip-tools
 
         log.info("resolving hashes with pip-tools")
         the_plan = resolve(the_plan)
@@ -90,14 +90,14 @@ def run(
     progress(f"wrote {output}/Dockerfile and requirements.lock ({len(the_plan.pins)} pins)")
     rebuilt, image = None, None
     if options.venv is not None:
-        from driftbom.rebuild import venv as venvs  # noqa: PLC0415
+        from driftbom.rebuilder import venv as venvs  # noqa: PLC0415
 
         python = venvs.build_venv(the_plan, output, options.venv)
         progress(f"built {options.venv}")
         if options.verify:
             rebuilt = venvs.snapshot_venv(python, f"venv {options.venv}")
     elif options.build or options.verify:
-        from driftbom.rebuild import build  # noqa: PLC0415 - needs the docker SDK
+        from driftbom.rebuilder import build  # noqa: PLC0415 - needs the docker SDK
 
         image = options.tag or f"drift-rebuild:{digest.removeprefix('sha256:')[:12]}"
         build.build(output, image, progress)
@@ -105,6 +105,6 @@ def run(
         rebuilt = build.snapshot_image(image, image) if options.verify else None
     if rebuilt is None:
         return Rebuilt(the_plan, image)
-    from driftbom.rebuild.verify import verify  # noqa: PLC0415
+    from driftbom.rebuilder.verify import verify  # noqa: PLC0415
 
     return Rebuilt(the_plan, image, verify(snapshot, rebuilt, the_plan.left_out))

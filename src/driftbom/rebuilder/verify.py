@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from driftbom.compare import policy as policies
-from driftbom.compare.report import DriftReport, build
+from driftbom.comparator import policy as policies
+from driftbom.comparator.report import DriftReport, build
 from driftbom.model import Layer
 
 if TYPE_CHECKING:

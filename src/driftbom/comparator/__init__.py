@@ -6,8 +6,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from driftbom.compare.policy import Policy, Severity
-    from driftbom.compare.report import DriftReport
+    from driftbom.comparator.policy import Policy, Severity
+    from driftbom.comparator.report import DriftReport
     from driftbom.model import Snapshot
 
 
@@ -22,8 +22,8 @@ def check(
     ``fail_on`` overrides the policy's threshold. Raises SbomError when there is nothing
     to compare (see ``report.build``).
     """
-    from driftbom.compare import policy as policies  # noqa: PLC0415 - off the --help path
-    from driftbom.compare.report import build  # noqa: PLC0415
+    from driftbom.comparator import policy as policies  # noqa: PLC0415 - off the --help path
+    from driftbom.comparator.report import build  # noqa: PLC0415
 
     chosen = policy if policy is not None else policies.default()
     if fail_on is not None:

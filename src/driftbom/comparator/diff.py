@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from driftbom import compat
-from driftbom.compare import fields
-from driftbom.compare.changes import Change, ChangeKind
-from driftbom.compare.classify import Bump, Direction, classify
+from driftbom.comparator import fields
+from driftbom.comparator.changes import Change, ChangeKind
+from driftbom.comparator.classify import Bump, Direction, classify
 from driftbom.model import Component, Layer, Snapshot, layer_of
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from driftbom.redact import scrub
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
-    from driftbom.rebuild.plan import BuildPlan
+    from driftbom.rebuilder.plan import BuildPlan
 
 VENV = "/opt/venv"
 LOCK_IN_IMAGE = "/opt/drift-rebuild/requirements.lock"

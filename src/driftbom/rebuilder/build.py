@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from driftbom.errors import RebuildError
 from driftbom.probes import distributions
 from driftbom.probes.python_env import Interpreter
-from driftbom.snapshot import python_only
+from driftbom.snapshotter import python_only
 
 if TYPE_CHECKING:
     from collections.abc import Callable

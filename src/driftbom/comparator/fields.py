@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from driftbom.compare.changes import Change, ChangeKind
+from driftbom.comparator.changes import Change, ChangeKind
 from driftbom.model import Layer
 from driftbom.sbom.properties import Prop
 

@@ -14,7 +14,7 @@ from driftbom.probes.lockfile_formats import parse_requirements
 from driftbom.purl import normalize_pypi
 
 if TYPE_CHECKING:
-    from driftbom.rebuild.plan import BuildPlan
+    from driftbom.rebuilder.plan import BuildPlan
 
 RESOLVE_TIMEOUT_S = 900
 

@@ -60,7 +60,9 @@ _KEYS = {"fail-on", "scope", "ignore", "severity"}
 
 def default_text() -> str:
     """Return the default policy file, as shipped."""
-    return resources.files("driftbom.compare").joinpath("default.toml").read_text(encoding="utf-8")
+    return (
+        resources.files("driftbom.comparator").joinpath("default.toml").read_text(encoding="utf-8")
+    )
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from driftbom.compare.diff import diff
-from driftbom.compare.policy import Policy, Scope, Severity
+from driftbom.comparator.diff import diff
+from driftbom.comparator.policy import Policy, Scope, Severity
 from driftbom.errors import SbomError
 from driftbom.gcpause import paused
 from driftbom.model import Layer, layer_of
 
 if TYPE_CHECKING:
-    from driftbom.compare.changes import Change
+    from driftbom.comparator.changes import Change
     from driftbom.model import Snapshot
 
 MAX_SCORE = 100
