@@ -87,3 +87,13 @@ def test_malformed_policy_names_the_key(tmp_path, text, needle):
 def test_unreadable_policy(tmp_path):
     with pytest.raises(PolicyError, match="cannot read"):
         policy.load(tmp_path / "nope.toml")
+
+
+def test_the_rules_are_exactly_the_default_policy_keys():
+    import tomllib
+
+    from driftbom.comparator.policy import default_text
+    from driftbom.comparator.rules import Rule
+
+    keys = list(tomllib.loads(default_text())["severity"])
+    assert [rule.value for rule in Rule] == keys

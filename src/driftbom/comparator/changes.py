@@ -7,6 +7,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from driftbom.comparator.rules import Rule
     from driftbom.model import Layer
 
 
@@ -31,6 +32,6 @@ class Change:
     field: str
     reference: str | None
     current: str | None
-    rule: str
+    rule: Rule
     reason: str
     remedy: str | None = None

@@ -8,6 +8,7 @@ from driftbom import compat
 from driftbom.comparator import fields
 from driftbom.comparator.changes import Change, ChangeKind
 from driftbom.comparator.classify import Bump, Direction, classify
+from driftbom.comparator.rules import Rule
 from driftbom.model import Component, Layer, Snapshot, layer_of
 
 if TYPE_CHECKING:
@@ -15,27 +16,27 @@ if TYPE_CHECKING:
 
 
 _BUMP_RULES = {
-    Bump.EPOCH: "package-major",
-    Bump.MAJOR: "package-major",
-    Bump.MINOR: "package-minor",
-    Bump.PATCH: "package-patch",
-    Bump.PRE: "package-prerelease",
-    Bump.POST: "package-prerelease",
-    Bump.DEV: "package-prerelease",
-    Bump.LOCAL: "package-local-label",
-    Bump.STRING: "package-unparsable",
+    Bump.EPOCH: Rule.PACKAGE_MAJOR,
+    Bump.MAJOR: Rule.PACKAGE_MAJOR,
+    Bump.MINOR: Rule.PACKAGE_MINOR,
+    Bump.PATCH: Rule.PACKAGE_PATCH,
+    Bump.PRE: Rule.PACKAGE_PRERELEASE,
+    Bump.POST: Rule.PACKAGE_PRERELEASE,
+    Bump.DEV: Rule.PACKAGE_PRERELEASE,
+    Bump.LOCAL: Rule.PACKAGE_LOCAL_LABEL,
+    Bump.STRING: Rule.PACKAGE_UNPARSABLE,
 }
 _ADDED_RULES = {
-    Layer.GPU: "gpu-count",
-    Layer.PACKAGES: "package-added",
-    Layer.OS_PACKAGES: "os-package-added",
-    Layer.LOCKFILE: "lockfile-added",
+    Layer.GPU: Rule.GPU_COUNT,
+    Layer.PACKAGES: Rule.PACKAGE_ADDED,
+    Layer.OS_PACKAGES: Rule.OS_PACKAGE_ADDED,
+    Layer.LOCKFILE: Rule.LOCKFILE_ADDED,
 }
 _REMOVED_RULES = {
-    Layer.GPU: "gpu-count",
-    Layer.PACKAGES: "package-removed",
-    Layer.OS_PACKAGES: "os-package-removed",
-    Layer.LOCKFILE: "lockfile-removed",
+    Layer.GPU: Rule.GPU_COUNT,
+    Layer.PACKAGES: Rule.PACKAGE_REMOVED,
+    Layer.OS_PACKAGES: Rule.OS_PACKAGE_REMOVED,
+    Layer.LOCKFILE: Rule.LOCKFILE_REMOVED,
 }
 _BUMP_LABELS = {
     Bump.STRING: "version",
@@ -48,27 +49,33 @@ _BUMP_LABELS = {
 _KIND = {Direction.UP: ChangeKind.UPGRADED, Direction.DOWN: ChangeKind.DOWNGRADED}
 
 
-_CUDA_RULES = {Bump.MAJOR: "cuda-major", Bump.EPOCH: "cuda-major", Bump.MINOR: "cuda-minor"}
+_CUDA_RULES = {
+    Bump.MAJOR: Rule.CUDA_MAJOR,
+    Bump.EPOCH: Rule.CUDA_MAJOR,
+    Bump.MINOR: Rule.CUDA_MINOR,
+}
 
 
-def _version_rule(comp: Component, bump: Bump) -> str:
+def _version_rule(comp: Component, bump: Bump) -> Rule:
     if comp.ref == "cuda":
-        return _CUDA_RULES.get(bump, "cuda-patch")
+        return _CUDA_RULES.get(bump, Rule.CUDA_PATCH)
     if comp.ref == "cudnn":
-        return "cudnn-major" if bump in (Bump.MAJOR, Bump.EPOCH) else "cudnn-minor"
+        return Rule.CUDNN_MAJOR if bump in (Bump.MAJOR, Bump.EPOCH) else Rule.CUDNN_MINOR
     if comp.ref == "nccl":
-        return "nccl"
+        return Rule.NCCL
     if comp.ref == "nvidia-driver":
-        return "driver-change"
+        return Rule.DRIVER_CHANGE
     layer = comp.layer
     if layer is Layer.PACKAGES:
         return _BUMP_RULES[bump]
     if layer is Layer.PYTHON:
-        return {Bump.MAJOR: "python-major", Bump.MINOR: "python-minor"}.get(bump, "python-patch")
+        return {Bump.MAJOR: Rule.PYTHON_MAJOR, Bump.MINOR: Rule.PYTHON_MINOR}.get(
+            bump, Rule.PYTHON_PATCH
+        )
     if layer is Layer.OS:
-        return "os-release"
+        return Rule.OS_RELEASE
     if layer is Layer.OS_PACKAGES:
-        return "os-package-changed"
+        return Rule.OS_PACKAGE_CHANGED
     return fields.layer_rule(layer)
 
 
@@ -121,7 +128,7 @@ def _hash_change(ref: Component, cur: Component) -> Change | None:
         "hashes",
         old,
         new,
-        "package-hash",
+        Rule.PACKAGE_HASH,
         reason,
         _remedy(cur, ref.version),
     )
@@ -135,7 +142,7 @@ def compare_component(ref: Component, cur: Component, *, partial: bool = False) 
     """
     changes = []
     if ref.name != cur.name and cur.layer in (Layer.PYTHON, Layer.OS):
-        rule = "python-implementation" if cur.layer is Layer.PYTHON else "os-release"
+        rule = Rule.PYTHON_IMPLEMENTATION if cur.layer is Layer.PYTHON else Rule.OS_RELEASE
         reason = f"{ref.name} -> {cur.name}"
         changes.append(
             Change(
@@ -143,7 +150,7 @@ def compare_component(ref: Component, cur: Component, *, partial: bool = False) 
             )
         )
     elif ref.name != cur.name and cur.layer in (Layer.CPU, Layer.GPU):
-        rule, what = ("cpu-model", "CPU") if cur.layer is Layer.CPU else ("gpu-model", "GPU")
+        rule, what = (Rule.CPU_MODEL, "CPU") if cur.layer is Layer.CPU else (Rule.GPU_MODEL, "GPU")
         changes.append(
             Change(
                 cur.ref,
@@ -167,10 +174,10 @@ def compare_component(ref: Component, cur: Component, *, partial: bool = False) 
 
 
 _PRESENCE_RULES = {
-    "nvidia-driver": "driver-change",
-    "cuda": "cuda-major",
-    "cudnn": "cudnn-major",
-    "nccl": "nccl",
+    "nvidia-driver": Rule.DRIVER_CHANGE,
+    "cuda": Rule.CUDA_MAJOR,
+    "cudnn": Rule.CUDNN_MAJOR,
+    "nccl": Rule.NCCL,
 }
 
 
@@ -224,7 +231,7 @@ def _env_changes(reference: Snapshot, current: Snapshot) -> list[Change]:
         shown = ["(unset)" if v is None else v for v in (before, after)]
         reason = f"{name}: {shown[0]} -> {shown[1]}"
         changes.append(
-            Change(f"env:{name}", Layer.ENV, kind, "value", before, after, "env", reason)
+            Change(f"env:{name}", Layer.ENV, kind, "value", before, after, Rule.ENV, reason)
         )
     return changes
 
@@ -251,7 +258,7 @@ def diff(
                 "layer",
                 None,
                 None,
-                "not-recorded",
+                Rule.NOT_RECORDED,
                 f"the {side} document does not record {layer.value}",
             )
         )
@@ -293,7 +300,7 @@ def _driver_conflicts(reference: Snapshot, current: Snapshot) -> list[Change]:
                 "cuda-compatibility",
                 version if side == "reference" else None,
                 version if side == "current" else None,
-                "driver-too-old",
+                Rule.DRIVER_TOO_OLD,
                 reason if side == "current" else f"in the reference: {reason}",
                 f"upgrade the driver to >= {needed}" if needed else None,
             )

@@ -10,6 +10,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from driftbom.comparator.changes import Change, ChangeKind
+from driftbom.comparator.rules import Rule
 from driftbom.model import Layer
 from driftbom.sbom.properties import Prop
 
@@ -38,62 +39,62 @@ IGNORED = frozenset(
 )
 
 RULES = {
-    Prop.PY_IMPLEMENTATION: "python-implementation",
-    Prop.PY_ABI: "python-build",
-    Prop.PY_PLATFORM: "python-build",
-    Prop.PY_TAG: "python-build",
-    Prop.PY_BITS: "python-build",
-    Prop.PY_GIL_DISABLED: "python-build",
-    Prop.PY_VENV: "python-patch",
-    Prop.PYPI_SOURCE: "package-source",
-    Prop.PYPI_SOURCE_URL: "package-source",
-    Prop.PYPI_VCS: "package-source",
-    Prop.PYPI_COMMIT: "package-source",
-    Prop.PYPI_RECORD_DIGEST: "package-files",
-    Prop.PYPI_INSTALLER: "package-installer",
-    Prop.LOCK_FORMAT: "lockfile-changed",
-    Prop.LOCK_INDEX_URL: "lockfile-changed",
-    Prop.OS_KERNEL: "os-kernel",
-    Prop.OS_LIBC: "glibc",
-    Prop.OS_LIBC_VERSION: "glibc",
-    Prop.OS_ARCH: "cpu-arch",
-    Prop.OSPKG_ARCH: "os-package-changed",
-    Prop.CPU_ARCH: "cpu-arch",
-    Prop.CPU_VENDOR: "cpu-model",
-    Prop.CPU_LOGICAL: "cpu-cores",
-    Prop.CPU_PHYSICAL: "cpu-cores",
-    Prop.CPU_SOCKETS: "cpu-cores",
-    Prop.MEMORY_TOTAL: "memory",
-    Prop.GPU_DRIVER_CUDA: "driver-change",
-    Prop.GPU_MEMORY: "gpu-config",
-    Prop.GPU_CAPABILITY: "gpu-model",
-    Prop.GPU_MIG: "gpu-config",
-    Prop.GPU_PERSISTENCE: "gpu-config",
-    Prop.CUDA_SOURCE: "cuda-source",
-    Prop.CUDA_PACKAGE: "cuda-source",
-    Prop.CUDA_TORCH: "cuda-source",
-    Prop.CUDA_TOOLKIT: "cuda-source",
-    Prop.CUDA_JAX: "cuda-source",
+    Prop.PY_IMPLEMENTATION: Rule.PYTHON_IMPLEMENTATION,
+    Prop.PY_ABI: Rule.PYTHON_BUILD,
+    Prop.PY_PLATFORM: Rule.PYTHON_BUILD,
+    Prop.PY_TAG: Rule.PYTHON_BUILD,
+    Prop.PY_BITS: Rule.PYTHON_BUILD,
+    Prop.PY_GIL_DISABLED: Rule.PYTHON_BUILD,
+    Prop.PY_VENV: Rule.PYTHON_PATCH,
+    Prop.PYPI_SOURCE: Rule.PACKAGE_SOURCE,
+    Prop.PYPI_SOURCE_URL: Rule.PACKAGE_SOURCE,
+    Prop.PYPI_VCS: Rule.PACKAGE_SOURCE,
+    Prop.PYPI_COMMIT: Rule.PACKAGE_SOURCE,
+    Prop.PYPI_RECORD_DIGEST: Rule.PACKAGE_FILES,
+    Prop.PYPI_INSTALLER: Rule.PACKAGE_INSTALLER,
+    Prop.LOCK_FORMAT: Rule.LOCKFILE_CHANGED,
+    Prop.LOCK_INDEX_URL: Rule.LOCKFILE_CHANGED,
+    Prop.OS_KERNEL: Rule.OS_KERNEL,
+    Prop.OS_LIBC: Rule.GLIBC,
+    Prop.OS_LIBC_VERSION: Rule.GLIBC,
+    Prop.OS_ARCH: Rule.CPU_ARCH,
+    Prop.OSPKG_ARCH: Rule.OS_PACKAGE_CHANGED,
+    Prop.CPU_ARCH: Rule.CPU_ARCH,
+    Prop.CPU_VENDOR: Rule.CPU_MODEL,
+    Prop.CPU_LOGICAL: Rule.CPU_CORES,
+    Prop.CPU_PHYSICAL: Rule.CPU_CORES,
+    Prop.CPU_SOCKETS: Rule.CPU_CORES,
+    Prop.MEMORY_TOTAL: Rule.MEMORY,
+    Prop.GPU_DRIVER_CUDA: Rule.DRIVER_CHANGE,
+    Prop.GPU_MEMORY: Rule.GPU_CONFIG,
+    Prop.GPU_CAPABILITY: Rule.GPU_MODEL,
+    Prop.GPU_MIG: Rule.GPU_CONFIG,
+    Prop.GPU_PERSISTENCE: Rule.GPU_CONFIG,
+    Prop.CUDA_SOURCE: Rule.CUDA_SOURCE,
+    Prop.CUDA_PACKAGE: Rule.CUDA_SOURCE,
+    Prop.CUDA_TORCH: Rule.CUDA_SOURCE,
+    Prop.CUDA_TOOLKIT: Rule.CUDA_SOURCE,
+    Prop.CUDA_JAX: Rule.CUDA_SOURCE,
 }
 # ISA extensions whose loss changes numerics or speed of ML kernels.
 IMPORTANT_FLAGS = ("avx512", "amx", "avx2", "avx_vnni", "fma", "f16c", "sve", "sme", "bf16", "i8mm")
 
 _LAYER_RULES = {
-    Layer.PYTHON: "python-build",
-    Layer.PACKAGES: "package-source",
-    Layer.LOCKFILE: "lockfile-changed",
-    Layer.OS: "os-release",
-    Layer.OS_PACKAGES: "os-package-changed",
-    Layer.CPU: "cpu-model",
-    Layer.MEMORY: "memory",
-    Layer.ENV: "env",
-    Layer.GPU: "gpu-config",
-    Layer.CUDA: "cuda-source",
-    Layer.OTHER: "package-source",
+    Layer.PYTHON: Rule.PYTHON_BUILD,
+    Layer.PACKAGES: Rule.PACKAGE_SOURCE,
+    Layer.LOCKFILE: Rule.LOCKFILE_CHANGED,
+    Layer.OS: Rule.OS_RELEASE,
+    Layer.OS_PACKAGES: Rule.OS_PACKAGE_CHANGED,
+    Layer.CPU: Rule.CPU_MODEL,
+    Layer.MEMORY: Rule.MEMORY,
+    Layer.ENV: Rule.ENV,
+    Layer.GPU: Rule.GPU_CONFIG,
+    Layer.CUDA: Rule.CUDA_SOURCE,
+    Layer.OTHER: Rule.PACKAGE_SOURCE,
 }
 
 
-def layer_rule(layer: Layer) -> str:
+def layer_rule(layer: Layer) -> Rule:
     """Return the rule for a change in ``layer`` that has no more specific rule."""
     return _LAYER_RULES[layer]
 
@@ -126,7 +127,7 @@ def _flag_changes(cur: Component, old: str, new: str) -> list[Change]:
                 Prop.CPU_FLAGS,
                 " ".join(important),
                 None,
-                "cpu-flag-lost",
+                Rule.CPU_FLAG_LOST,
                 reason,
             )
         )
@@ -143,7 +144,7 @@ def _flag_changes(cur: Component, old: str, new: str) -> list[Change]:
                 Prop.CPU_FLAGS,
                 " ".join(others) or None,
                 " ".join(gained) or None,
-                "cpu-flags",
+                Rule.CPU_FLAGS,
                 "ISA flags: " + "; ".join(parts),
             )
         )

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 
 from driftbom.comparator import policy as policies
 from driftbom.comparator.report import DriftReport, build
+from driftbom.comparator.rules import Rule
 from driftbom.model import Layer
 
 if TYPE_CHECKING:
     from driftbom.model import Snapshot
 
 # What the rebuild cannot and need not reproduce byte for byte.
-_TOLERATED_RULES = frozenset({"package-files", "package-installer"})
+_TOLERATED_RULES = frozenset({Rule.PACKAGE_FILES, Rule.PACKAGE_INSTALLER})
 
 
 def verify(original: Snapshot, rebuilt: Snapshot, left_out: tuple[str, ...] = ()) -> DriftReport:
