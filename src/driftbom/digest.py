@@ -1,7 +1,7 @@
 """SHA-256 without importing hashlib up front.
 
-hashlib loads OpenSSL (~5 ms); a snapshot served from the cache never hashes anything,
-so the digest module is imported on first use only.
+hashlib loads OpenSSL; a snapshot served from the cache never hashes anything, so it is
+imported on first use only.
 """
 
 from __future__ import annotations

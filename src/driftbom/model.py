@@ -2,11 +2,9 @@
 
 Only :mod:`driftbom.sbom.cyclonedx` knows how these map to JSON.
 
-The records are ``NamedTuple`` classes, not frozen dataclasses: a dataclass costs ~1.5 ms
-to define (its methods are generated with ``exec``) and ~3.5 µs per instance here, a
-named tuple ~0.6 ms and ~1.5 µs. A snapshot defines a handful and builds ~1,000
-components on a ~0.25 s budget; ``drift check`` builds 10,000 and more. Fields are read
-by name only; ``_replace`` makes a changed copy.
+The records are ``NamedTuple`` classes, not frozen dataclasses: they are cheaper to define
+and to build, and ``drift check`` builds tens of thousands (docs/benchmarks.md). Fields are
+read by name only; ``_replace`` makes a changed copy.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ def _quote(text: str) -> str:
     """Percent-encode ``text`` (a fast path for the common case of nothing to encode)."""
     if not text.translate(_UNRESERVED):
         return text
-    from urllib.parse import quote  # noqa: PLC0415 - rare, and 5 ms to import
+    from urllib.parse import quote  # noqa: PLC0415 - rarely needed
 
     return quote(text, safe="")
 

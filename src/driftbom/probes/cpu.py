@@ -103,7 +103,7 @@ def _memory_component(total: int) -> Component:
 
 
 def _from_cpuinfo_library() -> dict[str, Any]:  # pragma: no cover - not Linux
-    import cpuinfo  # noqa: PLC0415 - 1.4 s, and only off Linux
+    import cpuinfo  # noqa: PLC0415 - slow (it runs a CPUID helper), and only off Linux
 
     raw = cpuinfo.get_cpu_info()
     count = os.cpu_count() or 0

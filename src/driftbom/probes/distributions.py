@@ -433,7 +433,7 @@ _DECIDED: dict[tuple[tuple[str, str], ...], dict[str, bool]] = {}
 def dependency_names(requires: Iterable[str], markers: Mapping[str, str]) -> set[str]:
     """Return normalized names of the requirements that apply without extras."""
     env_items = tuple(sorted(markers.items()))
-    decided = _DECIDED.setdefault(env_items, {})  # ~2,000 Requires-Dist, ~400 distinct markers
+    decided = _DECIDED.setdefault(env_items, {})  # markers repeat across Requires-Dist
     names = set()
     for req in requires:
         head, semi, marker = req.partition(";")

@@ -1,7 +1,7 @@
 """Fast paths in front of :mod:`packaging` for the snapshot's hot loop.
 
-Importing ``packaging.markers`` costs ~55 ms and ``packaging.version`` ~26 ms here, more
-than a quarter of the snapshot budget. Nearly every marker and version in real metadata
+Importing ``packaging.markers`` and ``packaging.version`` costs more than the rest of a
+cached snapshot (docs/benchmarks.md). Nearly every marker and version in real metadata
 has a trivial form; these functions decide those exactly and hand everything else to
 :mod:`packaging`, so results never differ from it.
 """

@@ -1,7 +1,7 @@
 """The NVML calls driftbom makes, behind a small interface a fake can stand in for.
 
-The real implementation wraps ``pynvml`` (nvidia-ml-py); importing it costs ~60 ms,
-so it is imported only once a driver is known to be loaded.
+The real implementation wraps ``pynvml`` (nvidia-ml-py), imported only once a driver is
+known to be loaded.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ class RealNvml:
 
     def query(self) -> NvmlAnswer:
         """Return the driver's and every GPU's answers; raises NvmlUnavailableError."""
-        import pynvml  # noqa: PLC0415 - 60 ms, only with a driver present
+        import pynvml  # noqa: PLC0415 - only with a driver present
 
         try:
             pynvml.nvmlInit()
