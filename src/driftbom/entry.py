@@ -2,7 +2,8 @@
 
 The cyclic garbage collector is turned off before anything is imported: a run allocates
 hundreds of thousands of objects (typer's import, a 10,000-component document) and frees
-them by reference counting, so the collector's passes only cost time (docs/benchmarks.md). Commands that run long (``drift rebuild``) turn it back on.
+them by reference counting, so the collector's passes only cost time (docs/benchmarks.md).
+Commands that run long (``drift rebuild``) turn it back on.
 """
 
 from __future__ import annotations
