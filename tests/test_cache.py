@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,32 @@ def test_egg_info_directories_and_files_are_cached_too(tmp_path, settled):
     (egg_dir / "requires.txt").write_text("six\nidna\n")
     changed = {d.key: d for d in distributions.scan([str(site)], store)[0]}
     assert changed["old"].requires == ("six", "idna")
+
+
+def test_a_warm_scan_resolves_no_marker(tmp_path, settled, monkeypatch):
+    """Dependency names come from the cache per marker environment: packaging stays unloaded."""
+    site = str(_site(tmp_path))
+    markers = {"python_version": "3.11", "sys_platform": "linux"}
+    cold, _ = distributions.scan([site], tmp_path / "cache", markers)
+    monkeypatch.setattr(distributions, "_DECIDED", {})  # as in a new process
+    for name in [m for m in sys.modules if m == "packaging" or m.startswith("packaging.")]:
+        monkeypatch.delitem(sys.modules, name)
+    warm, _ = distributions.scan([site], tmp_path / "cache", markers)
+    assert [d.dependencies for d in warm] == [d.dependencies for d in cold]
+    assert [d.valid_version for d in warm] == [d.valid_version for d in cold]
+    assert not any(m.startswith("packaging") for m in sys.modules)
+
+
+def test_another_marker_environment_is_resolved_again(tmp_path, settled):
+    site = str(_site(tmp_path))
+    linux = {"python_version": "3.11", "sys_platform": "linux"}
+    windows = {"python_version": "3.11", "sys_platform": "win32"}
+    first, _ = distributions.scan([site], tmp_path / "cache", linux)
+    other, _ = distributions.scan([site], tmp_path / "cache", windows)
+    again, _ = distributions.scan([site], tmp_path / "cache", windows)
+    names = {d.name: d.dependencies for d in first}
+    assert {d.name: d.dependencies for d in other} == {
+        d.name: frozenset(distributions.dependency_names(d.requires, windows)) for d in other
+    }
+    assert {d.name: d.dependencies for d in again} == {d.name: d.dependencies for d in other}
+    assert names.keys() == {d.name for d in other}

@@ -97,7 +97,7 @@ def _python_layers(
 ) -> tuple[list[Component], list[str], list[Skipped]]:
     if interp.pth_imports:  # what site would have run; the snapshot never does
         log.info("not run: the import lines of %s", ", ".join(interp.pth_imports))
-    dists, notes = distributions.scan(interp.path, options.context.cache)
+    dists, notes = distributions.scan(interp.path, options.context.cache, interp.markers)
     comps = _package_components(interp, dists)
     ctx = options.context
     lock_path = options.lock or lockfile.find_lockfile(ctx.cwd)

@@ -6,7 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from driftbom.errors import Input, RebuildError
-from driftbom.probes.fastmarkers import is_pep440
+from driftbom.pep440 import is_pep440
 from driftbom.safetext import has_unsafe, visible
 
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
