@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from driftbom.comparator.policy import Policy, Severity
+    from driftbom.comparator.policy import Policy
     from driftbom.comparator.report import DriftReport
+    from driftbom.comparator.severity import Severity
     from driftbom.model import Snapshot
     from driftbom.rebuilder.run import RebuildOptions, Rebuilt
 
@@ -105,7 +106,9 @@ def compare(
         chosen: Policy | None = policies.load(Path(policy))
     else:
         chosen = policy
-    threshold = policies.Severity(fail_on) if isinstance(fail_on, str) else fail_on
+    from driftbom.comparator.severity import Severity  # noqa: PLC0415
+
+    threshold = Severity(fail_on) if isinstance(fail_on, str) else fail_on
     return check(reference, current, chosen, threshold)
 
 

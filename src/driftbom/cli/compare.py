@@ -9,7 +9,7 @@ import typer
 
 from driftbom.cli import EXIT_FINDINGS, app, log
 from driftbom.cli.output import append, emit
-from driftbom.comparator.policy import Severity
+from driftbom.comparator.severity import Severity
 from driftbom.render import Format
 
 if TYPE_CHECKING:

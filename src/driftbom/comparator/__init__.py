@@ -6,8 +6,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from driftbom.comparator.policy import Policy, Severity
+    from driftbom.comparator.policy import Policy
     from driftbom.comparator.report import DriftReport
+    from driftbom.comparator.severity import Severity
     from driftbom.model import Snapshot
 
 

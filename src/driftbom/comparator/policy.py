@@ -8,10 +8,10 @@ import sys
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from driftbom import bounded
+from driftbom.comparator.severity import Severity
 from driftbom.errors import PolicyError
 
 if sys.version_info >= (3, 11):
@@ -21,29 +21,6 @@ else:  # pragma: no cover
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-
-class Severity(str, Enum):
-    """How much a change matters, in increasing order."""
-
-    INFO = "info"
-    MINOR = "minor"
-    MAJOR = "major"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        """Return 0 (info) to 3 (critical)."""
-        return _RANK[self]
-
-    @property
-    def points(self) -> int:
-        """Return the points a change of this severity adds to the score."""
-        return _POINTS[self]
-
-
-_RANK = {Severity.INFO: 0, Severity.MINOR: 1, Severity.MAJOR: 2, Severity.CRITICAL: 3}
-_POINTS = {Severity.INFO: 0, Severity.MINOR: 5, Severity.MAJOR: 20, Severity.CRITICAL: 50}
 
 
 class Scope(str, Enum):
@@ -60,9 +37,10 @@ _KEYS = {"fail-on", "scope", "ignore", "severity"}
 
 def default_text() -> str:
     """Return the default policy file, as shipped."""
-    return (
-        resources.files("driftbom.comparator").joinpath("default.toml").read_text(encoding="utf-8")
-    )
+    from importlib import resources  # noqa: PLC0415 - only to read the shipped file
+
+    shipped = resources.files("driftbom.comparator").joinpath("default.toml")
+    return shipped.read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,14 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from driftbom.comparator.diff import diff
-from driftbom.comparator.policy import Policy, Scope, Severity
+from driftbom.comparator.policy import Policy, Scope
 from driftbom.errors import SbomError
 from driftbom.gcpause import paused
 from driftbom.model import Layer, layer_of
 
 if TYPE_CHECKING:
     from driftbom.comparator.changes import Change
+    from driftbom.comparator.severity import Severity
     from driftbom.model import Snapshot
 
 MAX_SCORE = 100

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from driftbom.comparator import policy as policies
 from driftbom.comparator.report import DriftReport, build
 from driftbom.comparator.rules import Rule
+from driftbom.comparator.severity import Severity
 from driftbom.model import Layer
 
 if TYPE_CHECKING:
@@ -32,9 +33,9 @@ def verify(original: Snapshot, rebuilt: Snapshot, left_out: tuple[str, ...] = ()
         policies.default(),
         scope=frozenset({policies.Scope.SOFTWARE}),
         ignore=tuple(left_out),
-        fail_on=policies.Severity.INFO,
+        fail_on=Severity.INFO,
         severities={
-            rule: None if rule in _TOLERATED_RULES else (sev or policies.Severity.INFO)
+            rule: None if rule in _TOLERATED_RULES else (sev or Severity.INFO)
             for rule, sev in policies.default().severities.items()
         },
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from driftbom.comparator.policy import Severity
+from driftbom.comparator.severity import Severity
 from driftbom.render.summary import by_layer, verdict_line
 from driftbom.safetext import visible as v
 
