@@ -164,9 +164,9 @@ def bench_gpu() -> Table:
         "GPU layer on a machine without an NVIDIA driver",
         "≤ 5 ms added when NVML is absent (≤ 50 ms with a GPU: see scripts/gpu-check.sh)",
     )
-    setup = "from driftbom.probes.gpu import GpuProbe\nfrom driftbom.probes.interface import ProbeContext\np, c = GpuProbe(), ProbeContext()"
+    setup = "from driftbom.probes.system.gpu import GpuProbe\nfrom driftbom.probes.interface import ProbeContext\np, c = GpuProbe(), ProbeContext()"
     table.add("GpuProbe().collect() (no driver)", _in_process(setup, "p.collect(c)"), ours=True)
-    setup = "from driftbom.probes.os_packages import OsPackagesProbe\nfrom driftbom.probes.interface import ProbeContext\np, c = OsPackagesProbe(), ProbeContext()"
+    setup = "from driftbom.probes.system.os_packages import OsPackagesProbe\nfrom driftbom.probes.interface import ProbeContext\np, c = OsPackagesProbe(), ProbeContext()"
     table.add("for scale: OsPackagesProbe().collect()", _in_process(setup, "p.collect(c)", 5))
     return table
 

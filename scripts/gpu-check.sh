@@ -22,9 +22,9 @@ fi
 "$PY" - "$OUT" <<'PYEOF' 2>&1 | tee "$OUT/gpu-check.log"
 import json, sys, time
 from pathlib import Path
-from driftbom.probes.gpu import GpuProbe, gpu_id
+from driftbom.probes.system.gpu import GpuProbe, gpu_id
 from driftbom.probes.interface import ProbeContext
-from driftbom.probes.nvml import RealNvml
+from driftbom.probes.system.nvml import RealNvml
 
 out = Path(sys.argv[1])
 answer = RealNvml().query().to_json()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from driftbom.probes.python_env import Interpreter, PendingQuery
+from driftbom.probes.python.interpreter import Interpreter, PendingQuery
 from driftbom.sbom import schema
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ import pytest
 
 from driftbom import cache
 from driftbom.model import Collected
-from driftbom.probes import distributions
 from driftbom.probes.interface import ProbeContext
-from driftbom.probes.os_packages import OsPackagesProbe
+from driftbom.probes.python import distributions
+from driftbom.probes.system.os_packages import OsPackagesProbe
 from tests.conftest import FIXTURES, assert_valid, run_drift
 
 SITE = FIXTURES / "python" / "site-packages"

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from driftbom import cli
+from driftbom import cli, snapshotter
 from driftbom.errors import UsageError
 from driftbom.model import Layer
-from driftbom.probes import python_env
-from driftbom.probes import target as target_probe
 from driftbom.probes.interface import ProbeContext
+from driftbom.probes.python import interpreter as python_env
+from driftbom.probes.python import interpreter as target_probe
 from driftbom.sbom import cyclonedx
 from driftbom.snapshotter import SnapshotOptions, take
 from tests.conftest import FIXTURES, assert_valid
@@ -123,7 +123,7 @@ def test_round_trip_through_the_reader(tmp_path, fixture_interpreter):
 
 
 def test_a_failing_probe_is_recorded_not_raised(tmp_path, fixture_interpreter, monkeypatch):
-    from driftbom.probes.cpu import CpuProbe
+    from driftbom.probes.system.cpu import CpuProbe
 
     def boom(self, ctx):
         raise PermissionError("denied")
@@ -155,8 +155,12 @@ def test_live_check_with_a_bad_reference_never_starts_the_helper(tmp_path, monke
         started.append(real(python))
         return started[-1]
 
-    monkeypatch.setattr(target_probe, "PendingQuery", recording)
+    monkeypatch.setattr(snapshotter, "PendingQuery", recording)
     code = cli.main(["check", str(tmp_path / "missing.cdx.json"), "--python", sys.executable])
     assert code == 2
     assert "no such file" in capsys.readouterr().err
     assert started == []  # the reference is read first
+    good = FIXTURES / "golden" / "snapshot-debian12-requirements.cdx.json"
+    assert cli.main(["-q", "check", str(good), "--python", sys.executable]) in (0, 1)
+    assert len(started) == 1  # the recording stands where the snapshot starts the helper
+    assert started[0]._proc.returncode is not None  # and it was reaped

@@ -14,19 +14,19 @@ from driftbom.cache import default_dir
 from driftbom.errors import ProbeError, UsageError
 from driftbom.gcpause import paused
 from driftbom.model import Collected, Component, Layer, Skipped, Snapshot
-from driftbom.probes import cuda, distributions, lockfile
-from driftbom.probes.cpu import CpuProbe, MemoryProbe
-from driftbom.probes.env_vars import EnvVarsProbe
-from driftbom.probes.gpu import GpuProbe
 from driftbom.probes.interface import Probe, ProbeContext
-from driftbom.probes.operating_system import OperatingSystemProbe
-from driftbom.probes.os_packages import OsPackagesProbe
-from driftbom.probes.python_env import (
+from driftbom.probes.python import cuda, distributions, lockfile
+from driftbom.probes.python.interpreter import (
     Interpreter,
     PendingQuery,
     default_python,
     interpreter_component,
 )
+from driftbom.probes.system.cpu import CpuProbe, MemoryProbe
+from driftbom.probes.system.env_vars import EnvVarsProbe
+from driftbom.probes.system.gpu import GpuProbe
+from driftbom.probes.system.operating_system import OperatingSystemProbe
+from driftbom.probes.system.os_packages import OsPackagesProbe
 from driftbom.sbom import cyclonedx, schema
 from driftbom.sbom.properties import Prop
 

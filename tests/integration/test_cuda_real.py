@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from driftbom.probes.gpu import GpuProbe
 from driftbom.probes.interface import ProbeContext
+from driftbom.probes.system.gpu import GpuProbe
 from driftbom.sbom import cyclonedx
 from driftbom.snapshotter import SYSTEM_PROBES, SnapshotOptions, take
 from tests.conftest import assert_valid, run_drift
@@ -42,7 +42,7 @@ def test_snapshot_records_the_wheel_runtime_and_no_gpu(cuda_venv, tmp_path):
 
 
 def test_old_driver_with_that_runtime_fails_check(cuda_venv, tmp_path):
-    from driftbom.probes.python_env import PendingQuery
+    from driftbom.probes.python.interpreter import PendingQuery
 
     probes = tuple(p for p in SYSTEM_PROBES if not isinstance(p, GpuProbe))
     probes += (GpuProbe(nvml=FakeNvml("driver-470-no-cuda12")),)

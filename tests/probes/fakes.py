@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 
-from driftbom.probes.nvml import Nvml, NvmlAnswer, NvmlUnavailableError
+from driftbom.probes.system.nvml import Nvml, NvmlAnswer, NvmlUnavailableError
 from tests.conftest import FIXTURES
 
 

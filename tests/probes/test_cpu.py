@@ -3,8 +3,8 @@ from __future__ import annotations
 import shutil
 
 from driftbom.model import Collected
-from driftbom.probes.cpu import CpuProbe, MemoryProbe, parse_cpuinfo, parse_meminfo
 from driftbom.probes.interface import ProbeContext
+from driftbom.probes.system.cpu import CpuProbe, MemoryProbe, parse_cpuinfo, parse_meminfo
 from driftbom.sbom.properties import Prop
 from tests.conftest import FIXTURES
 

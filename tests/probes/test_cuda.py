@@ -4,8 +4,8 @@ import shutil
 
 from driftbom import cache, compat
 from driftbom.model import Collected, Skipped
-from driftbom.probes import cuda, distributions
 from driftbom.probes.interface import ProbeContext
+from driftbom.probes.python import cuda, distributions
 from driftbom.sbom.properties import Prop
 from tests.conftest import FIXTURES
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from driftbom.probes import distributions
+from driftbom.probes.python import distributions
 from driftbom.sbom.properties import Prop
 from tests.conftest import FIXTURES
 

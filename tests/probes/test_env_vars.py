@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from driftbom.model import Collected
-from driftbom.probes.env_vars import EnvVarsProbe, allowed
 from driftbom.probes.interface import ProbeContext
+from driftbom.probes.system.env_vars import EnvVarsProbe, allowed
 
 
 def test_allow_list_exact_and_prefix():

@@ -8,9 +8,9 @@ import time
 import pytest
 
 from driftbom.model import Collected, Skipped
-from driftbom.probes.gpu import GpuProbe, gpu_id
 from driftbom.probes.interface import ProbeContext
-from driftbom.probes.nvml import NvmlAnswer
+from driftbom.probes.system.gpu import GpuProbe, gpu_id
+from driftbom.probes.system.nvml import NvmlAnswer
 from driftbom.sbom.properties import Prop
 from tests.conftest import FIXTURES
 from tests.probes.fakes import FakeNvml, HangingNvml, MissingNvml, RaisingNvml

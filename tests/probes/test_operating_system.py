@@ -8,7 +8,7 @@ import pytest
 
 from driftbom.model import Collected, Skipped
 from driftbom.probes.interface import ProbeContext
-from driftbom.probes.operating_system import OperatingSystemProbe, parse_os_release
+from driftbom.probes.system.operating_system import OperatingSystemProbe, parse_os_release
 from driftbom.sbom.properties import Prop
 from tests.conftest import FIXTURES
 

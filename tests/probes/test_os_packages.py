@@ -5,7 +5,11 @@ from pathlib import Path
 
 from driftbom.model import Collected, Skipped
 from driftbom.probes.interface import ProbeContext
-from driftbom.probes.os_packages import OsPackagesProbe, parse_apk_installed, parse_dpkg_status
+from driftbom.probes.system.os_packages import (
+    OsPackagesProbe,
+    parse_apk_installed,
+    parse_dpkg_status,
+)
 from tests.conftest import FIXTURES
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from driftbom.errors import ProbeError
-from driftbom.probes.python_env import PendingQuery, default_python, interpreter_component
+from driftbom.probes.python.interpreter import PendingQuery, default_python, interpreter_component
 from driftbom.sbom.properties import Prop
 
 
@@ -67,7 +67,7 @@ def test_helper_json_survives_unusual_paths(tmp_path):
     import os
     import subprocess
 
-    source = Path(__file__).parents[2] / "src/driftbom/probes/_helper.py"
+    source = Path(__file__).parents[2] / "src/driftbom/probes/python/_helper.py"
     done = subprocess.run(
         [sys.executable, "-c", source.read_text()],
         capture_output=True,

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from driftbom import bounded
-from driftbom.probes import cuda
 from driftbom.probes.interface import ProbeContext
-from driftbom.probes.operating_system import OperatingSystemProbe
+from driftbom.probes.python import cuda
+from driftbom.probes.system.operating_system import OperatingSystemProbe
 from tests.conftest import FIXTURES, run_drift
 from tests.security.hostile import make_venv
 
@@ -247,7 +247,7 @@ def test_bounded_run_missing_program():
 
 
 def _rpm_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str | None) -> ProbeContext:
-    from driftbom.probes import os_packages
+    from driftbom.probes.system import os_packages
 
     monkeypatch.setattr(os_packages, "RPM_TIMEOUT_S", 1.0)
     (tmp_path / "var" / "lib" / "rpm").mkdir(parents=True)
@@ -275,7 +275,7 @@ def _rpm_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str | None)
 )
 def test_rpm_missing_failing_hanging_or_printing_junk(tmp_path, monkeypatch, body, expected):
     from driftbom.model import Skipped
-    from driftbom.probes.os_packages import OsPackagesProbe
+    from driftbom.probes.system.os_packages import OsPackagesProbe
 
     ctx = _rpm_root(tmp_path, monkeypatch, body)
     started = time.monotonic()
@@ -315,7 +315,7 @@ def test_a_full_disk_under_the_step_summary_and_the_cache_is_not_a_failure(tmp_p
 @pytest.mark.parametrize("kind", ["fifo", "device", "junk"])
 def test_a_dpkg_database_that_is_a_fifo_a_device_or_junk(tmp_path, kind):
     from driftbom.model import Skipped
-    from driftbom.probes.os_packages import OsPackagesProbe
+    from driftbom.probes.system.os_packages import OsPackagesProbe
 
     status = tmp_path / "var" / "lib" / "dpkg" / "status"
     status.parent.mkdir(parents=True)

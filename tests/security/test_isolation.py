@@ -11,7 +11,7 @@ import time
 import pytest
 
 from driftbom.errors import ProbeError
-from driftbom.probes.target import PendingQuery
+from driftbom.probes.python.interpreter import PendingQuery
 from tests.conftest import run_drift
 from tests.security.hostile import add_dist, make_venv
 
@@ -100,7 +100,7 @@ def test_a_malformed_answer_is_exit_2_naming_the_interpreter(tmp_path, body, mes
 
 
 def test_a_background_child_holding_stdout_does_not_defeat_the_timeout(tmp_path, monkeypatch):
-    from driftbom.probes import target
+    from driftbom.probes.python import interpreter as target
 
     monkeypatch.setattr(target, "HELPER_TIMEOUT_S", 2.0)
     python = _fake_python(tmp_path, "(sleep 60; echo late) &\necho '{}'\nsleep 60\n")

@@ -22,8 +22,8 @@ from driftbom.cli import main
 from driftbom.comparator.policy import default
 from driftbom.comparator.report import build
 from driftbom.errors import DriftError
-from driftbom.probes import distributions
-from driftbom.probes.lockfile_formats import PARSERS, LockParseError
+from driftbom.probes.python import distributions
+from driftbom.probes.python.lockfile_formats import PARSERS, LockParseError
 from driftbom.rebuilder import dockerfile
 from driftbom.rebuilder.plan import PlanOptions, plan
 from driftbom.render import Format, render

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from driftbom.errors import RebuildError
-from driftbom.probes import distributions
-from driftbom.probes.python_env import Interpreter
+from driftbom.probes.python import distributions
+from driftbom.probes.python.interpreter import Interpreter
 from driftbom.snapshotter import python_only
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from driftbom.model import Snapshot
 
 log = logging.getLogger(__name__)
-_PROBES = Path(__file__).resolve().parent.parent / "probes"
+_PROBES = Path(__file__).resolve().parent.parent / "probes" / "python"
 LOG_TAIL = 12
 
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from driftbom import bounded
 from driftbom.errors import Input, ProbeError, RebuildError
-from driftbom.probes import distributions
-from driftbom.probes.python_env import PendingQuery
+from driftbom.probes.python import distributions
+from driftbom.probes.python.interpreter import PendingQuery
 from driftbom.snapshotter import python_only
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
-    from driftbom.probes.lockfile_formats import LockData
+    from driftbom.probes.python.lockfile_formats import LockData
 
 # Looked for in this order in the working directory when --lock is not given.
 CANDIDATES = (
@@ -44,7 +44,7 @@ def read_lockfile(path: Path, markers: Mapping[str, str]) -> tuple[bytes, LockDa
     except OSError as exc:
         reason = f"cannot read it ({exc.strerror})"
         raise ProbeError(reason, what=Input.LOCK, path=str(path)) from exc
-    from driftbom.probes.lockfile_formats import (  # noqa: PLC0415 - only with a lockfile
+    from driftbom.probes.python.lockfile_formats import (  # noqa: PLC0415 - only with a lockfile
         PARSERS,
         LockParseError,
         detect_format,
@@ -73,7 +73,7 @@ def reconcile(
     Matching installed distributions gain the lock's hashes and a
     ``drift:pypi:lock`` status; disagreements are listed on the lockfile.
     """
-    from driftbom.probes.lockfile_formats import detect_format  # noqa: PLC0415
+    from driftbom.probes.python.lockfile_formats import detect_format  # noqa: PLC0415
 
     rel = _relative(path, cwd)
     ref = f"lockfile:{rel}"

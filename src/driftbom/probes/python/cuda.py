@@ -21,8 +21,8 @@ from driftbom.sbom.properties import Prop
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from driftbom.probes.distributions import Distribution
     from driftbom.probes.interface import ProbeContext
+    from driftbom.probes.python.distributions import Distribution
 
 NVCC_TIMEOUT_S = 5.0
 NO_CUDA = "no CUDA runtime found (no nvidia-cuda-runtime wheel, no CUDA build of torch, no toolkit)"

@@ -13,7 +13,7 @@ from driftbom.sbom.properties import Prop
 
 if TYPE_CHECKING:
     from driftbom.probes.interface import ProbeContext
-    from driftbom.probes.nvml import Nvml, NvmlAnswer
+    from driftbom.probes.system.nvml import Nvml, NvmlAnswer
 
 NVML_TIMEOUT_S = 5.0
 PROC_VERSION = "/proc/driver/nvidia/version"
@@ -65,7 +65,7 @@ def _components(answer: NvmlAnswer, source: str) -> tuple[Component, ...]:
 
 def _ask(nvml: Nvml, timeout: float) -> NvmlAnswer | str:
     """Query NVML in a daemon thread: a broken driver can block it indefinitely."""
-    from driftbom.probes.nvml import NvmlUnavailableError  # noqa: PLC0415 - only with a driver
+    from driftbom.probes.system.nvml import NvmlUnavailableError  # noqa: PLC0415 - only with a driver
 
     result: list[NvmlAnswer | str] = []
 
@@ -114,7 +114,7 @@ class GpuProbe:
         if self.nvml is None and not driver_files:
             return Skipped(self.layer, "no NVIDIA driver found (no /proc/driver/nvidia/version)")
         # the NVML interface is imported only once a driver is there to answer
-        from driftbom.probes.nvml import NvmlAnswer, RealNvml  # noqa: PLC0415
+        from driftbom.probes.system.nvml import NvmlAnswer, RealNvml  # noqa: PLC0415
 
         answer = _ask(self.nvml or RealNvml(), self.timeout)
         if isinstance(answer, NvmlAnswer):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from driftbom.probes.distributions import cdx_hash
+from driftbom.probes.python.distributions import cdx_hash
 from driftbom.purl import normalize_pypi
 
 if TYPE_CHECKING:

@@ -1,0 +1,1 @@
+"""Probes of the Python environment: the interpreter, distributions, lockfiles, CUDA."""
