@@ -15,7 +15,7 @@ from driftbom.errors import ProbeError, UsageError
 from driftbom.gcpause import paused
 from driftbom.model import Collected, Component, Layer, Skipped, Snapshot
 from driftbom.probes.interface import Probe, ProbeContext
-from driftbom.probes.python import cuda, distributions, lockfile
+from driftbom.probes.python import cuda, distributions, lockfiles
 from driftbom.probes.python.interpreter import (
     Interpreter,
     PendingQuery,
@@ -100,7 +100,7 @@ def _python_layers(
     dists, notes = distributions.scan(interp.path, options.context.cache, interp.markers)
     comps = _package_components(interp, dists)
     ctx = options.context
-    lock_path = options.lock or lockfile.find_lockfile(ctx.cwd)
+    lock_path = options.lock or lockfiles.find_lockfile(ctx.cwd)
     skipped: list[Skipped] = []
     components: list[Component] = [interpreter_component(interp)]
     found_cuda = cuda.collect(dists, ctx)
@@ -112,14 +112,14 @@ def _python_layers(
         skipped.append(Skipped(Layer.LOCKFILE, f"no lockfile in {ctx.cwd.resolve()}"))
         return [*components, *comps], notes, skipped
     try:
-        raw, lock = lockfile.read_lockfile(lock_path, interp.markers)
+        raw, lock = lockfiles.read_lockfile(lock_path, interp.markers)
     except ProbeError as exc:
         if options.lock is not None:
             raise
         notes.append(f"{exc.path}: {exc.reason}")
         skipped.append(Skipped(Layer.LOCKFILE, f"{exc.path}: {exc.reason}"))
         return [*components, *comps], notes, skipped
-    lock_comp, comps = lockfile.reconcile(lock_path, ctx.cwd, raw, lock, comps)
+    lock_comp, comps = lockfiles.reconcile(lock_path, ctx.cwd, raw, lock, comps)
     return [*components, *comps, lock_comp], notes, skipped
 
 

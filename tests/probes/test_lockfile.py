@@ -7,8 +7,8 @@ import pytest
 
 from driftbom.errors import ProbeError
 from driftbom.model import Component, ComponentType
-from driftbom.probes.python import lockfile
-from driftbom.probes.python.lockfile_formats import LockFormat, detect_format
+from driftbom.probes.python import lockfiles as lockfile
+from driftbom.probes.python.lockfiles import LockFormat, detect_format
 from driftbom.sbom.properties import Prop
 from tests.conftest import FIXTURES
 

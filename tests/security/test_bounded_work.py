@@ -15,7 +15,7 @@ import pytest
 from driftbom.comparator.policy import load
 from driftbom.errors import PolicyError
 from driftbom.probes.python import distributions
-from driftbom.probes.python.lockfile_formats import parse_uv_lock
+from driftbom.probes.python.lockfiles.uv import parse as parse_uv_lock
 from tests.conftest import FIXTURES, run_drift
 
 GOLDEN = FIXTURES / "golden" / "snapshot-debian12-requirements.cdx.json"

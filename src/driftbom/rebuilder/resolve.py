@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from driftbom import bounded
 from driftbom.errors import RebuildError, Remedy
-from driftbom.probes.python.lockfile_formats import parse_requirements
+from driftbom.probes.python.lockfiles.requirements import parse as parse_requirements
 from driftbom.purl import normalize_pypi
 
 if TYPE_CHECKING:

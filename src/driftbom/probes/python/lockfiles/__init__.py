@@ -1,21 +1,27 @@
-"""The lockfile: detect it, read its pins and compare them with what is installed."""
+"""The lockfile: detect it, read its pins and compare them with what is installed.
+
+One module per format (requirements, pylock, uv, poetry, pipfile), each with
+``parse(text, markers) -> LockData``; a format's module is imported only when a lockfile
+of that format is read.
+"""
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING
 
 from driftbom import bounded, purl
 from driftbom.digest import sha256
 from driftbom.errors import Input, ProbeError
 from driftbom.model import Component, ComponentType
+from driftbom.probes.python.lockfiles._common import LockData, LockFormat, LockParseError, Pin
 from driftbom.redact import scrub
 from driftbom.sbom.properties import Prop
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from pathlib import Path
 
-    from driftbom.probes.python.lockfile_formats import LockData
 
 # Looked for in this order in the working directory when --lock is not given.
 CANDIDATES = (
@@ -44,15 +50,9 @@ def read_lockfile(path: Path, markers: Mapping[str, str]) -> tuple[bytes, LockDa
     except OSError as exc:
         reason = f"cannot read it ({exc.strerror})"
         raise ProbeError(reason, what=Input.LOCK, path=str(path)) from exc
-    from driftbom.probes.python.lockfile_formats import (  # noqa: PLC0415 - only with a lockfile
-        PARSERS,
-        LockParseError,
-        detect_format,
-    )
-
     fmt = detect_format(path.name)
     try:
-        return raw, PARSERS[fmt](raw.decode("utf-8"), markers)
+        return raw, parser(fmt)(raw.decode("utf-8"), markers)
     except (LockParseError, ValueError, KeyError, TypeError, AttributeError) as exc:
         msg = f"not a valid {fmt.value} file ({str(exc)[:160]})"
         raise ProbeError(msg, what=Input.LOCK, path=str(path)) from exc
@@ -73,8 +73,6 @@ def reconcile(
     Matching installed distributions gain the lock's hashes and a
     ``drift:pypi:lock`` status; disagreements are listed on the lockfile.
     """
-    from driftbom.probes.python.lockfile_formats import detect_format  # noqa: PLC0415
-
     rel = _relative(path, cwd)
     ref = f"lockfile:{rel}"
     pins = {pin.key: pin for pin in lock.pins}
@@ -130,3 +128,43 @@ def reconcile(
         components=nested,
     ).normalized()
     return component, tuple(updated)
+
+
+_MODULES = {
+    LockFormat.REQUIREMENTS: "requirements",
+    LockFormat.PYLOCK: "pylock",
+    LockFormat.UV: "uv",
+    LockFormat.POETRY: "poetry",
+    LockFormat.PIPFILE: "pipfile",
+}
+
+
+def parser(fmt: LockFormat) -> Callable[[str, Mapping[str, str]], LockData]:
+    """Return the ``parse`` function of ``fmt``'s module."""
+    module = importlib.import_module(f"{__name__}.{_MODULES[fmt]}")
+    parse: Callable[[str, Mapping[str, str]], LockData] = module.parse
+    return parse
+
+
+def detect_format(filename: str) -> LockFormat:
+    """Return the format a lockfile's name implies (requirements for anything else)."""
+    if filename == "pylock.toml" or (filename.startswith("pylock.") and filename.endswith(".toml")):
+        return LockFormat.PYLOCK
+    for fmt in (LockFormat.UV, LockFormat.POETRY, LockFormat.PIPFILE):
+        if filename == fmt.value:
+            return fmt
+    return LockFormat.REQUIREMENTS
+
+
+__all__ = [
+    "CANDIDATES",
+    "LockData",
+    "LockFormat",
+    "LockParseError",
+    "Pin",
+    "detect_format",
+    "find_lockfile",
+    "parser",
+    "read_lockfile",
+    "reconcile",
+]

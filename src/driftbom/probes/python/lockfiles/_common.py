@@ -1,0 +1,85 @@
+"""What every lockfile parser returns, and the helpers they share."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from driftbom.probes.python.distributions import cdx_hash
+from driftbom.purl import normalize_pypi
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+class LockFormat(str, Enum):
+    """Lockfile formats, named as ``drift:lock:format`` records them."""
+
+    REQUIREMENTS = "requirements"
+    PYLOCK = "pylock"
+    UV = "uv.lock"
+    POETRY = "poetry.lock"
+    PIPFILE = "Pipfile.lock"
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One locked distribution."""
+
+    name: str
+    version: str | None
+    hashes: tuple[tuple[str, str], ...] = ()
+    url: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Return the normalized project name."""
+        return normalize_pypi(self.name)
+
+
+@dataclass(frozen=True)
+class LockData:
+    """What a lockfile pins for this environment, and the indexes it names."""
+
+    pins: tuple[Pin, ...]
+    index_urls: tuple[str, ...] = ()
+
+
+class LockParseError(ValueError):
+    """The lockfile is not valid in its format."""
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """Parse TOML (imported here: requirements files, the common case, need no TOML)."""
+    if sys.version_info >= (3, 11):
+        import tomllib  # noqa: PLC0415
+    else:  # pragma: no cover
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LockParseError(f"not valid TOML: {exc}") from exc
+    return data
+
+
+def marker_applies(marker: str | None, markers: Mapping[str, str]) -> bool:
+    if not marker or not marker.strip():
+        return True
+    from packaging.markers import InvalidMarker, Marker  # noqa: PLC0415
+
+    try:
+        return Marker(marker).evaluate({**markers, "extra": ""})
+    except (InvalidMarker, ValueError, KeyError):
+        return True  # keep a pin whose marker we cannot judge rather than drop it silently
+
+
+def hash_pairs(values: Any) -> tuple[tuple[str, str], ...]:
+    found = []
+    for value in values or ():
+        alg, _, digest = str(value).partition(":")
+        pair = cdx_hash(alg, digest)
+        if pair:
+            found.append(pair)
+    return tuple(sorted(set(found)))
