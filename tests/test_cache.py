@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from driftbom import cache
 from driftbom.model import Collected
+from driftbom.probes import _cache as cache
 from driftbom.probes.interface import ProbeContext
 from driftbom.probes.python import distributions
 from driftbom.probes.system.os_packages import OsPackagesProbe

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from driftbom.sbom.properties import every
+from driftbom.properties import every
 from tests.conftest import ROOT
 
 

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from driftbom import compat
 from driftbom._version import __version__
-from driftbom.cache import default_dir
 from driftbom.errors import ProbeError, UsageError
 from driftbom.gcpause import paused
 from driftbom.model import Collected, Component, Layer, Skipped, Snapshot
+from driftbom.probes._cache import default_dir
 from driftbom.probes.interface import Probe, ProbeContext
 from driftbom.probes.python import cuda, distributions, lockfiles
 from driftbom.probes.python.interpreter import (
@@ -27,8 +27,8 @@ from driftbom.probes.system.env_vars import EnvVarsProbe
 from driftbom.probes.system.gpu import GpuProbe
 from driftbom.probes.system.operating_system import OperatingSystemProbe
 from driftbom.probes.system.os_packages import OsPackagesProbe
+from driftbom.properties import Prop
 from driftbom.sbom import cyclonedx, schema
-from driftbom.sbom.properties import Prop
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from driftbom import purl
 from driftbom.model import Component, ComponentType, Layer, Snapshot
-from driftbom.sbom.properties import Prop
+from driftbom.properties import Prop
 
 ALL_LAYERS = (
     Layer.PYTHON,

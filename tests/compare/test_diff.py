@@ -5,7 +5,7 @@ import sys
 from driftbom.comparator.changes import ChangeKind
 from driftbom.comparator.diff import diff
 from driftbom.model import Component, ComponentType, Layer
-from driftbom.sbom.properties import Prop
+from driftbom.properties import Prop
 from tests.compare.helpers import cpu, pkg, python, snap
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from driftbom.comparator import policy
 from driftbom.comparator.report import build
 from driftbom.model import Component, ComponentType, Layer
-from driftbom.sbom.properties import Prop
+from driftbom.properties import Prop
 from tests.compare.helpers import ALL_LAYERS, snap
 
 LAYERS = (*ALL_LAYERS, Layer.GPU, Layer.CUDA)

@@ -5,7 +5,7 @@ import shutil
 from driftbom.model import Collected
 from driftbom.probes.interface import ProbeContext
 from driftbom.probes.system.cpu import CpuProbe, MemoryProbe, parse_cpuinfo, parse_meminfo
-from driftbom.sbom.properties import Prop
+from driftbom.properties import Prop
 from tests.conftest import FIXTURES
 
 PROC = FIXTURES / "proc"

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import shutil
 
-from driftbom import cache, compat
+from driftbom import compat
 from driftbom.model import Collected, Skipped
+from driftbom.probes import _cache as cache
 from driftbom.probes.interface import ProbeContext
 from driftbom.probes.python import cuda, distributions
-from driftbom.sbom.properties import Prop
+from driftbom.properties import Prop
 from tests.conftest import FIXTURES
 
 

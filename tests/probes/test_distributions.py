@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from driftbom.probes.python import distributions
-from driftbom.sbom.properties import Prop
+from driftbom.properties import Prop
 from tests.conftest import FIXTURES
 
 SITE = FIXTURES / "python" / "site-packages"

@@ -11,7 +11,7 @@ from driftbom.model import Collected, Skipped
 from driftbom.probes.interface import ProbeContext
 from driftbom.probes.system.gpu import GpuProbe, gpu_id
 from driftbom.probes.system.nvml import NvmlAnswer
-from driftbom.sbom.properties import Prop
+from driftbom.properties import Prop
 from tests.conftest import FIXTURES
 from tests.probes.fakes import FakeNvml, HangingNvml, MissingNvml, RaisingNvml
 

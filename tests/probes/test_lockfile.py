@@ -9,7 +9,7 @@ from driftbom.errors import ProbeError
 from driftbom.model import Component, ComponentType
 from driftbom.probes.python import lockfiles as lockfile
 from driftbom.probes.python.lockfiles import LockFormat, detect_format
-from driftbom.sbom.properties import Prop
+from driftbom.properties import Prop
 from tests.conftest import FIXTURES
 
 LOCKS = FIXTURES / "lockfiles"

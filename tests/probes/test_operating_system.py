@@ -9,7 +9,7 @@ import pytest
 from driftbom.model import Collected, Skipped
 from driftbom.probes.interface import ProbeContext
 from driftbom.probes.system.operating_system import OperatingSystemProbe, parse_os_release
-from driftbom.sbom.properties import Prop
+from driftbom.properties import Prop
 from tests.conftest import FIXTURES
 
 OS_RELEASE = FIXTURES / "os-release"

@@ -8,7 +8,7 @@ import pytest
 
 from driftbom.errors import ProbeError
 from driftbom.probes.python.interpreter import PendingQuery, default_python, interpreter_component
-from driftbom.sbom.properties import Prop
+from driftbom.properties import Prop
 
 
 def test_helper_answers_for_the_running_interpreter(live_interpreter):

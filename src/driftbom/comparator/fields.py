@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from driftbom.comparator.changes import Change, ChangeKind
 from driftbom.comparator.rules import Rule
 from driftbom.model import Layer
-from driftbom.sbom.properties import Prop
+from driftbom.properties import Prop
 
 if TYPE_CHECKING:
     from driftbom.model import Component

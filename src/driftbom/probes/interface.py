@@ -19,7 +19,7 @@ class ProbeContext(NamedTuple):
     environ: Mapping[str, str] = MappingProxyType({})
     cwd: Path = Path()
     cache: Path | None = None
-    """Directory of the stat-keyed parse cache (see driftbom.cache); None turns it off."""
+    """Directory of the stat-keyed parse cache (see driftbom.probes._cache); None turns it off."""
 
     def path(self, absolute: str) -> Path:
         """Return ``absolute`` (``/etc/os-release``) inside ``root``."""

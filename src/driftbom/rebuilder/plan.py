@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 from driftbom.errors import Input, RebuildError, Remedy
 from driftbom.model import Layer
 from driftbom.probes.system.env_vars import allowed
+from driftbom.properties import Prop
 from driftbom.rebuilder import validate
 from driftbom.redact import REDACTED, looks_secret
-from driftbom.sbom.properties import Prop
 
 if TYPE_CHECKING:
     from driftbom.model import Component, Snapshot

@@ -11,8 +11,8 @@ from driftbom.digest import content_id, sha256
 from driftbom.errors import SbomError
 from driftbom.gcpause import paused
 from driftbom.model import Component, ComponentType, Layer, Snapshot, layer_of
+from driftbom.properties import Prop
 from driftbom.redact import scrub_tree
-from driftbom.sbom.properties import Prop
 from driftbom.sbom.schema import SUPPORTED_SPECS
 
 if TYPE_CHECKING:

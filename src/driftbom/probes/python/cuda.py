@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from driftbom import bounded
-from driftbom.cache import StatCache, file_stamp
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
-from driftbom.sbom.properties import Prop
+from driftbom.probes._cache import StatCache, file_stamp
+from driftbom.properties import Prop
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

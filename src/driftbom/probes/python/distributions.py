@@ -11,17 +11,17 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 from driftbom import bounded, purl
-from driftbom.cache import StatCache, file_stamp
 from driftbom.digest import sha256
 from driftbom.model import Component, ComponentType
 from driftbom.pep440 import is_pep440
+from driftbom.probes._cache import StatCache, file_stamp
+from driftbom.properties import Prop
 from driftbom.redact import scrub
-from driftbom.sbom.properties import Prop
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from driftbom.cache import Stamp
+    from driftbom.probes._cache import Stamp
 
 _REQ_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 _HASH_ALGS = {

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from driftbom import bounded
 from driftbom.errors import Input, ProbeError
 from driftbom.model import Component, ComponentType
-from driftbom.sbom.properties import Prop
+from driftbom.properties import Prop
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from driftbom import bounded
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
-from driftbom.sbom.properties import Prop
+from driftbom.properties import Prop
 
 if TYPE_CHECKING:
     from driftbom.probes.interface import ProbeContext

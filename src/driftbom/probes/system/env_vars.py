@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from driftbom.model import Collected, Layer, Skipped
+from driftbom.properties import Prop
 from driftbom.redact import scrub_env
-from driftbom.sbom.properties import Prop
 
 if TYPE_CHECKING:
     from driftbom.probes.interface import ProbeContext

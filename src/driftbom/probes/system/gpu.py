@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from driftbom import bounded
 from driftbom.compat import cuda_from_driver
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
-from driftbom.sbom.properties import Prop
+from driftbom.properties import Prop
 
 if TYPE_CHECKING:
     from driftbom.probes.interface import ProbeContext

@@ -6,10 +6,10 @@ import shutil
 from typing import TYPE_CHECKING, Any
 
 from driftbom import bounded, purl
-from driftbom.cache import StatCache, file_stamp
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
+from driftbom.probes._cache import StatCache, file_stamp
 from driftbom.probes.system.operating_system import OS_RELEASE_PATHS, parse_os_release
-from driftbom.sbom.properties import Prop
+from driftbom.properties import Prop
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

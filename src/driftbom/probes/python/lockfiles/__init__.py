@@ -15,8 +15,8 @@ from driftbom.digest import sha256
 from driftbom.errors import Input, ProbeError
 from driftbom.model import Component, ComponentType
 from driftbom.probes.python.lockfiles._common import LockData, LockFormat, LockParseError, Pin
+from driftbom.properties import Prop
 from driftbom.redact import scrub
-from driftbom.sbom.properties import Prop
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
