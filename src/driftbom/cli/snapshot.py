@@ -49,8 +49,8 @@ def snapshot(
 ) -> None:
     """Snapshot this environment into a CycloneDX 1.6 SBOM, validated before it is written."""
     # nothing is imported before a command runs: --help stays fast
+    from driftbom.cli.summary import summarize  # noqa: PLC0415
     from driftbom.snapshotter import SnapshotOptions, default_context, record  # noqa: PLC0415
-    from driftbom.summary import summarize  # noqa: PLC0415
 
     context = default_context(cache=not no_cache)
     recorded = record(SnapshotOptions(python=python, name=name, lock=lock, context=context))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from driftbom.errors import Input, RebuildError, Remedy
+from driftbom.hashes import BY_CYCLONEDX_NAME, PIP_CAN_CHECK
 from driftbom.model import Layer
 from driftbom.probes.system.env_vars import allowed
 from driftbom.properties import Prop
@@ -37,7 +38,6 @@ _NEVER_SET = frozenset(
     }
 )
 _NEVER_SET_SUFFIXES = ("_PROXY", "_ENDPOINT", "_URL", "_URI", "_HOST", "_HOME", "_DIR", "_PATH")
-_HASH_ALGS = {"SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
 
 
 @dataclass(frozen=True)
@@ -116,9 +116,9 @@ def _sources(comp: Component) -> tuple[str, str | None, str | None]:
 def _hashes(comp: Component) -> tuple[str, ...]:
     found = []
     for alg, digest in comp.hashes:
-        short = _HASH_ALGS.get(alg)
-        if short:
-            found.append(validate.file_hash(comp.ref, short, digest))
+        known = BY_CYCLONEDX_NAME.get(alg)
+        if known is not None and known.pip in PIP_CAN_CHECK:
+            found.append(validate.file_hash(comp.ref, known.pip, digest))
     return tuple(sorted(set(found)))
 
 

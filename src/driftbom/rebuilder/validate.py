@@ -6,11 +6,11 @@ import re
 from urllib.parse import urlsplit
 
 from driftbom.errors import Input, RebuildError
+from driftbom.hashes import BY_PIP_NAME, PIP_CAN_CHECK
 from driftbom.pep440 import is_pep440
 from driftbom.safetext import has_unsafe, visible
 
 _NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
-_HASH_LENGTHS = {"sha256": 64, "sha384": 96, "sha512": 128}
 _HEX = re.compile(r"[0-9a-f]+")
 _COMMIT = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 _URL_SAFE = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!&'()*+,;=%-]+")
@@ -50,8 +50,8 @@ def version(component: str, value: str) -> str:
 
 def file_hash(component: str, algorithm: str, digest: str) -> str:
     """Return ``alg:hex`` for a pip ``--hash``; raises RebuildError for a malformed digest."""
-    length = _HASH_LENGTHS.get(algorithm)
-    if length is None or len(digest) != length or not _HEX.fullmatch(digest):
+    known = BY_PIP_NAME.get(algorithm) if algorithm in PIP_CAN_CHECK else None
+    if known is None or len(digest) != known.hex_length or not _HEX.fullmatch(digest):
         raise _fail(
             component, "hash", f"{algorithm}:{digest}", "is not a hex digest of the right length"
         )

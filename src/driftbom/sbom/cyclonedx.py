@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from driftbom import bounded, purl
-from driftbom.digest import content_id, sha256
 from driftbom.errors import SbomError
 from driftbom.gcpause import paused
+from driftbom.hashes import content_id, sha256
 from driftbom.model import Component, ComponentType, Layer, Snapshot, layer_of
 from driftbom.properties import Prop
 from driftbom.redact import scrub_tree

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 from driftbom import bounded, purl
-from driftbom.digest import sha256
+from driftbom.hashes import cdx_hash, sha256
 from driftbom.model import Component, ComponentType
 from driftbom.pep440 import is_pep440
 from driftbom.probes._cache import StatCache, file_stamp
@@ -24,22 +24,6 @@ if TYPE_CHECKING:
     from driftbom.probes._cache import Stamp
 
 _REQ_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-_HASH_ALGS = {
-    "sha256": "SHA-256",
-    "sha384": "SHA-384",
-    "sha512": "SHA-512",
-    "md5": "MD5",
-    "sha1": "SHA-1",
-    "blake2b": "BLAKE2b-512",
-}
-
-
-def cdx_hash(algorithm: str, digest: str) -> tuple[str, str] | None:
-    """Return a CycloneDX (alg, content) pair for a pip-style hash, or None if unknown."""
-    alg = _HASH_ALGS.get(algorithm.lower().replace("-", ""))
-    if alg is None or not re.fullmatch(r"[0-9a-fA-F]{32,128}", digest):
-        return None
-    return alg, digest.lower()
 
 
 class Distribution(NamedTuple):

@@ -11,8 +11,8 @@ import importlib
 from typing import TYPE_CHECKING
 
 from driftbom import bounded, purl
-from driftbom.digest import sha256
 from driftbom.errors import Input, ProbeError
+from driftbom.hashes import sha256
 from driftbom.model import Component, ComponentType
 from driftbom.probes.python.lockfiles._common import LockData, LockFormat, LockParseError, Pin
 from driftbom.properties import Prop

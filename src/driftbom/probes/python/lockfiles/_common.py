@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from driftbom.probes.python.distributions import cdx_hash
+from driftbom.hashes import cdx_hash
 from driftbom.purl import normalize_pypi
 
 if TYPE_CHECKING:
