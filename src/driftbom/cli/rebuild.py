@@ -74,9 +74,7 @@ def rebuild(
     ] = None,
 ) -> None:
     """Write a Dockerfile and hashed lock that recreate the SBOM's environment; build, verify."""
-    import gc  # noqa: PLC0415
-
-    gc.enable()  # a build and its log stream can run for minutes: collect cycles as usual
+    from driftbom.gcpause import collecting  # noqa: PLC0415
     from driftbom.rebuilder.run import RebuildOptions, run  # noqa: PLC0415
     from driftbom.render import Format, render  # noqa: PLC0415
     from driftbom.sbom import cyclonedx  # noqa: PLC0415
@@ -93,7 +91,8 @@ def rebuild(
         verify=verify_image,
         venv=venv,
     )
-    rebuilt = run(snap, digest, output, options, _progress)
+    with collecting():  # a build and its log stream can run for minutes
+        rebuilt = run(snap, digest, output, options, _progress)
     if rebuilt.report is not None:
         emit(render(rebuilt.report, Format.TEXT))
         if rebuilt.report.failed:
