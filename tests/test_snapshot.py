@@ -12,9 +12,8 @@ import pytest
 
 from driftbom import cli, snapshotter
 from driftbom.errors import UsageError
-from driftbom.model import Layer
+from driftbom.model import Collected, Layer
 from driftbom.probes.interface import ProbeContext
-from driftbom.probes.python import interpreter as python_env
 from driftbom.probes.python import interpreter as target_probe
 from driftbom.sbom import cyclonedx
 from driftbom.snapshotter import SnapshotOptions, take
@@ -139,12 +138,26 @@ def test_invalid_source_date_epoch(tmp_path, fixture_interpreter):
         take(options(tmp_path, fixture_interpreter, SOURCE_DATE_EPOCH="yesterday"))
 
 
-def test_a_failure_before_the_helper_answers_stops_it(tmp_path):
-    pending = python_env.PendingQuery(sys.executable)
-    ctx = ProbeContext(root=tmp_path, environ={"SOURCE_DATE_EPOCH": "yesterday"}, cwd=tmp_path)
-    with pytest.raises(UsageError):
-        take(SnapshotOptions(context=ctx, pending=pending))
-    assert pending._proc.returncode is not None  # killed or finished, and reaped
+def test_a_failure_before_the_helper_answers_stops_it(tmp_path, monkeypatch):
+    started = []
+    real = snapshotter.PendingQuery
+
+    def recording(python: str) -> snapshotter.PendingQuery:
+        started.append(real(python))
+        return started[-1]
+
+    class Interrupted:
+        layer = Layer.CPU
+
+        def collect(self, ctx: ProbeContext) -> Collected:
+            raise KeyboardInterrupt  # not an Exception: no probe may swallow it
+
+    monkeypatch.setattr(snapshotter, "PendingQuery", recording)
+    ctx = ProbeContext(root=tmp_path, cwd=tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        take(SnapshotOptions(python=sys.executable, context=ctx, probes=(Interrupted(),)))
+    assert len(started) == 1
+    assert started[0]._proc.returncode is not None  # killed or finished, and reaped
 
 
 def test_live_check_with_a_bad_reference_never_starts_the_helper(tmp_path, monkeypatch, capsys):

@@ -1,8 +1,8 @@
 """Files written whole or not at all: a sibling temporary, then a rename.
 
-Every byte written passes :func:`driftbom.redact.scrub` (documents are scrubbed as a whole
-before they get here; scrubbing twice changes nothing). Errors name the output as
-``Input.OUTPUT``; the CLI calls it ``-o``.
+``write_folder`` scrubs the text it writes (:func:`driftbom.redact.scrub`); ``write_file``
+writes bytes as given: the documents it writes were scrubbed as a whole when they were
+made. Errors name the output as ``Input.OUTPUT``; the CLI calls it ``-o``.
 """
 
 from __future__ import annotations
@@ -55,11 +55,6 @@ def write_file(target: Path, data: bytes) -> None:
         raise _error(target, f"cannot write it ({exc.strerror})") from exc
     finally:
         temporary.unlink(missing_ok=True)
-
-
-def write_text(target: Path, text: str) -> None:
-    """Write ``text``, scrubbed, to ``target`` (see ``write_file``)."""
-    write_file(target, scrub(text).encode())
 
 
 def write_folder(target: Path, files: dict[str, str]) -> None:

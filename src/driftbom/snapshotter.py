@@ -55,8 +55,6 @@ class SnapshotOptions(NamedTuple):
     context: ProbeContext = ProbeContext()
     interpreter: Interpreter | None = None
     """Already known (tests, rebuild verification): the helper is not run."""
-    pending: PendingQuery | None = None
-    """The helper, already started by the caller (the CLI starts it before its imports)."""
     probes: tuple[Probe, ...] = SYSTEM_PROBES
     """The probes that need nothing from the interpreter (tests swap in fakes)."""
 
@@ -127,10 +125,10 @@ def take(options: SnapshotOptions) -> Snapshot:
     """Snapshot the environment; raises ProbeError when ``--python`` or ``--lock`` is unusable."""
     ctx = options.context
     # the target interpreter answers while the system probes run
-    pending = options.pending
+    when = timestamp(ctx.environ)
+    pending = None
     try:
-        when = timestamp(ctx.environ)
-        if pending is None and options.interpreter is None:
+        if options.interpreter is None:
             pending = PendingQuery(options.python or default_python(ctx.environ))
         return _take(options, when, pending)
     except BaseException:

@@ -89,12 +89,6 @@ def status(text: str) -> None:
         diagnostic(text)
 
 
-def fail(text: str, code: int = EXIT_USAGE) -> NoReturn:
-    """Say ``error: text`` on stderr and exit with ``code``."""
-    diagnostic(f"error: {text}")
-    raise typer.Exit(code)
-
-
 def _version(value: bool) -> None:
     if value:
         emit(f"drift {__version__}\n")

@@ -78,9 +78,8 @@ def to_dict(snapshot: Snapshot) -> dict[str, Any]:
             if c.depends_on or c.layer is Layer.PACKAGES
         ],
     }
-    document = scrub_tree(
-        document
-    )  # the chokepoint: no credential in any value, whatever its probe
+    # the chokepoint: no credential in any value, whatever probe recorded it
+    document = scrub_tree(document)
     body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
     serial = _uuid4_urn(content_id(body))
     return {
