@@ -72,16 +72,14 @@ def write(snapshot: Snapshot, path: str | Path | None = None) -> bytes:
 
     from driftbom import atomic  # noqa: PLC0415
     from driftbom.errors import SbomError  # noqa: PLC0415
-    from driftbom.sbom import cyclonedx, schema  # noqa: PLC0415
+    from driftbom.snapshotter import documented  # noqa: PLC0415
 
-    document = cyclonedx.to_dict(snapshot)
-    problems = schema.errors(document)
-    if problems:
-        raise SbomError(f"the snapshot is not valid CycloneDX: {problems[0]}")
-    encoded = cyclonedx.encode(document)
+    recorded = documented(snapshot)
+    if recorded.problems:
+        raise SbomError(f"the snapshot is not valid CycloneDX: {recorded.problems[0]}")
     if path is not None:
-        atomic.write_file(Path(path), encoded)
-    return encoded
+        atomic.write_file(Path(path), recorded.encoded)
+    return recorded.encoded
 
 
 def compare(

@@ -195,7 +195,12 @@ def record(options: SnapshotOptions) -> Recorded:
     problems are returned, not raised (a valid environment always gives a valid document).
     """
     with paused():
-        snap = take(options)
+        return documented(take(options))
+
+
+def documented(snap: Snapshot) -> Recorded:
+    """Return ``snap`` with its CycloneDX document, encoded, and the document's problems."""
+    with paused():
         document = cyclonedx.to_dict(snap)
     return Recorded(snap, document, cyclonedx.encode(document), schema.errors(document))
 
