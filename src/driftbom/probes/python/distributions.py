@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
 from driftbom import bounded, purl
-from driftbom.hashes import cdx_hash, sha256
+from driftbom.hashes import cdx_hash, content_id, sha256
 from driftbom.model import Component, ComponentType
 from driftbom.pep440 import is_pep440
 from driftbom.probes._cache import StatCache, file_stamp
@@ -253,7 +252,7 @@ def _restamp(base: str, known: Stamp) -> Stamp | None:
 def environment_key(markers: Mapping[str, str]) -> str:
     """Return a short key for a marker environment (what the dependency names depend on)."""
     text = "\0".join(f"{k}={v}" for k, v in sorted(markers.items()))
-    return f"{zlib.crc32(text.encode('utf-8', 'surrogateescape')):08x}"
+    return content_id(text.encode("utf-8", "surrogateescape")).hex()
 
 
 def resolved(dist: Distribution, markers: Mapping[str, str]) -> Distribution:
