@@ -79,7 +79,10 @@ def diff(
     reference: ReferenceArg,
     current: CurrentArg = None,
     fmt: Annotated[
-        Format, typer.Option("--format", help="Output format: text, json or markdown.")
+        Format,
+        typer.Option(
+            "--format", help="Output format: text, json or markdown (github is for `drift check`)."
+        ),
     ] = Format.TEXT,
     python: PythonOpt = None,
     policy: PolicyOpt = None,
