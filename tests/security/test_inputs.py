@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from driftbom import bounded
+from driftbom.model import Layer, Skipped
 from driftbom.probes.interface import ProbeContext
 from driftbom.probes.python import cuda
 from driftbom.probes.system.operating_system import OperatingSystemProbe
@@ -105,7 +106,8 @@ def test_os_release_that_is_a_fifo_is_a_recorded_skip(tmp_path):
     (tmp_path / "usr" / "lib").mkdir(parents=True)
     (tmp_path / "usr" / "lib" / "os-release").symlink_to("/dev/zero")
     result = OperatingSystemProbe().collect(ProbeContext(root=tmp_path))
-    assert result is not None  # returned at once: the FIFO was never opened for blocking
+    # returned at once (the FIFO was never opened to block), and recorded as a skip
+    assert result == Skipped(Layer.OS, "no /etc/os-release or /usr/lib/os-release")
 
 
 @pytest.mark.parametrize("existing", ["/dev/null", "fifo"])
