@@ -92,12 +92,12 @@ def rebuild(
         venv=venv,
     )
     with collecting():  # a build and its log stream can run for minutes
-        rebuilt = run(snap, digest, output, options, _progress)
+        rebuilt = run(snap, digest, output, options, status, _build_log)
     if rebuilt.report is not None:
         emit(render(rebuilt.report, Format.TEXT))
         if rebuilt.report.failed:
             raise typer.Exit(EXIT_FINDINGS)
 
 
-def _progress(line: str) -> None:
-    status(line if line.startswith(("wrote ", "built ")) else f"  {line}")
+def _build_log(line: str) -> None:
+    status(f"  {line}")

@@ -72,10 +72,12 @@ def run(
     output: Path,
     options: RebuildOptions,
     progress: Callable[[str], None] = lambda _line: None,
+    build_log: Callable[[str], None] = lambda _line: None,
 ) -> Rebuilt:
     """Write ``output`` (Dockerfile, requirements.lock, .dockerignore), then build and verify.
 
-    ``digest`` is the SBOM's ``sha256:``; ``progress`` receives each step and build log line.
+    ``digest`` is the SBOM's ``sha256:``; ``progress`` receives each step done, ``build_log``
+    each line the image build prints.
     Raises RebuildError (or UsageError for ``output``) with nothing half-written.
     """
     the_plan = _planned(snapshot, digest, options)
@@ -100,7 +102,7 @@ def run(
         from driftbom.rebuilder import build  # noqa: PLC0415 - needs the docker SDK
 
         image = options.tag or f"drift-rebuild:{digest.removeprefix('sha256:')[:12]}"
-        build.build(output, image, progress)
+        build.build(output, image, build_log)
         progress(f"built image {image}")
         rebuilt = build.snapshot_image(image, image) if options.verify else None
     if rebuilt is None:
