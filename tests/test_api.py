@@ -42,6 +42,7 @@ def test_the_api_raises_drift_errors(tmp_path):
 def test_the_api_is_what_init_exports():
     assert sorted(driftbom.__all__) == [
         "__version__",
+        "check",
         "compare",
         "read",
         "rebuild",
@@ -50,3 +51,14 @@ def test_the_api_is_what_init_exports():
     ]
     for name in driftbom.__all__[1:]:
         assert getattr(driftbom, name).__doc__
+
+
+def test_check_is_the_gate_the_cli_runs(tmp_path, monkeypatch):
+    golden = FIXTURES / "golden" / "snapshot-debian12-requirements.cdx.json"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.drift]\nfail-on = "critical"\n')
+    report = driftbom.check(golden, golden)
+    assert (report.failed, report.fail_on.value) == (False, "critical")  # pyproject read
+    assert driftbom.check(golden, golden, fail_on="info").fail_on.value == "info"
+    with pytest.raises(SbomError, match="no such file"):
+        driftbom.check(tmp_path / "missing.cdx.json")  # the reference first: no snapshot

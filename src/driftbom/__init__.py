@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 from driftbom._version import __version__
 
-__all__ = ["__version__", "compare", "read", "rebuild", "snapshot", "write"]
+__all__ = ["__version__", "check", "compare", "read", "rebuild", "snapshot", "write"]
 
 
 def snapshot(
@@ -108,6 +108,36 @@ def compare(
 
     threshold = Severity(fail_on) if isinstance(fail_on, str) else fail_on
     return check(reference, current, chosen, threshold)
+
+
+def check(
+    reference: str | Path,
+    current: str | Path | None = None,
+    *,
+    python: str | None = None,
+    policy: str | Path | None = None,
+    fail_on: Severity | str | None = None,
+) -> DriftReport:
+    """Compare ``current`` (default: this environment) with ``reference``, as ``drift check``.
+
+    ``python`` is the interpreter recorded when ``current`` is None. The policy is the
+    ``policy`` TOML file, else ``[tool.drift]`` of ``./pyproject.toml``, else the built-in
+    one. The reference is read before anything is snapshotted. Raises DriftError.
+    """
+    from pathlib import Path  # noqa: PLC0415
+
+    from driftbom.comparator import check as compared  # noqa: PLC0415
+    from driftbom.comparator import policy as policies  # noqa: PLC0415
+    from driftbom.comparator.severity import Severity  # noqa: PLC0415
+    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+
+    chosen = policies.load(Path(policy) if policy else None, Path("pyproject.toml"))
+    if current is not None:
+        ref, cur = cyclonedx.read_pair(Path(reference), Path(current))
+    else:
+        ref, cur = cyclonedx.read(Path(reference)), snapshot(python)
+    threshold = Severity(fail_on) if isinstance(fail_on, str) else fail_on
+    return compared(ref, cur, chosen, threshold)
 
 
 def rebuild(

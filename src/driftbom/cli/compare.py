@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+import driftbom
 from driftbom.cli import EXIT_FINDINGS, app, log
 from driftbom.cli.output import append, emit
 from driftbom.comparator.severity import Severity
@@ -43,30 +44,6 @@ PolicyOpt = Annotated[
 ]
 
 
-def _report(
-    reference: Path,
-    current: Path | None,
-    *,
-    python: str | None,
-    policy_file: Path | None,
-    fail_on: Severity | None,
-) -> "DriftReport":
-    """Read (or snapshot) both sides and compare them under the chosen policy."""
-    from driftbom.comparator import check  # noqa: PLC0415 - nothing loads before a command runs
-    from driftbom.comparator import policy as policies  # noqa: PLC0415
-    from driftbom.sbom import cyclonedx  # noqa: PLC0415
-
-    policy = policies.load(policy_file, Path("pyproject.toml"))
-    if current is not None:
-        ref_snapshot, cur_snapshot = cyclonedx.read_pair(reference, current)
-    else:  # the live environment, once the reference is known to be readable
-        from driftbom.snapshotter import SnapshotOptions, default_context, take  # noqa: PLC0415
-
-        ref_snapshot = cyclonedx.read(reference)
-        cur_snapshot = take(SnapshotOptions(python=python, context=default_context()))
-    return check(ref_snapshot, cur_snapshot, policy, fail_on)
-
-
 def _print(report: "DriftReport", fmt: Format) -> None:
     from driftbom.render import render  # noqa: PLC0415
 
@@ -90,7 +67,7 @@ def diff(
     """Show what changed from REFERENCE to CURRENT, with severities (exit 0 unless bad input)."""
     if fmt is Format.GITHUB:
         raise typer.BadParameter("github annotations are for `drift check`", param_hint="--format")
-    _print(_report(reference, current, python=python, policy_file=policy, fail_on=None), fmt)
+    _print(driftbom.check(reference, current, python=python, policy=policy), fmt)
 
 
 @app.command("check")
@@ -111,7 +88,7 @@ def check(
     python: PythonOpt = None,
 ) -> None:
     """Gate CI: compare CURRENT (default: the live environment) with REFERENCE; exit 1 on drift."""
-    report = _report(reference, current, python=python, policy_file=policy, fail_on=fail_on)
+    report = driftbom.check(reference, current, python=python, policy=policy, fail_on=fail_on)
     _print(report, fmt)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt is Format.GITHUB and summary:
