@@ -16,7 +16,7 @@ _COMMANDS = {Severity.CRITICAL: "error", Severity.MAJOR: "error", Severity.MINOR
 
 def _data(text: str) -> str:
     """Return text for a workflow command: one line, control characters shown, % escaped."""
-    return visible(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return visible(text).replace("%", "%25")  # line breaks are visible escapes by now
 
 
 def _property(text: str) -> str:
