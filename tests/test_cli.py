@@ -142,6 +142,16 @@ def test_validate_exit_codes(tmp_path, capsys):
     assert main(["validate", str(tmp_path / "missing.json")]) == 1
 
 
+def test_validate_reports_duplicate_keys_that_check_reads_last_wins(tmp_path, capsys):
+    good = FIXTURES / "golden" / "snapshot-debian12-requirements.cdx.json"
+    text = good.read_text()
+    twice = tmp_path / "twice.cdx.json"
+    twice.write_text(text.replace('"specVersion":', '"specVersion": "1.2", "specVersion":', 1))
+    assert main(["validate", str(twice)]) == 1
+    assert "duplicate key 'specVersion'" in capsys.readouterr().out
+    assert main(["diff", str(good), str(twice)]) == 0  # the last value counts, as in json.load
+
+
 def test_version():
     done = run_drift("--version")
     assert done.returncode == 0

@@ -112,7 +112,6 @@ def _bad_inputs(tmp_path):
         "fifo": (tmp_path / "fifo.json", "not a regular file (a FIFO)"),
         "device": (Path("/dev/zero"), "not a regular file (a character device)"),
         "not-json": (tmp_path / "a.json", "not JSON"),
-        "duplicate": (tmp_path / "b.json", "duplicate key 'bomFormat'"),
         "not-cyclonedx": (tmp_path / "c.json", "not a CycloneDX document"),
         "spdx": (tmp_path / "d.json", "not a CycloneDX document"),
         "old-spec": (tmp_path / "e.json", "CycloneDX '1.2' is not supported"),
@@ -122,9 +121,6 @@ def _bad_inputs(tmp_path):
     }
     os.mkfifo(tmp_path / "fifo.json")
     (tmp_path / "a.json").write_text("{nope")
-    (tmp_path / "b.json").write_text(
-        '{"bomFormat": "CycloneDX", "bomFormat": "SPDX", "specVersion": "1.6"}'
-    )
     (tmp_path / "c.json").write_text('{"hello": "world"}')
     (tmp_path / "d.json").write_text('{"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT"}')
     (tmp_path / "e.json").write_text(

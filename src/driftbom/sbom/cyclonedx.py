@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from codecs import BOM_UTF8
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -108,6 +109,12 @@ def encode(document: dict[str, Any]) -> bytes:
 # -- reading -------------------------------------------------------------------------------
 
 
+def _refuse_duplicates(raw: bytes | str) -> None:
+    import json  # noqa: PLC0415 - drift validate only
+
+    json.loads(raw, object_pairs_hook=_no_duplicates)
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
     if len(out) != len(pairs):
@@ -115,11 +122,6 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
         raise SbomError(f"duplicate key {duplicate!r} in a JSON object")
     return out
-
-
-def load_json(path: Path) -> Any:
-    """Read a JSON document; raises SbomError for anything unreadable, huge or malformed."""
-    return loads(read_bytes(path), str(path))
 
 
 def read_bytes(path: Path) -> bytes:
@@ -138,49 +140,34 @@ def read_bytes(path: Path) -> bytes:
     return raw
 
 
-_ESCAPED_COLONS = (b"\\u003a", b"\\u003A")
+_DECODE_ERRORS = (
+    ("UTF-8", "not UTF-8 text"),
+    ("surrogate", "holds invalid Unicode (a lone surrogate escape)"),
+    ("depth limit", "JSON is nested too deeply"),
+)
 
 
-def _fast_loads(data: bytes) -> Any | None:
-    r"""Parse with orjson when that is provably what the strict parser would return, else None.
+def loads(raw: bytes | str, label: str, *, strict: bool = False) -> Any:
+    """Parse JSON text; raises SbomError for bad JSON or JSON no output format could write.
 
-    orjson keeps the last of duplicate keys silently. Every key in the text is followed by
-    one ``:``, and every other ``:`` is inside a string, so the text and orjson's
-    re-serialization of what it parsed hold the same number of colons exactly when no key
-    was dropped. An escaped colon (``\u003a``) would break the count: such text, and
-    anything orjson rejects, goes to the strict parser.
+    Of duplicate keys the last counts, as in Python's json, JavaScript, Go and Jackson;
+    ``strict`` (what ``drift validate`` uses) refuses them instead.
     """
-    if any(escaped in data for escaped in _ESCAPED_COLONS):
-        return None
+    if isinstance(raw, bytes) and raw.startswith(BOM_UTF8):
+        raw = raw[len(BOM_UTF8) :]  # RFC 8259 §8.1: a parser may ignore it
     try:
-        parsed = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return None
-    try:
-        again = orjson.dumps(parsed)
-    except orjson.JSONEncodeError:  # nested deeper than orjson writes
-        return None
-    return parsed if again.count(b":") == data.count(b":") else None
-
-
-def loads(raw: bytes | str, label: str) -> Any:
-    """Parse JSON text; raises SbomError for bad JSON, duplicate keys or absurd nesting."""
-    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
-    parsed = _fast_loads(data)
-    if parsed is not None:
-        return parsed
-    try:
-        import json  # noqa: PLC0415 - the strict, slower path only
-
-        parsed = json.loads(raw, object_pairs_hook=_no_duplicates)
-        orjson.dumps(parsed)  # what every output needs: valid Unicode, nesting orjson writes
-    except orjson.JSONEncodeError as exc:
+        parsed = orjson.loads(raw)
+        if strict:
+            _refuse_duplicates(raw)
+        orjson.dumps(parsed)  # what every output needs: nesting orjson writes back
+    except orjson.JSONDecodeError as exc:
+        reason = next((why for key, why in _DECODE_ERRORS if key in str(exc)), f"not JSON ({exc})")
+        raise SbomError(f"{label}: {reason}") from exc
+    except (orjson.JSONEncodeError, RecursionError) as exc:
         msg = f"{label}: nested too deeply, or holds invalid Unicode (a lone surrogate escape)"
         raise SbomError(msg) from exc
     except SbomError as exc:
         raise SbomError(f"{label}: {exc}") from exc
-    except RecursionError as exc:
-        raise SbomError(f"{label}: JSON is nested too deeply") from exc
     except UnicodeDecodeError as exc:
         raise SbomError(f"{label}: not UTF-8 text") from exc
     except ValueError as exc:
@@ -413,7 +400,7 @@ def validate(path: Path) -> tuple[list[str], str | None]:
     from driftbom.sbom import schema  # noqa: PLC0415 - compiles the schema
 
     try:
-        document = load_json(path)
+        document = loads(read_bytes(path), str(path), strict=True)
     except SbomError as exc:
         return [str(exc)], None
     problems = schema.errors(document)
