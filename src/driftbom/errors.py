@@ -20,6 +20,7 @@ class Input(str, Enum):
     BASE_IMAGE = "base-image"
     SYSTEM_PACKAGES = "system-packages"
     VENV = "venv"
+    INDEX_URL = "index-url"
 
 
 class Remedy(str, Enum):

@@ -50,6 +50,7 @@ _FLAGS = {
     Input.BASE_IMAGE: "--base-image",
     Input.SYSTEM_PACKAGES: "--system-packages",
     Input.VENV: "--venv",
+    Input.INDEX_URL: "--index-url/--extra-index-url",
 }
 _REMEDIES = {
     Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",

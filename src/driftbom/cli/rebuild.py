@@ -51,6 +51,20 @@ def rebuild(
             help="Pin without hashes when the SBOM has none (no network; pip cannot verify them).",
         ),
     ] = False,
+    index_url: Annotated[
+        str | None,
+        typer.Option(
+            "--index-url",
+            help="Index for every pin, instead of the recorded ones (credentials: ~/.netrc).",
+        ),
+    ] = None,
+    extra_index_url: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--extra-index-url",
+            help="More indexes, asked in order after --index-url (repeat).",
+        ),
+    ] = None,
     skip_unreproducible: Annotated[
         bool,
         typer.Option(
@@ -90,6 +104,8 @@ def rebuild(
         tag=tag,
         verify=verify_image,
         venv=venv,
+        index_url=index_url,
+        extra_index_urls=tuple(extra_index_url or ()),
     )
     with collecting():  # a build and its log stream can run for minutes
         rebuilt = run(snap, digest, output, options, status, _build_log)

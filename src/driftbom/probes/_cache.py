@@ -97,15 +97,20 @@ class StatCache:
     uninstalled packages fall out by themselves.
     """
 
-    def __init__(self, directory: Path | None, kind: str, scope: str) -> None:
-        """Open the ``kind`` cache of ``scope`` (a path) in ``directory``; None: a no-op cache."""
+    def __init__(
+        self, directory: Path | None, kind: str, scope: str, *, keep_unused: bool = False
+    ) -> None:
+        """Open the ``kind`` cache of ``scope`` (a path) in ``directory``; None: a no-op cache.
+
+        ``keep_unused`` keeps entries this run did not use (for values that never go stale).
+        """
         self.enabled = directory is not None
         self.scope = scope
         digest = zlib.crc32(scope.encode("utf-8", "surrogateescape"))
         self.path = (directory or Path()) / f"{kind}-{digest:08x}.json"
         self._now = time.time_ns()
         self._old: dict[str, Any] = self._load() if self.enabled else {}
-        self._new: dict[str, Any] = {}
+        self._new: dict[str, Any] = dict(self._old) if keep_unused else {}
         self._changed = False
         self.hits = 0
         self.misses = 0

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from driftbom._version import __version__
+from driftbom.rebuilder.index import PYPI
 from driftbom.redact import scrub
 from driftbom.safetext import visible
 
@@ -43,6 +44,9 @@ def render_lock(plan: BuildPlan) -> str:
     ]
     if not plan.fully_hashed:
         lines.append("# WARNING: some pins have no hashes (--no-resolve): pip cannot verify them.")
+    if plan.index_urls != (PYPI,):
+        lines.append(f"--index-url {plan.index_urls[0]}")
+        lines += [f"--extra-index-url {url}" for url in plan.index_urls[1:]]
     lines += [f"--extra-index-url {url}" for url in plan.extra_index_urls]
     for pin in plan.pins:
         spec = f"{pin.name} @ {pin.url}" if pin.url else f"{pin.name}=={pin.version}"

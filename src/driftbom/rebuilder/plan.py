@@ -12,6 +12,7 @@ from driftbom.model import Layer
 from driftbom.probes.system.env_vars import allowed
 from driftbom.properties import Prop
 from driftbom.rebuilder import validate
+from driftbom.rebuilder.index import PYPI, check_index
 from driftbom.redact import REDACTED, looks_secret
 
 if TYPE_CHECKING:
@@ -80,7 +81,10 @@ class BuildPlan:
     """False for an nvidia/cuda base: the exact Python is installed with a pinned uv."""
     pins: tuple[Pin, ...]
     vcs: tuple[VcsPin, ...] = ()
+    index_urls: tuple[str, ...] = (PYPI,)
+    """The indexes of every pin, in the order asked (the first is pip's ``--index-url``)."""
     extra_index_urls: tuple[str, ...] = ()
+    """PyTorch's indexes, for pins with a local version label (``+cu121``) only."""
     system_packages: tuple[tuple[str, str], ...] = ()
     env: tuple[tuple[str, str], ...] = ()
     labels: tuple[tuple[str, str], ...] = ()
@@ -93,6 +97,11 @@ class BuildPlan:
         """Return True when every pin carries at least one hash."""
         return all(pin.hashes for pin in self.pins)
 
+    def indexes_for(self, pin: Pin) -> tuple[str, ...]:
+        """Return the indexes that may serve ``pin``: PyTorch's for a local label, else ours."""
+        local = _LOCAL_INDEX.search(pin.version)
+        return (_TORCH_INDEX.format(local.group(1)),) if local else self.index_urls
+
 
 @dataclass(frozen=True)
 class PlanOptions:
@@ -103,6 +112,44 @@ class PlanOptions:
     system_packages: tuple[str, ...] = ()
     no_resolve: bool = False
     """Allow pins without hashes (``--no-resolve``): pip then cannot verify them."""
+    index_url: str | None = None
+    """Replaces the recorded indexes (``--index-url``), with ``extra_index_urls`` after it."""
+    extra_index_urls: tuple[str, ...] = ()
+
+
+def _index_urls(snapshot: Snapshot, options: PlanOptions) -> tuple[tuple[str, ...], list[str]]:
+    """Return the indexes to use, and notes on recorded ones left out.
+
+    The asked ones, else the recorded https ones (PyPI last), else PyPI. No URL carries
+    credentials: the SBOM's were removed when it was written and asked ones are refused;
+    an index's credentials come from ``~/.netrc`` when it is read.
+    """
+    if options.index_url is not None or options.extra_index_urls:
+        asked = [options.index_url or PYPI, *options.extra_index_urls]
+        return tuple(dict.fromkeys(_checked_index(u, Input.INDEX_URL) for u in asked)), []
+    recorded, notes = set(), []
+    for comp in snapshot.by_layer(Layer.LOCKFILE):
+        for url in comp.props(Prop.LOCK_INDEX_URL):
+            try:
+                recorded.add(_checked_index(url, comp.ref))
+            except RebuildError as exc:  # noqa: PERF203 - one per recorded index
+                notes.append(f"{exc}: not used (--index-url chooses another)")
+    ordered = sorted(recorded, key=lambda u: (u.rstrip("/") == PYPI.rstrip("/"), u))
+    return tuple(ordered) or (PYPI,), notes
+
+
+def _checked_index(url: str, source: Input | str) -> str:
+    """Return an https index URL without credentials (~/.netrc holds those)."""
+    if isinstance(source, Input):
+        try:
+            return check_index(validate.url("", url))
+        except (ValueError, RebuildError) as exc:
+            why = str(exc).removeprefix(": ")
+            raise RebuildError(why, what=source, path=repr(url)) from None
+    try:
+        return check_index(validate.url(source, url))
+    except ValueError as exc:
+        raise RebuildError(f"{source}: {exc}") from None
 
 
 def _sources(comp: Component) -> tuple[str, str | None, str | None]:
@@ -264,6 +311,7 @@ def plan(snapshot: Snapshot, digest: str, options: PlanOptions) -> BuildPlan:
         )
     base, python_from_base, notes = _base_image(snapshot, version, options.base_image)
     env, env_notes = _env(snapshot)
+    index_urls, index_notes = _index_urls(snapshot, options)
     labels = (
         ("org.opencontainers.image.title", f"{snapshot.name} (rebuilt by driftbom)"),
         ("org.opencontainers.image.created", snapshot.timestamp),
@@ -284,10 +332,11 @@ def plan(snapshot: Snapshot, digest: str, options: PlanOptions) -> BuildPlan:
         python_from_base=python_from_base,
         pins=tuple(sorted(pins, key=lambda p: p.name.lower())),
         vcs=tuple(vcs),
+        index_urls=index_urls,
         extra_index_urls=tuple(indexes),
         system_packages=tuple(_system_packages(snapshot, options.system_packages)),
         env=tuple(env),
         labels=labels,
-        not_reproduced=tuple(messages + notes + env_notes),
+        not_reproduced=tuple(messages + notes + env_notes + index_notes),
         left_out=tuple(problems),
     )

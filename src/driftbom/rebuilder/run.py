@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom import atomic
@@ -33,6 +34,9 @@ class RebuildOptions(NamedTuple):
     """Snapshot what was built (the image, or ``venv``) and check it against the SBOM."""
     venv: Path | None = None
     """Install into this virtualenv instead of building an image."""
+    index_url: str | None = None
+    """Replaces the recorded indexes; credentials come from ``~/.netrc``."""
+    extra_index_urls: tuple[str, ...] = ()
 
 
 class Rebuilt(NamedTuple):
@@ -45,22 +49,37 @@ class Rebuilt(NamedTuple):
     """The verification, when asked for."""
 
 
-def _planned(snapshot: Snapshot, digest: str, options: RebuildOptions) -> plans.BuildPlan:
+def _every_second(progress: Callable[[str], None]) -> Callable[[int, int], None]:
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == total or now - last[0] >= 1:
+            last[0] = now
+            progress(f"hashes: {done}/{total}")
+
+    return report
+
+
+def _planned(
+    snapshot: Snapshot, digest: str, options: RebuildOptions, progress: Callable[[str], None]
+) -> plans.BuildPlan:
     plan_options = plans.PlanOptions(
         base_image=options.base_image,
         skip_unreproducible=options.skip_unreproducible,
         system_packages=options.system_packages,
         no_resolve=not options.resolve,
+        index_url=options.index_url,
+        extra_index_urls=options.extra_index_urls,
     )
     the_plan = plans.plan(snapshot, digest, plan_options)
     if not options.resolve and not the_plan.fully_hashed:
         unhashed = sum(1 for p in the_plan.pins if not p.hashes)
         log.warning("%d pins have no hashes; pip cannot verify what it installs", unhashed)
     elif not the_plan.fully_hashed:
-        from driftbom.rebuilder.resolve import resolve  # noqa: PLC0415 - needs pip-tools
+        from driftbom.rebuilder.resolve import resolve  # noqa: PLC0415 - network
 
-        log.info("resolving hashes with pip-tools")
-        the_plan = resolve(the_plan)
+        the_plan = resolve(the_plan, _every_second(progress))
     for item in the_plan.not_reproduced:
         log.warning("not reproduced: %s", item)
     return the_plan
@@ -80,7 +99,7 @@ def run(
     each line the image build prints.
     Raises RebuildError (or UsageError for ``output``) with nothing half-written.
     """
-    the_plan = _planned(snapshot, digest, options)
+    the_plan = _planned(snapshot, digest, options, progress)
     atomic.write_folder(
         output,
         {

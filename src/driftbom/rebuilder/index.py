@@ -1,0 +1,276 @@
+"""Hashes of exact pins from each index's JSON Simple API (PEP 691): no resolution needed.
+
+A recorded ``name==version`` needs only the hashes of that version's files. Each index is
+asked once per project, in parallel; an index that does not answer in JSON is left to
+pip-tools. A per-user cache keyed by index, name and version makes a second rebuild free.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import netrc
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from base64 import b64encode
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from driftbom._version import __version__
+from driftbom.redact import scrub
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+    from http.client import HTTPMessage
+    from typing import IO
+
+    from driftbom.probes._cache import StatCache
+
+log = logging.getLogger(__name__)
+
+PYPI = "https://pypi.org/simple/"
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+MAX_PAGE_BYTES = 64 * 1024 * 1024  # numpy's page, every release, is 2 MB
+TIMEOUT_S = 30
+WORKERS = 16
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class UnreadableIndexError(Exception):
+    """An index could not be asked (network, status, size); the message names it, scrubbed."""
+
+
+class NoJsonApi(Exception):  # noqa: N818 - a kind of answer, not a failure
+    """The index answered, but not in PEP 691 JSON: pip-tools has to ask it."""
+
+
+@dataclass
+class Lookup:
+    """What the indexes said of each pin."""
+
+    hashes: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    """``(name, version)`` -> ``sha256:<hex>`` of every file of that version."""
+    no_json: list[tuple[str, str]] = field(default_factory=list)
+    """Pins whose index has no JSON API (for pip-tools)."""
+    not_found: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    """Pins no index holds, with the indexes asked."""
+
+
+def check_index(url: str) -> str:
+    """Return ``url`` ending in ``/``; raises ValueError for anything but https (or loopback)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "http" and _loopback(parts.hostname):
+        return url if url.endswith("/") else url + "/"
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError(f"index {scrub(url)!r} is not an https:// URL")
+    return url if url.endswith("/") else url + "/"
+
+
+def _loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+class _SameSchemeRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to https (or loopback http): hashes read in clear are no proof."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        """Refuse (ValueError) a redirect to a plain-http or non-http URL."""
+        try:
+            check_index(newurl)
+        except ValueError:
+            fp.close()
+            raise
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_SameSchemeRedirects)
+
+
+def _authorization(url: str) -> str | None:
+    """Return a Basic header from the URL's own credentials, else from ``~/.netrc``."""
+    parts = urllib.parse.urlsplit(url)
+    user, password = parts.username, parts.password
+    if user is None and parts.hostname:
+        try:
+            found = netrc.netrc().authenticators(parts.hostname)
+        except (OSError, netrc.NetrcParseError):
+            found = None
+        if found:
+            user, password = found[0], found[2]
+    if user is None:
+        return None
+    token = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password or '')}"
+    return "Basic " + b64encode(token.encode()).decode()
+
+
+def without_userinfo(url: str) -> str:
+    """Return ``url`` without its ``user:password@``."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=host))
+
+
+def project_page(index: str, name: str) -> dict[str, Any] | None:
+    """Return the PEP 691 page of ``name`` on ``index``; None when the index has no such project.
+
+    Raises NoJsonApi when the index answers in another format, UnreadableIndexError when
+    it cannot be read (every message scrubbed of credentials).
+    """
+    url = without_userinfo(index) + canonicalize_name(name) + "/"
+    request = urllib.request.Request(  # noqa: S310 - check_index allowed https and loopback only
+        url, headers={"Accept": JSON_TYPE, "User-Agent": f"driftbom/{__version__}"}
+    )
+    auth = _authorization(index)
+    if auth is not None:
+        request.add_unredirected_header("Authorization", auth)
+    try:
+        with _OPENER.open(request, timeout=TIMEOUT_S) as answer:
+            kind = answer.headers.get_content_type()
+            body = answer.read(MAX_PAGE_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        if exc.code in (404, 410):
+            return None
+        raise UnreadableIndexError(f"{scrub(url)}: HTTP {exc.code}") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise UnreadableIndexError(f"{scrub(url)}: {scrub(str(reason))}") from None
+    if kind != JSON_TYPE:
+        raise NoJsonApi(url)
+    if len(body) > MAX_PAGE_BYTES:
+        raise UnreadableIndexError(f"{scrub(url)}: the page is over {MAX_PAGE_BYTES} bytes")
+    try:
+        page = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise UnreadableIndexError(f"{scrub(url)}: not JSON ({exc})") from None
+    if not isinstance(page, dict) or not isinstance(page.get("files"), list):
+        raise UnreadableIndexError(f"{scrub(url)}: not a PEP 691 project page")
+    return page
+
+
+def _file_version(filename: str) -> Version | None:
+    try:
+        if filename.endswith(".whl"):
+            return parse_wheel_filename(filename)[1]
+        return parse_sdist_filename(filename)[1]
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None  # an .egg, an .exe: pip would not install it for this pin
+
+
+def version_hashes(page: Mapping[str, Any], version: str) -> tuple[str, ...]:
+    """Return ``sha256:<hex>`` of every wheel and sdist of ``version`` on the page, sorted."""
+    wanted = Version(version)
+    found = set()
+    for entry in page["files"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("hashes"), dict):
+            continue
+        filename, digest = entry.get("filename"), entry["hashes"].get("sha256")
+        if not isinstance(filename, str) or not isinstance(digest, str):
+            continue
+        if _file_version(filename) == wanted and _SHA256.fullmatch(digest.lower()):
+            found.add("sha256:" + digest.lower())
+    return tuple(sorted(found))
+
+
+def _cached(cache: StatCache, key: str) -> tuple[str, ...] | None:
+    value = cache.get(key, [])
+    if (
+        isinstance(value, list)
+        and value
+        and all(
+            isinstance(h, str) and h.startswith("sha256:") and _SHA256.fullmatch(h[7:])
+            for h in value
+        )
+    ):
+        return tuple(value)
+    return None
+
+
+def _ask(indexes: Sequence[str], name: str, versions: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Ask each index in turn for ``name``; return the hashes of each version (first index)."""
+    for index in indexes:
+        page = project_page(index, name)
+        if page is not None:
+            return {v: version_hashes(page, v) for v in versions}
+    return {}
+
+
+def lookup(
+    pins: Sequence[tuple[str, str]],
+    indexes: Sequence[str],
+    cache: StatCache,
+    progress: Callable[[int, int], None] = lambda _done, _total: None,
+) -> Lookup:
+    """Return the hashes of each ``(name, version)`` from the first index holding the project.
+
+    Indexes are asked in order and never past the first that has the project: a package
+    recorded from a private index is not looked for on a public one. ``cache`` is scoped
+    to ``indexes``. Raises UnreadableIndexError when an index cannot be read.
+    """
+    result = Lookup()
+    wanted: dict[str, list[str]] = {}
+    for name, version in pins:
+        hit = _cached(cache, f"{canonicalize_name(name)}=={version}")
+        if hit is not None:
+            result.hashes[(name, version)] = hit
+        else:
+            wanted.setdefault(name, []).append(version)
+    total, done = len(pins), len(result.hashes)
+    progress(done, total)
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        futures = {pool.submit(_ask, indexes, name, vs): name for name, vs in wanted.items()}
+        for future in as_completed(futures):
+            name = futures[future]
+            try:
+                found = future.result()
+            except NoJsonApi:
+                result.no_json += [(name, v) for v in wanted[name]]
+            else:
+                _record(result, cache, name, wanted[name], found, tuple(indexes))
+            done += len(wanted[name])
+            progress(done, total)
+    cache.save()
+    return result
+
+
+def _record(
+    result: Lookup,
+    cache: StatCache,
+    name: str,
+    versions: list[str],
+    found: dict[str, tuple[str, ...]],
+    indexes: tuple[str, ...],
+) -> None:
+    for version in versions:
+        hashes = found.get(version)
+        if hashes:
+            result.hashes[(name, version)] = hashes
+            cache.put(f"{canonicalize_name(name)}=={version}", [], list(hashes))
+        else:
+            result.not_found[(name, version)] = indexes
