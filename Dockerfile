@@ -1,6 +1,8 @@
 # drift as a small, non-root image.
 #   docker build -t driftbom .
-#   docker run --rm -v "$PWD:/work" -w /work driftbom snapshot -o env.cdx.json
+#   docker run --rm -u "$(id -u)" -v "$PWD:/work" -w /work driftbom \
+#     snapshot --python /work/.venv/bin/python -o env.cdx.json
+# (the venv's interpreter must exist in the image at the path the venv names: make it there)
 # BASE_IMAGE lets it build where no registry is reachable (any Debian-based image with python3).
 ARG BASE_IMAGE=python:3.12-slim-bookworm
 
@@ -18,7 +20,8 @@ LABEL org.opencontainers.image.title="driftbom" \
 COPY --from=build /opt/drift /opt/drift
 RUN useradd --system --uid 10001 --home-dir /work --shell /usr/sbin/nologin drift
 ENV PATH=/opt/drift/bin:$PATH \
-    PYTHONDONTWRITEBYTECODE=1
+    PYTHONDONTWRITEBYTECODE=1 \
+    DRIFT_CACHE_DIR=/tmp/driftbom-cache
 WORKDIR /work
 USER 10001
 ENTRYPOINT ["drift"]

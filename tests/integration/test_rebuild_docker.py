@@ -191,8 +191,34 @@ def test_missing_base_image_is_exit_2_with_the_build_log(engine, old_run, tmp_pa
     assert "Traceback" not in done.stderr
 
 
-def test_the_project_dockerfile_builds_and_runs_as_non_root(engine):
+@pytest.fixture(scope="module")
+def tool_image(engine):
     _build(engine, ROOT, "driftbom:test", buildargs={"BASE_IMAGE": BASE})
-    assert engine.containers.run("driftbom:test", ["--version"], remove=True).startswith(b"drift ")
-    uid = engine.containers.run("driftbom:test", ["-u"], entrypoint="id", remove=True)
+    return "driftbom:test"
+
+
+def test_the_project_dockerfile_builds_and_runs_as_non_root(engine, tool_image):
+    assert engine.containers.run(tool_image, ["--version"], remove=True).startswith(b"drift ")
+    uid = engine.containers.run(tool_image, ["-u"], entrypoint="id", remove=True)
     assert uid.strip() == b"10001"
+
+
+def test_the_image_snapshots_a_mounted_venv_as_the_readme_says(engine, tool_image, tmp_path):
+    """docker run --rm -u UID -v "$PWD:/work" -w /work IMAGE snapshot --python ... -o ..."""
+    work = tmp_path / "project"
+    work.mkdir()
+    work.chmod(0o777)  # the container's user is not this test's
+    run = {"user": "12345", "volumes": {str(work): {"bind": "/work", "mode": "rw"}}}
+    engine.containers.run(
+        tool_image, ["-m", "venv", "/work/.venv"], entrypoint="python3", remove=True, **run
+    )
+    argv = ["-vv", "snapshot", "--python", "/work/.venv/bin/python", "-o", "env.cdx.json"]
+    logs = engine.containers.run(
+        tool_image, argv, working_dir="/work", remove=True, stderr=True, **run
+    )
+    document = json.loads((work / "env.cdx.json").read_text())
+    assert_valid(document)
+    python = next(c for c in document["components"] if c["bom-ref"] == "python")
+    assert python["version"].startswith("3.")
+    assert b"not using the cache" not in logs
+    assert b"cannot write the cache" not in logs

@@ -25,11 +25,8 @@ LOG_TAIL = 12
 
 def client() -> Any:
     """Return a Docker client; raises RebuildError when no engine answers."""
-    try:
-        import docker  # noqa: PLC0415 - heavy, and only for --build/--verify
-    except ImportError as exc:
-        msg = "building an image needs the docker SDK: pip install 'driftbom[rebuild]'"
-        raise RebuildError(msg) from exc
+    import docker  # noqa: PLC0415 - heavy, and only for --build/--verify
+
     try:
         engine = docker.from_env(timeout=600)
         engine.ping()

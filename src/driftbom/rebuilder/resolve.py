@@ -60,13 +60,8 @@ def _compile(requirements: str, index_options: tuple[str, ...]) -> str:
             raise RebuildError(f"pip-compile: {exc}") from exc
         stderr = done.stderr.decode("utf-8", "replace")
         if done.returncode != 0:
-            if "No module named piptools" in stderr:
-                raise RebuildError(
-                    "resolving hashes needs pip-tools (pip install 'driftbom[rebuild]')",
-                    remedy=Remedy.NO_RESOLVE,
-                )
             last = [line for line in stderr.strip().splitlines() if line.strip()][-3:]
-            raise RebuildError("pip-compile failed: " + " | ".join(last))
+            raise RebuildError("pip-compile failed: " + scrub(" | ".join(last)))
         return bounded.read_text(output)
 
 
