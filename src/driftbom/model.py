@@ -118,6 +118,7 @@ _EXACT_LAYERS = {
     "memory": Layer.MEMORY,
     "nvidia-driver": Layer.GPU,
     "cuda": Layer.CUDA,
+    "cuda-toolkit": Layer.CUDA,
     "cudnn": Layer.CUDA,
     "nccl": Layer.CUDA,
 }

@@ -75,7 +75,7 @@ class Prop:
     CUDA_SOURCE = "drift:cuda:source"
     CUDA_PACKAGE = "drift:cuda:package"
     CUDA_TORCH = "drift:cuda:torch"
-    CUDA_TOOLKIT = "drift:cuda:toolkit"
+    CUDA_TOOLKIT_EXACT = "drift:cuda:toolkit-exact"  # on cuda-toolkit: 12.2.2, nvcc's 13.0.88
     CUDA_TOOLKIT_SOURCE = "drift:cuda:toolkit-source"
     CUDA_JAX = "drift:cuda:jax-plugin"
 

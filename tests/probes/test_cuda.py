@@ -62,19 +62,47 @@ def test_wheel_and_toolkit_are_recorded_apart(tmp_path):
     by_ref = {c.ref: c for c in result.components}
     runtime = by_ref["cuda"]
     assert runtime.version == "12.4.127"  # what the environment loads, never the toolkit's
-    assert runtime.prop(Prop.CUDA_TOOLKIT) == "12.2.2"
-    assert runtime.prop(Prop.CUDA_TOOLKIT_SOURCE) == "/usr/local/cuda/version.json"
+    assert runtime.prop(Prop.CUDA_SOURCE) == "wheel"
     assert runtime.prop(Prop.CUDA_JAX) == "12"
+    toolkit = by_ref["cuda-toolkit"]
+    assert toolkit.version == "12.2"
+    assert toolkit.prop(Prop.CUDA_TOOLKIT_EXACT) == "12.2.2"
+    assert toolkit.prop(Prop.CUDA_TOOLKIT_SOURCE) == "/usr/local/cuda/version.json"
     assert by_ref["cudnn"].version == "8.9.7"
     assert by_ref["cudnn"].prop(Prop.CUDA_SOURCE).startswith("header:")
 
 
-def test_toolkit_alone_is_labelled(tmp_path):
+def test_a_toolkit_alone_is_a_host_fact_not_the_environments_runtime(tmp_path):
+    """requests + numpy on a host with a toolkit: no `cuda` component at all."""
     shutil.copytree(FIXTURES / "cuda-toolkit", tmp_path, dirs_exist_ok=True)
-    result = cuda.collect([], ProbeContext(root=tmp_path))
+    dists = [_dist("requests", "2.32.3"), _dist("numpy", "2.1.0")]
+    result = cuda.collect(dists, ProbeContext(root=tmp_path))
+    assert isinstance(result, Collected)
+    assert {c.ref for c in result.components} == {"cuda-toolkit", "cudnn"}
+
+
+def test_torch_built_for_the_toolkit_without_wheels_loads_the_toolkit(tmp_path):
+    shutil.copytree(FIXTURES / "cuda-toolkit", tmp_path, dirs_exist_ok=True)
+    site = tmp_path / "site"
+    (site / "torch").mkdir(parents=True)
+    (site / "torch" / "version.py").write_text("cuda: Optional[str] = '12.2'\n")
+    torch = _dist("torch", "2.4.0", location=str(site))
+    result = cuda.collect([torch], ProbeContext(root=tmp_path))
     assert isinstance(result, Collected)
     runtime = next(c for c in result.components if c.ref == "cuda")
     assert (runtime.version, runtime.prop(Prop.CUDA_SOURCE)) == ("12.2.2", "toolkit")
+    # the same build with a bundled runtime (+cu122), or one for another release, keeps its own
+    other_site = tmp_path / "other"
+    (other_site / "torch").mkdir(parents=True)
+    (other_site / "torch" / "version.py").write_text("cuda = '12.1'\n")
+    for other in (
+        _dist("torch", "2.4.0+cu122", str(site)),
+        _dist("torch", "2.4.0", str(other_site)),
+    ):
+        result = cuda.collect([other], ProbeContext(root=tmp_path))
+        assert isinstance(result, Collected)
+        runtime = next(c for c in result.components if c.ref == "cuda")
+        assert runtime.prop(Prop.CUDA_SOURCE) != "toolkit"
 
 
 def test_nothing_found_is_skipped():
@@ -112,13 +140,15 @@ def test_nvcc_is_asked_once_while_it_is_unchanged(tmp_path, monkeypatch):
     def toolkit() -> str | None:
         result = cuda.collect([], ctx)
         assert isinstance(result, Collected)
-        return result.components[0].prop(Prop.CUDA_TOOLKIT)
+        (found,) = result.components
+        assert found.version == found.prop(Prop.CUDA_TOOLKIT_EXACT)[:4]  # the release, X.Y
+        return found.prop(Prop.CUDA_TOOLKIT_EXACT)
 
     assert toolkit() == "12.8.93"
     assert toolkit() == "12.8.93"
     assert calls.read_text().count("x") == 1  # the second answer came from the cache
     upgraded = nvcc.with_name("nvcc.new")  # installed anew: another inode
-    upgraded.write_text(nvcc.read_text().replace("V12.8.93", "V12.9.41"))
+    upgraded.write_text(nvcc.read_text().replace("12.8, V12.8.93", "12.9, V12.9.41"))
     upgraded.chmod(0o755)
     upgraded.replace(nvcc)
     assert toolkit() == "12.9.41"

@@ -65,6 +65,8 @@ def _version_rule(comp: Component, bump: Bump) -> Rule:
         return Rule.NCCL
     if comp.ref == "nvidia-driver":
         return Rule.DRIVER_CHANGE
+    if comp.ref == "cuda-toolkit":
+        return Rule.CUDA_TOOLKIT
     layer = comp.layer
     if layer is Layer.PACKAGES:
         return _BUMP_RULES[bump]
@@ -176,6 +178,7 @@ def compare_component(ref: Component, cur: Component, *, partial: bool = False) 
 _PRESENCE_RULES = {
     "nvidia-driver": Rule.DRIVER_CHANGE,
     "cuda": Rule.CUDA_MAJOR,
+    "cuda-toolkit": Rule.CUDA_TOOLKIT,
     "cudnn": Rule.CUDNN_MAJOR,
     "nccl": Rule.NCCL,
 }

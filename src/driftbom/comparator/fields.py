@@ -73,7 +73,7 @@ RULES = {
     Prop.CUDA_SOURCE: Rule.CUDA_SOURCE,
     Prop.CUDA_PACKAGE: Rule.CUDA_SOURCE,
     Prop.CUDA_TORCH: Rule.CUDA_SOURCE,
-    Prop.CUDA_TOOLKIT: Rule.CUDA_SOURCE,
+    Prop.CUDA_TOOLKIT_EXACT: Rule.CUDA_TOOLKIT,
     Prop.CUDA_JAX: Rule.CUDA_SOURCE,
 }
 # ISA extensions whose loss changes numerics or speed of ML kernels.

@@ -52,6 +52,7 @@ class Rule(str, Enum):
     CUDA_MINOR = "cuda-minor"
     CUDA_PATCH = "cuda-patch"
     CUDA_SOURCE = "cuda-source"
+    CUDA_TOOLKIT = "cuda-toolkit"
     CUDNN_MAJOR = "cudnn-major"
     CUDNN_MINOR = "cudnn-minor"
     NCCL = "nccl"

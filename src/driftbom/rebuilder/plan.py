@@ -12,6 +12,7 @@ from driftbom.model import Layer
 from driftbom.probes.system.env_vars import allowed
 from driftbom.properties import Prop
 from driftbom.rebuilder import validate
+from driftbom.rebuilder.cuda_image import cuda_base
 from driftbom.rebuilder.index import PYPI, check_index
 from driftbom.redact import REDACTED, looks_secret
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 DEFAULT_CODENAME = "bookworm"
 _LOCAL_INDEX = re.compile(r"\+(cu\d+|cpu|rocm\d+(?:\.\d+)*)$")
 _TORCH_INDEX = "https://download.pytorch.org/whl/{}"
+_RELEASE = re.compile(r"\d{1,3}\.\d{1,3}")
 # Never set in the image, whatever the allow-list says (compared in upper case): what
 # decides which code runs or where packages and data come from.
 _NEVER_SET_PREFIXES = ("PIP_", "UV_", "LD_", "DYLD_")
@@ -229,14 +231,21 @@ def _base_image(
     if requested:
         return validate.image(requested), True, notes
     runtime = snapshot.component("cuda")
-    if runtime is not None and runtime.prop(Prop.CUDA_SOURCE) == "toolkit" and runtime.version:
-        cuda = ".".join([*runtime.version.split("."), "0", "0"][:3])
+    toolkit = snapshot.component("cuda-toolkit")
+    if runtime is not None and runtime.prop(Prop.CUDA_SOURCE) == "toolkit":
+        if toolkit is None or not toolkit.version or not _RELEASE.fullmatch(toolkit.version):
+            raise RebuildError(
+                "cuda: the environment loads a system CUDA toolkit that the SBOM does not "
+                "record as cuda-toolkit X.Y (--base-image chooses the image)"
+            )
+        exact = toolkit.prop(Prop.CUDA_TOOLKIT_EXACT)
+        source = toolkit.prop(Prop.CUDA_TOOLKIT_SOURCE) or ""
         os_comp = snapshot.component("os")
-        ubuntu = (
-            os_comp.version if os_comp and os_comp.name == "ubuntu" and os_comp.version else "22.04"
+        ubuntu = os_comp.version if os_comp and os_comp.name == "ubuntu" else None
+        base = cuda_base(
+            toolkit.version, exact if source.endswith("version.json") else None, ubuntu
         )
-        image = f"nvidia/cuda:{cuda}-cudnn-runtime-ubuntu{ubuntu}"
-        return validate.image(image), False, notes
+        return validate.image(base.image), False, list(base.notes)
     os_comp = snapshot.component("os")
     codename = DEFAULT_CODENAME
     if os_comp is not None and os_comp.name == "debian" and os_comp.prop(Prop.OS_CODENAME):

@@ -1,15 +1,18 @@
 """CUDA runtime, cuDNN and NCCL as the environment will load them, without importing a framework.
 
 Three different "CUDA versions" exist and are never mixed: the driver's maximum (on
-``nvidia-driver``), the runtime the Python environment loads (wheels, or what torch was
-built with), and a system toolkit (recorded apart, labelled with where it was read).
+``nvidia-driver``), the runtime the Python environment loads (``cuda``: wheels, or what
+torch was built with), and a system toolkit (``cuda-toolkit``, a host fact: its release
+``X.Y`` as the version, the exact number it was read as kept apart). The toolkit becomes
+the environment's runtime only when an installed framework was built against it: torch
+built for the toolkit's release with no CUDA wheel and no bundled (``+cuXYZ``) build.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 
 NVCC_TIMEOUT_S = 5.0
 NO_CUDA = "no CUDA runtime found (no nvidia-cuda-runtime wheel, no CUDA build of torch, no toolkit)"
+TOOLKIT_REF = "cuda-toolkit"
 _RUNTIME_WHEELS = (
     "nvidia-cuda-runtime-cu13",
     "nvidia-cuda-runtime-cu12",
@@ -37,7 +41,7 @@ _NCCL_WHEELS = ("nvidia-nccl-cu13", "nvidia-nccl-cu12", "nvidia-nccl-cu11")
 _JAX_PLUGIN = r"jax-cuda(\d+)-(?:plugin|pjrt)"  # compiled by ``re`` on first use
 _TORCH_CUDA = r"""(?m)^cuda\s*(?::[^=]*)?=\s*['"]([0-9.]+)['"]"""
 _LOCAL_CU = r"\+cu(\d+)(\d)$"
-_NVCC_RELEASE = r"release [0-9.]+, V([0-9.]+)"
+_NVCC_RELEASE = r"release ([0-9.]+), V([0-9.]+)"
 _VERSION_TXT = r"CUDA Version ([0-9.]+)"
 _CUDNN_DEFINE = r"#define\s+CUDNN_(MAJOR|MINOR|PATCHLEVEL)\s+(\d+)"
 # (patterns used only when a CUDA runtime is found are compiled on first use)
@@ -62,52 +66,74 @@ def _torch_cuda(torch: Distribution) -> tuple[str | None, str]:
     return None, ""
 
 
-def _toolkit(ctx: ProbeContext) -> tuple[str, str, Path] | None:
-    """Return (version, where it was read, home) of a system CUDA toolkit, or None."""
+class Toolkit(NamedTuple):
+    """A system CUDA toolkit: its release, the exact number read, where, and its home."""
+
+    release: str
+    """``X.Y``."""
+    exact: str
+    """``X.Y.Z`` of ``version.json`` (the toolkit update), else nvcc's or version.txt's build."""
+    source: str
+    home: Path
+
+
+def _release(exact: str) -> str:
+    return ".".join(exact.split(".")[:2])
+
+
+def _toolkit(ctx: ProbeContext) -> Toolkit | None:
+    """Return the system CUDA toolkit, or None."""
     homes = [ctx.environ[v] for v in ("CUDA_HOME", "CUDA_PATH") if ctx.environ.get(v)]
     homes.append("/usr/local/cuda")
     for home in homes:
         base = ctx.path(home) if home.startswith("/") else Path(home)
         try:
             data = orjson.loads(bounded.read_bytes(base / "version.json"))
-            return str(data["cuda"]["version"]), f"{home}/version.json", base
+            exact = str(data["cuda"]["version"])
+            return Toolkit(_release(exact), exact, f"{home}/version.json", base)
         except (OSError, ValueError, KeyError, TypeError):
             pass
         try:
             found = re.search(_VERSION_TXT, bounded.read_text(base / "version.txt"))
             if found:
-                return found.group(1), f"{home}/version.txt", base
+                exact = found.group(1)
+                return Toolkit(_release(exact), exact, f"{home}/version.txt", base)
         except OSError:
             pass
         nvcc = base / "bin" / "nvcc"
         stamp = file_stamp("nvcc", str(nvcc))
         if stamp is not None:
-            version = _nvcc_version(nvcc, stamp, ctx.cache)
-            if version:
-                return version, f"{home}/bin/nvcc --version", base
+            answer = _nvcc_version(nvcc, stamp, ctx.cache)
+            if answer:
+                release, build = answer
+                return Toolkit(release, build, f"{home}/bin/nvcc --version", base)
     return None
 
 
-def _nvcc_version(nvcc: Path, stamp: list[Any], cache_dir: Path | None) -> str | None:
-    """Return ``nvcc --version``'s release, remembered while the binary is unchanged."""
+def _nvcc_version(nvcc: Path, stamp: list[Any], cache_dir: Path | None) -> tuple[str, str] | None:
+    """Return ``nvcc --version``'s (release, build), remembered while the binary is unchanged."""
     cache = StatCache(cache_dir, "nvcc", str(nvcc))
     known = cache.get("release", [stamp])
-    if isinstance(known, str) and len(known) <= 32 and known.replace(".", "").isdigit():
-        return known
-    version = _run_nvcc(nvcc)
-    if version:
-        cache.put("release", [stamp], version)
+    if (
+        isinstance(known, list)
+        and len(known) == 2
+        and all(isinstance(k, str) and len(k) <= 32 and k.replace(".", "").isdigit() for k in known)
+    ):
+        return known[0], known[1]
+    answer = _run_nvcc(nvcc)
+    if answer:
+        cache.put("release", [stamp], list(answer))
         cache.save()
-    return version
+    return answer
 
 
-def _run_nvcc(nvcc: Path) -> str | None:
+def _run_nvcc(nvcc: Path) -> tuple[str, str] | None:
     try:
         done = bounded.run([str(nvcc), "--version"], timeout=NVCC_TIMEOUT_S, limit=64 * 1024)
     except bounded.ProcessFailedError:
         return None
     found = re.search(_NVCC_RELEASE, done.stdout.decode("utf-8", "replace"))
-    return found.group(1) if found else None
+    return (found.group(1), found.group(2)) if found else None
 
 
 def _cudnn_header(ctx: ProbeContext, home: Path | None) -> tuple[str, str] | None:
@@ -144,29 +170,27 @@ def _first(dists: dict[str, Distribution], names: tuple[str, ...]) -> Distributi
     return next((dists[n] for n in names if n in dists), None)
 
 
-def _runtime(
-    by_key: dict[str, Distribution], toolkit: tuple[str, str, Path] | None
-) -> Component | None:
-    """Return the ``cuda`` component: a runtime wheel, else torch's build, else the toolkit."""
+def _runtime(by_key: dict[str, Distribution], toolkit: Toolkit | None) -> Component | None:
+    """Return ``cuda``: a runtime wheel, else torch's build (or the toolkit it was built for)."""
     props: list[tuple[str, str]] = []
     runtime = _first(by_key, _RUNTIME_WHEELS)
     version, source = (runtime.version, "wheel") if runtime else (None, "")
     if runtime:
         props.append((Prop.CUDA_PACKAGE, runtime.name))
     if "torch" in by_key:
-        torch_cuda, how = _torch_cuda(by_key["torch"])
+        torch = by_key["torch"]
+        torch_cuda, how = _torch_cuda(torch)
         if torch_cuda:
             props.append((Prop.CUDA_TORCH, torch_cuda))
             if version is None:
                 version, source = torch_cuda, how
+                bundled = re.search(_LOCAL_CU, torch.version) is not None
+                if toolkit and not bundled and _release(torch_cuda) == toolkit.release:
+                    version, source = toolkit.exact, "toolkit"
     for key in sorted(by_key):
         plugin = re.fullmatch(_JAX_PLUGIN, key) if key.startswith("jax-cuda") else None
         if plugin:
             props.append((Prop.CUDA_JAX, plugin.group(1)))
-    if toolkit:
-        props += [(Prop.CUDA_TOOLKIT, toolkit[0]), (Prop.CUDA_TOOLKIT_SOURCE, toolkit[1])]
-        if version is None:
-            version, source = toolkit[0], "toolkit"
     if version is None:
         return None
     props.append((Prop.CUDA_SOURCE, source))
@@ -176,6 +200,19 @@ def _runtime(
         name="cuda",
         version=version,
         properties=tuple(sorted(props)),
+    )
+
+
+def _toolkit_component(toolkit: Toolkit) -> Component:
+    return Component(
+        ref=TOOLKIT_REF,
+        type=ComponentType.PLATFORM,
+        name=TOOLKIT_REF,
+        version=toolkit.release,
+        properties=(
+            (Prop.CUDA_TOOLKIT_EXACT, toolkit.exact),
+            (Prop.CUDA_TOOLKIT_SOURCE, toolkit.source),
+        ),
     )
 
 
@@ -203,7 +240,9 @@ def collect(dists: Iterable[Distribution], ctx: ProbeContext) -> Collected | Ski
     toolkit = _toolkit(ctx)
     runtime = _runtime(by_key, toolkit)
     comps = [runtime] if runtime is not None else []
-    comps += _libraries(by_key, ctx, toolkit[2] if toolkit else None)
+    if toolkit is not None:
+        comps.append(_toolkit_component(toolkit))
+    comps += _libraries(by_key, ctx, toolkit.home if toolkit else None)
     if not comps:
         return Skipped(Layer.CUDA, NO_CUDA)
     return Collected(components=tuple(comps))
