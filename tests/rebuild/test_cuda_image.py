@@ -61,3 +61,17 @@ def test_an_unpublished_ubuntu_is_said_and_replaced():
     assert base.image.endswith("ubuntu22.04")
     assert any("Ubuntu 24.04 is not reproduced" in note for note in base.notes)
     assert cuda_base("12.2", "12.2.0", "22.04").notes == ()
+
+
+def test_older_documents_with_the_toolkit_as_cuda():
+    """Before cuda-toolkit, a host toolkit was `cuda` itself; only a torch build beside it counts."""
+    legacy = {"bom-ref": "cuda", "type": "platform", "name": "cuda", "version": "13.0.88"}
+    legacy["properties"] = [
+        {"name": "drift:cuda:source", "value": "toolkit"},
+        {"name": "drift:cuda:toolkit-source", "value": "/usr/local/cuda/bin/nvcc --version"},
+    ]
+    doc = reproducible_doc()
+    doc["components"].append(legacy)
+    assert make_plan(doc).base_image.startswith("python:")
+    legacy["properties"].append({"name": "drift:cuda:torch", "value": "13.0"})
+    assert make_plan(doc).base_image == "nvidia/cuda:13.0.0-cudnn-runtime-ubuntu24.04"

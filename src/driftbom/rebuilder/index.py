@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import netrc
 import re
-import urllib.error
+import threading
 import urllib.parse
-import urllib.request
-from base64 import b64encode
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
+import requests
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -34,8 +32,6 @@ from driftbom.redact import scrub
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
-    from http.client import HTTPMessage
-    from typing import IO
 
     from driftbom.probes._cache import StatCache
 
@@ -45,6 +41,7 @@ PYPI = "https://pypi.org/simple/"
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 MAX_PAGE_BYTES = 64 * 1024 * 1024  # numpy's page, every release, is 2 MB
 TIMEOUT_S = 30
+MAX_REDIRECTS = 5
 WORKERS = 16
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -88,52 +85,46 @@ def _loopback(host: str | None) -> bool:
         return False
 
 
-class _SameSchemeRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow a redirect only to https (or loopback http): hashes read in clear are no proof."""
-
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: HTTPMessage,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        """Refuse (ValueError) a redirect to a plain-http or non-http URL."""
-        try:
-            check_index(newurl)
-        except ValueError:
-            fp.close()
-            raise
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+_SESSIONS = threading.local()
 
 
-_OPENER = urllib.request.build_opener(_SameSchemeRedirects)
-
-
-def _authorization(url: str) -> str | None:
-    """Return a Basic header from the URL's own credentials, else from ``~/.netrc``."""
-    parts = urllib.parse.urlsplit(url)
-    user, password = parts.username, parts.password
-    if user is None and parts.hostname:
-        try:
-            found = netrc.netrc().authenticators(parts.hostname)
-        except (OSError, netrc.NetrcParseError):
-            found = None
-        if found:
-            user, password = found[0], found[2]
-    if user is None:
-        return None
-    token = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password or '')}"
-    return "Basic " + b64encode(token.encode()).decode()
+def _session() -> requests.Session:
+    """Return this thread's session: its connections are kept for the next project."""
+    session: requests.Session | None = getattr(_SESSIONS, "session", None)
+    if session is None:
+        session = _SESSIONS.session = requests.Session()
+        session.headers.update({"Accept": JSON_TYPE, "User-Agent": f"driftbom/{__version__}"})
+    return session
 
 
 def without_userinfo(url: str) -> str:
     """Return ``url`` without its ``user:password@``."""
     parts = urllib.parse.urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    return urllib.parse.urlunsplit(parts._replace(netloc=host))
+    return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def _get(url: str) -> requests.Response:
+    """GET ``url``, following redirects to https (or loopback http) only.
+
+    Hashes read in clear would prove nothing. Credentials come from ``~/.netrc``, which
+    requests reads.
+    """
+    for _ in range(MAX_REDIRECTS):
+        answer = _session().get(url, timeout=TIMEOUT_S, allow_redirects=False, stream=True)
+        if not answer.is_redirect:
+            return answer
+        answer.close()
+        url = check_index(urllib.parse.urljoin(url, answer.headers["location"]))
+    raise UnreadableIndexError(f"{scrub(url)}: more than {MAX_REDIRECTS} redirects")
+
+
+def _body(answer: requests.Response, url: str) -> bytes:
+    body = bytearray()
+    for chunk in answer.iter_content(1 << 20):
+        body += chunk
+        if len(body) > MAX_PAGE_BYTES:
+            raise UnreadableIndexError(f"{scrub(url)}: the page is over {MAX_PAGE_BYTES} bytes")
+    return bytes(body)
 
 
 def project_page(index: str, name: str) -> dict[str, Any] | None:
@@ -143,28 +134,18 @@ def project_page(index: str, name: str) -> dict[str, Any] | None:
     it cannot be read (every message scrubbed of credentials).
     """
     url = without_userinfo(index) + canonicalize_name(name) + "/"
-    request = urllib.request.Request(  # noqa: S310 - check_index allowed https and loopback only
-        url, headers={"Accept": JSON_TYPE, "User-Agent": f"driftbom/{__version__}"}
-    )
-    auth = _authorization(index)
-    if auth is not None:
-        request.add_unredirected_header("Authorization", auth)
     try:
-        with _OPENER.open(request, timeout=TIMEOUT_S) as answer:
-            kind = answer.headers.get_content_type()
-            body = answer.read(MAX_PAGE_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        if exc.code in (404, 410):
-            return None
-        raise UnreadableIndexError(f"{scrub(url)}: HTTP {exc.code}") from None
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise UnreadableIndexError(f"{scrub(url)}: {scrub(str(reason))}") from None
-    if kind != JSON_TYPE:
-        raise NoJsonApi(url)
-    if len(body) > MAX_PAGE_BYTES:
-        raise UnreadableIndexError(f"{scrub(url)}: the page is over {MAX_PAGE_BYTES} bytes")
+        with _get(url) as answer:
+            if answer.status_code in (404, 410):
+                return None
+            if answer.status_code != 200:
+                raise UnreadableIndexError(f"{scrub(url)}: HTTP {answer.status_code}")
+            kind = answer.headers.get("content-type", "").partition(";")[0].strip()
+            if kind != JSON_TYPE:
+                raise NoJsonApi(url)
+            body = _body(answer, url)
+    except (requests.RequestException, ValueError) as exc:
+        raise UnreadableIndexError(f"{scrub(url)}: {scrub(str(exc))}") from None
     try:
         page = orjson.loads(body)
     except orjson.JSONDecodeError as exc:

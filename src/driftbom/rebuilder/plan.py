@@ -224,27 +224,40 @@ def _python_pins(
     return pins, vcs, sorted(indexes), problems
 
 
+def _loaded_toolkit(snapshot: Snapshot) -> tuple[str, str | None] | None:
+    """Return (release, update or None) of the system CUDA toolkit the environment loads.
+
+    Documents older than ``cuda-toolkit`` recorded a host toolkit as ``cuda`` itself, loaded
+    or not: there only a torch build recorded beside it means the environment loads it.
+    """
+    runtime = snapshot.component("cuda")
+    if runtime is None or runtime.prop(Prop.CUDA_SOURCE) != "toolkit":
+        return None
+    toolkit = snapshot.component("cuda-toolkit")
+    if toolkit is not None:
+        release, exact = toolkit.version or "", toolkit.prop(Prop.CUDA_TOOLKIT_EXACT)
+        source = toolkit.prop(Prop.CUDA_TOOLKIT_SOURCE) or ""
+    elif runtime.prop(Prop.CUDA_TORCH):
+        exact, source = runtime.version, runtime.prop(Prop.CUDA_TOOLKIT_SOURCE) or ""
+        release = ".".join((exact or "").split(".")[:2])
+    else:
+        return None
+    if not _RELEASE.fullmatch(release):
+        raise RebuildError(f"cuda-toolkit: release {release!r} is not X.Y")
+    return release, exact if source.endswith("version.json") else None
+
+
 def _base_image(
     snapshot: Snapshot, python: str, requested: str | None
 ) -> tuple[str, bool, list[str]]:
     notes: list[str] = []
     if requested:
         return validate.image(requested), True, notes
-    runtime = snapshot.component("cuda")
-    toolkit = snapshot.component("cuda-toolkit")
-    if runtime is not None and runtime.prop(Prop.CUDA_SOURCE) == "toolkit":
-        if toolkit is None or not toolkit.version or not _RELEASE.fullmatch(toolkit.version):
-            raise RebuildError(
-                "cuda: the environment loads a system CUDA toolkit that the SBOM does not "
-                "record as cuda-toolkit X.Y (--base-image chooses the image)"
-            )
-        exact = toolkit.prop(Prop.CUDA_TOOLKIT_EXACT)
-        source = toolkit.prop(Prop.CUDA_TOOLKIT_SOURCE) or ""
+    toolkit = _loaded_toolkit(snapshot)
+    if toolkit is not None:
         os_comp = snapshot.component("os")
         ubuntu = os_comp.version if os_comp and os_comp.name == "ubuntu" else None
-        base = cuda_base(
-            toolkit.version, exact if source.endswith("version.json") else None, ubuntu
-        )
+        base = cuda_base(*toolkit, ubuntu)
         return validate.image(base.image), False, list(base.notes)
     os_comp = snapshot.component("os")
     codename = DEFAULT_CODENAME
