@@ -134,6 +134,11 @@ def test_round_trip_reproduces_the_old_run(engine, old_run, tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-2000:]
     assert "PASS: no drift" in done.stdout
+    recorded = next(c for c in document["components"] if c["bom-ref"] == "python")["version"]
+    assert f"built image {REBUILT} (Python {recorded})" in done.stderr
+    assert f"# Python: {BASE}'s own (the SBOM recorded {recorded})" in (
+        out / "Dockerfile"
+    ).read_text()
     old = _pip_list(engine, old_run)
     new = _pip_list(engine, REBUILT)
     assert new == old
@@ -164,13 +169,19 @@ def test_verify_catches_drift(engine, old_run, tmp_path):
     # ... so checking it against the untouched SBOM must fail
     original = tmp_path / "original.cdx.json"
     original.write_bytes(_sbom_from_inside(engine, old_run))
+    from driftbom.comparator.severity import Severity
     from driftbom.rebuilder.build import snapshot_image
     from driftbom.rebuilder.verify import verify
     from driftbom.sbom import cyclonedx
 
-    report = verify(cyclonedx.read(original), snapshot_image(REBUILT + "-drift", "rebuilt"))
+    rebuilt = snapshot_image(REBUILT + "-drift", "rebuilt")
+    report = verify(cyclonedx.read(original), rebuilt)
     assert report.failed
     assert [f.change.id for f in report.findings] == ["pypi:six"]
+    # six 1.16.0 -> 1.15.0 is a minor change: --fail-on major lets it pass, still reported
+    relaxed = verify(cyclonedx.read(original), rebuilt, fail_on=Severity.MAJOR)
+    assert not relaxed.failed
+    assert [f.change.id for f in relaxed.findings] == ["pypi:six"]
 
 
 def test_missing_base_image_is_exit_2_with_the_build_log(engine, old_run, tmp_path):

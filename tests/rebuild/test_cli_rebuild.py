@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +151,32 @@ def test_venv_rebuild_is_verified(tmp_path):
     occupied = run_drift("rebuild", str(sbom), "-o", str(tmp_path / "out2"), "--venv", str(target))
     assert occupied.returncode == 2
     assert "not empty" in occupied.stderr
+
+
+@pytest.mark.network
+def test_a_uv_venv_rebuilt_with_pip_seeded_verifies_clean(tmp_path):
+    """uv venvs have no pip; the rebuild's venv does. Its own tools are not the env's drift."""
+    import shutil
+    import subprocess
+
+    uv = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
+    venv = tmp_path / "uv-venv"
+    subprocess.run([uv, "venv", "-q", "--python", sys.executable, str(venv)], check=True)
+    subprocess.run(
+        [uv, "pip", "install", "-q", "--python", str(venv / "bin" / "python"), "six==1.16.0"],
+        check=True,
+        timeout=300,
+    )
+    sbom = tmp_path / "uv.cdx.json"
+    snap = run_drift("snapshot", "--python", str(venv / "bin" / "python"), "-o", str(sbom))
+    assert snap.returncode == 0, snap.stderr
+    refs = {c["bom-ref"] for c in json.loads(sbom.read_text())["components"]}
+    assert "pypi:pip" not in refs
+    assert "pypi:six" in refs
+    target = tmp_path / "rebuilt"
+    done = run_drift(
+        "rebuild", str(sbom), "-o", str(tmp_path / "out"), "--venv", str(target), "--verify"
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "PASS: no drift" in done.stdout
+    assert (target / "bin" / "pip").exists()  # seeded by venv, and not reported

@@ -64,7 +64,7 @@ def test_an_unpublished_ubuntu_is_said_and_replaced():
 
 
 def test_older_documents_with_the_toolkit_as_cuda():
-    """Before cuda-toolkit, a host toolkit was `cuda` itself; only a torch build beside it counts."""
+    """Older documents: the toolkit was `cuda` itself; only a torch build beside it counts."""
     legacy = {"bom-ref": "cuda", "type": "platform", "name": "cuda", "version": "13.0.88"}
     legacy["properties"] = [
         {"name": "drift:cuda:source", "value": "toolkit"},

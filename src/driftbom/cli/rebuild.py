@@ -7,6 +7,7 @@ import typer
 
 from driftbom.cli import EXIT_FINDINGS, app, status
 from driftbom.cli.output import emit
+from driftbom.comparator.severity import Severity
 
 
 @app.command("rebuild")
@@ -44,6 +45,13 @@ def rebuild(
             help="Snapshot the image (or --venv) and check it against the SBOM; exit 1 on drift.",
         ),
     ] = False,
+    fail_on: Annotated[
+        Severity,
+        typer.Option(
+            "--fail-on",
+            help="With --verify: exit 1 when a change reaches this severity (default: any change).",
+        ),
+    ] = Severity.INFO,
     no_resolve: Annotated[
         bool,
         typer.Option(
@@ -105,6 +113,7 @@ def rebuild(
         verify=verify_image,
         venv=venv,
         index_url=index_url,
+        fail_on=fail_on,
         extra_index_urls=tuple(extra_index_url or ()),
     )
     with collecting():  # a build and its log stream can run for minutes

@@ -94,6 +94,17 @@ def _run_python(engine: Any, image: str, source: str, *args: str) -> Any:
     raise RebuildError(f"{image}: cannot run python in the image ({last[:200]})")
 
 
+def python_version(image: str) -> str:
+    """Return the ``X.Y.Z`` of the interpreter the image's ``python`` runs."""
+    answer = _run_python(client(), image, _VERSION_SOURCE)
+    if not isinstance(answer, str) or len(answer) > 32:
+        raise RebuildError(f"{image}: the interpreter's version is malformed")
+    return answer
+
+
+_VERSION_SOURCE = "import json, platform; print(json.dumps(platform.python_version()))"
+
+
 def snapshot_image(image: str, name: str) -> Snapshot:
     """Snapshot the Python layers of ``image`` with stdlib-only probes (no driftbom inside)."""
     engine = client()

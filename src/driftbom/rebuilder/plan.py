@@ -93,6 +93,8 @@ class BuildPlan:
     not_reproduced: tuple[str, ...] = field(default=())
     left_out: tuple[str, ...] = ()
     """bom-refs of distributions the plan could not pin (``--skip-unreproducible``)."""
+    base_requested: bool = False
+    """``--base-image``: its own interpreter is used, whatever its version."""
 
     @property
     def fully_hashed(self) -> bool:
@@ -352,6 +354,7 @@ def plan(snapshot: Snapshot, digest: str, options: PlanOptions) -> BuildPlan:
         base_image=base,
         python_version=version,
         python_from_base=python_from_base,
+        base_requested=options.base_image is not None,
         pins=tuple(sorted(pins, key=lambda p: p.name.lower())),
         vcs=tuple(vcs),
         index_urls=index_urls,

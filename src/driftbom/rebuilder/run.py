@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom import atomic
+from driftbom.comparator.severity import Severity
 from driftbom.rebuilder import dockerfile
 from driftbom.rebuilder import plan as plans
 
@@ -37,6 +38,8 @@ class RebuildOptions(NamedTuple):
     index_url: str | None = None
     """Replaces the recorded indexes; credentials come from ``~/.netrc``."""
     extra_index_urls: tuple[str, ...] = ()
+    fail_on: Severity = Severity.INFO
+    """The verification fails on a change of this severity or above (default: any)."""
 
 
 class Rebuilt(NamedTuple):
@@ -122,10 +125,19 @@ def run(
 
         image = options.tag or f"drift-rebuild:{digest.removeprefix('sha256:')[:12]}"
         build.build(output, image, build_log)
-        progress(f"built image {image}")
+        progress(f"built image {image}{_interpreter_note(the_plan, build.python_version(image))}")
         rebuilt = build.snapshot_image(image, image) if options.verify else None
     if rebuilt is None:
         return Rebuilt(the_plan, image)
     from driftbom.rebuilder.verify import verify  # noqa: PLC0415
 
-    return Rebuilt(the_plan, image, verify(snapshot, rebuilt, the_plan.left_out))
+    return Rebuilt(
+        the_plan, image, verify(snapshot, rebuilt, the_plan.left_out, fail_on=options.fail_on)
+    )
+
+
+def _interpreter_note(plan: plans.BuildPlan, built: str) -> str:
+    if built == plan.python_version:
+        return f" (Python {built})"
+    log.warning("the image's Python is %s; the SBOM recorded %s", built, plan.python_version)
+    return f" (Python {built}, not the recorded {plan.python_version})"
