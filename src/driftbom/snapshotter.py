@@ -19,7 +19,7 @@ from driftbom.probes.python import cuda, distributions, lockfiles
 from driftbom.probes.python.interpreter import (
     Interpreter,
     PendingQuery,
-    default_python,
+    choose_python,
     interpreter_component,
 )
 from driftbom.probes.system.cpu import CpuProbe, MemoryProbe
@@ -83,11 +83,16 @@ def _run(probe: Probe, ctx: ProbeContext) -> Collected | Skipped:
 
 
 def _package_components(
-    interp: Interpreter, dists: list[distributions.Distribution]
+    interp: Interpreter, dists: list[distributions.Distribution], cache: Path | None = None
 ) -> tuple[Component, ...]:
     """Return the ``pypi:`` components, each depending only on installed distributions."""
-    installed = {d.key for d in dists}
-    return tuple(distributions.distribution_component(d, installed, interp.markers) for d in dists)
+    installed = {d.key: d.version for d in dists}
+    meets = distributions.Verdicts(cache)
+    comps = tuple(
+        distributions.distribution_component(d, installed, interp.markers, meets) for d in dists
+    )
+    meets.save()
+    return comps
 
 
 def _python_layers(
@@ -96,7 +101,7 @@ def _python_layers(
     if interp.pth_imports:  # what site would have run; the snapshot never does
         log.info("not run: the import lines of %s", ", ".join(interp.pth_imports))
     dists, notes = distributions.scan(interp.path, options.context.cache, interp.markers)
-    comps = _package_components(interp, dists)
+    comps = _package_components(interp, dists, options.context.cache)
     ctx = options.context
     lock_path = options.lock or lockfiles.find_lockfile(ctx.cwd)
     skipped: list[Skipped] = []
@@ -126,21 +131,24 @@ def take(options: SnapshotOptions) -> Snapshot:
     ctx = options.context
     # the target interpreter answers while the system probes run
     when = timestamp(ctx.environ)
-    pending = None
+    pending, chosen = None, list[str]()
     try:
         if options.interpreter is None:
-            pending = PendingQuery(options.python or default_python(ctx.environ))
-        return _take(options, when, pending)
+            python, chosen = choose_python(options.python, ctx.environ, ctx.cwd)
+            pending = PendingQuery(python)
+        return _take(options, when, pending, chosen)
     except BaseException:
         if pending is not None:
             pending.cancel()  # never leave the helper running behind an error
         raise
 
 
-def _take(options: SnapshotOptions, when: str, pending: PendingQuery | None) -> Snapshot:
+def _take(
+    options: SnapshotOptions, when: str, pending: PendingQuery | None, chosen: list[str]
+) -> Snapshot:
     ctx = options.context
     components: list[Component] = []
-    notes: list[str] = []
+    notes: list[str] = list(chosen)
     props: list[tuple[str, str]] = []
     skipped: list[Skipped] = []
     layers = [Layer.PYTHON, Layer.PACKAGES, Layer.LOCKFILE, Layer.CUDA]

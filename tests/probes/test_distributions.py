@@ -33,7 +33,7 @@ def test_scan_reads_real_dist_info():
 
 def test_sources_per_pep_610():
     dists, _ = distributions.scan([str(SITE)])
-    installed = {d.key for d in dists}
+    installed = {d.key: d.version for d in dists}
     comps = {d.key: distributions.distribution_component(d, installed, MARKERS) for d in dists}
     assert comps["six"].prop(Prop.PYPI_SOURCE) == "index"
     assert comps["driftbom"].prop(Prop.PYPI_SOURCE) == "editable"
@@ -59,7 +59,7 @@ def test_vcs_source_keeps_commit_and_redacts_credentials(tmp_path):
         **{"direct_url.json": json.dumps(direct)},
     )
     (dist,), _ = distributions.scan([str(tmp_path)])
-    comp = distributions.distribution_component(dist, {"lib"}, MARKERS)
+    comp = distributions.distribution_component(dist, {"lib": "1.0"}, MARKERS)
     assert comp.prop(Prop.PYPI_SOURCE) == "vcs"
     assert comp.prop(Prop.PYPI_COMMIT) == direct["vcs_info"]["commit_id"]
     assert comp.prop(Prop.PYPI_SOURCE_URL) == "https://git.example.com/org/lib.git"
@@ -88,7 +88,7 @@ def test_same_project_twice_keeps_first_on_path_and_notes_it(tmp_path):
 def test_non_pep440_version_is_kept_as_written_and_flagged(tmp_path):
     _dist(tmp_path, "odd-x.dist-info", "Name: odd\nVersion: 2023-rc-final!\n")
     (dist,), _ = distributions.scan([str(tmp_path)])
-    comp = distributions.distribution_component(dist, {"odd"}, MARKERS)
+    comp = distributions.distribution_component(dist, {"odd": "1.0"}, MARKERS)
     assert comp.version == "2023-rc-final!"
     assert comp.prop(Prop.PYPI_VERSION_INVALID) == "true"
 
@@ -110,7 +110,48 @@ def test_dependency_markers():
         "d (>=2) ; sys_platform == 'linux'",
         "E_f[x]; python_version >= '3.8'",
     ]
-    assert distributions.dependency_names(reqs, MARKERS) == {"a", "d", "e-f"}
+    dep = distributions.Dependency
+    assert distributions.applicable(reqs, MARKERS) == (
+        dep("a", ">=1", extra=False),
+        dep("c", "", extra=True),  # through the extra "test": an edge, never a pip check
+        dep("d", ">=2", extra=False),
+        dep("e-f", "", extra=False),
+    )
+
+
+def test_broken_requirements_as_pip_check_sees_them(tmp_path):
+    _dist(
+        tmp_path,
+        "app-1.0.dist-info",
+        "Name: app\nVersion: 1.0\nRequires-Dist: lib>=2\nRequires-Dist: gone\n"
+        "Requires-Dist: fine<3\nRequires-Dist: opt>=9; extra == 'all'\n"
+        "Requires-Dist: win; sys_platform == 'win32'\n",
+    )
+    for name, version in (("lib", "1.5"), ("fine", "2.0"), ("opt", "1.0")):
+        _dist(tmp_path, f"{name}-{version}.dist-info", f"Name: {name}\nVersion: {version}\n")
+    dists, _ = distributions.scan([str(tmp_path)])
+    installed = {d.key: d.version for d in dists}
+    comps = {d.key: distributions.distribution_component(d, installed, MARKERS) for d in dists}
+    app = comps["app"]
+    assert app.props(Prop.PYPI_BROKEN) == ("gone (not installed)", "lib>=2 (1.5 installed)")
+    assert app.depends_on == ("pypi:fine", "pypi:lib", "pypi:opt")  # opt: through an extra
+    assert not any(c.props(Prop.PYPI_BROKEN) for k, c in comps.items() if k != "app")
+
+
+def test_verdicts_are_remembered_without_packaging(tmp_path, monkeypatch):
+    import sys
+
+    first = distributions.Verdicts(tmp_path)
+    assert first(">=2", "1.5") is False
+    assert first("<3", "2.0") is True
+    first.save()
+    for name in [m for m in sys.modules if m == "packaging" or m.startswith("packaging.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(distributions, "satisfies", None)  # would fail if called
+    again = distributions.Verdicts(tmp_path)
+    assert again(">=2", "1.5") is False
+    assert again("<3", "2.0") is True
+    assert not any(m.startswith("packaging") for m in sys.modules)
 
 
 def test_crlf_metadata_is_read_like_lf(tmp_path):
@@ -132,7 +173,7 @@ def test_crlf_metadata_is_read_like_lf(tmp_path):
 
 def test_components_are_built_normalized():
     dists, _ = distributions.scan([str(SITE)])
-    installed = {d.key for d in dists}
+    installed = {d.key: d.version for d in dists}
     for dist in dists:
         comp = distributions.distribution_component(dist, installed, MARKERS)
         assert comp == comp.normalized()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from driftbom.errors import ProbeError
-from driftbom.probes.python.interpreter import PendingQuery, default_python, interpreter_component
+from driftbom.probes.python.interpreter import PendingQuery, choose_python, interpreter_component
 from driftbom.properties import Prop
 
 
@@ -47,12 +47,54 @@ def test_not_python_is_a_clear_error(tmp_path):
         PendingQuery(str(tmp_path))
 
 
-def test_default_python_prefers_active_venv(tmp_path):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "python").write_text("")
-    assert default_python({"VIRTUAL_ENV": str(tmp_path), "PATH": ""}) == str(bin_dir / "python")
-    assert default_python({"PATH": ""}) == sys.executable
+def _python_in(folder: Path) -> str:
+    (folder / "bin").mkdir(parents=True)
+    (folder / "bin" / "python").write_text("")
+    return str(folder / "bin" / "python")
+
+
+def test_the_active_venv_then_the_projects_then_path(tmp_path):
+    active = _python_in(tmp_path / "active")
+    project = tmp_path / "project"
+    inside = project / "src" / "pkg"
+    inside.mkdir(parents=True)
+    (project / "uv.lock").write_text("version = 1\n")
+    dotvenv = _python_in(project / ".venv")
+    nowhere = tmp_path / "elsewhere"
+    nowhere.mkdir()
+    env = {"VIRTUAL_ENV": str(tmp_path / "active"), "PATH": ""}
+    assert choose_python(None, env, inside) == (active, [])
+    assert choose_python(None, {"PATH": ""}, inside) == (dotvenv, [])  # from a subfolder too
+    assert choose_python(None, {"PATH": ""}, nowhere) == (sys.executable, [])
+
+
+def test_a_stale_virtual_env_is_a_warning(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    dotvenv = _python_in(project / ".venv")
+    python, notes = choose_python(None, {"VIRTUAL_ENV": str(tmp_path / "gone")}, project)
+    assert python == dotvenv
+    assert notes == [f"VIRTUAL_ENV={tmp_path / 'gone'} is stale (no bin/python in it): not used"]
+
+
+def test_a_project_without_a_venv_is_not_guessed_further_up(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("")
+    _python_in(tmp_path / ".venv")
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    (inner / "poetry.lock").write_text("")
+    assert choose_python(None, {"PATH": ""}, inner) == (sys.executable, [])
+
+
+def test_a_python_name_is_looked_up_on_path(tmp_path):
+    found = _python_in(tmp_path)
+    Path(found).chmod(0o755)
+    path = {"PATH": str(tmp_path / "bin")}
+    assert choose_python("python", path, tmp_path) == (found, [])
+    assert choose_python("./relative/python", path, tmp_path) == ("./relative/python", [])
+    with pytest.raises(ProbeError, match="not found on PATH"):
+        choose_python("python3.99", path, tmp_path)
 
 
 def test_helper_markers_equal_packaging_default_environment(live_interpreter):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from driftbom.model import Layer, Snapshot
+from driftbom.properties import Prop
 
 
 def summarize(snapshot: Snapshot) -> str:
@@ -10,7 +11,8 @@ def summarize(snapshot: Snapshot) -> str:
     parts = []
     python = snapshot.component("python")
     if python:
-        parts.append(f"python {python.version}")
+        where = python.prop(Prop.PY_EXECUTABLE)
+        parts.append(f"python {python.version}" + (f" ({where})" if where else ""))
     parts.append(f"{len(snapshot.by_layer(Layer.PACKAGES))} python packages")
     os_comp = snapshot.component("os")
     if os_comp:
@@ -22,7 +24,11 @@ def summarize(snapshot: Snapshot) -> str:
     if cpu:
         parts.append(f"cpu {cpu.name}")
     lock = snapshot.by_layer(Layer.LOCKFILE)
-    parts.append(f"lockfile {lock[0].name}" if lock else "no lockfile")
+    if lock:
+        mismatches = len(lock[0].props(Prop.LOCK_MISMATCH))
+        parts.append(f"lockfile {lock[0].name}: {mismatches} mismatches")
+    else:
+        parts.append("no lockfile")
     if snapshot.skipped:
         parts.append("not recorded: " + ", ".join(s.layer.value for s in snapshot.skipped))
     if snapshot.notes:

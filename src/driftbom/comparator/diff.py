@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from driftbom import compat
-from driftbom.comparator import fields
+from driftbom.comparator import fields, state
 from driftbom.comparator.changes import Change, ChangeKind
 from driftbom.comparator.classify import Bump, Direction, classify
 from driftbom.comparator.rules import Rule
@@ -280,6 +280,9 @@ def diff(
         changes += [c for c in _env_changes(reference, current) if keep(c.id)]
     if keep("nvidia-driver"):
         changes += _driver_conflicts(reference, current)
+    if Layer.PACKAGES in recorded_cur:
+        changes += state.lock_changes(reference, current, keep)
+        changes += state.broken_changes(reference, current, keep)
     return changes
 
 

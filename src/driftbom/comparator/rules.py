@@ -28,6 +28,8 @@ class Rule(str, Enum):
     PACKAGE_HASH = "package-hash"
     PACKAGE_FILES = "package-files"
     PACKAGE_INSTALLER = "package-installer"
+    BROKEN_REQUIREMENT = "broken-requirement"
+    LOCK_MISMATCH = "lock-mismatch"
     LOCKFILE_CHANGED = "lockfile-changed"
     LOCKFILE_ADDED = "lockfile-added"
     LOCKFILE_REMOVED = "lockfile-removed"

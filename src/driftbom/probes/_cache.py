@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3
+FORMAT = 4
 RACY_NS = 2_000_000_000
 """Files changed this recently (ns) are not cached: their next change may keep the stamp."""
 

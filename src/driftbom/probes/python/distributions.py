@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -18,11 +19,22 @@ from driftbom.properties import Prop
 from driftbom.redact import scrub
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from driftbom.probes._cache import Stamp
 
 _REQ_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+class Dependency(NamedTuple):
+    """One requirement of a distribution that applies in the target's environment."""
+
+    name: str
+    """Normalized project name."""
+    specifier: str
+    """PEP 440 specifier (``>=2,<3``; empty for any version)."""
+    extra: bool
+    """Only through one of the distribution's extras (``pip check`` does not ask for it)."""
 
 
 class Distribution(NamedTuple):
@@ -38,9 +50,9 @@ class Distribution(NamedTuple):
     direct_url: Mapping[str, Any] | None = None
     """``direct_url.json`` (PEP 610), its URL's credentials already redacted."""
     record_digest: str | None = None
-    dependencies: frozenset[str] | None = None
-    """Normalized names of the requirements that apply in the target's marker environment
-    (without extras); None until resolved."""
+    dependencies: tuple[Dependency, ...] | None = None
+    """The requirements that apply in the target's marker environment, directly or through
+    one of the distribution's extras; None until resolved."""
     valid_version: bool | None = None
     """Whether ``version`` is PEP 440; None until checked."""
 
@@ -152,14 +164,19 @@ def _to_cache(dist: Distribution, env: str | None) -> dict[str, Any]:
         "valid": dist.valid_version,
     }
     if env is not None and dist.dependencies is not None:
-        value["deps"] = {env: sorted(dist.dependencies)}  # the latest environment only
+        value["deps"] = {env: [list(d) for d in dist.dependencies]}  # the latest environment only
     return value
 
 
-def _cached_dependencies(value: dict[str, Any], env: str | None) -> frozenset[str] | None:
+def _cached_dependencies(value: dict[str, Any], env: str | None) -> tuple[Dependency, ...] | None:
     found = (value.get("deps") or {}).get(env) if isinstance(value.get("deps"), dict) else None
-    if isinstance(found, list) and len(found) <= 10_000 and all(_short(n) for n in found):
-        return frozenset(found)
+    if not isinstance(found, list) or len(found) > 10_000:
+        return None
+    if all(
+        isinstance(d, list) and len(d) == 3 and _short(d[0]) and _short(d[1]) and d[2] in (0, 1)
+        for d in found
+    ):
+        return tuple(Dependency(d[0], d[1], bool(d[2])) for d in found)
     return None
 
 
@@ -256,9 +273,9 @@ def environment_key(markers: Mapping[str, str]) -> str:
 
 
 def resolved(dist: Distribution, markers: Mapping[str, str]) -> Distribution:
-    """Return ``dist`` with its dependency names and version validity worked out."""
+    """Return ``dist`` with its dependencies and version validity worked out."""
     return dist._replace(
-        dependencies=frozenset(dependency_names(dist.requires, markers))
+        dependencies=applicable(dist.requires, markers)
         if dist.dependencies is None
         else dist.dependencies,
         valid_version=is_pep440(dist.version) if dist.valid_version is None else dist.valid_version,
@@ -437,37 +454,69 @@ def scan(
     return first_wins(found)
 
 
-def _marker_allows(marker: str, env_items: tuple[tuple[str, str], ...]) -> bool:
+def _marker_allows(marker: str, env_items: tuple[tuple[str, str], ...], extra: str) -> bool:
     from packaging.markers import InvalidMarker, Marker  # noqa: PLC0415 - only on a cache miss
 
     try:
-        return Marker(marker).evaluate({**dict(env_items), "extra": ""})
+        return Marker(marker).evaluate({**dict(env_items), "extra": extra})
     except (InvalidMarker, ValueError, KeyError):
         return False
 
 
-_DECIDED: dict[tuple[tuple[str, str], ...], dict[str, bool]] = {}
-"""Per marker environment: each marker text seen, and whether it holds there."""
+_DECIDED: dict[tuple[tuple[str, str], ...], dict[str, int]] = {}
+"""Per marker environment: each marker text seen, and whether it holds there (1), holds for
+one of the extras it names (2), or not (0)."""
+_EXTRA = r"""\bextra\s*==\s*["']([^"']+)["']"""
 
 
-def dependency_names(requires: Iterable[str], markers: Mapping[str, str]) -> set[str]:
-    """Return normalized names of the requirements that apply without extras."""
+def _decide(marker: str, env_items: tuple[tuple[str, str], ...]) -> int:
+    if _marker_allows(marker, env_items, ""):
+        return 1
+    extras = re.findall(_EXTRA, marker) if "extra" in marker else []
+    return 2 if any(_marker_allows(marker, env_items, e) for e in extras) else 0
+
+
+def _dependency(head: str, extra: bool) -> Dependency | None:
+    from packaging.requirements import InvalidRequirement, Requirement  # noqa: PLC0415
+
+    try:
+        parsed = Requirement(head)
+    except InvalidRequirement:
+        match = _REQ_NAME.match(head)  # keep the edge of a requirement packaging refuses
+        return Dependency(purl.normalize_pypi(match.group(1)), "", extra) if match else None
+    spec = "" if parsed.url else str(parsed.specifier)
+    return Dependency(purl.normalize_pypi(parsed.name), spec, extra)
+
+
+def applicable(requires: Iterable[str], markers: Mapping[str, str]) -> tuple[Dependency, ...]:
+    """Return the requirements that apply in ``markers``, directly or through an extra."""
     env_items = tuple(sorted(markers.items()))
     decided = _DECIDED.setdefault(env_items, {})  # markers repeat across Requires-Dist
-    names = set()
+    found = set()
     for req in requires:
         head, semi, marker = req.partition(";")
+        holds = 1
         if semi:
             marker = marker.strip()
-            allowed = decided.get(marker)
-            if allowed is None:
-                allowed = decided[marker] = not marker or _marker_allows(marker, env_items)
-            if not allowed:
-                continue  # most are extras: decided before the name is even parsed
-        match = _REQ_NAME.match(head)
-        if match:
-            names.add(purl.normalize_pypi(match.group(1)))
-    return names
+            holds = decided.get(marker, -1)
+            if holds < 0:
+                holds = decided[marker] = _decide(marker, env_items) if marker else 1
+        if holds:
+            dependency = _dependency(head.strip(), extra=holds == 2)
+            if dependency is not None:
+                found.add(dependency)
+    return tuple(sorted(found))
+
+
+@lru_cache(maxsize=8192)
+def satisfies(specifier: str, version: str) -> bool:
+    """Return whether ``version`` meets ``specifier`` (True when either cannot be parsed)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet  # noqa: PLC0415
+
+    try:
+        return SpecifierSet(specifier).contains(version, prereleases=True)
+    except InvalidSpecifier:
+        return True
 
 
 def source_properties(
@@ -500,10 +549,57 @@ def source_properties(
     return props, hashes
 
 
+class Verdicts:
+    """:func:`satisfies`, remembered across runs: a warm snapshot loads no :mod:`packaging`."""
+
+    def __init__(self, cache_dir: Path | None) -> None:
+        """Open the verdicts cache in ``cache_dir`` (None: remember nothing)."""
+        self._cache = StatCache(cache_dir, "verdicts", "requirements")
+
+    def __call__(self, specifier: str, version: str) -> bool:
+        """Return whether ``version`` meets ``specifier``."""
+        key = f"{specifier} {version}"
+        known = self._cache.get(key, [])
+        if isinstance(known, bool):
+            return known
+        answer = satisfies(specifier, version)
+        self._cache.put(key, [], answer)
+        return answer
+
+    def save(self) -> None:
+        """Write the verdicts used in this run back."""
+        self._cache.save()
+
+
+def broken(
+    dist: Distribution,
+    installed: Mapping[str, str],
+    meets: Callable[[str, str], bool] = satisfies,
+) -> list[str]:
+    """Return the requirements of ``dist`` that the installed versions do not meet (pip check)."""
+    found = []
+    for dep in dist.dependencies or ():
+        if dep.extra or dep.name == dist.key:
+            continue
+        version = installed.get(dep.name)
+        if version is None:
+            found.append(f"{dep.name}{dep.specifier} (not installed)")
+        elif dep.specifier and not meets(dep.specifier, version):
+            found.append(f"{dep.name}{dep.specifier} ({version} installed)")
+    return found
+
+
 def distribution_component(
-    dist: Distribution, installed: set[str], markers: Mapping[str, str]
+    dist: Distribution,
+    installed: Mapping[str, str],
+    markers: Mapping[str, str],
+    meets: Callable[[str, str], bool] = satisfies,
 ) -> Component:
-    """Return the ``pypi:<name>`` component of an installed distribution."""
+    """Return the ``pypi:<name>`` component of an installed distribution.
+
+    ``installed`` maps every installed distribution's normalized name to its version;
+    ``meets`` decides whether a version meets a specifier.
+    """
     props, hashes = source_properties(dist.direct_url)
     props.append((Prop.PYPI_LOCATION, dist.location))
     if dist.installer:
@@ -514,8 +610,9 @@ def distribution_component(
     dist = resolved(dist, markers)
     if not dist.valid_version:
         props.append((Prop.PYPI_VERSION_INVALID, "true"))
+    props += [(Prop.PYPI_BROKEN, text) for text in broken(dist, installed, meets)]
     key = dist.key
-    deps = set(dist.dependencies or ()) & installed
+    deps = {d.name for d in dist.dependencies or ()} & installed.keys()
     deps.discard(key)
     return Component(  # built sorted and unique, as Component.normalized() would leave it
         ref=f"pypi:{key}",

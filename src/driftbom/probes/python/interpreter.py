@@ -33,18 +33,47 @@ def _error(python: str, reason: str) -> ProbeError:
     return ProbeError(reason, what=Input.PYTHON, path=python)
 
 
-def default_python(environ: Mapping[str, str]) -> str:
-    """Return the interpreter to snapshot when ``--python`` is not given.
+PROJECT_FILES = ("pyproject.toml", "uv.lock", "poetry.lock", "pdm.lock")
 
-    The active virtualenv's python, else ``python`` on PATH, else the running one.
+
+def choose_python(
+    asked: str | None, environ: Mapping[str, str], cwd: Path
+) -> tuple[str, list[str]]:
+    """Return the interpreter to snapshot and warnings about the choice.
+
+    ``asked`` (``--python``) is a path, or a name looked up on PATH (``python3.11``).
+    Without it: the active virtualenv's python (a ``VIRTUAL_ENV`` with no python is
+    stale: a warning), else the ``.venv`` of the project around ``cwd`` (the nearest
+    folder with a ``pyproject.toml`` or a uv, poetry or pdm lock), else ``python`` on PATH,
+    else the running one. Raises ProbeError for a name not on PATH.
     """
+    if asked is not None:
+        if os.sep in asked:
+            return asked, []
+        found = shutil.which(asked, path=environ.get("PATH"))
+        if found is None:
+            raise _error(asked, "not found on PATH")
+        return found, []
+    notes: list[str] = []
     venv = environ.get("VIRTUAL_ENV")
     if venv:
         candidate = Path(venv) / "bin" / "python"
         if candidate.exists():
-            return str(candidate)
-    found = shutil.which("python", path=environ.get("PATH"))
-    return found or sys.executable
+            return str(candidate), notes
+        notes.append(f"VIRTUAL_ENV={venv} is stale (no bin/python in it): not used")
+    project = _project_venv(cwd)
+    if project is not None:
+        return project, notes
+    return shutil.which("python", path=environ.get("PATH")) or sys.executable, notes
+
+
+def _project_venv(cwd: Path) -> str | None:
+    """Return the python of the nearest project's ``.venv``, if that project has one."""
+    for folder in (cwd, *cwd.parents):
+        if any((folder / name).is_file() for name in PROJECT_FILES):
+            candidate = folder / ".venv" / "bin" / "python"
+            return str(candidate) if candidate.exists() else None
+    return None
 
 
 class PendingQuery:

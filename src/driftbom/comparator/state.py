@@ -1,0 +1,106 @@
+"""Findings about the current environment itself: its lockfile, its unmet requirements.
+
+Not differences of a component between two documents but the state of the current one: a
+distribution that disagrees with the lockfile, or a requirement the installed versions do
+not meet (as ``pip check`` sees it). Each is reported unless the reference had the same.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from driftbom.comparator.changes import Change, ChangeKind
+from driftbom.comparator.rules import Rule
+from driftbom.model import Layer
+from driftbom.properties import Prop
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from driftbom.model import Component, Snapshot
+
+# Installed by venv creation and rarely locked: their absence from a lock is no disagreement.
+TOOLS = frozenset({"pip", "setuptools", "wheel"})
+
+
+def _lock_change(
+    ref: str, locked: str | None, installed: str | None, reason: str, remedy: str
+) -> Change:
+    return Change(
+        ref, Layer.PACKAGES, ChangeKind.MODIFIED, "lock", locked, installed, Rule.LOCK_MISMATCH,
+        reason, remedy,
+    )  # fmt: skip
+
+
+def _same(change: Change) -> tuple[str, str | None, bool]:
+    """The disagreement, whatever the installed version: not locked, locked at X, missing."""
+    return change.id, change.reference, change.current is None
+
+
+def _broken_change(comp: Component, reason: str, remedy: str) -> Change:
+    return Change(
+        comp.ref, Layer.PACKAGES, ChangeKind.MODIFIED, "requirement", None, comp.version,
+        Rule.BROKEN_REQUIREMENT, reason, remedy,
+    )  # fmt: skip
+
+
+def _locked(lock: Component) -> dict[str, str | None]:
+    return {c.ref.partition("#")[2]: c.version for c in lock.components}
+
+
+def lock_changes(
+    reference: Snapshot, current: Snapshot, keep: Callable[[str], bool]
+) -> list[Change]:
+    """Return one ``lock-mismatch`` per distribution that disagrees with the current lock."""
+    before = {_same(c) for c in _disagreements(reference)}
+    return [c for c in _disagreements(current) if keep(c.id) and _same(c) not in before]
+
+
+def _disagreements(snapshot: Snapshot) -> list[Change]:
+    locks = snapshot.by_layer(Layer.LOCKFILE)
+    if not locks or not locks[0].components:
+        return []
+    lock = locks[0]
+    pinned = _locked(lock)
+    installed = {c.ref: c for c in snapshot.by_layer(Layer.PACKAGES)}
+    changes = []
+    for ref, comp in installed.items():
+        status = comp.prop(Prop.PYPI_LOCK)
+        if status == "version-differs":
+            want = pinned.get(ref)
+            reason = f"{comp.name}: {lock.name} locks {want}, {comp.version} is installed"
+            remedy = f"pip install {comp.name}=={want}"
+            changes.append(_lock_change(ref, want, comp.version, reason, remedy))
+        elif status == "not-in-lock" and comp.name.lower() not in TOOLS:
+            reason = f"{comp.name} {comp.version} is installed but not in {lock.name}"
+            remedy = f"pip uninstall {comp.name}"
+            changes.append(_lock_change(ref, None, comp.version, reason, remedy))
+    for ref, version in pinned.items():
+        if ref not in installed and version:
+            name = ref.removeprefix("pypi:")
+            reason = f"{name}: {lock.name} locks {version}, it is not installed"
+            remedy = f"pip install {name}=={version}"
+            changes.append(_lock_change(ref, version, None, reason, remedy))
+    return changes
+
+
+def broken_changes(
+    reference: Snapshot, current: Snapshot, keep: Callable[[str], bool]
+) -> list[Change]:
+    """Return one ``broken-requirement`` per unmet requirement the reference did not have."""
+    before = {
+        (c.ref, text)
+        for c in reference.by_layer(Layer.PACKAGES)
+        for text in c.props(Prop.PYPI_BROKEN)
+    }
+    changes = []
+    for comp in current.by_layer(Layer.PACKAGES):
+        if not keep(comp.ref):
+            continue
+        for text in comp.props(Prop.PYPI_BROKEN):
+            if (comp.ref, text) in before:
+                continue
+            wanted = text.partition(" (")[0]
+            reason = f"{comp.name} {comp.version} requires {text}"
+            changes.append(_broken_change(comp, reason, f"pip install '{wanted}'"))
+    return changes
