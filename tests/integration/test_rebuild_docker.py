@@ -136,9 +136,9 @@ def test_round_trip_reproduces_the_old_run(engine, old_run, tmp_path):
     assert "PASS: no drift" in done.stdout
     recorded = next(c for c in document["components"] if c["bom-ref"] == "python")["version"]
     assert f"built image {REBUILT} (Python {recorded})" in done.stderr
-    assert f"# Python: {BASE}'s own (the SBOM recorded {recorded})" in (
-        out / "Dockerfile"
-    ).read_text()
+    assert (
+        f"# Python: {BASE}'s own (the SBOM recorded {recorded})" in (out / "Dockerfile").read_text()
+    )
     old = _pip_list(engine, old_run)
     new = _pip_list(engine, REBUILT)
     assert new == old
