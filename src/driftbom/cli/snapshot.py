@@ -13,8 +13,8 @@ PythonOpt = Annotated[
     typer.Option(
         "--python",
         help=(
-            "Interpreter to record (default: the active venv's python, "
-            "else `python` on PATH, else this one)."
+            "Interpreter to record, a path or a name on PATH (default: the active venv's, "
+            "else the project's .venv, else `python` on PATH, else this one)."
         ),
     ),
 ]
