@@ -42,6 +42,7 @@ def test_every_format_pins_the_same_packages(path, fmt):
     pins = {p.key: p for p in lock.pins}
     assert set(EXPECTED) <= set(pins)
     assert "colorama" not in pins  # win32-only in uv.lock: not for this platform
+    assert "demo" not in pins  # uv.lock's virtual root (tool.uv.package = false): not installed
     for name, version in EXPECTED.items():
         if version:
             assert pins[name].version == version

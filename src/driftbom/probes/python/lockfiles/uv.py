@@ -75,6 +75,8 @@ def parse(text: str, markers: Mapping[str, str]) -> LockData:
     pins, indexes = [], set()
     for package in _uv_reachable(list(data.get("package", [])), markers):
         source = package.get("source", {})
+        if isinstance(source, dict) and "virtual" in source:
+            continue  # a project that is not a package (tool.uv.package = false): never installed
         if "registry" in source:
             indexes.add(str(source["registry"]))
         hashes = [w.get("hash") for w in package.get("wheels", [])]
