@@ -66,6 +66,8 @@ class Component(NamedTuple):
     depends_on: tuple[str, ...] = ()
     components: tuple[Component, ...] = ()
     """Nested components (the pins of a lockfile)."""
+    licenses: tuple[Pair, ...] = ()
+    """Declared licences: (``expression``, SPDX expression) or (``name``, free text)."""
 
     @property
     def layer(self) -> Layer:

@@ -164,3 +164,16 @@ def test_properties_one_tool_does_not_record_are_not_changes():
     foreign = snap(pkg("six", "1.16.0").with_changes(properties=()))._replace(tool="foreign")
     assert diff(foreign, ours) == []
     assert diff(ours, foreign) == []
+
+
+def test_a_declared_licence_change_is_package_license_and_unknown_is_not_a_change():
+    mit = pkg("lib", "1.0")._replace(licenses=(("expression", "MIT"),))
+    apache = pkg("lib", "1.0")._replace(licenses=(("expression", "Apache-2.0"),))
+    unknown = pkg("lib", "1.0")
+    (change,) = diff(snap(python(), mit), snap(python(), apache))
+    assert (change.rule.value, change.reference, change.current) == (
+        "package-license",
+        "MIT",
+        "Apache-2.0",
+    )
+    assert diff(snap(python(), unknown), snap(python(), apache)) == []  # older documents

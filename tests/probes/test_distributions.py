@@ -3,6 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from driftbom.probes.python import distributions
 from driftbom.properties import Prop
 from tests.conftest import FIXTURES
@@ -177,3 +179,36 @@ def test_components_are_built_normalized():
     for dist in dists:
         comp = distributions.distribution_component(dist, installed, MARKERS)
         assert comp == comp.normalized()
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (
+            "License-Expression: MIT OR Apache-2.0\nLicense: ignored\n",
+            (("expression", "MIT OR Apache-2.0"),),
+        ),
+        ("License: BSD 3-Clause\n  the rest of the text\n", (("name", "BSD 3-Clause"),)),
+        (
+            "License: UNKNOWN\nClassifier: License :: OSI Approved :: MIT License\n",
+            (("name", "MIT License"),),
+        ),
+        (
+            (
+                "Classifier: License :: OSI Approved :: MIT License\n"
+                "Classifier: License :: OSI Approved :: Apache Software License\n"
+                "Classifier: Programming Language :: Python\n"
+            ),
+            (("name", "MIT License"), ("name", "Apache Software License")),
+        ),
+        ("License: " + "x" * 5000 + "\n", (("name", "x" * distributions.MAX_LICENSE),)),
+        ("Classifier: License :: OSI Approved\n", ()),
+        ("", ()),
+    ],
+)
+def test_the_declared_licence(tmp_path, headers, expected):
+    _dist(tmp_path, "lic-1.0.dist-info", f"Name: lic\nVersion: 1.0\n{headers}")
+    (dist,), _ = distributions.scan([str(tmp_path)])
+    assert dist.licenses == expected
+    comp = distributions.distribution_component(dist, {"lic": "1.0"}, MARKERS)
+    assert comp.licenses == expected

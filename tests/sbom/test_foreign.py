@@ -86,3 +86,28 @@ def test_cyclonedx_py_document():
     assert versions["pypi:six"] == "1.16.0"
     assert versions["pypi:requests"] == "2.32.3"
     assert set(snap.layers) == {Layer.PACKAGES}
+    licences = {c.ref: c.licenses for c in snap.components}
+    assert licences["pypi:attrs"] == (("name", "MIT"),)  # an SPDX id, read as its name
+    assert ("name", "Apache-2.0") in licences["pypi:requests"]
+
+
+def test_licences_round_trip_and_validate(tmp_path):
+    from driftbom.model import Component, ComponentType
+
+    comp = Component(
+        ref="pypi:lib",
+        type=ComponentType.LIBRARY,
+        name="lib",
+        version="1.0",
+        licenses=(("name", "BSD 3-Clause"), ("name", "MIT License")),
+    )
+    expression = comp._replace(ref="pypi:other", licenses=(("expression", "MIT OR Apache-2.0"),))
+    golden = cyclonedx.read(FIXTURES / "golden" / "snapshot-debian12-requirements.cdx.json")
+    snap = golden._replace(components=(*golden.components, comp, expression))
+    document = cyclonedx.to_dict(snap)
+    assert schema.errors(document) == []
+    path = tmp_path / "lic.cdx.json"
+    path.write_bytes(cyclonedx.encode(document))
+    back = {c.ref: c.licenses for c in cyclonedx.read(path).components}
+    assert back["pypi:lib"] == comp.licenses
+    assert back["pypi:other"] == expression.licenses

@@ -136,6 +136,19 @@ def _hash_change(ref: Component, cur: Component) -> Change | None:
     )
 
 
+def _declared(comp: Component) -> frozenset[str]:
+    return frozenset(value for _, value in comp.licenses)
+
+
+def _license_change(ref: Component, cur: Component) -> Change:
+    """A licence both driftbom documents declare, changed (none on one side: not known)."""
+    old, new = (" AND ".join(v for _, v in c.licenses) for c in (ref, cur))
+    return Change(
+        cur.ref, cur.layer, ChangeKind.MODIFIED, "licenses", old, new, Rule.PACKAGE_LICENSE,
+        f"licence {old} -> {new}",
+    )  # fmt: skip
+
+
 def compare_component(ref: Component, cur: Component, *, partial: bool = False) -> list[Change]:
     """Return the changes between two components with the same identity.
 
@@ -168,6 +181,8 @@ def compare_component(ref: Component, cur: Component, *, partial: bool = False) 
     version = _version_change(ref, cur)
     if version is not None:
         changes.append(version)
+    if not partial and _declared(ref) and _declared(cur) and _declared(ref) != _declared(cur):
+        changes.append(_license_change(ref, cur))
     hashes = _hash_change(ref, cur)
     if hashes is not None:
         changes.append(hashes)

@@ -28,6 +28,7 @@ class Rule(str, Enum):
     PACKAGE_HASH = "package-hash"
     PACKAGE_FILES = "package-files"
     PACKAGE_INSTALLER = "package-installer"
+    PACKAGE_LICENSE = "package-license"
     BROKEN_REQUIREMENT = "broken-requirement"
     LOCK_MISMATCH = "lock-mismatch"
     LOCKFILE_CHANGED = "lockfile-changed"

@@ -38,6 +38,13 @@ def _component(comp: Component) -> dict[str, Any]:
         out["version"] = comp.version
     if comp.hashes:
         out["hashes"] = [{"alg": a, "content": c} for a, c in comp.hashes]
+    if comp.licenses:
+        out["licenses"] = [
+            {"expression": value, "acknowledgement": "declared"}
+            if kind == "expression"
+            else {"license": {"name": value, "acknowledgement": "declared"}}
+            for kind, value in comp.licenses
+        ]
     if comp.purl:
         out["purl"] = comp.purl
     if comp.properties:
@@ -238,7 +245,26 @@ def _read_component(
         properties=_pairs(raw.get("properties")),
         depends_on=depends.get(ref, ()) if depends else (),
         components=tuple(_read_component(c, ours, label) for c in nested) if nested else (),
+        licenses=_licenses(raw.get("licenses")),
     )
+
+
+def _licenses(items: Any) -> tuple[tuple[str, str], ...]:
+    """Read ``licenses``: expressions, and licences by SPDX id or name (both as names)."""
+    if not isinstance(items, list):
+        return ()
+    found = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        if isinstance(item.get("expression"), str):
+            found.append(("expression", item["expression"]))
+        elif isinstance(item.get("license"), dict):
+            lic = item["license"]
+            value = lic.get("id") if isinstance(lic.get("id"), str) else lic.get("name")
+            if isinstance(value, str):
+                found.append(("name", value))
+    return tuple(found)
 
 
 def _flatten(items: list[Any]) -> list[Any]:

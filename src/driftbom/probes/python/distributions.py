@@ -55,6 +55,8 @@ class Distribution(NamedTuple):
     one of the distribution's extras; None until resolved."""
     valid_version: bool | None = None
     """Whether ``version`` is PEP 440; None until checked."""
+    licenses: tuple[tuple[str, str], ...] = ()
+    """The declared licence (see :func:`declared_licenses`)."""
 
     @property
     def key(self) -> str:
@@ -62,7 +64,11 @@ class Distribution(NamedTuple):
         return purl.normalize_pypi(self.name)
 
 
-_WANTED = frozenset({"name", "version", "requires-dist"})
+_WANTED = frozenset(
+    {"name", "version", "requires-dist", "license-expression", "license", "classifier"}
+)
+MAX_LICENSE = 200
+"""A ``License`` header is often the whole licence text: its first line, this long, is kept."""
 MAX_HEADER_LINE = 8192
 """Longer header lines are ignored: no real Name, Version or Requires-Dist is this long."""
 
@@ -84,6 +90,26 @@ def _headers(text: str) -> dict[str, list[str]]:
         if key in _WANTED:
             found.setdefault(key, []).append(value.strip(" \t"))
     return found
+
+
+def declared_licenses(headers: Mapping[str, list[str]]) -> tuple[tuple[str, str], ...]:
+    """Return the declared licence, as cyclonedx-py and syft record it.
+
+    PEP 639 ``License-Expression``, else ``License`` (its first line), else the
+    ``License ::`` classifiers (their last part).
+    """
+    expression = (headers.get("license-expression") or [""])[0].strip()
+    if expression:
+        return (("expression", expression[:MAX_LICENSE]),)
+    text = (headers.get("license") or [""])[0].strip()
+    if text and text.upper() not in ("UNKNOWN", "NONE"):
+        return (("name", text.splitlines()[0][:MAX_LICENSE]),)
+    classifiers = [
+        c.rpartition("::")[2].strip()
+        for c in headers.get("classifier", ())
+        if c.startswith("License ::") and c.count("::") >= 2
+    ]
+    return tuple(("name", c[:MAX_LICENSE]) for c in dict.fromkeys(classifiers) if c)
 
 
 def _read_headers(path: Path) -> str | None:
@@ -162,6 +188,7 @@ def _to_cache(dist: Distribution, env: str | None) -> dict[str, Any]:
         "direct_url": dist.direct_url,
         "record_digest": dist.record_digest,
         "valid": dist.valid_version,
+        "licenses": [list(pair) for pair in dist.licenses],
     }
     if env is not None and dist.dependencies is not None:
         value["deps"] = {env: [list(d) for d in dist.dependencies]}  # the latest environment only
@@ -178,6 +205,19 @@ def _cached_dependencies(value: dict[str, Any], env: str | None) -> tuple[Depend
     ):
         return tuple(Dependency(d[0], d[1], bool(d[2])) for d in found)
     return None
+
+
+def _cached_licenses(value: Any) -> tuple[tuple[str, str], ...] | None:
+    if not isinstance(value, list) or len(value) > 64:
+        return None
+    pairs = []
+    for pair in value:
+        if not (isinstance(pair, list) and len(pair) == 2 and pair[0] in ("expression", "name")):
+            return None
+        if not (_short(pair[1]) and len(pair[1]) <= MAX_LICENSE):
+            return None
+        pairs.append((pair[0], pair[1]))
+    return tuple(pairs)
 
 
 def _short(value: Any, *, optional: bool = False) -> bool:
@@ -209,6 +249,9 @@ def _from_cache(value: Any, meta_dir: str, location: str, env: str | None) -> Di
         )
     ):
         return None
+    licenses = _cached_licenses(value.get("licenses"))
+    if licenses is None:
+        return None
     folder = os.path.basename(meta_dir)  # noqa: PTH119 - a string on the hot path
     if folder.endswith(".dist-info"):
         named, _, version = folder.removesuffix(".dist-info").rpartition("-")
@@ -228,6 +271,7 @@ def _from_cache(value: Any, meta_dir: str, location: str, env: str | None) -> Di
         record_digest=value["record_digest"],
         dependencies=_cached_dependencies(value, env),
         valid_version=value.get("valid") if isinstance(value.get("valid"), bool) else None,
+        licenses=licenses,
     )
 
 
@@ -370,6 +414,7 @@ def _read_distribution(
         direct_url=_clean_direct_url(direct_url),
         record_digest=record,
         metadata_dir=str(meta_dir),
+        licenses=declared_licenses(headers),
     )
 
 
@@ -406,6 +451,7 @@ def from_dump(entry: Mapping[str, Any]) -> Distribution | str:
         record_digest=entry.get("record_digest")
         if isinstance(entry.get("record_digest"), str)
         else None,
+        licenses=declared_licenses(headers),
     )
 
 
@@ -623,4 +669,5 @@ def distribution_component(
         hashes=tuple(sorted(set(hashes))),
         properties=tuple(sorted(set(props))),
         depends_on=tuple(sorted(f"pypi:{d}" for d in deps)),
+        licenses=dist.licenses,
     )
