@@ -10,12 +10,36 @@ import pytest
 from driftbom.comparator import policy
 from driftbom.comparator.changes import ChangeKind
 from driftbom.comparator.report import build
-from driftbom.model import Layer
+from driftbom.model import Component, ComponentType, Layer
+from driftbom.properties import Prop
 from driftbom.render import Format, render
-from tests.compare.helpers import cpu, pkg, python, snap
+from tests.compare.helpers import ALL_LAYERS, cpu, pkg, python, snap
 from tests.conftest import FIXTURES
 
 GOLDEN = FIXTURES / "golden"
+
+
+def _torch(version: str, cublas: str) -> list[Component]:
+    """torch, asked for by name, and the nvidia wheels it pulled in, carrying the runtime."""
+    requested = (Prop.PYPI_REQUESTED, "true")
+    deps = ("pypi:nvidia-cublas-cu12", "pypi:nvidia-cuda-runtime-cu12")
+    runtime = "12.1.105" if "cu121" in version else "12.4.127"
+    cuda = Component(
+        ref="cuda",
+        type=ComponentType.PLATFORM,
+        name="cuda",
+        version=runtime,
+        properties=(
+            (Prop.CUDA_PACKAGE, "nvidia-cuda-runtime-cu12"),
+            (Prop.CUDA_SOURCE, "wheel"),
+        ),
+    )
+    return [
+        pkg("torch", version, requested)._replace(depends_on=deps),
+        pkg("nvidia-cublas-cu12", cublas),
+        pkg("nvidia-cuda-runtime-cu12", runtime),
+        cuda,
+    ]
 
 
 def every_kind_report():
@@ -23,21 +47,22 @@ def every_kind_report():
         python("3.10.14"),
         pkg("numpy", "1.26.4"),
         pkg("scipy", "1.14.0"),
-        pkg("torch", "2.3.1+cu121"),
+        *_torch("2.3.1+cu121", "12.1.3.1"),
         pkg("six", "1.16.0"),
         cpu("avx avx2 avx512f fma"),
         name="train-box",
         env={"OMP_NUM_THREADS": "8"},
+        layers=(*ALL_LAYERS, Layer.CUDA),
     )
     cur = snap(
         python("3.11.7"),
-        pkg("numpy", "2.1.0"),
+        pkg("numpy", "2.1.0", (Prop.PYPI_INSTALLER, "uv")),  # two changes: one line
         pkg("scipy", "1.13.1"),
-        pkg("torch", "2.3.1+cu118"),
+        *_torch("2.3.1+cu124", "12.4.5.8"),
         pkg("idna", "3.7"),
         name="ci-runner | 2",
         env={"OMP_NUM_THREADS": "4"},
-        layers=(Layer.PYTHON, Layer.PACKAGES, Layer.ENV),
+        layers=(Layer.PYTHON, Layer.PACKAGES, Layer.ENV, Layer.CUDA),
     )
     return build(ref, cur, policy.default())
 

@@ -35,3 +35,5 @@ class Change:
     rule: Rule
     reason: str
     remedy: str | None = None
+    via: str | None = None
+    """The requested distribution whose remedy also restores this one (``pypi:torch``)."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from driftbom.comparator.diff import diff
 from driftbom.comparator.policy import Policy, Scope
+from driftbom.comparator.remedies import fold
 from driftbom.errors import SbomError
 from driftbom.gcpause import paused
 from driftbom.model import Layer, layer_of
@@ -68,6 +69,9 @@ class DriftReport:
     current: str
     findings: tuple[Finding, ...]
     fail_on: Severity
+    reference_time: str = ""
+    current_time: str = ""
+    """When each document was recorded (``metadata.timestamp``)."""
 
     @property
     def max_severity(self) -> Severity | None:
@@ -123,7 +127,7 @@ def build(reference: Snapshot, current: Snapshot, policy: Policy) -> DriftReport
 
     findings = []
     with paused():
-        changes = diff(reference, current, keep)
+        changes = fold(reference, current, diff(reference, current, keep))
     for change in changes:
         severity = policy.severity(change.rule)
         if severity is not None:
@@ -133,4 +137,6 @@ def build(reference: Snapshot, current: Snapshot, policy: Policy) -> DriftReport
         current=current.name,
         findings=tuple(sorted(findings, key=_order)),
         fail_on=policy.fail_on,
+        reference_time=reference.timestamp,
+        current_time=current.timestamp,
     )

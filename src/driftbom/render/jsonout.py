@@ -19,6 +19,7 @@ def to_dict(report: DriftReport) -> dict[str, Any]:
         "score": report.score,
         "max_severity": worst.value if worst else None,
         "documents": {"reference": report.reference, "current": report.current},
+        "recorded": {"reference": report.reference_time, "current": report.current_time},
         "changes": [
             {
                 "id": f.change.id,
@@ -32,6 +33,7 @@ def to_dict(report: DriftReport) -> dict[str, Any]:
                 "rule": f.change.rule,
                 "reason": f.change.reason,
                 "remedy": f.change.remedy,
+                "via": f.change.via,
             }
             for f in report.findings
         ],

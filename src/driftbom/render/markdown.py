@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from driftbom.render.summary import by_layer, verdict_line
+from driftbom.render.summary import by_layer, header, per_component, remedy, verdict_line
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
@@ -33,8 +33,9 @@ def _code(text: str | None) -> str:
 
 def render(report: DriftReport) -> str:
     """Return a heading, the verdict and one table row per change (grouped by layer)."""
+    reference, current = header(report)
     lines = [
-        f"### drift: {_cell(report.reference)} → {_cell(report.current)}",
+        f"### drift: {_cell(reference)} → {_cell(current)}",
         "",
         f"**{verdict_line(report)}**",
         "",
@@ -45,24 +46,24 @@ def render(report: DriftReport) -> str:
         "| severity | layer | component | change | detail | remedy |",
         "|---|---|---|---|---|---|",
     ]
-    rows = 0
+    rows = hidden = 0
     for layer, findings in by_layer(report):
-        for finding in findings:
+        for finding, more in per_component(findings):
             if rows >= MAX_ROWS:
-                break
+                hidden += 1
+                continue
             change = finding.change
-            remedy = _code(change.remedy)
+            detail = _cell(change.reason) + (f" (+{more} more)" if more else "")
             cells = (
                 finding.severity.value,
                 layer,
                 _code(change.id),
                 change.kind.value,
-                _cell(change.reason),
-                remedy,
+                detail,
+                _code(remedy(finding)),
             )
             lines.append("| " + " | ".join(cells) + " |")
             rows += 1
-    if len(report.findings) > rows:
-        more = len(report.findings) - rows
-        lines += ["", f"_… and {more} more; the JSON report has all of them._"]
+    if hidden:
+        lines += ["", f"_… and {hidden} more components; the JSON report has all of them._"]
     return "\n".join(lines) + "\n"

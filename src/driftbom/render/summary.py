@@ -27,6 +27,31 @@ def verdict_line(report: DriftReport) -> str:
     )
 
 
+def header(report: DriftReport) -> tuple[str, str]:
+    """Return the two documents as ``name (recorded-at)`` (the time tells two of one host)."""
+    return tuple(  # type: ignore[return-value]
+        f"{name} ({when})" if when else name
+        for name, when in (
+            (report.reference, report.reference_time),
+            (report.current, report.current_time),
+        )
+    )
+
+
+def per_component(findings: list[Finding]) -> list[tuple[Finding, int]]:
+    """Return each component's most severe finding and how many more it has (in order)."""
+    first: dict[str, list[Finding]] = {}
+    for finding in findings:  # most severe first
+        first.setdefault(finding.change.id, []).append(finding)
+    return [(group[0], len(group) - 1) for group in first.values()]
+
+
+def remedy(finding: Finding) -> str | None:
+    """Return what to do: the requested distribution that restores it, else its own remedy."""
+    change = finding.change
+    return f"via {change.via.removeprefix('pypi:')}" if change.via else change.remedy
+
+
 def by_layer(report: DriftReport) -> list[tuple[str, list[Finding]]]:
     """Group findings by layer; layers with the most severe finding first."""
     groups: dict[str, list[Finding]] = {}

@@ -1,0 +1,90 @@
+"""Changes as a person acts on them: one CUDA change once, remedies under what pulled them in.
+
+- A CUDA runtime, cuDNN or NCCL that changed with the wheel carrying it is one change: the
+  ``cuda``/``cudnn``/``nccl`` one, at its rule's severity; the wheel's own version change
+  is not reported again.
+- A distribution nobody asked for by name (``REQUESTED``), pulled in by a requested one
+  that changed too, is restored by that one's remedy: its change says ``via`` which
+  (``pip install torch==2.14.1``, not one command per nvidia wheel); so is a CUDA change
+  whose wheel such a distribution pulled in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from driftbom.comparator.changes import ChangeKind
+from driftbom.model import Layer
+from driftbom.properties import Prop
+from driftbom.purl import normalize_pypi
+
+if TYPE_CHECKING:
+    from driftbom.comparator.changes import Change
+    from driftbom.model import Snapshot
+
+_CUDA_REFS = ("cuda", "cudnn", "nccl")
+_VERSION_KINDS = frozenset({ChangeKind.UPGRADED, ChangeKind.DOWNGRADED, ChangeKind.MODIFIED})
+
+
+def _carried(reference: Snapshot, current: Snapshot, changed: set[str]) -> set[str]:
+    """Return the refs of wheels whose change is a CUDA component's change."""
+    wheels = set()
+    for ref in _CUDA_REFS:
+        if ref not in changed:
+            continue
+        for snapshot in (reference, current):
+            comp = snapshot.component(ref)
+            package = comp.prop(Prop.CUDA_PACKAGE) if comp is not None else None
+            if package:
+                wheels.add(f"pypi:{normalize_pypi(package)}")
+    return wheels
+
+
+def _requested_ancestors(ref: str, parents: dict[str, set[str]], requested: set[str]) -> set[str]:
+    found, seen, stack = set(), {ref}, [ref]
+    while stack:
+        for parent in parents.get(stack.pop(), ()):
+            if parent in seen:
+                continue
+            seen.add(parent)
+            if parent in requested:
+                found.add(parent)  # what asked for it: no need to look further up
+            else:
+                stack.append(parent)
+    return found
+
+
+def fold(reference: Snapshot, current: Snapshot, changes: list[Change]) -> list[Change]:
+    """Return ``changes`` with CUDA wheels folded into their CUDA change and ``via`` set."""
+    moved = {c.id for c in changes if c.field == "version" and c.kind in _VERSION_KINDS}
+    carried = _carried(reference, current, moved)
+    kept = [
+        c
+        for c in changes
+        if not (c.id in carried and c.field == "version" and c.kind in _VERSION_KINDS)
+    ]
+    parents: dict[str, set[str]] = {}
+    requested = set()
+    for comp in reference.by_layer(Layer.PACKAGES):
+        for dependency in comp.depends_on:
+            parents.setdefault(dependency, set()).add(comp.ref)
+        if comp.prop(Prop.PYPI_REQUESTED) == "true":
+            requested.add(comp.ref)
+    with_remedy = {c.id for c in kept if c.layer is Layer.PACKAGES and c.remedy}
+    wheel_of = {
+        ref: f"pypi:{normalize_pypi(package)}"
+        for ref in _CUDA_REFS
+        if (found := reference.component(ref)) and (package := found.prop(Prop.CUDA_PACKAGE))
+    }
+    out = []
+    for change in kept:
+        subject = wheel_of.get(change.id) if change.layer is Layer.CUDA else None
+        if change.layer is Layer.PACKAGES and change.remedy and change.id not in requested:
+            subject = change.id
+        if subject is not None:
+            roots = _requested_ancestors(subject, parents, requested) & with_remedy
+            if roots:
+                change = replace(change, via=min(roots))  # noqa: PLW2901
+        out.append(change)
+    return out
