@@ -180,3 +180,30 @@ def test_a_uv_venv_rebuilt_with_pip_seeded_verifies_clean(tmp_path):
     assert done.returncode == 0, done.stderr + done.stdout
     assert "PASS: no drift" in done.stdout
     assert (target / "bin" / "pip").exists()  # seeded by venv, and not reported
+
+
+@pytest.mark.network
+def test_an_environment_with_a_dependency_conflict_rebuilds_and_verifies(tmp_path):
+    """pip allows a conflict (--no-deps); exact pins need no resolution, so it rebuilds as is."""
+    from tests.integration.venvs import make_venv, pip_install
+
+    python = make_venv(tmp_path / "venv")
+    pip_install(python, "--no-deps", "requests==2.32.3", "urllib3==1.21", "idna==3.7")
+    sbom = tmp_path / "venv.cdx.json"
+    snap = run_drift("snapshot", "--python", str(python), "-o", str(sbom), cwd=tmp_path)
+    assert snap.returncode == 0, snap.stderr
+    requests = next(
+        c for c in json.loads(sbom.read_text())["components"] if c["bom-ref"] == "pypi:requests"
+    )
+    broken = [
+        p["value"] for p in requests["properties"] if p["name"].endswith("broken-requirement")
+    ]
+    assert "urllib3<3,>=1.21.1 (1.21 installed)" in broken
+    assert "certifi>=2017.4.17 (not installed)" in broken
+    target = tmp_path / "rebuilt"
+    done = run_drift(
+        "rebuild", str(sbom), "-o", str(tmp_path / "out"), "--venv", str(target), "--verify"
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "hashes: " in done.stderr
+    assert "PASS: no drift" in done.stdout
