@@ -28,6 +28,7 @@ class Prop:
     PY_TAG = "drift:python:tag"
     PY_BITS = "drift:python:bits"
     PY_GIL_DISABLED = "drift:python:gil-disabled"
+    PY_INDEX_URL = "drift:python:index-url"  # one per index pip or uv is configured with
     # python distributions
     PYPI_INSTALLER = "drift:pypi:installer"
     PYPI_REQUESTED = "drift:pypi:requested"

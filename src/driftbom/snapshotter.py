@@ -15,7 +15,7 @@ from driftbom.gcpause import paused
 from driftbom.model import Collected, Component, Layer, Skipped, Snapshot
 from driftbom.probes._cache import default_dir
 from driftbom.probes.interface import Probe, ProbeContext
-from driftbom.probes.python import cuda, distributions, lockfiles
+from driftbom.probes.python import cuda, distributions, indexes, lockfiles
 from driftbom.probes.python.interpreter import (
     Interpreter,
     PendingQuery,
@@ -105,7 +105,9 @@ def _python_layers(
     ctx = options.context
     lock_path = options.lock or lockfiles.find_lockfile(ctx.cwd)
     skipped: list[Skipped] = []
-    components: list[Component] = [interpreter_component(interp)]
+    components: list[Component] = [
+        interpreter_component(interp, indexes.configured(ctx, interp.prefix))
+    ]
     found_cuda = cuda.collect(dists, ctx)
     if isinstance(found_cuda, Skipped):
         skipped.append(found_cuda)

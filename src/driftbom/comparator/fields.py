@@ -25,6 +25,7 @@ IGNORED = frozenset(
         Prop.PYPI_LOCATION,
         Prop.PYPI_REQUESTED,
         Prop.PYPI_LOCK,
+        Prop.PY_INDEX_URL,
         Prop.PYPI_BROKEN,
         Prop.PYPI_VERSION_INVALID,
         Prop.LOCK_MISMATCH,

@@ -124,7 +124,8 @@ class PlanOptions:
 def _index_urls(snapshot: Snapshot, options: PlanOptions) -> tuple[tuple[str, ...], list[str]]:
     """Return the indexes to use, and notes on recorded ones left out.
 
-    The asked ones, else the recorded https ones (PyPI last), else PyPI. No URL carries
+    The asked ones, else the recorded https ones (the lockfile's and those pip and uv were
+    configured with; PyPI last), else PyPI. No URL carries
     credentials: the SBOM's were removed when it was written and asked ones are refused;
     an index's credentials come from ``~/.netrc`` when it is read.
     """
@@ -132,8 +133,12 @@ def _index_urls(snapshot: Snapshot, options: PlanOptions) -> tuple[tuple[str, ..
         asked = [options.index_url or PYPI, *options.extra_index_urls]
         return tuple(dict.fromkeys(_checked_index(u, Input.INDEX_URL) for u in asked)), []
     recorded, notes = set(), []
-    for comp in snapshot.by_layer(Layer.LOCKFILE):
-        for url in comp.props(Prop.LOCK_INDEX_URL):
+    sources = [(c, c.props(Prop.LOCK_INDEX_URL)) for c in snapshot.by_layer(Layer.LOCKFILE)]
+    python = snapshot.component("python")
+    if python is not None:
+        sources.append((python, python.props(Prop.PY_INDEX_URL)))
+    for comp, urls in sources:
+        for url in urls:
             try:
                 recorded.add(_checked_index(url, comp.ref))
             except RebuildError as exc:  # noqa: PERF203 - one per recorded index

@@ -205,8 +205,8 @@ def _list(data: Mapping[str, Any], field: str) -> list[Any]:
     return value
 
 
-def interpreter_component(interp: Interpreter) -> Component:
-    """Return the ``python`` component of an interpreter."""
+def interpreter_component(interp: Interpreter, index_urls: tuple[str, ...] = ()) -> Component:
+    """Return the ``python`` component of an interpreter (and the indexes it installs from)."""
     major, minor = interp.version.split(".")[:2]
     tag_prefix = {"cpython": "cp", "pypy": "pp"}.get(interp.implementation, "py")
     props = [
@@ -221,6 +221,7 @@ def interpreter_component(interp: Interpreter) -> Component:
     ]
     if interp.soabi:
         props.append((Prop.PY_ABI, interp.soabi))
+    props += [(Prop.PY_INDEX_URL, url) for url in index_urls]
     return Component(
         ref="python",
         type=ComponentType.PLATFORM,
