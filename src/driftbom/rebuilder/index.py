@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
-import requests
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -32,6 +31,8 @@ from driftbom.redact import scrub
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
+
+    import requests
 
     from driftbom.probes._cache import StatCache
 
@@ -90,6 +91,8 @@ _SESSIONS = threading.local()
 
 def _session() -> requests.Session:
     """Return this thread's session: its connections are kept for the next project."""
+    import requests  # noqa: PLC0415 - 60 ms, only when an index is asked
+
     session: requests.Session | None = getattr(_SESSIONS, "session", None)
     if session is None:
         session = _SESSIONS.session = requests.Session()
@@ -133,6 +136,8 @@ def project_page(index: str, name: str) -> dict[str, Any] | None:
     Raises NoJsonApi when the index answers in another format, UnreadableIndexError when
     it cannot be read (every message scrubbed of credentials).
     """
+    import requests  # noqa: PLC0415
+
     url = without_userinfo(index) + canonicalize_name(name) + "/"
     try:
         with _get(url) as answer:
