@@ -136,9 +136,8 @@ def test_round_trip_reproduces_the_old_run(engine, old_run, tmp_path):
     assert "PASS: no drift" in done.stdout
     recorded = next(c for c in document["components"] if c["bom-ref"] == "python")["version"]
     assert f"built image {REBUILT} (Python {recorded})" in done.stderr
-    assert (
-        f"# Python: {BASE}'s own (the SBOM recorded {recorded})" in (out / "Dockerfile").read_text()
-    )
+    header = f"# Python {recorded}: {BASE}'s own, checked at build (the SBOM recorded {recorded})"
+    assert header in (out / "Dockerfile").read_text()
     old = _pip_list(engine, old_run)
     new = _pip_list(engine, REBUILT)
     assert new == old

@@ -80,3 +80,20 @@ def test_values_cannot_expand_in_labels_or_env():
     doc["metadata"]["component"]["name"] = 'box "$HOME" `id`'
     text = dockerfile.render(_plan(doc))
     assert 'title="box \\"\\$HOME\\" `id` (rebuilt by driftbom)"' in text
+
+
+def test_a_requested_base_names_its_own_interpreter():
+    from dataclasses import replace
+
+    from driftbom.rebuilder.dockerfile import render
+    from tests.rebuild.helpers import make_plan, reproducible_doc
+
+    plan = make_plan(reproducible_doc(), base_image="python:3.11.9-slim")
+    unknown = render(plan)
+    assert "# Python: python:3.11.9-slim's own (the SBOM recorded 3.11.7); a build reports" in (
+        unknown
+    )
+    asked = render(replace(plan, base_python="3.11.9"))
+    assert "# Python 3.11.9: python:3.11.9-slim's own, checked at build (the SBOM recorded" in (
+        asked
+    )

@@ -95,6 +95,8 @@ class BuildPlan:
     """bom-refs of distributions the plan could not pin (``--skip-unreproducible``)."""
     base_requested: bool = False
     """``--base-image``: its own interpreter is used, whatever its version."""
+    base_python: str | None = None
+    """That interpreter's version, when the base image could be asked (``--build``)."""
 
     @property
     def fully_hashed(self) -> bool:

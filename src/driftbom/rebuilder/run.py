@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom import atomic
@@ -103,6 +104,8 @@ def run(
     Raises RebuildError (or UsageError for ``output``) with nothing half-written.
     """
     the_plan = _planned(snapshot, digest, options, progress)
+    if the_plan.base_requested and options.venv is None and (options.build or options.verify):
+        the_plan = replace(the_plan, base_python=_base_python(the_plan.base_image))
     atomic.write_folder(
         output,
         {
@@ -134,6 +137,18 @@ def run(
     return Rebuilt(
         the_plan, image, verify(snapshot, rebuilt, the_plan.left_out, fail_on=options.fail_on)
     )
+
+
+def _base_python(image: str) -> str | None:
+    """Return the interpreter version of a requested base image, or None (the build says why)."""
+    from driftbom.errors import RebuildError  # noqa: PLC0415
+    from driftbom.rebuilder import build  # noqa: PLC0415 - needs the docker SDK
+
+    try:
+        return build.python_version(image)
+    except RebuildError as exc:
+        log.info("cannot ask %s for its Python before the build: %s", image, exc)
+        return None
 
 
 def _interpreter_note(plan: plans.BuildPlan, built: str) -> str:
