@@ -40,6 +40,7 @@ class Prop:
     PYPI_VERSION_INVALID = "drift:pypi:version-not-pep440"
     PYPI_LOCATION = "drift:pypi:location"
     PYPI_LOCK = "drift:pypi:lock"
+    PYPI_WHEEL_TAG = "drift:pypi:wheel-tag"  # one per Tag: line of WHEEL
     PYPI_BROKEN = "drift:pypi:broken-requirement"  # one per unmet requirement, as pip check
     # lockfile
     LOCK_FORMAT = "drift:lock:format"

@@ -212,3 +212,19 @@ def test_the_declared_licence(tmp_path, headers, expected):
     assert dist.licenses == expected
     comp = distributions.distribution_component(dist, {"lic": "1.0"}, MARKERS)
     assert comp.licenses == expected
+
+
+def test_wheel_tags_are_recorded_and_junk_is_dropped(tmp_path):
+    wheel = (
+        "Wheel-Version: 1.0\nGenerator: bdist_wheel (0.43.0)\nRoot-Is-Purelib: false\n"
+        "Tag: cp311-cp311-manylinux_2_17_x86_64\nTag: cp311-cp311-manylinux2014_x86_64\n"
+        "Tag: not a tag; rm -rf /\nTag: \x1b[31m-x-y\n"
+    )
+    _dist(tmp_path, "lib-1.0.dist-info", "Name: lib\nVersion: 1.0\n", WHEEL=wheel)
+    (dist,), _ = distributions.scan([str(tmp_path)])
+    assert dist.wheel_tags == (
+        "cp311-cp311-manylinux_2_17_x86_64",
+        "cp311-cp311-manylinux2014_x86_64",
+    )
+    comp = distributions.distribution_component(dist, {"lib": "1.0"}, MARKERS)
+    assert comp.props(Prop.PYPI_WHEEL_TAG) == tuple(sorted(dist.wheel_tags))

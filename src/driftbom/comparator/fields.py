@@ -26,6 +26,7 @@ IGNORED = frozenset(
         Prop.PYPI_REQUESTED,
         Prop.PYPI_LOCK,
         Prop.PY_INDEX_URL,
+        Prop.PYPI_WHEEL_TAG,
         Prop.PYPI_BROKEN,
         Prop.PYPI_VERSION_INVALID,
         Prop.LOCK_MISMATCH,

@@ -62,6 +62,7 @@ def _entry(location, name):  # type: (str, str) -> dict[str, object]
         "direct_url": _read(os.path.join(path, "direct_url.json")),
         "installer": _read(os.path.join(path, "INSTALLER")),
         "requires_txt": _read(os.path.join(path, "requires.txt")) if egg else None,
+        "wheel": _read(os.path.join(path, "WHEEL")) if "WHEEL" in files else None,
         "record_digest": record,
     }
 

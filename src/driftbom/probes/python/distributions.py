@@ -57,6 +57,8 @@ class Distribution(NamedTuple):
     """Whether ``version`` is PEP 440; None until checked."""
     licenses: tuple[tuple[str, str], ...] = ()
     """The declared licence (see :func:`declared_licenses`)."""
+    wheel_tags: tuple[str, ...] = ()
+    """``Tag:`` lines of ``WHEEL``: which build of the version is installed."""
 
     @property
     def key(self) -> str:
@@ -143,7 +145,21 @@ def _egg_requires(text: str | None) -> tuple[str, ...]:
     return tuple(reqs)
 
 
-_STAMPED = ("METADATA", "PKG-INFO", "RECORD", "direct_url.json", "INSTALLER", "REQUESTED")
+_STAMPED = (
+    "METADATA", "PKG-INFO", "RECORD", "direct_url.json", "INSTALLER", "REQUESTED", "WHEEL",
+)  # fmt: skip
+_TAG = re.compile(r"[A-Za-z0-9_.]{1,64}-[A-Za-z0-9_.]{1,64}-[A-Za-z0-9_.]{1,200}")
+MAX_TAGS = 64
+
+
+def wheel_tags(text: str | None) -> tuple[str, ...]:
+    """Return the well-formed ``Tag:`` values of a ``WHEEL`` file (at most 64)."""
+    if not text:
+        return ()
+    tags = (line.partition(":")[2].strip() for line in text.splitlines() if line.startswith("Tag:"))
+    return tuple(dict.fromkeys(t for t in tags if _TAG.fullmatch(t)))[:MAX_TAGS]
+
+
 _STAMPED_EGG = ("PKG-INFO", "requires.txt")
 
 
@@ -189,6 +205,7 @@ def _to_cache(dist: Distribution, env: str | None) -> dict[str, Any]:
         "record_digest": dist.record_digest,
         "valid": dist.valid_version,
         "licenses": [list(pair) for pair in dist.licenses],
+        "wheel_tags": list(dist.wheel_tags),
     }
     if env is not None and dist.dependencies is not None:
         value["deps"] = {env: [list(d) for d in dist.dependencies]}  # the latest environment only
@@ -218,6 +235,11 @@ def _cached_licenses(value: Any) -> tuple[tuple[str, str], ...] | None:
             return None
         pairs.append((pair[0], pair[1]))
     return tuple(pairs)
+
+
+def wheel_tags_ok(tags: list[Any]) -> bool:
+    """Return whether cached tags are what :func:`wheel_tags` could have returned."""
+    return len(tags) <= MAX_TAGS and all(isinstance(t, str) and _TAG.fullmatch(t) for t in tags)
 
 
 def _short(value: Any, *, optional: bool = False) -> bool:
@@ -250,8 +272,10 @@ def _from_cache(value: Any, meta_dir: str, location: str, env: str | None) -> Di
     ):
         return None
     licenses = _cached_licenses(value.get("licenses"))
-    if licenses is None:
+    tags = value.get("wheel_tags")
+    if licenses is None or not isinstance(tags, list) or not wheel_tags_ok(tags):
         return None
+    tags = tuple(tags)
     folder = os.path.basename(meta_dir)  # noqa: PTH119 - a string on the hot path
     if folder.endswith(".dist-info"):
         named, _, version = folder.removesuffix(".dist-info").rpartition("-")
@@ -272,6 +296,7 @@ def _from_cache(value: Any, meta_dir: str, location: str, env: str | None) -> Di
         dependencies=_cached_dependencies(value, env),
         valid_version=value.get("valid") if isinstance(value.get("valid"), bool) else None,
         licenses=licenses,
+        wheel_tags=tags,
     )
 
 
@@ -404,6 +429,7 @@ def _read_distribution(
     installer = None
     if "INSTALLER" in present:
         installer = (_read(meta_dir / "INSTALLER") or "").strip() or None
+    tags = wheel_tags(_read(meta_dir / "WHEEL")) if "WHEEL" in present else ()
     return Distribution(
         name=name,
         version=version,
@@ -415,6 +441,7 @@ def _read_distribution(
         record_digest=record,
         metadata_dir=str(meta_dir),
         licenses=declared_licenses(headers),
+        wheel_tags=tags,
     )
 
 
@@ -452,6 +479,7 @@ def from_dump(entry: Mapping[str, Any]) -> Distribution | str:
         if isinstance(entry.get("record_digest"), str)
         else None,
         licenses=declared_licenses(headers),
+        wheel_tags=wheel_tags(entry["wheel"]) if isinstance(entry.get("wheel"), str) else (),
     )
 
 
@@ -653,6 +681,7 @@ def distribution_component(
     props.append((Prop.PYPI_REQUESTED, str(dist.requested).lower()))
     if dist.record_digest:
         props.append((Prop.PYPI_RECORD_DIGEST, dist.record_digest))
+    props += [(Prop.PYPI_WHEEL_TAG, tag) for tag in dist.wheel_tags]
     dist = resolved(dist, markers)
     if not dist.valid_version:
         props.append((Prop.PYPI_VERSION_INVALID, "true"))
