@@ -229,3 +229,17 @@ def test_rebuild_refuses_an_index_url_with_credentials(tmp_path):
     assert done.returncode == 2
     assert "s3cret" not in done.stderr
     assert done.stderr.splitlines()[-1].startswith("drift: error: --index-url/--extra-index-url")
+
+
+def test_credentials_from_an_index_variable_of_this_process(server, tmp_path, monkeypatch):
+    url, seen = server
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.netrc
+    monkeypatch.setenv(
+        "PIP_EXTRA_INDEX_URL", f"https://x.example/simple {url.replace('//', '//bob:t%40k@')}/json/"
+    )
+    index.project_page(f"{url}/json/", "six")
+    assert seen[-1][1] == "Basic Ym9iOnRAaw=="  # bob:t@k
+    monkeypatch.setenv("PIP_EXTRA_INDEX_URL", f"{url.replace('//', '//bob:tk@')}/elsewhere/")
+    index.project_page(f"{url}/json/", "six")
+    assert seen[-1][1] is None  # another path on that host: not this index's credentials
+    assert index.credentials("https://unrelated.example/simple/") is None

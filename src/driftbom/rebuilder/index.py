@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import re
 import threading
 import urllib.parse
@@ -106,14 +107,65 @@ def without_userinfo(url: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
+_ENV_INDEXES = (
+    "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_INDEX_URL", "UV_DEFAULT_INDEX",
+    "UV_EXTRA_INDEX_URL", "UV_INDEX",
+)  # fmt: skip
+
+
+def _from_environment(url: str) -> tuple[str, str] | None:
+    """Return the credentials an index variable of this process gives ``url``'s index."""
+    target = urllib.parse.urlsplit(url)
+    for name in _ENV_INDEXES:
+        for word in os.environ.get(name, "").replace(",", " ").split():
+            candidate = urllib.parse.urlsplit(
+                word.partition("=")[2] if "=" in word.split("://")[0] else word
+            )
+            if (
+                candidate.username
+                and candidate.hostname == target.hostname
+                and target.path.startswith(candidate.path.rstrip("/"))
+            ):
+                user = urllib.parse.unquote(candidate.username)
+                return user, urllib.parse.unquote(candidate.password or "")
+    return None
+
+
+def _from_keyring(url: str) -> tuple[str, str] | None:
+    try:
+        import keyring  # type: ignore[import-not-found]  # noqa: PLC0415 - optional
+    except ImportError:
+        return None
+    try:
+        found = keyring.get_credential(url, None)
+    except Exception:  # noqa: BLE001 - a keyring backend failing is no credentials
+        return None
+    return (str(found.username), str(found.password)) if found is not None else None
+
+
+def credentials(url: str) -> tuple[str, str] | None:
+    """Return the credentials to read ``url`` with, never from an SBOM.
+
+    An index variable of this process (``PIP_INDEX_URL``, ``UV_INDEX``... with
+    ``user:token@`` for the same host and path), else ``~/.netrc``, else the keyring (when
+    the ``keyring`` package is installed); None: read it without.
+    """
+    from requests.utils import get_netrc_auth  # noqa: PLC0415
+
+    found = _from_environment(url) or get_netrc_auth(url)
+    return (str(found[0]), str(found[1])) if found else _from_keyring(url)
+
+
 def _get(url: str) -> requests.Response:
     """GET ``url``, following redirects to https (or loopback http) only.
 
-    Hashes read in clear would prove nothing. Credentials come from ``~/.netrc``, which
-    requests reads.
+    Hashes read in clear would prove nothing; credentials are looked up for each URL asked
+    (see :func:`credentials`), so a redirect to another host never carries them.
     """
     for _ in range(MAX_REDIRECTS):
-        answer = _session().get(url, timeout=TIMEOUT_S, allow_redirects=False, stream=True)
+        answer = _session().get(
+            url, timeout=TIMEOUT_S, allow_redirects=False, stream=True, auth=credentials(url)
+        )
         if not answer.is_redirect:
             return answer
         answer.close()
