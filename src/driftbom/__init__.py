@@ -18,7 +18,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
+    from typing import Any
 
     from driftbom.comparator.policy import Policy
     from driftbom.comparator.report import DriftReport
@@ -37,17 +39,27 @@ def snapshot(
     name: str | None = None,
     lock: Path | None = None,
     cache: bool = True,
+    params: Mapping[str, Any] | None = None,
+    phase: str | None = None,
 ) -> Snapshot:
     """Record this machine and the Python environment of ``python``.
 
-    ``python`` defaults to the active virtualenv's interpreter, else ``python`` on PATH,
-    else the running one; ``lock`` to the lockfile found in the working directory.
-    Returns the Snapshot; raises ProbeError when the interpreter or ``lock`` is unusable.
+    ``python`` defaults to the active virtualenv's interpreter, else the project's
+    ``.venv``, else ``python`` on PATH, else the running one; ``lock`` to the lockfile found
+    in the working directory. ``params`` (JSON data, nested) are the run's hyperparameters;
+    ``phase`` its lifecycle phase (``training``, ``build``...). Returns the Snapshot; raises
+    ProbeError when the interpreter, ``lock`` or ``params`` is unusable, UsageError for an
+    unknown phase.
     """
+    from driftbom.probes.run.params import normalized  # noqa: PLC0415
     from driftbom.snapshotter import SnapshotOptions, default_context, take  # noqa: PLC0415
 
     context = default_context(cache=cache)
-    return take(SnapshotOptions(python=python, name=name, lock=lock, context=context))
+    tree = normalized(dict(params), "params") if params is not None else None
+    options = SnapshotOptions(
+        python=python, name=name, lock=lock, context=context, params=tree, phase=phase
+    )
+    return take(options)
 
 
 def read(path: str | Path) -> Snapshot:

@@ -21,6 +21,8 @@ class Input(str, Enum):
     SYSTEM_PACKAGES = "system-packages"
     VENV = "venv"
     INDEX_URL = "index-url"
+    PARAMS = "params"
+    PHASE = "phase"
 
 
 class Remedy(str, Enum):

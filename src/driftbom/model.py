@@ -27,7 +27,20 @@ class Layer(str, Enum):
     GPU = "gpu"
     CUDA = "cuda"
     ENV = "env"
+    PARAMS = "params"
     OTHER = "other"
+
+
+PHASES = ("design", "pre-build", "build", "post-build", "operations", "discovery", "decommission")
+"""CycloneDX 1.6 lifecycle phases."""
+PHASE_ALIASES = {
+    "experiment": "design",
+    "training": "build",
+    "evaluation": "post-build",
+    "deployment": "operations",
+    "retired": "decommission",
+}
+"""The words people use for a run's phase, and the CycloneDX phase each is."""
 
 
 class ComponentType(str, Enum):
@@ -120,6 +133,7 @@ _EXACT_LAYERS = {
     "memory": Layer.MEMORY,
     "nvidia-driver": Layer.GPU,
     "cuda": Layer.CUDA,
+    "params": Layer.PARAMS,
     "cuda-toolkit": Layer.CUDA,
     "cudnn": Layer.CUDA,
     "nccl": Layer.CUDA,
@@ -168,6 +182,8 @@ class Snapshot(NamedTuple):
     spec_version: str = "1.6"
     serial: str | None = None
     skipped: tuple[Skipped, ...] = ()
+    phase: str | None = None
+    """The lifecycle phase of the run (CycloneDX's, or an alias such as ``training``)."""
 
     def component(self, ref: str) -> Component | None:
         """Return the component whose bom-ref is ``ref``, or None."""

@@ -81,6 +81,9 @@ class Prop:
     CUDA_TOOLKIT_EXACT = "drift:cuda:toolkit-exact"  # on cuda-toolkit: 12.2.2, nvcc's 13.0.88
     CUDA_TOOLKIT_SOURCE = "drift:cuda:toolkit-source"
     CUDA_JAX = "drift:cuda:jax-plugin"
+    # a run
+    PARAMS_PREFIX = "drift:params:"  # drift:params:<dotted key>, its JSON value
+    PARAMS_SEEDS = "drift:seeds"  # on params: the seed-like keys, space-separated
 
 
 def every() -> list[str]:

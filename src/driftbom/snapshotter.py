@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from driftbom import compat
 from driftbom._version import __version__
-from driftbom.errors import ProbeError, UsageError
+from driftbom.errors import Input, ProbeError, UsageError
 from driftbom.gcpause import paused
-from driftbom.model import Collected, Component, Layer, Skipped, Snapshot
+from driftbom.model import PHASE_ALIASES, PHASES, Collected, Component, Layer, Skipped, Snapshot
 from driftbom.probes._cache import default_dir
 from driftbom.probes.interface import Probe, ProbeContext
 from driftbom.probes.python import cuda, distributions, indexes, lockfiles
@@ -22,6 +22,7 @@ from driftbom.probes.python.interpreter import (
     choose_python,
     interpreter_component,
 )
+from driftbom.probes.run import params
 from driftbom.probes.system.cpu import CpuProbe, MemoryProbe
 from driftbom.probes.system.env_vars import EnvVarsProbe
 from driftbom.probes.system.gpu import GpuProbe
@@ -57,6 +58,10 @@ class SnapshotOptions(NamedTuple):
     """Already known (tests, rebuild verification): the helper is not run."""
     probes: tuple[Probe, ...] = SYSTEM_PROBES
     """The probes that need nothing from the interpreter (tests swap in fakes)."""
+    params: Mapping[str, Any] | None = None
+    """Hyperparameters (JSON data, nested), recorded in ``formulation``."""
+    phase: str | None = None
+    """The run's lifecycle phase: a CycloneDX phase or an alias (``training``)."""
 
 
 def timestamp(environ: Mapping[str, str]) -> str:
@@ -128,8 +133,17 @@ def _python_layers(
     return [*components, *comps, lock_comp], notes, skipped
 
 
+def checked_phase(phase: str | None) -> str | None:
+    """Return ``phase`` when it is a CycloneDX phase or an alias; raises UsageError."""
+    if phase is None or phase in PHASES or phase in PHASE_ALIASES:
+        return phase
+    known = ", ".join([*PHASES, *PHASE_ALIASES])
+    raise UsageError(f"not a lifecycle phase (one of {known})", what=Input.PHASE, path=phase)
+
+
 def take(options: SnapshotOptions) -> Snapshot:
     """Snapshot the environment; raises ProbeError when ``--python`` or ``--lock`` is unusable."""
+    checked_phase(options.phase)
     ctx = options.context
     # the target interpreter answers while the system probes run
     when = timestamp(ctx.environ)
@@ -166,6 +180,9 @@ def _take(
     interp = options.interpreter or pending.result()  # type: ignore[union-attr]
     py_components, py_notes, py_skipped = _python_layers(interp, options)
     components += py_components
+    if options.params is not None:
+        components.append(params.component(dict(options.params)))
+        layers.append(Layer.PARAMS)
     notes += py_notes
     skipped += py_skipped
     conflict = compat.driver_conflict(components)
@@ -184,6 +201,7 @@ def _take(
         layers=tuple(sorted(set(layers), key=lambda layer: layer.value)),
         tool_version=__version__,
         skipped=tuple(skipped),
+        phase=options.phase,
     )
 
 

@@ -51,6 +51,8 @@ _FLAGS = {
     Input.SYSTEM_PACKAGES: "--system-packages",
     Input.VENV: "--venv",
     Input.INDEX_URL: "--index-url/--extra-index-url",
+    Input.PARAMS: "--params/--param",
+    Input.PHASE: "--phase",
 }
 _REMEDIES = {
     Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",

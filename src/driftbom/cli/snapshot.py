@@ -36,6 +36,30 @@ def snapshot(
             "--lock", help="Lockfile to record (default: found in the working directory)."
         ),
     ] = None,
+    params_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--params",
+            help="Hyperparameters to record: a .json, .yaml/.yml or .toml file (nested kept).",
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            help="KEY=VALUE hyperparameter (repeatable; dotted KEY nests; VALUE typed as JSON).",
+        ),
+    ] = None,
+    phase: Annotated[
+        str | None,
+        typer.Option(
+            "--phase",
+            help=(
+                "Lifecycle phase: design, build, operations, ... or experiment, training, "
+                "evaluation, deployment, retired."
+            ),
+        ),
+    ] = None,
     no_cache: Annotated[
         bool,
         typer.Option(
@@ -50,10 +74,17 @@ def snapshot(
     """Snapshot this environment into a CycloneDX 1.6 SBOM, validated before it is written."""
     # nothing is imported before a command runs: --help stays fast
     from driftbom.cli.summary import summarize  # noqa: PLC0415
+    from driftbom.probes.run import params as hyper  # noqa: PLC0415
     from driftbom.snapshotter import SnapshotOptions, default_context, record  # noqa: PLC0415
 
     context = default_context(cache=not no_cache)
-    recorded = record(SnapshotOptions(python=python, name=name, lock=lock, context=context))
+    tree = hyper.load(params_file) if params_file is not None else None
+    if param:
+        tree = hyper.merged(tree or {}, [hyper.pair(text) for text in param])
+    options = SnapshotOptions(
+        python=python, name=name, lock=lock, context=context, params=tree, phase=phase
+    )
+    recorded = record(options)
     if recorded.problems:  # a bug: nothing invalid ever reaches -o
         diagnostic(f"internal error: the snapshot is not valid CycloneDX: {recorded.problems[0]}")
         raise typer.Exit(EXIT_BUG)

@@ -295,6 +295,20 @@ def diff(
         changes += [c for c in _env_changes(reference, current) if keep(c.id)]
     if keep("nvidia-driver"):
         changes += _driver_conflicts(reference, current)
+    if reference.phase and current.phase and reference.phase != current.phase and keep("phase"):
+        reason = f"lifecycle phase {reference.phase} -> {current.phase}"
+        changes.append(
+            Change(
+                "phase",
+                Layer.OTHER,
+                ChangeKind.MODIFIED,
+                "lifecycles",
+                reference.phase,
+                current.phase,
+                Rule.PHASE,
+                reason,
+            )
+        )
     if Layer.PACKAGES in recorded_cur:
         changes += state.lock_changes(reference, current, keep)
         changes += state.broken_changes(reference, current, keep)

@@ -41,7 +41,7 @@ def _scope_of(ref: str) -> Scope:
         name = ref.removeprefix("layer:")
         layer = Layer(name) if name in Layer._value2member_map_ else Layer.OTHER
         return Scope.HARDWARE if layer in _HARDWARE_LAYERS or layer is Layer.GPU else Scope.SOFTWARE
-    if ref.startswith(("dataset:", "model:", "params:")):
+    if ref == "params" or ref.startswith(("dataset:", "model:", "params:")):
         return Scope.DATA
     if ref in _HARDWARE_REFS or ref.startswith("gpu:") or layer_of(ref) in _HARDWARE_LAYERS:
         return Scope.HARDWARE

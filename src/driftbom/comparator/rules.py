@@ -60,4 +60,6 @@ class Rule(str, Enum):
     CUDNN_MINOR = "cudnn-minor"
     NCCL = "nccl"
     ENV = "env"
+    PARAM = "param"
+    PHASE = "phase"
     NOT_RECORDED = "not-recorded"

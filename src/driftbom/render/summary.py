@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from driftbom.comparator.severity import Severity
+from driftbom.model import Layer
 
 if TYPE_CHECKING:
     from driftbom.comparator.report import DriftReport, Finding
@@ -39,10 +40,15 @@ def header(report: DriftReport) -> tuple[str, str]:
 
 
 def per_component(findings: list[Finding]) -> list[tuple[Finding, int]]:
-    """Return each component's most severe finding and how many more it has (in order)."""
+    """Return each component's most severe finding and how many more it has (in order).
+
+    Hyperparameters are each their own line: every changed key is named.
+    """
     first: dict[str, list[Finding]] = {}
     for finding in findings:  # most severe first
-        first.setdefault(finding.change.id, []).append(finding)
+        change = finding.change
+        key = f"{change.id}#{change.field}" if change.layer is Layer.PARAMS else change.id
+        first.setdefault(key, []).append(finding)
     return [(group[0], len(group) - 1) for group in first.values()]
 
 

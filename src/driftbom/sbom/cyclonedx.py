@@ -11,7 +11,15 @@ from driftbom import bounded, purl
 from driftbom.errors import SbomError
 from driftbom.gcpause import paused
 from driftbom.hashes import content_id, sha256
-from driftbom.model import Component, ComponentType, Layer, Snapshot, layer_of
+from driftbom.model import (
+    PHASE_ALIASES,
+    PHASES,
+    Component,
+    ComponentType,
+    Layer,
+    Snapshot,
+    layer_of,
+)
 from driftbom.properties import Prop
 from driftbom.redact import scrub_tree
 from driftbom.sbom.schema import SUPPORTED_SPECS
@@ -22,6 +30,10 @@ if TYPE_CHECKING:
 SCHEMA_URL = "http://cyclonedx.org/schema/bom-1.6.schema.json"
 MAX_BYTES = 256 * 1024 * 1024
 ENVIRONMENT_REF = "environment"
+FORMULA_REF = "formulation"
+FORMULA_LAYERS = frozenset({Layer.PARAMS})
+"""How the run was made (hyperparameters): written under ``formulation``, not ``components``."""
+
 _PURL_REF_PREFIX = {"pypi": "pypi", "deb": "deb", "rpm": "rpm", "apk": "apk"}
 
 
@@ -79,13 +91,18 @@ def to_dict(snapshot: Snapshot) -> dict[str, Any]:
             },
             "properties": _properties(tuple(sorted(metadata_props))),
         },
-        "components": [_component(c) for c in snapshot.components],
+        "components": [_component(c) for c in snapshot.components if c.layer not in FORMULA_LAYERS],
         "dependencies": [
             {"ref": c.ref, "dependsOn": list(c.depends_on)}
             for c in snapshot.components
             if c.depends_on or c.layer is Layer.PACKAGES
         ],
     }
+    formula = [_component(c) for c in snapshot.components if c.layer in FORMULA_LAYERS]
+    if formula:
+        document["formulation"] = [{"bom-ref": FORMULA_REF, "components": formula}]
+    if snapshot.phase:
+        document["metadata"]["lifecycles"] = lifecycles(snapshot.phase)
     # the chokepoint: no credential in any value, whatever probe recorded it
     document = scrub_tree(document)
     body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
@@ -111,6 +128,29 @@ def _uuid4_urn(raw: bytes) -> str:
 def encode(document: dict[str, Any]) -> bytes:
     """Serialize a document deterministically (UTF-8, 2-space indent, trailing newline)."""
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def lifecycles(phase: str) -> list[dict[str, str]]:
+    """Return ``metadata.lifecycles`` for a phase: CycloneDX's name, and an alias as its own."""
+    if phase in PHASES:
+        return [{"phase": phase}]
+    return [{"phase": PHASE_ALIASES[phase]}, {"name": phase, "description": "driftbom phase"}]
+
+
+def _phase(metadata: dict[str, Any]) -> str | None:
+    entries = [e for e in metadata.get("lifecycles") or () if isinstance(e, dict)]
+    named = [str(e["name"]) for e in entries if e.get("description") == "driftbom phase"]
+    if named:
+        return named[0]
+    return next((str(e["phase"]) for e in entries if isinstance(e.get("phase"), str)), None)
+
+
+def _formula_components(document: dict[str, Any]) -> list[Any]:
+    found: list[Any] = []
+    for formula in document.get("formulation") or ():
+        if isinstance(formula, dict) and isinstance(formula.get("components"), list):
+            found += formula["components"]
+    return found
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -384,6 +424,7 @@ def _from_dict(
     document: Any, label: str, index: ComponentIndex | None, reuse: ComponentIndex | None
 ) -> Snapshot:
     metadata, raw_components = _checked_header(document, label)
+    raw_components = [*raw_components, *_formula_components(document)]
     ours = _is_ours(metadata)
     if not ours:
         raw_components = _flatten(raw_components)
@@ -408,6 +449,7 @@ def _from_dict(
         tool_version=_tool_version(metadata),
         spec_version=str(document["specVersion"]),
         serial=_optional_str(document.get("serialNumber")),
+        phase=_phase(metadata),
     )
 
 

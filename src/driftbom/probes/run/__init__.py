@@ -1,0 +1,1 @@
+"""What a run records beside its environment: hyperparameters, code revision, lifecycle phase."""

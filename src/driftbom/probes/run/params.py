@@ -1,0 +1,147 @@
+"""Hyperparameters from a params file (JSON, YAML, TOML) and ``KEY=VALUE`` pairs.
+
+They are kept nested and flattened to dotted names (``optimizer.lr``), one property each;
+a list stays one JSON value. Seed-like keys are flagged; a secret-looking key keeps its
+name but never its value. Nothing in a params file runs: YAML is read with ``safe_load``.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from driftbom import bounded
+from driftbom.errors import Input, ProbeError
+from driftbom.model import Component, ComponentType
+from driftbom.properties import Prop
+from driftbom.redact import REDACTED, looks_secret, scrub_tree
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+MAX_BYTES = 16 * bounded.MiB
+MAX_KEYS = 10_000
+MAX_DEPTH = 32
+SEED_NAMES = frozenset(
+    {"seed", "random_state", "random_seed", "rng_seed", "manual_seed", "global_seed", "np_seed"}
+)
+REF = "params"
+
+
+def _error(path: str, reason: str) -> ProbeError:
+    return ProbeError(reason, what=Input.PARAMS, path=path)
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Return the params of a ``.json``, ``.yaml``/``.yml`` or ``.toml`` file (a mapping)."""
+    label = str(path)
+    try:
+        text = bounded.read_text(path, MAX_BYTES)
+    except bounded.UnsafeInputError as exc:
+        raise _error(label, str(exc)) from None
+    except FileNotFoundError:
+        raise _error(label, "no such file") from None
+    except OSError as exc:
+        raise _error(label, f"cannot read it ({exc.strerror})") from None
+    data = _parse(text, path.suffix.lower(), label)
+    if not isinstance(data, dict):
+        raise _error(label, "is not a mapping of names to values")
+    tree: dict[str, Any] = normalized(data, label)
+    return tree
+
+
+def _parse(text: str, suffix: str, label: str) -> Any:
+    try:
+        if suffix == ".json":
+            return orjson.loads(text)
+        if suffix in (".yaml", ".yml"):
+            import yaml  # noqa: PLC0415 - PyYAML, only for a YAML params file
+
+            return yaml.safe_load(text)
+        if suffix == ".toml":
+            from driftbom.probes.python.lockfiles._common import parse_toml  # noqa: PLC0415
+
+            return parse_toml(text)
+    except Exception as exc:  # noqa: BLE001 - each parser has its own errors
+        raise _error(label, f"not valid {suffix[1:].upper()} ({str(exc)[:160]})") from None
+    raise _error(label, f"unknown format {suffix or '(no suffix)'} (.json, .yaml, .yml, .toml)")
+
+
+def normalized(value: Any, label: str, depth: int = 0) -> Any:
+    """Return ``value`` as JSON data; raises ProbeError when it is deeper than MAX_DEPTH."""
+    if depth > MAX_DEPTH:
+        raise _error(label, f"nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, dict):
+        return {str(k): normalized(v, label, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        return [normalized(v, label, depth + 1) for v in items]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # nan, inf: no JSON number
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def pair(text: str) -> tuple[str, Any]:
+    """Return ``(key, value)`` of ``KEY=VALUE``; VALUE is JSON when it parses, else a string."""
+    key, eq, raw = text.partition("=")
+    if not eq or not key.strip() or any(not part for part in key.strip().split(".")):
+        raise _error(text, "is not KEY=VALUE (KEY may be dotted: optimizer.lr=3e-4)")
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        value = raw
+    return key.strip(), normalized(value, text)
+
+
+def merged(base: dict[str, Any], pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Return ``base`` with each dotted ``KEY=VALUE`` set in it (pairs win)."""
+    out = orjson.loads(orjson.dumps(base))  # a deep copy of JSON data
+    for key, value in pairs:
+        node = out
+        *parents, last = key.split(".")
+        for part in parents:
+            child = node.get(part)
+            node[part] = child = child if isinstance(child, dict) else {}
+            node = child
+        node[last] = value
+    result: dict[str, Any] = out
+    return result
+
+
+def flatten(tree: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """Return ``(dotted key, value)`` of every leaf; lists and empty mappings are leaves."""
+    found: list[tuple[str, Any]] = []
+    for key, value in tree.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            found += flatten(value, dotted + ".")
+        else:
+            found.append((dotted, value))
+    return found
+
+
+def component(tree: dict[str, Any], label: str = "params") -> Component:
+    """Return the ``params`` component: one property per dotted key, seeds flagged."""
+    leaves = flatten(tree)
+    if len(leaves) > MAX_KEYS:
+        raise _error(label, f"more than {MAX_KEYS} parameters")
+    props = []
+    seeds = []
+    for key, value in leaves:
+        secret = any(looks_secret(part) for part in key.split("."))
+        text = REDACTED if secret else orjson.dumps(scrub_tree(value)).decode()
+        props.append((Prop.PARAMS_PREFIX + key, text))
+        if key.rsplit(".", 1)[-1].lower() in SEED_NAMES:
+            seeds.append(key)
+    if seeds:
+        props.append((Prop.PARAMS_SEEDS, " ".join(sorted(seeds))))
+    return Component(
+        ref=REF, type=ComponentType.DATA, name="params", properties=tuple(props)
+    ).normalized()

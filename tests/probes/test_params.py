@@ -1,0 +1,93 @@
+"""Hyperparameters: three file formats, KEY=VALUE, nesting, seeds, secrets and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from driftbom.errors import ProbeError
+from driftbom.probes.run import params
+from driftbom.properties import Prop
+from tests.conftest import FIXTURES
+
+PARAMS = FIXTURES / "params"
+
+
+@pytest.mark.parametrize("name", ["train.yaml", "train.json", "train.toml"])
+def test_the_three_formats_read_the_same_tree(name):
+    tree = params.load(PARAMS / name)
+    assert tree == json.loads((PARAMS / "train.json").read_text())
+    comp = params.component(tree)
+    values = {k.removeprefix(Prop.PARAMS_PREFIX): v for k, v in comp.properties}
+    assert values["optimizer.lr"] == "0.001"
+    assert values["optimizer.betas"] == "[0.9,0.999]"  # a list is one value
+    assert values["trainer.precision"] == '"bf16-mixed"'
+    assert comp.prop(Prop.PARAMS_SEEDS) == "seed"
+
+
+def test_key_value_pairs_are_typed_as_json_and_nest():
+    tree = params.merged(
+        params.load(PARAMS / "train.yaml"),
+        [params.pair("optimizer.lr=3e-4"), params.pair("run.name=baseline"), params.pair("seed=7")],
+    )
+    assert tree["optimizer"]["lr"] == 3e-4
+    assert tree["run"] == {"name": "baseline"}
+    assert tree["seed"] == 7
+    assert params.pair("flags=[1, 2]") == ("flags", [1, 2])
+    for bad in ("novalue", "=1", "a..b=1", ".a=1"):
+        with pytest.raises(ProbeError, match="is not KEY=VALUE"):
+            params.pair(bad)
+
+
+def test_secrets_never_leave_and_seeds_are_flagged():
+    tree = {
+        "db": {"password": "hunter2", "url": "postgres://u:hunter2@h/db?sslmode=require"},
+        "api_key": "sk-hunter2",
+        "sampler": {"random_state": 3},
+        "torch": {"manual_seed": 1},
+    }
+    comp = params.component(params.normalized(tree, "t"))
+    assert "hunter2" not in repr(comp)
+    assert comp.prop(Prop.PARAMS_PREFIX + "db.password") == "***"
+    assert comp.prop(Prop.PARAMS_PREFIX + "db.url") == '"postgres://h/db?sslmode=require"'
+    assert comp.prop(Prop.PARAMS_SEEDS) == "sampler.random_state torch.manual_seed"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "reason"),
+    [
+        ("evil.yaml", "!!python/object/apply:os.system ['touch /tmp/pwned']\n", "not valid YAML"),
+        ("list.json", "[1, 2]", "is not a mapping"),
+        ("bad.toml", "a = [", "not valid TOML"),
+        ("config.ini", "[a]\nb=1\n", "unknown format .ini"),
+        ("deep.json", '{"a":' * 40 + "1" + "}" * 40, "nested deeper than 32"),
+    ],
+)
+def test_bad_params_files_are_one_reason(tmp_path, name, text, reason):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ProbeError, match=reason):
+        params.load(path)
+
+
+def test_non_json_values_become_json(tmp_path):
+    path = tmp_path / "odd.yaml"
+    path.write_text("when: 2026-11-30\nratio: .nan\ntags: !!set {a: null, b: null}\n")
+    tree = params.load(path)
+    assert tree == {"when": "2026-11-30", "ratio": "nan", "tags": ["a", "b"]}
+
+
+def test_missing_fifo_and_huge_files_are_refused(tmp_path):
+    import os
+
+    with pytest.raises(ProbeError, match="no such file"):
+        params.load(tmp_path / "missing.yaml")
+    os.mkfifo(tmp_path / "fifo.yaml")
+    with pytest.raises(ProbeError, match="not a regular file"):
+        params.load(tmp_path / "fifo.yaml")
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as handle:
+        handle.truncate(params.MAX_BYTES + 1)
+    with pytest.raises(ProbeError, match="too large"):
+        params.load(huge)

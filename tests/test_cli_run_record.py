@@ -1,0 +1,67 @@
+"""drift snapshot --params/--param/--phase, and check naming each changed key."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from tests.conftest import FIXTURES, assert_valid, run_drift
+
+TRAIN = FIXTURES / "params" / "train.yaml"
+
+
+def _snapshot(tmp_path, name, *args):
+    out = tmp_path / name
+    done = run_drift(
+        "snapshot", "--python", sys.executable, "--no-cache", "-o", str(out), *args, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_params_and_phase_are_recorded_in_formulation_and_lifecycles(tmp_path):
+    out = _snapshot(tmp_path, "a.json", "--params", str(TRAIN), "--phase", "training")
+    document = json.loads(out.read_text())
+    assert_valid(document)
+    (formula,) = document["formulation"]
+    (params,) = formula["components"]
+    assert params["bom-ref"] == "params"
+    assert params["type"] == "data"
+    assert not any(c["bom-ref"] == "params" for c in document["components"])
+    assert document["metadata"]["lifecycles"] == [
+        {"phase": "build"},
+        {"name": "training", "description": "driftbom phase"},
+    ]
+
+
+def test_a_changed_learning_rate_is_critical_and_named(tmp_path):
+    before = _snapshot(tmp_path, "a.json", "--params", str(TRAIN))
+    after = _snapshot(
+        tmp_path, "b.json", "--params", str(TRAIN), "--param", "optimizer.lr=3e-4",
+        "--param", "token=hunter2",
+    )  # fmt: skip
+    done = run_drift("check", str(before), str(after), "--format", "json")
+    assert done.returncode == 1
+    changes = {c["field"]: c for c in json.loads(done.stdout)["changes"]}
+    lr = changes["drift:params:optimizer.lr"]
+    assert (lr["severity"], lr["reference"], lr["current"]) == ("critical", "0.001", "0.0003")
+    assert changes["drift:params:token"]["current"] == "***"
+    text = run_drift("check", str(before), str(after))
+    assert "optimizer.lr: 0.001 -> 0.0003" in text.stdout
+    assert "hunter2" not in text.stdout + after.read_text()
+
+
+def test_an_unknown_phase_is_a_usage_error(tmp_path):
+    done = run_drift("snapshot", "--phase", "trainig", "-o", str(tmp_path / "x.json"))
+    assert done.returncode == 2
+    assert done.stderr.startswith("drift: error: --phase trainig: not a lifecycle phase")
+    assert len(done.stderr.splitlines()) == 1
+    assert not (tmp_path / "x.json").exists()
+
+
+def test_a_bad_params_file_is_a_usage_error(tmp_path):
+    bad = tmp_path / "p.yaml"
+    bad.write_text("a: [")
+    done = run_drift("snapshot", "--params", str(bad), "-o", str(tmp_path / "x.json"))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"drift: error: --params/--param {bad}: not valid YAML")
