@@ -65,3 +65,39 @@ def test_a_bad_params_file_is_a_usage_error(tmp_path):
     done = run_drift("snapshot", "--params", str(bad), "-o", str(tmp_path / "x.json"))
     assert done.returncode == 2
     assert done.stderr.startswith(f"drift: error: --params/--param {bad}: not valid YAML")
+
+
+def test_another_commit_is_major_and_a_dirty_tree_minor(tmp_path):
+    import subprocess
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+
+    def git(*args):
+        subprocess.run(
+            ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@e", *args],
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q", "-b", "main")
+    (repo / "train.py").write_text("LR = 1e-3\n")
+    git("add", ".")
+    git("commit", "-qm", "first")
+    first = _snapshot(repo, "../first.json")
+    (repo / "train.py").write_text("LR = 3e-4\n")
+    dirty = _snapshot(repo, "../dirty.json")
+    git("commit", "-qam", "second")
+    second = _snapshot(repo, "../second.json")
+    document = json.loads(first.read_text())
+    (git_comp,) = (c for c in document["formulation"][0]["components"] if c["bom-ref"] == "git")
+    assert len(git_comp["version"]) == 40
+    found = json.loads(run_drift("diff", str(first), str(dirty), "--format", "json").stdout)
+    assert {(c["field"], c["severity"]) for c in found["changes"] if c["id"] == "git"} == {
+        ("drift:git:dirty", "minor"),
+        ("drift:git:diff-digest", "minor"),
+    }
+    done = run_drift("check", str(first), str(second), "--format", "json")
+    assert done.returncode == 1
+    (change,) = [c for c in json.loads(done.stdout)["changes"] if c["id"] == "git"]
+    assert (change["rule"], change["severity"]) == ("code-revision", "major")

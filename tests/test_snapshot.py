@@ -95,7 +95,8 @@ def test_snapshot_records_every_layer(tmp_path, fixture_interpreter):
         Layer.CPU,
     }
     assert snap.env == {"OMP_NUM_THREADS": "8"}
-    assert {s.layer for s in snap.skipped} == {Layer.LOCKFILE, Layer.GPU, Layer.CUDA}  # none here
+    skipped = {s.layer for s in snap.skipped}
+    assert skipped == {Layer.LOCKFILE, Layer.GPU, Layer.CUDA, Layer.CODE}  # none here
     assert snap.timestamp == "2023-11-14T22:13:20Z"
 
 

@@ -28,6 +28,7 @@ class Layer(str, Enum):
     CUDA = "cuda"
     ENV = "env"
     PARAMS = "params"
+    CODE = "code"
     OTHER = "other"
 
 
@@ -134,6 +135,7 @@ _EXACT_LAYERS = {
     "nvidia-driver": Layer.GPU,
     "cuda": Layer.CUDA,
     "params": Layer.PARAMS,
+    "git": Layer.CODE,
     "cuda-toolkit": Layer.CUDA,
     "cudnn": Layer.CUDA,
     "nccl": Layer.CUDA,

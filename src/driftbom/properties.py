@@ -84,6 +84,10 @@ class Prop:
     # a run
     PARAMS_PREFIX = "drift:params:"  # drift:params:<dotted key>, its JSON value
     PARAMS_SEEDS = "drift:seeds"  # on params: the seed-like keys, space-separated
+    GIT_BRANCH = "drift:git:branch"
+    GIT_DIRTY = "drift:git:dirty"
+    GIT_DIFF = "drift:git:diff-digest"
+    GIT_REMOTE = "drift:git:remote"
 
 
 def every() -> list[str]:

@@ -23,6 +23,7 @@ from driftbom.probes.python.interpreter import (
     interpreter_component,
 )
 from driftbom.probes.run import params
+from driftbom.probes.run.git import PendingGit
 from driftbom.probes.system.cpu import CpuProbe, MemoryProbe
 from driftbom.probes.system.env_vars import EnvVarsProbe
 from driftbom.probes.system.gpu import GpuProbe
@@ -62,6 +63,8 @@ class SnapshotOptions(NamedTuple):
     """Hyperparameters (JSON data, nested), recorded in ``formulation``."""
     phase: str | None = None
     """The run's lifecycle phase: a CycloneDX phase or an alias (``training``)."""
+    code: bool = True
+    """Record the code revision of the repository around the working directory."""
 
 
 def timestamp(environ: Mapping[str, str]) -> str:
@@ -147,20 +150,28 @@ def take(options: SnapshotOptions) -> Snapshot:
     ctx = options.context
     # the target interpreter answers while the system probes run
     when = timestamp(ctx.environ)
-    pending, chosen = None, list[str]()
+    pending, chosen, revision = None, list[str](), None
     try:
         if options.interpreter is None:
             python, chosen = choose_python(options.python, ctx.environ, ctx.cwd)
             pending = PendingQuery(python)
-        return _take(options, when, pending, chosen)
+        if options.code:
+            revision = PendingGit(ctx)
+        return _take(options, when, pending, chosen, revision)
     except BaseException:
         if pending is not None:
             pending.cancel()  # never leave the helper running behind an error
+        if revision is not None:
+            revision.cancel()
         raise
 
 
 def _take(
-    options: SnapshotOptions, when: str, pending: PendingQuery | None, chosen: list[str]
+    options: SnapshotOptions,
+    when: str,
+    pending: PendingQuery | None,
+    chosen: list[str],
+    revision: PendingGit | None,
 ) -> Snapshot:
     ctx = options.context
     components: list[Component] = []
@@ -183,6 +194,13 @@ def _take(
     if options.params is not None:
         components.append(params.component(dict(options.params)))
         layers.append(Layer.PARAMS)
+    if revision is not None:
+        layers.append(Layer.CODE)
+        code = revision.result()
+        if isinstance(code, Skipped):
+            skipped.append(code)
+        else:
+            components += code.components
     notes += py_notes
     skipped += py_skipped
     conflict = compat.driver_conflict(components)

@@ -23,6 +23,10 @@ def summarize(snapshot: Snapshot) -> str:
     cpu = snapshot.component("cpu")
     if cpu:
         parts.append(f"cpu {cpu.name}")
+    git = snapshot.component("git")
+    if git is not None and git.version:
+        dirty = " (dirty)" if git.prop(Prop.GIT_DIRTY) == "true" else ""
+        parts.append(f"git {git.version[:12]}{dirty}")
     lock = snapshot.by_layer(Layer.LOCKFILE)
     if lock:
         mismatches = len(lock[0].props(Prop.LOCK_MISMATCH))

@@ -67,6 +67,8 @@ def _version_rule(comp: Component, bump: Bump) -> Rule:
         return Rule.DRIVER_CHANGE
     if comp.ref == "cuda-toolkit":
         return Rule.CUDA_TOOLKIT
+    if comp.ref == "git":
+        return Rule.CODE_REVISION
     layer = comp.layer
     if layer is Layer.PACKAGES:
         return _BUMP_RULES[bump]

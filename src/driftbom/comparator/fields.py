@@ -28,6 +28,7 @@ IGNORED = frozenset(
         Prop.PY_INDEX_URL,
         Prop.PYPI_WHEEL_TAG,
         Prop.PARAMS_SEEDS,
+        Prop.GIT_BRANCH,
         Prop.PYPI_BROKEN,
         Prop.PYPI_VERSION_INVALID,
         Prop.LOCK_MISMATCH,
@@ -79,6 +80,9 @@ RULES = {
     Prop.CUDA_TORCH: Rule.CUDA_SOURCE,
     Prop.CUDA_TOOLKIT_EXACT: Rule.CUDA_TOOLKIT,
     Prop.CUDA_JAX: Rule.CUDA_SOURCE,
+    Prop.GIT_DIRTY: Rule.CODE_DIRTY,
+    Prop.GIT_DIFF: Rule.CODE_DIRTY,
+    Prop.GIT_REMOTE: Rule.CODE_REVISION,
 }
 # ISA extensions whose loss changes numerics or speed of ML kernels.
 IMPORTANT_FLAGS = ("avx512", "amx", "avx2", "avx_vnni", "fma", "f16c", "sve", "sme", "bf16", "i8mm")
@@ -93,6 +97,7 @@ _LAYER_RULES = {
     Layer.MEMORY: Rule.MEMORY,
     Layer.ENV: Rule.ENV,
     Layer.PARAMS: Rule.PARAM,
+    Layer.CODE: Rule.CODE_REVISION,
     Layer.GPU: Rule.GPU_CONFIG,
     Layer.CUDA: Rule.CUDA_SOURCE,
     Layer.OTHER: Rule.PACKAGE_SOURCE,

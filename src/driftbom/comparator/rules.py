@@ -61,5 +61,7 @@ class Rule(str, Enum):
     NCCL = "nccl"
     ENV = "env"
     PARAM = "param"
+    CODE_REVISION = "code-revision"
+    CODE_DIRTY = "code-dirty"
     PHASE = "phase"
     NOT_RECORDED = "not-recorded"

@@ -31,8 +31,8 @@ SCHEMA_URL = "http://cyclonedx.org/schema/bom-1.6.schema.json"
 MAX_BYTES = 256 * 1024 * 1024
 ENVIRONMENT_REF = "environment"
 FORMULA_REF = "formulation"
-FORMULA_LAYERS = frozenset({Layer.PARAMS})
-"""How the run was made (hyperparameters): written under ``formulation``, not ``components``."""
+FORMULA_LAYERS = frozenset({Layer.PARAMS, Layer.CODE})
+"""How the run was made (hyperparameters, code revision): under ``formulation``."""
 
 _PURL_REF_PREFIX = {"pypi": "pypi", "deb": "deb", "rpm": "rpm", "apk": "apk"}
 
