@@ -101,3 +101,39 @@ def test_another_commit_is_major_and_a_dirty_tree_minor(tmp_path):
     assert done.returncode == 1
     (change,) = [c for c in json.loads(done.stdout)["changes"] if c["id"] == "git"]
     assert (change["rule"], change["severity"]) == ("code-revision", "major")
+
+
+def test_the_done_when_run_a_dataset_byte_and_a_learning_rate(tmp_path):
+    """200 files, one byte changed, one learning rate changed: exit 1, both named, critical."""
+    train = tmp_path / "train"
+    train.mkdir()
+    for i in range(200):
+        (train / f"{i:03}.bin").write_bytes(bytes([i % 256]) * 256)
+    first = _snapshot(tmp_path, "a.json", "--dataset", f"train={train}", "--params", str(TRAIN))
+    assert_valid(json.loads(first.read_text()))
+    data = bytearray((train / "042.bin").read_bytes())
+    data[10] ^= 1
+    (train / "042.bin").write_bytes(bytes(data))
+    second = _snapshot(
+        tmp_path, "b.json", "--dataset", f"train={train}", "--params", str(TRAIN),
+        "--param", "optimizer.lr=3e-4",
+    )  # fmt: skip
+    done = run_drift("check", str(first), str(second))
+    assert done.returncode == 1
+    assert "CRITICAL dataset:train" in done.stdout
+    assert "1 changed (042.bin)" in done.stdout
+    assert "optimizer.lr: 0.001 -> 0.0003" in done.stdout
+
+
+def test_bad_datasets_are_one_line_exit_2(tmp_path):
+    (tmp_path / "d").mkdir()
+    for args, needle in (
+        (["--dataset", str(tmp_path / "missing")], "no such file or folder"),
+        (["--dataset", f"a={tmp_path / 'd'}", "--dataset", f"a={tmp_path / 'd'}"], "named twice"),
+        (["--dataset", f"no name={tmp_path / 'd'}"], "the name must be"),
+    ):
+        done = run_drift("snapshot", *args, "-o", str(tmp_path / "x.json"))
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("drift: error: --dataset "), done.stderr
+        assert needle in done.stderr
+        assert len(done.stderr.splitlines()) == 1

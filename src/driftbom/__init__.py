@@ -41,23 +41,35 @@ def snapshot(
     cache: bool = True,
     params: Mapping[str, Any] | None = None,
     phase: str | None = None,
+    datasets: Mapping[str, str | Path] | None = None,
 ) -> Snapshot:
     """Record this machine and the Python environment of ``python``.
 
     ``python`` defaults to the active virtualenv's interpreter, else the project's
     ``.venv``, else ``python`` on PATH, else the running one; ``lock`` to the lockfile found
     in the working directory. ``params`` (JSON data, nested) are the run's hyperparameters;
-    ``phase`` its lifecycle phase (``training``, ``build``...). Returns the Snapshot; raises
-    ProbeError when the interpreter, ``lock`` or ``params`` is unusable, UsageError for an
-    unknown phase.
+    ``phase`` its lifecycle phase (``training``, ``build``...); ``datasets`` maps names to
+    the files or folders to hash. Returns the Snapshot; raises ProbeError when the
+    interpreter, ``lock``, ``params`` or a dataset is unusable, UsageError for an unknown
+    phase.
     """
     from driftbom.probes.run.params import normalized  # noqa: PLC0415
     from driftbom.snapshotter import SnapshotOptions, default_context, take  # noqa: PLC0415
 
     context = default_context(cache=cache)
     tree = normalized(dict(params), "params") if params is not None else None
+    from pathlib import Path  # noqa: PLC0415
+
+    from driftbom.probes.run.datasets import named  # noqa: PLC0415
+
     options = SnapshotOptions(
-        python=python, name=name, lock=lock, context=context, params=tree, phase=phase
+        python=python,
+        name=name,
+        lock=lock,
+        context=context,
+        params=tree,
+        phase=phase,
+        datasets=tuple(named(f"{n}={Path(p)}") for n, p in (datasets or {}).items()),
     )
     return take(options)
 

@@ -67,7 +67,7 @@ def read_bytes(path: str | Path, limit: int = TEXT_LIMIT) -> bytes:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise UnsafeInputError(f"not a regular file ({_kind(info.st_mode)})")
+            raise UnsafeInputError(f"not a regular file ({kind(info.st_mode)})")
         if info.st_size > limit:
             raise UnsafeInputError(f"too large ({info.st_size} bytes; the limit is {limit})")
         chunks, total = [], 0
@@ -89,7 +89,8 @@ def read_text(path: str | Path, limit: int = TEXT_LIMIT) -> str:
     return read_bytes(path, limit).decode("utf-8", errors="replace")
 
 
-def _kind(mode: int) -> str:
+def kind(mode: int) -> str:
+    """Return what a file mode names: ``a directory``, ``a FIFO``, ``a character device``."""
     kinds = (
         (stat.S_ISDIR, "a directory"),
         (stat.S_ISFIFO, "a FIFO"),

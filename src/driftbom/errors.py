@@ -23,6 +23,7 @@ class Input(str, Enum):
     INDEX_URL = "index-url"
     PARAMS = "params"
     PHASE = "phase"
+    DATASET = "dataset"
 
 
 class Remedy(str, Enum):

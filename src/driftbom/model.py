@@ -29,6 +29,7 @@ class Layer(str, Enum):
     ENV = "env"
     PARAMS = "params"
     CODE = "code"
+    DATASETS = "datasets"
     OTHER = "other"
 
 
@@ -126,6 +127,7 @@ _PREFIX_LAYERS = {
     "apk": Layer.OS_PACKAGES,
     "gpu": Layer.GPU,
     "env": Layer.ENV,
+    "dataset": Layer.DATASETS,
 }
 _EXACT_LAYERS = {
     "python": Layer.PYTHON,

@@ -84,6 +84,14 @@ class Prop:
     # a run
     PARAMS_PREFIX = "drift:params:"  # drift:params:<dotted key>, its JSON value
     PARAMS_SEEDS = "drift:seeds"  # on params: the seed-like keys, space-separated
+    DATASET_FILES = "drift:dataset:files"
+    DATASET_BYTES = "drift:dataset:bytes"
+    DATASET_PATH = "drift:dataset:path"
+    DATASET_MANIFEST = "drift:dataset:manifest"  # "<blake3> <size> <path>" per line
+    DATASET_LFS_POINTERS = "drift:dataset:lfs-pointers"
+    DATASET_HF_REPO = "drift:dataset:hf-repo"
+    DATASET_HF_REVISION = "drift:dataset:hf-revision"
+    DATASET_DVC_MD5 = "drift:dataset:dvc-md5"
     GIT_BRANCH = "drift:git:branch"
     GIT_DIRTY = "drift:git:dirty"
     GIT_DIFF = "drift:git:diff-digest"

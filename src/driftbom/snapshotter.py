@@ -22,7 +22,7 @@ from driftbom.probes.python.interpreter import (
     choose_python,
     interpreter_component,
 )
-from driftbom.probes.run import params
+from driftbom.probes.run import datasets, params
 from driftbom.probes.run.git import PendingGit
 from driftbom.probes.system.cpu import CpuProbe, MemoryProbe
 from driftbom.probes.system.env_vars import EnvVarsProbe
@@ -33,7 +33,7 @@ from driftbom.properties import Prop
 from driftbom.sbom import cyclonedx, schema
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,10 @@ class SnapshotOptions(NamedTuple):
     """The run's lifecycle phase: a CycloneDX phase or an alias (``training``)."""
     code: bool = True
     """Record the code revision of the repository around the working directory."""
+    datasets: tuple[tuple[str, Path], ...] = ()
+    """``(name, file or folder)`` of each dataset to hash."""
+    progress: Callable[[str, int, int], None] | None = None
+    """Told ``(what, bytes done, bytes in all)`` while datasets are hashed."""
 
 
 def timestamp(environ: Mapping[str, str]) -> str:
@@ -136,6 +140,25 @@ def _python_layers(
     return [*components, *comps, lock_comp], notes, skipped
 
 
+def _datasets(options: SnapshotOptions) -> list[Component]:
+    found = []
+    names = [name for name, _ in options.datasets]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageError("named twice: give each --dataset its own NAME=", what=Input.DATASET,
+                         path=", ".join(twice))  # fmt: skip
+    for name, path in options.datasets:
+        tell = options.progress
+
+        def progress(done: int, total: int, name: str = name, tell: Any = tell) -> None:
+            if tell is not None:
+                tell(f"dataset {name}", done, total)
+
+        dataset = datasets.hash_dataset(name, path, options.context.cache, progress)
+        found.append(datasets.component(dataset))
+    return found
+
+
 def checked_phase(phase: str | None) -> str | None:
     """Return ``phase`` when it is a CycloneDX phase or an alias; raises UsageError."""
     if phase is None or phase in PHASES or phase in PHASE_ALIASES:
@@ -194,6 +217,9 @@ def _take(
     if options.params is not None:
         components.append(params.component(dict(options.params)))
         layers.append(Layer.PARAMS)
+    if options.datasets:
+        layers.append(Layer.DATASETS)
+        components += _datasets(options)
     if revision is not None:
         layers.append(Layer.CODE)
         code = revision.result()

@@ -53,6 +53,7 @@ _FLAGS = {
     Input.INDEX_URL: "--index-url/--extra-index-url",
     Input.PARAMS: "--params/--param",
     Input.PHASE: "--phase",
+    Input.DATASET: "--dataset",
 }
 _REMEDIES = {
     Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",

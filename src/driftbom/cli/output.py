@@ -6,6 +6,7 @@ import errno
 import os
 import stat
 import sys
+import time
 from typing import TYPE_CHECKING
 
 from driftbom import atomic
@@ -43,6 +44,31 @@ def emit_or_write(target: Path | None, data: bytes) -> None:
         emit(data.decode())
     else:
         atomic.write_file(target, data)
+
+
+class Progress:
+    """A progress line on a terminal's stderr, shown once work has taken over a second."""
+
+    def __init__(self) -> None:
+        """Start the clock; nothing is shown unless stderr is a terminal."""
+        self._started = time.monotonic()
+        self._shown = False
+        self._tty = sys.stderr.isatty()
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        """Redraw ``what: 45% (1.2 of 2.6 GiB)``; a newline ends it when done."""
+        if not self._tty or time.monotonic() - self._started < 1:
+            return
+        pct = 100 * done // total if total else 100
+        gib = 1024**3
+        sys.stderr.write(
+            f"\rdrift: {visible(what)}: {pct}% ({done / gib:.1f} of {total / gib:.1f} GiB)\x1b[K"
+        )
+        self._shown = True
+        if done >= total:
+            sys.stderr.write("\n")
+            self._shown = False
+        sys.stderr.flush()
 
 
 def diagnostic(message: str) -> None:

@@ -50,6 +50,13 @@ def snapshot(
             help="KEY=VALUE hyperparameter (repeatable; dotted KEY nests; VALUE typed as JSON).",
         ),
     ] = None,
+    dataset: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dataset",
+            help="[NAME=]PATH of a dataset file or folder to hash (BLAKE3; repeatable).",
+        ),
+    ] = None,
     phase: Annotated[
         str | None,
         typer.Option(
@@ -81,8 +88,18 @@ def snapshot(
     tree = hyper.load(params_file) if params_file is not None else None
     if param:
         tree = hyper.merged(tree or {}, [hyper.pair(text) for text in param])
+    from driftbom.cli.output import Progress  # noqa: PLC0415
+    from driftbom.probes.run.datasets import named  # noqa: PLC0415
+
     options = SnapshotOptions(
-        python=python, name=name, lock=lock, context=context, params=tree, phase=phase
+        python=python,
+        name=name,
+        lock=lock,
+        context=context,
+        params=tree,
+        phase=phase,
+        datasets=tuple(named(text) for text in dataset or ()),
+        progress=Progress(),
     )
     recorded = record(options)
     if recorded.problems:  # a bug: nothing invalid ever reaches -o

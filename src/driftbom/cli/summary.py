@@ -23,6 +23,10 @@ def summarize(snapshot: Snapshot) -> str:
     cpu = snapshot.component("cpu")
     if cpu:
         parts.append(f"cpu {cpu.name}")
+    sets = snapshot.by_layer(Layer.DATASETS)
+    if sets:
+        files = sum(int(d.prop(Prop.DATASET_FILES) or 0) for d in sets)
+        parts.append(f"{len(sets)} datasets ({files} files)")
     git = snapshot.component("git")
     if git is not None and git.version:
         dirty = " (dirty)" if git.prop(Prop.GIT_DIRTY) == "true" else ""

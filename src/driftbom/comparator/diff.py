@@ -8,6 +8,7 @@ from driftbom import compat
 from driftbom.comparator import fields, state
 from driftbom.comparator.changes import Change, ChangeKind
 from driftbom.comparator.classify import Bump, Direction, classify
+from driftbom.comparator.datasets import dataset_change
 from driftbom.comparator.rules import Rule
 from driftbom.model import Component, Layer, Snapshot, layer_of
 
@@ -27,12 +28,14 @@ _BUMP_RULES = {
     Bump.STRING: Rule.PACKAGE_UNPARSABLE,
 }
 _ADDED_RULES = {
+    Layer.DATASETS: Rule.DATASET,
     Layer.GPU: Rule.GPU_COUNT,
     Layer.PACKAGES: Rule.PACKAGE_ADDED,
     Layer.OS_PACKAGES: Rule.OS_PACKAGE_ADDED,
     Layer.LOCKFILE: Rule.LOCKFILE_ADDED,
 }
 _REMOVED_RULES = {
+    Layer.DATASETS: Rule.DATASET,
     Layer.GPU: Rule.GPU_COUNT,
     Layer.PACKAGES: Rule.PACKAGE_REMOVED,
     Layer.OS_PACKAGES: Rule.OS_PACKAGE_REMOVED,
@@ -157,6 +160,9 @@ def compare_component(ref: Component, cur: Component, *, partial: bool = False) 
     ``partial``: one side comes from another tool, so a property only one side
     records is unknown on the other, not changed.
     """
+    if cur.layer is Layer.DATASETS:
+        found = dataset_change(ref, cur)
+        return [found] if found is not None else []
     changes = []
     if ref.name != cur.name and cur.layer in (Layer.PYTHON, Layer.OS):
         rule = Rule.PYTHON_IMPLEMENTATION if cur.layer is Layer.PYTHON else Rule.OS_RELEASE

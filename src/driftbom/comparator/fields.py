@@ -97,6 +97,7 @@ _LAYER_RULES = {
     Layer.MEMORY: Rule.MEMORY,
     Layer.ENV: Rule.ENV,
     Layer.PARAMS: Rule.PARAM,
+    Layer.DATASETS: Rule.DATASET,
     Layer.CODE: Rule.CODE_REVISION,
     Layer.GPU: Rule.GPU_CONFIG,
     Layer.CUDA: Rule.CUDA_SOURCE,

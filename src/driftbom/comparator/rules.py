@@ -60,6 +60,7 @@ class Rule(str, Enum):
     CUDNN_MINOR = "cudnn-minor"
     NCCL = "nccl"
     ENV = "env"
+    DATASET = "dataset"
     PARAM = "param"
     CODE_REVISION = "code-revision"
     CODE_DIRTY = "code-dirty"

@@ -1,0 +1,55 @@
+"""A dataset's change: its digest, and which of its files changed, came or went."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from driftbom.comparator.changes import Change, ChangeKind
+from driftbom.comparator.rules import Rule
+from driftbom.properties import Prop
+
+if TYPE_CHECKING:
+    from driftbom.model import Component
+
+SHOWN = 5
+"""Files named in a reason; the rest are counted."""
+
+
+def _manifest(comp: Component) -> dict[str, str] | None:
+    text = comp.prop(Prop.DATASET_MANIFEST)
+    if text is None:
+        return None
+    found = {}
+    for line in text.splitlines():
+        digest, _, rest = line.partition(" ")
+        path = rest.partition(" ")[2]
+        if path:
+            found[path] = digest
+    return found
+
+
+def _named(label: str, paths: list[str]) -> str:
+    if not paths:
+        return ""
+    shown = ", ".join(paths[:SHOWN]) + (
+        f" and {len(paths) - SHOWN} more" if len(paths) > SHOWN else ""
+    )
+    return f"{len(paths)} {label} ({shown})"
+
+
+def dataset_change(ref: Component, cur: Component) -> Change | None:
+    """Return the change of a dataset whose BLAKE3 differs, naming the files when it can."""
+    old, new = dict(ref.hashes).get("BLAKE3"), dict(cur.hashes).get("BLAKE3")
+    if old is None or new is None or old == new:
+        return None
+    before, after = _manifest(ref), _manifest(cur)
+    if before is None or after is None:
+        detail = "no per-file manifest on both sides to name the files"
+    else:
+        changed = sorted(p for p in before.keys() & after.keys() if before[p] != after[p])
+        added = sorted(after.keys() - before.keys())
+        removed = sorted(before.keys() - after.keys())
+        parts = [_named("changed", changed), _named("added", added), _named("removed", removed)]
+        detail = "; ".join(p for p in parts if p) or "the same files in another layout"
+    reason = f"dataset {cur.name}: content changed ({old[:12]}... -> {new[:12]}...): {detail}"
+    return Change(cur.ref, cur.layer, ChangeKind.MODIFIED, "hashes", old, new, Rule.DATASET, reason)

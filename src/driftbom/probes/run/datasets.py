@@ -1,0 +1,258 @@
+"""Datasets named for a run: one BLAKE3 content digest each, with a per-file manifest.
+
+A dataset is a file or a folder. A folder's digest is BLAKE3 over its files' relative paths
+(sorted, ``/``-separated) and each file's BLAKE3, so a renamed or moved file changes it
+too. Large files are hashed memory-mapped on every core, small ones across a thread pool;
+a per-user cache keyed by inode, size, mtime and ctime makes an unchanged file free. A path
+that is missing, unreadable, neither a regular file nor a folder, loops through symbolic
+links or changes while it is hashed is an error, never skipped.
+
+Version metadata found beside a dataset is recorded too: the Hugging Face hub cache entry
+it lies in (repo id and revision), the ``.dvc`` file that tracks it, and how many of its
+files are git-lfs pointers rather than content.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from driftbom import bounded
+from driftbom.errors import Input, ProbeError
+from driftbom.model import Component, ComponentType
+from driftbom.probes._cache import StatCache
+from driftbom.properties import Prop
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+MMAP_FROM = 16 * bounded.MiB
+"""Files this large are hashed memory-mapped with BLAKE3's own threads."""
+MAX_FILES = 10_000_000
+MANIFEST_INLINE = 1000
+"""Datasets with at most this many files carry their manifest in the SBOM."""
+_NOT_A_FILE = "not a regular file or a folder ({})"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_LFS = b"version https://git-lfs.github.com/spec/v1"
+_HF = re.compile(r"/(datasets|models)--([^/]+)--([^/]+)/snapshots/([0-9a-f]{40})(?:/|$)")
+_DVC_MD5 = re.compile(r"^\s*-?\s*md5:\s*([0-9a-f]{32}(?:\.dir)?)\s*$", re.MULTILINE)
+
+
+class Entry(NamedTuple):
+    """One file of a dataset."""
+
+    path: str
+    """Relative to the dataset's root, ``/``-separated (the file's name for a file)."""
+    size: int
+    digest: str
+
+
+class Dataset(NamedTuple):
+    """A hashed dataset."""
+
+    name: str
+    path: str
+    digest: str
+    entries: tuple[Entry, ...]
+    lfs_pointers: int
+
+
+def _error(path: str, reason: str) -> ProbeError:
+    return ProbeError(reason, what=Input.DATASET, path=path)
+
+
+def named(text: str) -> tuple[str, Path]:
+    """Return ``(name, path)`` of ``[NAME=]PATH`` (the name defaults to the path's last part)."""
+    name, eq, path = text.partition("=")
+    if not eq:
+        name, path = "", text
+    folder = Path(path)
+    name = name or folder.name or "dataset"
+    if not _NAME.fullmatch(name):
+        raise _error(text, "the name must be letters, digits, '.', '_' or '-' (train=data/train)")
+    return name, folder
+
+
+def _files(root: Path) -> Iterator[tuple[str, Path, os.stat_result]]:
+    """Yield ``(relative path, path, stat)`` of every file under ``root``, sorted."""
+    seen: set[tuple[int, int]] = set()
+
+    def walk(folder: Path, prefix: str) -> Iterator[tuple[str, Path, os.stat_result]]:
+        here = _stat(folder)
+        if (here.st_dev, here.st_ino) in seen:
+            raise _error(str(folder), "loops through symbolic links")
+        seen.add((here.st_dev, here.st_ino))  # the folders above: a link back to one loops
+        try:
+            names = sorted(os.listdir(folder))  # noqa: PTH208 - names, sorted as bytes would be
+        except OSError as exc:
+            raise _error(str(folder), f"cannot list it ({exc.strerror})") from None
+        for name in names:
+            path = folder / name
+            rel = f"{prefix}{name}"
+            info = _stat(path)
+            if stat.S_ISDIR(info.st_mode):
+                yield from walk(path, rel + "/")
+            elif stat.S_ISREG(info.st_mode):
+                yield rel, path, info
+            else:
+                raise _error(
+                    str(path), f"not a regular file or a folder ({bounded.kind(info.st_mode)})"
+                )
+        seen.discard((info.st_dev, info.st_ino))
+
+    yield from walk(root, "")
+
+
+def _stat(path: Path) -> os.stat_result:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        raise _error(str(path), "no such file or folder") from None
+    except OSError as exc:
+        raise _error(str(path), f"cannot read it ({exc.strerror})") from None
+
+
+def _blake3(path: Path, size: int) -> str:
+    import blake3  # noqa: PLC0415 - only when a dataset or model is named
+
+    if size >= MMAP_FROM:
+        hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
+        hasher.update_mmap(path)
+        return str(hasher.hexdigest())
+    with path.open("rb") as handle:
+        return str(blake3.blake3(handle.read()).hexdigest())
+
+
+def _hash_file(path: Path, before: os.stat_result) -> tuple[str, bool]:
+    """Return the file's BLAKE3 and whether it is a git-lfs pointer; raises if it changed."""
+    try:
+        digest = _blake3(path, before.st_size)
+        lfs = before.st_size < 1024 and path.read_bytes().startswith(_LFS)
+    except OSError as exc:
+        raise _error(str(path), f"cannot read it ({exc.strerror})") from None
+    after = _stat(path)
+    if (after.st_size, after.st_mtime_ns, after.st_ino) != (
+        before.st_size,
+        before.st_mtime_ns,
+        before.st_ino,
+    ):
+        raise _error(str(path), "changed while it was hashed")
+    return digest, lfs
+
+
+def digest_of(entries: tuple[Entry, ...]) -> str:
+    """Return a folder's BLAKE3: over each file's relative path and BLAKE3, in path order."""
+    import blake3  # noqa: PLC0415
+
+    hasher = blake3.blake3()
+    for entry in entries:
+        hasher.update(f"{entry.path}\0{entry.digest}\n".encode("utf-8", "surrogateescape"))
+    return str(hasher.hexdigest())
+
+
+def hash_dataset(
+    name: str,
+    root: Path,
+    cache_dir: Path | None = None,
+    progress: Callable[[int, int], None] = lambda _done, _total: None,
+) -> Dataset:
+    """Hash the file or folder ``root``; raises ProbeError for any path it cannot hash."""
+    info = _stat(root)
+    if stat.S_ISREG(info.st_mode):
+        listed = [(root.name, root, info)]
+    elif stat.S_ISDIR(info.st_mode):
+        listed = list(_files(root))
+    else:
+        raise _error(str(root), _NOT_A_FILE.format(bounded.kind(info.st_mode)))
+    if len(listed) > MAX_FILES:
+        raise _error(str(root), f"more than {MAX_FILES} files")
+    cache = StatCache(cache_dir, "blake3", str(root.resolve()))
+    total, done = sum(i.st_size for _, _, i in listed), 0
+    results: dict[str, tuple[str, bool]] = {}
+    pending = []
+    for rel, path, st in listed:
+        stamp = [[rel, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]]
+        known = cache.get(rel, stamp)
+        if isinstance(known, list) and len(known) == 2 and isinstance(known[0], str):
+            results[rel] = (known[0], bool(known[1]))
+            done += st.st_size
+        else:
+            pending.append((rel, path, st, stamp))
+    progress(done, total)
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=min(32, (os.cpu_count() or 1) + 4)) as pool:
+        futures = [
+            (rel, st, stamp, pool.submit(_hash_file, path, st)) for rel, path, st, stamp in pending
+        ]
+        for rel, st, stamp, future in futures:
+            results[rel] = future.result()
+            cache.put(rel, stamp, list(results[rel]))
+            done += st.st_size
+            if time.monotonic() - started > 1:
+                progress(done, total)
+    cache.save()
+    entries = tuple(Entry(rel, st.st_size, results[rel][0]) for rel, _, st in listed)
+    digest = entries[0].digest if stat.S_ISREG(info.st_mode) else digest_of(entries)
+    lfs = sum(1 for rel, _, _ in listed if results[rel][1])
+    return Dataset(name, str(root), digest, entries, lfs)
+
+
+def _version_metadata(root: Path) -> list[tuple[str, str]]:
+    props = []
+    found = _HF.search(str(root.resolve()).replace(os.sep, "/"))
+    if found:
+        props += [
+            (Prop.DATASET_HF_REPO, f"{found.group(2)}/{found.group(3)}"),
+            (Prop.DATASET_HF_REVISION, found.group(4)),
+        ]
+    dvc = root.with_name(root.name + ".dvc")
+    try:
+        text = bounded.read_text(dvc, 1024 * 1024)
+    except OSError:
+        text = ""
+    md5 = _DVC_MD5.search(text)
+    if md5:
+        props.append((Prop.DATASET_DVC_MD5, md5.group(1)))
+    return props
+
+
+def manifest_text(entries: tuple[Entry, ...]) -> str:
+    """Return the manifest as one line per file: ``<blake3> <size> <path>``."""
+    return "".join(f"{e.digest} {e.size} {e.path}\n" for e in entries)
+
+
+def parse_manifest(text: str) -> dict[str, str]:
+    """Return ``{path: blake3}`` of a manifest (lines that do not parse are left out)."""
+    found = {}
+    for line in text.splitlines():
+        digest, _, rest = line.partition(" ")
+        _, _, path = rest.partition(" ")
+        if len(digest) == 64 and path:
+            found[path] = digest
+    return found
+
+
+def component(dataset: Dataset) -> Component:
+    """Return the ``dataset:<name>`` component."""
+    props = [
+        (Prop.DATASET_FILES, str(len(dataset.entries))),
+        (Prop.DATASET_BYTES, str(sum(e.size for e in dataset.entries))),
+        (Prop.DATASET_PATH, dataset.path),
+        *_version_metadata(Path(dataset.path)),
+    ]
+    if len(dataset.entries) <= MANIFEST_INLINE:
+        props.append((Prop.DATASET_MANIFEST, manifest_text(dataset.entries)))
+    if dataset.lfs_pointers:
+        props.append((Prop.DATASET_LFS_POINTERS, str(dataset.lfs_pointers)))
+    return Component(
+        ref=f"dataset:{dataset.name}",
+        type=ComponentType.DATA,
+        name=dataset.name,
+        hashes=(("BLAKE3", dataset.digest),),
+        properties=tuple(props),
+    ).normalized()
