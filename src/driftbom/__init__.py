@@ -42,14 +42,15 @@ def snapshot(
     params: Mapping[str, Any] | None = None,
     phase: str | None = None,
     datasets: Mapping[str, str | Path] | None = None,
+    models: Mapping[str, str | Path] | None = None,
 ) -> Snapshot:
     """Record this machine and the Python environment of ``python``.
 
     ``python`` defaults to the active virtualenv's interpreter, else the project's
     ``.venv``, else ``python`` on PATH, else the running one; ``lock`` to the lockfile found
     in the working directory. ``params`` (JSON data, nested) are the run's hyperparameters;
-    ``phase`` its lifecycle phase (``training``, ``build``...); ``datasets`` maps names to
-    the files or folders to hash. Returns the Snapshot; raises ProbeError when the
+    ``phase`` its lifecycle phase (``training``, ``build``...); ``datasets`` and ``models``
+    map names to the files or folders to hash. Returns the Snapshot; raises ProbeError when the
     interpreter, ``lock``, ``params`` or a dataset is unusable, UsageError for an unknown
     phase.
     """
@@ -60,6 +61,7 @@ def snapshot(
     tree = normalized(dict(params), "params") if params is not None else None
     from pathlib import Path  # noqa: PLC0415
 
+    from driftbom.errors import Input  # noqa: PLC0415
     from driftbom.probes.run.datasets import named  # noqa: PLC0415
 
     options = SnapshotOptions(
@@ -70,6 +72,7 @@ def snapshot(
         params=tree,
         phase=phase,
         datasets=tuple(named(f"{n}={Path(p)}") for n, p in (datasets or {}).items()),
+        models=tuple(named(f"{n}={Path(p)}", Input.MODEL) for n, p in (models or {}).items()),
     )
     return take(options)
 

@@ -24,6 +24,7 @@ class Input(str, Enum):
     PARAMS = "params"
     PHASE = "phase"
     DATASET = "dataset"
+    MODEL = "model"
 
 
 class Remedy(str, Enum):

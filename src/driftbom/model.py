@@ -30,6 +30,7 @@ class Layer(str, Enum):
     PARAMS = "params"
     CODE = "code"
     DATASETS = "datasets"
+    MODELS = "models"
     OTHER = "other"
 
 
@@ -83,6 +84,10 @@ class Component(NamedTuple):
     """Nested components (the pins of a lockfile)."""
     licenses: tuple[Pair, ...] = ()
     """Declared licences: (``expression``, SPDX expression) or (``name``, free text)."""
+    model_card: str | None = None
+    """A model's CycloneDX ``modelCard``, as canonical JSON text."""
+    ancestors: tuple[str, ...] = ()
+    """Names of the models this one was made from (``pedigree.ancestors``)."""
 
     @property
     def layer(self) -> Layer:
@@ -128,6 +133,7 @@ _PREFIX_LAYERS = {
     "gpu": Layer.GPU,
     "env": Layer.ENV,
     "dataset": Layer.DATASETS,
+    "model": Layer.MODELS,
 }
 _EXACT_LAYERS = {
     "python": Layer.PYTHON,

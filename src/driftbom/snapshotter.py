@@ -22,7 +22,7 @@ from driftbom.probes.python.interpreter import (
     choose_python,
     interpreter_component,
 )
-from driftbom.probes.run import datasets, params
+from driftbom.probes.run import datasets, models, params
 from driftbom.probes.run.git import PendingGit
 from driftbom.probes.system.cpu import CpuProbe, MemoryProbe
 from driftbom.probes.system.env_vars import EnvVarsProbe
@@ -67,6 +67,8 @@ class SnapshotOptions(NamedTuple):
     """Record the code revision of the repository around the working directory."""
     datasets: tuple[tuple[str, Path], ...] = ()
     """``(name, file or folder)`` of each dataset to hash."""
+    models: tuple[tuple[str, Path], ...] = ()
+    """``(name, file or folder)`` of each model: weights digest, format, model card."""
     progress: Callable[[str, int, int], None] | None = None
     """Told ``(what, bytes done, bytes in all)`` while datasets are hashed."""
 
@@ -140,14 +142,17 @@ def _python_layers(
     return [*components, *comps, lock_comp], notes, skipped
 
 
-def _datasets(options: SnapshotOptions) -> list[Component]:
-    found = []
-    names = [name for name, _ in options.datasets]
+def _unique(named: tuple[tuple[str, Path], ...], what: Input) -> tuple[tuple[str, Path], ...]:
+    names = [name for name, _ in named]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
-        raise UsageError("named twice: give each --dataset its own NAME=", what=Input.DATASET,
-                         path=", ".join(twice))  # fmt: skip
-    for name, path in options.datasets:
+        raise UsageError("named twice: give each its own NAME=", what=what, path=", ".join(twice))
+    return named
+
+
+def _datasets(options: SnapshotOptions) -> list[Component]:
+    found = []
+    for name, path in _unique(options.datasets, Input.DATASET):
         tell = options.progress
 
         def progress(done: int, total: int, name: str = name, tell: Any = tell) -> None:
@@ -220,6 +225,13 @@ def _take(
     if options.datasets:
         layers.append(Layer.DATASETS)
         components += _datasets(options)
+    if options.models:
+        layers.append(Layer.MODELS)
+        refs = tuple(f"dataset:{name}" for name, _ in options.datasets)
+        components += [
+            models.component(name, path, options.context.cache, refs)
+            for name, path in _unique(options.models, Input.MODEL)
+        ]
     if revision is not None:
         layers.append(Layer.CODE)
         code = revision.result()

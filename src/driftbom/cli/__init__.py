@@ -54,6 +54,7 @@ _FLAGS = {
     Input.PARAMS: "--params/--param",
     Input.PHASE: "--phase",
     Input.DATASET: "--dataset",
+    Input.MODEL: "--model",
 }
 _REMEDIES = {
     Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",

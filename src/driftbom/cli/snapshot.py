@@ -57,6 +57,16 @@ def snapshot(
             help="[NAME=]PATH of a dataset file or folder to hash (BLAKE3; repeatable).",
         ),
     ] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model",
+            help=(
+                "[NAME=]PATH of model weights (file or folder; repeatable): digest, format, "
+                "model card; nothing is loaded or unpickled."
+            ),
+        ),
+    ] = None,
     phase: Annotated[
         str | None,
         typer.Option(
@@ -89,6 +99,7 @@ def snapshot(
     if param:
         tree = hyper.merged(tree or {}, [hyper.pair(text) for text in param])
     from driftbom.cli.output import Progress  # noqa: PLC0415
+    from driftbom.errors import Input  # noqa: PLC0415
     from driftbom.probes.run.datasets import named  # noqa: PLC0415
 
     options = SnapshotOptions(
@@ -99,6 +110,7 @@ def snapshot(
         params=tree,
         phase=phase,
         datasets=tuple(named(text) for text in dataset or ()),
+        models=tuple(named(text, Input.MODEL) for text in model or ()),
         progress=Progress(),
     )
     recorded = record(options)

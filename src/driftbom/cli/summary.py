@@ -27,6 +27,9 @@ def summarize(snapshot: Snapshot) -> str:
     if sets:
         files = sum(int(d.prop(Prop.DATASET_FILES) or 0) for d in sets)
         parts.append(f"{len(sets)} datasets ({files} files)")
+    found = snapshot.by_layer(Layer.MODELS)
+    if found:
+        parts.append(f"{len(found)} models")
     git = snapshot.component("git")
     if git is not None and git.version:
         dirty = " (dirty)" if git.prop(Prop.GIT_DIRTY) == "true" else ""

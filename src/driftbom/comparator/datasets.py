@@ -1,4 +1,4 @@
-"""A dataset's change: its digest, and which of its files changed, came or went."""
+"""A dataset's or a model's change: its digest, and which of its files changed, came or went."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ SHOWN = 5
 
 
 def _manifest(comp: Component) -> dict[str, str] | None:
-    text = comp.prop(Prop.DATASET_MANIFEST)
+    text = comp.prop(Prop.DATASET_MANIFEST) or comp.prop(Prop.MODEL_MANIFEST)
     if text is None:
         return None
     found = {}
@@ -37,7 +37,36 @@ def _named(label: str, paths: list[str]) -> str:
     return f"{len(paths)} {label} ({shown})"
 
 
-def dataset_change(ref: Component, cur: Component) -> Change | None:
+def model_changes(ref: Component, cur: Component) -> list[Change]:
+    """Return a model's changes: its weights (critical), its card and base models (info)."""
+    found = []
+    weights = dataset_change(ref, cur, what="model", rule=Rule.MODEL)
+    if weights is not None:
+        found.append(weights)
+    for field, old, new in (
+        ("modelCard", ref.model_card, cur.model_card),
+        ("pedigree", ", ".join(ref.ancestors) or None, ", ".join(cur.ancestors) or None),
+    ):
+        if old != new:
+            reason = f"model {cur.name}: {field} changed"
+            found.append(
+                Change(
+                    cur.ref,
+                    cur.layer,
+                    ChangeKind.MODIFIED,
+                    field,
+                    old,
+                    new,
+                    Rule.MODEL_CARD,
+                    reason,
+                )
+            )
+    return found
+
+
+def dataset_change(
+    ref: Component, cur: Component, *, what: str = "dataset", rule: Rule = Rule.DATASET
+) -> Change | None:
     """Return the change of a dataset whose BLAKE3 differs, naming the files when it can."""
     old, new = dict(ref.hashes).get("BLAKE3"), dict(cur.hashes).get("BLAKE3")
     if old is None or new is None or old == new:
@@ -51,5 +80,5 @@ def dataset_change(ref: Component, cur: Component) -> Change | None:
         removed = sorted(before.keys() - after.keys())
         parts = [_named("changed", changed), _named("added", added), _named("removed", removed)]
         detail = "; ".join(p for p in parts if p) or "the same files in another layout"
-    reason = f"dataset {cur.name}: content changed ({old[:12]}... -> {new[:12]}...): {detail}"
-    return Change(cur.ref, cur.layer, ChangeKind.MODIFIED, "hashes", old, new, Rule.DATASET, reason)
+    reason = f"{what} {cur.name}: content changed ({old[:12]}... -> {new[:12]}...): {detail}"
+    return Change(cur.ref, cur.layer, ChangeKind.MODIFIED, "hashes", old, new, rule, reason)

@@ -8,7 +8,7 @@ from driftbom import compat
 from driftbom.comparator import fields, state
 from driftbom.comparator.changes import Change, ChangeKind
 from driftbom.comparator.classify import Bump, Direction, classify
-from driftbom.comparator.datasets import dataset_change
+from driftbom.comparator.datasets import dataset_change, model_changes
 from driftbom.comparator.rules import Rule
 from driftbom.model import Component, Layer, Snapshot, layer_of
 
@@ -29,6 +29,7 @@ _BUMP_RULES = {
 }
 _ADDED_RULES = {
     Layer.DATASETS: Rule.DATASET,
+    Layer.MODELS: Rule.MODEL,
     Layer.GPU: Rule.GPU_COUNT,
     Layer.PACKAGES: Rule.PACKAGE_ADDED,
     Layer.OS_PACKAGES: Rule.OS_PACKAGE_ADDED,
@@ -36,6 +37,7 @@ _ADDED_RULES = {
 }
 _REMOVED_RULES = {
     Layer.DATASETS: Rule.DATASET,
+    Layer.MODELS: Rule.MODEL,
     Layer.GPU: Rule.GPU_COUNT,
     Layer.PACKAGES: Rule.PACKAGE_REMOVED,
     Layer.OS_PACKAGES: Rule.OS_PACKAGE_REMOVED,
@@ -163,6 +165,8 @@ def compare_component(ref: Component, cur: Component, *, partial: bool = False) 
     if cur.layer is Layer.DATASETS:
         found = dataset_change(ref, cur)
         return [found] if found is not None else []
+    if cur.layer is Layer.MODELS:
+        return model_changes(ref, cur)
     changes = []
     if ref.name != cur.name and cur.layer in (Layer.PYTHON, Layer.OS):
         rule = Rule.PYTHON_IMPLEMENTATION if cur.layer is Layer.PYTHON else Rule.OS_RELEASE

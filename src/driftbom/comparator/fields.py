@@ -98,6 +98,7 @@ _LAYER_RULES = {
     Layer.ENV: Rule.ENV,
     Layer.PARAMS: Rule.PARAM,
     Layer.DATASETS: Rule.DATASET,
+    Layer.MODELS: Rule.MODEL,
     Layer.CODE: Rule.CODE_REVISION,
     Layer.GPU: Rule.GPU_CONFIG,
     Layer.CUDA: Rule.CUDA_SOURCE,

@@ -61,6 +61,8 @@ class Rule(str, Enum):
     NCCL = "nccl"
     ENV = "env"
     DATASET = "dataset"
+    MODEL = "model"
+    MODEL_CARD = "model-card"
     PARAM = "param"
     CODE_REVISION = "code-revision"
     CODE_DIRTY = "code-dirty"

@@ -59,6 +59,12 @@ def _component(comp: Component) -> dict[str, Any]:
         ]
     if comp.purl:
         out["purl"] = comp.purl
+    if comp.model_card:
+        out["modelCard"] = orjson.loads(comp.model_card)
+    if comp.ancestors:
+        out["pedigree"] = {
+            "ancestors": [{"type": "machine-learning-model", "name": n} for n in comp.ancestors]
+        }
     if comp.properties:
         out["properties"] = _properties(comp.properties)
     if comp.components:
@@ -286,7 +292,22 @@ def _read_component(
         depends_on=depends.get(ref, ()) if depends else (),
         components=tuple(_read_component(c, ours, label) for c in nested) if nested else (),
         licenses=_licenses(raw.get("licenses")),
+        model_card=_model_card(raw.get("modelCard")),
+        ancestors=_ancestors(raw.get("pedigree")),
     )
+
+
+def _model_card(card: Any) -> str | None:
+    if not isinstance(card, dict) or not card:
+        return None
+    return orjson.dumps(card, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _ancestors(pedigree: Any) -> tuple[str, ...]:
+    items = pedigree.get("ancestors") if isinstance(pedigree, dict) else None
+    if not isinstance(items, list):
+        return ()
+    return tuple(str(a["name"]) for a in items if isinstance(a, dict) and "name" in a)
 
 
 def _licenses(items: Any) -> tuple[tuple[str, str], ...]:

@@ -66,7 +66,7 @@ def _error(path: str, reason: str) -> ProbeError:
     return ProbeError(reason, what=Input.DATASET, path=path)
 
 
-def named(text: str) -> tuple[str, Path]:
+def named(text: str, what: Input = Input.DATASET) -> tuple[str, Path]:
     """Return ``(name, path)`` of ``[NAME=]PATH`` (the name defaults to the path's last part)."""
     name, eq, path = text.partition("=")
     if not eq:
@@ -74,7 +74,8 @@ def named(text: str) -> tuple[str, Path]:
     folder = Path(path)
     name = name or folder.name or "dataset"
     if not _NAME.fullmatch(name):
-        raise _error(text, "the name must be letters, digits, '.', '_' or '-' (train=data/train)")
+        reason = "the name must be letters, digits, '.', '_' or '-' (train=data/train)"
+        raise ProbeError(reason, what=what, path=text)
     return name, folder
 
 

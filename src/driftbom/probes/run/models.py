@@ -1,0 +1,241 @@
+"""Models named for a run: a weights digest, and what the files say without loading weights.
+
+Nothing is unpickled, imported from the model or executed. Read as data:
+
+- safetensors: the JSON header (tensor count, dtypes, parameter count, ``__metadata__``);
+- GGUF: through the ``gguf`` package when it is installed (architecture, quantisation,
+  context length), else the format alone;
+- ONNX and PyTorch files: the format alone (PyTorch's zip or pickle container is named,
+  never opened);
+- a Hugging Face model folder: ``config.json`` (architectures, model type, dtype) and the
+  model card's front matter in ``README.md`` (licence, base model, datasets, task).
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import orjson
+
+from driftbom import bounded
+from driftbom.errors import Input, ProbeError
+from driftbom.model import Component, ComponentType
+from driftbom.probes.run import datasets
+from driftbom.properties import Prop
+from driftbom.redact import scrub
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+MAX_HEADER = 100 * bounded.MiB
+"""safetensors' own limit on its JSON header."""
+MAX_CARD = bounded.MiB
+_WEIGHTS = (".safetensors", ".gguf", ".onnx", ".pt", ".pth", ".bin", ".ckpt")
+
+
+class ModelInfo(NamedTuple):
+    """What was read about a model, beside its digest."""
+
+    formats: tuple[str, ...]
+    properties: tuple[tuple[str, str], ...]
+    card: dict[str, Any]
+    """modelCard fields (CycloneDX 1.6) from config.json and README front matter."""
+    base_models: tuple[str, ...]
+
+
+def _error(path: str, reason: str) -> ProbeError:
+    return ProbeError(reason, what=Input.MODEL, path=path)
+
+
+def safetensors_header(path: Path) -> dict[str, Any]:
+    """Return a safetensors file's JSON header (never the tensors)."""
+    try:
+        with path.open("rb") as handle:
+            size_bytes = handle.read(8)
+            if len(size_bytes) != 8:
+                raise _error(str(path), "not a safetensors file (no header)")
+            (size,) = struct.unpack("<Q", size_bytes)
+            if size > MAX_HEADER:
+                raise _error(str(path), f"a safetensors header over {MAX_HEADER} bytes")
+            header = orjson.loads(handle.read(size))
+    except orjson.JSONDecodeError:
+        raise _error(str(path), "not a safetensors file (the header is not JSON)") from None
+    except OSError as exc:
+        raise _error(str(path), f"cannot read it ({exc.strerror})") from None
+    if not isinstance(header, dict):
+        raise _error(str(path), "not a safetensors file (the header is not an object)")
+    return header
+
+
+def _safetensors(path: Path) -> list[tuple[str, str]]:
+    header = safetensors_header(path)
+    tensors = {k: v for k, v in header.items() if k != "__metadata__" and isinstance(v, dict)}
+    dtypes = sorted({str(t.get("dtype")) for t in tensors.values()})
+    count = 0
+    for tensor in tensors.values():
+        shape = tensor.get("shape")
+        if isinstance(shape, list) and all(isinstance(d, int) and d >= 0 for d in shape):
+            count += math.prod(shape)
+    props = [
+        (Prop.MODEL_TENSORS, str(len(tensors))),
+        (Prop.MODEL_DTYPES, " ".join(dtypes)),
+        (Prop.MODEL_PARAMETERS, str(count)),
+    ]
+    meta = header.get("__metadata__")
+    if isinstance(meta, dict):
+        props += [
+            (f"{Prop.MODEL_META_PREFIX}{str(k)[:64]}", scrub(str(v))[:256])
+            for k, v in sorted(meta.items())[:32]
+        ]
+    return props
+
+
+def _gguf(path: Path) -> list[tuple[str, str]]:
+    try:
+        from gguf import GGUFReader  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
+    except ImportError:
+        return []  # the format alone: pip install 'driftbom[gguf]' reads more
+    try:
+        fields = {key: field.contents() for key, field in GGUFReader(str(path)).fields.items()}
+    except Exception as exc:  # noqa: BLE001 - a malformed file, whatever gguf raises
+        raise _error(str(path), f"not a readable GGUF file ({str(exc)[:120]})") from None
+    props = []
+    if "general.architecture" in fields:
+        props.append((Prop.MODEL_ARCHITECTURE, str(fields["general.architecture"])[:128]))
+    if "general.file_type" in fields:
+        props.append((Prop.MODEL_QUANTISATION, str(fields["general.file_type"])[:64]))
+    context = next((v for k, v in fields.items() if k.endswith(".context_length")), None)
+    if context is not None:
+        props.append((Prop.MODEL_CONTEXT, str(context)[:32]))
+    return props
+
+
+def _format(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    if suffix == ".safetensors":
+        return "safetensors"
+    if suffix == ".gguf":
+        return "gguf"
+    if suffix == ".onnx":
+        return "onnx"
+    if suffix in (".pt", ".pth", ".bin", ".ckpt"):
+        try:
+            with path.open("rb") as handle:
+                head = handle.read(4)
+        except OSError:
+            return None
+        if head.startswith(b"PK\x03\x04"):
+            return "pytorch-zip"
+        return "pytorch-pickle" if head[:1] == b"\x80" else None
+    return None
+
+
+def _front_matter(text: str) -> dict[str, Any]:
+    if not text.startswith("---"):
+        return {}
+    end = text.find("\n---", 3)
+    if end < 0:
+        return {}
+    import yaml  # noqa: PLC0415
+
+    try:
+        data = yaml.safe_load(text[3:end])
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value if isinstance(v, (str, int, float))]
+    return []
+
+
+def _hugging_face(folder: Path) -> tuple[dict[str, Any], list[tuple[str, str]], list[str]]:
+    card: dict[str, Any] = {}
+    props: list[tuple[str, str]] = []
+    try:
+        config = orjson.loads(bounded.read_bytes(folder / "config.json", MAX_CARD))
+    except (OSError, orjson.JSONDecodeError):
+        config = None
+    if isinstance(config, dict):
+        architectures = _as_list(config.get("architectures"))
+        if architectures:
+            card.setdefault("modelParameters", {})["modelArchitecture"] = ", ".join(architectures)
+        if isinstance(config.get("model_type"), str):
+            card.setdefault("modelParameters", {})["architectureFamily"] = config["model_type"]
+        dtype = config.get("torch_dtype") or config.get("dtype")
+        if isinstance(dtype, str):
+            props.append((Prop.MODEL_TORCH_DTYPE, dtype[:32]))
+    try:
+        front = _front_matter(bounded.read_text(folder / "README.md", MAX_CARD))
+    except OSError:
+        front = {}
+    task = front.get("pipeline_tag")
+    if isinstance(task, str):
+        card.setdefault("modelParameters", {})["task"] = task
+    names = _as_list(front.get("datasets"))
+    if names:
+        card.setdefault("modelParameters", {})["datasets"] = [
+            {"type": "dataset", "name": n} for n in names[:32]
+        ]
+    licence = _as_list(front.get("license"))
+    if licence:
+        props.append((Prop.MODEL_LICENSE, " ".join(licence)[:128]))
+    return card, props, _as_list(front.get("base_model"))[:8]
+
+
+def inspect(root: Path) -> ModelInfo:
+    """Return what a model file or folder says about itself (read as data only)."""
+    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    formats: set[str] = set()
+    props: list[tuple[str, str]] = []
+    for path in files:
+        kind = _format(path)
+        if kind is None:
+            continue
+        formats.add(kind)
+        if kind == "safetensors" and not any(k == Prop.MODEL_TENSORS for k, _ in props):
+            props += _safetensors(path)
+        elif kind == "gguf":
+            props += _gguf(path)
+    card: dict[str, Any] = {}
+    bases: list[str] = []
+    if root.is_dir():
+        card, hf_props, bases = _hugging_face(root)
+        props += hf_props
+    return ModelInfo(tuple(sorted(formats)), tuple(props), card, tuple(bases))
+
+
+def component(
+    name: str, root: Path, cache_dir: Path | None = None, dataset_refs: tuple[str, ...] = ()
+) -> Component:
+    """Return the ``model:<name>`` component: weights digest, format, model card, base model."""
+    weights = datasets.hash_dataset(name, root, cache_dir)
+    info = inspect(root)
+    card = dict(info.card)
+    if dataset_refs:
+        params = card.setdefault("modelParameters", {})
+        params["datasets"] = [*params.get("datasets", []), *({"ref": r} for r in dataset_refs)]
+    props = [
+        (Prop.MODEL_FORMAT, " ".join(info.formats) or "unknown"),
+        (Prop.MODEL_FILES, str(len(weights.entries))),
+        (Prop.MODEL_BYTES, str(sum(e.size for e in weights.entries))),
+        (Prop.MODEL_PATH, str(root)),
+        *info.properties,
+    ]
+    if len(weights.entries) <= datasets.MANIFEST_INLINE:
+        props.append((Prop.MODEL_MANIFEST, datasets.manifest_text(weights.entries)))
+    return Component(
+        ref=f"model:{name}",
+        type=ComponentType.MODEL,
+        name=name,
+        hashes=(("BLAKE3", weights.digest),),
+        properties=tuple(props),
+        model_card=orjson.dumps(card, option=orjson.OPT_SORT_KEYS).decode() if card else None,
+        ancestors=info.base_models,
+    ).normalized()
