@@ -137,3 +137,39 @@ def test_bad_datasets_are_one_line_exit_2(tmp_path):
         assert done.stderr.startswith("drift: error: --dataset "), done.stderr
         assert needle in done.stderr
         assert len(done.stderr.splitlines()) == 1
+
+
+def test_lineage_walks_three_runs_whatever_the_order_given(tmp_path):
+    train = tmp_path / "train"
+    train.mkdir()
+    (train / "a.csv").write_text("1\n")
+    common = ("--dataset", f"train={train}", "--params", str(TRAIN))
+    first = _snapshot(tmp_path, "r1.json", "--name", "run-1", *common)
+    second = _snapshot(
+        tmp_path, "r2.json", "--name", "run-2", *common, "--param", "optimizer.lr=3e-4",
+        "--parent", str(first),
+    )  # fmt: skip
+    (train / "a.csv").write_text("2\n")
+    third = _snapshot(
+        tmp_path, "r3.json", "--name", "run-3", *common, "--param", "optimizer.lr=3e-4",
+        "--parent", str(second),
+    )  # fmt: skip
+    done = run_drift("lineage", str(third), str(first), str(second), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    steps = json.loads(done.stdout)
+    assert [s["name"] for s in steps] == ["run-1", "run-2", "run-3"]
+    assert steps[0]["parent"] is None
+    assert steps[1]["changes"]["params"] == ["optimizer.lr: 0.001 -> 0.0003"]
+    assert steps[1]["changes"]["datasets"] == []
+    assert steps[2]["changes"]["params"] == []
+    assert "1 changed (a.csv)" in steps[2]["changes"]["datasets"][0]
+    assert steps[2]["changes"]["environment"] == []
+    text = run_drift("lineage", str(first), str(second), str(third))
+    assert "3. run-3" in text.stdout
+    assert "after run-2:" in text.stdout
+
+
+def test_a_bad_parent_is_exit_2(tmp_path):
+    done = run_drift("snapshot", "--parent", str(tmp_path / "nope.json"), "-o", str(tmp_path / "x"))
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"drift: error: --parent {tmp_path / 'nope.json'}: no such file")

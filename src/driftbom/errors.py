@@ -25,6 +25,7 @@ class Input(str, Enum):
     PHASE = "phase"
     DATASET = "dataset"
     MODEL = "model"
+    PARENT = "parent"
 
 
 class Remedy(str, Enum):

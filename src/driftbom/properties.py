@@ -18,6 +18,9 @@ class Prop:
     LAYERS = "drift:layers"  # space-separated recorded layers
     ENV_PREFIX = "drift:env:"  # drift:env:<NAME>, one per allow-listed variable
     PYTHON_PATH_ARG = "drift:snapshot:python"  # the interpreter that was asked
+    PARENT_SERIAL = "drift:parent:serial"  # --parent: the parent document's serialNumber
+    PARENT_DIGEST = "drift:parent:digest"  # sha256: of its bytes
+    PARENT_NAME = "drift:parent:name"
     # python interpreter
     PY_IMPLEMENTATION = "drift:python:implementation"
     PY_EXECUTABLE = "drift:python:executable"

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from driftbom import compat
 from driftbom._version import __version__
-from driftbom.errors import Input, ProbeError, UsageError
+from driftbom.errors import Input, ProbeError, SbomError, UsageError
 from driftbom.gcpause import paused
 from driftbom.model import PHASE_ALIASES, PHASES, Collected, Component, Layer, Skipped, Snapshot
 from driftbom.probes._cache import default_dir
@@ -69,6 +69,8 @@ class SnapshotOptions(NamedTuple):
     """``(name, file or folder)`` of each dataset to hash."""
     models: tuple[tuple[str, Path], ...] = ()
     """``(name, file or folder)`` of each model: weights digest, format, model card."""
+    parent: Path | None = None
+    """The document this run follows (``--parent``): its serial, digest and name are kept."""
     progress: Callable[[str, int, int], None] | None = None
     """Told ``(what, bytes done, bytes in all)`` while datasets are hashed."""
 
@@ -164,6 +166,19 @@ def _datasets(options: SnapshotOptions) -> list[Component]:
     return found
 
 
+def _parent(path: Path) -> list[tuple[str, str]]:
+    """Return the properties naming the parent document (read and checked like any input)."""
+    try:
+        parent, digest = cyclonedx.read_with_digest(path)
+    except SbomError as exc:
+        why = exc.reason.removeprefix(f"{path}: ")
+        raise UsageError(why, what=Input.PARENT, path=str(path)) from None
+    found = [(Prop.PARENT_DIGEST, digest), (Prop.PARENT_NAME, parent.name)]
+    if parent.serial:
+        found.append((Prop.PARENT_SERIAL, parent.serial))
+    return found
+
+
 def checked_phase(phase: str | None) -> str | None:
     """Return ``phase`` when it is a CycloneDX phase or an alias; raises UsageError."""
     if phase is None or phase in PHASES or phase in PHASE_ALIASES:
@@ -249,6 +264,8 @@ def _take(
     props += [(Prop.NOTE, n) for n in notes]
     props += [(Prop.SKIPPED, f"{s.layer.value}: {s.reason}") for s in skipped]
     props.append((Prop.PYTHON_PATH_ARG, interp.executable if pending is None else pending.python))
+    if options.parent is not None:
+        props += _parent(options.parent)
     return Snapshot(
         name=options.name or os.uname().nodename,
         timestamp=when,

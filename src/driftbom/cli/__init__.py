@@ -55,6 +55,7 @@ _FLAGS = {
     Input.PHASE: "--phase",
     Input.DATASET: "--dataset",
     Input.MODEL: "--model",
+    Input.PARENT: "--parent",
 }
 _REMEDIES = {
     Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",
@@ -196,5 +197,5 @@ def run() -> NoReturn:
 
 # the commands register themselves on ``app``, in the order --help lists them
 # isort: off
-from driftbom.cli import snapshot, validate, compare, rebuild  # noqa: E402, F401
+from driftbom.cli import snapshot, validate, compare, rebuild, lineage  # noqa: E402, F401
 # isort: on

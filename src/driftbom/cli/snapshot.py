@@ -67,6 +67,12 @@ def snapshot(
             ),
         ),
     ] = None,
+    parent: Annotated[
+        Path | None,
+        typer.Option(
+            "--parent", help="The SBOM of the run this one follows (its serial and digest)."
+        ),
+    ] = None,
     phase: Annotated[
         str | None,
         typer.Option(
@@ -111,6 +117,7 @@ def snapshot(
         phase=phase,
         datasets=tuple(named(text) for text in dataset or ()),
         models=tuple(named(text, Input.MODEL) for text in model or ()),
+        parent=parent,
         progress=Progress(),
     )
     recorded = record(options)

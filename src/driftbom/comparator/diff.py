@@ -11,6 +11,7 @@ from driftbom.comparator.classify import Bump, Direction, classify
 from driftbom.comparator.datasets import dataset_change, model_changes
 from driftbom.comparator.rules import Rule
 from driftbom.model import Component, Layer, Snapshot, layer_of
+from driftbom.properties import Prop
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -307,6 +308,7 @@ def diff(
         changes += [c for c in _env_changes(reference, current) if keep(c.id)]
     if keep("nvidia-driver"):
         changes += _driver_conflicts(reference, current)
+    changes += _parent_change(reference, current) if keep("parent") else []
     if reference.phase and current.phase and reference.phase != current.phase and keep("phase"):
         reason = f"lifecycle phase {reference.phase} -> {current.phase}"
         changes.append(
@@ -325,6 +327,27 @@ def diff(
         changes += state.lock_changes(reference, current, keep)
         changes += state.broken_changes(reference, current, keep)
     return changes
+
+
+def _parent_change(reference: Snapshot, current: Snapshot) -> list[Change]:
+    before = dict(reference.properties).get(Prop.PARENT_DIGEST)
+    after = dict(current.properties).get(Prop.PARENT_DIGEST)
+    if before is None or after is None or before == after:
+        return []
+    names = [dict(s.properties).get(Prop.PARENT_NAME, "?") for s in (reference, current)]
+    reason = f"follows another run: {names[0]} -> {names[1]}"
+    return [
+        Change(
+            "parent",
+            Layer.OTHER,
+            ChangeKind.MODIFIED,
+            Prop.PARENT_DIGEST,
+            before,
+            after,
+            Rule.PARENT,
+            reason,
+        )
+    ]
 
 
 def _driver_conflicts(reference: Snapshot, current: Snapshot) -> list[Change]:

@@ -67,4 +67,5 @@ class Rule(str, Enum):
     CODE_REVISION = "code-revision"
     CODE_DIRTY = "code-dirty"
     PHASE = "phase"
+    PARENT = "parent"
     NOT_RECORDED = "not-recorded"
