@@ -173,3 +173,58 @@ def test_a_bad_parent_is_exit_2(tmp_path):
     done = run_drift("snapshot", "--parent", str(tmp_path / "nope.json"), "-o", str(tmp_path / "x"))
     assert done.returncode == 2
     assert done.stderr.startswith(f"drift: error: --parent {tmp_path / 'nope.json'}: no such file")
+
+
+TRAIN_SCRIPT = """
+import pathlib, sys
+pathlib.Path("out").mkdir(exist_ok=True)
+pathlib.Path("out/model.bin").write_bytes(b"weights " + sys.argv[-1].encode())
+print("trained", flush=True)
+sys.exit(int(sys.argv[-1]))
+"""
+
+
+def test_drift_run_records_the_command_and_what_it_wrote(tmp_path):
+    (tmp_path / "train.py").write_text(TRAIN_SCRIPT)
+    out = tmp_path / "run.cdx.json"
+    done = run_drift(
+        "run", "--python", sys.executable, "--model", "clf=out", "-o", str(out), "--",
+        sys.executable, "train.py", "--api-key", "sk-hunter2", "--lr=3e-4", "0", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "trained" in done.stdout  # the command's output, streamed
+    document = json.loads(out.read_text())
+    assert_valid(document)
+    (flow,) = document["formulation"][0]["workflows"]
+    command = flow["steps"][0]["commands"][0]["executed"]
+    assert command.endswith("train.py --api-key '***' --lr=3e-4 0")
+    props = {p["name"]: p["value"] for p in flow["properties"]}
+    assert props["drift:run:status"] == "succeeded"
+    assert props["drift:run:cwd"] == str(tmp_path)
+    assert any(c["bom-ref"] == "model:clf" for c in document["components"])  # hashed after
+    assert "hunter2" not in out.read_text() + done.stderr
+
+
+def test_a_failing_command_is_recorded_as_failed_with_its_exit_code(tmp_path):
+    (tmp_path / "train.py").write_text(TRAIN_SCRIPT)
+    ok, failed = tmp_path / "ok.json", tmp_path / "failed.json"
+    for path, code in ((ok, "0"), (failed, "3")):
+        done = run_drift(
+            "run", "--python", sys.executable, "-o", str(path), "--", sys.executable, "train.py",
+            code, cwd=tmp_path,
+        )  # fmt: skip
+        assert done.returncode == int(code)
+        assert path.is_file()
+    flow = json.loads(failed.read_text())["formulation"][0]["workflows"][0]
+    assert {p["name"]: p["value"] for p in flow["properties"]}["drift:run:status"] == "failed"
+    found = json.loads(run_drift("diff", str(ok), str(failed), "--format", "json").stdout)
+    by_field = {c["field"]: c for c in found["changes"] if c["id"] == "run"}
+    assert by_field["command"]["severity"] == "critical"
+    assert by_field["status"]["current"] == "exit 3"
+
+
+def test_a_command_that_cannot_start_is_exit_2(tmp_path):
+    done = run_drift("run", "-o", str(tmp_path / "x.json"), "--", "no-such-command-here")
+    assert done.returncode == 2
+    assert "no-such-command-here: cannot run it" in done.stderr
+    assert not (tmp_path / "x.json").exists()

@@ -26,6 +26,7 @@ class Input(str, Enum):
     DATASET = "dataset"
     MODEL = "model"
     PARENT = "parent"
+    COMMAND = "command"
 
 
 class Remedy(str, Enum):

@@ -176,6 +176,23 @@ class Collected(NamedTuple):
     properties: tuple[Pair, ...] = ()
 
 
+class RunRecord(NamedTuple):
+    """How ``drift run`` ran the command (recorded in ``formulation``'s workflow)."""
+
+    command: str
+    """The command line, secrets scrubbed."""
+    cwd: str
+    start: str
+    end: str
+    seconds: float
+    exit_code: int
+
+    @property
+    def succeeded(self) -> bool:
+        """Return True when the command exited 0."""
+        return self.exit_code == 0
+
+
 class Snapshot(NamedTuple):
     """A recorded environment: the in-memory form of one SBOM."""
 
@@ -194,6 +211,8 @@ class Snapshot(NamedTuple):
     skipped: tuple[Skipped, ...] = ()
     phase: str | None = None
     """The lifecycle phase of the run (CycloneDX's, or an alias such as ``training``)."""
+    run: RunRecord | None = None
+    """The command ``drift run`` ran, when it did."""
 
     def component(self, ref: str) -> Component | None:
         """Return the component whose bom-ref is ``ref``, or None."""

@@ -18,6 +18,10 @@ class Prop:
     LAYERS = "drift:layers"  # space-separated recorded layers
     ENV_PREFIX = "drift:env:"  # drift:env:<NAME>, one per allow-listed variable
     PYTHON_PATH_ARG = "drift:snapshot:python"  # the interpreter that was asked
+    RUN_EXIT_CODE = "drift:run:exit-code"  # on formulation's workflow
+    RUN_STATUS = "drift:run:status"  # succeeded or failed
+    RUN_CWD = "drift:run:cwd"
+    RUN_SECONDS = "drift:run:seconds"
     PARENT_SERIAL = "drift:parent:serial"  # --parent: the parent document's serialNumber
     PARENT_DIGEST = "drift:parent:digest"  # sha256: of its bytes
     PARENT_NAME = "drift:parent:name"

@@ -152,6 +152,23 @@ def _unique(named: tuple[tuple[str, Path], ...], what: Input) -> tuple[tuple[str
     return named
 
 
+def outputs(options: SnapshotOptions) -> tuple[list[Component], list[Layer]]:
+    """Return the components and layers of the datasets and models ``options`` name."""
+    found: list[Component] = []
+    layers = []
+    if options.datasets:
+        layers.append(Layer.DATASETS)
+        found += _datasets(options)
+    if options.models:
+        layers.append(Layer.MODELS)
+        refs = tuple(f"dataset:{name}" for name, _ in options.datasets)
+        found += [
+            models.component(name, path, options.context.cache, refs)
+            for name, path in _unique(options.models, Input.MODEL)
+        ]
+    return found, layers
+
+
 def _datasets(options: SnapshotOptions) -> list[Component]:
     found = []
     for name, path in _unique(options.datasets, Input.DATASET):
@@ -237,16 +254,9 @@ def _take(
     if options.params is not None:
         components.append(params.component(dict(options.params)))
         layers.append(Layer.PARAMS)
-    if options.datasets:
-        layers.append(Layer.DATASETS)
-        components += _datasets(options)
-    if options.models:
-        layers.append(Layer.MODELS)
-        refs = tuple(f"dataset:{name}" for name, _ in options.datasets)
-        components += [
-            models.component(name, path, options.context.cache, refs)
-            for name, path in _unique(options.models, Input.MODEL)
-        ]
+    artifacts, artifact_layers = outputs(options)
+    components += artifacts
+    layers += artifact_layers
     if revision is not None:
         layers.append(Layer.CODE)
         code = revision.result()

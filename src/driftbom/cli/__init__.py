@@ -56,6 +56,7 @@ _FLAGS = {
     Input.DATASET: "--dataset",
     Input.MODEL: "--model",
     Input.PARENT: "--parent",
+    Input.COMMAND: "-- COMMAND",
 }
 _REMEDIES = {
     Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",

@@ -1,12 +1,15 @@
 """``drift snapshot``: record this environment as a validated CycloneDX 1.6 document."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from driftbom.cli import EXIT_BUG, app, status
 from driftbom.cli.output import diagnostic, emit_or_write
+
+if TYPE_CHECKING:
+    from driftbom.snapshotter import Recorded, SnapshotOptions
 
 PythonOpt = Annotated[
     str | None,
@@ -20,99 +23,101 @@ PythonOpt = Annotated[
 ]
 
 
-@app.command("snapshot")
-def snapshot(
-    output: Annotated[
-        Path | None,
-        typer.Option("-o", "--output", help="Write the SBOM here (atomically) instead of stdout."),
-    ] = None,
-    python: PythonOpt = None,
-    name: Annotated[
-        str | None, typer.Option("--name", help="Name of the environment (default: the host name).")
-    ] = None,
-    lock: Annotated[
-        Path | None,
-        typer.Option(
-            "--lock", help="Lockfile to record (default: found in the working directory)."
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("-o", "--output", help="Write the SBOM here (atomically) instead of stdout."),
+]
+NameOpt = Annotated[
+    str | None, typer.Option("--name", help="Name of the environment (default: the host name).")
+]
+LockOpt = Annotated[
+    Path | None,
+    typer.Option("--lock", help="Lockfile to record (default: found in the working directory)."),
+]
+ParamsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--params",
+        help="Hyperparameters to record: a .json, .yaml/.yml or .toml file (nested kept).",
+    ),
+]
+ParamOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        help="KEY=VALUE hyperparameter (repeatable; dotted KEY nests; VALUE typed as JSON).",
+    ),
+]
+DatasetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--dataset", help="[NAME=]PATH of a dataset file or folder to hash (BLAKE3; repeatable)."
+    ),
+]
+ModelOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model",
+        help=(
+            "[NAME=]PATH of model weights (file or folder; repeatable): digest, format, "
+            "model card; nothing is loaded or unpickled."
         ),
-    ] = None,
-    params_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--params",
-            help="Hyperparameters to record: a .json, .yaml/.yml or .toml file (nested kept).",
+    ),
+]
+ParentOpt = Annotated[
+    Path | None,
+    typer.Option("--parent", help="The SBOM of the run this one follows (its serial and digest)."),
+]
+PhaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--phase",
+        help=(
+            "Lifecycle phase: design, build, operations, ... or experiment, training, "
+            "evaluation, deployment, retired."
         ),
-    ] = None,
-    param: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--param",
-            help="KEY=VALUE hyperparameter (repeatable; dotted KEY nests; VALUE typed as JSON).",
+    ),
+]
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help=(
+            "Read every dist-info and the package database again instead of reusing "
+            "what an earlier run parsed from unchanged files (also: DRIFT_NO_CACHE=1)."
         ),
-    ] = None,
-    dataset: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--dataset",
-            help="[NAME=]PATH of a dataset file or folder to hash (BLAKE3; repeatable).",
-        ),
-    ] = None,
-    model: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--model",
-            help=(
-                "[NAME=]PATH of model weights (file or folder; repeatable): digest, format, "
-                "model card; nothing is loaded or unpickled."
-            ),
-        ),
-    ] = None,
-    parent: Annotated[
-        Path | None,
-        typer.Option(
-            "--parent", help="The SBOM of the run this one follows (its serial and digest)."
-        ),
-    ] = None,
-    phase: Annotated[
-        str | None,
-        typer.Option(
-            "--phase",
-            help=(
-                "Lifecycle phase: design, build, operations, ... or experiment, training, "
-                "evaluation, deployment, retired."
-            ),
-        ),
-    ] = None,
-    no_cache: Annotated[
-        bool,
-        typer.Option(
-            "--no-cache",
-            help=(
-                "Read every dist-info and the package database again instead of reusing "
-                "what an earlier run parsed from unchanged files (also: DRIFT_NO_CACHE=1)."
-            ),
-        ),
-    ] = False,
-) -> None:
-    """Snapshot this environment into a CycloneDX 1.6 SBOM, validated before it is written."""
-    # nothing is imported before a command runs: --help stays fast
-    from driftbom.cli.summary import summarize  # noqa: PLC0415
-    from driftbom.probes.run import params as hyper  # noqa: PLC0415
-    from driftbom.snapshotter import SnapshotOptions, default_context, record  # noqa: PLC0415
+    ),
+]
 
-    context = default_context(cache=not no_cache)
+
+def snapshot_options(
+    python: str | None,
+    name: str | None,
+    lock: Path | None,
+    params_file: Path | None,
+    param: list[str] | None,
+    dataset: list[str] | None,
+    model: list[str] | None,
+    parent: Path | None,
+    phase: str | None,
+    *,
+    no_cache: bool,
+) -> "SnapshotOptions":
+    """Return the library's options for what ``drift snapshot`` or ``drift run`` was asked."""
+    from driftbom.cli.output import Progress  # noqa: PLC0415
+    from driftbom.errors import Input  # noqa: PLC0415
+    from driftbom.probes.run import params as hyper  # noqa: PLC0415
+    from driftbom.probes.run.datasets import named  # noqa: PLC0415
+    from driftbom.snapshotter import SnapshotOptions, default_context  # noqa: PLC0415
+
     tree = hyper.load(params_file) if params_file is not None else None
     if param:
         tree = hyper.merged(tree or {}, [hyper.pair(text) for text in param])
-    from driftbom.cli.output import Progress  # noqa: PLC0415
-    from driftbom.errors import Input  # noqa: PLC0415
-    from driftbom.probes.run.datasets import named  # noqa: PLC0415
-
-    options = SnapshotOptions(
+    return SnapshotOptions(
         python=python,
         name=name,
         lock=lock,
-        context=context,
+        context=default_context(cache=not no_cache),
         params=tree,
         phase=phase,
         datasets=tuple(named(text) for text in dataset or ()),
@@ -120,10 +125,74 @@ def snapshot(
         parent=parent,
         progress=Progress(),
     )
-    recorded = record(options)
+
+
+def write_recorded(recorded: "Recorded", output: Path | None) -> None:
+    """Write a validated document to ``output`` (or stdout) and say so on stderr."""
+    from driftbom.cli.summary import summarize  # noqa: PLC0415
+
     if recorded.problems:  # a bug: nothing invalid ever reaches -o
         diagnostic(f"internal error: the snapshot is not valid CycloneDX: {recorded.problems[0]}")
         raise typer.Exit(EXIT_BUG)
     emit_or_write(output, recorded.encoded)
     if output is not None and str(output) != "-":
         status(f"wrote {output}: {summarize(recorded.snapshot)}")
+
+
+@app.command("snapshot")
+def snapshot(
+    output: OutputOpt = None,
+    python: PythonOpt = None,
+    name: NameOpt = None,
+    lock: LockOpt = None,
+    params_file: ParamsOpt = None,
+    param: ParamOpt = None,
+    dataset: DatasetOpt = None,
+    model: ModelOpt = None,
+    parent: ParentOpt = None,
+    phase: PhaseOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Snapshot this environment into a CycloneDX 1.6 SBOM, validated before it is written."""
+    from driftbom.snapshotter import record  # noqa: PLC0415 - not before a command runs
+
+    options = snapshot_options(
+        python, name, lock, params_file, param, dataset, model, parent, phase, no_cache=no_cache
+    )
+    write_recorded(record(options), output)
+
+
+@app.command(
+    "run", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
+)
+def run(
+    command: Annotated[
+        list[str],
+        typer.Argument(metavar="-- COMMAND...", help="The command to run.", show_default=False),
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Write the run's SBOM here (atomically).")
+    ],
+    python: PythonOpt = None,
+    name: NameOpt = None,
+    lock: LockOpt = None,
+    params_file: ParamsOpt = None,
+    param: ParamOpt = None,
+    dataset: DatasetOpt = None,
+    model: ModelOpt = None,
+    parent: ParentOpt = None,
+    phase: PhaseOpt = None,
+    no_cache: NoCacheOpt = False,
+) -> None:
+    """Snapshot, run COMMAND, hash its datasets and models, record it; exit with its code."""
+    from driftbom.runner import run as run_command  # noqa: PLC0415
+    from driftbom.snapshotter import documented  # noqa: PLC0415
+
+    options = snapshot_options(
+        python, name, lock, params_file, param, dataset, model, parent, phase, no_cache=no_cache
+    )
+    recorded = documented(run_command(options, command))
+    write_recorded(recorded, output)
+    code = recorded.snapshot.run.exit_code if recorded.snapshot.run else 0
+    if code:
+        raise typer.Exit(code)

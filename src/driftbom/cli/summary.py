@@ -40,6 +40,9 @@ def summarize(snapshot: Snapshot) -> str:
         parts.append(f"lockfile {lock[0].name}: {mismatches} mismatches")
     else:
         parts.append("no lockfile")
+    if snapshot.run is not None:
+        state = "succeeded" if snapshot.run.succeeded else f"failed (exit {snapshot.run.exit_code})"
+        parts.append(f"ran {snapshot.run.command[:60]!r} in {snapshot.run.seconds:.1f} s: {state}")
     if snapshot.skipped:
         parts.append("not recorded: " + ", ".join(s.layer.value for s in snapshot.skipped))
     if snapshot.notes:

@@ -309,6 +309,7 @@ def diff(
     if keep("nvidia-driver"):
         changes += _driver_conflicts(reference, current)
     changes += _parent_change(reference, current) if keep("parent") else []
+    changes += _run_changes(reference, current) if keep("run") else []
     if reference.phase and current.phase and reference.phase != current.phase and keep("phase"):
         reason = f"lifecycle phase {reference.phase} -> {current.phase}"
         changes.append(
@@ -327,6 +328,42 @@ def diff(
         changes += state.lock_changes(reference, current, keep)
         changes += state.broken_changes(reference, current, keep)
     return changes
+
+
+def _run_changes(reference: Snapshot, current: Snapshot) -> list[Change]:
+    before, after = reference.run, current.run
+    if before is None or after is None:
+        return []
+    found = []
+    if before.command != after.command:
+        reason = f"command: {before.command} -> {after.command}"
+        found.append(
+            Change(
+                "run",
+                Layer.OTHER,
+                ChangeKind.MODIFIED,
+                "command",
+                before.command,
+                after.command,
+                Rule.COMMAND,
+                reason,
+            )
+        )
+    if before.succeeded != after.succeeded:
+        was, now = (f"exit {r.exit_code}" for r in (before, after))
+        found.append(
+            Change(
+                "run",
+                Layer.OTHER,
+                ChangeKind.MODIFIED,
+                "status",
+                was,
+                now,
+                Rule.RUN_STATUS,
+                f"the command's status: {was} -> {now}",
+            )
+        )
+    return found
 
 
 def _parent_change(reference: Snapshot, current: Snapshot) -> list[Change]:

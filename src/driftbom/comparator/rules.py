@@ -64,6 +64,8 @@ class Rule(str, Enum):
     MODEL = "model"
     MODEL_CARD = "model-card"
     PARAM = "param"
+    COMMAND = "command"
+    RUN_STATUS = "run-status"
     CODE_REVISION = "code-revision"
     CODE_DIRTY = "code-dirty"
     PHASE = "phase"

@@ -17,6 +17,7 @@ from driftbom.model import (
     Component,
     ComponentType,
     Layer,
+    RunRecord,
     Snapshot,
     layer_of,
 )
@@ -31,6 +32,7 @@ SCHEMA_URL = "http://cyclonedx.org/schema/bom-1.6.schema.json"
 MAX_BYTES = 256 * 1024 * 1024
 ENVIRONMENT_REF = "environment"
 FORMULA_REF = "formulation"
+RUN_REF = "run"
 FORMULA_LAYERS = frozenset({Layer.PARAMS, Layer.CODE})
 """How the run was made (hyperparameters, code revision): under ``formulation``."""
 
@@ -105,8 +107,13 @@ def to_dict(snapshot: Snapshot) -> dict[str, Any]:
         ],
     }
     formula = [_component(c) for c in snapshot.components if c.layer in FORMULA_LAYERS]
-    if formula:
-        document["formulation"] = [{"bom-ref": FORMULA_REF, "components": formula}]
+    if formula or snapshot.run is not None:
+        entry: dict[str, Any] = {"bom-ref": FORMULA_REF}
+        if formula:
+            entry["components"] = formula
+        if snapshot.run is not None:
+            entry["workflows"] = [_workflow(snapshot.run)]
+        document["formulation"] = [entry]
     if snapshot.phase:
         document["metadata"]["lifecycles"] = lifecycles(snapshot.phase)
     # the chokepoint: no credential in any value, whatever probe recorded it
@@ -134,6 +141,47 @@ def _uuid4_urn(raw: bytes) -> str:
 def encode(document: dict[str, Any]) -> bytes:
     """Serialize a document deterministically (UTF-8, 2-space indent, trailing newline)."""
     return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def _workflow(run: RunRecord) -> dict[str, Any]:
+    props = (
+        (Prop.RUN_CWD, run.cwd),
+        (Prop.RUN_EXIT_CODE, str(run.exit_code)),
+        (Prop.RUN_SECONDS, f"{run.seconds:.3f}"),
+        (Prop.RUN_STATUS, "succeeded" if run.succeeded else "failed"),
+    )
+    return {
+        "bom-ref": RUN_REF,
+        "uid": RUN_REF,
+        "name": "drift run",
+        "taskTypes": ["build"],
+        "steps": [{"name": "command", "commands": [{"executed": run.command}]}],
+        "timeStart": run.start,
+        "timeEnd": run.end,
+        "properties": _properties(props),
+    }
+
+
+def _run(document: dict[str, Any]) -> RunRecord | None:
+    for formula in document.get("formulation") or ():
+        for flow in (formula.get("workflows") or ()) if isinstance(formula, dict) else ():
+            if not isinstance(flow, dict) or flow.get("bom-ref") != RUN_REF:
+                continue
+            props = dict(_pairs(flow.get("properties")))
+            steps = flow.get("steps") or [{}]
+            commands = steps[0].get("commands") or [{}] if isinstance(steps[0], dict) else [{}]
+            try:
+                return RunRecord(
+                    command=str(commands[0].get("executed", "")),
+                    cwd=props.get(Prop.RUN_CWD, ""),
+                    start=str(flow.get("timeStart", "")),
+                    end=str(flow.get("timeEnd", "")),
+                    seconds=float(props.get(Prop.RUN_SECONDS, "0")),
+                    exit_code=int(props.get(Prop.RUN_EXIT_CODE, "0")),
+                )
+            except (ValueError, AttributeError, IndexError):
+                return None
+    return None
 
 
 def lifecycles(phase: str) -> list[dict[str, str]]:
@@ -471,6 +519,7 @@ def _from_dict(
         spec_version=str(document["specVersion"]),
         serial=_optional_str(document.get("serialNumber")),
         phase=_phase(metadata),
+        run=_run(document),
     )
 
 

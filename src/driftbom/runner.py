@@ -1,0 +1,95 @@
+"""``drift run``: snapshot, run the command, then hash what it read and wrote, and record it.
+
+The environment is recorded before the command runs; the datasets and models named are
+hashed after it (a training run writes its model). The command line (secrets scrubbed),
+working directory, start and end time, duration and exit status go into ``formulation``.
+A failed command is recorded too, as failed.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from driftbom.errors import Input, UsageError
+from driftbom.model import RunRecord
+from driftbom.redact import REDACTED, looks_secret, scrub
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from driftbom.model import Snapshot
+    from driftbom.snapshotter import SnapshotOptions
+
+_FLAG = re.compile(r"--?([A-Za-z0-9][A-Za-z0-9_.-]*)")
+
+
+def scrub_argv(argv: Sequence[str]) -> str:
+    """Return the command line, shell-quoted, with secrets removed.
+
+    URL credentials go, and so does the value of a secret-looking ``--flag value``,
+    ``--flag=value`` or ``NAME=value``.
+    """
+    import shlex  # noqa: PLC0415
+
+    words: list[str] = []
+    hide_next = False
+    for word in argv:
+        if hide_next:
+            words.append(REDACTED)
+            hide_next = False
+            continue
+        flag = _FLAG.fullmatch(word.split("=", 1)[0])
+        name, eq, _ = word.partition("=")
+        if flag and looks_secret(flag.group(1)):
+            words.append(f"{name}={REDACTED}" if eq else word)
+            hide_next = not eq
+        elif eq and not word.startswith("-") and looks_secret(name):
+            words.append(f"{name}={REDACTED}")
+        else:
+            words.append(scrub(word))
+    return shlex.join(words)
+
+
+def _now() -> str:
+    return datetime.now(tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run(options: SnapshotOptions, argv: Sequence[str]) -> Snapshot:
+    """Snapshot, run ``argv`` (its output streamed, stdin inherited), hash the outputs.
+
+    Returns the snapshot with the run recorded, whatever the command's exit status (see
+    ``snapshot.run.exit_code``). Raises UsageError when the command cannot start, and
+    DriftError for what ``snapshot`` refuses (before anything runs).
+    """
+    from driftbom.snapshotter import outputs, take  # noqa: PLC0415
+
+    if not argv:
+        raise UsageError("no command: drift run [options] -o FILE -- COMMAND...")
+    before = take(options._replace(datasets=(), models=()))
+    start, clock = _now(), time.monotonic()
+    try:
+        done = subprocess.run(list(argv), check=False)
+    except OSError as exc:
+        reason = f"cannot run it ({exc.strerror or exc})"
+        raise UsageError(reason, what=Input.COMMAND, path=scrub_argv(argv[:1])) from None
+    except KeyboardInterrupt:
+        done = subprocess.CompletedProcess(list(argv), 130)
+    seconds = time.monotonic() - clock
+    record = RunRecord(
+        command=scrub_argv(argv),
+        cwd=str(options.context.cwd.resolve()),
+        start=start,
+        end=_now(),
+        seconds=seconds,
+        exit_code=done.returncode if done.returncode >= 0 else 128 - done.returncode,
+    )
+    artifacts, layers = outputs(options)
+    return before._replace(
+        components=tuple(sorted((*before.components, *artifacts), key=lambda c: c.ref)),
+        layers=tuple(sorted({*before.layers, *layers}, key=lambda layer: layer.value)),
+        run=record,
+    )
