@@ -31,8 +31,8 @@ run: venv
 
 ## lint: ruff, mypy (strict on src/) and the import contracts (pyproject.toml)
 lint: dev
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -47,6 +47,7 @@ def test_the_api_is_what_init_exports():
         "read",
         "rebuild",
         "snapshot",
+        "track",
         "write",
     ]
     for name in driftbom.__all__[1:]:

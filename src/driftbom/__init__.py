@@ -27,10 +27,11 @@ if TYPE_CHECKING:
     from driftbom.comparator.severity import Severity
     from driftbom.model import Snapshot
     from driftbom.rebuilder.run import RebuildOptions, Rebuilt
+    from driftbom.tracking import Run
 
 from driftbom._version import __version__
 
-__all__ = ["__version__", "check", "compare", "read", "rebuild", "snapshot", "write"]
+__all__ = ["__version__", "check", "compare", "read", "rebuild", "snapshot", "track", "write"]
 
 
 def snapshot(
@@ -75,6 +76,17 @@ def snapshot(
         models=tuple(named(f"{n}={Path(p)}", Input.MODEL) for n, p in (models or {}).items()),
     )
     return take(options)
+
+
+def track(name: str, **kwargs: Any) -> Run:
+    """Record a training run from inside the script: ``with driftbom.track(...) as run:``.
+
+    Keyword arguments: ``output`` (required), ``datasets``, ``models``, ``params``,
+    ``phase``, ``parent``, ``python``; see :func:`driftbom.tracking.track`.
+    """
+    from driftbom.tracking import track as tracked  # noqa: PLC0415
+
+    return tracked(name, **kwargs)
 
 
 def read(path: str | Path) -> Snapshot:

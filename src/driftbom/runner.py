@@ -54,7 +54,8 @@ def scrub_argv(argv: Sequence[str]) -> str:
     return shlex.join(words)
 
 
-def _now() -> str:
+def now_utc() -> str:
+    """Return the time now, UTC, to the second (ISO 8601)."""
     return datetime.now(tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -70,7 +71,7 @@ def run(options: SnapshotOptions, argv: Sequence[str]) -> Snapshot:
     if not argv:
         raise UsageError("no command: drift run [options] -o FILE -- COMMAND...")
     before = take(options._replace(datasets=(), models=()))
-    start, clock = _now(), time.monotonic()
+    start, clock = now_utc(), time.monotonic()
     try:
         done = subprocess.run(list(argv), check=False)
     except OSError as exc:
@@ -83,7 +84,7 @@ def run(options: SnapshotOptions, argv: Sequence[str]) -> Snapshot:
         command=scrub_argv(argv),
         cwd=str(options.context.cwd.resolve()),
         start=start,
-        end=_now(),
+        end=now_utc(),
         seconds=seconds,
         exit_code=done.returncode if done.returncode >= 0 else 128 - done.returncode,
     )

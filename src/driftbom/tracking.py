@@ -1,0 +1,160 @@
+"""``driftbom.track``: a training script records its own run.
+
+    with driftbom.track("run-42", datasets={"train": "data/train"}, params=cfg,
+                        output="run.cdx.json") as run:
+        model = fit(...)
+        run.model("clf", "out/clf.safetensors")
+        run.metric("accuracy", 0.93)
+
+The environment is snapshotted on entry; on exit (an exception too, then marked failed)
+the datasets and models are hashed and the document is written, atomically.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from driftbom.model import Layer, RunRecord
+from driftbom.runner import now_utc, scrub_argv
+from driftbom.snapshotter import (
+    SnapshotOptions,
+    default_context,
+    documented,
+    outputs,
+    take,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from types import TracebackType
+
+    from driftbom.model import Component, Snapshot
+
+
+class Run:
+    """A run being recorded: add models, parameters and metrics until it ends."""
+
+    def __init__(
+        self,
+        name: str,
+        output: Path,
+        options: SnapshotOptions,
+    ) -> None:
+        """Hold what to record; nothing happens before ``with`` enters."""
+        self.name, self.output, self._options = name, output, options
+        self._params: dict[str, Any] = dict(options.params or {})
+        self._models: list[tuple[str, Path]] = []
+        self._metrics: dict[str, float | str] = {}
+        self._before: Snapshot | None = None
+        self._start, self._clock = "", 0.0
+        self.snapshot: Snapshot | None = None
+        """The recorded snapshot, once the run has ended."""
+
+    def model(self, name: str, path: str | Path) -> None:
+        """Add a model (file or folder) to hash when the run ends."""
+        self._models.append((name, Path(path)))
+
+    def param(self, key: str, value: Any) -> None:
+        """Set one hyperparameter (a dotted key nests)."""
+        from driftbom.probes.run.params import merged, normalized  # noqa: PLC0415
+
+        self._params = merged(self._params, [(key, normalized(value, key))])
+
+    def metric(self, name: str, value: float | str) -> None:
+        """Record a metric; it goes to each model card's performance metrics."""
+        self._metrics[name] = value
+
+    def __enter__(self) -> Run:  # noqa: PYI034 - typing.Self needs Python 3.11
+        """Snapshot the environment now (datasets and models wait for the end)."""
+        if not self.output.parent.is_dir():
+            from driftbom.errors import Input, UsageError  # noqa: PLC0415
+
+            reason = f"directory {self.output.parent} does not exist"
+            raise UsageError(reason, what=Input.OUTPUT, path=str(self.output))
+        self._before = take(self._options._replace(datasets=(), models=(), params=None))
+        self._start, self._clock = now_utc(), time.monotonic()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        """Hash the outputs and write the document; an exception is recorded as a failure."""
+        from driftbom.atomic import write_file  # noqa: PLC0415
+        from driftbom.probes.run import params as hyper  # noqa: PLC0415
+
+        assert self._before is not None  # noqa: S101 - entered first
+        failed = kind is not None
+        record = RunRecord(
+            command=scrub_argv([sys.executable, *sys.argv]),
+            cwd=str(self._options.context.cwd.resolve()),
+            start=self._start,
+            end=now_utc(),
+            seconds=time.monotonic() - self._clock,
+            exit_code=1 if failed else 0,
+        )
+        options = self._options._replace(
+            models=(*self._options.models, *self._models), params=self._params
+        )
+        artifacts, layers = outputs(options)
+        if self._metrics:
+            artifacts = [self._with_metrics(c) for c in artifacts]
+        found: list[Component] = [*self._before.components, *artifacts]
+        if self._params:
+            found.append(hyper.component(self._params))
+            layers.append(Layer.PARAMS)
+        self.snapshot = self._before._replace(
+            components=tuple(sorted(found, key=lambda c: c.ref)),
+            layers=tuple(sorted({*self._before.layers, *layers}, key=lambda layer: layer.value)),
+            run=record,
+        )
+        write_file(self.output, documented(self.snapshot).encoded)
+
+    def _with_metrics(self, comp: Component) -> Component:
+        if comp.layer is not Layer.MODELS:
+            return comp
+        card = orjson.loads(comp.model_card) if comp.model_card else {}
+        card.setdefault("quantitativeAnalysis", {})["performanceMetrics"] = [
+            {"type": name, "value": str(value)} for name, value in sorted(self._metrics.items())
+        ]
+        return comp._replace(model_card=orjson.dumps(card, option=orjson.OPT_SORT_KEYS).decode())
+
+
+def track(
+    name: str,
+    *,
+    output: str | Path,
+    datasets: Mapping[str, str | Path] | None = None,
+    models: Mapping[str, str | Path] | None = None,
+    params: Mapping[str, Any] | None = None,
+    phase: str | None = None,
+    parent: str | Path | None = None,
+    python: str | None = None,
+) -> Run:
+    """Return a Run to use as a context manager (see the module's docstring).
+
+    ``python`` defaults to the interpreter running the script. Raises DriftError for bad
+    input when the ``with`` block is entered, never in the middle of training.
+    """
+    from driftbom.errors import Input  # noqa: PLC0415
+    from driftbom.probes.run.datasets import named  # noqa: PLC0415
+    from driftbom.probes.run.params import normalized  # noqa: PLC0415
+
+    options = SnapshotOptions(
+        python=python or sys.executable,
+        name=name,
+        context=default_context(),
+        params=normalized(dict(params), "params") if params is not None else None,
+        phase=phase,
+        datasets=tuple(named(f"{n}={Path(p)}") for n, p in (datasets or {}).items()),
+        models=tuple(named(f"{n}={Path(p)}", Input.MODEL) for n, p in (models or {}).items()),
+        parent=Path(parent) if parent is not None else None,
+    )
+    return Run(name, Path(output), options)
