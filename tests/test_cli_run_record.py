@@ -228,3 +228,35 @@ def test_a_command_that_cannot_start_is_exit_2(tmp_path):
     assert done.returncode == 2
     assert "no-such-command-here: cannot run it" in done.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_inspect_flags_a_dirty_tree_and_an_unhashed_pin(tmp_path):
+    import subprocess
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "-C", str(repo), "init", "-q"], check=True)
+    (repo / "train.py").write_text("LR = 1\n")
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@e", "add", "."],
+        check=True,
+    )
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "x"],
+        check=True,
+    )
+    (repo / "train.py").write_text("LR = 2\n")
+    out = _snapshot(repo, "../dirty.json", "--param", "seed=1")
+    done = run_drift("inspect", str(out), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    checks = {c["name"]: c for c in found["checks"]}
+    assert checks["committed code"]["passed"] is False
+    assert checks["committed code"]["fix"] == "commit before the run"
+    assert checks["hashed pins"]["passed"] is False  # nothing installed here carries a hash
+    assert "record a hashed lockfile" in checks["hashed pins"]["fix"]
+    assert checks["seed recorded"]["passed"] is True
+    assert 0 <= found["score"] < 100
+    text = run_drift("inspect", str(out))
+    assert "FAIL  committed code" in text.stdout
+    assert "reproducibility score:" in text.stdout
