@@ -58,3 +58,31 @@ def test_an_exception_in_the_block_is_recorded_as_a_failed_run(tmp_path):
     document = json.loads((tmp_path / "boom.cdx.json").read_text())
     (flow,) = document["formulation"][0]["workflows"]
     assert {p["name"]: p["value"] for p in flow["properties"]}["drift:run:status"] == "failed"
+
+
+def test_an_active_mlflow_run_gets_the_sbom_and_its_digest(tmp_path):
+    """Against MLflow's local file store (the dev extras install mlflow-skinny)."""
+    script = tmp_path / "with_mlflow.py"
+    script.write_text(
+        "import json, os\n"
+        "os.environ['MLFLOW_ALLOW_FILE_STORE'] = 'true'  # MLflow's local file store\n"
+        "import mlflow, driftbom\n"
+        f"mlflow.set_tracking_uri('file://{tmp_path / 'mlruns'}')\n"
+        "with mlflow.start_run() as active:\n"
+        "    with driftbom.track('r', output='r.cdx.json', params={'lr': 0.1}):\n"
+        "        pass\n"
+        "run = mlflow.get_run(active.info.run_id)\n"
+        "artifacts = [a.path for a in mlflow.MlflowClient().list_artifacts(active.info.run_id)]\n"
+        "print(json.dumps({'tags': run.data.tags, 'artifacts': artifacts}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, check=False,
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "r.cdx.json" in found["artifacts"]
+    digest = found["tags"]["driftbom.sbom.sha256"]
+    import hashlib
+
+    assert digest == "sha256:" + hashlib.sha256((tmp_path / "r.cdx.json").read_bytes()).hexdigest()

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from driftbom.hashes import sha256
 from driftbom.model import Layer, RunRecord
 from driftbom.runner import now_utc, scrub_argv
 from driftbom.snapshotter import (
@@ -115,7 +116,9 @@ class Run:
             layers=tuple(sorted({*self._before.layers, *layers}, key=lambda layer: layer.value)),
             run=record,
         )
-        write_file(self.output, documented(self.snapshot).encoded)
+        encoded = documented(self.snapshot).encoded
+        write_file(self.output, encoded)
+        _log_to_mlflow(self.output, "sha256:" + sha256(encoded).hexdigest())
 
     def _with_metrics(self, comp: Component) -> Component:
         if comp.layer is not Layer.MODELS:
@@ -125,6 +128,20 @@ class Run:
             {"type": name, "value": str(value)} for name, value in sorted(self._metrics.items())
         ]
         return comp._replace(model_card=orjson.dumps(card, option=orjson.OPT_SORT_KEYS).decode())
+
+
+def _log_to_mlflow(path: Path, digest: str) -> None:
+    """Log the SBOM as an artifact of the active MLflow run, and its digest as a tag.
+
+    Only when the script itself uses MLflow (already imported) and a run is active: drift
+    never imports it (the ``mlflow`` extra installs ``mlflow-skinny`` for the tests).
+    """
+    mlflow = sys.modules.get("mlflow")
+    if mlflow is None or mlflow.active_run() is None:
+        return
+    mlflow.log_artifact(str(path))
+    mlflow.set_tag("driftbom.sbom", path.name)
+    mlflow.set_tag("driftbom.sbom.sha256", digest)
 
 
 def track(

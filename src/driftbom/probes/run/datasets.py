@@ -3,7 +3,7 @@
 A dataset is a file or a folder. A folder's digest is BLAKE3 over its files' relative paths
 (sorted, ``/``-separated) and each file's BLAKE3, so a renamed or moved file changes it
 too. Large files are hashed memory-mapped on every core, small ones across a thread pool;
-a per-user cache keyed by inode, size, mtime and ctime makes an unchanged file free. A path
+a per-user cache keyed by device, inode, size, mtime and ctime makes an unchanged file free. A path
 that is missing, unreadable, neither a regular file nor a folder, loops through symbolic
 links or changes while it is hashed is an error, never skipped.
 
@@ -177,7 +177,7 @@ def hash_dataset(
     results: dict[str, tuple[str, bool]] = {}
     pending = []
     for rel, path, st in listed:
-        stamp = [[rel, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]]
+        stamp = [[rel, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_dev]]
         known = cache.get(rel, stamp)
         if isinstance(known, list) and len(known) == 2 and isinstance(known[0], str):
             results[rel] = (known[0], bool(known[1]))
