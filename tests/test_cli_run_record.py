@@ -260,3 +260,52 @@ def test_inspect_flags_a_dirty_tree_and_an_unhashed_pin(tmp_path):
     text = run_drift("inspect", str(out))
     assert "FAIL  committed code" in text.stdout
     assert "reproducibility score:" in text.stdout
+
+
+def test_done_when_the_whole_run_record(tmp_path):
+    """200 files, a safetensors file, YAML params, a git commit and a phase; then one byte and
+    one learning rate: critical changes naming the dataset, the file and the key, nothing for
+    the untouched model."""
+    import subprocess
+
+    from tests.probes.test_models import safetensors
+
+    repo = tmp_path / "repo"
+    train = repo / "data" / "train"
+    train.mkdir(parents=True)
+    for i in range(200):
+        (train / f"{i:03}.bin").write_bytes(bytes([i % 256]) * 128)
+    weights = safetensors(repo / "clf.safetensors", {"w": ("F32", [8, 4])})
+    (repo / "params.yaml").write_text((TRAIN).read_text())
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "data and config"]):
+        subprocess.run(
+            ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@e", *args],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    common = ("--dataset", "train=data/train", "--model", "clf=clf.safetensors",
+              "--params", "params.yaml", "--phase", "training")  # fmt: skip
+    first = _snapshot(repo, "../first.json", *common)
+    document = json.loads(first.read_text())
+    assert_valid(document)
+    types = {c["bom-ref"]: c["type"] for c in document["components"]}
+    assert types["dataset:train"] == "data"
+    assert types["model:clf"] == "machine-learning-model"
+    model = next(c for c in document["components"] if c["bom-ref"] == "model:clf")
+    assert model["modelCard"]["modelParameters"]["datasets"] == [{"ref": "dataset:train"}]
+    formula = {c["bom-ref"]: c for c in document["formulation"][0]["components"]}
+    assert len(formula["git"]["version"]) == 40
+    assert {"phase": "build"} in document["metadata"]["lifecycles"]
+    data = bytearray((train / "042.bin").read_bytes())
+    data[0] ^= 0xFF
+    (train / "042.bin").write_bytes(bytes(data))
+    second = _snapshot(repo, "../second.json", *common, "--param", "optimizer.lr=3e-4")
+    done = run_drift("check", str(first), str(second), "--format", "json")
+    assert done.returncode == 1
+    changes = json.loads(done.stdout)["changes"]
+    critical = {(c["id"], c["field"]) for c in changes if c["severity"] == "critical"}
+    assert ("dataset:train", "hashes") in critical
+    assert ("params", "drift:params:optimizer.lr") in critical
+    dataset = next(c for c in changes if c["id"] == "dataset:train")
+    assert "1 changed (042.bin)" in dataset["reason"]
+    assert not [c for c in changes if c["id"] == "model:clf"]
+    assert weights.is_file()
