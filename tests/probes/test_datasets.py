@@ -140,3 +140,14 @@ def test_names(tmp_path):
     assert datasets.named("data/eval")[0] == "eval"
     with pytest.raises(ProbeError, match="the name must be"):
         datasets.named("bad name=x")
+
+
+def test_a_stage_output_in_dvc_lock(tmp_path):
+    data = _tree(tmp_path / "data" / "prepared", 1)
+    (tmp_path / "dvc.lock").write_text(
+        "schema: '2.0'\nstages:\n  prepare:\n    cmd: python prepare.py\n    outs:\n"
+        "    - path: data/prepared\n      hash: md5\n"
+        "      md5: fedcba9876543210fedcba9876543210.dir\n"
+    )
+    comp = datasets.component(datasets.hash_dataset("prepared", data))
+    assert comp.prop(Prop.DATASET_DVC_MD5) == "fedcba9876543210fedcba9876543210.dir"

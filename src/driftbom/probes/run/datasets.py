@@ -217,9 +217,35 @@ def _version_metadata(root: Path) -> list[tuple[str, str]]:
     except OSError:
         text = ""
     md5 = _DVC_MD5.search(text)
-    if md5:
-        props.append((Prop.DATASET_DVC_MD5, md5.group(1)))
+    tracked = md5.group(1) if md5 else _dvc_lock_md5(root)
+    if tracked:
+        props.append((Prop.DATASET_DVC_MD5, tracked))
     return props
+
+
+def _dvc_lock_md5(root: Path) -> str | None:
+    """Return the md5 ``dvc.lock`` records for ``root`` as a stage's output, if one does."""
+    target = root.resolve()
+    for folder in (target.parent, *target.parent.parents):
+        try:
+            text = bounded.read_text(folder / "dvc.lock", 16 * bounded.MiB)
+        except OSError:
+            continue
+        import yaml  # noqa: PLC0415 - only where a dvc.lock exists
+
+        try:
+            lock = yaml.safe_load(text)
+        except yaml.YAMLError:
+            return None
+        stages = lock.get("stages") if isinstance(lock, dict) else None
+        for stage in (stages or {}).values() if isinstance(stages, dict) else ():
+            for out in stage.get("outs") or () if isinstance(stage, dict) else ():
+                path = out.get("path") if isinstance(out, dict) else None
+                if isinstance(path, str) and (folder / path).resolve() == target:
+                    md5 = out.get("md5")
+                    return str(md5)[:64] if md5 else None
+        return None
+    return None
 
 
 def manifest_text(entries: tuple[Entry, ...]) -> str:
