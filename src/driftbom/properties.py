@@ -91,6 +91,7 @@ class Prop:
     # a run
     PARAMS_PREFIX = "drift:params:"  # drift:params:<dotted key>, its JSON value
     PARAMS_SEEDS = "drift:seeds"  # on params: the seed-like keys, space-separated
+    PARAMS_TREE = "drift:params"  # on params: the whole tree, nested, as JSON (not compared)
     DATASET_FILES = "drift:dataset:files"
     DATASET_BYTES = "drift:dataset:bytes"
     DATASET_PATH = "drift:dataset:path"

@@ -52,6 +52,9 @@ def test_secrets_never_leave_and_seeds_are_flagged():
     assert comp.prop(Prop.PARAMS_PREFIX + "db.password") == "***"
     assert comp.prop(Prop.PARAMS_PREFIX + "db.url") == '"postgres://h/db?sslmode=require"'
     assert comp.prop(Prop.PARAMS_SEEDS) == "sampler.random_state torch.manual_seed"
+    nested = json.loads(comp.prop(Prop.PARAMS_TREE))  # kept nested too
+    assert nested["db"] == {"password": "***", "url": "postgres://h/db?sslmode=require"}
+    assert nested["torch"] == {"manual_seed": 1}
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ IGNORED = frozenset(
         Prop.PY_INDEX_URL,
         Prop.PYPI_WHEEL_TAG,
         Prop.PARAMS_SEEDS,
+        Prop.PARAMS_TREE,
         Prop.GIT_BRANCH,
         Prop.PYPI_BROKEN,
         Prop.PYPI_VERSION_INVALID,

@@ -127,6 +127,15 @@ def flatten(tree: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return found
 
 
+def _redacted(value: Any) -> Any:
+    """Return the tree with every secret-looking key's value ``***`` and URLs scrubbed."""
+    if isinstance(value, dict):
+        return {k: REDACTED if looks_secret(k) else _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return scrub_tree(value)
+
+
 def component(tree: dict[str, Any], label: str = "params") -> Component:
     """Return the ``params`` component: one property per dotted key, seeds flagged."""
     leaves = flatten(tree)
@@ -142,6 +151,9 @@ def component(tree: dict[str, Any], label: str = "params") -> Component:
             seeds.append(key)
     if seeds:
         props.append((Prop.PARAMS_SEEDS, " ".join(sorted(seeds))))
+    props.append(
+        (Prop.PARAMS_TREE, orjson.dumps(_redacted(tree), option=orjson.OPT_SORT_KEYS).decode())
+    )
     return Component(
         ref=REF, type=ComponentType.DATA, name="params", properties=tuple(props)
     ).normalized()
