@@ -309,3 +309,27 @@ def test_done_when_the_whole_run_record(tmp_path):
     assert "1 changed (042.bin)" in dataset["reason"]
     assert not [c for c in changes if c["id"] == "model:clf"]
     assert weights.is_file()
+
+
+def test_a_large_dataset_keeps_its_manifest_in_a_checked_sidecar(tmp_path, monkeypatch):
+    """Over 1,000 files the manifest is a content-addressed file beside the document."""
+    big = tmp_path / "big"
+    big.mkdir()
+    for i in range(1005):
+        (big / f"{i:04}.txt").write_text(str(i))
+    out = tmp_path / "docs" / "a.json"
+    out.parent.mkdir()
+    first = _snapshot(tmp_path, "docs/a.json", "--dataset", f"big={big}")
+    document = first.read_text()
+    assert "drift:dataset:manifest-ref" in document
+    assert '"drift:dataset:manifest"' not in document  # the SBOM stays small
+    (sidecar,) = (tmp_path / "docs" / "drift-manifests").iterdir()
+    assert sidecar.read_text().count("\n") == 1005
+    (big / "0500.txt").write_text("changed")
+    second = _snapshot(tmp_path, "docs/b.json", "--dataset", f"big={big}")
+    assert len(list((tmp_path / "docs" / "drift-manifests").iterdir())) == 2
+    done = run_drift("check", str(first), str(second))
+    assert "1 changed (0500.txt)" in done.stdout
+    sidecar.write_text("forged\n")  # no longer the manifest the document names: not used
+    done = run_drift("check", str(first), str(second))
+    assert "no per-file manifest" in done.stdout

@@ -117,7 +117,10 @@ def write(snapshot: Snapshot, path: str | Path | None = None) -> bytes:
     if recorded.problems:
         raise SbomError(f"the snapshot is not valid CycloneDX: {recorded.problems[0]}")
     if path is not None:
+        from driftbom.sbom.cyclonedx import write_sidecars  # noqa: PLC0415
+
         atomic.write_file(Path(path), recorded.encoded)
+        write_sidecars(snapshot, Path(path))
     return recorded.encoded
 
 

@@ -96,6 +96,7 @@ class Prop:
     DATASET_BYTES = "drift:dataset:bytes"
     DATASET_PATH = "drift:dataset:path"
     DATASET_MANIFEST = "drift:dataset:manifest"  # "<blake3> <size> <path>" per line
+    DATASET_MANIFEST_REF = "drift:dataset:manifest-ref"  # blake3:<hex> of a sidecar manifest
     DATASET_LFS_POINTERS = "drift:dataset:lfs-pointers"
     DATASET_HF_REPO = "drift:dataset:hf-repo"
     DATASET_HF_REVISION = "drift:dataset:hf-revision"

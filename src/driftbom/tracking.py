@@ -22,6 +22,7 @@ import orjson
 from driftbom.hashes import sha256
 from driftbom.model import Layer, RunRecord
 from driftbom.runner import now_utc, scrub_argv
+from driftbom.sbom.cyclonedx import write_sidecars
 from driftbom.snapshotter import (
     SnapshotOptions,
     default_context,
@@ -118,6 +119,7 @@ class Run:
         )
         encoded = documented(self.snapshot).encoded
         write_file(self.output, encoded)
+        write_sidecars(self.snapshot, self.output)
         _log_to_mlflow(self.output, "sha256:" + sha256(encoded).hexdigest())
 
     def _with_metrics(self, comp: Component) -> Component:

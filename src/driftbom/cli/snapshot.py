@@ -136,6 +136,10 @@ def write_recorded(recorded: "Recorded", output: Path | None) -> None:
         raise typer.Exit(EXIT_BUG)
     emit_or_write(output, recorded.encoded)
     if output is not None and str(output) != "-":
+        from driftbom.sbom.cyclonedx import write_sidecars  # noqa: PLC0415
+
+        for sidecar in write_sidecars(recorded.snapshot, output):
+            status(f"wrote {sidecar} (a dataset's manifest, too large to be inline)")
         status(f"wrote {output}: {summarize(recorded.snapshot)}")
 
 

@@ -43,7 +43,65 @@ _PURL_REF_PREFIX = {"pypi": "pypi", "deb": "deb", "rpm": "rpm", "apk": "apk"}
 
 
 def _properties(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+    if any(k == Prop.DATASET_MANIFEST_REF for k, _ in pairs):  # the manifest is a sidecar
+        pairs = tuple(p for p in pairs if p[0] != Prop.DATASET_MANIFEST)
     return [{"name": k, "value": v} for k, v in pairs]
+
+
+SIDECARS = "drift-manifests"
+"""The folder beside a document that holds the manifests too large to be inline."""
+MAX_SIDECAR = 512 * bounded.MiB
+
+
+def write_sidecars(snapshot: Snapshot, document: Path) -> list[Path]:
+    """Write each large dataset manifest to ``<document's folder>/drift-manifests/<hex>``.
+
+    Content-addressed (BLAKE3 of the manifest), so runs share them and a reader can check
+    them. Returns the files written (those already there are kept).
+    """
+    from driftbom import atomic  # noqa: PLC0415
+
+    written = []
+    for comp in snapshot.components:
+        ref, text = comp.prop(Prop.DATASET_MANIFEST_REF), comp.prop(Prop.DATASET_MANIFEST)
+        if ref is None or text is None:
+            continue
+        target = document.parent / SIDECARS / f"{ref.removeprefix('blake3:')}.manifest"
+        if not target.exists():
+            target.parent.mkdir(exist_ok=True)
+            atomic.write_file(target, text.encode("utf-8", "surrogateescape"))
+            written.append(target)
+    return written
+
+
+def _attached(comp: Component, ref: str | None, document: Path) -> Component:
+    if ref is None or comp.prop(Prop.DATASET_MANIFEST) is not None:
+        return comp
+    import blake3  # noqa: PLC0415
+
+    path = document.parent / SIDECARS / f"{ref.removeprefix('blake3:')}.manifest"
+    try:
+        raw = bounded.read_bytes(path, MAX_SIDECAR)
+    except OSError:
+        return comp
+    if "blake3:" + blake3.blake3(raw).hexdigest() != ref:
+        return comp  # not the manifest the document names
+    text = raw.decode("utf-8", "surrogateescape")
+    return comp._replace(properties=(*comp.properties, (Prop.DATASET_MANIFEST, text)))
+
+
+def _with_sidecars(snapshot: Snapshot, document: Path) -> Snapshot:
+    """Attach each referenced manifest found beside ``document`` whose BLAKE3 matches."""
+    refs = {c.ref: c.prop(Prop.DATASET_MANIFEST_REF) for c in snapshot.components}
+    wanted = {
+        ref: value
+        for ref, value in refs.items()
+        if value and value.startswith("blake3:") and len(value) == 71
+    }
+    if not wanted:
+        return snapshot
+    components = [_attached(c, wanted.get(c.ref), document) for c in snapshot.components]
+    return snapshot._replace(components=tuple(components))
 
 
 def _component(comp: Component) -> dict[str, Any]:
@@ -565,4 +623,5 @@ def _read(
 ) -> tuple[Snapshot, bytes]:
     raw = read_bytes(path)
     with paused():
-        return from_dict(loads(raw, str(path)), str(path), index=index, reuse=reuse), raw
+        snapshot = from_dict(loads(raw, str(path)), str(path), index=index, reuse=reuse)
+    return _with_sidecars(snapshot, path), raw

@@ -272,8 +272,13 @@ def component(dataset: Dataset) -> Component:
         (Prop.DATASET_PATH, dataset.path),
         *_version_metadata(Path(dataset.path)),
     ]
-    if len(dataset.entries) <= MANIFEST_INLINE:
-        props.append((Prop.DATASET_MANIFEST, manifest_text(dataset.entries)))
+    text = manifest_text(dataset.entries)
+    props.append((Prop.DATASET_MANIFEST, text))
+    if len(dataset.entries) > MANIFEST_INLINE:  # in memory; the document keeps a reference
+        import blake3  # noqa: PLC0415
+
+        ref = "blake3:" + blake3.blake3(text.encode("utf-8", "surrogateescape")).hexdigest()
+        props.append((Prop.DATASET_MANIFEST_REF, ref))
     if dataset.lfs_pointers:
         props.append((Prop.DATASET_LFS_POINTERS, str(dataset.lfs_pointers)))
     return Component(
