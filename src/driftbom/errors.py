@@ -27,6 +27,8 @@ class Input(str, Enum):
     MODEL = "model"
     PARENT = "parent"
     COMMAND = "command"
+    STORE = "store"
+    NAME = "name"
 
 
 class Remedy(str, Enum):

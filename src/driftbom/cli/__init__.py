@@ -57,6 +57,8 @@ _FLAGS = {
     Input.MODEL: "--model",
     Input.PARENT: "--parent",
     Input.COMMAND: "-- COMMAND",
+    Input.STORE: "--store",
+    Input.NAME: "--name",
 }
 _REMEDIES = {
     Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",
@@ -198,5 +200,5 @@ def run() -> NoReturn:
 
 # the commands register themselves on ``app``, in the order --help lists them
 # isort: off
-from driftbom.cli import snapshot, validate, compare, rebuild, lineage, inspect  # noqa: E402, F401
+from driftbom.cli import snapshot, validate, compare, rebuild, lineage, inspect, stored  # noqa: E402, F401
 # isort: on

@@ -67,6 +67,9 @@ def diff(
     """Show what changed from REFERENCE to CURRENT, with severities (exit 0 unless bad input)."""
     if fmt is Format.GITHUB:
         raise typer.BadParameter("github annotations are for `drift check`", param_hint="--format")
+    from driftbom.cli.stored import located  # noqa: PLC0415
+
+    reference, current = located(reference), located(current) if current else None
     _print(driftbom.check(reference, current, python=python, policy=policy), fmt)
 
 
@@ -88,6 +91,9 @@ def check(
     python: PythonOpt = None,
 ) -> None:
     """Gate CI: compare CURRENT (default: the live environment) with REFERENCE; exit 1 on drift."""
+    from driftbom.cli.stored import located  # noqa: PLC0415
+
+    reference, current = located(reference), located(current) if current else None
     report = driftbom.check(reference, current, python=python, policy=policy, fail_on=fail_on)
     _print(report, fmt)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")

@@ -25,7 +25,9 @@ def inspect(
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt!r}: text or json")
-    result = inspected(cyclonedx.read(file))
+    from driftbom.cli.stored import located  # noqa: PLC0415
+
+    result = inspected(cyclonedx.read(located(file)))
     if fmt == "json":
         data = {
             "summary": result.summary,

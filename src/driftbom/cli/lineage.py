@@ -30,7 +30,9 @@ def lineage(
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt!r}: text or json")
-    steps = walk(files)
+    from driftbom.cli.stored import located  # noqa: PLC0415
+
+    steps = walk([located(f) for f in files])
     if fmt == "json":
         emit(orjson.dumps([s._asdict() for s in steps], option=orjson.OPT_INDENT_2).decode() + "\n")
         return

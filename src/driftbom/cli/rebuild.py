@@ -96,12 +96,13 @@ def rebuild(
     ] = None,
 ) -> None:
     """Write a Dockerfile and hashed lock that recreate the SBOM's environment; build, verify."""
+    from driftbom.cli.stored import located  # noqa: PLC0415
     from driftbom.gcpause import collecting  # noqa: PLC0415
     from driftbom.rebuilder.run import RebuildOptions, run  # noqa: PLC0415
     from driftbom.render import Format, render  # noqa: PLC0415
     from driftbom.sbom import cyclonedx  # noqa: PLC0415
 
-    snap, digest = cyclonedx.read_with_digest(sbom)
+    snap, digest = cyclonedx.read_with_digest(located(sbom))
     names = tuple(n.strip() for item in system_packages or () for n in item.split(",") if n.strip())
     options = RebuildOptions(
         base_image=base_image,

@@ -1,5 +1,6 @@
 """``drift snapshot``: record this environment as a validated CycloneDX 1.6 document."""
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -78,6 +79,13 @@ PhaseOpt = Annotated[
         ),
     ),
 ]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Also store the document under its --name here (a folder; also: $DRIFT_STORE).",
+    ),
+]
 NoCacheOpt = Annotated[
     bool,
     typer.Option(
@@ -127,8 +135,8 @@ def snapshot_options(
     )
 
 
-def write_recorded(recorded: "Recorded", output: Path | None) -> None:
-    """Write a validated document to ``output`` (or stdout) and say so on stderr."""
+def write_recorded(recorded: "Recorded", output: Path | None, store: str | None = None) -> None:
+    """Write a validated document to ``output`` (or stdout), and to ``store`` when one is named."""
     from driftbom.cli.summary import summarize  # noqa: PLC0415
 
     if recorded.problems:  # a bug: nothing invalid ever reaches -o
@@ -141,6 +149,12 @@ def write_recorded(recorded: "Recorded", output: Path | None) -> None:
         for sidecar in write_sidecars(recorded.snapshot, output):
             status(f"wrote {sidecar} (a dataset's manifest, too large to be inline)")
         status(f"wrote {output}: {summarize(recorded.snapshot)}")
+    if store is not None or os.environ.get("DRIFT_STORE"):
+        from driftbom.store import open_store  # noqa: PLC0415
+
+        opened = open_store(store, Path.cwd())
+        entry = opened.put(recorded.snapshot.name, recorded.encoded)
+        status(f"stored {recorded.snapshot.name} in {opened}: sha256:{entry.digest[:12]}")
 
 
 @app.command("snapshot")
@@ -155,6 +169,7 @@ def snapshot(
     model: ModelOpt = None,
     parent: ParentOpt = None,
     phase: PhaseOpt = None,
+    store: StoreOpt = None,
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Snapshot this environment into a CycloneDX 1.6 SBOM, validated before it is written."""
@@ -163,7 +178,7 @@ def snapshot(
     options = snapshot_options(
         python, name, lock, params_file, param, dataset, model, parent, phase, no_cache=no_cache
     )
-    write_recorded(record(options), output)
+    write_recorded(record(options), output, store)
 
 
 @app.command(
@@ -186,6 +201,7 @@ def run(
     model: ModelOpt = None,
     parent: ParentOpt = None,
     phase: PhaseOpt = None,
+    store: StoreOpt = None,
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Snapshot, run COMMAND, hash its datasets and models, record it; exit with its code."""
@@ -196,7 +212,7 @@ def run(
         python, name, lock, params_file, param, dataset, model, parent, phase, no_cache=no_cache
     )
     recorded = documented(run_command(options, command))
-    write_recorded(recorded, output)
+    write_recorded(recorded, output, store)
     code = recorded.snapshot.run.exit_code if recorded.snapshot.run else 0
     if code:
         raise typer.Exit(code)

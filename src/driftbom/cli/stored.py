@@ -1,0 +1,182 @@
+"""``drift baseline``, ``history``, ``show``, ``ls`` and ``audit``: the snapshot store."""
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import orjson
+import typer
+
+if TYPE_CHECKING:
+    from driftbom.store import LocalStore
+
+from driftbom.cli import EXIT_FINDINGS, EXIT_USAGE, app
+from driftbom.cli.output import diagnostic, emit
+from driftbom.safetext import visible
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store", help="The store: a folder (default: $DRIFT_STORE, else ./.drift/store)."
+    ),
+]
+FormatOpt = Annotated[str, typer.Option("--format", help="text or json.")]
+
+
+def _store(url: str | None) -> "LocalStore":
+    from driftbom.store import open_store  # noqa: PLC0415
+
+    return open_store(url, Path.cwd())
+
+
+def _format(fmt: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
+    from driftbom.errors import UsageError  # noqa: PLC0415
+
+    if fmt not in allowed:
+        raise UsageError(f"--format {fmt!r}: one of {', '.join(allowed)}")
+    return fmt
+
+
+def located(path: Path, store: str | None = None) -> Path:
+    """Return ``path`` when it is a file, else the stored document it names (NAME@baseline...).
+
+    A path with a ``/`` or a ``.json`` suffix is always a file; a name that the store does
+    not hold is left to the reader, which says what is wrong with it as a file.
+    """
+    text = str(path)
+    if path.exists() or text == "-" or "/" in text or text.endswith(".json"):
+        return path
+    from driftbom.errors import StoreError, UsageError  # noqa: PLC0415
+
+    try:
+        opened = _store(store)
+        found: Path = opened.path(opened.resolve(text))
+    except (StoreError, UsageError):
+        if "@" in text:
+            raise
+        return path
+    return found
+
+
+@app.command("baseline")
+def baseline(
+    name: Annotated[str, typer.Argument(metavar="NAME", show_default=False)],
+    ref: Annotated[
+        str | None, typer.Argument(metavar="[REF]", help="Make this stored snapshot the baseline.")
+    ] = None,
+    store: StoreOpt = None,
+) -> None:
+    """Show NAME's baseline, or set it to REF (NAME@2, a digest prefix...)."""
+    opened = _store(store)
+    if ref is not None:
+        opened.set_baseline(name, opened.resolve(ref))
+    digest = opened.baseline(name)
+    emit(f"{visible(name)}: baseline sha256:{digest}\n" if digest else f"{visible(name)}: none\n")
+
+
+@app.command("history")
+def history(
+    name: Annotated[str, typer.Argument(metavar="NAME", show_default=False)],
+    store: StoreOpt = None,
+    fmt: FormatOpt = "text",
+) -> None:
+    """List NAME's stored snapshots, newest first."""
+    opened = _store(store)
+    entries = opened.history(name)
+    if _format(fmt) == "json":
+        emit(
+            orjson.dumps([e._asdict() for e in entries], option=orjson.OPT_INDENT_2).decode() + "\n"
+        )
+        return
+    base = opened.baseline(name)
+    for number, entry in enumerate(entries, 1):
+        mark = "  (baseline)" if entry.digest == base else ""
+        emit(f"{visible(name)}@{number}  {entry.timestamp}  sha256:{entry.digest[:12]}{mark}\n")
+
+
+@app.command("show")
+def show(
+    ref: Annotated[str, typer.Argument(metavar="REF", show_default=False)],
+    store: StoreOpt = None,
+) -> None:
+    """Print a stored document (NAME, NAME@baseline, NAME@latest, NAME@N, a digest prefix)."""
+    opened = _store(store)
+    emit(opened.path(opened.resolve(ref)).read_text())
+
+
+@app.command("ls")
+def ls(store: StoreOpt = None, fmt: FormatOpt = "text") -> None:
+    """The inventory: every stored name with its latest time, baseline, phase, models, data."""
+    from driftbom.model import Layer  # noqa: PLC0415
+    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+
+    opened = _store(store)
+    rows: list[dict[str, Any]] = []
+    for name in opened.names():
+        entries = opened.history(name)
+        latest = cyclonedx.read(opened.path(entries[0].digest))
+        rows.append(
+            {
+                "name": name,
+                "latest": entries[0].timestamp,
+                "snapshots": len(entries),
+                "baseline": opened.baseline(name),
+                "phase": latest.phase,
+                "models": [c.name for c in latest.by_layer(Layer.MODELS)],
+                "datasets": [c.name for c in latest.by_layer(Layer.DATASETS)],
+            }
+        )
+    if _format(fmt) == "json":
+        emit(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    for row in rows:
+        extra = ", ".join(f"{k}: {' '.join(row[k])}" for k in ("models", "datasets") if row[k])
+        emit(
+            f"{visible(row['name'])}  {row['snapshots']} snapshots, latest {row['latest']}, "
+            f"phase {row['phase'] or '-'}{'; ' + visible(extra) if extra else ''}\n"
+        )
+
+
+@app.command("audit")
+def audit(
+    store: StoreOpt = None,
+    name: Annotated[str, typer.Option("--name", help="Only names matching this glob.")] = "*",
+    fmt: Annotated[str, typer.Option("--format", help="text, json or markdown.")] = "text",
+) -> None:
+    """Each stored name's latest snapshot against its baseline; exit 1 when any fails."""
+    from driftbom.audit import audit as audited  # noqa: PLC0415
+    from driftbom.render.summary import verdict_line  # noqa: PLC0415
+
+    _format(fmt, ("text", "json", "markdown"))
+    results, errors = audited(_store(store), name)
+    if fmt == "json":
+        from driftbom.render.jsonout import to_dict  # noqa: PLC0415
+
+        data = {
+            "environments": [
+                {
+                    "name": r.name,
+                    "baseline": r.baseline,
+                    "latest": r.latest,
+                    "verdict": r.report.verdict,
+                    "max_severity": r.report.max_severity.value if r.report.max_severity else None,
+                    "score": r.report.score,
+                    "changes": to_dict(r.report)["changes"],
+                }
+                for r in results
+            ],
+            "errors": errors,
+        }
+        emit(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+    else:
+        bar = "| " if fmt == "markdown" else ""
+        if fmt == "markdown":
+            emit("| name | verdict |\n|---|---|\n")
+        for r in results:
+            cells = (visible(r.name), verdict_line(r.report))
+            emit(f"| {cells[0]} | {cells[1]} |\n" if bar else f"{cells[0]}  {cells[1]}\n")
+    for error in errors:
+        diagnostic(f"error: {error}")
+    if errors:
+        raise typer.Exit(EXIT_USAGE)
+    if any(r.report.failed for r in results):
+        raise typer.Exit(EXIT_FINDINGS)

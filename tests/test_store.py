@@ -1,0 +1,127 @@
+"""The local store: history, baselines, references, concurrency, tampering, and the audit."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from driftbom.errors import StoreError, UsageError
+from driftbom.store import LocalStore, checked_name
+from tests.conftest import FIXTURES, run_drift
+
+GOLDEN = FIXTURES / "golden" / "snapshot-debian12-requirements.cdx.json"
+
+
+def _doc(**versions: str) -> bytes:
+    document = json.loads(GOLDEN.read_text())
+    for comp in document["components"]:
+        name = comp["bom-ref"].removeprefix("pypi:")
+        if comp["bom-ref"].startswith("pypi:") and name in versions:
+            comp["version"] = versions[name]
+    return json.dumps(document, sort_keys=True).encode()
+
+
+def _put_many(args: tuple[str, int]) -> None:
+    root, i = args
+    LocalStore(Path(root)).put("train-box", _doc(six=f"1.{i}.0"))
+
+
+def test_thirteen_puts_partly_concurrent_all_appear(tmp_path):
+    store = LocalStore(tmp_path / "store")
+    store.put("train-box", _doc())
+    with multiprocessing.get_context("fork").Pool(6) as pool:
+        pool.map(_put_many, [(str(tmp_path / "store"), i) for i in range(10)])
+    store.put("train-box", _doc())
+    store.put("train-box", _doc())  # the same content again: a new entry all the same
+    entries = store.history("train-box")
+    assert len(entries) == 13
+    assert len({e.id for e in entries}) == 13
+    assert store.baseline("train-box") == entries[-1].digest  # the first put
+    assert not list((tmp_path / "store").rglob("*.tmp"))
+
+
+def test_references(tmp_path):
+    store = LocalStore(tmp_path)
+    first = store.put("box", _doc(six="1.0.0"))
+    second = store.put("box", _doc(six="2.0.0"))
+    assert store.resolve("box") == store.resolve("box@latest") == second.digest
+    assert store.resolve("box@baseline") == store.resolve("box@2") == first.digest
+    assert store.resolve(first.digest[:10]) == first.digest
+    store.set_baseline("box", second.digest)
+    assert store.resolve("box@baseline") == second.digest
+    for bad in ("box@9", "box@yesterday", "nobody"):
+        with pytest.raises(StoreError):
+            store.resolve(bad)
+
+
+@pytest.mark.parametrize("name", ["../etc", "a/b", "", "x\n", ".hidden", "a" * 200])
+def test_names_cannot_escape_the_store(name):
+    with pytest.raises(UsageError, match="a store name is"):
+        checked_name(name)
+
+
+def test_a_tampered_object_is_caught(tmp_path):
+    store = LocalStore(tmp_path)
+    entry = store.put("box", _doc())
+    path = store.path(entry.digest)
+    path.write_bytes(path.read_bytes().replace(b"1.17.0", b"9.99.0"))
+    with pytest.raises(StoreError, match="is corrupt"):
+        store.path(entry.digest)
+
+
+def test_a_half_written_object_is_never_visible(tmp_path):
+    store = LocalStore(tmp_path)
+    entry = store.put("box", _doc())
+    (tmp_path / "objects" / "ab").mkdir()
+    (tmp_path / "objects" / "ab" / f".{'ab' * 32}.cdx.json.123.tmp").write_bytes(b'{"bomFor')
+    (tmp_path / "history" / "box" / ".x.json.1.tmp").write_bytes(b"{")
+    assert [e.digest for e in store.history("box")] == [entry.digest]
+
+
+def test_audit_one_drifted_name_fails_and_a_corrupt_one_is_an_error(tmp_path):
+    store = LocalStore(tmp_path / "store")
+    store.put("ci", _doc(idna="3.21"))  # its own documents: corrupting them spares train's
+    store.put("ci", _doc(idna="3.21"))
+    store.put("train", _doc(six="1.17.0"))
+    store.put("train", _doc(six="2.0.0"))  # a major bump: fails at major
+    done = run_drift("audit", "--store", str(tmp_path / "store"), "--format", "json")
+    assert done.returncode == 1, done.stderr
+    verdicts = {e["name"]: e["verdict"] for e in json.loads(done.stdout)["environments"]}
+    assert verdicts == {"ci": "pass", "train": "fail"}
+    text = run_drift("audit", "--store", str(tmp_path / "store"))
+    assert "train  FAIL" in text.stdout
+    latest = store.path(store.resolve("ci@latest"))
+    latest.write_bytes(latest.read_bytes() + b" ")
+    broken = run_drift("audit", "--store", str(tmp_path / "store"), "--format", "json")
+    assert broken.returncode == 2
+    assert "Traceback" not in broken.stderr
+    assert "ci: object" in broken.stderr
+    assert "is corrupt" in broken.stderr
+    assert [e["name"] for e in json.loads(broken.stdout)["environments"]] == ["train"]
+
+
+def test_check_history_show_and_snapshot_with_a_store(tmp_path):
+    store_dir = tmp_path / "store"
+    store = LocalStore(store_dir)
+    store.put("box", _doc(six="1.17.0"))
+    store.put("box", _doc(six="2.0.0"))
+    env = {"DRIFT_STORE": str(store_dir)}
+    done = run_drift("check", "box@baseline", "box@latest", env=env, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "pypi:six" in done.stdout
+    listed = json.loads(run_drift("history", "box", "--format", "json", env=env).stdout)
+    assert [set(e) >= {"id", "digest", "timestamp"} for e in listed] == [True, True]
+    shown = run_drift("show", "box@baseline", env=env)
+    assert json.loads(shown.stdout)["bomFormat"] == "CycloneDX"
+    out = tmp_path / "new.cdx.json"
+    snap = run_drift(
+        "snapshot", "--name", "laptop", "--store", str(store_dir), "-o", str(out), cwd=tmp_path
+    )
+    assert snap.returncode == 0, snap.stderr
+    assert store.history("laptop")[0].digest == store.baseline("laptop")
+    missing = run_drift("check", "nope.json", str(out), env=env, cwd=tmp_path)
+    assert missing.returncode == 2
+    assert "Traceback" not in missing.stderr
