@@ -23,11 +23,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 venv: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
-## run: snapshot this machine into $(SNAPSHOT), validate it, print a summary
+## run: snapshot this machine into $(SNAPSHOT) and the local store (.drift/store), validate it, audit it
 run: venv
 	@mkdir -p $(dir $(SNAPSHOT))
-	$(BIN)/drift snapshot -o $(SNAPSHOT)
+	$(BIN)/drift snapshot -o $(SNAPSHOT) --store .drift/store
 	$(BIN)/drift validate $(SNAPSHOT)
+	$(BIN)/drift audit --store .drift/store
 
 ## lint: ruff, mypy (strict on src/) and the import contracts (pyproject.toml)
 lint: dev
