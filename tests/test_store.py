@@ -125,3 +125,22 @@ def test_check_history_show_and_snapshot_with_a_store(tmp_path):
     missing = run_drift("check", "nope.json", str(out), env=env, cwd=tmp_path)
     assert missing.returncode == 2
     assert "Traceback" not in missing.stderr
+
+
+def test_since_and_the_inventory(tmp_path):
+    store = LocalStore(tmp_path / "store")
+    store.put("ci", _doc())
+    store.put("train", _doc(six="1.17.0"))
+    store.put("train", _doc(six="2.0.0"))
+    root = str(tmp_path / "store")
+    future = run_drift("audit", "--store", root, "--since", "2099-01-01", "--format", "json")
+    assert future.returncode == 0
+    assert json.loads(future.stdout)["environments"] == []
+    bad = run_drift("audit", "--store", root, "--since", "yesterday")
+    assert bad.returncode == 2
+    assert "not an ISO date" in bad.stderr
+    rows = json.loads(run_drift("ls", "--store", root, "--format", "json").stdout)
+    assert {r["name"]: (r["snapshots"], r["verdict"]) for r in rows} == {
+        "ci": (1, "pass"),
+        "train": (2, "fail"),
+    }

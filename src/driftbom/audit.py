@@ -25,12 +25,13 @@ class Audited(NamedTuple):
 
 
 def audit(
-    store: LocalStore, pattern: str = "*", policy: Policy | None = None
+    store: LocalStore, pattern: str = "*", policy: Policy | None = None, since: str = ""
 ) -> tuple[list[Audited], list[str]]:
     """Return each matching name's report and the errors met (a corrupt object, ...).
 
-    One document pair is read at a time; a name that cannot be audited is an error, and
-    the others are still audited.
+    ``since`` (an ISO date or time) leaves out names whose latest snapshot is older. One
+    document pair is read at a time; a name that cannot be audited is an error, and the
+    others are still audited.
     """
     found, errors = [], []
     for name in store.names():
@@ -40,6 +41,8 @@ def audit(
         baseline = store.baseline(name)
         if not history or baseline is None:
             errors.append(f"{name}: no baseline or no history")
+            continue
+        if since and history[0].timestamp < since:
             continue
         try:
             reference = cyclonedx.read(store.path(baseline))

@@ -106,6 +106,7 @@ def show(
 @app.command("ls")
 def ls(store: StoreOpt = None, fmt: FormatOpt = "text") -> None:
     """The inventory: every stored name with its latest time, baseline, phase, models, data."""
+    from driftbom.comparator import check  # noqa: PLC0415
     from driftbom.model import Layer  # noqa: PLC0415
     from driftbom.sbom import cyclonedx  # noqa: PLC0415
 
@@ -114,12 +115,15 @@ def ls(store: StoreOpt = None, fmt: FormatOpt = "text") -> None:
     for name in opened.names():
         entries = opened.history(name)
         latest = cyclonedx.read(opened.path(entries[0].digest))
+        base = opened.baseline(name)
+        verdict = check(cyclonedx.read(opened.path(base)), latest).verdict if base else None
         rows.append(
             {
                 "name": name,
                 "latest": entries[0].timestamp,
                 "snapshots": len(entries),
-                "baseline": opened.baseline(name),
+                "baseline": base,
+                "verdict": verdict,
                 "phase": latest.phase,
                 "models": [c.name for c in latest.by_layer(Layer.MODELS)],
                 "datasets": [c.name for c in latest.by_layer(Layer.DATASETS)],
@@ -132,7 +136,8 @@ def ls(store: StoreOpt = None, fmt: FormatOpt = "text") -> None:
         extra = ", ".join(f"{k}: {' '.join(row[k])}" for k in ("models", "datasets") if row[k])
         emit(
             f"{visible(row['name'])}  {row['snapshots']} snapshots, latest {row['latest']}, "
-            f"phase {row['phase'] or '-'}{'; ' + visible(extra) if extra else ''}\n"
+            f"phase {row['phase'] or '-'}, {row['verdict'] or 'no baseline'}"
+            f"{'; ' + visible(extra) if extra else ''}\n"
         )
 
 
@@ -140,6 +145,10 @@ def ls(store: StoreOpt = None, fmt: FormatOpt = "text") -> None:
 def audit(
     store: StoreOpt = None,
     name: Annotated[str, typer.Option("--name", help="Only names matching this glob.")] = "*",
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Only names with a snapshot since this date (2026-11-30)."),
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="text, json or markdown.")] = "text",
 ) -> None:
     """Each stored name's latest snapshot against its baseline; exit 1 when any fails."""
@@ -147,7 +156,16 @@ def audit(
     from driftbom.render.summary import verdict_line  # noqa: PLC0415
 
     _format(fmt, ("text", "json", "markdown"))
-    results, errors = audited(_store(store), name)
+    if since is not None:
+        from datetime import date  # noqa: PLC0415
+
+        from driftbom.errors import UsageError  # noqa: PLC0415
+
+        try:
+            date.fromisoformat(since[:10])
+        except ValueError:
+            raise UsageError("not an ISO date (2026-11-30)", path=since) from None
+    results, errors = audited(_store(store), name, since=since or "")
     if fmt == "json":
         from driftbom.render.jsonout import to_dict  # noqa: PLC0415
 
