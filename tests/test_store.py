@@ -144,3 +144,17 @@ def test_since_and_the_inventory(tmp_path):
         "ci": (1, "pass"),
         "train": (2, "fail"),
     }
+
+
+def test_a_parent_from_the_store(tmp_path):
+    root = tmp_path / "store"
+    first = run_drift("snapshot", "--store", str(root), "--name", "box", "-o", "-", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    child = tmp_path / "child.json"
+    done = run_drift(
+        "snapshot", "--store", str(root), "--name", "box", "--parent", "box@baseline",
+        "-o", str(child), cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    props = {p["name"]: p["value"] for p in json.loads(child.read_text())["metadata"]["properties"]}
+    assert props["drift:parent:digest"] == "sha256:" + LocalStore(root).baseline("box")

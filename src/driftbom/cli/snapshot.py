@@ -110,9 +110,11 @@ def snapshot_options(
     phase: str | None,
     *,
     no_cache: bool,
+    store: str | None = None,
 ) -> "SnapshotOptions":
     """Return the library's options for what ``drift snapshot`` or ``drift run`` was asked."""
     from driftbom.cli.output import Progress  # noqa: PLC0415
+    from driftbom.cli.stored import located  # noqa: PLC0415
     from driftbom.errors import Input  # noqa: PLC0415
     from driftbom.probes.run import params as hyper  # noqa: PLC0415
     from driftbom.probes.run.datasets import named  # noqa: PLC0415
@@ -130,7 +132,7 @@ def snapshot_options(
         phase=phase,
         datasets=tuple(named(text) for text in dataset or ()),
         models=tuple(named(text, Input.MODEL) for text in model or ()),
-        parent=parent,
+        parent=located(parent, store) if parent is not None else None,
         progress=Progress(),
     )
 
@@ -176,8 +178,9 @@ def snapshot(
     from driftbom.snapshotter import record  # noqa: PLC0415 - not before a command runs
 
     options = snapshot_options(
-        python, name, lock, params_file, param, dataset, model, parent, phase, no_cache=no_cache
-    )
+        python, name, lock, params_file, param, dataset, model, parent, phase,
+        no_cache=no_cache, store=store,
+    )  # fmt: skip
     write_recorded(record(options), output, store)
 
 
@@ -209,8 +212,9 @@ def run(
     from driftbom.snapshotter import documented  # noqa: PLC0415
 
     options = snapshot_options(
-        python, name, lock, params_file, param, dataset, model, parent, phase, no_cache=no_cache
-    )
+        python, name, lock, params_file, param, dataset, model, parent, phase,
+        no_cache=no_cache, store=store,
+    )  # fmt: skip
     recorded = documented(run_command(options, command))
     write_recorded(recorded, output, store)
     code = recorded.snapshot.run.exit_code if recorded.snapshot.run else 0
