@@ -42,7 +42,7 @@ test: lint
 	$(BIN)/python -m pytest
 
 unit: dev
-	$(BIN)/python -m pytest -m "not network and not docker and not slow"
+	$(BIN)/python -m pytest -m "not network and not docker and not browser and not slow"
 
 ## bench: the performance budgets, side by side with the peers, written to docs/benchmarks.md
 bench: dev

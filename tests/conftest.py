@@ -1,7 +1,8 @@
 """Shared fixtures: paths to real-format fixtures, the live interpreter, schema checks.
 
 Tests marked ``network`` or ``docker`` skip when the resource is missing, unless
-``DRIFT_REQUIRE_NETWORK=1`` / ``DRIFT_REQUIRE_DOCKER=1`` (set by CI) make that a failure.
+``DRIFT_REQUIRE_NETWORK=1`` / ``DRIFT_REQUIRE_DOCKER=1`` / ``DRIFT_REQUIRE_BROWSER=1`` (set by CI)
+make that a failure.
 """
 
 from __future__ import annotations
@@ -45,7 +46,12 @@ def _docker() -> str | None:
     return None if done.returncode == 0 else "no Docker Engine answers"
 
 
-_RESOURCES = {"network": _network, "docker": _docker}
+@functools.cache
+def _browser() -> str | None:
+    return None if shutil.which("chromium") else "no chromium (Debian's package chromium)"
+
+
+_RESOURCES = {"network": _network, "docker": _docker, "browser": _browser}
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

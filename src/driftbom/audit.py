@@ -53,3 +53,40 @@ def audit(
             continue
         found.append(Audited(name, baseline, history[0].digest, report))
     return found, errors
+
+
+MAX_TIMELINE = 100
+"""Snapshots per name drawn on the page's timeline (the newest)."""
+MAX_LINEAGE = 20
+
+
+def page(store: LocalStore, results: list[Audited], policy: Policy | None = None) -> str:
+    """Return the audit as one self-contained HTML page (see ``render.html``).
+
+    Each name's timeline compares each of its latest snapshots with its baseline, one
+    document at a time; its lineage follows ``--parent`` digests through the store.
+    """
+    from driftbom.properties import Prop  # noqa: PLC0415
+    from driftbom.render.html import Point, Section, render  # noqa: PLC0415
+
+    sections = []
+    for result in results:
+        reference = cyclonedx.read(store.path(result.baseline))
+        points = []
+        for entry in reversed(store.history(result.name)[:MAX_TIMELINE]):
+            try:
+                report = check(reference, cyclonedx.read(store.path(entry.digest)), policy)
+            except (StoreError, SbomError):
+                continue
+            points.append(Point(entry.timestamp, report.score, report.failed))
+        chain: list[str] = []
+        digest = dict(cyclonedx.read(store.path(result.latest)).properties).get(Prop.PARENT_DIGEST)
+        while digest and len(chain) < MAX_LINEAGE:
+            try:
+                parent = cyclonedx.read(store.path(digest.removeprefix("sha256:")))
+            except (StoreError, SbomError):
+                break
+            chain.append(f"{parent.name} ({parent.timestamp})")
+            digest = dict(parent.properties).get(Prop.PARENT_DIGEST)
+        sections.append(Section(result.name, result.report, tuple(points), tuple(reversed(chain))))
+    return render(sections)

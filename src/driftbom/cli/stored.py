@@ -150,6 +150,12 @@ def audit(
         typer.Option("--since", help="Only names with a snapshot since this date (2026-11-30)."),
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="text, json or markdown.")] = "text",
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html", help="Also write a self-contained HTML report (timelines, lineage)."
+        ),
+    ] = None,
 ) -> None:
     """Each stored name's latest snapshot against its baseline; exit 1 when any fails."""
     from driftbom.audit import audit as audited  # noqa: PLC0415
@@ -165,7 +171,13 @@ def audit(
             date.fromisoformat(since[:10])
         except ValueError:
             raise UsageError("not an ISO date (2026-11-30)", path=since) from None
-    results, errors = audited(_store(store), name, since=since or "")
+    opened = _store(store)
+    results, errors = audited(opened, name, since=since or "")
+    if html is not None:
+        from driftbom import atomic  # noqa: PLC0415
+        from driftbom.audit import page  # noqa: PLC0415
+
+        atomic.write_file(html, page(opened, results).encode())
     if fmt == "json":
         from driftbom.render.jsonout import to_dict  # noqa: PLC0415
 
