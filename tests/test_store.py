@@ -213,3 +213,16 @@ def test_the_audit_page_renders_in_chromium(tmp_path):
         assert f'id="{name}"' in dom
         assert f'<span class="{verdict.lower()}">{verdict}</span>' in dom
     assert "numpy" in dom
+
+
+def test_the_api_reads_stored_documents(tmp_path):
+    import driftbom
+
+    store = LocalStore(tmp_path / "store")
+    store.put("box", _doc(six="1.17.0"))
+    store.put("box", _doc(six="2.0.0"))
+    baseline = driftbom.read("box@baseline", store=str(store.root))
+    latest = driftbom.read("box@latest", store=str(store.root))
+    assert driftbom.compare(baseline, latest).failed
+    with pytest.raises(StoreError, match="has no snapshot"):
+        driftbom.read("nobody@latest", store=str(store.root))

@@ -89,16 +89,20 @@ def track(name: str, **kwargs: Any) -> Run:
     return tracked(name, **kwargs)
 
 
-def read(path: str | Path) -> Snapshot:
+def read(path: str | Path, *, store: str | None = None) -> Snapshot:
     """Return the Snapshot a CycloneDX document (ours or another tool's) describes.
 
-    Raises SbomError when the file is unreadable, not JSON or not CycloneDX 1.4 to 1.7.
+    ``path`` may also name a stored document (``NAME@baseline``, ``NAME@latest``, ...) of
+    ``store`` (default: ``$DRIFT_STORE``, else ``./.drift/store``). Raises SbomError when
+    the file is unreadable, not JSON or not CycloneDX 1.4 to 1.7, StoreError for a stored
+    one that is missing or corrupt.
     """
     from pathlib import Path  # noqa: PLC0415
 
     from driftbom.sbom import cyclonedx  # noqa: PLC0415
+    from driftbom.store import locate  # noqa: PLC0415
 
-    return cyclonedx.read(Path(path))
+    return cyclonedx.read(locate(Path(path), store))
 
 
 def write(snapshot: Snapshot, path: str | Path | None = None) -> bytes:

@@ -197,3 +197,21 @@ def open_store(url: str | None, cwd: Path) -> LocalStore:
             path=location,
         )
     return LocalStore(Path(location.removeprefix("file://")))
+
+
+def locate(path: Path, store: str | None = None, cwd: Path | None = None) -> Path:
+    """Return ``path`` when it is a file, else the stored document it names (NAME@baseline...).
+
+    A path with a ``/`` or a ``.json`` suffix is always a file; a name that the store does
+    not hold is left to the reader, which says what is wrong with it as a file.
+    """
+    text = str(path)
+    if path.exists() or text == "-" or "/" in text or text.endswith(".json"):
+        return path
+    try:
+        opened = open_store(store, cwd or Path.cwd())
+        return opened.path(opened.resolve(text))
+    except (StoreError, UsageError):
+        if "@" in text:
+            raise
+        return path

@@ -37,24 +37,10 @@ def _format(fmt: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
 
 
 def located(path: Path, store: str | None = None) -> Path:
-    """Return ``path`` when it is a file, else the stored document it names (NAME@baseline...).
+    """Return ``path``, or the stored document it names (see ``driftbom.store.locate``)."""
+    from driftbom.store import locate  # noqa: PLC0415
 
-    A path with a ``/`` or a ``.json`` suffix is always a file; a name that the store does
-    not hold is left to the reader, which says what is wrong with it as a file.
-    """
-    text = str(path)
-    if path.exists() or text == "-" or "/" in text or text.endswith(".json"):
-        return path
-    from driftbom.errors import StoreError, UsageError  # noqa: PLC0415
-
-    try:
-        opened = _store(store)
-        found: Path = opened.path(opened.resolve(text))
-    except (StoreError, UsageError):
-        if "@" in text:
-            raise
-        return path
-    return found
+    return locate(path, store)
 
 
 @app.command("baseline")
