@@ -55,8 +55,8 @@ def audit(
     return found, errors
 
 
-MAX_TIMELINE = 100
-"""Snapshots per name drawn on the page's timeline (the newest)."""
+MAX_TIMELINE = 20
+"""Snapshots per name drawn on the page's timeline: the newest 20 (each is read and compared)."""
 MAX_LINEAGE = 20
 
 
