@@ -51,7 +51,17 @@ def _browser() -> str | None:
     return None if shutil.which("chromium") else "no chromium (Debian's package chromium)"
 
 
-_RESOURCES = {"network": _network, "docker": _docker, "browser": _browser}
+@functools.cache
+def _s3() -> str | None:
+    try:
+        import moto.server  # noqa: F401
+        import s3fs  # noqa: F401
+    except ImportError as exc:
+        return f"no {exc.name} (the dev extras install moto[server] and s3fs)"
+    return None
+
+
+_RESOURCES = {"network": _network, "docker": _docker, "browser": _browser, "s3": _s3}
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

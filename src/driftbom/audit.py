@@ -12,7 +12,7 @@ from driftbom.sbom import cyclonedx
 if TYPE_CHECKING:
     from driftbom.comparator.policy import Policy
     from driftbom.comparator.report import DriftReport
-    from driftbom.store import LocalStore
+    from driftbom.store import Store
 
 
 class Audited(NamedTuple):
@@ -25,7 +25,7 @@ class Audited(NamedTuple):
 
 
 def audit(
-    store: LocalStore, pattern: str = "*", policy: Policy | None = None, since: str = ""
+    store: Store, pattern: str = "*", policy: Policy | None = None, since: str = ""
 ) -> tuple[list[Audited], list[str]]:
     """Return each matching name's report and the errors met (a corrupt object, ...).
 
@@ -60,7 +60,7 @@ MAX_TIMELINE = 20
 MAX_LINEAGE = 20
 
 
-def page(store: LocalStore, results: list[Audited], policy: Policy | None = None) -> str:
+def page(store: Store, results: list[Audited], policy: Policy | None = None) -> str:
     """Return the audit as one self-contained HTML page (see ``render.html``).
 
     Each name's timeline compares each of its latest snapshots with its baseline, one

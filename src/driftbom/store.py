@@ -15,6 +15,7 @@ against their digest when read: a corrupt or tampered one is an error naming it,
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from datetime import datetime, timezone
@@ -75,7 +76,49 @@ def _write_new(path: Path, data: bytes, *, exclusive_target: bool = False) -> bo
         temp.unlink(missing_ok=True)
 
 
-class LocalStore:
+class _References:
+    """How a reference names a stored document, for every backend."""
+
+    def history(self, name: str) -> list[Entry]:  # pragma: no cover - each backend's own
+        raise NotImplementedError
+
+    def baseline(self, name: str) -> str | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _digests(self, prefix: str) -> list[str]:  # pragma: no cover
+        raise NotImplementedError
+
+    def _is_name(self, text: str) -> bool:  # pragma: no cover
+        raise NotImplementedError
+
+    def resolve(self, ref: str) -> str:
+        """Return the digest ``ref`` names.
+
+        NAME, NAME@baseline, NAME@latest, NAME@N (1 is the latest), or a digest prefix of
+        at least 8 hex digits.
+        """
+        name, _, which = ref.partition("@")
+        if re.fullmatch(r"[0-9a-f]{8,64}", ref) and not self._is_name(ref):
+            found = self._digests(ref)
+            if len(found) != 1:
+                raise StoreError(f"{ref!r} names {len(found)} stored documents, not one")
+            return found[0]
+        entries = self.history(name)
+        if not entries:
+            raise StoreError(f"{name!r} has no snapshot in {self}")
+        if which == "baseline":
+            base = self.baseline(name)
+            if base is None:
+                raise StoreError(f"{name!r} has no baseline")
+            return base
+        if which in ("", "latest"):
+            return entries[0].digest
+        if which.isdigit() and 1 <= int(which) <= len(entries):
+            return entries[int(which) - 1].digest
+        raise StoreError(f"{ref!r}: use NAME, NAME@baseline, NAME@latest or NAME@1..{len(entries)}")
+
+
+class LocalStore(_References):
     """A store in a local folder."""
 
     def __init__(self, root: Path) -> None:
@@ -152,50 +195,163 @@ class LocalStore:
             raise StoreError(f"object {digest[:12]} is corrupt: its content is not its digest")
         return target
 
-    def resolve(self, ref: str) -> str:
-        """Return the digest ``ref`` names.
+    def _is_name(self, text: str) -> bool:
+        return (self.root / "history" / text).is_dir()
 
-        NAME, NAME@baseline, NAME@latest, NAME@N (1 is the latest), or a digest prefix of
-        at least 8 hex digits.
-        """
-        name, _, which = ref.partition("@")
-        if re.fullmatch(r"[0-9a-f]{8,64}", ref) and not (self.root / "history" / ref).is_dir():
-            return self._by_prefix(ref)
-        entries = self.history(name)
-        if not entries:
-            raise StoreError(f"{name!r} has no snapshot in {self.root}")
-        if which == "baseline":
-            found = self.baseline(name)
-            if found is None:
-                raise StoreError(f"{name!r} has no baseline")
-            return found
-        if which in ("", "latest"):
-            return entries[0].digest
-        if which.isdigit() and 1 <= int(which) <= len(entries):
-            return entries[int(which) - 1].digest
-        raise StoreError(f"{ref!r}: use NAME, NAME@baseline, NAME@latest or NAME@1..{len(entries)}")
+    def _digests(self, prefix: str) -> list[str]:
+        pattern = f"{prefix[:2]}/{prefix}*.cdx.json"
+        return sorted({p.name.split(".")[0] for p in (self.root / "objects").glob(pattern)})
 
-    def _by_prefix(self, prefix: str) -> str:
-        found = sorted(
-            {
-                p.name.split(".")[0]
-                for p in (self.root / "objects").glob(f"{prefix[:2]}/{prefix}*.cdx.json")
-            }
+
+KEPT_COPIES = 8
+"""Local copies of stored documents an object store keeps at once (the oldest go)."""
+
+
+@functools.cache
+def _scratch() -> Path:
+    """Return this process's private folder for local copies, removed at exit."""
+    import atexit  # noqa: PLC0415
+    import shutil  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    folder = Path(tempfile.mkdtemp(prefix="drift-store-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+class ObjectStore(_References):
+    """A store in object storage (any fsspec URL; ``s3://bucket/prefix`` through s3fs).
+
+    Objects are whole puts under unique keys: an object under its digest, one history entry
+    per put, the baseline put only when none exists (object storage has no rename; two first
+    puts racing for a name both end with a baseline, one of the two). Reads are checked
+    against their digest like the local store's; a document is read into a private
+    temporary folder for the reader.
+    """
+
+    def __init__(self, url: str) -> None:
+        """Open the store at ``url`` (credentials and endpoint: the backend's own variables)."""
+        import fsspec  # type: ignore[import-untyped,import-not-found,unused-ignore]  # noqa: PLC0415
+
+        self.url = url.rstrip("/")
+        self.fs, root = fsspec.core.url_to_fs(self.url)
+        self.root = root.rstrip("/")
+        self._copies: list[Path] = []
+
+    def __str__(self) -> str:
+        """Return the store's URL."""
+        return self.url
+
+    def _key(self, *parts: str) -> str:
+        return "/".join([self.root, *parts])
+
+    def put(self, name: str, document: bytes) -> Entry:
+        """Store ``document`` under ``name``; the first one for a name becomes its baseline."""
+        name = checked_name(name)
+        digest = sha256(document).hexdigest()
+        key = self._key("objects", digest[:2], f"{digest}.cdx.json")
+        if not self.fs.exists(key):
+            self.fs.pipe(key, document)
+        now = datetime.now(tz=timezone.utc)
+        stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        entry = Entry(f"{now.strftime('%Y%m%dT%H%M%S%fZ')}-{os.urandom(4).hex()}", digest, stamp)
+        self.fs.pipe(self._key("history", name, f"{entry.id}.json"), orjson.dumps(entry._asdict()))
+        if not self.fs.exists(self._key("baselines", name)):
+            self.fs.pipe(self._key("baselines", name), digest.encode())
+        return entry
+
+    def names(self) -> list[str]:
+        """Return every name with a history, sorted."""
+        try:
+            found = self.fs.ls(self._key("history"), detail=False)
+        except FileNotFoundError:
+            return []
+        return sorted(
+            n for n in (k.rstrip("/").rsplit("/", 1)[-1] for k in found) if _NAME.fullmatch(n)
         )
-        if len(found) != 1:
-            raise StoreError(f"{prefix!r} names {len(found)} stored documents, not one")
-        return found[0]
+
+    def history(self, name: str) -> list[Entry]:
+        """Return the entries of ``name``, newest first, read in parallel."""
+        try:
+            keys = [
+                k
+                for k in self.fs.ls(self._key("history", checked_name(name)), detail=False)
+                if k.endswith(".json")
+            ]
+        except FileNotFoundError:
+            return []
+        entries = []
+        for raw in self.fs.cat(keys, on_error="omit").values() if keys else ():
+            try:
+                data = orjson.loads(raw)
+                entry = Entry(str(data["id"]), str(data["digest"]), str(data["timestamp"]))
+            except (ValueError, KeyError, TypeError):
+                continue
+            if _DIGEST.fullmatch(entry.digest):
+                entries.append(entry)
+        return sorted(entries, key=lambda e: (e.timestamp, e.id), reverse=True)
+
+    def baseline(self, name: str) -> str | None:
+        """Return the digest of ``name``'s baseline, or None."""
+        try:
+            digest = self.fs.cat(self._key("baselines", checked_name(name)))[:128].decode().strip()
+        except (FileNotFoundError, UnicodeDecodeError):
+            return None
+        return digest if _DIGEST.fullmatch(digest) else None
+
+    def set_baseline(self, name: str, digest: str) -> None:
+        """Make ``digest`` (one of ``name``'s entries) its baseline."""
+        if digest not in {e.digest for e in self.history(name)}:
+            raise StoreError(f"{digest[:12]} is not in the history of {name}")
+        self.fs.pipe(self._key("baselines", checked_name(name)), digest.encode())
+
+    def path(self, digest: str) -> Path:
+        """Return a local copy of an object after checking it is what its digest says."""
+        key = self._key("objects", digest[:2], f"{digest}.cdx.json")
+        try:
+            if self.fs.size(key) > MAX_DOCUMENT:
+                raise StoreError(f"object {digest[:12]} is over {MAX_DOCUMENT} bytes")
+            data = self.fs.cat(key)
+        except FileNotFoundError:
+            raise StoreError(f"object {digest[:12]} is missing from {self.url}") from None
+        if sha256(data).hexdigest() != digest:
+            raise StoreError(f"object {digest[:12]} is corrupt: its content is not its digest")
+        local = _scratch() / f"{digest}.cdx.json"
+        local.write_bytes(data)
+        self._copies.append(local)
+        while len(self._copies) > KEPT_COPIES:  # a reader reads a copy at once
+            self._copies.pop(0).unlink(missing_ok=True)
+        return local
+
+    def _is_name(self, text: str) -> bool:
+        return bool(self.fs.exists(self._key("history", text)))
+
+    def _digests(self, prefix: str) -> list[str]:
+        try:
+            keys = self.fs.ls(self._key("objects", prefix[:2]), detail=False)
+        except FileNotFoundError:
+            return []
+        names = (k.rsplit("/", 1)[-1].split(".")[0] for k in keys)
+        return sorted(n for n in names if n.startswith(prefix))
 
 
-def open_store(url: str | None, cwd: Path) -> LocalStore:
-    """Return the store ``url`` names (a folder), else ``$DRIFT_STORE``'s, else ``.drift/store``."""
+Store = LocalStore | ObjectStore
+
+
+def open_store(url: str | None, cwd: Path) -> Store:
+    """Return the store ``url`` names, else ``$DRIFT_STORE``'s, else ``.drift/store``.
+
+    A folder is a local store; ``s3://bucket/prefix`` (and any fsspec URL) an object store.
+    """
     location = url or os.environ.get("DRIFT_STORE") or str(cwd / DEFAULT)
     if "://" in location and not location.startswith("file://"):
-        raise UsageError(
-            "only a local folder is a store yet (s3:// comes with the object-storage backend)",
-            what=Input.STORE,
-            path=location,
-        )
+        try:
+            return ObjectStore(location)
+        except ImportError as exc:
+            reason = f"needs the object-storage extra (pip install 'driftbom[s3]'): {exc.name}"
+            raise UsageError(reason, what=Input.STORE, path=location) from None
+        except ValueError as exc:
+            raise UsageError(str(exc), what=Input.STORE, path=location) from None
     return LocalStore(Path(location.removeprefix("file://")))
 
 

@@ -7,7 +7,7 @@ import orjson
 import typer
 
 if TYPE_CHECKING:
-    from driftbom.store import LocalStore
+    from driftbom.store import Store
 
 from driftbom.cli import EXIT_FINDINGS, EXIT_USAGE, app
 from driftbom.cli.output import diagnostic, emit
@@ -22,7 +22,7 @@ StoreOpt = Annotated[
 FormatOpt = Annotated[str, typer.Option("--format", help="text or json.")]
 
 
-def _store(url: str | None) -> "LocalStore":
+def _store(url: str | None) -> "Store":
     from driftbom.store import open_store  # noqa: PLC0415
 
     return open_store(url, Path.cwd())

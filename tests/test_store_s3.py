@@ -1,0 +1,82 @@
+"""The store in S3: the same history, baselines, references and audit, against moto's server."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from tests.conftest import run_drift
+from tests.test_store import _doc
+
+pytestmark = [pytest.mark.s3]
+
+
+@pytest.fixture(scope="module")
+def endpoint():
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(endpoint, monkeypatch, tmp_path):
+    env = {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    import s3fs
+
+    bucket = f"drift-{tmp_path.name.replace('_', '-').lower()[:40]}"
+    s3fs.S3FileSystem.clear_instance_cache()
+    s3fs.S3FileSystem().mkdir(bucket)
+    return f"s3://{bucket}/store", env
+
+
+def test_history_baseline_references_and_a_tampered_object_in_s3(s3):
+    from driftbom.errors import StoreError
+    from driftbom.store import open_store
+
+    url, _ = s3
+    store = open_store(url, None)
+    first = store.put("box", _doc(six="1.17.0"))
+    second = store.put("box", _doc(six="2.0.0"))
+    store.put("box", _doc(six="2.0.0"))
+    assert [e.digest for e in store.history("box")][1:] == [second.digest, first.digest]
+    assert store.baseline("box") == first.digest
+    assert store.resolve("box@baseline") == first.digest
+    assert store.resolve(second.digest[:10]) == second.digest
+    assert store.names() == ["box"]
+    key = f"{store.root}/objects/{first.digest[:2]}/{first.digest}.cdx.json"
+    store.fs.pipe(key, store.fs.cat(key) + b" ")
+    with pytest.raises(StoreError, match="is corrupt"):
+        store.path(first.digest)
+
+
+def test_the_audit_against_moto(s3):
+    from driftbom.store import open_store
+
+    url, env = s3
+    store = open_store(url, None)
+    store.put("ci", _doc(idna="3.21"))
+    store.put("ci", _doc(idna="3.21"))
+    store.put("train", _doc(six="1.17.0"))
+    store.put("train", _doc(six="2.0.0"))
+    done = run_drift("audit", "--store", url, "--format", "json", env=env)
+    assert done.returncode == 1, done.stderr
+    verdicts = {e["name"]: e["verdict"] for e in json.loads(done.stdout)["environments"]}
+    assert verdicts == {"ci": "pass", "train": "fail"}
+    check = run_drift("check", "train@baseline", "train@latest", env={**env, "DRIFT_STORE": url})
+    assert check.returncode == 1
+    assert "pypi:six" in check.stdout
