@@ -80,3 +80,32 @@ def test_the_audit_against_moto(s3):
     check = run_drift("check", "train@baseline", "train@latest", env={**env, "DRIFT_STORE": url})
     assert check.returncode == 1
     assert "pypi:six" in check.stdout
+
+
+def test_a_dataset_in_s3_is_listed_not_downloaded(s3, tmp_path):
+    import s3fs
+
+    url, env = s3
+    bucket = url.removeprefix("s3://").split("/")[0]
+    fs = s3fs.S3FileSystem()
+    for i in range(3):
+        fs.pipe(f"{bucket}/data/train/{i}.csv", f"row {i}\n".encode())
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    for out in (first, second):
+        if out is second:
+            fs.pipe(f"{bucket}/data/train/1.csv", b"changed\n")
+        done = run_drift(
+            "snapshot", "--dataset", f"train=s3://{bucket}/data/train", "-o", str(out), env=env,
+            cwd=tmp_path,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    comp = next(
+        c for c in json.loads(first.read_text())["components"] if c["bom-ref"] == "dataset:train"
+    )
+    props = {p["name"]: p["value"] for p in comp["properties"]}
+    assert props["drift:dataset:files"] == "3"
+    assert props["drift:dataset:path"] == f"s3://{bucket}/data/train"
+    assert props["drift:dataset:manifest"].splitlines()[0].endswith(" 6 0.csv")  # ETag size key
+    done = run_drift("check", str(first), str(second), env=env)
+    assert done.returncode == 1
+    assert "1 changed (1.csv)" in done.stdout

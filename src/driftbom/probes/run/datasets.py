@@ -156,13 +156,58 @@ def digest_of(entries: tuple[Entry, ...]) -> str:
     return str(hasher.hexdigest())
 
 
+def remote_url(path: Path) -> str | None:
+    """Return the object-storage URL ``path`` was given as (``s3://bucket/prefix``), or None."""
+    text = str(path)
+    scheme, sep, rest = text.partition(":/")
+    if sep and scheme in ("s3", "gs", "gcs", "az", "abfs") and not rest.startswith("/"):
+        return f"{scheme}://{rest}"
+    return None
+
+
+def list_remote(name: str, url: str) -> Dataset:
+    """Record a dataset in object storage by listing it, downloading nothing.
+
+    Each object's key (under the prefix), size, ETag and version id; the digest is BLAKE3
+    over that listing, so a later snapshot names what changed. Raises ProbeError.
+    """
+    try:
+        import fsspec  # type: ignore[import-untyped,import-not-found,unused-ignore]  # noqa: PLC0415
+
+        fs, root = fsspec.core.url_to_fs(url)
+        found = fs.find(root, detail=True)
+    except ImportError as exc:
+        reason = f"needs the object-storage extra (pip install 'driftbom[s3]'): {exc.name}"
+        raise ProbeError(reason, what=Input.DATASET, path=url) from None
+    except (OSError, ValueError) as exc:
+        raise ProbeError(
+            f"cannot list it ({str(exc)[:160]})", what=Input.DATASET, path=url
+        ) from None
+    if not found:
+        raise ProbeError("no object under this prefix", what=Input.DATASET, path=url)
+    entries = []
+    for key, info in sorted(found.items()):
+        etag = str(info.get("ETag") or info.get("etag") or "").strip('"')
+        version = info.get("VersionId") or info.get("version_id")
+        tag = f"{etag}@{version}" if version else etag
+        rel = key[len(root.rstrip("/")) + 1 :] if key.startswith(root.rstrip("/") + "/") else key
+        entries.append(Entry(rel, int(info.get("size") or 0), tag or "unknown"))
+    return Dataset(name, url, digest_of(tuple(entries)), tuple(entries), 0)
+
+
 def hash_dataset(
     name: str,
     root: Path,
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] = lambda _done, _total: None,
 ) -> Dataset:
-    """Hash the file or folder ``root``; raises ProbeError for any path it cannot hash."""
+    """Hash the file or folder ``root``; raises ProbeError for any path it cannot hash.
+
+    An object-storage URL (``s3://bucket/prefix``) is listed instead (see ``list_remote``).
+    """
+    url = remote_url(root)
+    if url is not None:
+        return list_remote(name, url)
     info = _stat(root)
     if stat.S_ISREG(info.st_mode):
         listed = [(root.name, root, info)]
@@ -270,7 +315,7 @@ def component(dataset: Dataset) -> Component:
         (Prop.DATASET_FILES, str(len(dataset.entries))),
         (Prop.DATASET_BYTES, str(sum(e.size for e in dataset.entries))),
         (Prop.DATASET_PATH, dataset.path),
-        *_version_metadata(Path(dataset.path)),
+        *(_version_metadata(Path(dataset.path)) if "://" not in dataset.path else []),
     ]
     text = manifest_text(dataset.entries)
     props.append((Prop.DATASET_MANIFEST, text))
