@@ -109,3 +109,16 @@ def test_a_dataset_in_s3_is_listed_not_downloaded(s3, tmp_path):
     done = run_drift("check", str(first), str(second), env=env)
     assert done.returncode == 1
     assert "1 changed (1.csv)" in done.stdout
+
+
+def test_racing_first_puts_leave_the_first_baseline(s3, monkeypatch):
+    """A conditional put: a second writer's baseline never replaces the first one's."""
+    from driftbom.store import open_store
+
+    url, _ = s3
+    store = open_store(url, None)
+    first = store.put("race", _doc(six="1.17.0"))
+    # a slower writer that also saw no baseline a moment ago puts its own now
+    monkeypatch.setattr(store.fs, "exists", lambda _key: False)
+    store._first_baseline("race", "f" * 64)
+    assert store.baseline("race") == first.digest

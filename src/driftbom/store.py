@@ -223,9 +223,9 @@ class ObjectStore(_References):
     """A store in object storage (any fsspec URL; ``s3://bucket/prefix`` through s3fs).
 
     Objects are whole puts under unique keys: an object under its digest, one history entry
-    per put, the baseline put only when none exists (object storage has no rename; two first
-    puts racing for a name both end with a baseline, one of the two). Reads are checked
-    against their digest like the local store's; a document is read into a private
+    per put, the baseline a conditional put (``If-None-Match: *``) that only the first
+    writer wins (where a backend has no conditional writes, put when none exists). Reads are
+    checked against their digest like the local store's; a document is read into a private
     temporary folder for the reader.
     """
 
@@ -256,9 +256,25 @@ class ObjectStore(_References):
         stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         entry = Entry(f"{now.strftime('%Y%m%dT%H%M%S%fZ')}-{os.urandom(4).hex()}", digest, stamp)
         self.fs.pipe(self._key("history", name, f"{entry.id}.json"), orjson.dumps(entry._asdict()))
-        if not self.fs.exists(self._key("baselines", name)):
-            self.fs.pipe(self._key("baselines", name), digest.encode())
+        self._first_baseline(name, digest)
         return entry
+
+    def _first_baseline(self, name: str, digest: str) -> None:
+        """Put the baseline only if there is none: a conditional write where S3 has them."""
+        key = self._key("baselines", name)
+        call = getattr(self.fs, "call_s3", None)
+        if call is not None:
+            bucket, _, path = key.partition("/")
+            try:
+                call("put_object", Bucket=bucket, Key=path, Body=digest.encode(), IfNoneMatch="*")
+            except FileExistsError:
+                return  # another writer's first put won
+            except OSError:
+                pass  # a backend without conditional writes: put it if still absent
+            else:
+                return
+        if not self.fs.exists(key):
+            self.fs.pipe(key, digest.encode())
 
     def names(self) -> list[str]:
         """Return every name with a history, sorted."""
