@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 MAX_BYTES = 16 * bounded.MiB
 MAX_KEYS = 10_000
 MAX_DEPTH = 32
+MAX_NODES = 100_000
 SEED_NAMES = frozenset(
     {"seed", "random_state", "random_seed", "rng_seed", "manual_seed", "global_seed", "np_seed"}
 )
@@ -70,22 +71,34 @@ def _parse(text: str, suffix: str, label: str) -> Any:
     raise _error(label, f"unknown format {suffix or '(no suffix)'} (.json, .yaml, .yml, .toml)")
 
 
-def normalized(value: Any, label: str, depth: int = 0) -> Any:
-    """Return ``value`` as JSON data; raises ProbeError when it is deeper than MAX_DEPTH."""
-    if depth > MAX_DEPTH:
-        raise _error(label, f"nested deeper than {MAX_DEPTH} levels")
-    if isinstance(value, dict):
-        return {str(k): normalized(v, label, depth + 1) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
-        return [normalized(v, label, depth + 1) for v in items]
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)  # nan, inf: no JSON number
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
+def normalized(value: Any, label: str) -> Any:
+    """Return ``value`` as JSON data.
+
+    Raises ProbeError when it is deeper than MAX_DEPTH or holds more than MAX_NODES values
+    (YAML aliases can make a small file an endless tree).
+    """
+    budget = [MAX_NODES]
+
+    def walk(item: Any, depth: int) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _error(label, f"more than {MAX_NODES} values (aliases expanding?)")
+        if depth > MAX_DEPTH:
+            raise _error(label, f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(item, dict):
+            return {str(k): walk(v, depth + 1) for k, v in item.items()}
+        if isinstance(item, (list, tuple, set, frozenset)):
+            items = sorted(item, key=repr) if isinstance(item, (set, frozenset)) else item
+            return [walk(v, depth + 1) for v in items]
+        if isinstance(item, float) and not math.isfinite(item):
+            return str(item)  # nan, inf: no JSON number
+        if isinstance(item, (datetime, date, time)):
+            return item.isoformat()
+        if item is None or isinstance(item, (str, int, float, bool)):
+            return item
+        return str(item)
+
+    return walk(value, 0)
 
 
 def pair(text: str) -> tuple[str, Any]:
