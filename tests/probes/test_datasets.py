@@ -151,3 +151,16 @@ def test_a_stage_output_in_dvc_lock(tmp_path):
     )
     comp = datasets.component(datasets.hash_dataset("prepared", data))
     assert comp.prop(Prop.DATASET_DVC_MD5) == "fedcba9876543210fedcba9876543210.dir"
+
+
+def test_a_file_name_with_a_newline_stays_one_manifest_line(tmp_path):
+    root = _tree(tmp_path / "train", 1)
+    (root / "evil\nffff 1 labels.csv").write_text("x")
+    before = datasets.component(datasets.hash_dataset("train", root))
+    lines = before.prop(Prop.DATASET_MANIFEST).splitlines()
+    assert len(lines) == 3
+    assert any(line.endswith("evil\\x0affff 1 labels.csv") for line in lines)
+    (root / "evil\nffff 1 labels.csv").write_text("y")
+    change = dataset_change(before, datasets.component(datasets.hash_dataset("train", root)))
+    assert change is not None
+    assert "1 changed (evil\\x0affff 1 labels.csv)" in change.reason

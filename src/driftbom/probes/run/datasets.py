@@ -27,6 +27,7 @@ from driftbom.errors import Input, ProbeError
 from driftbom.model import Component, ComponentType
 from driftbom.probes._cache import StatCache
 from driftbom.properties import Prop
+from driftbom.safetext import visible
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -294,8 +295,12 @@ def _dvc_lock_md5(root: Path) -> str | None:
 
 
 def manifest_text(entries: tuple[Entry, ...]) -> str:
-    """Return the manifest as one line per file: ``<blake3> <size> <path>``."""
-    return "".join(f"{e.digest} {e.size} {e.path}\n" for e in entries)
+    """Return the manifest as one line per file: ``<blake3> <size> <path>``.
+
+    A path's control characters (a newline in a file name) are written escaped, so each
+    file stays one line.
+    """
+    return "".join(f"{e.digest} {e.size} {visible(e.path)}\n" for e in entries)
 
 
 def parse_manifest(text: str) -> dict[str, str]:
