@@ -30,6 +30,7 @@ from driftbom.hashes import sha256
 
 DEFAULT = Path(".drift") / "store"
 MAX_DOCUMENT = 256 * bounded.MiB
+MAX_ENTRY = 64 * 1024
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 
@@ -41,6 +42,38 @@ class Entry(NamedTuple):
     digest: str
     timestamp: str
     """When it was stored (UTC)."""
+
+
+def _new_entry(digest: str) -> Entry:
+    """Return a history entry for a put now: its id sorts by time and never repeats."""
+    now = datetime.now(tz=timezone.utc)
+    unique = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}-{os.urandom(4).hex()}"
+    return Entry(unique, digest, now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+
+
+def _parsed_entry(raw: bytes) -> Entry | None:
+    """Return the entry a history file holds, or None when it is not one."""
+    if len(raw) > MAX_ENTRY:
+        return None
+    try:
+        data = orjson.loads(raw)
+        entry = Entry(str(data["id"]), str(data["digest"]), str(data["timestamp"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+    return entry if _DIGEST.fullmatch(entry.digest) else None
+
+
+def _read_entry(path: Path) -> bytes:
+    try:
+        return bounded.read_bytes(path, MAX_ENTRY)
+    except OSError:
+        return b""  # unreadable: left out like junk
+
+
+def _newest_first(raws: list[bytes]) -> list[Entry]:
+    """Return the entries of a name's history files, newest first (junk left out)."""
+    entries = [e for e in map(_parsed_entry, raws) if e is not None]
+    return sorted(entries, key=lambda e: (e.timestamp, e.id), reverse=True)
 
 
 def checked_name(name: str) -> str:
@@ -139,9 +172,7 @@ class LocalStore(_References):
         target = self._object(digest)
         if not target.exists():
             _write_new(target, document)
-        now = datetime.now(tz=timezone.utc)
-        stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        entry = Entry(f"{now.strftime('%Y%m%dT%H%M%S%fZ')}-{os.urandom(4).hex()}", digest, stamp)
+        entry = _new_entry(digest)
         record = orjson.dumps(entry._asdict())
         _write_new(self.root / "history" / name / f"{entry.id}.json", record)
         _write_new(self.root / "baselines" / name, digest.encode(), exclusive_target=True)
@@ -157,16 +188,8 @@ class LocalStore(_References):
     def history(self, name: str) -> list[Entry]:
         """Return the entries of ``name``, newest first (unreadable entries are skipped)."""
         folder = self.root / "history" / checked_name(name)
-        entries = []
-        for path in sorted(folder.glob("*.json")) if folder.is_dir() else ():
-            try:
-                data = orjson.loads(bounded.read_bytes(path, 64 * 1024))
-                entry = Entry(str(data["id"]), str(data["digest"]), str(data["timestamp"]))
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
-            if _DIGEST.fullmatch(entry.digest):
-                entries.append(entry)
-        return sorted(entries, key=lambda e: (e.timestamp, e.id), reverse=True)
+        paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+        return _newest_first([_read_entry(p) for p in paths])
 
     def baseline(self, name: str) -> str | None:
         """Return the digest of ``name``'s baseline, or None."""
@@ -252,9 +275,7 @@ class ObjectStore(_References):
         key = self._key("objects", digest[:2], f"{digest}.cdx.json")
         if not self.fs.exists(key):
             self.fs.pipe(key, document)
-        now = datetime.now(tz=timezone.utc)
-        stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        entry = Entry(f"{now.strftime('%Y%m%dT%H%M%S%fZ')}-{os.urandom(4).hex()}", digest, stamp)
+        entry = _new_entry(digest)
         self.fs.pipe(self._key("history", name, f"{entry.id}.json"), orjson.dumps(entry._asdict()))
         self._first_baseline(name, digest)
         return entry
@@ -296,16 +317,7 @@ class ObjectStore(_References):
             ]
         except FileNotFoundError:
             return []
-        entries = []
-        for raw in self.fs.cat(keys, on_error="omit").values() if keys else ():
-            try:
-                data = orjson.loads(raw)
-                entry = Entry(str(data["id"]), str(data["digest"]), str(data["timestamp"]))
-            except (ValueError, KeyError, TypeError):
-                continue
-            if _DIGEST.fullmatch(entry.digest):
-                entries.append(entry)
-        return sorted(entries, key=lambda e: (e.timestamp, e.id), reverse=True)
+        return _newest_first(list(self.fs.cat(keys, on_error="omit").values()) if keys else [])
 
     def baseline(self, name: str) -> str | None:
         """Return the digest of ``name``'s baseline, or None."""
