@@ -55,16 +55,13 @@ def snapshot(
     interpreter, ``lock``, ``params`` or a dataset is unusable, UsageError for an unknown
     phase.
     """
+    from driftbom.errors import Input  # noqa: PLC0415
+    from driftbom.probes.run.datasets import named_paths  # noqa: PLC0415
     from driftbom.probes.run.params import normalized  # noqa: PLC0415
     from driftbom.snapshotter import SnapshotOptions, default_context, take  # noqa: PLC0415
 
     context = default_context(cache=cache)
     tree = normalized(dict(params), "params") if params is not None else None
-    from pathlib import Path  # noqa: PLC0415
-
-    from driftbom.errors import Input  # noqa: PLC0415
-    from driftbom.probes.run.datasets import named  # noqa: PLC0415
-
     options = SnapshotOptions(
         python=python,
         name=name,
@@ -72,8 +69,8 @@ def snapshot(
         context=context,
         params=tree,
         phase=phase,
-        datasets=tuple(named(f"{n}={Path(p)}") for n, p in (datasets or {}).items()),
-        models=tuple(named(f"{n}={Path(p)}", Input.MODEL) for n, p in (models or {}).items()),
+        datasets=named_paths(datasets),
+        models=named_paths(models, Input.MODEL),
     )
     return take(options)
 

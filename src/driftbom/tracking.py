@@ -163,7 +163,7 @@ def track(
     input when the ``with`` block is entered, never in the middle of training.
     """
     from driftbom.errors import Input  # noqa: PLC0415
-    from driftbom.probes.run.datasets import named  # noqa: PLC0415
+    from driftbom.probes.run.datasets import named_paths  # noqa: PLC0415
     from driftbom.probes.run.params import normalized  # noqa: PLC0415
 
     options = SnapshotOptions(
@@ -172,8 +172,8 @@ def track(
         context=default_context(),
         params=normalized(dict(params), "params") if params is not None else None,
         phase=phase,
-        datasets=tuple(named(f"{n}={Path(p)}") for n, p in (datasets or {}).items()),
-        models=tuple(named(f"{n}={Path(p)}", Input.MODEL) for n, p in (models or {}).items()),
+        datasets=named_paths(datasets),
+        models=named_paths(models, Input.MODEL),
         parent=Path(parent) if parent is not None else None,
     )
     return Run(name, Path(output), options)

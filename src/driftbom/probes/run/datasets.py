@@ -30,7 +30,7 @@ from driftbom.properties import Prop
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Mapping
 
 MMAP_FROM = 16 * bounded.MiB
 """Files this large are hashed memory-mapped with BLAKE3's own threads."""
@@ -78,6 +78,13 @@ def named(text: str, what: Input = Input.DATASET) -> tuple[str, Path]:
         reason = "the name must be letters, digits, '.', '_' or '-' (train=data/train)"
         raise ProbeError(reason, what=what, path=text)
     return name, folder
+
+
+def named_paths(
+    paths: Mapping[str, str | Path] | None, what: Input = Input.DATASET
+) -> tuple[tuple[str, Path], ...]:
+    """Return ``(name, path)`` pairs of an API mapping, each name checked as ``named`` does."""
+    return tuple(named(f"{name}={Path(path)}", what) for name, path in (paths or {}).items())
 
 
 def _files(root: Path) -> Iterator[tuple[str, Path, os.stat_result]]:
