@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from driftbom.comparator import check
 from driftbom.errors import SbomError, StoreError
@@ -90,3 +90,41 @@ def page(store: Store, results: list[Audited], policy: Policy | None = None) -> 
             digest = dict(parent.properties).get(Prop.PARENT_DIGEST)
         sections.append(Section(result.name, result.report, tuple(points), tuple(reversed(chain))))
     return render(sections)
+
+
+def inventory(store: Store) -> list[dict[str, Any]]:
+    """Return one row per stored name, for ``drift ls``.
+
+    Snapshots, latest time, baseline, the latest's verdict against it (``error: ...`` when a
+    document cannot be read), phase, models and datasets.
+    """
+    from driftbom.model import Layer  # noqa: PLC0415
+
+    rows: list[dict[str, Any]] = []
+    for name in store.names():
+        entries = store.history(name)
+        if not entries:
+            continue
+        base = store.baseline(name)
+        row: dict[str, Any] = {
+            "name": name,
+            "latest": entries[0].timestamp,
+            "snapshots": len(entries),
+            "baseline": base,
+            "verdict": None,
+            "phase": None,
+            "models": [],
+            "datasets": [],
+        }
+        try:
+            latest = cyclonedx.read(store.path(entries[0].digest))
+            if base is not None:
+                row["verdict"] = check(cyclonedx.read(store.path(base)), latest).verdict
+        except (StoreError, SbomError) as exc:
+            row["verdict"] = f"error: {exc}"
+        else:
+            row["phase"] = latest.phase
+            row["models"] = [c.name for c in latest.by_layer(Layer.MODELS)]
+            row["datasets"] = [c.name for c in latest.by_layer(Layer.DATASETS)]
+        rows.append(row)
+    return rows

@@ -1,7 +1,7 @@
 """``drift baseline``, ``history``, ``show``, ``ls`` and ``audit``: the snapshot store."""
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
@@ -92,29 +92,9 @@ def show(
 @app.command("ls")
 def ls(store: StoreOpt = None, fmt: FormatOpt = "text") -> None:
     """The inventory: every stored name with its latest time, baseline, phase, models, data."""
-    from driftbom.comparator import check  # noqa: PLC0415
-    from driftbom.model import Layer  # noqa: PLC0415
-    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+    from driftbom.audit import inventory  # noqa: PLC0415
 
-    opened = _store(store)
-    rows: list[dict[str, Any]] = []
-    for name in opened.names():
-        entries = opened.history(name)
-        latest = cyclonedx.read(opened.path(entries[0].digest))
-        base = opened.baseline(name)
-        verdict = check(cyclonedx.read(opened.path(base)), latest).verdict if base else None
-        rows.append(
-            {
-                "name": name,
-                "latest": entries[0].timestamp,
-                "snapshots": len(entries),
-                "baseline": base,
-                "verdict": verdict,
-                "phase": latest.phase,
-                "models": [c.name for c in latest.by_layer(Layer.MODELS)],
-                "datasets": [c.name for c in latest.by_layer(Layer.DATASETS)],
-            }
-        )
+    rows = inventory(_store(store))
     if _format(fmt) == "json":
         emit(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
