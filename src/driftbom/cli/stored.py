@@ -102,7 +102,7 @@ def ls(store: StoreOpt = None, fmt: FormatOpt = "text") -> None:
         extra = ", ".join(f"{k}: {' '.join(row[k])}" for k in ("models", "datasets") if row[k])
         emit(
             f"{visible(row['name'])}  {row['snapshots']} snapshots, latest {row['latest']}, "
-            f"phase {row['phase'] or '-'}, {row['verdict'] or 'no baseline'}"
+            f"phase {row['phase'] or '-'}, {visible(row['verdict'] or 'no baseline')}"
             f"{'; ' + visible(extra) if extra else ''}\n"
         )
 
