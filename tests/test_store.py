@@ -81,6 +81,58 @@ def test_a_half_written_object_is_never_visible(tmp_path):
     assert [e.digest for e in store.history("box")] == [entry.digest]
 
 
+def junk_entries(digest: str) -> dict[str, bytes]:
+    """History files that are not entries: each must be named and left out, none trusted."""
+    good = {"id": "20261130T000000000000Z-0000abcd", "digest": digest}
+    stamp = "2099-01-01T00:00:00.000000Z"  # newer than every real entry: it would be latest
+    return {
+        "20990101T000000000000Z-00000001.json": b"{" + b" " * (64 * 1024 + 1) + b"}",
+        "20990101T000000000000Z-00000002.json": b"not json",
+        "20990101T000000000000Z-00000003.json": json.dumps(
+            {**good, "timestamp": stamp + "\x1b[2J"}
+        ).encode(),
+        "20990101T000000000000Z-00000004.json": json.dumps(
+            {**good, "timestamp": stamp, "digest": "../../etc/passwd"}
+        ).encode(),
+        "20990101T000000000000Z-00000005.json": json.dumps(
+            {**good, "timestamp": stamp, "id": ["a list"]}
+        ).encode(),
+    }
+
+
+def assert_junk_named_and_left_out(store_ref: str, env: dict[str, str] | None = None) -> None:
+    """The audit and `drift history` name each junk file, exit 2, and use the real entries."""
+    done = run_drift("audit", "--store", store_ref, "--format", "json", env=env)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("is not a history entry: left out") == 5
+    for i in range(1, 6):
+        assert f"box/20990101T000000000000Z-0000000{i}.json" in done.stderr
+    [result] = json.loads(done.stdout)["environments"]
+    assert result["verdict"] == "fail"  # the real latest (six 2.0.0), not a forged one
+    listed = run_drift("history", "box", "--store", store_ref, env=env)
+    assert listed.returncode == 2
+    assert len(listed.stdout.splitlines()) == 2
+    assert "2099" not in listed.stdout
+    assert "\x1b" not in listed.stdout + listed.stderr
+
+
+def test_junk_history_files_are_named_and_left_out(tmp_path):
+    import os
+
+    store = LocalStore(tmp_path / "store")
+    first = store.put("box", _doc(six="1.17.0"))
+    store.put("box", _doc(six="2.0.0"))
+    folder = tmp_path / "store" / "history" / "box"
+    for file, data in junk_entries(first.digest).items():
+        (folder / file).write_bytes(data)
+    os.mkfifo(folder / "20990101T000000000000Z-00000006.json")  # would block a plain read
+    done = run_drift("audit", "--store", str(store.root), "--format", "json")
+    assert "box/20990101T000000000000Z-00000006.json is not a history entry" in done.stderr
+    (folder / "20990101T000000000000Z-00000006.json").unlink()
+    assert_junk_named_and_left_out(str(store.root))
+
+
 def test_audit_one_drifted_name_fails_and_a_corrupt_one_is_an_error(tmp_path):
     store = LocalStore(tmp_path / "store")
     store.put("ci", _doc(idna="3.21"))  # its own documents: corrupting them spares train's

@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from tests.conftest import run_drift
-from tests.test_store import _doc
+from tests.test_store import _doc, assert_junk_named_and_left_out, junk_entries
 
 pytestmark = [pytest.mark.s3]
 
@@ -122,3 +122,38 @@ def test_racing_first_puts_leave_the_first_baseline(s3, monkeypatch):
     monkeypatch.setattr(store.fs, "exists", lambda _key: False)
     store._first_baseline("race", "f" * 64)
     assert store.baseline("race") == first.digest
+
+
+def test_junk_history_files_in_s3_are_named_and_left_out(s3):
+    from driftbom.store import open_store
+
+    url, env = s3
+    store = open_store(url, None)
+    first = store.put("box", _doc(six="1.17.0"))
+    store.put("box", _doc(six="2.0.0"))
+    for file, data in junk_entries(first.digest).items():
+        store.fs.pipe(f"{store.root}/history/box/{file}", data)
+    assert_junk_named_and_left_out(url, env)
+
+
+def test_s3_reads_are_bounded(s3, monkeypatch):
+    """Nothing larger than its limit is read whole: an entry, a baseline, an object."""
+    from driftbom import store as module
+    from driftbom.errors import StoreError
+    from driftbom.store import open_store
+
+    url, _ = s3
+    store = open_store(url, None)
+    first = store.put("box", _doc())
+    big = f"{store.root}/history/box/20990101T000000000000Z-00000001.json"
+    store.fs.pipe(big, b" " * (module.MAX_ENTRY + 1))
+    read = []
+    cat = store.fs.cat
+    monkeypatch.setattr(store.fs, "cat", lambda keys, **kw: read.append(keys) or cat(keys, **kw))
+    assert [e.digest for e in store.history("box")] == [first.digest]
+    assert big not in read[-1]  # its size is in the listing: never fetched
+    store.fs.pipe(f"{store.root}/baselines/box", first.digest.encode() + b"\n" * 10**6)
+    assert store.baseline("box") == first.digest  # its first 128 bytes only
+    monkeypatch.setattr(module, "MAX_DOCUMENT", 1000)
+    with pytest.raises(StoreError, match="over 1000 bytes"):
+        store.path(first.digest)

@@ -33,11 +33,13 @@ def audit(
     document pair is read at a time; a name that cannot be audited is an error, and the
     others are still audited.
     """
-    found, errors = [], []
+    found: list[Audited] = []
+    errors: list[str] = []
     for name in store.names():
         if not fnmatchcase(name, pattern):
             continue
-        history = store.history(name)
+        history, junk = store.read_history(name)
+        errors.extend(f"{name}: {problem}" for problem in junk)
         baseline = store.baseline(name)
         if not history or baseline is None:
             errors.append(f"{name}: no baseline or no history")

@@ -51,29 +51,49 @@ def _new_entry(digest: str) -> Entry:
     return Entry(unique, digest, now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
 
 
+_ID = re.compile(r"[0-9]{8}T[0-9]{12}Z-[0-9a-f]{8}")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+
+
 def _parsed_entry(raw: bytes) -> Entry | None:
-    """Return the entry a history file holds, or None when it is not one."""
+    """Return the entry a history file holds, or None when it is not one (nothing else)."""
     if len(raw) > MAX_ENTRY:
         return None
     try:
         data = orjson.loads(raw)
-        entry = Entry(str(data["id"]), str(data["digest"]), str(data["timestamp"]))
+        entry = Entry(data["id"], data["digest"], data["timestamp"])
     except (ValueError, KeyError, TypeError):
         return None
-    return entry if _DIGEST.fullmatch(entry.digest) else None
+    patterns = zip(entry, (_ID, _DIGEST, _TIMESTAMP), strict=True)
+    return entry if all(isinstance(v, str) and p.fullmatch(v) for v, p in patterns) else None
 
 
-def _read_entry(path: Path) -> bytes:
+class History(NamedTuple):
+    """A name's history: its entries newest first, and the files that hold no entry."""
+
+    entries: list[Entry]
+    junk: list[str]
+    """What is wrong with each file that is not a history entry, naming it."""
+
+
+def _history(name: str, files: list[tuple[str, bytes | None]]) -> History:
+    """Return the history that (file name, content) pairs make; None content: unreadable."""
+    entries, junk = [], []
+    for file, raw in files:
+        entry = _parsed_entry(raw) if raw is not None else None
+        if entry is None:
+            junk.append(f"history/{name}/{file} is not a history entry: left out")
+        else:
+            entries.append(entry)
+    entries.sort(key=lambda e: (e.timestamp, e.id), reverse=True)
+    return History(entries, junk)
+
+
+def _read_entry(path: Path) -> bytes | None:
     try:
         return bounded.read_bytes(path, MAX_ENTRY)
     except OSError:
-        return b""  # unreadable: left out like junk
-
-
-def _newest_first(raws: list[bytes]) -> list[Entry]:
-    """Return the entries of a name's history files, newest first (junk left out)."""
-    entries = [e for e in map(_parsed_entry, raws) if e is not None]
-    return sorted(entries, key=lambda e: (e.timestamp, e.id), reverse=True)
+        return None  # unreadable, too large, not a regular file: junk
 
 
 def checked_name(name: str) -> str:
@@ -112,8 +132,12 @@ def _write_new(path: Path, data: bytes, *, exclusive_target: bool = False) -> bo
 class _References:
     """How a reference names a stored document, for every backend."""
 
-    def history(self, name: str) -> list[Entry]:  # pragma: no cover - each backend's own
+    def read_history(self, name: str) -> History:  # pragma: no cover - each backend's own
         raise NotImplementedError
+
+    def history(self, name: str) -> list[Entry]:
+        """Return the entries of ``name``, newest first (a file that is not one left out)."""
+        return self.read_history(name).entries
 
     def baseline(self, name: str) -> str | None:  # pragma: no cover
         raise NotImplementedError
@@ -185,11 +209,11 @@ class LocalStore(_References):
             return []
         return sorted(p.name for p in folder.iterdir() if p.is_dir() and _NAME.fullmatch(p.name))
 
-    def history(self, name: str) -> list[Entry]:
-        """Return the entries of ``name``, newest first (unreadable entries are skipped)."""
+    def read_history(self, name: str) -> History:
+        """Return the entries of ``name``, newest first, and what is not an entry."""
         folder = self.root / "history" / checked_name(name)
         paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
-        return _newest_first([_read_entry(p) for p in paths])
+        return _history(name, [(p.name, _read_entry(p)) for p in paths])
 
     def baseline(self, name: str) -> str | None:
         """Return the digest of ``name``'s baseline, or None."""
@@ -307,22 +331,25 @@ class ObjectStore(_References):
             n for n in (k.rstrip("/").rsplit("/", 1)[-1] for k in found) if _NAME.fullmatch(n)
         )
 
-    def history(self, name: str) -> list[Entry]:
-        """Return the entries of ``name``, newest first, read in parallel."""
+    def read_history(self, name: str) -> History:
+        """Return the entries of ``name``, newest first, and what is not an entry.
+
+        The entries are read in parallel; one over ``MAX_ENTRY`` bytes is not read at all.
+        """
         try:
-            keys = [
-                k
-                for k in self.fs.ls(self._key("history", checked_name(name)), detail=False)
-                if k.endswith(".json")
-            ]
+            listed = self.fs.ls(self._key("history", checked_name(name)), detail=True)
         except FileNotFoundError:
-            return []
-        return _newest_first(list(self.fs.cat(keys, on_error="omit").values()) if keys else [])
+            return History([], [])
+        files = {i["name"]: i.get("size") for i in listed if i["name"].endswith(".json")}
+        small = [k for k, size in files.items() if isinstance(size, int) and size <= MAX_ENTRY]
+        read = self.fs.cat(small, on_error="omit") if small else {}
+        return _history(name, [(k.rsplit("/", 1)[-1], read.get(k)) for k in sorted(files)])
 
     def baseline(self, name: str) -> str | None:
         """Return the digest of ``name``'s baseline, or None."""
         try:
-            digest = self.fs.cat(self._key("baselines", checked_name(name)))[:128].decode().strip()
+            key = self._key("baselines", checked_name(name))
+            digest = self.fs.cat_file(key, start=0, end=128).decode().strip()
         except (FileNotFoundError, UnicodeDecodeError):
             return None
         return digest if _DIGEST.fullmatch(digest) else None
@@ -337,11 +364,11 @@ class ObjectStore(_References):
         """Return a local copy of an object after checking it is what its digest says."""
         key = self._key("objects", digest[:2], f"{digest}.cdx.json")
         try:
-            if self.fs.size(key) > MAX_DOCUMENT:
-                raise StoreError(f"object {digest[:12]} is over {MAX_DOCUMENT} bytes")
-            data = self.fs.cat(key)
+            data = self.fs.cat_file(key, start=0, end=MAX_DOCUMENT + 1)
         except FileNotFoundError:
             raise StoreError(f"object {digest[:12]} is missing from {self.url}") from None
+        if len(data) > MAX_DOCUMENT:
+            raise StoreError(f"object {digest[:12]} is over {MAX_DOCUMENT} bytes")
         if sha256(data).hexdigest() != digest:
             raise StoreError(f"object {digest[:12]} is corrupt: its content is not its digest")
         local = _scratch() / f"{digest}.cdx.json"

@@ -16,7 +16,8 @@ from driftbom.safetext import visible
 StoreOpt = Annotated[
     str | None,
     typer.Option(
-        "--store", help="The store: a folder (default: $DRIFT_STORE, else ./.drift/store)."
+        "--store",
+        help="A folder or s3://bucket/prefix (default: $DRIFT_STORE, else ./.drift/store).",
     ),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help="text or json.")]
@@ -67,16 +68,20 @@ def history(
 ) -> None:
     """List NAME's stored snapshots, newest first."""
     opened = _store(store)
-    entries = opened.history(name)
+    entries, junk = opened.read_history(name)
     if _format(fmt) == "json":
         emit(
             orjson.dumps([e._asdict() for e in entries], option=orjson.OPT_INDENT_2).decode() + "\n"
         )
-        return
-    base = opened.baseline(name)
-    for number, entry in enumerate(entries, 1):
-        mark = "  (baseline)" if entry.digest == base else ""
-        emit(f"{visible(name)}@{number}  {entry.timestamp}  sha256:{entry.digest[:12]}{mark}\n")
+    else:
+        base = opened.baseline(name)
+        for number, entry in enumerate(entries, 1):
+            mark = "  (baseline)" if entry.digest == base else ""
+            emit(f"{visible(name)}@{number}  {entry.timestamp}  sha256:{entry.digest[:12]}{mark}\n")
+    for problem in junk:
+        diagnostic(f"error: {problem}")
+    if junk:
+        raise typer.Exit(EXIT_USAGE)
 
 
 @app.command("show")
