@@ -82,22 +82,28 @@ def test_a_half_written_object_is_never_visible(tmp_path):
 
 
 def junk_entries(digest: str) -> dict[str, bytes]:
-    """History files that are not entries: each must be named and left out, none trusted."""
-    good = {"id": "20261130T000000000000Z-0000abcd", "digest": digest}
-    stamp = "2099-01-01T00:00:00.000000Z"  # newer than every real entry: it would be latest
-    return {
-        "20990101T000000000000Z-00000001.json": b"{" + b" " * (64 * 1024 + 1) + b"}",
-        "20990101T000000000000Z-00000002.json": b"not json",
-        "20990101T000000000000Z-00000003.json": json.dumps(
-            {**good, "timestamp": stamp + "\x1b[2J"}
-        ).encode(),
-        "20990101T000000000000Z-00000004.json": json.dumps(
-            {**good, "timestamp": stamp, "digest": "../../etc/passwd"}
-        ).encode(),
-        "20990101T000000000000Z-00000005.json": json.dumps(
-            {**good, "timestamp": stamp, "id": ["a list"]}
-        ).encode(),
-    }
+    """History files that are not entries: each must be named and left out, none trusted.
+
+    Each is newer than every real entry, so it would be the latest if it were trusted, and
+    each is wrong in one way only.
+    """
+    stamp = "2099-01-01T00:00:00.000000Z"
+
+    def entry(number: int, **fields: object) -> tuple[str, bytes]:
+        stem = f"20990101T000000000000Z-0000000{number}"
+        good = {"id": stem, "digest": digest, "timestamp": stamp}
+        return f"{stem}.json", json.dumps({**good, **fields}).encode()
+
+    return dict(
+        [
+            ("20990101T000000000000Z-00000001.json", b"{" + b" " * (64 * 1024 + 1) + b"}"),
+            ("20990101T000000000000Z-00000002.json", b"not json"),
+            entry(3, timestamp=stamp + "\x1b[2J"),
+            entry(4, digest="../../etc/passwd"),
+            entry(5, id=["a list"]),
+            entry(6, id="20261130T000000000000Z-0000abcd"),  # a real entry replayed as newer
+        ]
+    )
 
 
 def assert_junk_named_and_left_out(store_ref: str, env: dict[str, str] | None = None) -> None:
@@ -105,8 +111,8 @@ def assert_junk_named_and_left_out(store_ref: str, env: dict[str, str] | None = 
     done = run_drift("audit", "--store", store_ref, "--format", "json", env=env)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
-    assert done.stderr.count("is not a history entry: left out") == 5
-    for i in range(1, 6):
+    assert done.stderr.count("is not a history entry: left out") == 6
+    for i in range(1, 7):
         assert f"box/20990101T000000000000Z-0000000{i}.json" in done.stderr
     [result] = json.loads(done.stdout)["environments"]
     assert result["verdict"] == "fail"  # the real latest (six 2.0.0), not a forged one
@@ -126,10 +132,10 @@ def test_junk_history_files_are_named_and_left_out(tmp_path):
     folder = tmp_path / "store" / "history" / "box"
     for file, data in junk_entries(first.digest).items():
         (folder / file).write_bytes(data)
-    os.mkfifo(folder / "20990101T000000000000Z-00000006.json")  # would block a plain read
+    os.mkfifo(folder / "20990101T000000000000Z-00000007.json")  # would block a plain read
     done = run_drift("audit", "--store", str(store.root), "--format", "json")
-    assert "box/20990101T000000000000Z-00000006.json is not a history entry" in done.stderr
-    (folder / "20990101T000000000000Z-00000006.json").unlink()
+    assert "box/20990101T000000000000Z-00000007.json is not a history entry" in done.stderr
+    (folder / "20990101T000000000000Z-00000007.json").unlink()
     assert_junk_named_and_left_out(str(store.root))
 
 

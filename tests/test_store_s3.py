@@ -137,7 +137,7 @@ def test_junk_history_files_in_s3_are_named_and_left_out(s3):
 
 
 def test_s3_reads_are_bounded(s3, monkeypatch):
-    """Nothing larger than its limit is read whole: an entry, a baseline, an object."""
+    """Nothing is read whole: an entry, a baseline, an object each only up to its limit."""
     from driftbom import store as module
     from driftbom.errors import StoreError
     from driftbom.store import open_store
@@ -146,14 +146,30 @@ def test_s3_reads_are_bounded(s3, monkeypatch):
     store = open_store(url, None)
     first = store.put("box", _doc())
     big = f"{store.root}/history/box/20990101T000000000000Z-00000001.json"
-    store.fs.pipe(big, b" " * (module.MAX_ENTRY + 1))
-    read = []
-    cat = store.fs.cat
-    monkeypatch.setattr(store.fs, "cat", lambda keys, **kw: read.append(keys) or cat(keys, **kw))
-    assert [e.digest for e in store.history("box")] == [first.digest]
-    assert big not in read[-1]  # its size is in the listing: never fetched
+    store.fs.pipe(big, b" " * (module.MAX_ENTRY * 4))
     store.fs.pipe(f"{store.root}/baselines/box", first.digest.encode() + b"\n" * 10**6)
-    assert store.baseline("box") == first.digest  # its first 128 bytes only
+    reads: list[tuple[str, int | None]] = []
+    fs = store.fs
+    for method in ("cat", "cat_file", "cat_ranges"):
+        real = getattr(fs, method)
+
+        def spy(paths, *args, _real=real, _method=method, **kwargs):
+            ends = kwargs.get("end", args[1] if len(args) > 1 else None)
+            if _method == "cat_ranges":
+                reads.extend(zip(paths, ends, strict=True))
+            else:
+                reads.append((paths, ends))
+            return _real(paths, *args, **kwargs)
+
+        monkeypatch.setattr(fs, method, spy)
+    assert [e.digest for e in store.history("box")] == [first.digest]
+    assert store.baseline("box") == first.digest
+    store.read(first.digest)
+    limits = {"history": module.MAX_ENTRY + 1, "baselines": 128, "objects": module.MAX_DOCUMENT + 1}
+    assert {key.split("/")[2] for key, _ in reads} == set(limits)
+    for key, end in reads:
+        assert end is not None, key
+        assert end <= limits[key.split("/")[2]], key
     monkeypatch.setattr(module, "MAX_DOCUMENT", 1000)
     with pytest.raises(StoreError, match="over 1000 bytes"):
         store.path(first.digest)

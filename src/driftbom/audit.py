@@ -1,18 +1,45 @@
-"""``drift audit``: each stored name's latest snapshot against its baseline, under the policy."""
+"""``drift audit``: each stored name's latest snapshot against its baseline, under the policy.
+
+Documents are fetched a few names ahead on threads (S3 reads overlap) and compared one name
+at a time in order, so memory holds at most ``AHEAD`` names' documents whatever the store's
+size.
+"""
 
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from driftbom.comparator import check
 from driftbom.errors import SbomError, StoreError
 from driftbom.sbom import cyclonedx
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
     from driftbom.comparator.policy import Policy
     from driftbom.comparator.report import DriftReport
-    from driftbom.store import Store
+    from driftbom.store import Entry, Store
+
+AHEAD = 8
+"""Names (or timeline snapshots) fetched ahead of the comparison, in parallel."""
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _ahead(fetch: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """Yield ``fetch(item)`` for each item in order, with at most ``AHEAD`` fetched ahead."""
+    with ThreadPoolExecutor(AHEAD) as pool:
+        pending: deque[Any] = deque()
+        for item in items:
+            pending.append(pool.submit(fetch, item))
+            if len(pending) >= AHEAD:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 class Audited(NamedTuple):
@@ -24,36 +51,57 @@ class Audited(NamedTuple):
     report: DriftReport
 
 
+class _Fetched(NamedTuple):
+    """What auditing one name needs from the store: or the error met fetching it."""
+
+    name: str
+    latest: Entry | None
+    baseline: str | None
+    documents: tuple[bytes, bytes] | None
+    errors: list[str]
+
+
+def _fetch(store: Store, name: str, since: str) -> _Fetched:
+    """Read ``name``'s latest entry, its baseline and both documents (on a worker thread)."""
+    latest, junk = store.read_history(name, limit=1)
+    errors = [f"{name}: {problem}" for problem in junk]
+    baseline = store.baseline(name)
+    if not latest or baseline is None:
+        return _Fetched(name, None, None, None, [*errors, f"{name}: no baseline or no history"])
+    if since and latest[0].timestamp < since:
+        return _Fetched(name, None, None, None, errors)
+    try:
+        documents = (store.read(baseline), store.read(latest[0].digest))
+    except StoreError as exc:
+        return _Fetched(name, None, None, None, [*errors, f"{name}: {exc}"])
+    return _Fetched(name, latest[0], baseline, documents, errors)
+
+
 def audit(
     store: Store, pattern: str = "*", policy: Policy | None = None, since: str = ""
 ) -> tuple[list[Audited], list[str]]:
     """Return each matching name's report and the errors met (a corrupt object, ...).
 
-    ``since`` (an ISO date or time) leaves out names whose latest snapshot is older. One
-    document pair is read at a time; a name that cannot be audited is an error, and the
-    others are still audited.
+    ``since`` (an ISO date or time) leaves out names whose latest snapshot is older. A name
+    that cannot be audited is an error, and the others are still audited.
     """
     found: list[Audited] = []
     errors: list[str] = []
-    for name in store.names():
-        if not fnmatchcase(name, pattern):
+    names = [n for n in store.names() if fnmatchcase(n, pattern)]
+    for fetched in _ahead(lambda n: _fetch(store, n, since), names):
+        errors += fetched.errors
+        if fetched.documents is None or fetched.latest is None or fetched.baseline is None:
             continue
-        history, junk = store.read_history(name)
-        errors.extend(f"{name}: {problem}" for problem in junk)
-        baseline = store.baseline(name)
-        if not history or baseline is None:
-            errors.append(f"{name}: no baseline or no history")
-            continue
-        if since and history[0].timestamp < since:
-            continue
+        name, (base_raw, latest_raw) = fetched.name, fetched.documents
         try:
-            reference = cyclonedx.read(store.path(baseline))
-            current = cyclonedx.read(store.path(history[0].digest))
-            report = check(reference, current, policy)
-        except (StoreError, SbomError) as exc:
+            seen = cyclonedx.ComponentIndex()  # unchanged components are built once
+            reference = cyclonedx.parse(base_raw, f"{name}@baseline", index=seen)
+            current = cyclonedx.parse(latest_raw, f"{name}@latest", reuse=seen)
+        except SbomError as exc:
             errors.append(f"{name}: {exc}")
             continue
-        found.append(Audited(name, baseline, history[0].digest, report))
+        report = check(reference, current, policy)
+        found.append(Audited(name, fetched.baseline, fetched.latest.digest, report))
     return found, errors
 
 
@@ -65,27 +113,40 @@ MAX_LINEAGE = 20
 def page(store: Store, results: list[Audited], policy: Policy | None = None) -> str:
     """Return the audit as one self-contained HTML page (see ``render.html``).
 
-    Each name's timeline compares each of its latest snapshots with its baseline, one
-    document at a time; its lineage follows ``--parent`` digests through the store.
+    Each name's timeline compares each of its latest snapshots with its baseline; its
+    lineage follows ``--parent`` digests through the store.
     """
     from driftbom.properties import Prop  # noqa: PLC0415
     from driftbom.render.html import Point, Section, render  # noqa: PLC0415
 
+    def fetched(entry: Entry) -> tuple[Entry, bytes | None]:
+        try:
+            return entry, store.read(entry.digest)
+        except StoreError:
+            return entry, None
+
     sections = []
     for result in results:
-        reference = cyclonedx.read(store.path(result.baseline))
+        seen = cyclonedx.ComponentIndex()
+        reference = cyclonedx.parse(
+            store.read(result.baseline), f"{result.name}@baseline", index=seen
+        )
+        entries = store.read_history(result.name, limit=MAX_TIMELINE).entries
         points = []
-        for entry in reversed(store.history(result.name)[:MAX_TIMELINE]):
+        for entry, raw in _ahead(fetched, reversed(entries)):
             try:
-                report = check(reference, cyclonedx.read(store.path(entry.digest)), policy)
-            except (StoreError, SbomError):
-                continue
-            points.append(Point(entry.timestamp, report.score, report.failed))
+                current = cyclonedx.parse(raw, entry.id, reuse=seen) if raw else None
+                report = check(reference, current, policy) if current else None
+            except SbomError:
+                report = None
+            if report is not None:
+                points.append(Point(entry.timestamp, report.score, report.failed))
         chain: list[str] = []
-        digest = dict(cyclonedx.read(store.path(result.latest)).properties).get(Prop.PARENT_DIGEST)
+        latest = cyclonedx.parse(store.read(result.latest), f"{result.name}@latest")
+        digest = dict(latest.properties).get(Prop.PARENT_DIGEST)
         while digest and len(chain) < MAX_LINEAGE:
             try:
-                parent = cyclonedx.read(store.path(digest.removeprefix("sha256:")))
+                parent = cyclonedx.parse(store.read(digest.removeprefix("sha256:")), digest)
             except (StoreError, SbomError):
                 break
             chain.append(f"{parent.name} ({parent.timestamp})")
@@ -94,39 +155,68 @@ def page(store: Store, results: list[Audited], policy: Policy | None = None) -> 
     return render(sections)
 
 
+class _Listed(NamedTuple):
+    """What ``drift ls`` needs of one name: its history, baseline and both documents' bytes."""
+
+    name: str
+    entries: list[Entry]
+    baseline: str | None
+    documents: tuple[bytes, bytes | None] | StoreError
+
+
+def _listed(store: Store, name: str) -> _Listed:
+    entries = store.history(name)
+    base = store.baseline(name)
+    try:
+        latest = store.read(entries[0].digest) if entries else b""
+        documents: tuple[bytes, bytes | None] | StoreError = (
+            latest,
+            store.read(base) if base is not None and entries else None,
+        )
+    except StoreError as exc:
+        documents = exc
+    return _Listed(name, entries, base, documents)
+
+
+def _row(listed: _Listed) -> dict[str, Any]:
+    """Return the inventory row of a name with a history."""
+    from driftbom.model import Layer  # noqa: PLC0415
+
+    name = listed.name
+    row: dict[str, Any] = {
+        "name": name,
+        "latest": listed.entries[0].timestamp,
+        "snapshots": len(listed.entries),
+        "baseline": listed.baseline,
+        "verdict": None,
+        "phase": None,
+        "models": [],
+        "datasets": [],
+    }
+    if isinstance(listed.documents, StoreError):
+        row["verdict"] = f"error: {listed.documents}"
+        return row
+    latest_raw, base_raw = listed.documents
+    try:
+        seen = cyclonedx.ComponentIndex()
+        latest = cyclonedx.parse(latest_raw, f"{name}@latest", index=seen)
+        if base_raw is not None:
+            reference = cyclonedx.parse(base_raw, f"{name}@baseline", reuse=seen)
+            row["verdict"] = check(reference, latest).verdict
+    except SbomError as exc:
+        row["verdict"] = f"error: {exc}"
+    else:
+        row["phase"] = latest.phase
+        row["models"] = [c.name for c in latest.by_layer(Layer.MODELS)]
+        row["datasets"] = [c.name for c in latest.by_layer(Layer.DATASETS)]
+    return row
+
+
 def inventory(store: Store) -> list[dict[str, Any]]:
-    """Return one row per stored name, for ``drift ls``.
+    """Return one row per stored name with a history, for ``drift ls``.
 
     Snapshots, latest time, baseline, the latest's verdict against it (``error: ...`` when a
     document cannot be read), phase, models and datasets.
     """
-    from driftbom.model import Layer  # noqa: PLC0415
-
-    rows: list[dict[str, Any]] = []
-    for name in store.names():
-        entries = store.history(name)
-        if not entries:
-            continue
-        base = store.baseline(name)
-        row: dict[str, Any] = {
-            "name": name,
-            "latest": entries[0].timestamp,
-            "snapshots": len(entries),
-            "baseline": base,
-            "verdict": None,
-            "phase": None,
-            "models": [],
-            "datasets": [],
-        }
-        try:
-            latest = cyclonedx.read(store.path(entries[0].digest))
-            if base is not None:
-                row["verdict"] = check(cyclonedx.read(store.path(base)), latest).verdict
-        except (StoreError, SbomError) as exc:
-            row["verdict"] = f"error: {exc}"
-        else:
-            row["phase"] = latest.phase
-            row["models"] = [c.name for c in latest.by_layer(Layer.MODELS)]
-            row["datasets"] = [c.name for c in latest.by_layer(Layer.DATASETS)]
-        rows.append(row)
-    return rows
+    listed = _ahead(lambda name: _listed(store, name), store.names())
+    return [_row(one) for one in listed if one.entries]

@@ -77,15 +77,18 @@ class History(NamedTuple):
 
 
 def _history(name: str, files: list[tuple[str, bytes | None]]) -> History:
-    """Return the history that (file name, content) pairs make; None content: unreadable."""
+    """Return the history that (file name, content) pairs make; None content: unreadable.
+
+    An entry's id is its file's name, so the newest entry is the last name in a listing.
+    """
     entries, junk = [], []
     for file, raw in files:
         entry = _parsed_entry(raw) if raw is not None else None
-        if entry is None:
+        if entry is None or f"{entry.id}.json" != file:
             junk.append(f"history/{name}/{file} is not a history entry: left out")
         else:
             entries.append(entry)
-    entries.sort(key=lambda e: (e.timestamp, e.id), reverse=True)
+    entries.sort(key=lambda e: e.id, reverse=True)
     return History(entries, junk)
 
 
@@ -129,11 +132,40 @@ def _write_new(path: Path, data: bytes, *, exclusive_target: bool = False) -> bo
         temp.unlink(missing_ok=True)
 
 
+def _verified(digest: str, data: bytes) -> bytes:
+    if sha256(data).hexdigest() != digest:
+        raise StoreError(f"object {digest[:12]} is corrupt: its content is not its digest")
+    return data
+
+
 class _References:
     """How a reference names a stored document, for every backend."""
 
-    def read_history(self, name: str) -> History:  # pragma: no cover - each backend's own
+    def _entry_files(self, name: str) -> list[str]:  # pragma: no cover - each backend's own
         raise NotImplementedError
+
+    def _read_entries(self, name: str, files: list[str]) -> list[tuple[str, bytes | None]]:
+        raise NotImplementedError  # pragma: no cover
+
+    def read(self, digest: str) -> bytes:  # pragma: no cover
+        raise NotImplementedError
+
+    def read_history(self, name: str, limit: int | None = None) -> History:
+        """Return the newest ``limit`` entries of ``name`` (all by default), and the junk met.
+
+        Files are read newest first, only as many as it takes: the latest entry is one read
+        in a store without junk.
+        """
+        files = sorted(self._entry_files(checked_name(name)), reverse=True)
+        wanted = len(files) if limit is None else limit
+        entries: list[Entry] = []
+        junk: list[str] = []
+        while files and len(entries) < wanted:
+            batch, files = files[: wanted - len(entries)], files[wanted - len(entries) :]
+            found = _history(name, self._read_entries(name, batch))
+            entries += found.entries
+            junk += found.junk
+        return History(entries, junk)
 
     def history(self, name: str) -> list[Entry]:
         """Return the entries of ``name``, newest first (a file that is not one left out)."""
@@ -209,11 +241,12 @@ class LocalStore(_References):
             return []
         return sorted(p.name for p in folder.iterdir() if p.is_dir() and _NAME.fullmatch(p.name))
 
-    def read_history(self, name: str) -> History:
-        """Return the entries of ``name``, newest first, and what is not an entry."""
-        folder = self.root / "history" / checked_name(name)
-        paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
-        return _history(name, [(p.name, _read_entry(p)) for p in paths])
+    def _entry_files(self, name: str) -> list[str]:
+        folder = self.root / "history" / name
+        return [p.name for p in folder.glob("*.json")] if folder.is_dir() else []
+
+    def _read_entries(self, name: str, files: list[str]) -> list[tuple[str, bytes | None]]:
+        return [(f, _read_entry(self.root / "history" / name / f)) for f in files]
 
     def baseline(self, name: str) -> str | None:
         """Return the digest of ``name``'s baseline, or None."""
@@ -229,18 +262,20 @@ class LocalStore(_References):
             raise StoreError(f"{digest[:12]} is not in the history of {name}")
         _write_new(self.root / "baselines" / checked_name(name), digest.encode())
 
-    def path(self, digest: str) -> Path:
-        """Return the file of an object after checking it is what its digest says."""
-        target = self._object(digest)
+    def read(self, digest: str) -> bytes:
+        """Return an object's bytes after checking they are what its digest says."""
         try:
-            data = bounded.read_bytes(target, MAX_DOCUMENT)
+            data = bounded.read_bytes(self._object(digest), MAX_DOCUMENT)
         except FileNotFoundError:
             raise StoreError(f"object {digest[:12]} is missing from {self.root}") from None
         except OSError as exc:
             raise StoreError(f"object {digest[:12]}: {exc}") from None
-        if sha256(data).hexdigest() != digest:
-            raise StoreError(f"object {digest[:12]} is corrupt: its content is not its digest")
-        return target
+        return _verified(digest, data)
+
+    def path(self, digest: str) -> Path:
+        """Return the file of an object after checking it is what its digest says."""
+        self.read(digest)
+        return self._object(digest)
 
     def _is_name(self, text: str) -> bool:
         return (self.root / "history" / text).is_dir()
@@ -331,19 +366,19 @@ class ObjectStore(_References):
             n for n in (k.rstrip("/").rsplit("/", 1)[-1] for k in found) if _NAME.fullmatch(n)
         )
 
-    def read_history(self, name: str) -> History:
-        """Return the entries of ``name``, newest first, and what is not an entry.
-
-        The entries are read in parallel; one over ``MAX_ENTRY`` bytes is not read at all.
-        """
+    def _entry_files(self, name: str) -> list[str]:
         try:
-            listed = self.fs.ls(self._key("history", checked_name(name)), detail=True)
+            keys = self.fs.ls(self._key("history", name), detail=False)
         except FileNotFoundError:
-            return History([], [])
-        files = {i["name"]: i.get("size") for i in listed if i["name"].endswith(".json")}
-        small = [k for k, size in files.items() if isinstance(size, int) and size <= MAX_ENTRY]
-        read = self.fs.cat(small, on_error="omit") if small else {}
-        return _history(name, [(k.rsplit("/", 1)[-1], read.get(k)) for k in sorted(files)])
+            return []
+        return [k.rsplit("/", 1)[-1] for k in keys if k.endswith(".json")]
+
+    def _read_entries(self, name: str, files: list[str]) -> list[tuple[str, bytes | None]]:
+        """Read the entries in parallel, each only up to one byte past ``MAX_ENTRY``."""
+        keys = [self._key("history", name, f) for f in files]
+        count = len(keys)
+        found = self.fs.cat_ranges(keys, [0] * count, [MAX_ENTRY + 1] * count, on_error="return")
+        return [(f, r if isinstance(r, bytes) else None) for f, r in zip(files, found, strict=True)]
 
     def baseline(self, name: str) -> str | None:
         """Return the digest of ``name``'s baseline, or None."""
@@ -360,8 +395,8 @@ class ObjectStore(_References):
             raise StoreError(f"{digest[:12]} is not in the history of {name}")
         self.fs.pipe(self._key("baselines", checked_name(name)), digest.encode())
 
-    def path(self, digest: str) -> Path:
-        """Return a local copy of an object after checking it is what its digest says."""
+    def read(self, digest: str) -> bytes:
+        """Return an object's bytes after checking they are what its digest says."""
         key = self._key("objects", digest[:2], f"{digest}.cdx.json")
         try:
             data = self.fs.cat_file(key, start=0, end=MAX_DOCUMENT + 1)
@@ -369,8 +404,11 @@ class ObjectStore(_References):
             raise StoreError(f"object {digest[:12]} is missing from {self.url}") from None
         if len(data) > MAX_DOCUMENT:
             raise StoreError(f"object {digest[:12]} is over {MAX_DOCUMENT} bytes")
-        if sha256(data).hexdigest() != digest:
-            raise StoreError(f"object {digest[:12]} is corrupt: its content is not its digest")
+        return _verified(digest, data)
+
+    def path(self, digest: str) -> Path:
+        """Return a local copy of an object after checking it is what its digest says."""
+        data = self.read(digest)
         local = _scratch() / f"{digest}.cdx.json"
         local.write_bytes(data)
         self._copies.append(local)

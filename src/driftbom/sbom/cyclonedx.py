@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from codecs import BOM_UTF8
 from typing import TYPE_CHECKING, Any
 
@@ -90,14 +91,13 @@ def _attached(comp: Component, ref: str | None, document: Path) -> Component:
     return comp._replace(properties=(*comp.properties, (Prop.DATASET_MANIFEST, text)))
 
 
+_BLAKE3_REF = re.compile(r"blake3:[0-9a-f]{64}")
+
+
 def _with_sidecars(snapshot: Snapshot, document: Path) -> Snapshot:
     """Attach each referenced manifest found beside ``document`` whose BLAKE3 matches."""
     refs = {c.ref: c.prop(Prop.DATASET_MANIFEST_REF) for c in snapshot.components}
-    wanted = {
-        ref: value
-        for ref, value in refs.items()
-        if value and value.startswith("blake3:") and len(value) == 71
-    }
+    wanted = {ref: value for ref, value in refs.items() if value and _BLAKE3_REF.fullmatch(value)}
     if not wanted:
         return snapshot
     components = [_attached(c, wanted.get(c.ref), document) for c in snapshot.components]
@@ -618,10 +618,19 @@ def read_with_digest(path: Path) -> tuple[Snapshot, str]:
     return snapshot, "sha256:" + sha256(raw).hexdigest()
 
 
+def parse(
+    raw: bytes, label: str, index: ComponentIndex | None = None, reuse: ComponentIndex | None = None
+) -> Snapshot:
+    """Read a document's bytes (``label`` names it in errors); raises SbomError on bad input.
+
+    Its dataset manifests are the ones it holds: a sidecar file is only read by ``read``.
+    """
+    with paused():
+        return from_dict(loads(raw, label), label, index=index, reuse=reuse)
+
+
 def _read(
     path: Path, index: ComponentIndex | None, reuse: ComponentIndex | None
 ) -> tuple[Snapshot, bytes]:
     raw = read_bytes(path)
-    with paused():
-        snapshot = from_dict(loads(raw, str(path)), str(path), index=index, reuse=reuse)
-    return _with_sidecars(snapshot, path), raw
+    return _with_sidecars(parse(raw, str(path), index, reuse), path), raw
