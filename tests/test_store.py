@@ -284,3 +284,33 @@ def test_the_api_reads_stored_documents(tmp_path):
     assert driftbom.compare(baseline, latest).failed
     with pytest.raises(StoreError, match="has no snapshot"):
         driftbom.read("nobody@latest", store=str(store.root))
+
+
+def test_an_audit_of_nothing_and_a_name_with_no_history_are_exit_2(tmp_path):
+    root = str(tmp_path / "store")
+    empty = run_drift("audit", "--store", root)
+    assert empty.returncode == 2
+    assert "no snapshot in" in empty.stderr
+    LocalStore(tmp_path / "store").put("ci", _doc())
+    unmatched = run_drift("audit", "--store", root, "--name", "train-*")
+    assert unmatched.returncode == 2
+    assert "no stored name matches 'train-*'" in unmatched.stderr
+    unknown = run_drift("history", "train", "--store", root)
+    assert unknown.returncode == 2
+    assert "'train' has no snapshot in" in unknown.stderr
+
+
+def test_the_latest_entry_is_one_read(tmp_path, monkeypatch):
+    """An audit reads a name's newest history file only, however long its history."""
+    store = LocalStore(tmp_path)
+    for i in range(30):
+        store.put("box", _doc(six=f"1.{i}.0"))
+    read: list[str] = []
+    real = store._read_entries
+    monkeypatch.setattr(
+        store, "_read_entries", lambda n, files: read.extend(files) or real(n, files)
+    )
+    latest = store.read_history("box", limit=1).entries
+    assert latest == store.history("box")[:1]
+    assert read[0] == f"{latest[0].id}.json"
+    assert len(read) == 1 + 30  # one for the latest, then the whole history above

@@ -173,3 +173,21 @@ def test_s3_reads_are_bounded(s3, monkeypatch):
     monkeypatch.setattr(module, "MAX_DOCUMENT", 1000)
     with pytest.raises(StoreError, match="over 1000 bytes"):
         store.path(first.digest)
+
+
+def test_an_unreachable_endpoint_or_a_missing_bucket_is_exit_2(s3):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]  # nothing listens there once the probe is closed
+    url, env = s3
+    unreachable = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{closed}"}
+    cases = [(url, unreachable, args) for args in (("audit",), ("show", "box"))]
+    cases += [
+        ("s3://no-such-bucket/store", env, args)
+        for args in (("audit",), ("ls",), ("history", "box"), ("show", "box"))
+    ]
+    for store, variables, args in cases:
+        done = run_drift(*args, "--store", store, env=variables)
+        assert done.returncode == 2, (args, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert done.stderr.startswith("drift: error:")

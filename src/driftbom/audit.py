@@ -63,14 +63,15 @@ class _Fetched(NamedTuple):
 
 def _fetch(store: Store, name: str, since: str) -> _Fetched:
     """Read ``name``'s latest entry, its baseline and both documents (on a worker thread)."""
-    latest, junk = store.read_history(name, limit=1)
-    errors = [f"{name}: {problem}" for problem in junk]
-    baseline = store.baseline(name)
-    if not latest or baseline is None:
-        return _Fetched(name, None, None, None, [*errors, f"{name}: no baseline or no history"])
-    if since and latest[0].timestamp < since:
-        return _Fetched(name, None, None, None, errors)
+    errors: list[str] = []
     try:
+        latest, junk = store.read_history(name, limit=1)
+        errors += [f"{name}: {problem}" for problem in junk]
+        baseline = store.baseline(name)
+        if not latest or baseline is None:
+            return _Fetched(name, None, None, None, [*errors, f"{name}: no baseline or no history"])
+        if since and latest[0].timestamp < since:
+            return _Fetched(name, None, None, None, errors)
         documents = (store.read(baseline), store.read(latest[0].digest))
     except StoreError as exc:
         return _Fetched(name, None, None, None, [*errors, f"{name}: {exc}"])
@@ -87,7 +88,12 @@ def audit(
     """
     found: list[Audited] = []
     errors: list[str] = []
-    names = [n for n in store.names() if fnmatchcase(n, pattern)]
+    stored = store.names()
+    if not stored:
+        raise StoreError(f"no snapshot in {store} (drift snapshot --store ... --name NAME)")
+    names = [n for n in stored if fnmatchcase(n, pattern)]
+    if not names:
+        raise StoreError(f"no stored name matches {pattern!r} (drift ls lists them)")
     for fetched in _ahead(lambda n: _fetch(store, n, since), names):
         errors += fetched.errors
         if fetched.documents is None or fetched.latest is None or fetched.baseline is None:

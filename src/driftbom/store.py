@@ -18,9 +18,10 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 
@@ -301,6 +302,37 @@ def _scratch() -> Path:
     return folder
 
 
+S3_TIMEOUTS = {"connect_timeout": 10, "read_timeout": 60, "retries": {"max_attempts": 3}}
+"""How long an S3 request may take: an endpoint that does not answer is an error, not a hang."""
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _backend_errors() -> tuple[type[BaseException], ...]:
+    """Return what a backend raises when it cannot be reached or refuses (not our bugs)."""
+    try:
+        from botocore.exceptions import (  # type: ignore[import-untyped]  # noqa: PLC0415
+            BotoCoreError,
+            ClientError,
+        )
+    except ImportError:
+        return (OSError,)
+    return (OSError, BotoCoreError, ClientError)
+
+
+def _answered(method: _Method) -> _Method:
+    """Make a backend's failure (unreachable, denied, no such bucket) a StoreError."""
+
+    @functools.wraps(method)
+    def wrapper(self: ObjectStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except _backend_errors() as exc:
+            raise StoreError(f"{self.url}: {type(exc).__name__}: {exc}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
 class ObjectStore(_References):
     """A store in object storage (any fsspec URL; ``s3://bucket/prefix`` through s3fs).
 
@@ -316,7 +348,8 @@ class ObjectStore(_References):
         import fsspec  # type: ignore[import-untyped,import-not-found,unused-ignore]  # noqa: PLC0415
 
         self.url = url.rstrip("/")
-        self.fs, root = fsspec.core.url_to_fs(self.url)
+        options = {"config_kwargs": S3_TIMEOUTS} if self.url.startswith("s3://") else {}
+        self.fs, root = fsspec.core.url_to_fs(self.url, **options)
         self.root = root.rstrip("/")
         self._copies: list[Path] = []
 
@@ -327,6 +360,7 @@ class ObjectStore(_References):
     def _key(self, *parts: str) -> str:
         return "/".join([self.root, *parts])
 
+    @_answered
     def put(self, name: str, document: bytes) -> Entry:
         """Store ``document`` under ``name``; the first one for a name becomes its baseline."""
         name = checked_name(name)
@@ -356,16 +390,21 @@ class ObjectStore(_References):
         if not self.fs.exists(key):
             self.fs.pipe(key, digest.encode())
 
+    @_answered
     def names(self) -> list[str]:
         """Return every name with a history, sorted."""
         try:
             found = self.fs.ls(self._key("history"), detail=False)
         except FileNotFoundError:
-            return []
+            bucket = self.root.split("/", 1)[0]
+            if not self.fs.exists(bucket):
+                raise StoreError(f"{self.url}: there is no bucket {bucket!r}") from None
+            return []  # a store nothing was put in yet
         return sorted(
             n for n in (k.rstrip("/").rsplit("/", 1)[-1] for k in found) if _NAME.fullmatch(n)
         )
 
+    @_answered
     def _entry_files(self, name: str) -> list[str]:
         try:
             keys = self.fs.ls(self._key("history", name), detail=False)
@@ -373,13 +412,18 @@ class ObjectStore(_References):
             return []
         return [k.rsplit("/", 1)[-1] for k in keys if k.endswith(".json")]
 
+    @_answered
     def _read_entries(self, name: str, files: list[str]) -> list[tuple[str, bytes | None]]:
         """Read the entries in parallel, each only up to one byte past ``MAX_ENTRY``."""
         keys = [self._key("history", name, f) for f in files]
         count = len(keys)
         found = self.fs.cat_ranges(keys, [0] * count, [MAX_ENTRY + 1] * count, on_error="return")
+        failed = [r for r in found if isinstance(r, BaseException)]
+        if any(not isinstance(r, FileNotFoundError) for r in failed):
+            raise next(r for r in failed if not isinstance(r, FileNotFoundError))
         return [(f, r if isinstance(r, bytes) else None) for f, r in zip(files, found, strict=True)]
 
+    @_answered
     def baseline(self, name: str) -> str | None:
         """Return the digest of ``name``'s baseline, or None."""
         try:
@@ -389,12 +433,14 @@ class ObjectStore(_References):
             return None
         return digest if _DIGEST.fullmatch(digest) else None
 
+    @_answered
     def set_baseline(self, name: str, digest: str) -> None:
         """Make ``digest`` (one of ``name``'s entries) its baseline."""
         if digest not in {e.digest for e in self.history(name)}:
             raise StoreError(f"{digest[:12]} is not in the history of {name}")
         self.fs.pipe(self._key("baselines", checked_name(name)), digest.encode())
 
+    @_answered
     def read(self, digest: str) -> bytes:
         """Return an object's bytes after checking they are what its digest says."""
         key = self._key("objects", digest[:2], f"{digest}.cdx.json")
@@ -416,9 +462,11 @@ class ObjectStore(_References):
             self._copies.pop(0).unlink(missing_ok=True)
         return local
 
+    @_answered
     def _is_name(self, text: str) -> bool:
         return bool(self.fs.exists(self._key("history", text)))
 
+    @_answered
     def _digests(self, prefix: str) -> list[str]:
         try:
             keys = self.fs.ls(self._key("objects", prefix[:2]), detail=False)

@@ -69,6 +69,10 @@ def history(
     """List NAME's stored snapshots, newest first."""
     opened = _store(store)
     entries, junk = opened.read_history(name)
+    if not entries and not junk:
+        from driftbom.errors import StoreError  # noqa: PLC0415
+
+        raise StoreError(f"{name!r} has no snapshot in {opened}")
     if _format(fmt) == "json":
         emit(
             orjson.dumps([e._asdict() for e in entries], option=orjson.OPT_INDENT_2).decode() + "\n"
