@@ -540,7 +540,7 @@ def bench_audit_s3(reps: int) -> Table:
         audit = [DRIFT, *args]
         table = Table(
             f"drift audit of the same 10,000 snapshots in S3 (moto's server, {len(files)} objects)",
-            f"S3 reads in parallel; memory bounded (peak {peak_mib(audit, env):.0f} MiB)",
+            f"≤ 30 s, as from the local store; reads in parallel; memory bounded (peak {peak_mib(audit, env):.0f} MiB)",
         )
         table.add("drift audit --store s3://bench/store", timed(audit, reps, env=env), ours=True)
         one_at_a_time = (

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +43,74 @@ def test_thirteen_puts_partly_concurrent_all_appear(tmp_path):
     assert len({e.id for e in entries}) == 13
     assert store.baseline("train-box") == entries[-1].digest  # the first put
     assert not list((tmp_path / "store").rglob("*.tmp"))
+
+
+def _write_after_all_start(root: str, index: int, barrier: Any) -> None:
+    store = LocalStore(Path(root))
+    barrier.wait()  # all 16 start their puts at once
+    for put in range(4):
+        store.put("fleet", _doc(six=f"1.{index}.{put % 2}"))  # some contents twice
+
+
+def test_sixteen_concurrent_writers_lose_nothing(tmp_path):
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(16)
+    writers = [
+        context.Process(target=_write_after_all_start, args=(str(tmp_path), i, barrier))
+        for i in range(16)
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(60)
+    assert [w.exitcode for w in writers] == [0] * 16
+    store = LocalStore(tmp_path)
+    history = store.read_history("fleet")
+    assert history.junk == []
+    assert len(history.entries) == 64
+    assert len({e.id for e in history.entries}) == 64
+    assert len({e.digest for e in history.entries}) == 32
+    assert store.baseline("fleet") in {e.digest for e in history.entries}
+    for digest in {e.digest for e in history.entries}:
+        assert store.read(digest)  # whole and what its digest says
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def _put_then_hang_in_fsync(root: str, ready: Any) -> None:
+    import os
+    import time
+
+    def hang(_fd: int) -> None:
+        ready.set()  # the temporary file is written, not yet renamed
+        time.sleep(60)
+
+    os.fsync = hang
+    LocalStore(Path(root)).put("box", _doc(six="9.9.9"))
+
+
+def test_a_writer_killed_mid_write_leaves_no_partial_object(tmp_path):
+    import os
+    import signal
+
+    store = LocalStore(tmp_path)
+    first = store.put("box", _doc())
+    context = multiprocessing.get_context("fork")
+    ready = context.Event()
+    writer = context.Process(target=_put_then_hang_in_fsync, args=(str(tmp_path), ready))
+    writer.start()
+    assert ready.wait(30)
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.join()
+    assert list(tmp_path.rglob("*.tmp"))  # the killed writer's temporary file is left
+    assert [e.digest for e in store.history("box")] == [first.digest]
+    killed = hashlib.sha256(_doc(six="9.9.9")).hexdigest()
+    with pytest.raises(StoreError, match="is missing"):
+        store.read(killed)  # never visible under its digest
+    done = run_drift("audit", "--store", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    again = store.put("box", _doc(six="9.9.9"))  # a later writer stores it whole
+    assert again.digest == killed
+    assert store.read(killed) == _doc(six="9.9.9")
 
 
 def test_references(tmp_path):
