@@ -356,6 +356,27 @@ def test_the_api_reads_stored_documents(tmp_path):
         driftbom.read("nobody@latest", store=str(store.root))
 
 
+def test_the_api_stores_what_it_writes_and_tracks(tmp_path, monkeypatch):
+    import driftbom
+
+    monkeypatch.delenv("DRIFT_STORE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    snapshot = driftbom.read(GOLDEN)
+    driftbom.write(snapshot)  # no store named: nothing stored
+    assert not (tmp_path / ".drift").exists()
+    encoded = driftbom.write(snapshot, store=str(tmp_path / "a"))
+    [entry] = LocalStore(tmp_path / "a").history(snapshot.name)
+    assert LocalStore(tmp_path / "a").read(entry.digest) == encoded
+    monkeypatch.setenv("DRIFT_STORE", str(tmp_path / "b"))
+    with driftbom.track("run-1", output=tmp_path / "run-1.cdx.json") as run:
+        run.param("lr", 0.1)
+    [tracked] = LocalStore(tmp_path / "b").history("run-1")
+    assert (
+        LocalStore(tmp_path / "b").read(tracked.digest)
+        == (tmp_path / "run-1.cdx.json").read_bytes()
+    )
+
+
 def test_an_audit_of_nothing_and_a_name_with_no_history_are_exit_2(tmp_path):
     root = str(tmp_path / "store")
     empty = run_drift("audit", "--store", root)

@@ -79,7 +79,7 @@ def track(name: str, **kwargs: Any) -> Run:
     """Record a training run from inside the script: ``with driftbom.track(...) as run:``.
 
     Keyword arguments: ``output`` (required), ``datasets``, ``models``, ``params``,
-    ``phase``, ``parent``, ``python``; see :func:`driftbom.tracking.track`.
+    ``phase``, ``parent``, ``python``, ``store``; see :func:`driftbom.tracking.track`.
     """
     from driftbom.tracking import track as tracked  # noqa: PLC0415
 
@@ -102,11 +102,14 @@ def read(path: str | Path, *, store: str | None = None) -> Snapshot:
     return cyclonedx.read(locate(Path(path), store))
 
 
-def write(snapshot: Snapshot, path: str | Path | None = None) -> bytes:
+def write(snapshot: Snapshot, path: str | Path | None = None, *, store: str | None = None) -> bytes:
     """Return the CycloneDX 1.6 document of ``snapshot``, and write it to ``path`` if given.
 
-    The document is validated first and written atomically. Raises SbomError when it
-    is not valid CycloneDX, UsageError when ``path`` cannot be written.
+    The document is validated first and written atomically. It is also stored under the
+    snapshot's name in ``store`` (a folder or ``s3://bucket/prefix``), else in
+    ``$DRIFT_STORE`` when that is set, as ``drift snapshot --store`` does. Raises SbomError
+    when it is not valid CycloneDX, UsageError when ``path`` cannot be written, StoreError
+    when the store cannot be.
     """
     from pathlib import Path  # noqa: PLC0415
 
@@ -122,6 +125,9 @@ def write(snapshot: Snapshot, path: str | Path | None = None) -> bytes:
 
         atomic.write_file(Path(path), recorded.encoded)
         write_sidecars(snapshot, Path(path))
+    from driftbom.store import put_if_asked  # noqa: PLC0415
+
+    put_if_asked(snapshot.name, recorded.encoded, store)
     return recorded.encoded
 
 

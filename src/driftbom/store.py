@@ -496,6 +496,19 @@ def open_store(url: str | None, cwd: Path) -> Store:
     return LocalStore(Path(location.removeprefix("file://")))
 
 
+def put_if_asked(
+    name: str, document: bytes, url: str | None, cwd: Path | None = None
+) -> tuple[Store, Entry] | None:
+    """Store ``document`` under ``name`` in ``url``'s store, else ``$DRIFT_STORE``'s.
+
+    Returns the store and the new entry; None when neither names a store (nothing stored).
+    """
+    if url is None and not os.environ.get("DRIFT_STORE"):
+        return None
+    opened = open_store(url, cwd or Path.cwd())
+    return opened, opened.put(name, document)
+
+
 def locate(path: Path, store: str | None = None, cwd: Path | None = None) -> Path:
     """Return ``path`` when it is a file, else the stored document it names (NAME@baseline...).
 

@@ -30,6 +30,7 @@ from driftbom.snapshotter import (
     outputs,
     take,
 )
+from driftbom.store import put_if_asked
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -46,9 +47,12 @@ class Run:
         name: str,
         output: Path,
         options: SnapshotOptions,
+        store: str | None = None,
     ) -> None:
         """Hold what to record; nothing happens before ``with`` enters."""
         self.name, self.output, self._options = name, output, options
+        self.store = store
+        """Where the document is also stored (else ``$DRIFT_STORE``, if set)."""
         self._params: dict[str, Any] = dict(options.params or {})
         self._models: list[tuple[str, Path]] = []
         self._metrics: dict[str, float | str] = {}
@@ -120,6 +124,7 @@ class Run:
         encoded = documented(self.snapshot).encoded
         write_file(self.output, encoded)
         write_sidecars(self.snapshot, self.output)
+        put_if_asked(self.name, encoded, self.store, self._options.context.cwd)
         _log_to_mlflow(self.output, "sha256:" + sha256(encoded).hexdigest())
 
     def _with_metrics(self, comp: Component) -> Component:
@@ -156,11 +161,14 @@ def track(
     phase: str | None = None,
     parent: str | Path | None = None,
     python: str | None = None,
+    store: str | None = None,
 ) -> Run:
     """Return a Run to use as a context manager (see the module's docstring).
 
-    ``python`` defaults to the interpreter running the script. Raises DriftError for bad
-    input when the ``with`` block is entered, never in the middle of training.
+    ``python`` defaults to the interpreter running the script. The document is also stored
+    under ``name`` in ``store`` (a folder or ``s3://bucket/prefix``), else in
+    ``$DRIFT_STORE`` when that is set, as ``drift run --store`` does. Raises DriftError for
+    bad input when the ``with`` block is entered, never in the middle of training.
     """
     from driftbom.errors import Input  # noqa: PLC0415
     from driftbom.probes.run.datasets import named_paths  # noqa: PLC0415
@@ -176,4 +184,4 @@ def track(
         models=named_paths(models, Input.MODEL),
         parent=Path(parent) if parent is not None else None,
     )
-    return Run(name, Path(output), options)
+    return Run(name, Path(output), options, store)

@@ -1,6 +1,5 @@
 """``drift snapshot``: record this environment as a validated CycloneDX 1.6 document."""
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -83,7 +82,8 @@ StoreOpt = Annotated[
     str | None,
     typer.Option(
         "--store",
-        help="Also store the document under its --name here (a folder; also: $DRIFT_STORE).",
+        help="Also store the document under its --name: a folder or s3://bucket/prefix "
+        "(also: $DRIFT_STORE).",
     ),
 ]
 NoCacheOpt = Annotated[
@@ -151,11 +151,11 @@ def write_recorded(recorded: "Recorded", output: Path | None, store: str | None 
         for sidecar in write_sidecars(recorded.snapshot, output):
             status(f"wrote {sidecar} (a dataset's manifest, too large to be inline)")
         status(f"wrote {output}: {summarize(recorded.snapshot)}")
-    if store is not None or os.environ.get("DRIFT_STORE"):
-        from driftbom.store import open_store  # noqa: PLC0415
+    from driftbom.store import put_if_asked  # noqa: PLC0415
 
-        opened = open_store(store, Path.cwd())
-        entry = opened.put(recorded.snapshot.name, recorded.encoded)
+    stored = put_if_asked(recorded.snapshot.name, recorded.encoded, store)
+    if stored is not None:
+        opened, entry = stored
         status(f"stored {recorded.snapshot.name} in {opened}: sha256:{entry.digest[:12]}")
 
 
