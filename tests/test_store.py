@@ -405,3 +405,43 @@ def test_the_latest_entry_is_one_read(tmp_path, monkeypatch):
     assert latest == store.history("box")[:1]
     assert read[0] == f"{latest[0].id}.json"
     assert len(read) == 1 + 30  # one for the latest, then the whole history above
+
+
+def _large_dataset_snapshots(tmp_path: Path, store: str, env: dict[str, str] | None = None) -> Path:
+    """Store two snapshots of a 1,001-file dataset (its manifest too large to be inline)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(1001):
+        (data / f"{i}.csv").write_text(f"{i}\n")
+    for change in (False, True):
+        if change:
+            (data / "7.csv").write_text("changed\n")
+        done = run_drift(
+            "snapshot", "--dataset", f"d={data}", "--store", store, "--name", "box", "-o", "-",
+            cwd=tmp_path, env=env,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "drift:dataset:manifest-ref" in done.stdout  # the manifest is not inline
+    return data
+
+
+def assert_stored_manifests_name_the_changed_file(store: str, env: dict[str, str]) -> None:
+    """Check and audit of stored documents name the changed file, as a check of files does."""
+    check = run_drift("check", "box@baseline", "box@latest", env={**env, "DRIFT_STORE": store})
+    assert check.returncode == 1, check.stderr
+    assert "1 changed (7.csv)" in check.stdout
+    audit = run_drift("audit", "--store", store, "--format", "json", env=env)
+    assert "7.csv" in json.dumps(json.loads(audit.stdout)["environments"][0]["changes"])
+
+
+def test_a_large_dataset_manifest_is_stored_with_its_document(tmp_path):
+    root = tmp_path / "store"
+    _large_dataset_snapshots(tmp_path, str(root))
+    assert len(list((root / "manifests").glob("*.manifest"))) == 2
+    assert_stored_manifests_name_the_changed_file(str(root), {})
+    for manifest in (root / "manifests").glob("*.manifest"):  # tampered: not attached
+        manifest.write_bytes(manifest.read_bytes().replace(b"7.csv", b"8.csv"))
+    check = run_drift("check", "box@baseline", "box@latest", env={"DRIFT_STORE": str(root)})
+    assert check.returncode == 1
+    assert "7.csv" not in check.stdout
+    assert "8.csv" not in check.stdout

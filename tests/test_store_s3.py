@@ -191,3 +191,14 @@ def test_an_unreachable_endpoint_or_a_missing_bucket_is_exit_2(s3):
         assert done.returncode == 2, (args, done.stderr)
         assert "Traceback" not in done.stderr
         assert done.stderr.startswith("drift: error:")
+
+
+def test_a_large_dataset_manifest_is_stored_in_s3(s3, tmp_path):
+    from tests.test_store import (
+        _large_dataset_snapshots,
+        assert_stored_manifests_name_the_changed_file,
+    )
+
+    url, env = s3
+    _large_dataset_snapshots(tmp_path, url, env)
+    assert_stored_manifests_name_the_changed_file(url, env)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from driftbom.comparator.policy import Policy
     from driftbom.comparator.report import DriftReport
+    from driftbom.model import Snapshot
     from driftbom.store import Entry, Store
 
 AHEAD = 8
@@ -59,6 +60,11 @@ class _Fetched(NamedTuple):
     baseline: str | None
     documents: tuple[bytes, bytes] | None
     errors: list[str]
+
+
+def _parsed(store: Store, raw: bytes, label: str, **index: Any) -> Snapshot:
+    """Read a stored document, with the dataset manifests it names from the store."""
+    return cyclonedx.with_manifests(cyclonedx.parse(raw, label, **index), store.manifest)
 
 
 def _fetch(store: Store, name: str, since: str) -> _Fetched:
@@ -101,9 +107,9 @@ def audit(
         name, (base_raw, latest_raw) = fetched.name, fetched.documents
         try:
             seen = cyclonedx.ComponentIndex()  # unchanged components are built once
-            reference = cyclonedx.parse(base_raw, f"{name}@baseline", index=seen)
-            current = cyclonedx.parse(latest_raw, f"{name}@latest", reuse=seen)
-        except SbomError as exc:
+            reference = _parsed(store, base_raw, f"{name}@baseline", index=seen)
+            current = _parsed(store, latest_raw, f"{name}@latest", reuse=seen)
+        except (SbomError, StoreError) as exc:
             errors.append(f"{name}: {exc}")
             continue
         report = check(reference, current, policy)
@@ -134,16 +140,16 @@ def page(store: Store, results: list[Audited], policy: Policy | None = None) -> 
     sections = []
     for result in results:
         seen = cyclonedx.ComponentIndex()
-        reference = cyclonedx.parse(
-            store.read(result.baseline), f"{result.name}@baseline", index=seen
+        reference = _parsed(
+            store, store.read(result.baseline), f"{result.name}@baseline", index=seen
         )
         entries = store.read_history(result.name, limit=MAX_TIMELINE).entries
         points = []
         for entry, raw in _ahead(fetched, reversed(entries)):
             try:
-                current = cyclonedx.parse(raw, entry.id, reuse=seen) if raw else None
+                current = _parsed(store, raw, entry.id, reuse=seen) if raw else None
                 report = check(reference, current, policy) if current else None
-            except SbomError:
+            except (SbomError, StoreError):
                 report = None
             if report is not None:
                 points.append(Point(entry.timestamp, report.score, report.failed))
@@ -184,7 +190,7 @@ def _listed(store: Store, name: str) -> _Listed:
     return _Listed(name, entries, base, documents)
 
 
-def _row(listed: _Listed) -> dict[str, Any]:
+def _row(store: Store, listed: _Listed) -> dict[str, Any]:
     """Return the inventory row of a name with a history."""
     from driftbom.model import Layer  # noqa: PLC0415
 
@@ -205,11 +211,11 @@ def _row(listed: _Listed) -> dict[str, Any]:
     latest_raw, base_raw = listed.documents
     try:
         seen = cyclonedx.ComponentIndex()
-        latest = cyclonedx.parse(latest_raw, f"{name}@latest", index=seen)
+        latest = _parsed(store, latest_raw, f"{name}@latest", index=seen)
         if base_raw is not None:
-            reference = cyclonedx.parse(base_raw, f"{name}@baseline", reuse=seen)
+            reference = _parsed(store, base_raw, f"{name}@baseline", reuse=seen)
             row["verdict"] = check(reference, latest).verdict
-    except SbomError as exc:
+    except (SbomError, StoreError) as exc:
         row["verdict"] = f"error: {exc}"
     else:
         row["phase"] = latest.phase
@@ -225,4 +231,4 @@ def inventory(store: Store) -> list[dict[str, Any]]:
     document cannot be read), phase, models and datasets.
     """
     listed = _ahead(lambda name: _listed(store, name), store.names())
-    return [_row(one) for one in listed if one.entries]
+    return [_row(store, one) for one in listed if one.entries]

@@ -1,12 +1,14 @@
-"""A store of snapshots: the local folder backend (``.drift/store`` by default).
+"""A store of snapshots: a local folder (``.drift/store`` by default) or object storage (S3).
 
-Content-addressed documents, an append-only history and a baseline per name.
+Content-addressed documents, an append-only history and a baseline per name; the same layout
+in both backends.
 
 Layout::
 
     objects/<2 hex>/<sha256>.cdx.json     each document once, under the SHA-256 of its bytes
     history/<name>/<time>-<unique>.json   one entry per put, never rewritten
     baselines/<name>                      the baseline's digest
+    manifests/<blake3>.manifest           dataset manifests too large to be inline, once each
 
 Every write is an exclusive temporary file, fsync and rename, so 16 concurrent writers lose
 nothing and a writer killed mid-write leaves no partial object visible. Objects are checked
@@ -18,7 +20,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -28,6 +30,7 @@ import orjson
 from driftbom import bounded
 from driftbom.errors import Input, StoreError, UsageError
 from driftbom.hashes import sha256
+from driftbom.sbom.cyclonedx import MAX_SIDECAR, SIDECARS
 
 DEFAULT = Path(".drift") / "store"
 MAX_DOCUMENT = 256 * bounded.MiB
@@ -133,6 +136,32 @@ def _write_new(path: Path, data: bytes, *, exclusive_target: bool = False) -> bo
         temp.unlink(missing_ok=True)
 
 
+def _named_manifests(data: bytes, digest: str) -> list[str]:
+    """Return the BLAKE3 hex of each dataset manifest a stored document names, not holds."""
+    if b"drift:dataset:manifest-ref" not in data:
+        return []
+    from driftbom.errors import SbomError  # noqa: PLC0415
+    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+
+    try:
+        return cyclonedx.manifest_refs(cyclonedx.parse(data, digest[:12]))
+    except SbomError:
+        return []  # its reader says what is wrong with it
+
+
+def blake3_hex(data: bytes) -> str:
+    """Return the BLAKE3 of ``data`` in hex: the name a manifest is stored under."""
+    import blake3  # noqa: PLC0415
+
+    return str(blake3.blake3(data).hexdigest())
+
+
+def _manifest_key(hexdigest: str) -> str:
+    if not _DIGEST.fullmatch(hexdigest):
+        raise StoreError(f"{hexdigest[:70]!r} is not the BLAKE3 of a manifest")
+    return f"{hexdigest}.manifest"
+
+
 def _verified(digest: str, data: bytes) -> bytes:
     if sha256(data).hexdigest() != digest:
         raise StoreError(f"object {digest[:12]} is corrupt: its content is not its digest")
@@ -142,6 +171,9 @@ def _verified(digest: str, data: bytes) -> bytes:
 class _References:
     """How a reference names a stored document, for every backend."""
 
+    _copies: list[Path]
+    """The local copies made by ``path``, oldest first."""
+
     def _entry_files(self, name: str) -> list[str]:  # pragma: no cover - each backend's own
         raise NotImplementedError
 
@@ -150,6 +182,32 @@ class _References:
 
     def read(self, digest: str) -> bytes:  # pragma: no cover
         raise NotImplementedError
+
+    def manifest(self, hexdigest: str) -> bytes | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def path(self, digest: str) -> Path:
+        """Return a local file of a document, checked against its digest.
+
+        It is a private copy (removed at exit) with the dataset manifests the document names
+        beside it (``drift-manifests/``), where a reader of the file looks for them.
+        """
+        return self._copy(digest, self.read(digest))
+
+    def _copy(self, digest: str, data: bytes) -> Path:
+        named = _named_manifests(data, digest)
+        folder = _scratch()
+        local = folder / f"{digest}.cdx.json"
+        local.write_bytes(data)
+        for hexdigest in named:
+            manifest = self.manifest(hexdigest)
+            if manifest is not None:
+                (folder / SIDECARS).mkdir(exist_ok=True)
+                (folder / SIDECARS / f"{hexdigest}.manifest").write_bytes(manifest)
+        self._copies.append(local)
+        while len(self._copies) > KEPT_COPIES:  # a reader reads a copy at once
+            self._copies.pop(0).unlink(missing_ok=True)
+        return local
 
     def read_history(self, name: str, limit: int | None = None) -> History:
         """Return the newest ``limit`` entries of ``name`` (all by default), and the junk met.
@@ -214,6 +272,7 @@ class LocalStore(_References):
     def __init__(self, root: Path) -> None:
         """Open (or later create) the store at ``root``."""
         self.root = root
+        self._copies: list[Path] = []
 
     def __str__(self) -> str:
         """Return the store's location."""
@@ -222,9 +281,17 @@ class LocalStore(_References):
     def _object(self, digest: str) -> Path:
         return self.root / "objects" / digest[:2] / f"{digest}.cdx.json"
 
-    def put(self, name: str, document: bytes) -> Entry:
-        """Store ``document`` under ``name``; the first one for a name becomes its baseline."""
+    def put(self, name: str, document: bytes, manifests: Iterable[bytes] = ()) -> Entry:
+        """Store ``document`` under ``name``; the first one for a name becomes its baseline.
+
+        ``manifests`` are the dataset manifests it names (``sidecar_manifests``): stored
+        first, under their BLAKE3, so no reader sees the document without them.
+        """
         name = checked_name(name)
+        for manifest in manifests:
+            stored = self.root / "manifests" / _manifest_key(blake3_hex(manifest))
+            if not stored.exists():
+                _write_new(stored, manifest)
         digest = sha256(document).hexdigest()
         target = self._object(digest)
         if not target.exists():
@@ -273,9 +340,23 @@ class LocalStore(_References):
             raise StoreError(f"object {digest[:12]}: {exc}") from None
         return _verified(digest, data)
 
+    def manifest(self, hexdigest: str) -> bytes | None:
+        """Return the stored manifest with this BLAKE3 hex, or None (the reader checks it)."""
+        try:
+            return bounded.read_bytes(
+                self.root / "manifests" / _manifest_key(hexdigest), MAX_SIDECAR
+            )
+        except OSError:
+            return None
+
     def path(self, digest: str) -> Path:
-        """Return the file of an object after checking it is what its digest says."""
-        self.read(digest)
+        """Return the object's file, checked against its digest.
+
+        A document that names dataset manifests is a private copy with them beside it.
+        """
+        data = self.read(digest)
+        if _named_manifests(data, digest):
+            return self._copy(digest, data)
         return self._object(digest)
 
     def _is_name(self, text: str) -> bool:
@@ -361,9 +442,16 @@ class ObjectStore(_References):
         return "/".join([self.root, *parts])
 
     @_answered
-    def put(self, name: str, document: bytes) -> Entry:
-        """Store ``document`` under ``name``; the first one for a name becomes its baseline."""
+    def put(self, name: str, document: bytes, manifests: Iterable[bytes] = ()) -> Entry:
+        """Store ``document`` under ``name``; the first one for a name becomes its baseline.
+
+        ``manifests`` are the dataset manifests it names, stored first under their BLAKE3.
+        """
         name = checked_name(name)
+        for manifest in manifests:
+            stored = self._key("manifests", _manifest_key(blake3_hex(manifest)))
+            if not self.fs.exists(stored):
+                self.fs.pipe(stored, manifest)
         digest = sha256(document).hexdigest()
         key = self._key("objects", digest[:2], f"{digest}.cdx.json")
         if not self.fs.exists(key):
@@ -452,15 +540,15 @@ class ObjectStore(_References):
             raise StoreError(f"object {digest[:12]} is over {MAX_DOCUMENT} bytes")
         return _verified(digest, data)
 
-    def path(self, digest: str) -> Path:
-        """Return a local copy of an object after checking it is what its digest says."""
-        data = self.read(digest)
-        local = _scratch() / f"{digest}.cdx.json"
-        local.write_bytes(data)
-        self._copies.append(local)
-        while len(self._copies) > KEPT_COPIES:  # a reader reads a copy at once
-            self._copies.pop(0).unlink(missing_ok=True)
-        return local
+    @_answered
+    def manifest(self, hexdigest: str) -> bytes | None:
+        """Return the stored manifest with this BLAKE3 hex, or None (the reader checks it)."""
+        key = self._key("manifests", _manifest_key(hexdigest))
+        try:
+            data = self.fs.cat_file(key, start=0, end=MAX_SIDECAR + 1)
+        except FileNotFoundError:
+            return None
+        return data if len(data) <= MAX_SIDECAR else None
 
     @_answered
     def _is_name(self, text: str) -> bool:
@@ -497,16 +585,20 @@ def open_store(url: str | None, cwd: Path) -> Store:
 
 
 def put_if_asked(
-    name: str, document: bytes, url: str | None, cwd: Path | None = None
+    name: str,
+    document: bytes,
+    url: str | None,
+    cwd: Path | None = None,
+    manifests: Iterable[bytes] = (),
 ) -> tuple[Store, Entry] | None:
-    """Store ``document`` under ``name`` in ``url``'s store, else ``$DRIFT_STORE``'s.
+    """Store ``document`` and its ``manifests`` under ``name`` (``url``, else $DRIFT_STORE).
 
     Returns the store and the new entry; None when neither names a store (nothing stored).
     """
     if url is None and not os.environ.get("DRIFT_STORE"):
         return None
     opened = open_store(url, cwd or Path.cwd())
-    return opened, opened.put(name, document)
+    return opened, opened.put(name, document, manifests)
 
 
 def locate(path: Path, store: str | None = None, cwd: Path | None = None) -> Path:

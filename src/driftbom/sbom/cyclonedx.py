@@ -27,6 +27,7 @@ from driftbom.redact import scrub_tree
 from driftbom.sbom.schema import SUPPORTED_SPECS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 SCHEMA_URL = "http://cyclonedx.org/schema/bom-1.6.schema.json"
@@ -54,6 +55,16 @@ SIDECARS = "drift-manifests"
 MAX_SIDECAR = 512 * bounded.MiB
 
 
+def sidecar_manifests(snapshot: Snapshot) -> dict[str, bytes]:
+    """Return each dataset manifest too large to be inline, by the hex of its BLAKE3."""
+    found = {}
+    for comp in snapshot.components:
+        ref, text = comp.prop(Prop.DATASET_MANIFEST_REF), comp.prop(Prop.DATASET_MANIFEST)
+        if ref is not None and text is not None:
+            found[ref.removeprefix("blake3:")] = text.encode("utf-8", "surrogateescape")
+    return found
+
+
 def write_sidecars(snapshot: Snapshot, document: Path) -> list[Path]:
     """Write each large dataset manifest to ``<document's folder>/drift-manifests/<hex>``.
 
@@ -63,30 +74,23 @@ def write_sidecars(snapshot: Snapshot, document: Path) -> list[Path]:
     from driftbom import atomic  # noqa: PLC0415
 
     written = []
-    for comp in snapshot.components:
-        ref, text = comp.prop(Prop.DATASET_MANIFEST_REF), comp.prop(Prop.DATASET_MANIFEST)
-        if ref is None or text is None:
-            continue
-        target = document.parent / SIDECARS / f"{ref.removeprefix('blake3:')}.manifest"
+    for hexdigest, data in sidecar_manifests(snapshot).items():
+        target = document.parent / SIDECARS / f"{hexdigest}.manifest"
         if not target.exists():
             target.parent.mkdir(exist_ok=True)
-            atomic.write_file(target, text.encode("utf-8", "surrogateescape"))
+            atomic.write_file(target, data)
             written.append(target)
     return written
 
 
-def _attached(comp: Component, ref: str | None, document: Path) -> Component:
+def _attached(comp: Component, ref: str | None, fetch: Callable[[str], bytes | None]) -> Component:
     if ref is None or comp.prop(Prop.DATASET_MANIFEST) is not None:
         return comp
     import blake3  # noqa: PLC0415
 
-    path = document.parent / SIDECARS / f"{ref.removeprefix('blake3:')}.manifest"
-    try:
-        raw = bounded.read_bytes(path, MAX_SIDECAR)
-    except OSError:
-        return comp
-    if "blake3:" + blake3.blake3(raw).hexdigest() != ref:
-        return comp  # not the manifest the document names
+    raw = fetch(ref.removeprefix("blake3:"))
+    if raw is None or "blake3:" + blake3.blake3(raw).hexdigest() != ref:
+        return comp  # missing, or not the manifest the document names
     text = raw.decode("utf-8", "surrogateescape")
     return comp._replace(properties=(*comp.properties, (Prop.DATASET_MANIFEST, text)))
 
@@ -96,11 +100,36 @@ _BLAKE3_REF = re.compile(r"blake3:[0-9a-f]{64}")
 
 def _with_sidecars(snapshot: Snapshot, document: Path) -> Snapshot:
     """Attach each referenced manifest found beside ``document`` whose BLAKE3 matches."""
+
+    def beside(hexdigest: str) -> bytes | None:
+        try:
+            return bounded.read_bytes(
+                document.parent / SIDECARS / f"{hexdigest}.manifest", MAX_SIDECAR
+            )
+        except OSError:
+            return None
+
+    return with_manifests(snapshot, beside)
+
+
+def manifest_refs(snapshot: Snapshot) -> list[str]:
+    """Return the BLAKE3 hex of each dataset manifest ``snapshot`` names but does not hold."""
+    return sorted(
+        value.removeprefix("blake3:")
+        for c in snapshot.components
+        if (value := c.prop(Prop.DATASET_MANIFEST_REF))
+        and _BLAKE3_REF.fullmatch(value)
+        and c.prop(Prop.DATASET_MANIFEST) is None
+    )
+
+
+def with_manifests(snapshot: Snapshot, fetch: Callable[[str], bytes | None]) -> Snapshot:
+    """Attach each referenced manifest ``fetch(BLAKE3 hex)`` returns whose BLAKE3 matches."""
     refs = {c.ref: c.prop(Prop.DATASET_MANIFEST_REF) for c in snapshot.components}
     wanted = {ref: value for ref, value in refs.items() if value and _BLAKE3_REF.fullmatch(value)}
     if not wanted:
         return snapshot
-    components = [_attached(c, wanted.get(c.ref), document) for c in snapshot.components]
+    components = [_attached(c, wanted.get(c.ref), fetch) for c in snapshot.components]
     return snapshot._replace(components=tuple(components))
 
 
