@@ -125,12 +125,9 @@ def write(snapshot: Snapshot, path: str | Path | None = None, *, store: str | No
 
         atomic.write_file(Path(path), recorded.encoded)
         write_sidecars(snapshot, Path(path))
-    from driftbom.sbom.cyclonedx import sidecar_manifests  # noqa: PLC0415
     from driftbom.store import put_if_asked  # noqa: PLC0415
 
-    put_if_asked(
-        snapshot.name, recorded.encoded, store, manifests=sidecar_manifests(snapshot).values()
-    )
+    put_if_asked(snapshot, recorded.encoded, store)
     return recorded.encoded
 
 

@@ -52,13 +52,20 @@ class Audited(NamedTuple):
     report: DriftReport
 
 
+class _Pair(NamedTuple):
+    """A name's baseline and latest documents, by digest and as bytes."""
+
+    baseline: str
+    latest: str
+    baseline_raw: bytes
+    latest_raw: bytes
+
+
 class _Fetched(NamedTuple):
-    """What auditing one name needs from the store: or the error met fetching it."""
+    """What auditing one name needs from the store (None when skipped) and the errors met."""
 
     name: str
-    latest: Entry | None
-    baseline: str | None
-    documents: tuple[bytes, bytes] | None
+    pair: _Pair | None
     errors: list[str]
 
 
@@ -75,13 +82,14 @@ def _fetch(store: Store, name: str, since: str) -> _Fetched:
         errors += [f"{name}: {problem}" for problem in junk]
         baseline = store.baseline(name)
         if not latest or baseline is None:
-            return _Fetched(name, None, None, None, [*errors, f"{name}: no baseline or no history"])
+            return _Fetched(name, None, [*errors, f"{name}: no baseline or no history"])
         if since and latest[0].timestamp < since:
-            return _Fetched(name, None, None, None, errors)
-        documents = (store.read(baseline), store.read(latest[0].digest))
+            return _Fetched(name, None, errors)
+        digest = latest[0].digest
+        pair = _Pair(baseline, digest, store.read(baseline), store.read(digest))
     except StoreError as exc:
-        return _Fetched(name, None, None, None, [*errors, f"{name}: {exc}"])
-    return _Fetched(name, latest[0], baseline, documents, errors)
+        return _Fetched(name, None, [*errors, f"{name}: {exc}"])
+    return _Fetched(name, pair, errors)
 
 
 def audit(
@@ -100,20 +108,18 @@ def audit(
     names = [n for n in stored if fnmatchcase(n, pattern)]
     if not names:
         raise StoreError(f"no stored name matches {pattern!r} (drift ls lists them)")
-    for fetched in _ahead(lambda n: _fetch(store, n, since), names):
-        errors += fetched.errors
-        if fetched.documents is None or fetched.latest is None or fetched.baseline is None:
+    for name, pair, met in _ahead(lambda n: _fetch(store, n, since), names):
+        errors += met
+        if pair is None:
             continue
-        name, (base_raw, latest_raw) = fetched.name, fetched.documents
         try:
             seen = cyclonedx.ComponentIndex()  # unchanged components are built once
-            reference = _parsed(store, base_raw, f"{name}@baseline", index=seen)
-            current = _parsed(store, latest_raw, f"{name}@latest", reuse=seen)
+            reference = _parsed(store, pair.baseline_raw, f"{name}@baseline", index=seen)
+            current = _parsed(store, pair.latest_raw, f"{name}@latest", reuse=seen)
         except (SbomError, StoreError) as exc:
             errors.append(f"{name}: {exc}")
             continue
-        report = check(reference, current, policy)
-        found.append(Audited(name, fetched.baseline, fetched.latest.digest, report))
+        found.append(Audited(name, pair.baseline, pair.latest, check(reference, current, policy)))
     return found, errors
 
 

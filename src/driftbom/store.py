@@ -23,14 +23,17 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import orjson
 
 from driftbom import bounded
 from driftbom.errors import Input, StoreError, UsageError
 from driftbom.hashes import sha256
-from driftbom.sbom.cyclonedx import MAX_SIDECAR, SIDECARS
+from driftbom.sbom.cyclonedx import MAX_SIDECAR, SIDECARS, sidecar_manifests
+
+if TYPE_CHECKING:
+    from driftbom.model import Snapshot
 
 DEFAULT = Path(".drift") / "store"
 MAX_DOCUMENT = 256 * bounded.MiB
@@ -149,7 +152,7 @@ def _named_manifests(data: bytes, digest: str) -> list[str]:
         return []  # its reader says what is wrong with it
 
 
-def blake3_hex(data: bytes) -> str:
+def _blake3_hex(data: bytes) -> str:
     """Return the BLAKE3 of ``data`` in hex: the name a manifest is stored under."""
     import blake3  # noqa: PLC0415
 
@@ -289,7 +292,7 @@ class LocalStore(_References):
         """
         name = checked_name(name)
         for manifest in manifests:
-            stored = self.root / "manifests" / _manifest_key(blake3_hex(manifest))
+            stored = self.root / "manifests" / _manifest_key(_blake3_hex(manifest))
             if not stored.exists():
                 _write_new(stored, manifest)
         digest = sha256(document).hexdigest()
@@ -449,7 +452,7 @@ class ObjectStore(_References):
         """
         name = checked_name(name)
         for manifest in manifests:
-            stored = self._key("manifests", _manifest_key(blake3_hex(manifest)))
+            stored = self._key("manifests", _manifest_key(_blake3_hex(manifest)))
             if not self.fs.exists(stored):
                 self.fs.pipe(stored, manifest)
         digest = sha256(document).hexdigest()
@@ -585,20 +588,17 @@ def open_store(url: str | None, cwd: Path) -> Store:
 
 
 def put_if_asked(
-    name: str,
-    document: bytes,
-    url: str | None,
-    cwd: Path | None = None,
-    manifests: Iterable[bytes] = (),
+    snapshot: Snapshot, document: bytes, url: str | None, cwd: Path | None = None
 ) -> tuple[Store, Entry] | None:
-    """Store ``document`` and its ``manifests`` under ``name`` (``url``, else $DRIFT_STORE).
+    """Store ``document`` (``snapshot`` encoded) in ``url``'s store, else $DRIFT_STORE's.
 
+    It goes under the snapshot's name, with its dataset manifests too large to be inline.
     Returns the store and the new entry; None when neither names a store (nothing stored).
     """
     if url is None and not os.environ.get("DRIFT_STORE"):
         return None
     opened = open_store(url, cwd or Path.cwd())
-    return opened, opened.put(name, document, manifests)
+    return opened, opened.put(snapshot.name, document, sidecar_manifests(snapshot).values())
 
 
 def locate(path: Path, store: str | None = None, cwd: Path | None = None) -> Path:

@@ -22,7 +22,7 @@ import orjson
 from driftbom.hashes import sha256
 from driftbom.model import Layer, RunRecord
 from driftbom.runner import now_utc, scrub_argv
-from driftbom.sbom.cyclonedx import sidecar_manifests, write_sidecars
+from driftbom.sbom.cyclonedx import write_sidecars
 from driftbom.snapshotter import (
     SnapshotOptions,
     default_context,
@@ -124,8 +124,7 @@ class Run:
         encoded = documented(self.snapshot).encoded
         write_file(self.output, encoded)
         write_sidecars(self.snapshot, self.output)
-        manifests = sidecar_manifests(self.snapshot).values()
-        put_if_asked(self.name, encoded, self.store, self._options.context.cwd, manifests)
+        put_if_asked(self.snapshot, encoded, self.store, self._options.context.cwd)
         _log_to_mlflow(self.output, "sha256:" + sha256(encoded).hexdigest())
 
     def _with_metrics(self, comp: Component) -> Component:

@@ -151,11 +151,9 @@ def write_recorded(recorded: "Recorded", output: Path | None, store: str | None 
         for sidecar in write_sidecars(recorded.snapshot, output):
             status(f"wrote {sidecar} (a dataset's manifest, too large to be inline)")
         status(f"wrote {output}: {summarize(recorded.snapshot)}")
-    from driftbom.sbom.cyclonedx import sidecar_manifests  # noqa: PLC0415
     from driftbom.store import put_if_asked  # noqa: PLC0415
 
-    manifests = sidecar_manifests(recorded.snapshot).values()
-    stored = put_if_asked(recorded.snapshot.name, recorded.encoded, store, manifests=manifests)
+    stored = put_if_asked(recorded.snapshot, recorded.encoded, store)
     if stored is not None:
         opened, entry = stored
         status(f"stored {recorded.snapshot.name} in {opened}: sha256:{entry.digest[:12]}")
