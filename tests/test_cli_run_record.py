@@ -67,7 +67,7 @@ def test_a_bad_params_file_is_a_usage_error(tmp_path):
     assert done.stderr.startswith(f"drift: error: --params/--param {bad}: not valid YAML")
 
 
-def test_another_commit_is_major_and_a_dirty_tree_minor(tmp_path):
+def _git_repo(tmp_path):
     import subprocess
 
     repo = tmp_path / "repo"
@@ -84,23 +84,62 @@ def test_another_commit_is_major_and_a_dirty_tree_minor(tmp_path):
     (repo / "train.py").write_text("LR = 1e-3\n")
     git("add", ".")
     git("commit", "-qm", "first")
-    first = _snapshot(repo, "../first.json")
+    return repo, git
+
+
+def _run_record(repo, name):
+    out = repo.parent / name
+    done = run_drift(
+        "run", "--python", sys.executable, "--no-cache", "-o", str(out), "--",
+        sys.executable, "-c", "pass", cwd=repo,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+def test_the_gate_passes_a_code_only_commit(tmp_path):
+    repo, git = _git_repo(tmp_path)
+    reference = _snapshot(repo, "drift.cdx.json")
+    git("add", "drift.cdx.json")
+    git("commit", "-qm", "the reference")
     (repo / "train.py").write_text("LR = 3e-4\n")
-    dirty = _snapshot(repo, "../dirty.json")
-    git("commit", "-qam", "second")
-    second = _snapshot(repo, "../second.json")
-    document = json.loads(first.read_text())
+    git("commit", "-qam", "code only")
+    document = json.loads(reference.read_text())
     (git_comp,) = (c for c in document["formulation"][0]["components"] if c["bom-ref"] == "git")
     assert len(git_comp["version"]) == 40
+    done = run_drift(
+        "check", str(reference), "--python", sys.executable, "--format", "json", cwd=repo
+    )
+    assert done.returncode == 0, done.stdout
+    changes = json.loads(done.stdout)["changes"]
+    assert [c for c in changes if c["id"] in ("git", "layer:code")] == []
+
+
+def test_two_run_records_report_another_commit_and_a_dirty_tree(tmp_path):
+    repo, git = _git_repo(tmp_path)
+    first = _run_record(repo, "first.json")
+    (repo / "train.py").write_text("LR = 3e-4\n")
+    dirty = _run_record(repo, "dirty.json")
+    git("commit", "-qam", "second")
+    second = _run_record(repo, "second.json")
     found = json.loads(run_drift("diff", str(first), str(dirty), "--format", "json").stdout)
     assert {(c["field"], c["severity"]) for c in found["changes"] if c["id"] == "git"} == {
         ("drift:git:dirty", "minor"),
         ("drift:git:diff-digest", "minor"),
     }
     done = run_drift("check", str(first), str(second), "--format", "json")
-    assert done.returncode == 1
     (change,) = [c for c in json.loads(done.stdout)["changes"] if c["id"] == "git"]
-    assert (change["rule"], change["severity"]) == ("code-revision", "major")
+    assert (change["rule"], change["severity"]) == ("code-revision", "minor")
+    assert done.returncode == 0  # minor: reported, below the default fail-on
+    strict = run_drift("check", str(first), str(second), "--fail-on", "minor")
+    assert strict.returncode == 1
+    assert "code-revision" not in strict.stdout  # the text names the change, not the rule
+    assert "git" in strict.stdout
+    env1 = _snapshot(repo, "env1.json")
+    git("commit", "--allow-empty", "-qm", "third")
+    env2 = _snapshot(repo, "env2.json")
+    plain = json.loads(run_drift("diff", str(env1), str(env2), "--format", "json").stdout)
+    assert [c for c in plain["changes"] if c["id"] == "git"] == []  # environments: no code
 
 
 def test_the_done_when_run_a_dataset_byte_and_a_learning_rate(tmp_path):

@@ -55,7 +55,7 @@ def test_each_disagreement_is_a_major_finding_with_its_remedy():
     assert set(found) == {"pypi:six", "pypi:extra", "pypi:gone"}
     assert found["pypi:six"].remedy == "pip install six==1.16.0"
     assert found["pypi:extra"].remedy == "pip uninstall extra"
-    assert found["pypi:gone"].reason == "gone: uv.lock locks 3.0, it is not installed"
+    assert found["pypi:gone"].reason == "uv.lock locks gone 3.0, it is not installed"
     report = build(AGREES, current, policies.default())
     assert report.failed
     assert {f.severity.value for f in report.findings if f.change.rule is Rule.LOCK_MISMATCH} == {

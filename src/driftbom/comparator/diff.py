@@ -9,6 +9,7 @@ from driftbom.comparator import fields, state
 from driftbom.comparator.changes import Change, ChangeKind
 from driftbom.comparator.classify import Bump, Direction, classify
 from driftbom.comparator.datasets import dataset_change, model_changes
+from driftbom.comparator.lockfiles import pins_change
 from driftbom.comparator.rules import Rule
 from driftbom.model import Component, Layer, Snapshot, layer_of
 from driftbom.properties import Prop
@@ -27,6 +28,12 @@ _BUMP_RULES = {
     Bump.DEV: Rule.PACKAGE_PRERELEASE,
     Bump.LOCAL: Rule.PACKAGE_LOCAL_LABEL,
     Bump.STRING: Rule.PACKAGE_UNPARSABLE,
+}
+_DOWNGRADE_RULES = {
+    Rule.PACKAGE_MAJOR: Rule.PACKAGE_MAJOR_DOWNGRADE,
+    Rule.PACKAGE_MINOR: Rule.PACKAGE_MINOR_DOWNGRADE,
+    Rule.PACKAGE_PATCH: Rule.PACKAGE_PATCH_DOWNGRADE,
+    Rule.PACKAGE_PRERELEASE: Rule.PACKAGE_PRERELEASE_DOWNGRADE,
 }
 _ADDED_RULES = {
     Layer.DATASETS: Rule.DATASET,
@@ -52,7 +59,10 @@ _BUMP_LABELS = {
     Bump.DEV: "dev-release",
     Bump.EPOCH: "epoch",
 }
+NOT_RECORDED = "not recorded"
+"""The value of a ``not-recorded`` change on the side that lacks the layer."""
 _KIND = {Direction.UP: ChangeKind.UPGRADED, Direction.DOWN: ChangeKind.DOWNGRADED}
+_WAYS = {Direction.UP: "upgrade", Direction.DOWN: "downgrade"}
 
 
 _CUDA_RULES = {
@@ -62,7 +72,7 @@ _CUDA_RULES = {
 }
 
 
-def _version_rule(comp: Component, bump: Bump) -> Rule:
+def _version_rule(comp: Component, bump: Bump, direction: Direction) -> Rule:
     if comp.ref == "cuda":
         return _CUDA_RULES.get(bump, Rule.CUDA_PATCH)
     if comp.ref == "cudnn":
@@ -77,7 +87,8 @@ def _version_rule(comp: Component, bump: Bump) -> Rule:
         return Rule.CODE_REVISION
     layer = comp.layer
     if layer is Layer.PACKAGES:
-        return _BUMP_RULES[bump]
+        rule = _BUMP_RULES[bump]
+        return _DOWNGRADE_RULES.get(rule, rule) if direction is Direction.DOWN else rule
     if layer is Layer.PYTHON:
         return {Bump.MAJOR: Rule.PYTHON_MAJOR, Bump.MINOR: Rule.PYTHON_MINOR}.get(
             bump, Rule.PYTHON_PATCH
@@ -104,10 +115,14 @@ def _version_change(ref: Component, cur: Component) -> Change | None:
     if classified.direction is Direction.SAME:
         return None
     kind = _KIND.get(classified.direction, ChangeKind.MODIFIED)
-    rule = _version_rule(cur, classified.bump)
+    rule = _version_rule(cur, classified.bump, classified.direction)
     label = _BUMP_LABELS.get(classified.bump, f"{classified.bump.value} version")
     reason = f"{label} {ref.version} -> {cur.version}"
-    if cur.layer is Layer.OS and ref.name != cur.name:
+    if cur.layer is Layer.PACKAGES:  # the cause first: what moved, and which way
+        what = _BUMP_LABELS.get(classified.bump, classified.bump.value)
+        way = _WAYS.get(classified.direction, "change")
+        reason = f"{cur.name} {ref.version} -> {cur.version} ({what} {way})"
+    elif cur.layer is Layer.OS and ref.name != cur.name:
         reason = f"{ref.name} {ref.version} -> {cur.name} {cur.version}"
     return Change(
         cur.ref,
@@ -123,6 +138,9 @@ def _version_change(ref: Component, cur: Component) -> Change | None:
 
 
 def _hash_change(ref: Component, cur: Component) -> Change | None:
+    """Return ``package-hash`` for a package of the same version with other artifacts."""
+    if cur.layer is Layer.LOCKFILE:
+        return None  # a lockfile's own digest is a lock change (lockfiles.pins_change)
     if not ref.hashes or not cur.hashes or ref.version != cur.version:
         return None
     if set(ref.hashes) & set(cur.hashes):
@@ -169,6 +187,9 @@ def compare_component(ref: Component, cur: Component, *, partial: bool = False) 
     if cur.layer is Layer.MODELS:
         return model_changes(ref, cur)
     changes = []
+    if cur.layer is Layer.LOCKFILE:
+        pins = pins_change(ref, cur)
+        changes += [pins] if pins is not None else []
     if ref.name != cur.name and cur.layer in (Layer.PYTHON, Layer.OS):
         rule = Rule.PYTHON_IMPLEMENTATION if cur.layer is Layer.PYTHON else Rule.OS_RELEASE
         reason = f"{ref.name} -> {cur.name}"
@@ -281,14 +302,15 @@ def diff(
         if not keep(f"layer:{layer.value}") or not _has_content(layer, reference, current):
             continue
         side = "current" if layer in recorded_ref else "reference"
+        was, now = (None, NOT_RECORDED) if side == "current" else (NOT_RECORDED, None)
         changes.append(
             Change(
                 f"layer:{layer.value}",
                 layer,
                 ChangeKind.NOT_RECORDED,
                 "layer",
-                None,
-                None,
+                was,
+                now,
                 Rule.NOT_RECORDED,
                 f"the {side} document does not record {layer.value}",
             )

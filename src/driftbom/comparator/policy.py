@@ -29,6 +29,7 @@ class Scope(str, Enum):
     SOFTWARE = "software"
     HARDWARE = "hardware"
     DATA = "data"
+    CODE = "code"
 
 
 IGNORE = "ignore"
@@ -106,7 +107,7 @@ def _apply(base: Policy, data: dict[str, Any], label: str) -> Policy:
         try:
             scope = frozenset(Scope(v) for v in values)
         except ValueError as exc:
-            raise PolicyError(f"{label}: scope: {exc} (software, hardware, data)") from exc
+            raise PolicyError(f"{label}: scope: {exc} (software, hardware, data, code)") from exc
     ignore = base.ignore
     if "ignore" in data:
         ignore = _globs(data["ignore"], label)

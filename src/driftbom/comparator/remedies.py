@@ -4,7 +4,8 @@
   ``cuda``/``cudnn``/``nccl`` one, at its rule's severity; the wheel's own version change
   is not reported again.
 - A distribution nobody asked for by name (``REQUESTED``), pulled in by a requested one
-  that changed too, is restored by that one's remedy: its change says ``via`` which
+  that changed too (in either document's dependency graph: what was installed or removed
+  with it counts), is restored by that one's remedy: its change says ``via`` which
   (``pip install torch==2.14.1``, not one command per nvidia wheel); so is a CUDA change
   whose wheel such a distribution pulled in.
 """
@@ -66,11 +67,12 @@ def fold(reference: Snapshot, current: Snapshot, changes: list[Change]) -> list[
     ]
     parents: dict[str, set[str]] = {}
     requested = set()
-    for comp in reference.by_layer(Layer.PACKAGES):
-        for dependency in comp.depends_on:
-            parents.setdefault(dependency, set()).add(comp.ref)
-        if comp.prop(Prop.PYPI_REQUESTED) == "true":
-            requested.add(comp.ref)
+    for snapshot in (reference, current):  # what was added hangs from the current graph
+        for comp in snapshot.by_layer(Layer.PACKAGES):
+            for dependency in comp.depends_on:
+                parents.setdefault(dependency, set()).add(comp.ref)
+            if comp.prop(Prop.PYPI_REQUESTED) == "true":
+                requested.add(comp.ref)
     with_remedy = {c.id for c in kept if c.layer is Layer.PACKAGES and c.remedy}
     wheel_of = {
         ref: f"pypi:{normalize_pypi(package)}"

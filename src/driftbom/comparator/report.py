@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
+from driftbom.comparator import causes
 from driftbom.comparator.diff import diff
 from driftbom.comparator.policy import Policy, Scope
 from driftbom.comparator.remedies import fold
@@ -40,7 +41,11 @@ def _scope_of(ref: str) -> Scope:
     if ref.startswith("layer:"):
         name = ref.removeprefix("layer:")
         layer = Layer(name) if name in Layer._value2member_map_ else Layer.OTHER
+        if layer is Layer.CODE:
+            return Scope.CODE
         return Scope.HARDWARE if layer in _HARDWARE_LAYERS or layer is Layer.GPU else Scope.SOFTWARE
+    if layer_of(ref) is Layer.CODE:
+        return Scope.CODE
     if ref == "params" or ref.startswith(("dataset:", "model:", "params:")):
         return Scope.DATA
     if ref in _HARDWARE_REFS or ref.startswith("gpu:") or layer_of(ref) in _HARDWARE_LAYERS:
@@ -78,10 +83,15 @@ class DriftReport:
         """Return the highest severity found, or None when nothing drifted."""
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
 
+    @cached_property
+    def causes(self) -> tuple[causes.Cause, ...]:
+        """Return the findings grouped as a person acts on them (``comparator.causes``)."""
+        return causes.group(self.findings)
+
     @property
     def score(self) -> int:
-        """Return the sum of the findings' points, capped at 100 (see docs/report-format.md)."""
-        return min(MAX_SCORE, sum(f.points for f in self.findings))
+        """Return the sum of the causes' points, capped at 100 (see docs/report-format.md)."""
+        return min(MAX_SCORE, sum(c.severity.points for c in self.causes))
 
     @property
     def failed(self) -> bool:
@@ -116,14 +126,20 @@ def _comparable(reference: Snapshot, current: Snapshot) -> None:
 def build(reference: Snapshot, current: Snapshot, policy: Policy) -> DriftReport:
     """Compare two snapshots under ``policy`` and return the report.
 
-    Raises SbomError when there is nothing to compare: a reference without components
-    (a truncated file must never pass a gate), or two documents without a layer in common.
+    The ``code`` scope (commit, remote, uncommitted changes) is compared only between two
+    run records (``drift run``, ``track()``): an environment checked against its reference
+    does not drift because its code moved on. Raises SbomError when there is nothing to
+    compare: a reference without components (a truncated file must never pass a gate), or
+    two documents without a layer in common.
     """
     _comparable(reference, current)
-    every_scope = policy.scope >= frozenset(Scope)
+    scopes = set(policy.scope)
+    if reference.run is None or current.run is None:
+        scopes.discard(Scope.CODE)  # an environment does not drift when its code moves on
+    every_scope = scopes >= set(Scope)
 
     def keep(ref: str) -> bool:
-        return (every_scope or scope_of(ref) in policy.scope) and not policy.ignores(ref)
+        return (every_scope or scope_of(ref) in scopes) and not policy.ignores(ref)
 
     findings = []
     with paused():

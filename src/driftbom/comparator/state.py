@@ -68,7 +68,7 @@ def _disagreements(snapshot: Snapshot) -> list[Change]:
         status = comp.prop(Prop.PYPI_LOCK)
         if status == "version-differs":
             want = pinned.get(ref)
-            reason = f"{comp.name}: {lock.name} locks {want}, {comp.version} is installed"
+            reason = f"{lock.name} locks {want}, {comp.version} is installed"
             remedy = f"pip install {comp.name}=={want}"
             changes.append(_lock_change(ref, want, comp.version, reason, remedy))
         elif status == "not-in-lock" and comp.name.lower() not in TOOLS:
@@ -78,7 +78,7 @@ def _disagreements(snapshot: Snapshot) -> list[Change]:
     for ref, version in pinned.items():
         if ref not in installed and version:
             name = ref.removeprefix("pypi:")
-            reason = f"{name}: {lock.name} locks {version}, it is not installed"
+            reason = f"{lock.name} locks {name} {version}, it is not installed"
             remedy = f"pip install {name}=={version}"
             changes.append(_lock_change(ref, version, None, reason, remedy))
     return changes

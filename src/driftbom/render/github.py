@@ -1,11 +1,11 @@
-"""GitHub Actions workflow commands: ::error for critical and major, ::warning for minor."""
+"""GitHub Actions workflow commands, one per cause: ::error (critical, major), ::warning (minor)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from driftbom.comparator.severity import Severity
-from driftbom.render.summary import verdict_line
+from driftbom.render.summary import describe, remedy, subject, verdict_line
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
@@ -24,15 +24,15 @@ def _property(text: str) -> str:
 
 
 def render(report: DriftReport) -> str:
-    """Return one workflow command per minor-or-worse change, then the verdict line."""
+    """Return one workflow command per minor-or-worse cause, then the verdict line."""
     lines = []
-    for finding in report.findings:
-        command = _COMMANDS.get(finding.severity)
+    for cause in report.causes:
+        command = _COMMANDS.get(cause.severity)
         if command is None:
             continue
-        change = finding.change
-        title = _property(f"drift {finding.severity.value}: {change.id}")
-        message = change.reason + (f" (remedy: {change.remedy})" if change.remedy else "")
+        title = _property(f"drift {cause.severity.value}: {subject(cause)}")
+        todo = remedy(cause)
+        message = describe(cause) + (f" (remedy: {todo})" if todo else "")
         lines.append(f"::{command} title={title}::{_data(message)}")
     lines.append(verdict_line(report))
     return "\n".join(lines) + "\n"

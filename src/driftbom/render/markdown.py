@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from driftbom.render.summary import by_layer, header, per_component, remedy, verdict_line
+from driftbom.render.summary import by_layer, describe, header, kind, remedy, subject, verdict_line
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def _code(text: str | None) -> str:
 
 
 def render(report: DriftReport) -> str:
-    """Return a heading, the verdict and one table row per change (grouped by layer)."""
+    """Return a heading, the verdict and one table row per cause (grouped by layer)."""
     reference, current = header(report)
     lines = [
         f"### drift: {_cell(reference)} → {_cell(current)}",
@@ -47,23 +47,21 @@ def render(report: DriftReport) -> str:
         "|---|---|---|---|---|---|",
     ]
     rows = hidden = 0
-    for layer, findings in by_layer(report):
-        for finding, more in per_component(findings):
+    for layer, causes in by_layer(report):
+        for cause in causes:
             if rows >= MAX_ROWS:
                 hidden += 1
                 continue
-            change = finding.change
-            detail = _cell(change.reason) + (f" (+{more} more)" if more else "")
             cells = (
-                finding.severity.value,
+                cause.severity.value,
                 layer,
-                _code(change.id),
-                change.kind.value,
-                detail,
-                _code(remedy(finding)),
+                _code(subject(cause)),
+                kind(cause),
+                _cell(describe(cause)),
+                _code(remedy(cause)),
             )
             lines.append("| " + " | ".join(cells) + " |")
             rows += 1
     if hidden:
-        lines += ["", f"_… and {hidden} more components; the JSON report has all of them._"]
+        lines += ["", f"_… and {hidden} more causes; the JSON report has every change._"]
     return "\n".join(lines) + "\n"

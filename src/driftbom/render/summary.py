@@ -1,21 +1,26 @@
-"""Shared wording: the one-line verdict every format ends with."""
+"""Shared wording: one line per cause, and the one-line verdict every format ends with."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from driftbom.comparator.causes import NOT_RECORDED
 from driftbom.comparator.severity import Severity
-from driftbom.model import Layer
 
 if TYPE_CHECKING:
-    from driftbom.comparator.report import DriftReport, Finding
+    from driftbom.comparator.causes import Cause
+    from driftbom.comparator.report import DriftReport
+
+DETAILS = 2
+"""Details named on a cause's line; the rest are counted (all of them are in the JSON)."""
+NOT_RECORDED_HEADING = "not recorded"
 
 
 def counts(report: DriftReport) -> str:
-    """Return ``2 major, 1 minor`` (most severe first), or ``no drift``."""
+    """Return ``2 major, 1 minor`` (causes, most severe first), or ``no drift``."""
     by = dict.fromkeys(Severity, 0)
-    for finding in report.findings:
-        by[finding.severity] += 1
+    for cause in report.causes:
+        by[cause.severity] += 1
     parts = [f"{n} {s.value}" for s, n in sorted(by.items(), key=lambda i: -i[0].rank) if n]
     return ", ".join(parts) if parts else "no drift"
 
@@ -39,28 +44,61 @@ def header(report: DriftReport) -> tuple[str, str]:
     )
 
 
-def per_component(findings: list[Finding]) -> list[tuple[Finding, int]]:
-    """Return each component's most severe finding and how many more it has (in order).
-
-    Hyperparameters are each their own line: every changed key is named.
-    """
-    first: dict[str, list[Finding]] = {}
-    for finding in findings:  # most severe first
+def _not_recorded(cause: Cause) -> str:
+    sides: dict[str, list[str]] = {"current": [], "reference": []}
+    for finding in cause.findings:
         change = finding.change
-        key = f"{change.id}#{change.field}" if change.layer is Layer.PARAMS else change.id
-        first.setdefault(key, []).append(finding)
-    return [(group[0], len(group) - 1) for group in first.values()]
+        side = "reference" if change.current is None else "current"
+        sides[side].append(change.layer.value)
+    return "; ".join(
+        f"the {side} document does not record {', '.join(sorted(layers))}"
+        for side, layers in sides.items()
+        if layers
+    )
 
 
-def remedy(finding: Finding) -> str | None:
-    """Return what to do: the requested distribution that restores it, else its own remedy."""
-    change = finding.change
-    return f"via {change.via.removeprefix('pypi:')}" if change.via else change.remedy
+def describe(cause: Cause) -> str:
+    """Return the cause's line: its headline first, then its details and what came with it."""
+    if cause.key == NOT_RECORDED:
+        return _not_recorded(cause)
+    parts = [cause.headline.change.reason]
+    details = cause.details
+    parts += [f.change.reason for f in details[:DETAILS]]
+    if len(details) > DETAILS:
+        parts.append(f"+{len(details) - DETAILS} more")
+    members = cause.members
+    if members:
+        parts.append(f"+{len(members)} with it")
+    return "; ".join(parts)
 
 
-def by_layer(report: DriftReport) -> list[tuple[str, list[Finding]]]:
-    """Group findings by layer; layers with the most severe finding first."""
-    groups: dict[str, list[Finding]] = {}
-    for finding in report.findings:  # already most severe first
-        groups.setdefault(finding.change.layer.value, []).append(finding)
-    return sorted(groups.items(), key=lambda item: (-item[1][0].severity.rank, item[0]))
+def subject(cause: Cause) -> str:
+    """Return what the cause is about: a bom-ref, or the layers not recorded."""
+    return "layers" if cause.key == NOT_RECORDED else cause.key
+
+
+def kind(cause: Cause) -> str:
+    """Return the headline's kind of change (``upgraded``, ``added``, ``not-recorded``)."""
+    return cause.headline.change.kind.value
+
+
+def remedy(cause: Cause) -> str | None:
+    """Return what to do: the cause's own remedy, else the requested distribution's."""
+    change = cause.headline.change
+    if change.via:  # a CUDA change, or a cause whose requested distribution was ignored
+        return f"via {change.via.removeprefix('pypi:')}"
+    return change.remedy
+
+
+def by_layer(report: DriftReport) -> list[tuple[str, list[Cause]]]:
+    """Group causes by layer (layers not recorded last); most severe layer first."""
+    groups: dict[str, list[Cause]] = {}
+    for cause in report.causes:  # already most severe first
+        layer = cause.headline.change.layer.value
+        groups.setdefault(NOT_RECORDED_HEADING if cause.key == NOT_RECORDED else layer, []).append(
+            cause
+        )
+    return sorted(
+        groups.items(),
+        key=lambda item: (item[0] == NOT_RECORDED_HEADING, -item[1][0].severity.rank, item[0]),
+    )

@@ -1,15 +1,16 @@
-"""Plain text for a terminal or CI log: one screen, grouped by layer, verdict last."""
+"""Plain text for a terminal or CI log: one screen, one line per cause, verdict last."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from driftbom.comparator.severity import Severity
-from driftbom.render.summary import by_layer, header, per_component, remedy, verdict_line
+from driftbom.render.summary import by_layer, describe, header, kind, remedy, subject, verdict_line
 from driftbom.safetext import visible as v
 
 if TYPE_CHECKING:
-    from driftbom.comparator.report import DriftReport, Finding
+    from driftbom.comparator.causes import Cause
+    from driftbom.comparator.report import DriftReport
 
 MAX_LINES = 40
 _COLORS = {
@@ -21,14 +22,13 @@ _COLORS = {
 _RESET = "\x1b[0m"
 
 
-def _line(finding: Finding, more: int, *, color: bool) -> str:
-    change = finding.change
-    label = f"{finding.severity.value.upper():<8}"
+def _line(cause: Cause, *, color: bool) -> str:
+    label = f"{cause.severity.value.upper():<8}"
     if color:
-        label = f"{_COLORS[finding.severity]}{label}{_RESET}"
-    todo = remedy(finding)
-    tail = (f"  [{v(todo)}]" if todo else "") + (f"  (+{more} more)" if more else "")
-    return f"  {label} {v(change.id):<28} {change.kind.value:<12} {v(change.reason)}{tail}"
+        label = f"{_COLORS[cause.severity]}{label}{_RESET}"
+    todo = remedy(cause)
+    tail = f"  [{v(todo)}]" if todo else ""
+    return f"  {label} {v(subject(cause)):<28} {kind(cause):<12} {v(describe(cause))}{tail}"
 
 
 def render(report: DriftReport, *, color: bool = False) -> str:
@@ -36,20 +36,19 @@ def render(report: DriftReport, *, color: bool = False) -> str:
     reference, current = header(report)
     lines = [f"drift: {v(reference)} -> {v(current)}"]
     shown = hidden = 0
-    for layer, findings in by_layer(report):
-        rows = per_component(findings)
+    for layer, causes in by_layer(report):
         if shown >= MAX_LINES:
-            hidden += len(rows)
+            hidden += len(causes)
             continue
         lines.append(f"\n{layer}")
-        for finding, more in rows:
+        for cause in causes:
             if shown >= MAX_LINES:
                 hidden += 1
                 continue
-            lines.append(_line(finding, more, color=color))
+            lines.append(_line(cause, color=color))
             shown += 1
     if hidden > 0:
-        lines.append(f"\n  ... and {hidden} more components (all of them in the JSON report)")
+        lines.append(f"\n  ... and {hidden} more causes (every change is in the JSON report)")
     verdict = verdict_line(report)
     if color:
         verdict = (
