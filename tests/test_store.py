@@ -445,3 +445,40 @@ def test_a_large_dataset_manifest_is_stored_with_its_document(tmp_path):
     assert check.returncode == 1
     assert "7.csv" not in check.stdout
     assert "8.csv" not in check.stdout
+
+
+def test_every_command_that_takes_a_reference_takes_store(tmp_path):
+    store = LocalStore(tmp_path / "store")
+    store.put("box", _doc(six="1.17.0"))
+    store.put("box", _doc(six="2.0.0"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    at = ("--store", str(tmp_path / "store"))
+    check = run_drift("check", "box@baseline", "box@latest", *at, cwd=elsewhere)
+    assert check.returncode == 1, check.stderr
+    assert "six 1.17.0 -> 2.0.0" in check.stdout
+    diff = run_drift("diff", "box@baseline", "box@latest", *at, "--format", "json", cwd=elsewhere)
+    assert diff.returncode == 0
+    assert [c["id"] for c in json.loads(diff.stdout)["changes"]] == ["pypi:six"]
+    inspected = run_drift("inspect", "box@latest", *at, "--format", "json", cwd=elsewhere)
+    assert json.loads(inspected.stdout)["summary"]["name"] == "golden-box"
+    lineage = run_drift("lineage", "box@baseline", *at, "--format", "json", cwd=elsewhere)
+    assert lineage.returncode == 0, lineage.stderr
+    assert len(json.loads(lineage.stdout)) == 1
+    rebuilt = run_drift("rebuild", "box@latest", *at, "-o", str(tmp_path / "rb"), cwd=elsewhere)
+    assert rebuilt.returncode == 2  # read from the store: its editable install cannot be rebuilt
+    assert "cannot reproduce" in rebuilt.stderr
+    without = run_drift("check", "box@baseline", "box@latest", cwd=elsewhere)
+    assert without.returncode == 2  # ./.drift/store of that folder holds nothing
+    assert "Traceback" not in without.stderr
+
+
+def test_a_file_named_like_a_reference_wins_over_the_store(tmp_path):
+    store = LocalStore(tmp_path / "store")
+    store.put("box", _doc(six="1.17.0"))
+    store.put("box", _doc(six="2.0.0"))
+    (tmp_path / "box@latest").write_bytes(_doc(six="1.17.0"))
+    done = run_drift(
+        "check", "box@baseline", "box@latest", "--store", str(tmp_path / "store"), cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stdout  # the file, not the stored 2.0.0

@@ -80,6 +80,12 @@ def test_the_audit_against_moto(s3):
     check = run_drift("check", "train@baseline", "train@latest", env={**env, "DRIFT_STORE": url})
     assert check.returncode == 1
     assert "pypi:six" in check.stdout
+    flag = run_drift("check", "train@baseline", "train@latest", "--store", url, env=env)
+    assert flag.returncode == 1, flag.stderr
+    assert "six 1.17.0 -> 2.0.0" in flag.stdout
+    diff = run_drift("diff", "train@baseline", "train@latest", "--store", url, env=env)
+    assert diff.returncode == 0
+    assert "pypi:six" in diff.stdout
 
 
 def test_a_dataset_in_s3_is_listed_not_downloaded(s3, tmp_path):

@@ -10,6 +10,7 @@ import typer
 import driftbom
 from driftbom.cli import EXIT_FINDINGS, app, log
 from driftbom.cli.output import append, emit
+from driftbom.cli.references import ReferenceStoreOpt, located
 from driftbom.comparator.severity import Severity
 from driftbom.render import Format
 
@@ -20,7 +21,7 @@ ReferenceArg = Annotated[
     Path,
     typer.Argument(
         metavar="REFERENCE",
-        help="The reference SBOM (CycloneDX JSON, any tool).",
+        help="The reference SBOM (CycloneDX JSON, any tool), or a stored NAME@baseline.",
         show_default=False,
     ),
 ]
@@ -28,7 +29,7 @@ CurrentArg = Annotated[
     Path | None,
     typer.Argument(
         metavar="[CURRENT]",
-        help="The SBOM to compare; omitted: snapshot the live environment.",
+        help="The SBOM (or NAME@latest) to compare; omitted: snapshot the live environment.",
         show_default=False,
     ),
 ]
@@ -63,13 +64,13 @@ def diff(
     ] = Format.TEXT,
     python: PythonOpt = None,
     policy: PolicyOpt = None,
+    store: ReferenceStoreOpt = None,
 ) -> None:
     """Show what changed from REFERENCE to CURRENT, with severities (exit 0 unless bad input)."""
     if fmt is Format.GITHUB:
         raise typer.BadParameter("github annotations are for `drift check`", param_hint="--format")
-    from driftbom.cli.stored import located  # noqa: PLC0415
-
-    reference, current = located(reference), located(current) if current else None
+    reference = located(reference, store)
+    current = located(current, store) if current else None
     _print(driftbom.check(reference, current, python=python, policy=policy), fmt)
 
 
@@ -89,11 +90,11 @@ def check(
         Format, typer.Option("--format", help="Output format; github: workflow commands.")
     ] = Format.TEXT,
     python: PythonOpt = None,
+    store: ReferenceStoreOpt = None,
 ) -> None:
     """Gate CI: compare CURRENT (default: the live environment) with REFERENCE; exit 1 on drift."""
-    from driftbom.cli.stored import located  # noqa: PLC0415
-
-    reference, current = located(reference), located(current) if current else None
+    reference = located(reference, store)
+    current = located(current, store) if current else None
     report = driftbom.check(reference, current, python=python, policy=policy, fail_on=fail_on)
     _print(report, fmt)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")

@@ -8,15 +8,20 @@ import typer
 
 from driftbom.cli import app
 from driftbom.cli.output import emit
+from driftbom.cli.references import ReferenceStoreOpt, located
 from driftbom.safetext import visible
 
 
 @app.command("inspect")
 def inspect(
     file: Annotated[
-        Path, typer.Argument(metavar="FILE", help="A CycloneDX SBOM.", show_default=False)
+        Path,
+        typer.Argument(
+            metavar="FILE", help="A CycloneDX SBOM, or a stored NAME@latest.", show_default=False
+        ),
     ],
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    store: ReferenceStoreOpt = None,
 ) -> None:
     """Summarise what FILE records and score whether its run can be reproduced."""
     from driftbom.errors import UsageError  # noqa: PLC0415
@@ -25,9 +30,7 @@ def inspect(
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt!r}: text or json")
-    from driftbom.cli.stored import located  # noqa: PLC0415
-
-    result = inspected(cyclonedx.read(located(file)))
+    result = inspected(cyclonedx.read(located(file, store)))
     if fmt == "json":
         data = {
             "summary": result.summary,

@@ -8,6 +8,7 @@ import typer
 
 from driftbom.cli import app
 from driftbom.cli.output import emit
+from driftbom.cli.references import ReferenceStoreOpt, located
 from driftbom.safetext import visible
 
 SHOWN = 3
@@ -18,10 +19,13 @@ def lineage(
     files: Annotated[
         list[Path],
         typer.Argument(
-            metavar="FILE...", help="SBOMs of runs (linked by --parent).", show_default=False
+            metavar="FILE...",
+            help="SBOMs of runs (linked by --parent), or stored NAME@N references.",
+            show_default=False,
         ),
     ],
     fmt: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    store: ReferenceStoreOpt = None,
 ) -> None:
     """Print runs in the order their --parent links give, and what changed at each step."""
     from driftbom.errors import UsageError  # noqa: PLC0415
@@ -30,9 +34,7 @@ def lineage(
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt!r}: text or json")
-    from driftbom.cli.stored import located  # noqa: PLC0415
-
-    steps = walk([located(f) for f in files])
+    steps = walk([located(f, store) for f in files])
     if fmt == "json":
         emit(orjson.dumps([s._asdict() for s in steps], option=orjson.OPT_INDENT_2).decode() + "\n")
         return

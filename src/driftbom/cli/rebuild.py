@@ -7,6 +7,7 @@ import typer
 
 from driftbom.cli import EXIT_FINDINGS, app, status
 from driftbom.cli.output import emit
+from driftbom.cli.references import ReferenceStoreOpt, located
 from driftbom.comparator.severity import Severity
 
 
@@ -15,7 +16,9 @@ def rebuild(
     sbom: Annotated[
         Path,
         typer.Argument(
-            metavar="SBOM", help="The SBOM of the environment to recreate.", show_default=False
+            metavar="SBOM",
+            help="The SBOM of the environment to recreate, or a stored NAME@baseline.",
+            show_default=False,
         ),
     ],
     output: Annotated[
@@ -87,6 +90,7 @@ def rebuild(
             help="Debian packages to pin at their recorded versions (repeat or comma-separate).",
         ),
     ] = None,
+    store: ReferenceStoreOpt = None,
     venv: Annotated[
         Path | None,
         typer.Option(
@@ -96,13 +100,12 @@ def rebuild(
     ] = None,
 ) -> None:
     """Write a Dockerfile and hashed lock that recreate the SBOM's environment; build, verify."""
-    from driftbom.cli.stored import located  # noqa: PLC0415
     from driftbom.gcpause import collecting  # noqa: PLC0415
     from driftbom.rebuilder.run import RebuildOptions, run  # noqa: PLC0415
     from driftbom.render import Format, render  # noqa: PLC0415
     from driftbom.sbom import cyclonedx  # noqa: PLC0415
 
-    snap, digest = cyclonedx.read_with_digest(located(sbom))
+    snap, digest = cyclonedx.read_with_digest(located(sbom, store))
     names = tuple(n.strip() for item in system_packages or () for n in item.split(",") if n.strip())
     options = RebuildOptions(
         base_image=base_image,

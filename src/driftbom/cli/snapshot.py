@@ -114,7 +114,7 @@ def snapshot_options(
 ) -> "SnapshotOptions":
     """Return the library's options for what ``drift snapshot`` or ``drift run`` was asked."""
     from driftbom.cli.output import Progress  # noqa: PLC0415
-    from driftbom.cli.stored import located  # noqa: PLC0415
+    from driftbom.cli.references import located  # noqa: PLC0415
     from driftbom.errors import Input  # noqa: PLC0415
     from driftbom.probes.run import params as hyper  # noqa: PLC0415
     from driftbom.probes.run.datasets import named  # noqa: PLC0415

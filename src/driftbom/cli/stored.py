@@ -11,15 +11,9 @@ if TYPE_CHECKING:
 
 from driftbom.cli import EXIT_FINDINGS, EXIT_USAGE, app
 from driftbom.cli.output import diagnostic, emit
+from driftbom.cli.references import StoreOpt
 from driftbom.safetext import visible
 
-StoreOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        help="A folder or s3://bucket/prefix (default: $DRIFT_STORE, else ./.drift/store).",
-    ),
-]
 FormatOpt = Annotated[str, typer.Option("--format", help="text or json.")]
 
 
@@ -35,13 +29,6 @@ def _format(fmt: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
     if fmt not in allowed:
         raise UsageError(f"--format {fmt!r}: one of {', '.join(allowed)}")
     return fmt
-
-
-def located(path: Path, store: str | None = None) -> Path:
-    """Return ``path``, or the stored document it names (see ``driftbom.store.locate``)."""
-    from driftbom.store import locate  # noqa: PLC0415
-
-    return locate(path, store)
 
 
 @app.command("baseline")
