@@ -270,3 +270,20 @@ def test_every_remedy_names_its_flag(remedy):
     from driftbom.errors import DriftError
 
     assert message(DriftError("broken", remedy=remedy)).startswith("broken (--")
+
+
+def test_snapshot_in_a_folder_holding_only_a_dot_venv_records_that_venv(tmp_path):
+    subprocess.run([sys.executable, "-m", "venv", str(tmp_path / ".venv")], check=True)
+    out = tmp_path / "env.cdx.json"
+    done = run_drift("snapshot", "-o", str(out), env={"VIRTUAL_ENV": ""}, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"({tmp_path / '.venv' / 'bin' / 'python'})" in done.stderr  # the summary names it
+    document = json.loads(out.read_text())
+    names = {c["name"] for c in document["components"] if c["bom-ref"].startswith("pypi:")}
+    assert "pip" in names
+    assert not names & {"pytest", "typer", "driftbom"}  # the venv's, not this interpreter's
+    other = run_drift(
+        "snapshot", "--python", sys.executable, "-o", str(out), env={"VIRTUAL_ENV": ""},
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert f"./.venv is not used: --python {sys.executable} chose {sys.executable}" in other.stderr

@@ -120,3 +120,35 @@ def test_helper_json_survives_unusual_paths(tmp_path):
     import json
 
     assert str(odd) in json.loads(done.stdout)["path"]
+
+
+def _virtualenv(folder: Path) -> str:
+    python = _python_in(folder)
+    (folder / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    return python
+
+
+def test_dot_venv_is_used_in_any_folder_project_markers_or_not(tmp_path):
+    dotvenv = _virtualenv(tmp_path / ".venv")
+    assert choose_python(None, {"PATH": ""}, tmp_path) == (dotvenv, [])
+
+
+def test_another_interpreter_than_dot_venv_is_said_with_the_reason(tmp_path):
+    dotvenv = _virtualenv(tmp_path / ".venv")
+    active = _python_in(tmp_path / "active")
+    python, notes = choose_python(None, {"VIRTUAL_ENV": str(tmp_path / "active")}, tmp_path)
+    assert python == active
+    why = f"the active virtualenv (VIRTUAL_ENV={tmp_path / 'active'}) chose {active}"
+    assert notes == [f"./.venv is not used: {why}"]
+    python, notes = choose_python(sys.executable, {}, tmp_path)
+    assert python == sys.executable
+    assert notes == [f"./.venv is not used: --python {sys.executable} chose {sys.executable}"]
+    assert choose_python(dotvenv, {}, tmp_path) == (dotvenv, [])  # the same one: nothing to say
+
+
+def test_a_dot_venv_that_is_not_a_virtualenv_is_said(tmp_path):
+    _python_in(tmp_path / ".venv")  # no pyvenv.cfg
+    python, notes = choose_python(None, {"PATH": ""}, tmp_path)
+    assert python == sys.executable
+    why = f"it is not a virtualenv (no pyvenv.cfg or bin/python): snapshotting {sys.executable}"
+    assert notes == [f"./.venv is not used: {why}"]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 import driftbom
-from driftbom.cli import EXIT_FINDINGS, app, log
+from driftbom.cli import EXIT_FINDINGS, app, log, status
 from driftbom.cli.output import append, emit
 from driftbom.cli.references import ReferenceStoreOpt, located
 from driftbom.comparator.severity import Severity
@@ -45,6 +45,30 @@ PolicyOpt = Annotated[
 ]
 
 
+def _compared(
+    reference: Path,
+    current: Path | None,
+    *,
+    store: str | None,
+    python: str | None,
+    policy: Path | None,
+    fail_on: Severity | None = None,
+) -> "DriftReport":
+    """Compare two documents, or the reference with the live environment, named on stderr."""
+    reference = located(reference, store)
+    if current is not None:
+        current = located(current, store)
+        return driftbom.check(reference, current, policy=policy, fail_on=fail_on)
+    from driftbom.cli.summary import summarize  # noqa: PLC0415
+    from driftbom.comparator import policy as policies  # noqa: PLC0415
+
+    chosen = policies.load(policy, Path("pyproject.toml"))  # a bad policy before any snapshot
+    recorded = driftbom.read(reference)
+    live = driftbom.snapshot(python)
+    status(f"current: {summarize(live)}")
+    return driftbom.compare(recorded, live, policy=chosen, fail_on=fail_on)
+
+
 def _print(report: "DriftReport", fmt: Format) -> None:
     from driftbom.render import render  # noqa: PLC0415
 
@@ -69,9 +93,7 @@ def diff(
     """Show what changed from REFERENCE to CURRENT, with severities (exit 0 unless bad input)."""
     if fmt is Format.GITHUB:
         raise typer.BadParameter("github annotations are for `drift check`", param_hint="--format")
-    reference = located(reference, store)
-    current = located(current, store) if current else None
-    _print(driftbom.check(reference, current, python=python, policy=policy), fmt)
+    _print(_compared(reference, current, store=store, python=python, policy=policy), fmt)
 
 
 @app.command("check")
@@ -93,9 +115,9 @@ def check(
     store: ReferenceStoreOpt = None,
 ) -> None:
     """Gate CI: compare CURRENT (default: the live environment) with REFERENCE; exit 1 on drift."""
-    reference = located(reference, store)
-    current = located(current, store) if current else None
-    report = driftbom.check(reference, current, python=python, policy=policy, fail_on=fail_on)
+    report = _compared(
+        reference, current, store=store, python=python, policy=policy, fail_on=fail_on
+    )
     _print(report, fmt)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if fmt is Format.GITHUB and summary:

@@ -34,37 +34,63 @@ def _error(python: str, reason: str) -> ProbeError:
 
 
 PROJECT_FILES = ("pyproject.toml", "uv.lock", "poetry.lock", "pdm.lock")
+HERE = Path(".venv")
 
 
 def choose_python(
     asked: str | None, environ: Mapping[str, str], cwd: Path
 ) -> tuple[str, list[str]]:
-    """Return the interpreter to snapshot and warnings about the choice.
+    """Return the interpreter to snapshot and notes about the choice.
 
     ``asked`` (``--python``) is a path, or a name looked up on PATH (``python3.11``).
     Without it: the active virtualenv's python (a ``VIRTUAL_ENV`` with no python is
-    stale: a warning), else the ``.venv`` of the project around ``cwd`` (the nearest
-    folder with a ``pyproject.toml`` or a uv, poetry or pdm lock), else ``python`` on PATH,
-    else the running one. Raises ProbeError for a name not on PATH.
+    stale: a note), else ``./.venv`` when it is a virtualenv (a ``pyvenv.cfg``), in any
+    folder, else the ``.venv`` of the project around ``cwd`` (the nearest folder with a
+    ``pyproject.toml`` or a uv, poetry or pdm lock), else ``python`` on PATH, else the
+    running one. When ``./.venv`` exists and another interpreter is chosen, a note says
+    which and why. Raises ProbeError for a name not on PATH.
     """
+    here = _here(cwd)
     if asked is not None:
-        if os.sep in asked:
-            return asked, []
-        found = shutil.which(asked, path=environ.get("PATH"))
-        if found is None:
+        chosen = asked if os.sep in asked else shutil.which(asked, path=environ.get("PATH"))
+        if chosen is None:
             raise _error(asked, "not found on PATH")
-        return found, []
+        return chosen, _passed_over(cwd, chosen, f"--python {asked} chose {chosen}")
     notes: list[str] = []
     venv = environ.get("VIRTUAL_ENV")
     if venv:
-        candidate = Path(venv) / "bin" / "python"
-        if candidate.exists():
-            return str(candidate), notes
+        candidate = str(Path(venv) / "bin" / "python")
+        if Path(candidate).exists():
+            why = f"the active virtualenv (VIRTUAL_ENV={venv}) chose {candidate}"
+            return candidate, _passed_over(cwd, candidate, why)
         notes.append(f"VIRTUAL_ENV={venv} is stale (no bin/python in it): not used")
-    project = _project_venv(cwd)
-    if project is not None:
-        return project, notes
-    return shutil.which("python", path=environ.get("PATH")) or sys.executable, notes
+    if here is not None:
+        return here, notes
+    chosen = _project_venv(cwd) or shutil.which("python", path=environ.get("PATH"))
+    chosen = chosen or sys.executable
+    why = f"it is not a virtualenv (no pyvenv.cfg or bin/python): snapshotting {chosen}"
+    return chosen, notes + _passed_over(cwd, chosen, why)
+
+
+def _here(cwd: Path) -> str | None:
+    """Return ``./.venv``'s python when ``./.venv`` is a virtualenv, else None."""
+    folder = cwd / HERE
+    python = folder / "bin" / "python"
+    return str(python) if (folder / "pyvenv.cfg").is_file() and python.exists() else None
+
+
+def _passed_over(cwd: Path, chosen: str, why: str) -> list[str]:
+    """Say that ``./.venv`` exists but ``chosen`` is snapshotted, and why; else nothing."""
+    if not (cwd / HERE).exists() or _same(str(cwd / HERE / "bin" / "python"), chosen):
+        return []
+    return [f"./.venv is not used: {why}"]
+
+
+def _same(one: str, other: str) -> bool:
+    try:
+        return Path(one).samefile(other)
+    except OSError:
+        return one == other
 
 
 def _project_venv(cwd: Path) -> str | None:
