@@ -81,16 +81,10 @@ def _here(cwd: Path) -> str | None:
 
 def _passed_over(cwd: Path, chosen: str, why: str) -> list[str]:
     """Say that ``./.venv`` exists but ``chosen`` is snapshotted, and why; else nothing."""
-    if not (cwd / HERE).exists() or _same(str(cwd / HERE / "bin" / "python"), chosen):
-        return []
+    ours = os.path.normpath(cwd / HERE / "bin" / "python")
+    if not (cwd / HERE).exists() or os.path.normpath(cwd / chosen) == ours:
+        return []  # paths, not files: every venv's python links to the same interpreter
     return [f"./.venv is not used: {why}"]
-
-
-def _same(one: str, other: str) -> bool:
-    try:
-        return Path(one).samefile(other)
-    except OSError:
-        return one == other
 
 
 def _project_venv(cwd: Path) -> str | None:
