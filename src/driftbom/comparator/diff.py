@@ -233,6 +233,11 @@ _PRESENCE_RULES = {
 }
 
 
+def _asked(comp: Component) -> str:
+    """Return `` (requested)`` for a distribution asked for by name (what a remedy names)."""
+    return " (requested)" if comp.prop(Prop.PYPI_REQUESTED) == "true" else ""
+
+
 def _presence(comp: Component, kind: ChangeKind) -> Change:
     if kind is ChangeKind.ADDED:
         rule = _PRESENCE_RULES.get(comp.ref) or _ADDED_RULES.get(
@@ -247,7 +252,7 @@ def _presence(comp: Component, kind: ChangeKind) -> Change:
             None,
             comp.version,
             rule,
-            f"{comp.name} {comp.version or ''} is new".replace("  ", " "),
+            f"{comp.name} {comp.version or ''} is new{_asked(comp)}".replace("  ", " "),
             remedy,
         )
     rule = _PRESENCE_RULES.get(comp.ref) or _REMOVED_RULES.get(
@@ -261,7 +266,7 @@ def _presence(comp: Component, kind: ChangeKind) -> Change:
         comp.version,
         None,
         rule,
-        f"{comp.name} {comp.version or ''} is gone".replace("  ", " "),
+        f"{comp.name} {comp.version or ''} is gone{_asked(comp)}".replace("  ", " "),
         _remedy(comp, comp.version),
     )
 
