@@ -173,7 +173,8 @@ def test_sixty_one_dependencies_installed_with_one_package_are_one_line():
         output = render(report, fmt)
         rows = [line for line in output.splitlines() if "mlflow-skinny" in line]
         assert len(rows) == 1, output
-        assert "mlflow-skinny 3.18.0 is new (requested); +61 with it" in rows[0]
+        assert "mlflow-skinny 3.18.0 is new (requested); installed but not in" in rows[0]
+        assert "; +61 with it" in rows[0]
         assert "dep1" not in output  # no line, no remedy names a dependency
     assert report.score == Severity.MAJOR.points
     changes = json.loads(render(report, Format.JSON))["changes"]

@@ -70,7 +70,9 @@ def test_check_fails_an_environment_that_disagrees_with_its_lock(project, tmp_pa
     try:
         done = run_drift("check", str(reference), env=env, cwd=project)
         assert done.returncode == 1, done.stdout
-        assert "idna 3.7 is installed but not in uv.lock" in done.stdout
+        (line,) = [line for line in done.stdout.splitlines() if "pypi:idna" in line]
+        assert "idna 3.7 is new" in line
+        assert "installed but not in uv.lock" in line
         assert "pip uninstall idna" in done.stdout
     finally:
         _uv("pip", "uninstall", "--python", str(project / ".venv" / "bin" / "python"), "idna",

@@ -72,7 +72,7 @@ def _disagreements(snapshot: Snapshot) -> list[Change]:
             remedy = f"pip install {comp.name}=={want}"
             changes.append(_lock_change(ref, want, comp.version, reason, remedy))
         elif status == "not-in-lock" and comp.name.lower() not in TOOLS:
-            reason = f"{comp.name} {comp.version} is installed but not in {lock.name}"
+            reason = f"installed but not in {lock.name}"
             remedy = f"pip uninstall {comp.name}"
             changes.append(_lock_change(ref, None, comp.version, reason, remedy))
     for ref, version in pinned.items():
