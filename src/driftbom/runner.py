@@ -8,6 +8,7 @@ A failed command is recorded too, as failed, and an interrupted one as interrupt
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from datetime import datetime, timezone
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from driftbom.model import Snapshot
     from driftbom.snapshotter import SnapshotOptions
 
+log = logging.getLogger(__name__)
 MAX_GRACE_S = 24 * 3600.0
 _FLAG = re.compile(r"--?([A-Za-z0-9][A-Za-z0-9_.-]*)")
 
@@ -84,7 +86,11 @@ def run(options: SnapshotOptions, argv: Sequence[str], grace: float = DEFAULT_GR
             reason = f"cannot run it ({exc.strerror or exc})"
             raise UsageError(reason, what=Input.COMMAND, path=scrub_argv(argv[:1])) from None
         seconds, end = time.monotonic() - clock, now_utc()
-        artifacts, layers = outputs(options)  # a signal now is recorded, the record written
+        artifacts, layers = outputs(options)  # a signal now does not stop the record
+    if supervised.interrupted and not ended.interrupted:
+        log.warning(
+            "%s arrived after the command ended: the record is written", supervised.interrupted
+        )
     code = ended.returncode
     record = RunRecord(
         command=scrub_argv(argv),
@@ -93,7 +99,7 @@ def run(options: SnapshotOptions, argv: Sequence[str], grace: float = DEFAULT_GR
         end=end,
         seconds=seconds,
         exit_code=code if code >= 0 else 128 - code,
-        interrupted=supervised.interrupted,
+        interrupted=ended.interrupted,
     )
     return before._replace(
         components=tuple(sorted((*before.components, *artifacts), key=lambda c: c.ref)),

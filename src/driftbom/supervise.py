@@ -45,7 +45,7 @@ class Supervised:
     """Signals recorded instead of ending drift, while a run is under way (a context manager).
 
     ``run`` starts the command and waits for it; a signal that arrives after the command
-    ended (while its outputs are hashed) is recorded too, and the record is marked with it.
+    ended (while its outputs are hashed) is noted in ``received`` and ends nothing.
     """
 
     def __init__(self, grace: float = DEFAULT_GRACE_S) -> None:
