@@ -312,6 +312,10 @@ def test_drift_snapshot_and_run_in_a_hostile_repository(repo, evil, tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert '"drift:git:dirty"' in out.read_text()
+    snap = tmp_path / "snap.json"
+    done = run_drift("snapshot", "--python", sys.executable, "-o", str(snap), cwd=repo)
+    assert done.returncode == 0, done.stderr
+    assert '"drift:git:dirty"' in snap.read_text()
     assert [p.name for p in canaries.iterdir()] == []
 
 
