@@ -186,6 +186,8 @@ class RunRecord(NamedTuple):
     end: str
     seconds: float
     exit_code: int
+    interrupted: str | None = None
+    """The signal drift was sent while it ran (``SIGINT``, ``SIGTERM``), or None."""
 
     @property
     def succeeded(self) -> bool:

@@ -19,7 +19,8 @@ class Prop:
     ENV_PREFIX = "drift:env:"  # drift:env:<NAME>, one per allow-listed variable
     PYTHON_PATH_ARG = "drift:snapshot:python"  # the interpreter that was asked
     RUN_EXIT_CODE = "drift:run:exit-code"  # on formulation's workflow
-    RUN_STATUS = "drift:run:status"  # succeeded or failed
+    RUN_STATUS = "drift:run:status"  # succeeded, failed or interrupted
+    RUN_INTERRUPTED = "drift:run:interrupted"  # the signal drift was sent
     RUN_CWD = "drift:run:cwd"
     RUN_SECONDS = "drift:run:seconds"
     PARENT_SERIAL = "drift:parent:serial"  # --parent: the parent document's serialNumber

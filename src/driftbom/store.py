@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import orjson
 
-from driftbom import bounded
+from driftbom import bounded, storefolder
 from driftbom.errors import Input, StoreError, UsageError
 from driftbom.hashes import sha256
 from driftbom.sbom.cyclonedx import MAX_SIDECAR, SIDECARS, sidecar_manifests
@@ -101,6 +101,8 @@ def _history(name: str, files: list[tuple[str, bytes | None]]) -> History:
 
 def _read_entry(path: Path) -> bytes | None:
     try:
+        if path.is_symlink():
+            return None  # never followed: junk
         return bounded.read_bytes(path, MAX_ENTRY)
     except OSError:
         return None  # unreadable, too large, not a regular file: junk
@@ -118,8 +120,10 @@ def checked_name(name: str) -> str:
 
 
 def _write_new(path: Path, data: bytes, *, exclusive_target: bool = False) -> bool:
-    """Write ``path`` whole (temp, fsync, rename); False when ``exclusive_target`` and it exists."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``path`` whole (temp, fsync, rename); False when ``exclusive_target`` and it exists.
+
+    Its folder exists already (``storefolder.inside`` made and checked it).
+    """
     temp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(6).hex()}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     try:
@@ -270,7 +274,7 @@ class _References:
 
 
 class LocalStore(_References):
-    """A store in a local folder."""
+    """A store in a local folder: this user's alone, no link followed in it (``storefolder``)."""
 
     def __init__(self, root: Path) -> None:
         """Open (or later create) the store at ``root``."""
@@ -281,8 +285,12 @@ class LocalStore(_References):
         """Return the store's location."""
         return str(self.root)
 
-    def _object(self, digest: str) -> Path:
-        return self.root / "objects" / digest[:2] / f"{digest}.cdx.json"
+    def _at(self, *parts: str, create: bool = False) -> Path:
+        """Return a path of the layout, checked (``storefolder.inside``); raises StoreError."""
+        return storefolder.inside(self.root, *parts, create=create)
+
+    def _object(self, digest: str, *, create: bool = False) -> Path:
+        return self._at("objects", digest[:2], f"{digest}.cdx.json", create=create)
 
     def put(self, name: str, document: bytes, manifests: Iterable[bytes] = ()) -> Entry:
         """Store ``document`` under ``name``; the first one for a name becomes its baseline.
@@ -292,37 +300,38 @@ class LocalStore(_References):
         """
         name = checked_name(name)
         for manifest in manifests:
-            stored = self.root / "manifests" / _manifest_key(_blake3_hex(manifest))
+            stored = self._at("manifests", _manifest_key(_blake3_hex(manifest)), create=True)
             if not stored.exists():
                 _write_new(stored, manifest)
         digest = sha256(document).hexdigest()
-        target = self._object(digest)
+        target = self._object(digest, create=True)
         if not target.exists():
             _write_new(target, document)
         entry = _new_entry(digest)
         record = orjson.dumps(entry._asdict())
-        _write_new(self.root / "history" / name / f"{entry.id}.json", record)
-        _write_new(self.root / "baselines" / name, digest.encode(), exclusive_target=True)
+        _write_new(self._at("history", name, f"{entry.id}.json", create=True), record)
+        baseline = self._at("baselines", name, create=True)
+        _write_new(baseline, digest.encode(), exclusive_target=True)
         return entry
 
     def names(self) -> list[str]:
         """Return every name with a history, sorted."""
-        folder = self.root / "history"
-        if not folder.is_dir():
-            return []
-        return sorted(p.name for p in folder.iterdir() if p.is_dir() and _NAME.fullmatch(p.name))
+        found = storefolder.subfolders(self._at("history"), self.root)
+        return sorted(n for n in found if _NAME.fullmatch(n))
 
     def _entry_files(self, name: str) -> list[str]:
-        folder = self.root / "history" / name
+        folder = self._at("history", name)
         return [p.name for p in folder.glob("*.json")] if folder.is_dir() else []
 
     def _read_entries(self, name: str, files: list[str]) -> list[tuple[str, bytes | None]]:
-        return [(f, _read_entry(self.root / "history" / name / f)) for f in files]
+        folder = self._at("history", name)
+        return [(f, _read_entry(folder / f)) for f in files]
 
     def baseline(self, name: str) -> str | None:
         """Return the digest of ``name``'s baseline, or None."""
+        path = self._at("baselines", checked_name(name))
         try:
-            digest = bounded.read_text(self.root / "baselines" / checked_name(name), 128).strip()
+            digest = bounded.read_text(path, 128).strip()
         except OSError:
             return None
         return digest if _DIGEST.fullmatch(digest) else None
@@ -331,7 +340,7 @@ class LocalStore(_References):
         """Make ``digest`` (one of ``name``'s entries) its baseline."""
         if digest not in {e.digest for e in self.history(name)}:
             raise StoreError(f"{digest[:12]} is not in the history of {name}")
-        _write_new(self.root / "baselines" / checked_name(name), digest.encode())
+        _write_new(self._at("baselines", checked_name(name), create=True), digest.encode())
 
     def read(self, digest: str) -> bytes:
         """Return an object's bytes after checking they are what its digest says."""
@@ -346,9 +355,7 @@ class LocalStore(_References):
     def manifest(self, hexdigest: str) -> bytes | None:
         """Return the stored manifest with this BLAKE3 hex, or None (the reader checks it)."""
         try:
-            return bounded.read_bytes(
-                self.root / "manifests" / _manifest_key(hexdigest), MAX_SIDECAR
-            )
+            return bounded.read_bytes(self._at("manifests", _manifest_key(hexdigest)), MAX_SIDECAR)
         except OSError:
             return None
 
@@ -363,11 +370,11 @@ class LocalStore(_References):
         return self._object(digest)
 
     def _is_name(self, text: str) -> bool:
-        return (self.root / "history" / text).is_dir()
+        return self._at("history", text).is_dir()
 
     def _digests(self, prefix: str) -> list[str]:
-        pattern = f"{prefix[:2]}/{prefix}*.cdx.json"
-        return sorted({p.name.split(".")[0] for p in (self.root / "objects").glob(pattern)})
+        folder = self._at("objects", prefix[:2])
+        return sorted({p.name.split(".")[0] for p in folder.glob(f"{prefix}*.cdx.json")})
 
 
 KEPT_COPIES = 8

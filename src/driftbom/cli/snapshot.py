@@ -206,6 +206,18 @@ def run(
     phase: PhaseOpt = None,
     store: StoreOpt = None,
     no_cache: NoCacheOpt = False,
+    grace: Annotated[
+        float,
+        typer.Option(
+            "--grace",
+            min=0,
+            max=24 * 3600,
+            help=(
+                "Seconds COMMAND has to end after drift passes it SIGINT or SIGTERM, "
+                "before it is killed."
+            ),
+        ),
+    ] = 10.0,
 ) -> None:
     """Snapshot, run COMMAND, hash its datasets and models, record it; exit with its code."""
     from driftbom.runner import run as run_command  # noqa: PLC0415
@@ -215,7 +227,7 @@ def run(
         python, name, lock, params_file, param, dataset, model, parent, phase,
         no_cache=no_cache, store=store,
     )  # fmt: skip
-    recorded = documented(run_command(options, command))
+    recorded = documented(run_command(options, command, grace))
     write_recorded(recorded, output, store)
     code = recorded.snapshot.run.exit_code if recorded.snapshot.run else 0
     if code:

@@ -231,11 +231,13 @@ def encode(document: dict[str, Any]) -> bytes:
 
 
 def _workflow(run: RunRecord) -> dict[str, Any]:
+    status = "interrupted" if run.interrupted else "succeeded" if run.succeeded else "failed"
     props = (
         (Prop.RUN_CWD, run.cwd),
         (Prop.RUN_EXIT_CODE, str(run.exit_code)),
+        *(((Prop.RUN_INTERRUPTED, run.interrupted),) if run.interrupted else ()),
         (Prop.RUN_SECONDS, f"{run.seconds:.3f}"),
-        (Prop.RUN_STATUS, "succeeded" if run.succeeded else "failed"),
+        (Prop.RUN_STATUS, status),
     )
     return {
         "bom-ref": RUN_REF,
@@ -265,6 +267,7 @@ def _run(document: dict[str, Any]) -> RunRecord | None:
                     end=str(flow.get("timeEnd", "")),
                     seconds=float(props.get(Prop.RUN_SECONDS, "0")),
                     exit_code=int(props.get(Prop.RUN_EXIT_CODE, "0")),
+                    interrupted=props.get(Prop.RUN_INTERRUPTED) or None,
                 )
             except (ValueError, AttributeError, IndexError):
                 return None
