@@ -372,3 +372,30 @@ def test_a_large_dataset_keeps_its_manifest_in_a_checked_sidecar(tmp_path, monke
     sidecar.write_text("forged\n")  # no longer the manifest the document names: not used
     done = run_drift("check", str(first), str(second))
     assert "no per-file manifest" in done.stdout
+
+
+def test_a_failed_latest_run_fails_the_audit_and_shows_in_ls(tmp_path):
+    store = tmp_path / "store"
+    train = "import pathlib; raise SystemExit(int(pathlib.Path('code').read_text()))"
+    for code in (0, 3):
+        (tmp_path / "code").write_text(str(code))  # the same command, another outcome
+        done = run_drift(
+            "run", "--python", sys.executable, "--no-cache", "--store", str(store),
+            "--name", "train", "-o", str(tmp_path / f"r{code}.json"), "--",
+            sys.executable, "-c", train, cwd=tmp_path,
+        )  # fmt: skip
+        assert done.returncode == code, done.stderr
+    audit = run_drift("audit", "--store", str(store))
+    assert audit.returncode == 1, audit.stdout + audit.stderr
+    lines = audit.stdout.splitlines()
+    assert lines[0].startswith("train  FAIL:")
+    assert lines[0].endswith("(run failed (exit 3))")
+    assert any(line.strip().startswith("MAJOR run: the run failed: exit 3") for line in lines[1:])
+    markdown = run_drift("audit", "--store", str(store), "--format", "markdown").stdout
+    assert "| | MAJOR run: the run failed: exit 3" in markdown
+    data = json.loads(run_drift("audit", "--store", str(store), "--format", "json").stdout)
+    (env,) = data["environments"]
+    assert env["run"] == "failed (exit 3)"
+    assert "run-failed" in {c["rule"] for c in env["changes"]}
+    listed = run_drift("ls", "--store", str(store))
+    assert "run failed (exit 3)" in listed.stdout

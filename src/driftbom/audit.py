@@ -50,6 +50,8 @@ class Audited(NamedTuple):
     baseline: str
     latest: str
     report: DriftReport
+    run: str | None = None
+    """How the latest run record's command ended (``run_status``), None for no run."""
 
 
 class _Pair(NamedTuple):
@@ -119,7 +121,8 @@ def audit(
         except (SbomError, StoreError) as exc:
             errors.append(f"{name}: {exc}")
             continue
-        found.append(Audited(name, pair.baseline, pair.latest, check(reference, current, policy)))
+        report = check(reference, current, policy)
+        found.append(Audited(name, pair.baseline, pair.latest, report, run_status(current)))
     return found, errors
 
 
@@ -207,6 +210,7 @@ def _row(store: Store, listed: _Listed) -> dict[str, Any]:
         "snapshots": len(listed.entries),
         "baseline": listed.baseline,
         "verdict": None,
+        "run": None,
         "phase": None,
         "models": [],
         "datasets": [],
@@ -224,17 +228,28 @@ def _row(store: Store, listed: _Listed) -> dict[str, Any]:
     except (SbomError, StoreError) as exc:
         row["verdict"] = f"error: {exc}"
     else:
+        row["run"] = run_status(latest)
         row["phase"] = latest.phase
         row["models"] = [c.name for c in latest.by_layer(Layer.MODELS)]
         row["datasets"] = [c.name for c in latest.by_layer(Layer.DATASETS)]
     return row
 
 
+def run_status(snapshot: Snapshot) -> str | None:
+    """Return how a run record's command ended (``failed (exit 3)``); None for no run."""
+    run = snapshot.run
+    if run is None:
+        return None
+    if run.interrupted:
+        return f"interrupted ({run.interrupted}, exit {run.exit_code})"
+    return "succeeded" if run.succeeded else f"failed (exit {run.exit_code})"
+
+
 def inventory(store: Store) -> list[dict[str, Any]]:
     """Return one row per stored name with a history, for ``drift ls``.
 
     Snapshots, latest time, baseline, the latest's verdict against it (``error: ...`` when a
-    document cannot be read), phase, models and datasets.
+    document cannot be read), how its run ended, phase, models and datasets.
     """
     listed = _ahead(lambda name: _listed(store, name), store.names())
     return [_row(store, one) for one in listed if one.entries]

@@ -7,6 +7,7 @@ import orjson
 import typer
 
 if TYPE_CHECKING:
+    from driftbom.audit import Audited
     from driftbom.store import Store
 
 from driftbom.cli import EXIT_FINDINGS, EXIT_USAGE, app
@@ -96,9 +97,10 @@ def ls(store: StoreOpt = None, fmt: FormatOpt = "text") -> None:
         return
     for row in rows:
         extra = ", ".join(f"{k}: {' '.join(row[k])}" for k in ("models", "datasets") if row[k])
+        run = f", run {row['run']}" if row["run"] else ""
         emit(
             f"{visible(row['name'])}  {row['snapshots']} snapshots, latest {row['latest']}, "
-            f"phase {row['phase'] or '-'}, {visible(row['verdict'] or 'no baseline')}"
+            f"phase {row['phase'] or '-'}, {visible(row['verdict'] or 'no baseline')}{run}"
             f"{'; ' + visible(extra) if extra else ''}\n"
         )
 
@@ -121,7 +123,6 @@ def audit(
 ) -> None:
     """Each stored name's latest snapshot against its baseline; exit 1 when any fails."""
     from driftbom.audit import audit as audited  # noqa: PLC0415
-    from driftbom.render.summary import verdict_line  # noqa: PLC0415
 
     _format(fmt, ("text", "json", "markdown"))
     if since is not None:
@@ -150,6 +151,7 @@ def audit(
                     "baseline": r.baseline,
                     "latest": r.latest,
                     "verdict": r.report.verdict,
+                    "run": r.run,
                     "max_severity": r.report.max_severity.value if r.report.max_severity else None,
                     "score": r.report.score,
                     "changes": to_dict(r.report)["changes"],
@@ -160,15 +162,39 @@ def audit(
         }
         emit(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
-        bar = "| " if fmt == "markdown" else ""
-        if fmt == "markdown":
-            emit("| name | verdict |\n|---|---|\n")
-        for r in results:
-            cells = (visible(r.name), verdict_line(r.report))
-            emit(f"| {cells[0]} | {cells[1]} |\n" if bar else f"{cells[0]}  {cells[1]}\n")
+        emit(_audit_table(results, markdown=fmt == "markdown"))
     for error in errors:
         diagnostic(f"error: {error}")
     if errors:
         raise typer.Exit(EXIT_USAGE)
     if any(r.report.failed for r in results):
         raise typer.Exit(EXIT_FINDINGS)
+
+
+TOP_CAUSES = 5
+"""Causes listed under each failing name in the audit's text and Markdown."""
+
+
+def _audit_table(results: "list[Audited]", *, markdown: bool) -> str:
+    """Return one verdict line per name and, under each failing one, its top causes."""
+    from driftbom.render.markdown import cell  # noqa: PLC0415
+    from driftbom.render.summary import describe, remedy, subject, verdict_line  # noqa: PLC0415
+
+    lines = ["| name | verdict |", "|---|---|"] if markdown else []
+    for r in results:
+        run = f" (run {r.run})" if r.run and r.run != "succeeded" else ""
+        name, verdict = visible(r.name), verdict_line(r.report) + run
+        lines.append(f"| {name} | {verdict} |" if markdown else f"{name}  {verdict}")
+        if not r.report.failed:
+            continue
+        causes = r.report.causes
+        for cause in causes[:TOP_CAUSES]:
+            todo = remedy(cause)
+            text = f"{cause.severity.value.upper()} {subject(cause)}: {describe(cause)}"
+            text = visible(text + (f" [{todo}]" if todo else ""))
+            lines.append(f"| | {cell(text)} |" if markdown else f"    {text}")
+        if len(causes) > TOP_CAUSES:
+            hidden = len(causes) - TOP_CAUSES
+            more = f"... and {hidden} more: drift check {r.name}@baseline {r.name}@latest"
+            lines.append(f"| | {cell(more)} |" if markdown else f"    {visible(more)}")
+    return "\n".join(lines) + "\n"

@@ -70,6 +70,7 @@ class Rule(str, Enum):
     PARAM = "param"
     COMMAND = "command"
     RUN_STATUS = "run-status"
+    RUN_FAILED = "run-failed"
     CODE_REVISION = "code-revision"
     CODE_DIRTY = "code-dirty"
     PHASE = "phase"

@@ -1,8 +1,10 @@
-"""Findings about the current environment itself: its lockfile, its unmet requirements.
+"""Findings about the current document itself: its lockfile, unmet requirements, its run.
 
 Not differences of a component between two documents but the state of the current one: a
 distribution that disagrees with the lockfile, or a requirement the installed versions do
-not meet (as ``pip check`` sees it). Each is reported unless the reference had the same.
+not meet (as ``pip check`` sees it), each reported unless the reference had the same; and a
+run record whose command failed or was interrupted, always (a failed latest run fails the
+audit, whatever its baseline did).
 """
 
 from __future__ import annotations
@@ -104,3 +106,17 @@ def broken_changes(
             reason = f"{comp.name} {comp.version} requires {text}"
             changes.append(_broken_change(comp, reason, f"pip install '{wanted}'"))
     return changes
+
+
+def run_failure(current: Snapshot) -> list[Change]:
+    """Return ``run-failed`` when the current run record's command failed or was interrupted."""
+    run = current.run
+    if run is None or (run.succeeded and run.interrupted is None):
+        return []
+    how = f"was interrupted ({run.interrupted})" if run.interrupted else "failed"
+    reason = f"the run {how}: exit {run.exit_code}"
+    failed = Change(
+        "run", Layer.OTHER, ChangeKind.MODIFIED, "status", None, f"exit {run.exit_code}",
+        Rule.RUN_FAILED, reason,
+    )  # fmt: skip
+    return [failed]

@@ -17,7 +17,7 @@ _MARKUP = {ord(c): "\\" + c for c in "\\`*_[]|#!~<>&"}
 _CODE = {ord("`"): "'", ord("|"): "\\|"}
 
 
-def _cell(text: str | None) -> str:
+def cell(text: str | None) -> str:
     """Return a value from a document as inert Markdown text: no markup, no HTML, one line."""
     if not text:
         return ""
@@ -35,7 +35,7 @@ def render(report: DriftReport) -> str:
     """Return a heading, the verdict and one table row per cause (grouped by layer)."""
     reference, current = header(report)
     lines = [
-        f"### drift: {_cell(reference)} → {_cell(current)}",
+        f"### drift: {cell(reference)} → {cell(current)}",
         "",
         f"**{verdict_line(report)}**",
         "",
@@ -57,7 +57,7 @@ def render(report: DriftReport) -> str:
                 layer,
                 _code(subject(cause)),
                 kind(cause),
-                _cell(describe(cause)),
+                cell(describe(cause)),
                 _code(remedy(cause)),
             )
             lines.append("| " + " | ".join(cells) + " |")
