@@ -2,7 +2,8 @@
 
 They are kept nested and flattened to dotted names (``optimizer.lr``), one property each;
 a list stays one JSON value. Seed-like keys are flagged; a secret-looking key keeps its
-name but never its value. Nothing in a params file runs: YAML is read with ``safe_load``.
+name but never its value, at any depth, inside lists too (``redact_tree``). Nothing in a
+params file runs: YAML is read with ``safe_load``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from driftbom import bounded
 from driftbom.errors import Input, ProbeError
 from driftbom.model import Component, ComponentType
 from driftbom.properties import Prop
-from driftbom.redact import REDACTED, looks_secret, scrub_tree
+from driftbom.redact import REDACTED, looks_secret, redact_tree
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -140,15 +141,6 @@ def flatten(tree: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return found
 
 
-def _redacted(value: Any) -> Any:
-    """Return the tree with every secret-looking key's value ``***`` and URLs scrubbed."""
-    if isinstance(value, dict):
-        return {k: REDACTED if looks_secret(k) else _redacted(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redacted(v) for v in value]
-    return scrub_tree(value)
-
-
 def component(tree: dict[str, Any], label: str = "params") -> Component:
     """Return the ``params`` component: one property per dotted key, seeds flagged."""
     leaves = flatten(tree)
@@ -158,14 +150,14 @@ def component(tree: dict[str, Any], label: str = "params") -> Component:
     seeds = []
     for key, value in leaves:
         secret = any(looks_secret(part) for part in key.split("."))
-        text = REDACTED if secret else orjson.dumps(scrub_tree(value)).decode()
+        text = REDACTED if secret else orjson.dumps(redact_tree(value)).decode()
         props.append((Prop.PARAMS_PREFIX + key, text))
         if key.rsplit(".", 1)[-1].lower() in SEED_NAMES:
             seeds.append(key)
     if seeds:
         props.append((Prop.PARAMS_SEEDS, " ".join(sorted(seeds))))
     props.append(
-        (Prop.PARAMS_TREE, orjson.dumps(_redacted(tree), option=orjson.OPT_SORT_KEYS).decode())
+        (Prop.PARAMS_TREE, orjson.dumps(redact_tree(tree), option=orjson.OPT_SORT_KEYS).decode())
     )
     return Component(
         ref=REF, type=ComponentType.DATA, name="params", properties=tuple(props)
