@@ -8,7 +8,6 @@ A failed command is recorded too, as failed.
 
 from __future__ import annotations
 
-import re
 import subprocess
 import time
 from datetime import datetime, timezone
@@ -16,42 +15,13 @@ from typing import TYPE_CHECKING
 
 from driftbom.errors import Input, UsageError
 from driftbom.model import RunRecord
-from driftbom.redact import REDACTED, looks_secret, scrub
+from driftbom.redact_command import scrub_argv
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from driftbom.model import Snapshot
     from driftbom.snapshotter import SnapshotOptions
-
-_FLAG = re.compile(r"--?([A-Za-z0-9][A-Za-z0-9_.-]*)")
-
-
-def scrub_argv(argv: Sequence[str]) -> str:
-    """Return the command line, shell-quoted, with secrets removed.
-
-    URL credentials go, and so does the value of a secret-looking ``--flag value``,
-    ``--flag=value`` or ``NAME=value``.
-    """
-    import shlex  # noqa: PLC0415
-
-    words: list[str] = []
-    hide_next = False
-    for word in argv:
-        if hide_next:
-            words.append(REDACTED)
-            hide_next = False
-            continue
-        flag = _FLAG.fullmatch(word.split("=", 1)[0])
-        name, eq, _ = word.partition("=")
-        if flag and looks_secret(flag.group(1)):
-            words.append(f"{name}={REDACTED}" if eq else word)
-            hide_next = not eq
-        elif eq and not word.startswith("-") and looks_secret(name):
-            words.append(f"{name}={REDACTED}")
-        else:
-            words.append(scrub(word))
-    return shlex.join(words)
 
 
 def now_utc() -> str:

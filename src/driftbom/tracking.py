@@ -21,7 +21,9 @@ import orjson
 
 from driftbom.hashes import sha256
 from driftbom.model import Layer, RunRecord
-from driftbom.runner import now_utc, scrub_argv
+from driftbom.redact import REDACTED, looks_secret, scrub
+from driftbom.redact_command import scrub_argv
+from driftbom.runner import now_utc
 from driftbom.sbom.cyclonedx import write_sidecars
 from driftbom.snapshotter import (
     SnapshotOptions,
@@ -54,7 +56,7 @@ class Run:
         self.store = store
         """Where the document is also stored (else ``$DRIFT_STORE``, if set)."""
         self._params: dict[str, Any] = dict(options.params or {})
-        self._models: list[tuple[str, Path]] = []
+        self._models: list[tuple[str, Path | str]] = []
         self._metrics: dict[str, float | str] = {}
         self._before: Snapshot | None = None
         self._start, self._clock = "", 0.0
@@ -63,7 +65,8 @@ class Run:
 
     def model(self, name: str, path: str | Path) -> None:
         """Add a model (file or folder) to hash when the run ends."""
-        self._models.append((name, Path(path)))
+        remote = isinstance(path, str) and "://" in path  # object storage: kept as typed
+        self._models.append((name, path if remote else Path(path)))
 
     def param(self, key: str, value: Any) -> None:
         """Set one hyperparameter (a dotted key nests)."""
@@ -132,7 +135,8 @@ class Run:
             return comp
         card = orjson.loads(comp.model_card) if comp.model_card else {}
         card.setdefault("quantitativeAnalysis", {})["performanceMetrics"] = [
-            {"type": name, "value": str(value)} for name, value in sorted(self._metrics.items())
+            {"type": name, "value": REDACTED if looks_secret(name) else scrub(str(value))}
+            for name, value in sorted(self._metrics.items())
         ]
         return comp._replace(model_card=orjson.dumps(card, option=orjson.OPT_SORT_KEYS).decode())
 
@@ -171,7 +175,7 @@ def track(
     bad input when the ``with`` block is entered, never in the middle of training.
     """
     from driftbom.errors import Input  # noqa: PLC0415
-    from driftbom.probes.run.datasets import named_paths  # noqa: PLC0415
+    from driftbom.probes.run.datasets import local, named_paths  # noqa: PLC0415
     from driftbom.probes.run.params import normalized  # noqa: PLC0415
 
     options = SnapshotOptions(
@@ -182,6 +186,6 @@ def track(
         phase=phase,
         datasets=named_paths(datasets),
         models=named_paths(models, Input.MODEL),
-        parent=Path(parent) if parent is not None else None,
+        parent=local(str(parent), Input.PARENT) if parent is not None else None,
     )
     return Run(name, Path(output), options, store)
