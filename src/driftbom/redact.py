@@ -196,7 +196,7 @@ def scrub(text: str) -> str:
     text = _TOKENS.sub(REDACTED, text)
     for pattern in _extra:
         text = pattern.sub(REDACTED, text)
-    for secret in _remembered:
+    for secret in sorted(_remembered, key=len, reverse=True):  # the whole userinfo first
         text = text.replace(secret, REDACTED)
     return text
 
