@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from driftbom import redact
 from driftbom.redact import (
@@ -196,3 +198,16 @@ def test_added_patterns_apply_to_every_scrub(monkeypatch):
     for bad in ("(", "x*", "a" * 300):
         with pytest.raises(ValueError, match=r"pattern|regular|empty"):
             redact.add_patterns([bad])
+
+
+_PIECES = st.sampled_from(
+    ["https://", "s3:/", "u:p", "@", "h.example", ":", "/", "?", "token=t", "&", "#", " ", "\n",
+     "'", '"', "git", "ghp_" + "a" * 36, "x", "AKIA" + "B" * 16, "-", "_", "9"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.lists(st.lists(_PIECES, max_size=12).map("".join), max_size=8))
+def test_a_tree_is_scrubbed_as_each_of_its_strings_would_be(strings):
+    tree = {"k": strings, "n": {s: s for s in strings}}
+    assert scrub_tree(tree) == redact._scrub_each(tree)

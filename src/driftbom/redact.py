@@ -18,10 +18,13 @@ of structured data, at any depth, lists included.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 import orjson
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 REDACTED = "***"
 
@@ -48,20 +51,22 @@ _SIGNED_PREFIXES = ("x-amz-", "x-goog-", "x-ms-")
 # where a URL starts: a scheme and '://' (or ':/' then userinfo, as a path normalisation
 # leaves it); it runs to the next whitespace or control character (a password may hold a
 # quote, so quotes do not end it, except the one that opened it)
-_URL_START = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}:(?://|/(?=[^/\s@]*@))")
+_SCHEME_REVERSED = re.compile(r"[A-Za-z0-9+.-]{1,32}")
+_USERINFO_AHEAD = re.compile(r"[^/\s@]*@")
 _URL_END = re.compile(r"[\s\x00-\x1f\x7f]")
 _PUBLIC_USERS = frozenset({"git"})  # a convention (git@host), not a credential
-# an scp-style remote, TOKEN@host:path (the user 'git' is kept)
-_SCP = re.compile(
-    r"(?<![^\s'\"=(\[,<])([^\s@/'\"=<>]+)@([A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*):(?!//|\d)"
-)
-# tokens whose shape names them, wherever they stand
+# an scp-style remote, TOKEN@host:path (the user 'git' is kept); found from its '@', then
+# its user read backwards up to a separator (regexes that start with a class scan slowly)
+_SCP_HOST = re.compile(r"@[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*:(?!//|\d)")
+_SCP_USER_REVERSED = re.compile(r"[^\s@/'\"=<>(\[,]{1,256}")
+# tokens whose shape names them, wherever they stand (not inside a longer word)
 _TOKENS = re.compile(
-    r"(?<![A-Za-z0-9_-])(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,}"
+    r"gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{22,}"
     r"|glpat-[A-Za-z0-9_-]{20,}|hf_[A-Za-z0-9]{30,}|(?:AKIA|ASIA)[0-9A-Z]{16}"
     r"|xox[abprs]-[A-Za-z0-9-]{10,}|sk-[A-Za-z0-9_-]{20,}"
-    r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*)"
+    r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"
 )
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _NAME_PARTS = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 _MIN_REMEMBERED = 4  # shorter credentials would blot out ordinary text
 _MAX_PATTERN = 256
@@ -103,8 +108,8 @@ def remember_urls(texts: list[str] | tuple[str, ...]) -> None:
     then show the secret, whatever its message looks like.
     """
     for text in texts:
-        for match in _URL_START.finditer(text):
-            rest = text[match.end() :]
+        for _, after in _url_starts(text):
+            rest = text[after:]
             userinfo = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[0]
             for part in (userinfo, *userinfo.split(":")):
                 if len(part) >= _MIN_REMEMBERED and part not in _PUBLIC_USERS:
@@ -155,7 +160,8 @@ def _url_end(text: str, start: int, after: int) -> int:
     """Return where the URL starting at ``start`` (its authority at ``after``) ends."""
     found = _URL_END.search(text, after)
     end = found.start() if found else len(text)
-    authority = re.split(r"[/?#]", text[after:end], maxsplit=1)[0]
+    stops = [i for i in (text.find(c, after, end) for c in "/?#") if i != -1]
+    authority = text[after : min(stops, default=end)]
     password = authority.partition(":")[2]
     if "@" not in authority and password and not password.isdigit():
         # a password with a space in it: the userinfo runs to an '@' later on the line
@@ -170,21 +176,59 @@ def _url_end(text: str, start: int, after: int) -> int:
     return end
 
 
+def _url_starts(text: str) -> Iterator[tuple[int, int]]:
+    """Yield ``(start, authority)`` of each URL: a scheme, then ``://``, or ``:/`` and a userinfo.
+
+    Each ``:/`` is found first and its scheme read backwards (a regex that starts with a
+    character class would try every position of a long text).
+    """
+    colon = text.find(":/")
+    while colon != -1:
+        double = text.startswith("//", colon + 1)
+        if double or _USERINFO_AHEAD.match(text, colon + 2):
+            found = _SCHEME_REVERSED.match(text[max(0, colon - 32) : colon][::-1])
+            scheme = found.group(0)[::-1] if found else ""
+            first = next((i for i, c in enumerate(scheme) if c.isascii() and c.isalpha()), None)
+            if first is not None:
+                yield colon - len(scheme) + first, colon + (3 if double else 2)
+        colon = text.find(":/", colon + 1)
+
+
 def _scrub_urls(text: str) -> str:
     out, pos = [], 0
-    for match in _URL_START.finditer(text):
-        if match.start() < pos:
+    for start, after in _url_starts(text):
+        if start < pos:
             continue  # inside the URL just scrubbed
-        end = _url_end(text, match.start(), match.end())
-        out += [text[pos : match.start()], _scrub_url(text[match.start() : end])]
+        end = _url_end(text, start, after)
+        out += [text[pos:start], _scrub_url(text[start:end])]
         pos = end
     out.append(text[pos:])
     return "".join(out)
 
 
-def _scp_user(match: re.Match[str]) -> str:
-    user = match.group(1)
-    return match.group(0) if user in _PUBLIC_USERS else f"{match.group(2)}:"
+def _scrub_scp(text: str) -> str:
+    out, pos = [], 0
+    for match in _SCP_HOST.finditer(text):
+        at = match.start()
+        window = text[max(pos, at - 256) : at][::-1]
+        user = _SCP_USER_REVERSED.match(window)
+        if user is None or user.group(0)[::-1] in _PUBLIC_USERS:
+            continue
+        out += [text[pos : at - user.end()], match.group(0)[1:]]
+        pos = match.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _scrub_tokens(text: str) -> str:
+    out, pos = [], 0
+    for match in _TOKENS.finditer(text):
+        if match.start() and text[match.start() - 1] in _WORD_CHARS:
+            continue  # the end of a longer word, not a token
+        out += [text[pos : match.start()], REDACTED]
+        pos = match.end()
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def scrub(text: str) -> str:
@@ -192,8 +236,8 @@ def scrub(text: str) -> str:
     if ":/" in text:
         text = _scrub_urls(text)
     if "@" in text:
-        text = _SCP.sub(_scp_user, text)
-    text = _TOKENS.sub(REDACTED, text)
+        text = _scrub_scp(text)
+    text = _scrub_tokens(text)
     for pattern in _extra:
         text = pattern.sub(REDACTED, text)
     for secret in sorted(_remembered, key=len, reverse=True):  # the whole userinfo first
@@ -210,12 +254,34 @@ def scrub_env(name: str, value: str) -> str:
 
 def scrub_tree(value: Any) -> Any:
     """Return parsed JSON with every string in it (keys included) scrubbed."""
+    if not _extra:  # an added pattern may anchor on a string's ends: each string alone
+        strings: list[str] = []
+        _strings(value, strings)
+        joined = "\n".join(strings)  # every rule stops at a line break
+        if scrub(joined) == joined:
+            return value  # one pass over a whole document instead of one per string
+    return _scrub_each(value)
+
+
+def _strings(value: Any, found: list[str]) -> None:
+    if isinstance(value, str):
+        found.append(value)
+    elif isinstance(value, dict):
+        found += value
+        for item in value.values():
+            _strings(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _strings(item, found)
+
+
+def _scrub_each(value: Any) -> Any:
     if isinstance(value, str):
         return scrub(value)
     if isinstance(value, dict):
-        return {scrub_tree(k): scrub_tree(v) for k, v in value.items()}
+        return {_scrub_each(k): _scrub_each(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [scrub_tree(v) for v in value]
+        return [_scrub_each(v) for v in value]
     return value
 
 
