@@ -5,6 +5,7 @@ import shlex
 import pytest
 
 from driftbom.redact_command import scrub_argv
+from tests.conftest import run_drift
 
 CASES = [
     # (argv word(s), recorded word(s)): each secret replaced by ***, nothing else changed
@@ -53,3 +54,11 @@ def test_the_word_after_a_secret_option_is_hidden_even_when_it_looks_like_an_opt
     assert shlex.split(scrub_argv(["x", "--token", "-canary", "--token"])) == [
         "x", "--token", "***", "--token"
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("pattern", ["(", "x*", "a" * 300])
+def test_a_bad_redact_pattern_is_exit_2_before_anything_runs(tmp_path, pattern):
+    done = run_drift("run", "--redact", pattern, "-o", str(tmp_path / "r.json"), "--", "true")
+    assert done.returncode == 2
+    assert done.stderr.startswith("drift: error: --redact")
+    assert not (tmp_path / "r.json").exists()

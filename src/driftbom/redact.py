@@ -24,7 +24,7 @@ from urllib.parse import unquote
 import orjson
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
 REDACTED = "***"
 
@@ -83,7 +83,7 @@ def looks_secret(name: str) -> bool:
     return any(part.upper() in SECRET_PARTS for part in _NAME_PARTS.split(plain))
 
 
-def add_patterns(patterns: list[str] | tuple[str, ...]) -> None:
+def add_patterns(patterns: Iterable[str]) -> None:
     """Also replace each match of these regular expressions by ``***``, in this process.
 
     Raises ValueError for a pattern that is not a regular expression, is over 256
@@ -101,7 +101,7 @@ def add_patterns(patterns: list[str] | tuple[str, ...]) -> None:
         _extra.append(compiled)
 
 
-def remember_urls(texts: list[str] | tuple[str, ...]) -> None:
+def remember_urls(texts: Iterable[str]) -> None:
     """Remember the credentials of every URL in ``texts``: ``scrub`` then removes them anywhere.
 
     A library that quotes a piece of a URL (a bucket named ``KEY:SECRET@bucket``) cannot

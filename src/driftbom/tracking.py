@@ -35,7 +35,7 @@ from driftbom.snapshotter import (
 from driftbom.store import put_if_asked
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from types import TracebackType
 
     from driftbom.model import Component, Snapshot
@@ -166,18 +166,27 @@ def track(
     parent: str | Path | None = None,
     python: str | None = None,
     store: str | None = None,
+    redact: Sequence[str] = (),
 ) -> Run:
     """Return a Run to use as a context manager (see the module's docstring).
 
     ``python`` defaults to the interpreter running the script. The document is also stored
     under ``name`` in ``store`` (a folder or ``s3://bucket/prefix``), else in
-    ``$DRIFT_STORE`` when that is set, as ``drift run --store`` does. Raises DriftError for
-    bad input when the ``with`` block is entered, never in the middle of training.
+    ``$DRIFT_STORE`` when that is set, as ``drift run --store`` does. What the regular
+    expressions in ``redact`` match is recorded as ``***`` (as ``drift run --redact``), in
+    everything this process writes from now on. Raises DriftError for bad input when the
+    ``with`` block is entered (UsageError here for a bad ``redact`` pattern), never in the
+    middle of training.
     """
-    from driftbom.errors import Input  # noqa: PLC0415
+    from driftbom import redact as redaction  # noqa: PLC0415
+    from driftbom.errors import Input, UsageError  # noqa: PLC0415
     from driftbom.probes.run.datasets import local, named_paths  # noqa: PLC0415
     from driftbom.probes.run.params import normalized  # noqa: PLC0415
 
+    try:
+        redaction.add_patterns(tuple(redact))
+    except ValueError as exc:
+        raise UsageError(str(exc), what=Input.REDACT) from None
     options = SnapshotOptions(
         python=python or sys.executable,
         name=name,

@@ -83,8 +83,10 @@ def _plant(repo):
 
             params = {"users": [{"password": "canary-r29"}], "opt": [[{"api_key": "canary-r30"}]]}
             with driftbom.track("tracked", output=sys.argv[1], params=params,
-                                models={"m": "m.safetensors"}) as run:
+                                models={"m": "m.safetensors"},
+                                redact=[r"corp-[a-z]+-r[0-9]+"]) as run:
                 run.param("svc.PAT", "canary-r31")
+                run.param("account", "corp-canary-r50")
                 run.metric("hf_token", "canary-r32")
                 run.metric("accuracy", 0.9)
             """
