@@ -121,3 +121,20 @@ def test_key_value_pairs_are_redacted_like_a_file():
     comp = params.component(tree)
     assert "canary-p" not in repr(comp)
     assert comp.prop(Prop.PARAMS_PREFIX + "db.PAT") == "***"
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("p.yaml", "lr: 1\npassword: canary-p5: x\n"),
+        ("p.yaml", "lr: 1\ntoken: [canary-p5\n"),
+        ("p.toml", 'lr = 1\ntoken = "canary-p5\n'),
+        ("p.json", '{"token": "canary-p5", x}'),
+    ],
+)
+def test_a_malformed_file_is_named_without_quoting_its_text(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ProbeError, match=r"line \d") as caught:
+        params.load(path)
+    assert "canary" not in str(caught.value)

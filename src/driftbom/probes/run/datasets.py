@@ -225,7 +225,7 @@ def list_remote(name: str, url: str) -> Dataset:
         raise ProbeError(reason, what=Input.DATASET, path=url) from None
     except Exception as exc:  # noqa: BLE001 - whatever the backend raises (botocore's own)
         raise ProbeError(
-            f"cannot list it ({str(exc)[:160]})", what=Input.DATASET, path=url
+            f"cannot list it ({scrub(str(exc))[:160]})", what=Input.DATASET, path=url
         ) from None
     if not found:
         raise ProbeError("no object under this prefix", what=Input.DATASET, path=url)

@@ -89,7 +89,7 @@ class PendingGit:
             return Skipped(Layer.CODE, f"git status: {exc}")
         if status.returncode != 0:
             why = status.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["failed"]
-            return Skipped(Layer.CODE, f"git status: {scrub(why[0][:200])}")
+            return Skipped(Layer.CODE, f"git status: {scrub(why[0])[:200]}")
         commit, branch, dirty = _parse_status(status.stdout)
         if commit is None:
             return Skipped(Layer.CODE, "the repository has no commit yet")

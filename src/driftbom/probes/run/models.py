@@ -26,7 +26,7 @@ from driftbom.errors import Input, ProbeError
 from driftbom.model import Component, ComponentType
 from driftbom.probes.run import datasets
 from driftbom.properties import Prop
-from driftbom.redact import redact_tree
+from driftbom.redact import redact_tree, scrub
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -106,7 +106,7 @@ def _gguf(path: Path) -> list[tuple[str, str]]:
     try:
         fields = {key: field.contents() for key, field in GGUFReader(str(path)).fields.items()}
     except Exception as exc:  # noqa: BLE001 - a malformed file, whatever gguf raises
-        raise _error(str(path), f"not a readable GGUF file ({str(exc)[:120]})") from None
+        raise _error(str(path), f"not a readable GGUF file ({scrub(str(exc))[:120]})") from None
     props = []
     if "general.architecture" in fields:
         props.append((Prop.MODEL_ARCHITECTURE, str(fields["general.architecture"])[:128]))

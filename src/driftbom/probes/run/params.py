@@ -68,8 +68,20 @@ def _parse(text: str, suffix: str, label: str) -> Any:
 
             return parse_toml(text)
     except Exception as exc:  # noqa: BLE001 - each parser has its own errors
-        raise _error(label, f"not valid {suffix[1:].upper()} ({str(exc)[:160]})") from None
+        raise _error(label, f"not valid {suffix[1:].upper()} ({_where(exc)})") from None
     raise _error(label, f"unknown format {suffix or '(no suffix)'} (.json, .yaml, .yml, .toml)")
+
+
+def _where(exc: Exception) -> str:
+    """Return what a parser says is wrong, and where, never a quote of the file's text.
+
+    PyYAML's message shows the faulty line, which may hold a secret; its mark says where.
+    """
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        problem = getattr(exc, "problem", None) or "invalid"
+        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:160]
 
 
 def normalized(value: Any, label: str) -> Any:
