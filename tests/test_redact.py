@@ -184,11 +184,15 @@ def test_redact_tree_records_nothing_it_did_not_check():
 
 def test_remembered_url_credentials_go_wherever_they_are_quoted(monkeypatch):
     monkeypatch.setattr(redact, "_remembered", set())
-    redact.remember_urls(["--store", "s3://AKIAEXAMPLE:canary%2Fsecret@bucket/p", "git@h:x"])
-    message = 'Invalid bucket name "AKIAEXAMPLE:canary/secret@bucket"'
+    redact.remember_urls(["--store", "s3://AKIAEXAMPLE1:canary%2Fsecret@bucket/p", "git@h:x"])
+    redact.remember_urls(["ssh://ubuntu@host.example/x", "https://ubuntu:pw@h/", "b://:abcd@h"])
+    message = 'Invalid bucket name "AKIAEXAMPLE1:canary/secret@bucket"'
     assert scrub(message) == 'Invalid bucket name "***@bucket"'
-    assert scrub("key AKIAEXAMPLE alone") == "key *** alone"
-    assert scrub("git is kept") == "git is kept"
+    assert scrub("key AKIAEXAMPLE1 and canary/secret") == "key *** and ***"
+    assert (
+        scrub("git, ubuntu and pw are kept; abcd is not")
+        == "git, ubuntu and pw are kept; *** is not"
+    )
 
 
 def test_added_patterns_apply_to_every_scrub(monkeypatch):

@@ -68,7 +68,8 @@ _TOKENS = re.compile(
 )
 _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _NAME_PARTS = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
-_MIN_REMEMBERED = 4  # shorter credentials would blot out ordinary text
+# shorter ones would blot out ordinary text: a user name is often a word (ubuntu, deploy)
+_MIN_PASSWORD, _MIN_USER = 4, 12
 _MAX_PATTERN = 256
 _extra: list[re.Pattern[str]] = []
 _remembered: set[str] = set()
@@ -109,10 +110,14 @@ def remember_urls(texts: Iterable[str]) -> None:
     """
     for text in texts:
         for _, after in _url_starts(text):
-            rest = text[after:]
+            rest = text[after : after + 4096]
             userinfo = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[0]
-            for part in (userinfo, *userinfo.split(":")):
-                if len(part) >= _MIN_REMEMBERED and part not in _PUBLIC_USERS:
+            user, colon, password = userinfo.partition(":")
+            found = [(user, _MIN_USER), (password, _MIN_PASSWORD)]
+            if colon:
+                found.append((userinfo, _MIN_PASSWORD))
+            for part, least in found:
+                if len(part) >= least and part not in _PUBLIC_USERS:
                     _remembered.update({part, unquote(part)})
 
 
