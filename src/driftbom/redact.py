@@ -71,6 +71,7 @@ _NAME_PARTS = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 # shorter ones would blot out ordinary text: a user name is often a word (ubuntu, deploy)
 _MIN_PASSWORD, _MIN_USER = 4, 12
 _MAX_PATTERN = 256
+_MAX_SPACED = 256  # how far a password holding a space may run past its first space
 _extra: list[re.Pattern[str]] = []
 _remembered: set[str] = set()
 
@@ -169,8 +170,10 @@ def _url_end(text: str, start: int, after: int) -> int:
     authority = text[after : min(stops, default=end)]
     password = authority.partition(":")[2]
     if "@" not in authority and password and not password.isdigit():
-        # a password with a space in it: the userinfo runs to an '@' later on the line
-        line_end = min(i for i in (text.find("\n", end), len(text)) if i != -1)
+        # a password with a space in it: the userinfo runs to an '@' later on the line (a
+        # bounded look: each URL of a long line looking to its end would be quadratic)
+        reach = min(len(text), end + _MAX_SPACED)
+        line_end = min(i for i in (text.find("\n", end, reach), reach) if i != -1)
         at, slash = text.find("@", end, line_end), text.find("/", end, line_end)
         if at != -1 and (slash == -1 or at < slash):
             found = _URL_END.search(text, at)
