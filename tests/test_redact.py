@@ -129,6 +129,9 @@ def test_plain_env_keeps_value_but_not_url_credentials():
         # the quote that opened a URL closes it, whatever its query loses
         ("url='https://h.example/p?X-Amz-Signature=s&a=1'", "url='https://h.example/p'"),
         ('"https://h.example/f?token=t" next', '"https://h.example/f" next'),
+        # JSON text stays JSON: the string's closing quote ends the URL, an escaped one not
+        ('{"u":"https://h.example/x?token=t","b":"c"}', '{"u":"https://h.example/x","b":"c"}'),
+        ('["https://u:p\\"ss@h.example/x"]', '["https://h.example/x"]'),
         # scp-style remotes: the user goes, except git
         ("ghp_canary@github.com:org/repo.git", "github.com:org/repo.git"),
         ("origin\tdeploy:canary@gitlab:org/x.git", "origin\tgitlab:org/x.git"),

@@ -179,9 +179,17 @@ def _url_end(text: str, start: int, after: int) -> int:
             found = _URL_END.search(text, at)
             end = found.start() if found else len(text)
     quote = text[start - 1 : start] if start else ""
-    if quote in ("'", '"') and quote in text[after:end]:
-        end = text.rindex(quote, after, end)  # the quote that opened the URL closes it
+    if quote in ("'", '"'):
+        end = _closing(text, quote, after, end)
     return end
+
+
+def _closing(text: str, quote: str, after: int, end: int) -> int:
+    """Return where the quote that opened a URL closes it (an escaped one does not), or end."""
+    found = text.find(quote, after, end)
+    while found > after and text[found - 1] == "\\":
+        found = text.find(quote, found + 1, end)
+    return end if found == -1 else found
 
 
 def _url_starts(text: str) -> Iterator[tuple[int, int]]:
