@@ -79,7 +79,8 @@ def track(name: str, **kwargs: Any) -> Run:
     """Record a training run from inside the script: ``with driftbom.track(...) as run:``.
 
     Keyword arguments: ``output`` (required), ``datasets``, ``models``, ``params``,
-    ``phase``, ``parent``, ``python``, ``store``; see :func:`driftbom.tracking.track`.
+    ``phase``, ``parent``, ``python``, ``store``, ``redact``; see
+    :func:`driftbom.tracking.track`.
     """
     from driftbom.tracking import track as tracked  # noqa: PLC0415
 

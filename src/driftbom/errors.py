@@ -29,6 +29,7 @@ class Input(str, Enum):
     COMMAND = "command"
     STORE = "store"
     NAME = "name"
+    REDACT = "redact"
 
 
 class Remedy(str, Enum):

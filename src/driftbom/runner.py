@@ -9,14 +9,13 @@ A failed command is recorded too, as failed, and an interrupted one as interrupt
 from __future__ import annotations
 
 import logging
-import re
 import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from driftbom.errors import Input, UsageError
 from driftbom.model import RunRecord
-from driftbom.redact import REDACTED, looks_secret, scrub
+from driftbom.redact_command import scrub_argv
 from driftbom.supervise import DEFAULT_GRACE_S, Supervised
 
 if TYPE_CHECKING:
@@ -27,34 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_GRACE_S = 24 * 3600.0
-_FLAG = re.compile(r"--?([A-Za-z0-9][A-Za-z0-9_.-]*)")
-
-
-def scrub_argv(argv: Sequence[str]) -> str:
-    """Return the command line, shell-quoted, with secrets removed.
-
-    URL credentials go, and so does the value of a secret-looking ``--flag value``,
-    ``--flag=value`` or ``NAME=value``.
-    """
-    import shlex  # noqa: PLC0415
-
-    words: list[str] = []
-    hide_next = False
-    for word in argv:
-        if hide_next:
-            words.append(REDACTED)
-            hide_next = False
-            continue
-        flag = _FLAG.fullmatch(word.split("=", 1)[0])
-        name, eq, _ = word.partition("=")
-        if flag and looks_secret(flag.group(1)):
-            words.append(f"{name}={REDACTED}" if eq else word)
-            hide_next = not eq
-        elif eq and not word.startswith("-") and looks_secret(name):
-            words.append(f"{name}={REDACTED}")
-        else:
-            words.append(scrub(word))
-    return shlex.join(words)
 
 
 def now_utc() -> str:

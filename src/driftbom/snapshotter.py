@@ -65,9 +65,9 @@ class SnapshotOptions(NamedTuple):
     """The run's lifecycle phase: a CycloneDX phase or an alias (``training``)."""
     code: bool = True
     """Record the code revision of the repository around the working directory."""
-    datasets: tuple[tuple[str, Path], ...] = ()
-    """``(name, file or folder)`` of each dataset to hash."""
-    models: tuple[tuple[str, Path], ...] = ()
+    datasets: tuple[tuple[str, Path | str], ...] = ()
+    """``(name, file or folder)`` of each dataset to hash (or its object-storage URL)."""
+    models: tuple[tuple[str, Path | str], ...] = ()
     """``(name, file or folder)`` of each model: weights digest, format, model card."""
     parent: Path | None = None
     """The document this run follows (``--parent``): its serial, digest and name are kept."""
@@ -144,7 +144,9 @@ def _python_layers(
     return [*components, *comps, lock_comp], notes, skipped
 
 
-def _unique(named: tuple[tuple[str, Path], ...], what: Input) -> tuple[tuple[str, Path], ...]:
+def _unique(
+    named: tuple[tuple[str, Path | str], ...], what: Input
+) -> tuple[tuple[str, Path | str], ...]:
     names = [name for name, _ in named]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:

@@ -30,6 +30,7 @@ import orjson
 from driftbom import bounded, storefolder
 from driftbom.errors import Input, StoreError, UsageError
 from driftbom.hashes import sha256
+from driftbom.redact import scrub
 from driftbom.sbom.cyclonedx import MAX_SIDECAR, SIDECARS, sidecar_manifests
 
 if TYPE_CHECKING:
@@ -583,6 +584,9 @@ def open_store(url: str | None, cwd: Path) -> Store:
     A folder is a local store; ``s3://bucket/prefix`` (and any fsspec URL) an object store.
     """
     location = url or os.environ.get("DRIFT_STORE") or str(cwd / DEFAULT)
+    if "://" in location and scrub(location) != location:
+        reason = "credentials in a URL are refused: give them to the storage backend (AWS_*)"
+        raise UsageError(reason, what=Input.STORE, path=location)
     if "://" in location and not location.startswith("file://"):
         try:
             return ObjectStore(location)

@@ -21,7 +21,9 @@ import orjson
 
 from driftbom.hashes import sha256
 from driftbom.model import Layer, RunRecord
-from driftbom.runner import now_utc, scrub_argv
+from driftbom.redact import REDACTED, looks_secret, scrub
+from driftbom.redact_command import scrub_argv
+from driftbom.runner import now_utc
 from driftbom.sbom.cyclonedx import write_sidecars
 from driftbom.snapshotter import (
     SnapshotOptions,
@@ -33,7 +35,7 @@ from driftbom.snapshotter import (
 from driftbom.store import put_if_asked
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from types import TracebackType
 
     from driftbom.model import Component, Snapshot
@@ -54,7 +56,7 @@ class Run:
         self.store = store
         """Where the document is also stored (else ``$DRIFT_STORE``, if set)."""
         self._params: dict[str, Any] = dict(options.params or {})
-        self._models: list[tuple[str, Path]] = []
+        self._models: list[tuple[str, Path | str]] = []
         self._metrics: dict[str, float | str] = {}
         self._before: Snapshot | None = None
         self._start, self._clock = "", 0.0
@@ -63,7 +65,8 @@ class Run:
 
     def model(self, name: str, path: str | Path) -> None:
         """Add a model (file or folder) to hash when the run ends."""
-        self._models.append((name, Path(path)))
+        remote = isinstance(path, str) and "://" in path  # object storage: kept as typed
+        self._models.append((name, path if remote else Path(path)))
 
     def param(self, key: str, value: Any) -> None:
         """Set one hyperparameter (a dotted key nests)."""
@@ -132,7 +135,8 @@ class Run:
             return comp
         card = orjson.loads(comp.model_card) if comp.model_card else {}
         card.setdefault("quantitativeAnalysis", {})["performanceMetrics"] = [
-            {"type": name, "value": str(value)} for name, value in sorted(self._metrics.items())
+            {"type": name, "value": REDACTED if looks_secret(name) else scrub(str(value))}
+            for name, value in sorted(self._metrics.items())
         ]
         return comp._replace(model_card=orjson.dumps(card, option=orjson.OPT_SORT_KEYS).decode())
 
@@ -162,18 +166,27 @@ def track(
     parent: str | Path | None = None,
     python: str | None = None,
     store: str | None = None,
+    redact: Sequence[str] = (),
 ) -> Run:
     """Return a Run to use as a context manager (see the module's docstring).
 
     ``python`` defaults to the interpreter running the script. The document is also stored
     under ``name`` in ``store`` (a folder or ``s3://bucket/prefix``), else in
-    ``$DRIFT_STORE`` when that is set, as ``drift run --store`` does. Raises DriftError for
-    bad input when the ``with`` block is entered, never in the middle of training.
+    ``$DRIFT_STORE`` when that is set, as ``drift run --store`` does. What the regular
+    expressions in ``redact`` match is recorded as ``***`` (as ``drift run --redact``), in
+    everything this process writes from now on. Raises DriftError for bad input when the
+    ``with`` block is entered (UsageError here for a bad ``redact`` pattern), never in the
+    middle of training.
     """
-    from driftbom.errors import Input  # noqa: PLC0415
-    from driftbom.probes.run.datasets import named_paths  # noqa: PLC0415
+    from driftbom import redact as redaction  # noqa: PLC0415
+    from driftbom.errors import Input, UsageError  # noqa: PLC0415
+    from driftbom.probes.run.datasets import local, named_paths  # noqa: PLC0415
     from driftbom.probes.run.params import normalized  # noqa: PLC0415
 
+    try:
+        redaction.add_patterns(tuple(redact))
+    except ValueError as exc:
+        raise UsageError(str(exc), what=Input.REDACT) from None
     options = SnapshotOptions(
         python=python or sys.executable,
         name=name,
@@ -182,6 +195,6 @@ def track(
         phase=phase,
         datasets=named_paths(datasets),
         models=named_paths(models, Input.MODEL),
-        parent=Path(parent) if parent is not None else None,
+        parent=local(str(parent), Input.PARENT) if parent is not None else None,
     )
     return Run(name, Path(output), options, store)

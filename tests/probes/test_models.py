@@ -142,3 +142,33 @@ def test_an_unchanged_model_never_appears_and_new_weights_are_named(tmp_path):
     (change,) = model_changes(before, models.component("llm", root))
     assert change.rule.value == "model"
     assert "1 changed (model.safetensors)" in change.reason
+
+
+def test_safetensors_metadata_under_secret_keys_is_redacted_at_any_depth(tmp_path):
+    meta = {
+        "api_key": "canary-m1",
+        "hf_token": "canary-m2",
+        "password": "canary-m3",
+        "config": json.dumps({"auth": {"user": "u"}, "users": [{"secret": "canary-m4"}]}),
+        "source": "ghp_" + "m5" * 18,
+        "format": "pt",
+    }
+    comp = models.component("m", safetensors(tmp_path / "m.safetensors", {"a": ("F32", [2])}, meta))
+    assert [f"canary-m{i}" for i in range(1, 6) if f"canary-m{i}" in repr(comp)] == []
+    assert "m5m5" not in repr(comp)
+    assert comp.prop(Prop.MODEL_META_PREFIX + "api_key") == "***"
+    assert comp.prop(Prop.MODEL_META_PREFIX + "format") == "pt"
+
+
+def test_a_model_card_and_config_are_redacted_before_a_field_is_read(tmp_path):
+    root = hf_folder(tmp_path / "llm")
+    (root / "config.json").write_text(
+        json.dumps({"model_type": "https://u:canary-m6@h.example/t", "token": "canary-m7"})
+    )
+    (root / "README.md").write_text(
+        "---\nlicense: mit\nbase_model: https://u:canary-m8@hub.example/base\n"
+        "hf_token: canary-m9\n---\n"
+    )
+    comp = models.component("llm", root)
+    assert [f"canary-m{i}" for i in range(6, 10) if f"canary-m{i}" in repr(comp)] == []
+    assert comp.ancestors == ("https://hub.example/base",)

@@ -94,3 +94,47 @@ def test_missing_fifo_and_huge_files_are_refused(tmp_path):
         handle.truncate(params.MAX_BYTES + 1)
     with pytest.raises(ProbeError, match="too large"):
         params.load(huge)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("p.yaml", "users:\n  - name: a\n    password: canary-p1\n  - [ {pat: canary-p2} ]\n"),
+        ("p.toml", '[[runs]]\ntoken = "canary-p1"\nlr = 0.1\n[[runs]]\nPAT = "canary-p2"\n'),
+        (
+            "p.json",
+            '{"a": [[{"b": {"api_key": "canary-p1"}}]], "c": "{\\"sas\\": \\"canary-p2\\"}"}',
+        ),
+    ],
+)
+def test_secret_named_keys_inside_lists_are_redacted_in_every_property(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    comp = params.component(params.load(path))
+    assert "canary-p" not in repr(comp)
+    assert "***" in comp.prop(Prop.PARAMS_TREE)
+
+
+def test_key_value_pairs_are_redacted_like_a_file():
+    tree = params.merged({}, [params.pair('users=[{"password": "canary-p3"}]')])
+    tree = params.merged(tree, [params.pair("db.PAT=canary-p4")])
+    comp = params.component(tree)
+    assert "canary-p" not in repr(comp)
+    assert comp.prop(Prop.PARAMS_PREFIX + "db.PAT") == "***"
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("p.yaml", "lr: 1\npassword: canary-p5: x\n"),
+        ("p.yaml", "lr: 1\ntoken: [canary-p5\n"),
+        ("p.toml", 'lr = 1\ntoken = "canary-p5\n'),
+        ("p.json", '{"token": "canary-p5", x}'),
+    ],
+)
+def test_a_malformed_file_is_named_without_quoting_its_text(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ProbeError, match=r"line \d") as caught:
+        params.load(path)
+    assert "canary" not in str(caught.value)

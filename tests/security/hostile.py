@@ -48,6 +48,8 @@ def plant_dists(site: Path) -> None:
     for name, url in (
         ("viavcs", "https://deploy:canary-d05@git.example.com/org/lib.git"),
         ("viavcs2", "https://git.example.com/org/lib2.git?private_token=canary-d06"),
+        ("viaspace", "https://bob:canary-d07 with a space@git.example.com/org/lib3.git"),
+        ("viascp", "ssh://ghp_canary-d08@git.example.com/org/lib4.git"),
     ):
         add_dist(
             site,
@@ -136,6 +138,10 @@ def secret_environment(root: Path) -> dict[str, str]:
         "TORCH_CREDS": "canary-e25",
         "PIP_CONFIG_FILE": str(pip_conf),
         "TORCH_HOME": "https://u:canary-e27@h.example.com/cache",
+        "TORCH_PAT": "canary-e28",
+        "OMP_SCHEDULE": "s3:/AKIAEXAMPLE:canary-e29@bucket/p",
+        "TORCH_EXTENSIONS_DIR": "deploy:canary-e30@git.example.com:org/x.git",
+        "MKL_CBWR": "ghp_" + "E31" * 12,
     }
 
 
@@ -161,8 +167,9 @@ def foreign_reference(root: Path) -> Path:
 
 
 CANARIES = (
-    [f"canary-e{i:02d}" for i in range(1, 28)]
-    + [f"canary-d{i:02d}" for i in range(1, 7)]
+    [f"canary-e{i:02d}" for i in range(1, 31)]
+    + ["ghp_" + "E31" * 12]
+    + [f"canary-d{i:02d}" for i in range(1, 9)]
     + [f"canary-l{i:02d}" for i in range(1, 11)]
     + [f"canary-f{i:02d}" for i in range(1, 4)]
 )

@@ -59,6 +59,7 @@ _FLAGS = {
     Input.COMMAND: "-- COMMAND",
     Input.STORE: "--store",
     Input.NAME: "--name",
+    Input.REDACT: "--redact",
 }
 _REMEDIES = {
     Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",
@@ -133,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     (the traceback with ``-vv``), and neither can read as a verdict.
     """
     args = sys.argv[1:] if argv is None else argv
+    # a URL's credentials are removed from every output, however a library quotes them
+    redact.remember_urls([*args, os.environ.get("DRIFT_STORE", "")])
     try:
         code = app(args=args, prog_name="drift", standalone_mode=False)
     except typer.Abort:

@@ -65,7 +65,7 @@ ModelOpt = Annotated[
     ),
 ]
 ParentOpt = Annotated[
-    Path | None,
+    str | None,
     typer.Option("--parent", help="The SBOM of the run this one follows (its serial and digest)."),
 ]
 PhaseOpt = Annotated[
@@ -84,6 +84,17 @@ StoreOpt = Annotated[
         "--store",
         help="Also store the document under its --name: a folder or s3://bucket/prefix "
         "(also: $DRIFT_STORE).",
+    ),
+]
+RedactOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--redact",
+        metavar="REGEX",
+        help=(
+            "Also replace what this regular expression matches by *** in everything drift "
+            "writes: the recorded command, params, metadata, messages (repeatable)."
+        ),
     ),
 ]
 NoCacheOpt = Annotated[
@@ -106,20 +117,29 @@ def snapshot_options(
     param: list[str] | None,
     dataset: list[str] | None,
     model: list[str] | None,
-    parent: Path | None,
+    parent: str | None,
     phase: str | None,
     *,
     no_cache: bool,
     store: str | None = None,
+    redact: list[str] | None = None,
 ) -> "SnapshotOptions":
-    """Return the library's options for what ``drift snapshot`` or ``drift run`` was asked."""
+    """Return the library's options for what ``drift snapshot`` or ``drift run`` was asked.
+
+    The ``--redact`` patterns apply from here on, to everything the process writes.
+    """
+    from driftbom import redact as redaction  # noqa: PLC0415
     from driftbom.cli.output import Progress  # noqa: PLC0415
     from driftbom.cli.references import located  # noqa: PLC0415
-    from driftbom.errors import Input  # noqa: PLC0415
+    from driftbom.errors import Input, UsageError  # noqa: PLC0415
     from driftbom.probes.run import params as hyper  # noqa: PLC0415
-    from driftbom.probes.run.datasets import named  # noqa: PLC0415
+    from driftbom.probes.run.datasets import local, named  # noqa: PLC0415
     from driftbom.snapshotter import SnapshotOptions, default_context  # noqa: PLC0415
 
+    try:
+        redaction.add_patterns(redact or [])
+    except ValueError as exc:
+        raise UsageError(str(exc), what=Input.REDACT) from None
     tree = hyper.load(params_file) if params_file is not None else None
     if param:
         tree = hyper.merged(tree or {}, [hyper.pair(text) for text in param])
@@ -132,7 +152,7 @@ def snapshot_options(
         phase=phase,
         datasets=tuple(named(text) for text in dataset or ()),
         models=tuple(named(text, Input.MODEL) for text in model or ()),
-        parent=located(parent, store) if parent is not None else None,
+        parent=located(local(parent, Input.PARENT), store) if parent is not None else None,
         progress=Progress(),
     )
 
@@ -172,6 +192,7 @@ def snapshot(
     parent: ParentOpt = None,
     phase: PhaseOpt = None,
     store: StoreOpt = None,
+    redact: RedactOpt = None,
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Snapshot this environment into a CycloneDX 1.6 SBOM, validated before it is written."""
@@ -179,7 +200,7 @@ def snapshot(
 
     options = snapshot_options(
         python, name, lock, params_file, param, dataset, model, parent, phase,
-        no_cache=no_cache, store=store,
+        no_cache=no_cache, store=store, redact=redact,
     )  # fmt: skip
     write_recorded(record(options), output, store)
 
@@ -205,6 +226,7 @@ def run(
     parent: ParentOpt = None,
     phase: PhaseOpt = None,
     store: StoreOpt = None,
+    redact: RedactOpt = None,
     no_cache: NoCacheOpt = False,
     grace: Annotated[
         float,
@@ -225,7 +247,7 @@ def run(
 
     options = snapshot_options(
         python, name, lock, params_file, param, dataset, model, parent, phase,
-        no_cache=no_cache, store=store,
+        no_cache=no_cache, store=store, redact=redact,
     )  # fmt: skip
     recorded = documented(run_command(options, command, grace))
     write_recorded(recorded, output, store)

@@ -27,6 +27,7 @@ from driftbom.errors import Input, ProbeError
 from driftbom.model import Component, ComponentType
 from driftbom.probes._cache import StatCache
 from driftbom.properties import Prop
+from driftbom.redact import scrub
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
@@ -42,6 +43,10 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _LFS = b"version https://git-lfs.github.com/spec/v1"
 _HF = re.compile(r"/(datasets|models)--([^/]+)--([^/]+)/snapshots/([0-9a-f]{40})(?:/|$)")
 _DVC_MD5 = re.compile(r"^\s*-?\s*md5:\s*([0-9a-f]{32}(?:\.dir)?)\s*$", re.MULTILINE)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}")
+REMOTE_SCHEMES = ("s3", "gs", "gcs", "az", "abfs")
+"""Object storage, listed rather than read (``s3://bucket/prefix``)."""
+_LISTED = tuple(f"{scheme}://" for scheme in REMOTE_SCHEMES)
 
 
 class Entry(NamedTuple):
@@ -67,24 +72,54 @@ def _error(path: str, reason: str) -> ProbeError:
     return ProbeError(reason, what=Input.DATASET, path=path)
 
 
-def named(text: str, what: Input = Input.DATASET) -> tuple[str, Path]:
-    """Return ``(name, path)`` of ``[NAME=]PATH`` (the name defaults to the path's last part)."""
+def location(text: str, what: Input = Input.DATASET) -> Path | str:
+    """Return the file or folder ``text`` names, or the object-storage URL it is, as typed.
+
+    A URL is never made a path (that would turn its ``//`` into ``/``). Raises ProbeError
+    for a URL that is not object storage, or that carries credentials (the backend takes
+    them from its own variables or profile).
+    """
+    scheme, sep, _ = text.partition("://")
+    if not sep or not _SCHEME.fullmatch(scheme):
+        return Path(text)
+    if scheme.lower() not in REMOTE_SCHEMES:
+        reason = f"a {scheme}:// URL is not read (a file, a folder, or {', '.join(_LISTED)})"
+        raise ProbeError(reason, what=what, path=text)
+    if scrub(text) != text:
+        reason = "credentials in a URL are refused: give them to the storage backend (AWS_*)"
+        raise ProbeError(reason, what=what, path=text)
+    return text
+
+
+def local(text: str, what: Input) -> Path:
+    """Return the local file ``text`` names; raises ProbeError, naming it as typed, for a URL."""
+    scheme, sep, _ = text.partition("://")
+    if sep and _SCHEME.fullmatch(scheme):
+        raise ProbeError("a URL is not read here: give a local file", what=what, path=text)
+    return Path(text)
+
+
+def named(text: str, what: Input = Input.DATASET) -> tuple[str, Path | str]:
+    """Return ``(name, place)`` of ``[NAME=]PATH`` (the name defaults to the path's last part).
+
+    The place is a Path, or an object-storage URL kept as typed (see ``location``).
+    """
     name, eq, path = text.partition("=")
-    if not eq:
+    if not eq or "/" in name:
         name, path = "", text
-    folder = Path(path)
-    name = name or folder.name or "dataset"
+    place = location(path, what)
+    name = name or str(place).rstrip("/").rsplit("/", 1)[-1] or "dataset"
     if not _NAME.fullmatch(name):
         reason = "the name must be letters, digits, '.', '_' or '-' (train=data/train)"
         raise ProbeError(reason, what=what, path=text)
-    return name, folder
+    return name, place
 
 
 def named_paths(
     paths: Mapping[str, str | Path] | None, what: Input = Input.DATASET
-) -> tuple[tuple[str, Path], ...]:
-    """Return ``(name, path)`` pairs of an API mapping, each name checked as ``named`` does."""
-    return tuple(named(f"{name}={Path(path)}", what) for name, path in (paths or {}).items())
+) -> tuple[tuple[str, Path | str], ...]:
+    """Return ``(name, place)`` pairs of an API mapping, each checked as ``named`` does."""
+    return tuple(named(f"{name}={path}", what) for name, path in (paths or {}).items())
 
 
 def _files(root: Path) -> Iterator[tuple[str, Path, os.stat_result]]:
@@ -164,11 +199,12 @@ def digest_of(entries: tuple[Entry, ...]) -> str:
     return str(hasher.hexdigest())
 
 
-def remote_url(path: Path) -> str | None:
-    """Return the object-storage URL ``path`` was given as (``s3://bucket/prefix``), or None."""
-    text = str(path)
-    scheme, sep, rest = text.partition(":/")
-    if sep and scheme in ("s3", "gs", "gcs", "az", "abfs") and not rest.startswith("/"):
+def remote_url(path: Path | str) -> str | None:
+    """Return the object-storage URL ``path`` is (``s3://bucket/prefix``), or None."""
+    if isinstance(path, str):
+        return path if location(path) == path else None
+    scheme, sep, rest = str(path).partition(":/")  # a Path made of a URL, by an older caller
+    if sep and scheme in REMOTE_SCHEMES and not rest.startswith("/"):
         return f"{scheme}://{rest}"
     return None
 
@@ -187,9 +223,9 @@ def list_remote(name: str, url: str) -> Dataset:
     except ImportError as exc:
         reason = f"needs the object-storage extra (pip install 'driftbom[s3]'): {exc.name}"
         raise ProbeError(reason, what=Input.DATASET, path=url) from None
-    except (OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever the backend raises (botocore's own)
         raise ProbeError(
-            f"cannot list it ({str(exc)[:160]})", what=Input.DATASET, path=url
+            f"cannot list it ({scrub(str(exc))[:160]})", what=Input.DATASET, path=url
         ) from None
     if not found:
         raise ProbeError("no object under this prefix", what=Input.DATASET, path=url)
@@ -205,7 +241,7 @@ def list_remote(name: str, url: str) -> Dataset:
 
 def hash_dataset(
     name: str,
-    root: Path,
+    root: Path | str,
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] = lambda _done, _total: None,
 ) -> Dataset:
@@ -216,6 +252,7 @@ def hash_dataset(
     url = remote_url(root)
     if url is not None:
         return list_remote(name, url)
+    root = Path(root)
     info = _stat(root)
     if stat.S_ISREG(info.st_mode):
         listed = [(root.name, root, info)]

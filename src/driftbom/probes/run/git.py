@@ -50,7 +50,7 @@ def _repository(cwd: Path) -> Path | None:
 
 def _last_line(done: bounded.Finished) -> str:
     why = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["failed"]
-    return scrub(why[0][:200])
+    return scrub(why[0])[:200]  # scrubbed before it is cut: a cut cannot keep a secret's part
 
 
 class Status(NamedTuple):

@@ -2,13 +2,15 @@
 
 Nothing is unpickled, imported from the model or executed. Read as data:
 
-- safetensors: the JSON header (tensor count, dtypes, parameter count, ``__metadata__``);
+- safetensors: the JSON header (tensor count, dtypes, parameter count, ``__metadata__``,
+  its secret-named values redacted at any depth);
 - GGUF: through the ``gguf`` package when it is installed (architecture, quantisation,
   context length), else the format alone;
 - ONNX and PyTorch files: the format alone (PyTorch's zip or pickle container is named,
   never opened);
 - a Hugging Face model folder: ``config.json`` (architectures, model type, dtype) and the
-  model card's front matter in ``README.md`` (licence, base model, datasets, task).
+  model card's front matter in ``README.md`` (licence, base model, datasets, task), each
+  redacted as a whole (``redact_tree``) before a field is picked from it.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from driftbom.errors import Input, ProbeError
 from driftbom.model import Component, ComponentType
 from driftbom.probes.run import datasets
 from driftbom.properties import Prop
-from driftbom.redact import scrub
+from driftbom.redact import redact_tree, scrub
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -86,10 +88,14 @@ def _safetensors(path: Path) -> list[tuple[str, str]]:
     meta = header.get("__metadata__")
     if isinstance(meta, dict):
         props += [
-            (f"{Prop.MODEL_META_PREFIX}{str(k)[:64]}", scrub(str(v))[:256])
-            for k, v in sorted(meta.items())[:32]
+            (f"{Prop.MODEL_META_PREFIX}{k[:64]}", _text(v)[:256])
+            for k, v in sorted(redact_tree(meta).items())[:32]
         ]
     return props
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else orjson.dumps(value).decode()
 
 
 def _gguf(path: Path) -> list[tuple[str, str]]:
@@ -100,7 +106,7 @@ def _gguf(path: Path) -> list[tuple[str, str]]:
     try:
         fields = {key: field.contents() for key, field in GGUFReader(str(path)).fields.items()}
     except Exception as exc:  # noqa: BLE001 - a malformed file, whatever gguf raises
-        raise _error(str(path), f"not a readable GGUF file ({str(exc)[:120]})") from None
+        raise _error(str(path), f"not a readable GGUF file ({scrub(str(exc))[:120]})") from None
     props = []
     if "general.architecture" in fields:
         props.append((Prop.MODEL_ARCHITECTURE, str(fields["general.architecture"])[:128]))
@@ -163,6 +169,7 @@ def _hugging_face(folder: Path) -> tuple[dict[str, Any], list[tuple[str, str]], 
     except (OSError, orjson.JSONDecodeError):
         config = None
     if isinstance(config, dict):
+        config = redact_tree(config)
         architectures = _as_list(config.get("architectures"))
         if architectures:
             card.setdefault("modelParameters", {})["modelArchitecture"] = ", ".join(architectures)
@@ -172,7 +179,7 @@ def _hugging_face(folder: Path) -> tuple[dict[str, Any], list[tuple[str, str]], 
         if isinstance(dtype, str):
             props.append((Prop.MODEL_TORCH_DTYPE, dtype[:32]))
     try:
-        front = _front_matter(bounded.read_text(folder / "README.md", MAX_CARD))
+        front = redact_tree(_front_matter(bounded.read_text(folder / "README.md", MAX_CARD)))
     except OSError:
         front = {}
     task = front.get("pipeline_tag")
@@ -212,11 +219,14 @@ def inspect(root: Path) -> ModelInfo:
 
 
 def component(
-    name: str, root: Path, cache_dir: Path | None = None, dataset_refs: tuple[str, ...] = ()
+    name: str, root: Path | str, cache_dir: Path | None = None, dataset_refs: tuple[str, ...] = ()
 ) -> Component:
-    """Return the ``model:<name>`` component: weights digest, format, model card, base model."""
+    """Return the ``model:<name>`` component: weights digest, format, model card, base model.
+
+    A model in object storage (``root`` a URL) is listed, never downloaded: digest only.
+    """
     weights = datasets.hash_dataset(name, root, cache_dir)
-    info = inspect(root)
+    info = ModelInfo((), (), {}, ()) if isinstance(root, str) else inspect(root)
     card = dict(info.card)
     if dataset_refs:
         params = card.setdefault("modelParameters", {})

@@ -2,7 +2,8 @@
 
 They are kept nested and flattened to dotted names (``optimizer.lr``), one property each;
 a list stays one JSON value. Seed-like keys are flagged; a secret-looking key keeps its
-name but never its value. Nothing in a params file runs: YAML is read with ``safe_load``.
+name but never its value, at any depth, inside lists too (``redact_tree``). Nothing in a
+params file runs: YAML is read with ``safe_load``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from driftbom import bounded
 from driftbom.errors import Input, ProbeError
 from driftbom.model import Component, ComponentType
 from driftbom.properties import Prop
-from driftbom.redact import REDACTED, looks_secret, scrub_tree
+from driftbom.redact import REDACTED, looks_secret, redact_tree
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -67,8 +68,20 @@ def _parse(text: str, suffix: str, label: str) -> Any:
 
             return parse_toml(text)
     except Exception as exc:  # noqa: BLE001 - each parser has its own errors
-        raise _error(label, f"not valid {suffix[1:].upper()} ({str(exc)[:160]})") from None
+        raise _error(label, f"not valid {suffix[1:].upper()} ({_where(exc)})") from None
     raise _error(label, f"unknown format {suffix or '(no suffix)'} (.json, .yaml, .yml, .toml)")
+
+
+def _where(exc: Exception) -> str:
+    """Return what a parser says is wrong, and where, never a quote of the file's text.
+
+    PyYAML's message shows the faulty line, which may hold a secret; its mark says where.
+    """
+    mark = getattr(exc, "problem_mark", None)
+    if mark is not None:
+        problem = getattr(exc, "problem", None) or "invalid"
+        return f"{problem} at line {mark.line + 1}, column {mark.column + 1}"
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:160]
 
 
 def normalized(value: Any, label: str) -> Any:
@@ -140,15 +153,6 @@ def flatten(tree: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return found
 
 
-def _redacted(value: Any) -> Any:
-    """Return the tree with every secret-looking key's value ``***`` and URLs scrubbed."""
-    if isinstance(value, dict):
-        return {k: REDACTED if looks_secret(k) else _redacted(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redacted(v) for v in value]
-    return scrub_tree(value)
-
-
 def component(tree: dict[str, Any], label: str = "params") -> Component:
     """Return the ``params`` component: one property per dotted key, seeds flagged."""
     leaves = flatten(tree)
@@ -158,14 +162,14 @@ def component(tree: dict[str, Any], label: str = "params") -> Component:
     seeds = []
     for key, value in leaves:
         secret = any(looks_secret(part) for part in key.split("."))
-        text = REDACTED if secret else orjson.dumps(scrub_tree(value)).decode()
+        text = REDACTED if secret else orjson.dumps(redact_tree(value)).decode()
         props.append((Prop.PARAMS_PREFIX + key, text))
         if key.rsplit(".", 1)[-1].lower() in SEED_NAMES:
             seeds.append(key)
     if seeds:
         props.append((Prop.PARAMS_SEEDS, " ".join(sorted(seeds))))
     props.append(
-        (Prop.PARAMS_TREE, orjson.dumps(_redacted(tree), option=orjson.OPT_SORT_KEYS).decode())
+        (Prop.PARAMS_TREE, orjson.dumps(redact_tree(tree), option=orjson.OPT_SORT_KEYS).decode())
     )
     return Component(
         ref=REF, type=ComponentType.DATA, name="params", properties=tuple(props)
