@@ -26,6 +26,8 @@ MAX_BYTES = 16 * bounded.MiB
 MAX_KEYS = 10_000
 MAX_DEPTH = 32
 MAX_NODES = 100_000
+INT_RANGE = range(-(2**63), 2**64)
+"""What a JSON number in the document can hold; YAML and TOML integers can be any size."""
 SEED_NAMES = frozenset(
     {"seed", "random_state", "random_seed", "rng_seed", "manual_seed", "global_seed", "np_seed"}
 )
@@ -74,8 +76,9 @@ def _parse(text: str, suffix: str, label: str) -> Any:
 def normalized(value: Any, label: str) -> Any:
     """Return ``value`` as JSON data.
 
-    Raises ProbeError when it is deeper than MAX_DEPTH or holds more than MAX_NODES values
-    (YAML aliases can make a small file an endless tree).
+    Raises ProbeError when it is deeper than MAX_DEPTH, holds more than MAX_NODES values
+    (YAML aliases can make a small file an endless tree) or an integer no JSON reader
+    would keep (beyond 64 bits).
     """
     budget = [MAX_NODES]
 
@@ -90,6 +93,8 @@ def normalized(value: Any, label: str) -> Any:
         if isinstance(item, (list, tuple, set, frozenset)):
             items = sorted(item, key=repr) if isinstance(item, (set, frozenset)) else item
             return [walk(v, depth + 1) for v in items]
+        if isinstance(item, int) and item not in INT_RANGE:
+            raise _error(label, "holds an integer beyond 64 bits (quote it to keep it as text)")
         if isinstance(item, float) and not math.isfinite(item):
             return str(item)  # nan, inf: no JSON number
         if isinstance(item, (datetime, date, time)):
