@@ -187,7 +187,7 @@ def list_remote(name: str, url: str) -> Dataset:
     except ImportError as exc:
         reason = f"needs the object-storage extra (pip install 'driftbom[s3]'): {exc.name}"
         raise ProbeError(reason, what=Input.DATASET, path=url) from None
-    except (OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever the backend raises (botocore's own)
         raise ProbeError(
             f"cannot list it ({str(exc)[:160]})", what=Input.DATASET, path=url
         ) from None
@@ -199,7 +199,8 @@ def list_remote(name: str, url: str) -> Dataset:
         version = info.get("VersionId") or info.get("version_id")
         tag = f"{etag}@{version}" if version else etag
         rel = key[len(root.rstrip("/")) + 1 :] if key.startswith(root.rstrip("/") + "/") else key
-        entries.append(Entry(rel, int(info.get("size") or 0), tag or "unknown"))
+        size = info.get("size")
+        entries.append(Entry(rel, size if isinstance(size, int) else 0, tag or "unknown"))
     return Dataset(name, url, digest_of(tuple(entries)), tuple(entries), 0)
 
 
