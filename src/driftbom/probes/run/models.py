@@ -24,6 +24,7 @@ from driftbom.model import Component, ComponentType
 from driftbom.probes.run import datasets
 from driftbom.properties import Prop
 from driftbom.redact import scrub
+from driftbom.safetext import json_safe
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -167,9 +168,9 @@ def _front_matter(text: str, path: Path) -> dict[str, Any]:
 
 def _as_list(value: Any) -> list[str]:
     if isinstance(value, str):
-        return [value]
+        return [json_safe(value)]
     if isinstance(value, list):  # an integer too long to print is left out, as a mapping is
-        return [str(v) for v in value if isinstance(v, (str, float)) or _short_int(v)]
+        return [json_safe(str(v)) for v in value if isinstance(v, (str, float)) or _short_int(v)]
     return []
 
 
@@ -200,8 +201,8 @@ def _hugging_face(folder: Path) -> tuple[dict[str, Any], list[tuple[str, str]], 
     except OSError:
         front = {}
     task = front.get("pipeline_tag")
-    if isinstance(task, str):
-        card.setdefault("modelParameters", {})["task"] = task
+    if isinstance(task, str):  # a YAML "\ud800" escape is text JSON cannot hold
+        card.setdefault("modelParameters", {})["task"] = json_safe(task)
     names = _as_list(front.get("datasets"))
     if names:
         card.setdefault("modelParameters", {})["datasets"] = [

@@ -129,7 +129,7 @@ def pair(text: str) -> tuple[str, Any]:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
         value = raw
-    return key.strip(), normalized(value, text)
+    return _leaf(key.strip(), text), normalized(value, text)
 
 
 def merged(base: dict[str, Any], pairs: list[tuple[str, Any]]) -> dict[str, Any]:
