@@ -362,3 +362,41 @@ def test_an_object_store_listing_that_fails_or_lies(tmp_path, monkeypatch, fs, c
     done, _, err = drift(*args)
     assert done == 0, err
     assert_valid(json.loads((tmp_path / "s.json").read_text()))
+
+
+# -- text that is not UTF-8: refused as a value, kept visible as a name -------------------
+
+
+@pytest.mark.parametrize("pair", ["a=\udcff", "\udcff=1", "opt.\udcff=x"])
+def test_a_param_that_is_not_unicode_is_exit_2(tmp_path, pair):
+    exit_2(snapshot_args(tmp_path, "--param", pair), "--params/--param", "not Unicode")
+
+
+def test_a_params_file_with_a_lone_surrogate_escape_is_exit_2(tmp_path):
+    params = tmp_path / "p.yaml"
+    params.write_text('name: "\\ud800"\n')
+    exit_2(snapshot_args(tmp_path, "--params", str(params)), str(params), "not Unicode")
+
+
+def test_names_and_variables_that_are_not_utf8_are_recorded_escaped(tmp_path, monkeypatch):
+    folder = tmp_path / "data\udcff"  # a folder whose name is the bytes b"data\xff"
+    folder.mkdir()
+    (folder / "f\udcfe").write_text("x")
+    card = tmp_path / "model"
+    card.mkdir()
+    (card / "README.md").write_text('---\npipeline_tag: "\\ud800"\nbase_model: "b\\udcff"\n---\n')
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "\udcfd")
+    monkeypatch.chdir(folder)
+    out = tmp_path / "run.json"
+    code, _, err = drift(
+        "-q", "run", "--python", sys.executable, "--dataset", f"d={folder}",
+        "--model", f"m={card}", "-o", str(out), "--", "true", "\udcfc",
+    )  # fmt: skip
+    assert code == 0, err
+    text = out.read_text()
+    assert_valid(json.loads(text))
+    for escaped in ("data\\\\udcff", "\\\\udcfd", "\\\\udcfc", "\\\\ud800", "b\\\\udcff"):
+        assert escaped in text, escaped
+    code, report, err = drift("-q", "check", str(GOLDEN), "--format", "json")
+    assert code in (0, 1), err
+    assert "\\\\udcfd" in report
