@@ -400,3 +400,10 @@ def test_names_and_variables_that_are_not_utf8_are_recorded_escaped(tmp_path, mo
     code, report, err = drift("-q", "check", str(GOLDEN), "--format", "json")
     assert code in (0, 1), err
     assert "\\\\udcfd" in report
+
+
+@pytest.mark.parametrize(("name", "value"), [("steps", 2**70), ("acc\udcff", 0.5), ("n", "\ud800")])
+def test_a_metric_no_document_can_hold_is_refused_when_it_is_given(tmp_path, name, value):
+    run = driftbom.track("t", output=tmp_path / "run.json", python=sys.executable)
+    with pytest.raises(DriftError):
+        run.metric(name, value)
