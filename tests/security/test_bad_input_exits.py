@@ -407,3 +407,24 @@ def test_a_metric_no_document_can_hold_is_refused_when_it_is_given(tmp_path, nam
     run = driftbom.track("t", output=tmp_path / "run.json", python=sys.executable)
     with pytest.raises(DriftError):
         run.metric(name, value)
+
+
+@pytest.mark.parametrize(
+    "lock",
+    [
+        "stages: {a: {outs: 5}}",
+        'stages: {a: {outs: [{path: "da\\x00ta", md5: x}]}}',
+        "stages: {a: {outs: [{path: data, md5: 0x" + "f" * 5000 + "}]}}",
+        "x: " + "9" * 5000,
+        "stages: " + "[" * 3000 + "]" * 3000,
+        "stages: {a: {outs: [{path: data, md5: [1]}]}}",
+    ],
+)
+def test_a_dvc_lock_beside_a_dataset_that_is_junk_is_left_unread(tmp_path, lock):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "f").write_text("x")
+    (tmp_path / "dvc.lock").write_text(lock + "\n")
+    code, _, err = drift(*snapshot_args(tmp_path, "--dataset", str(data)))
+    assert code == 0, err
+    assert Prop.DATASET_DVC_MD5 not in (tmp_path / "s.json").read_text()

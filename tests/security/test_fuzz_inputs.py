@@ -260,6 +260,28 @@ def test_config_json(text):
     _model({"config.json": text.encode("utf-8", "surrogatepass")})
 
 
+@FEW
+@given(
+    st.one_of(
+        yaml_snippets,
+        st.text(max_size=200),
+        trees.map(lambda t: json.dumps({"stages": {"s": {"outs": t}}})),
+        trees.map(lambda t: json.dumps({"stages": {"s": {"outs": [{"path": "data", "md5": t}]}}})),
+    )
+)
+def test_dvc_lock_beside_a_dataset(text):
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        data.mkdir()
+        (data / "f").write_text("x")
+        (Path(tmp) / "dvc.lock").write_text(text, encoding="utf-8", errors="surrogatepass")
+        try:
+            comp = datasets.component(datasets.hash_dataset("data", data))
+        except DriftError:
+            return
+    recorded(comp)
+
+
 # -- direct_url.json ------------------------------------------------------------------------
 
 direct_urls = st.one_of(
