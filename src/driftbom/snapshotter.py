@@ -305,7 +305,9 @@ def _without_long_versions(components: list[Component]) -> tuple[list[Component]
         if comp.version is not None and len(comp.version) > MAX_VERSION:
             notes.append(f"{comp.ref}: a version of {len(comp.version)} characters is not recorded")
             comp = comp._replace(version=None)
-        return comp._replace(components=tuple(kept(c) for c in comp.components))
+        if comp.components:  # a lockfile's pins
+            comp = comp._replace(components=tuple(kept(c) for c in comp.components))
+        return comp
 
     return [kept(c) for c in components], notes
 
