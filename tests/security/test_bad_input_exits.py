@@ -428,3 +428,11 @@ def test_a_dvc_lock_beside_a_dataset_that_is_junk_is_left_unread(tmp_path, lock)
     code, _, err = drift(*snapshot_args(tmp_path, "--dataset", str(data)))
     assert code == 0, err
     assert Prop.DATASET_DVC_MD5 not in (tmp_path / "s.json").read_text()
+
+
+def test_a_virtual_env_too_long_for_the_system_is_a_stale_one(tmp_path, monkeypatch):
+    long = str(tmp_path / ("v" * 300))
+    monkeypatch.setenv("VIRTUAL_ENV", long)
+    code, _, err = drift("snapshot", "-o", str(tmp_path / "s.json"))
+    assert code == 0, err
+    assert f"VIRTUAL_ENV={long} is stale" in err

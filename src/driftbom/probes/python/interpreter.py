@@ -57,9 +57,9 @@ def choose_python(
     notes: list[str] = []
     venv = environ.get("VIRTUAL_ENV")
     if venv:
-        candidate = Path(venv) / "bin" / "python"
-        if candidate.exists():
-            return str(candidate), notes
+        candidate = os.path.join(venv, "bin", "python")  # noqa: PTH118
+        if os.path.exists(candidate):  # noqa: PTH110 - False, not OSError, for a name too long
+            return candidate, notes
         notes.append(f"VIRTUAL_ENV={venv} is stale (no bin/python in it): not used")
     project = _project_venv(cwd)
     if project is not None:
