@@ -436,3 +436,11 @@ def test_a_virtual_env_too_long_for_the_system_is_a_stale_one(tmp_path, monkeypa
     code, _, err = drift("snapshot", "-o", str(tmp_path / "s.json"))
     assert code == 0, err
     assert f"VIRTUAL_ENV={long} is stale" in err
+
+
+@pytest.mark.parametrize("where", ["folder", "file"])
+def test_track_to_an_output_too_long_for_the_system_is_a_drift_error(tmp_path, where):
+    long = "x" * 300
+    output = tmp_path / long / "run.json" if where == "folder" else tmp_path / f"{long}.json"
+    with pytest.raises(DriftError), driftbom.track("t", output=output, python=sys.executable):
+        pass
