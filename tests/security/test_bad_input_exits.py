@@ -444,3 +444,24 @@ def test_track_to_an_output_too_long_for_the_system_is_a_drift_error(tmp_path, w
     output = tmp_path / long / "run.json" if where == "folder" else tmp_path / f"{long}.json"
     with pytest.raises(DriftError), driftbom.track("t", output=output, python=sys.executable):
         pass
+
+
+def test_a_gguf_field_that_is_an_array_where_a_scalar_belongs_is_left_out(tmp_path):
+    gguf = pytest.importorskip("gguf")
+    np = pytest.importorskip("numpy")
+    path = tmp_path / "odd.gguf"
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_array("llama.context_length", list(range(1000)))
+    writer.add_array("tokenizer.ggml.tokens", [f"t{i}" for i in range(1000)])
+    writer.add_file_type(15)
+    writer.add_tensor("w", np.zeros((2, 2), dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    code, _, err = drift(*snapshot_args(tmp_path, "--model", f"m={path}"))
+    assert code == 0, err
+    model = driftbom.read(tmp_path / "s.json").component("model:m")
+    assert model is not None
+    assert model.prop(Prop.MODEL_CONTEXT) is None
+    assert model.prop(Prop.MODEL_QUANTISATION) == "15"

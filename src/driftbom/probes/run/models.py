@@ -108,13 +108,21 @@ def _safetensors(path: Path) -> list[tuple[str, str]]:
     return props
 
 
+_GGUF_KEYS = ("general.architecture", "general.file_type")
+
+
 def _gguf(path: Path) -> list[tuple[str, str]]:
     try:
         from gguf import GGUFReader  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
     except ImportError:
         return []  # the format alone: pip install 'driftbom[gguf]' reads more
-    try:
-        fields = {key: field.contents() for key, field in GGUFReader(str(path)).fields.items()}
+    try:  # only the scalars read below: a tokenizer's arrays hold 100,000s of entries
+        fields = {
+            key: value
+            for key, field in GGUFReader(str(path)).fields.items()
+            if key in _GGUF_KEYS or key.endswith(".context_length")
+            if isinstance(value := field.contents(), (str, int, float))
+        }
     except Exception as exc:  # noqa: BLE001 - a malformed file, whatever gguf raises
         raise _error(str(path), f"not a readable GGUF file ({str(exc)[:120]})") from None
     props = []
