@@ -200,7 +200,8 @@ def list_remote(name: str, url: str) -> Dataset:
         tag = f"{etag}@{version}" if version else etag
         rel = key[len(root.rstrip("/")) + 1 :] if key.startswith(root.rstrip("/") + "/") else key
         size = info.get("size")
-        entries.append(Entry(rel, size if isinstance(size, int) else 0, tag or "unknown"))
+        size = size if isinstance(size, int) and size >= 0 else 0
+        entries.append(Entry(rel, size, tag or "unknown"))
     return Dataset(name, url, digest_of(tuple(entries)), tuple(entries), 0)
 
 

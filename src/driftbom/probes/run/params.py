@@ -90,7 +90,7 @@ def normalized(value: Any, label: str) -> Any:
         if depth > MAX_DEPTH:
             raise _error(label, f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(item, dict):
-            return {str(_leaf(k, label)): walk(v, depth + 1) for k, v in item.items()}
+            return {_key(k, label): walk(v, depth + 1) for k, v in item.items()}
         if isinstance(item, (list, tuple)):
             return [walk(v, depth + 1) for v in item]
         if isinstance(item, (set, frozenset)):
@@ -98,6 +98,12 @@ def normalized(value: Any, label: str) -> Any:
         return _leaf(item, label)
 
     return walk(value, 0)
+
+
+def _key(key: Any, label: str) -> str:
+    """Return a mapping key as text (a YAML key can be a number, a date, a list)."""
+    _leaf(key, label)  # refuses what no document can hold
+    return str(key)
 
 
 def _leaf(item: Any, label: str) -> Any:
