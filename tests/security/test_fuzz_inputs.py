@@ -242,6 +242,7 @@ front_matter = st.one_of(
 @given(front_matter, st.sampled_from(["---\n{}\n---\n# card", "---{}---", "---\n{}"]))
 @example("license: " + "1" * 100_000, "---\n{}\n---\n# card")
 @example("license: [0x" + "f" * 5000 + "]", "---\n{}\n---\n# card")
+@example('pipeline_tag: "\\ud800"\nbase_model: ["\\udcff"]', "---\n{}\n---\n# card")
 def test_model_card_front_matter(text, layout):
     _model({"README.md": layout.format(text).encode("utf-8", "surrogatepass")})
 
