@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # C0 and C1 controls (ESC, CR, LF, VT, FF, NEL...), DEL, the Unicode line and paragraph
 # separators, bidirectional overrides, and lone surrogates (which cannot be encoded)
@@ -24,3 +25,18 @@ def _escape(match: re.Match[str]) -> str:
 def visible(text: str) -> str:
     r"""Return ``text`` on one line: each unsafe character as a visible ``\xNN``/``\uNNNN``."""
     return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
+def json_safe(value: Any) -> Any:
+    r"""Return JSON data ``value`` with each lone surrogate in its text written as ``\udcff``.
+
+    Python reads a file name, argument or variable whose bytes are not UTF-8 with such
+    surrogates; JSON cannot hold them, and the escape keeps what the bytes were in sight.
+    """
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {json_safe(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    return value

@@ -268,6 +268,8 @@ def _take(
             components += code.components
     notes += py_notes
     skipped += py_skipped
+    components, too_long = _without_long_versions(components)
+    notes += too_long
     conflict = compat.driver_conflict(components)
     if conflict:
         notes.append(conflict)
@@ -288,6 +290,28 @@ def _take(
         skipped=tuple(skipped),
         phase=options.phase,
     )
+
+
+MAX_VERSION = 1024
+"""CycloneDX's limit on a version."""
+
+
+def _without_long_versions(components: list[Component]) -> tuple[list[Component], list[str]]:
+    """Return the components with each version CycloneDX cannot hold left out, and notes.
+
+    One package's metadata (a 2,000-character version) must not cost the whole snapshot.
+    """
+    notes: list[str] = []
+
+    def kept(comp: Component) -> Component:
+        if comp.version is not None and len(comp.version) > MAX_VERSION:
+            notes.append(f"{comp.ref}: a version of {len(comp.version)} characters is not recorded")
+            comp = comp._replace(version=None)
+        if comp.components:  # a lockfile's pins
+            comp = comp._replace(components=tuple(kept(c) for c in comp.components))
+        return comp
+
+    return [kept(c) for c in components], notes
 
 
 class Recorded(NamedTuple):

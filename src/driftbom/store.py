@@ -176,6 +176,38 @@ def _verified(digest: str, data: bytes) -> bytes:
     return data
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _backend_errors() -> tuple[type[BaseException], ...]:
+    """Return what a backend raises when it cannot be reached or refuses (not our bugs)."""
+    try:
+        from botocore.exceptions import (  # type: ignore[import-untyped]  # noqa: PLC0415
+            BotoCoreError,
+            ClientError,
+        )
+    except ImportError:
+        return (OSError,)
+    return (OSError, BotoCoreError, ClientError)
+
+
+def _answered(method: _Method) -> _Method:
+    """Make a backend's failure a StoreError naming the store.
+
+    Unreachable, denied, no such bucket; for a folder, a path too long for the system, a
+    file where a folder should be, no permission, a full disk.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: _References, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except _backend_errors() as exc:
+            raise StoreError(f"{self}: {type(exc).__name__}: {exc}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
 class _References:
     """How a reference names a stored document, for every backend."""
 
@@ -269,7 +301,7 @@ class _References:
             return base
         if which in ("", "latest"):
             return entries[0].digest
-        if which.isdigit() and 1 <= int(which) <= len(entries):
+        if re.fullmatch(r"[0-9]{1,9}", which) and 1 <= int(which) <= len(entries):
             return entries[int(which) - 1].digest
         raise StoreError(f"{ref!r}: use NAME, NAME@baseline, NAME@latest or NAME@1..{len(entries)}")
 
@@ -293,6 +325,7 @@ class LocalStore(_References):
     def _object(self, digest: str, *, create: bool = False) -> Path:
         return self._at("objects", digest[:2], f"{digest}.cdx.json", create=create)
 
+    @_answered
     def put(self, name: str, document: bytes, manifests: Iterable[bytes] = ()) -> Entry:
         """Store ``document`` under ``name``; the first one for a name becomes its baseline.
 
@@ -315,11 +348,13 @@ class LocalStore(_References):
         _write_new(baseline, digest.encode(), exclusive_target=True)
         return entry
 
+    @_answered
     def names(self) -> list[str]:
         """Return every name with a history, sorted."""
         found = storefolder.subfolders(self._at("history"), self.root)
         return sorted(n for n in found if _NAME.fullmatch(n))
 
+    @_answered
     def _entry_files(self, name: str) -> list[str]:
         folder = self._at("history", name)
         return [p.name for p in folder.glob("*.json")] if folder.is_dir() else []
@@ -337,6 +372,7 @@ class LocalStore(_References):
             return None
         return digest if _DIGEST.fullmatch(digest) else None
 
+    @_answered
     def set_baseline(self, name: str, digest: str) -> None:
         """Make ``digest`` (one of ``name``'s entries) its baseline."""
         if digest not in {e.digest for e in self.history(name)}:
@@ -360,6 +396,7 @@ class LocalStore(_References):
         except OSError:
             return None
 
+    @_answered
     def path(self, digest: str) -> Path:
         """Return the object's file, checked against its digest.
 
@@ -370,9 +407,11 @@ class LocalStore(_References):
             return self._copy(digest, data)
         return self._object(digest)
 
+    @_answered
     def _is_name(self, text: str) -> bool:
         return self._at("history", text).is_dir()
 
+    @_answered
     def _digests(self, prefix: str) -> list[str]:
         folder = self._at("objects", prefix[:2])
         return sorted({p.name.split(".")[0] for p in folder.glob(f"{prefix}*.cdx.json")})
@@ -396,33 +435,6 @@ def _scratch() -> Path:
 
 S3_TIMEOUTS = {"connect_timeout": 10, "read_timeout": 60, "retries": {"max_attempts": 3}}
 """How long an S3 request may take: an endpoint that does not answer is an error, not a hang."""
-
-_Method = TypeVar("_Method", bound=Callable[..., Any])
-
-
-def _backend_errors() -> tuple[type[BaseException], ...]:
-    """Return what a backend raises when it cannot be reached or refuses (not our bugs)."""
-    try:
-        from botocore.exceptions import (  # type: ignore[import-untyped]  # noqa: PLC0415
-            BotoCoreError,
-            ClientError,
-        )
-    except ImportError:
-        return (OSError,)
-    return (OSError, BotoCoreError, ClientError)
-
-
-def _answered(method: _Method) -> _Method:
-    """Make a backend's failure (unreachable, denied, no such bucket) a StoreError."""
-
-    @functools.wraps(method)
-    def wrapper(self: ObjectStore, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except _backend_errors() as exc:
-            raise StoreError(f"{self.url}: {type(exc).__name__}: {exc}") from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 class ObjectStore(_References):
@@ -619,7 +631,8 @@ def locate(path: Path, store: str | None = None, cwd: Path | None = None) -> Pat
     not hold is left to the reader, which says what is wrong with it as a file.
     """
     text = str(path)
-    if path.exists() or text == "-" or "/" in text or text.endswith(".json"):
+    # os.path.exists is False for a name too long for the system: the reader then says so
+    if text == "-" or "/" in text or text.endswith(".json") or os.path.exists(text):  # noqa: PTH110
         return path
     try:
         opened = open_store(store, cwd or Path.cwd())

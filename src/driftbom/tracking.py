@@ -12,6 +12,7 @@ the datasets and models are hashed and the document is written, atomically.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -75,12 +76,18 @@ class Run:
         self._params = merged(self._params, [(key, normalized(value, key))])
 
     def metric(self, name: str, value: float | str) -> None:
-        """Record a metric; it goes to each model card's performance metrics."""
-        self._metrics[name] = value
+        """Record a metric; it goes to each model card's performance metrics.
+
+        Raises DriftError for a value no document can hold (an integer beyond 64 bits,
+        text that is not Unicode), now rather than when the run ends.
+        """
+        from driftbom.probes.run.params import normalized  # noqa: PLC0415
+
+        self._metrics.update(normalized({name: value}, "metrics"))
 
     def __enter__(self) -> Run:  # noqa: PYI034 - typing.Self needs Python 3.11
         """Snapshot the environment now (datasets and models wait for the end)."""
-        if not self.output.parent.is_dir():
+        if not os.path.isdir(self.output.parent):  # noqa: PTH112 - False for a name too long
             from driftbom.errors import Input, UsageError  # noqa: PLC0415
 
             reason = f"directory {self.output.parent} does not exist"

@@ -184,7 +184,7 @@ class StatCache:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(orjson.dumps(scrub_tree(document)))  # no secret is ever cached
             temp.replace(self.path)
-        except OSError as exc:
+        except (OSError, TypeError) as exc:  # TypeError: a file name that is not UTF-8
             log.debug("cannot write the cache %s: %s", self.path, exc)
             with contextlib.suppress(OSError):
                 temp.unlink()

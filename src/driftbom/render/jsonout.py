@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from driftbom.safetext import json_safe
+
 if TYPE_CHECKING:
     from driftbom.comparator.report import DriftReport
 
@@ -42,6 +44,8 @@ def to_dict(report: DriftReport) -> dict[str, Any]:
 
 def render(report: DriftReport) -> str:
     """Return the report as indented JSON with a trailing newline."""
-    return orjson.dumps(
-        to_dict(report), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
-    ).decode()
+    data, options = to_dict(report), orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+    try:
+        return orjson.dumps(data, option=options).decode()
+    except TypeError:  # text that is not Unicode, from a live environment (a variable, a path)
+        return orjson.dumps(json_safe(data), option=options).decode()

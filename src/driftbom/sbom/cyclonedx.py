@@ -24,6 +24,7 @@ from driftbom.model import (
 )
 from driftbom.properties import Prop
 from driftbom.redact import scrub_tree
+from driftbom.safetext import json_safe
 from driftbom.sbom.schema import SUPPORTED_SPECS
 
 if TYPE_CHECKING:
@@ -205,7 +206,11 @@ def to_dict(snapshot: Snapshot) -> dict[str, Any]:
         document["metadata"]["lifecycles"] = lifecycles(snapshot.phase)
     # the chokepoint: no credential in any value, whatever probe recorded it
     document = scrub_tree(document)
-    body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    try:
+        body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # text that is not Unicode: a path or variable in bytes that are not UTF-8
+        document = json_safe(document)
+        body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
     serial = _uuid4_urn(content_id(body))
     return {
         "$schema": SCHEMA_URL,

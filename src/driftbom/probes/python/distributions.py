@@ -59,6 +59,8 @@ class Distribution(NamedTuple):
     """The declared licence (see :func:`declared_licenses`)."""
     wheel_tags: tuple[str, ...] = ()
     """``Tag:`` lines of ``WHEEL``: which build of the version is installed."""
+    problems: tuple[str, ...] = ()
+    """What was wrong with its metadata (recorded as notes; the distribution still is)."""
 
     @property
     def key(self) -> str:
@@ -164,7 +166,7 @@ _STAMPED_EGG = ("PKG-INFO", "requires.txt")
 
 
 _DIRECT_URL_KEYS = {
-    "archive_info": ("hash", "hashes"),
+    "archive_info": ("hash",),
     "vcs_info": ("vcs", "commit_id", "requested_revision"),
     "dir_info": ("editable",),
 }
@@ -194,6 +196,36 @@ def _clean_direct_url(direct_url: Any) -> dict[str, Any] | None:
     return clean
 
 
+def _direct_url(text: str | None) -> tuple[dict[str, Any] | None, tuple[str, ...]]:
+    """Return ``direct_url.json``'s recorded fields and, when it is malformed, why."""
+    if text is None:
+        return None, ("direct_url.json is unreadable: its source is not recorded",)
+    try:
+        found = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None, ("direct_url.json is not JSON: its source is not recorded",)
+    clean = _clean_direct_url(found)
+    if clean is None:
+        return None, ("direct_url.json has no url: its source is not recorded",)
+    sections = [found[k] for k in _DIRECT_URL_KEYS if k in found]
+    if len(sections) != 1 or not _well_typed(sections[0]):
+        return clean, ("direct_url.json is not PEP 610: only its well-formed fields are recorded",)
+    return clean, ()
+
+
+def _well_typed(section: Any) -> bool:
+    """Return whether a PEP 610 section has the types its keys must have."""
+    if not isinstance(section, dict):
+        return False
+    hashes = section.get("hashes", {})
+    return (
+        isinstance(hashes, dict)
+        and all(isinstance(v, str) for v in hashes.values())
+        and all(isinstance(section.get(k, ""), str) for k in ("hash", "vcs", "commit_id"))
+        and isinstance(section.get("editable", False), bool)
+    )
+
+
 def _to_cache(dist: Distribution, env: str | None) -> dict[str, Any]:
     value = {
         "name": dist.name,
@@ -206,6 +238,7 @@ def _to_cache(dist: Distribution, env: str | None) -> dict[str, Any]:
         "valid": dist.valid_version,
         "licenses": [list(pair) for pair in dist.licenses],
         "wheel_tags": list(dist.wheel_tags),
+        "problems": list(dist.problems),
     }
     if env is not None and dist.dependencies is not None:
         value["deps"] = {env: [list(d) for d in dist.dependencies]}  # the latest environment only
@@ -272,8 +305,10 @@ def _from_cache(value: Any, meta_dir: str, location: str, env: str | None) -> Di
     ):
         return None
     licenses = _cached_licenses(value.get("licenses"))
-    tags = value.get("wheel_tags")
+    tags, problems = value.get("wheel_tags"), value.get("problems")
     if licenses is None or not isinstance(tags, list) or not wheel_tags_ok(tags):
+        return None
+    if not isinstance(problems, list) or len(problems) > 4 or not all(map(_short, problems)):
         return None
     tags = tuple(tags)
     folder = os.path.basename(meta_dir)  # noqa: PTH119 - a string on the hot path
@@ -297,6 +332,7 @@ def _from_cache(value: Any, meta_dir: str, location: str, env: str | None) -> Di
         valid_version=value.get("valid") if isinstance(value.get("valid"), bool) else None,
         licenses=licenses,
         wheel_tags=tags,
+        problems=tuple(problems),
     )
 
 
@@ -409,12 +445,10 @@ def _read_distribution(
         return Distribution(
             name=name, version=version, location=location, metadata_dir=str(meta_dir)
         )
-    direct_url = None
+    direct_url: dict[str, Any] | None = None
+    problems: tuple[str, ...] = ()
     if "direct_url.json" in present:
-        try:
-            direct_url = orjson.loads(_read(meta_dir / "direct_url.json") or "")
-        except ValueError:
-            direct_url = None
+        direct_url, problems = _direct_url(_read(meta_dir / "direct_url.json"))
     record = None
     if "RECORD" in present:
         try:
@@ -437,11 +471,12 @@ def _read_distribution(
         requires=requires,
         installer=installer,
         requested="REQUESTED" in present,
-        direct_url=_clean_direct_url(direct_url),
+        direct_url=direct_url,
         record_digest=record,
         metadata_dir=str(meta_dir),
         licenses=declared_licenses(headers),
         wheel_tags=tags,
+        problems=problems,
     )
 
 
@@ -456,12 +491,10 @@ def from_dump(entry: Mapping[str, Any]) -> Distribution | str:
     name = (headers.get("name") or [""])[0]
     if not name:
         return f"{meta_dir}: metadata has no Name; distribution skipped"
-    direct_url = None
+    direct_url: dict[str, Any] | None = None
+    problems: tuple[str, ...] = ()
     if isinstance(entry.get("direct_url"), str):
-        try:
-            direct_url = orjson.loads(entry["direct_url"])
-        except ValueError:
-            direct_url = None
+        direct_url, problems = _direct_url(entry["direct_url"])
     requires = tuple(headers.get("requires-dist", ()))
     if dirname.endswith(".egg-info"):
         requires = _egg_requires(entry.get("requires_txt"))
@@ -474,12 +507,13 @@ def from_dump(entry: Mapping[str, Any]) -> Distribution | str:
         requires=requires,
         installer=installer.strip() or None if isinstance(installer, str) else None,
         requested="REQUESTED" in (entry.get("files") or ()),
-        direct_url=_clean_direct_url(direct_url),
+        direct_url=direct_url,
         record_digest=entry.get("record_digest")
         if isinstance(entry.get("record_digest"), str)
         else None,
         licenses=declared_licenses(headers),
         wheel_tags=wheel_tags(entry["wheel"]) if isinstance(entry.get("wheel"), str) else (),
+        problems=problems,
     )
 
 
@@ -491,6 +525,7 @@ def first_wins(candidates: Iterable[Distribution | str]) -> tuple[list[Distribut
         if isinstance(result, str):
             notes.append(result)
             continue
+        notes += [f"{result.metadata_dir}: {problem}" for problem in result.problems]
         seen = found.get(result.key)
         if seen is not None:
             notes.append(

@@ -59,8 +59,8 @@ def choose_python(
     notes: list[str] = []
     venv = environ.get("VIRTUAL_ENV")
     if venv:
-        candidate = str(Path(venv) / "bin" / "python")
-        if Path(candidate).exists():
+        candidate = os.path.join(venv, "bin", "python")  # noqa: PTH118
+        if os.path.exists(candidate):  # noqa: PTH110 - False, not OSError, for a name too long
             why = f"the active virtualenv (VIRTUAL_ENV={venv}) chose {candidate}"
             return candidate, _passed_over(cwd, candidate, why)
         notes.append(f"VIRTUAL_ENV={venv} is stale (no bin/python in it): not used")

@@ -235,7 +235,9 @@ def list_remote(name: str, url: str) -> Dataset:
         version = info.get("VersionId") or info.get("version_id")
         tag = f"{etag}@{version}" if version else etag
         rel = key[len(root.rstrip("/")) + 1 :] if key.startswith(root.rstrip("/") + "/") else key
-        entries.append(Entry(rel, int(info.get("size") or 0), tag or "unknown"))
+        size = info.get("size")
+        size = size if isinstance(size, int) and size >= 0 else 0
+        entries.append(Entry(rel, size, tag or "unknown"))
     return Dataset(name, url, digest_of(tuple(entries)), tuple(entries), 0)
 
 
@@ -325,17 +327,24 @@ def _dvc_lock_md5(root: Path) -> str | None:
 
         try:
             lock = yaml.safe_load(text)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError, RecursionError):  # ValueError: 5,000 digits
             return None
-        stages = lock.get("stages") if isinstance(lock, dict) else None
-        for stage in (stages or {}).values() if isinstance(stages, dict) else ():
-            for out in stage.get("outs") or () if isinstance(stage, dict) else ():
-                path = out.get("path") if isinstance(out, dict) else None
-                if isinstance(path, str) and (folder / path).resolve() == target:
-                    md5 = out.get("md5")
-                    return str(md5)[:64] if md5 else None
+        for out in _outs(lock):
+            path, md5 = out.get("path"), out.get("md5")
+            if isinstance(path, str) and "\0" not in path and (folder / path).resolve() == target:
+                return md5[:64] if isinstance(md5, str) else None
         return None
     return None
+
+
+def _outs(lock: object) -> list[dict[str, object]]:
+    """Return the outputs of every stage of a parsed ``dvc.lock``, whatever its shape."""
+    stages = lock.get("stages") if isinstance(lock, dict) else None
+    found: list[dict[str, object]] = []
+    for stage in stages.values() if isinstance(stages, dict) else ():
+        outs = stage.get("outs") if isinstance(stage, dict) else None
+        found += [out for out in outs if isinstance(out, dict)] if isinstance(outs, list) else []
+    return found
 
 
 def manifest_text(entries: tuple[Entry, ...]) -> str:

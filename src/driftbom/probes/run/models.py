@@ -15,7 +15,6 @@ Nothing is unpickled, imported from the model or executed. Read as data:
 
 from __future__ import annotations
 
-import math
 import struct
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -27,6 +26,7 @@ from driftbom.model import Component, ComponentType
 from driftbom.probes.run import datasets
 from driftbom.properties import Prop
 from driftbom.redact import redact_tree, scrub
+from driftbom.safetext import json_safe
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 MAX_HEADER = 100 * bounded.MiB
 """safetensors' own limit on its JSON header."""
 MAX_CARD = bounded.MiB
+MAX_PARAMETERS = 2**64 - 1
+"""More parameters than any file could hold (safetensors offsets are 64-bit)."""
 _WEIGHTS = (".safetensors", ".gguf", ".onnx", ".pt", ".pth", ".bin", ".ckpt")
 
 
@@ -71,15 +73,29 @@ def safetensors_header(path: Path) -> dict[str, Any]:
     return header
 
 
+def _elements(shape: Any, path: Path) -> int:
+    """Return the element count of one tensor's shape (0 when it is not a list of sizes).
+
+    The product stops as soon as it passes MAX_PARAMETERS: a header can list millions of
+    dimensions, and their product would be a number too long to compute or print.
+    """
+    if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
+        return 0
+    count = 1
+    for size in shape:
+        count *= size
+        if count > MAX_PARAMETERS:
+            raise _error(str(path), f"a tensor shape of over {MAX_PARAMETERS} parameters")
+    return count
+
+
 def _safetensors(path: Path) -> list[tuple[str, str]]:
     header = safetensors_header(path)
     tensors = {k: v for k, v in header.items() if k != "__metadata__" and isinstance(v, dict)}
     dtypes = sorted({str(t.get("dtype")) for t in tensors.values()})
-    count = 0
-    for tensor in tensors.values():
-        shape = tensor.get("shape")
-        if isinstance(shape, list) and all(isinstance(d, int) and d >= 0 for d in shape):
-            count += math.prod(shape)
+    count = sum(_elements(tensor.get("shape"), path) for tensor in tensors.values())
+    if count > MAX_PARAMETERS:
+        raise _error(str(path), f"the tensor shapes add up to over {MAX_PARAMETERS} parameters")
     props = [
         (Prop.MODEL_TENSORS, str(len(tensors))),
         (Prop.MODEL_DTYPES, " ".join(dtypes)),
@@ -98,13 +114,21 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else orjson.dumps(value).decode()
 
 
+_GGUF_KEYS = ("general.architecture", "general.file_type")
+
+
 def _gguf(path: Path) -> list[tuple[str, str]]:
     try:
         from gguf import GGUFReader  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
     except ImportError:
         return []  # the format alone: pip install 'driftbom[gguf]' reads more
-    try:
-        fields = {key: field.contents() for key, field in GGUFReader(str(path)).fields.items()}
+    try:  # only the scalars read below: a tokenizer's arrays hold 100,000s of entries
+        fields = {
+            key: value
+            for key, field in GGUFReader(str(path)).fields.items()
+            if key in _GGUF_KEYS or key.endswith(".context_length")
+            if isinstance(value := field.contents(), (str, int, float))
+        }
     except Exception as exc:  # noqa: BLE001 - a malformed file, whatever gguf raises
         raise _error(str(path), f"not a readable GGUF file ({scrub(str(exc))[:120]})") from None
     props = []
@@ -138,7 +162,8 @@ def _format(path: Path) -> str | None:
     return None
 
 
-def _front_matter(text: str) -> dict[str, Any]:
+def _front_matter(text: str, path: Path) -> dict[str, Any]:
+    """Return a model card's YAML front matter; {} when it has none or it is not YAML."""
     if not text.startswith("---"):
         return {}
     end = text.find("\n---", 3)
@@ -150,15 +175,21 @@ def _front_matter(text: str) -> dict[str, Any]:
         data = yaml.safe_load(text[3:end])
     except yaml.YAMLError:
         return {}
+    except (ValueError, RecursionError):  # a number of over 4,300 digits, a nesting too deep
+        raise _error(str(path), "its front matter holds a value too large to read") from None
     return data if isinstance(data, dict) else {}
 
 
 def _as_list(value: Any) -> list[str]:
     if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [str(v) for v in value if isinstance(v, (str, int, float))]
+        return [json_safe(value)]
+    if isinstance(value, list):  # an integer too long to print is left out, as a mapping is
+        return [json_safe(str(v)) for v in value if isinstance(v, (str, float)) or _short_int(v)]
     return []
+
+
+def _short_int(value: object) -> bool:
+    return isinstance(value, int) and value.bit_length() <= 64
 
 
 def _hugging_face(folder: Path) -> tuple[dict[str, Any], list[tuple[str, str]], list[str]]:
@@ -179,12 +210,14 @@ def _hugging_face(folder: Path) -> tuple[dict[str, Any], list[tuple[str, str]], 
         if isinstance(dtype, str):
             props.append((Prop.MODEL_TORCH_DTYPE, dtype[:32]))
     try:
-        front = redact_tree(_front_matter(bounded.read_text(folder / "README.md", MAX_CARD)))
+        front = redact_tree(
+            _front_matter(bounded.read_text(folder / "README.md", MAX_CARD), folder / "README.md")
+        )
     except OSError:
         front = {}
     task = front.get("pipeline_tag")
-    if isinstance(task, str):
-        card.setdefault("modelParameters", {})["task"] = task
+    if isinstance(task, str):  # a YAML "\ud800" escape is text JSON cannot hold
+        card.setdefault("modelParameters", {})["task"] = json_safe(task)
     names = _as_list(front.get("datasets"))
     if names:
         card.setdefault("modelParameters", {})["datasets"] = [

@@ -27,6 +27,8 @@ MAX_BYTES = 16 * bounded.MiB
 MAX_KEYS = 10_000
 MAX_DEPTH = 32
 MAX_NODES = 100_000
+INT_RANGE = range(-(2**63), 2**64)
+"""What a JSON number in the document can hold; YAML and TOML integers can be any size."""
 SEED_NAMES = frozenset(
     {"seed", "random_state", "random_seed", "rng_seed", "manual_seed", "global_seed", "np_seed"}
 )
@@ -87,8 +89,10 @@ def _where(exc: Exception) -> str:
 def normalized(value: Any, label: str) -> Any:
     """Return ``value`` as JSON data.
 
-    Raises ProbeError when it is deeper than MAX_DEPTH or holds more than MAX_NODES values
-    (YAML aliases can make a small file an endless tree).
+    Raises ProbeError when it is deeper than MAX_DEPTH, holds more than MAX_NODES values
+    (YAML aliases can make a small file an endless tree), an integer no JSON reader would
+    keep (beyond 64 bits) or text that is not Unicode (a lone surrogate, from a YAML
+    escape or an argument that is not UTF-8).
     """
     budget = [MAX_NODES]
 
@@ -99,19 +103,40 @@ def normalized(value: Any, label: str) -> Any:
         if depth > MAX_DEPTH:
             raise _error(label, f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(item, dict):
-            return {str(k): walk(v, depth + 1) for k, v in item.items()}
-        if isinstance(item, (list, tuple, set, frozenset)):
-            items = sorted(item, key=repr) if isinstance(item, (set, frozenset)) else item
-            return [walk(v, depth + 1) for v in items]
-        if isinstance(item, float) and not math.isfinite(item):
-            return str(item)  # nan, inf: no JSON number
-        if isinstance(item, (datetime, date, time)):
-            return item.isoformat()
-        if item is None or isinstance(item, (str, int, float, bool)):
-            return item
-        return str(item)
+            return {_key(k, label): walk(v, depth + 1) for k, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [walk(v, depth + 1) for v in item]
+        if isinstance(item, (set, frozenset)):
+            return sorted((walk(v, depth + 1) for v in item), key=repr)
+        return _leaf(item, label)
 
     return walk(value, 0)
+
+
+def _key(key: Any, label: str) -> str:
+    """Return a mapping key as text (a YAML key can be a number, a date, a list)."""
+    _leaf(key, label)  # refuses what no document can hold
+    return str(key)
+
+
+def _leaf(item: Any, label: str) -> Any:
+    """Return a scalar as JSON data (anything else as its text); raises ProbeError."""
+    if isinstance(item, int) and item not in INT_RANGE:
+        raise _error(label, "holds an integer beyond 64 bits (quote it to keep it as text)")
+    if isinstance(item, float) and not math.isfinite(item):
+        return str(item)  # nan, inf: no JSON number
+    if isinstance(item, (datetime, date, time)):
+        return item.isoformat()
+    if item is None or isinstance(item, (int, float, bool)):
+        return item
+    try:
+        text = item if isinstance(item, str) else str(item)
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _error(label, "holds text that is not Unicode (a lone surrogate)") from None
+    except ValueError:  # a YAML key that is a list of 5,000-digit numbers, say
+        raise _error(label, "holds a value too large to write as text") from None
+    return text
 
 
 def pair(text: str) -> tuple[str, Any]:
@@ -123,7 +148,7 @@ def pair(text: str) -> tuple[str, Any]:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
         value = raw
-    return key.strip(), normalized(value, text)
+    return _leaf(key.strip(), text), normalized(value, text)
 
 
 def merged(base: dict[str, Any], pairs: list[tuple[str, Any]]) -> dict[str, Any]:
