@@ -210,3 +210,96 @@ def test_layers_not_recorded_are_one_line():
     (line,) = [line for line in text.splitlines() if "does not record" in line]
     assert "the current document does not record cpu, memory, os" in line
     assert "1 info" in text.splitlines()[-1]
+
+
+# --- remedies that restore, and lines that say what makes them severe ------------------
+
+
+def _with_lock_format(lock: Component, fmt: str) -> Component:
+    return lock.with_changes(properties=(*lock.properties, (Prop.LOCK_FORMAT, fmt)))
+
+
+def test_what_came_with_a_requested_one_is_removed_by_syncing_the_lock():
+    lock = _with_lock_format(
+        _installed(3)[0].component("lockfile:requirements.txt"), "requirements"
+    )
+
+    def locked(snapshot):
+        return snapshot._replace(
+            components=tuple(lock if c.ref == lock.ref else c for c in snapshot.components)
+        )
+
+    before, after = (locked(s) for s in _installed(3))
+    (cause,) = build(before, after, policies.default()).causes
+    assert cause.headline.change.remedy == "pip-sync requirements.txt"
+    without_lock = build(_installed(3)[0], _installed(3)[1], policies.default()).causes[0]
+    assert without_lock.headline.change.remedy == (
+        "pip uninstall mlflow-skinny and the 3 it pulled in"
+    )
+
+
+def test_a_change_the_new_lock_pins_is_not_undone_by_its_remedy():
+    lock_a, lock_b = _lock(("tinylib", "1.0.1", "a")), _lock(("tinylib", "1.0.0", "b"))
+    locked = (Prop.PYPI_LOCK, "locked")
+    before = snap(python(), pkg("tinylib", "1.0.1", locked), lock_a)
+    after = snap(python(), pkg("tinylib", "1.0.0", locked), lock_b)
+    found = {f.change.id: f.change for f in build(before, after, policies.default()).findings}
+    assert found["pypi:tinylib"].remedy == "the lock moved it: record the reference again"
+    assert "tinylib 1.0.1 -> 1.0.0" in found["lockfile:requirements.txt"].reason
+
+
+def test_hashes_that_come_from_the_lock_are_no_package_hash():
+    locked = (Prop.PYPI_LOCK, "locked")
+    before = snap(pkg("six", "1.16.0", locked, hashes=[("SHA-256", "a" * 64)]))
+    after = snap(pkg("six", "1.16.0", locked, hashes=[("SHA-256", "b" * 64)]))
+    assert build(before, after, policies.default()).findings == ()
+    unlocked = snap(pkg("six", "1.16.0", hashes=[("SHA-256", "b" * 64)]))
+    (finding,) = build(before, unlocked, policies.default()).findings
+    assert finding.change.rule is Rule.PACKAGE_HASH
+
+
+@pytest.mark.parametrize("tool", ["pip", "setuptools", "wheel"])
+def test_venv_tools_nobody_locked_are_info_without_remedy(tool):
+    before = snap(python(), pkg(tool, "23.2.1"))
+    after = snap(python(), pkg(tool, "24.0"))
+    (finding,) = build(before, after, policies.default()).findings
+    assert (finding.change.rule, finding.severity) == (Rule.PACKAGE_TOOL, Severity.INFO)
+    assert finding.change.remedy is None
+    (added,) = build(snap(python()), after, policies.default()).findings
+    assert (added.change.rule, added.change.remedy) == (Rule.PACKAGE_TOOL, None)
+    locked = snap(python(), pkg(tool, "24.0", (Prop.PYPI_LOCK, "locked")))
+    pinned = build(before, locked, policies.default()).findings[0]
+    assert pinned.change.rule is Rule.PACKAGE_MAJOR  # a lock pins it: the user's choice
+
+
+def test_a_dependency_that_drives_the_severity_is_named_and_its_files_go_with_it():
+    def env(app: str, dep: str, digest: str, installer: str = "pip"):
+        return snap(
+            python(),
+            pkg("grpapp", app, REQUESTED)._replace(depends_on=("pypi:grpdep",)),
+            pkg("grpdep", dep, (Prop.PYPI_RECORD_DIGEST, digest), (Prop.PYPI_INSTALLER, installer)),
+        )
+
+    report = build(env("1.1.0", "3.0.0", "sha256:a"), env("1.0.0", "1.0.0", "sha256:b"),
+                   policies.default())  # fmt: skip
+    assert len(report.causes) == 1
+    text = render(report, Format.TEXT)
+    (line,) = [line for line in text.splitlines() if "grpapp" in line]
+    assert line.split()[0] == "CRITICAL"
+    assert "grpdep 3.0.0 -> 1.0.0 (major downgrade)" in line
+    assert "record-digest" not in line  # a new version has other files: not said again
+    other = build(env("1.0.0", "3.0.0", "sha256:a"), env("1.1.0", "3.1.0", "sha256:b", "uv"),
+                  policies.default())  # fmt: skip
+    assert len(other.causes) == 1  # grpdep's installer changed with its version, under grpapp
+
+
+def test_a_commit_and_a_distribution_change_are_modified_not_ordered():
+    before = _run(snap(python(), _git("887b0ba"), layers=WITH_CODE))
+    after = _run(snap(python(), _git("1e6c454"), layers=WITH_CODE))
+    (finding,) = build(before, after, policies.default()).findings
+    assert finding.change.kind.value == "modified"
+    assert finding.change.reason == "commit 887b0ba -> 1e6c454"
+    ubuntu = Component("os", ComponentType.OPERATING_SYSTEM, "ubuntu", "22.04")
+    debian = Component("os", ComponentType.OPERATING_SYSTEM, "debian", "12")
+    changes = build(snap(ubuntu), snap(debian), policies.default()).findings
+    assert {f.change.kind.value for f in changes} == {"modified"}

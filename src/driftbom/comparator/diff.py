@@ -59,6 +59,9 @@ _BUMP_LABELS = {
     Bump.DEV: "dev-release",
     Bump.EPOCH: "epoch",
 }
+_LOCKED = "locked"
+_LOCK_MOVED = "the lock moved it: record the reference again"
+"""The remedy of a version change the current lock pins: undoing it would break the lock."""
 NOT_RECORDED = "not recorded"
 """The value of a ``not-recorded`` change on the side that lacks the layer."""
 _KIND = {Direction.UP: ChangeKind.UPGRADED, Direction.DOWN: ChangeKind.DOWNGRADED}
@@ -100,7 +103,18 @@ def _version_rule(comp: Component, bump: Bump, direction: Direction) -> Rule:
     return fields.layer_rule(layer)
 
 
+def _tool(comp: Component) -> bool:
+    """Return True for pip, setuptools or wheel that no lock pins: venv creation's choice."""
+    return (
+        comp.layer is Layer.PACKAGES
+        and comp.name.lower() in state.TOOLS
+        and comp.prop(Prop.PYPI_LOCK) != _LOCKED
+    )
+
+
 def _remedy(comp: Component, version: str | None) -> str | None:
+    if _tool(comp):
+        return None  # whatever made the venv chose it: not the user's to pin
     if comp.layer is Layer.PACKAGES and version is not None:
         return f"pip install {comp.name}=={version}"
     if comp.layer is Layer.PYTHON and version is not None:
@@ -115,10 +129,16 @@ def _version_change(ref: Component, cur: Component) -> Change | None:
     if classified.direction is Direction.SAME:
         return None
     kind = _KIND.get(classified.direction, ChangeKind.MODIFIED)
+    if cur.ref == "git" or (cur.layer is Layer.OS and ref.name != cur.name):
+        kind = ChangeKind.MODIFIED  # commits, and releases of two distributions, have no order
     rule = _version_rule(cur, classified.bump, classified.direction)
+    if _tool(cur):
+        rule = Rule.PACKAGE_TOOL
     label = _BUMP_LABELS.get(classified.bump, f"{classified.bump.value} version")
     reason = f"{label} {ref.version} -> {cur.version}"
-    if cur.layer is Layer.PACKAGES:  # the cause first: what moved, and which way
+    if cur.ref == "git":
+        reason = f"commit {(ref.version or '')[:12]} -> {(cur.version or '')[:12]}"
+    elif cur.layer is Layer.PACKAGES:  # the cause first: what moved, and which way
         what = _BUMP_LABELS.get(classified.bump, classified.bump.value)
         way = _WAYS.get(classified.direction, "change")
         reason = f"{cur.name} {ref.version} -> {cur.version} ({what} {way})"
@@ -133,7 +153,7 @@ def _version_change(ref: Component, cur: Component) -> Change | None:
         cur.version,
         rule,
         reason,
-        _remedy(cur, ref.version),
+        _LOCK_MOVED if cur.prop(Prop.PYPI_LOCK) == _LOCKED else _remedy(cur, ref.version),
     )
 
 
@@ -143,6 +163,8 @@ def _hash_change(ref: Component, cur: Component) -> Change | None:
         return None  # a lockfile's own digest is a lock change (lockfiles.pins_change)
     if not ref.hashes or not cur.hashes or ref.version != cur.version:
         return None
+    if _LOCKED == ref.prop(Prop.PYPI_LOCK) == cur.prop(Prop.PYPI_LOCK):
+        return None  # both carry their lock's hashes: a change of them is the lock's
     if set(ref.hashes) & set(cur.hashes):
         return None  # one records more artifacts (wheels of a lock) than the other: same thing
     if {a for a, _ in ref.hashes}.isdisjoint({a for a, _ in cur.hashes}):
@@ -220,8 +242,10 @@ def compare_component(ref: Component, cur: Component, *, partial: bool = False) 
     hashes = _hash_change(ref, cur)
     if hashes is not None:
         changes.append(hashes)
-    changes += fields.property_changes(ref, cur, partial=partial)
-    return changes
+    properties = fields.property_changes(ref, cur, partial=partial)
+    if version is not None:  # a new version has other files: its RECORD changing says no more
+        properties = [c for c in properties if c.field != Prop.PYPI_RECORD_DIGEST]
+    return changes + properties
 
 
 _PRESENCE_RULES = {
@@ -239,11 +263,13 @@ def _asked(comp: Component) -> str:
 
 
 def _presence(comp: Component, kind: ChangeKind) -> Change:
+    tool = _tool(comp)
     if kind is ChangeKind.ADDED:
         rule = _PRESENCE_RULES.get(comp.ref) or _ADDED_RULES.get(
             comp.layer, fields.layer_rule(comp.layer)
         )
         remedy = f"pip uninstall {comp.name}" if comp.layer is Layer.PACKAGES else None
+        rule, remedy = (Rule.PACKAGE_TOOL, None) if tool else (rule, remedy)
         return Change(
             comp.ref,
             comp.layer,
@@ -258,6 +284,7 @@ def _presence(comp: Component, kind: ChangeKind) -> Change:
     rule = _PRESENCE_RULES.get(comp.ref) or _REMOVED_RULES.get(
         comp.layer, fields.layer_rule(comp.layer)
     )
+    rule = Rule.PACKAGE_TOOL if tool else rule
     return Change(
         comp.ref,
         comp.layer,

@@ -89,4 +89,44 @@ def fold(reference: Snapshot, current: Snapshot, changes: list[Change]) -> list[
             if roots:
                 change = replace(change, via=min(roots))  # noqa: PLW2901
         out.append(change)
+    return _whole(out, current)
+
+
+def _whole(changes: list[Change], current: Snapshot) -> list[Change]:
+    """Return ``changes`` with every change of a ``via`` distribution ``via`` it too.
+
+    A dependency's file change goes with its version change, under the same requested
+    distribution; and the remedy of what came with a requested one removes all of it.
+    """
+    via = {c.id: c.via for c in changes if c.via and c.layer is Layer.PACKAGES}
+    came: dict[str, set[str]] = {}
+    for change in changes:
+        if change.via and change.kind is ChangeKind.ADDED:
+            came.setdefault(change.via, set()).add(change.id)
+    sync = sync_command(current)
+    out = []
+    for change in changes:
+        if change.layer is Layer.PACKAGES and change.id in via and not change.via:
+            change = replace(change, via=via[change.id])  # noqa: PLW2901
+        elif change.kind is ChangeKind.ADDED and change.id in came and change.remedy:
+            more = len(came[change.id])
+            remedy = sync or f"{change.remedy} and the {more} it pulled in"
+            change = replace(change, remedy=remedy)  # noqa: PLW2901
+        out.append(change)
     return out
+
+
+_SYNC = {
+    "requirements": "pip-sync {name}",
+    "uv.lock": "uv sync --locked",
+    "poetry.lock": "poetry sync",
+}
+
+
+def sync_command(snapshot: Snapshot) -> str | None:
+    """Return the command that makes the environment exactly its recorded lock, if one does."""
+    locks = snapshot.by_layer(Layer.LOCKFILE)
+    if not locks:
+        return None
+    template = _SYNC.get(locks[0].prop(Prop.LOCK_FORMAT) or "")
+    return template.format(name=locks[0].name) if template else None

@@ -26,6 +26,7 @@ class Rule(str, Enum):
     PACKAGE_PRERELEASE_DOWNGRADE = "package-prerelease-downgrade"
     PACKAGE_LOCAL_LABEL = "package-local-label"
     PACKAGE_UNPARSABLE = "package-unparsable"
+    PACKAGE_TOOL = "package-tool"
     PACKAGE_ADDED = "package-added"
     PACKAGE_REMOVED = "package-removed"
     PACKAGE_SOURCE = "package-source"

@@ -68,6 +68,10 @@ def describe(cause: Cause) -> str:
         parts.append(f"+{len(details) - DETAILS} more")
     members = cause.members
     if members:
+        own = max((f.severity.rank for f in cause.findings if f.change.id == cause.key), default=-1)
+        worst = next(f for f in cause.findings if f.change.id != cause.key)
+        if worst.severity.rank > own:  # what makes the line this severe is named on it
+            parts.append(worst.change.reason)
         parts.append(f"+{len(members)} with it")
     return "; ".join(parts)
 
