@@ -83,3 +83,25 @@ def test_an_unhashable_component_type_is_exit_2(tmp_path):
     assert done.stdout == ""
     assert done.stderr.startswith("drift: error: ")
     assert len(done.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "said"),
+    [
+        (("components", 0, "version"), {"a": 1}, "the version of"),
+        (("components", 0, "version"), 5, "the version of"),
+        (("components", 0, "name"), ["six"], "a component's name"),
+        (("components", 0, "purl"), 7, "the purl of"),
+        (("metadata", "timestamp"), 5, "metadata.timestamp"),
+    ],
+)
+def test_a_field_that_is_not_a_string_never_becomes_text_in_a_report(tmp_path, path, value, said):
+    document = json.loads(DOCUMENTS[0].read_text())
+    _set(document, path, value)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(document))
+    done = run_drift("check", str(bad), str(DOCUMENTS[0]))
+    assert done.returncode == 2, done.stdout
+    assert said in done.stderr
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr

@@ -406,6 +406,16 @@ def _optional_str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _string(value: Any, field: str, label: str) -> str | None:
+    """Return a string field, None when absent; raises SbomError for another type.
+
+    A version that is an object must never become text in a report or a remedy.
+    """
+    if value is None or isinstance(value, str):
+        return value
+    raise SbomError(f"{label}: {field} is not a string ({type(value).__name__})")
+
+
 def _read_component(
     raw: Any, ours: bool, label: str, depends: dict[str, tuple[str, ...]] | None = None
 ) -> Component:
@@ -422,14 +432,13 @@ def _read_component(
         ]
         found.sort()
         hashes = tuple(found)
-    version = raw.get("version")
     ref = _identity(raw, ours)
     return Component(
         ref=ref,
         type=kind,
-        name=str(raw.get("name", "")),
-        version=None if version is None else str(version),
-        purl=_optional_str(raw.get("purl")),
+        name=_string(raw.get("name", ""), "a component's name", label) or "",
+        version=_string(raw.get("version"), f"the version of {ref[:80]!r}", label),
+        purl=_string(raw.get("purl"), f"the purl of {ref[:80]!r}", label),
         hashes=hashes,
         properties=_pairs(raw.get("properties")),
         depends_on=depends.get(ref, ()) if depends else (),
@@ -605,7 +614,7 @@ def _from_dict(
         component = {}
     return Snapshot(
         name=str(component.get("name", label)),
-        timestamp=str(metadata.get("timestamp", "")),
+        timestamp=_string(metadata.get("timestamp", ""), "metadata.timestamp", label) or "",
         components=comps,
         properties=tuple(p for p in props if p[0] != Prop.LAYERS),
         layers=layers,
