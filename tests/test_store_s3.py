@@ -88,6 +88,22 @@ def test_the_audit_against_moto(s3):
     assert "pypi:six" in diff.stdout
 
 
+def test_the_local_copies_of_stored_documents_are_removed_at_exit(s3, tmp_path):
+    from driftbom.store import open_store
+
+    url, env = s3
+    store = open_store(url, None)
+    store.put("train", _doc(six="1.17.0"))
+    store.put("train", _doc(six="2.0.0"))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    for command in ("check", "diff", "inspect", "show"):
+        refs = ("train@baseline", "train@latest") if command in ("check", "diff") else ("train@1",)
+        done = run_drift(command, *refs, "--store", url, env={**env, "TMPDIR": str(scratch)})
+        assert done.returncode in (0, 1), done.stderr
+        assert list(scratch.iterdir()) == [], command
+
+
 def test_a_dataset_in_s3_is_listed_not_downloaded(s3, tmp_path):
     import s3fs
 

@@ -425,12 +425,23 @@ KEPT_COPIES = 8
 def _scratch() -> Path:
     """Return this process's private folder for local copies, removed at exit."""
     import atexit  # noqa: PLC0415
-    import shutil  # noqa: PLC0415
     import tempfile  # noqa: PLC0415
 
     folder = Path(tempfile.mkdtemp(prefix="drift-store-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    atexit.register(remove_copies)
     return folder
+
+
+def remove_copies() -> None:
+    """Remove the local copies of stored documents this process made, if it made any.
+
+    ``drift`` ends with ``os._exit``, which runs no ``atexit`` handler: it calls this first.
+    """
+    import shutil  # noqa: PLC0415
+
+    if _scratch.cache_info().currsize:
+        shutil.rmtree(_scratch(), ignore_errors=True)
+        _scratch.cache_clear()
 
 
 S3_TIMEOUTS = {"connect_timeout": 10, "read_timeout": 60, "retries": {"max_attempts": 3}}
