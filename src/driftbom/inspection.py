@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from driftbom.model import Layer
+from driftbom.model import VENV_TOOLS, Layer, lock_disagreements
 from driftbom.properties import Prop
 
 if TYPE_CHECKING:
@@ -53,9 +53,14 @@ def _local(comp: Component) -> bool:
     return source in ("editable", "dir") or (source == "url" and from_file)
 
 
+def _tool(comp: Component) -> bool:
+    """Return True for pip, setuptools or wheel that no lock pins (venv creation's)."""
+    return comp.name.lower() in VENV_TOOLS and comp.prop(Prop.PYPI_LOCK) != "locked"
+
+
 def _pins(packages: tuple[Component, ...]) -> tuple[Check, Check]:
     local = [c for c in packages if _local(c)]
-    unhashed = [c for c in packages if not c.hashes and c not in local]
+    unhashed = [c for c in packages if not c.hashes and c not in local and not _tool(c)]
     hashed = Check(
         "hashed pins",
         not unhashed if packages else None,
@@ -77,7 +82,7 @@ def _checks(snapshot: Snapshot) -> list[Check]:
     packages = snapshot.by_layer(Layer.PACKAGES)
     checks = list(_pins(packages))
     lock = snapshot.by_layer(Layer.LOCKFILE)
-    mismatches = lock[0].props(Prop.LOCK_MISMATCH) if lock else ()
+    mismatches = lock_disagreements(lock[0]) if lock else ()
     checks.append(
         Check(
             "environment matches its lockfile",

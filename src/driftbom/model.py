@@ -46,6 +46,19 @@ PHASE_ALIASES = {
 """The words people use for a run's phase, and the CycloneDX phase each is."""
 
 
+VENV_TOOLS = frozenset({"pip", "setuptools", "wheel"})
+"""What venv creation installs and locks rarely pin: never a disagreement with a lock."""
+
+
+def lock_disagreements(lock: Component) -> tuple[str, ...]:
+    """Return a lockfile's recorded mismatches, less those of ``VENV_TOOLS`` not in the lock."""
+    return tuple(
+        m
+        for m in lock.props("drift:lock:mismatch")
+        if not (m.partition(":")[0] in VENV_TOOLS and m.endswith("but not in the lock"))
+    )
+
+
 class ComponentType(str, Enum):
     """The CycloneDX 1.6 component types driftbom writes."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from driftbom.model import Layer, Snapshot
+from driftbom.model import Layer, Snapshot, lock_disagreements
 from driftbom.properties import Prop
 
 
@@ -36,7 +36,7 @@ def summarize(snapshot: Snapshot) -> str:
         parts.append(f"git {git.version[:12]}{dirty}")
     lock = snapshot.by_layer(Layer.LOCKFILE)
     if lock:
-        mismatches = len(lock[0].props(Prop.LOCK_MISMATCH))
+        mismatches = len(lock_disagreements(lock[0]))
         parts.append(f"lockfile {lock[0].name}: {mismatches} mismatches")
     else:
         parts.append("no lockfile")
@@ -44,7 +44,10 @@ def summarize(snapshot: Snapshot) -> str:
         state = "succeeded" if snapshot.run.succeeded else f"failed (exit {snapshot.run.exit_code})"
         parts.append(f"ran {snapshot.run.command[:60]!r} in {snapshot.run.seconds:.1f} s: {state}")
     if snapshot.skipped:
-        parts.append("not recorded: " + ", ".join(s.layer.value for s in snapshot.skipped))
+        layers = [s.layer.value for s in snapshot.skipped if s.layer is not Layer.LOCKFILE]
+        if layers:  # no lockfile is said once, above
+            parts.append("not recorded: " + ", ".join(layers))
     if snapshot.notes:
-        parts.append(f"{len(snapshot.notes)} warnings")
+        count = len(snapshot.notes)
+        parts.append(f"{count} warning{'' if count == 1 else 's'}")
     return "; ".join(parts)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from driftbom.comparator.changes import Change, ChangeKind
 from driftbom.comparator.rules import Rule
-from driftbom.model import Layer
+from driftbom.model import VENV_TOOLS, Layer
 from driftbom.properties import Prop
 
 if TYPE_CHECKING:
@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
     from driftbom.model import Component, Snapshot
 
-# Installed by venv creation and rarely locked: their absence from a lock is no disagreement.
-TOOLS = frozenset({"pip", "setuptools", "wheel"})
+TOOLS = VENV_TOOLS
+"""Installed by venv creation and rarely locked: their absence from a lock is no disagreement."""
 
 
 def _lock_change(
