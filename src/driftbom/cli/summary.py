@@ -40,14 +40,20 @@ def summarize(snapshot: Snapshot) -> str:
         parts.append(f"lockfile {lock[0].name}: {mismatches} mismatches")
     else:
         parts.append("no lockfile")
+    parts += _ending(snapshot)
+    return "; ".join(parts)
+
+
+def _ending(snapshot: Snapshot) -> list[str]:
+    """Return how the run ended, the layers not recorded and the count of warnings."""
+    parts = []
     if snapshot.run is not None:
         state = "succeeded" if snapshot.run.succeeded else f"failed (exit {snapshot.run.exit_code})"
         parts.append(f"ran {snapshot.run.command[:60]!r} in {snapshot.run.seconds:.1f} s: {state}")
-    if snapshot.skipped:
-        layers = [s.layer.value for s in snapshot.skipped if s.layer is not Layer.LOCKFILE]
-        if layers:  # no lockfile is said once, above
-            parts.append("not recorded: " + ", ".join(layers))
-    if snapshot.notes:
-        count = len(snapshot.notes)
+    layers = [s.layer.value for s in snapshot.skipped if s.layer is not Layer.LOCKFILE]
+    if layers:  # no lockfile is said once, before
+        parts.append("not recorded: " + ", ".join(layers))
+    count = len(snapshot.notes)
+    if count:
         parts.append(f"{count} warning{'' if count == 1 else 's'}")
-    return "; ".join(parts)
+    return parts
