@@ -303,3 +303,15 @@ def test_a_commit_and_a_distribution_change_are_modified_not_ordered():
     debian = Component("os", ComponentType.OPERATING_SYSTEM, "debian", "12")
     changes = build(snap(ubuntu), snap(debian), policies.default()).findings
     assert {f.change.kind.value for f in changes} == {"modified"}
+
+
+def test_installed_files_are_compared_only_between_venvs_at_the_same_path():
+    def env(prefix: str, digest: str):
+        interpreter = python().with_changes(properties=((Prop.PY_PREFIX, prefix),))
+        return snap(interpreter, pkg("mkdocs", "1.6.1", (Prop.PYPI_RECORD_DIGEST, digest)))
+
+    moved = build(env("/box/.venv", "sha256:a"), env("/ci/.venv", "sha256:b"), policies.default())
+    assert moved.findings == ()  # console scripts' shebangs name the venv's path
+    (same,) = build(env("/ci/.venv", "sha256:a"), env("/ci/.venv", "sha256:b"),
+                    policies.default()).findings  # fmt: skip
+    assert same.change.rule is Rule.PACKAGE_FILES

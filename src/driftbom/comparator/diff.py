@@ -381,7 +381,14 @@ def diff(
     if Layer.PACKAGES in recorded_cur:
         changes += state.lock_changes(reference, current, keep)
         changes += state.broken_changes(reference, current, keep)
+    if _prefix(reference) != _prefix(current):  # scripts' shebangs name the venv's path
+        changes = [c for c in changes if c.field != Prop.PYPI_RECORD_DIGEST]
     return changes
+
+
+def _prefix(snapshot: Snapshot) -> str | None:
+    python = snapshot.component("python")
+    return python.prop(Prop.PY_PREFIX) if python is not None else None
 
 
 def _run_changes(reference: Snapshot, current: Snapshot) -> list[Change]:
