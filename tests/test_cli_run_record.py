@@ -262,9 +262,9 @@ def test_a_failing_command_is_recorded_as_failed_with_its_exit_code(tmp_path):
     assert by_field["status"]["current"] == "exit 3"
 
 
-def test_a_command_that_cannot_start_is_exit_2(tmp_path):
+def test_a_command_that_cannot_start_is_exit_127(tmp_path):
     done = run_drift("run", "-o", str(tmp_path / "x.json"), "--", "no-such-command-here")
-    assert done.returncode == 2
+    assert done.returncode == 127
     assert "no-such-command-here: cannot run it" in done.stderr
     assert not (tmp_path / "x.json").exists()
 

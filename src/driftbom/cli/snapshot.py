@@ -5,10 +5,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from driftbom.cli import EXIT_BUG, app, status
+from driftbom.cli import EXIT_BUG, RUN_FAILED, app, status
 from driftbom.cli.output import diagnostic, emit_or_write
 
 if TYPE_CHECKING:
+    from driftbom.runner import Ran
     from driftbom.snapshotter import Recorded, SnapshotOptions
 
 PythonOpt = Annotated[
@@ -219,16 +220,51 @@ def run(
         ),
     ] = 10.0,
 ) -> None:
-    """Snapshot, run COMMAND, hash its datasets and models, record it; exit with its code."""
+    """Snapshot, run COMMAND, hash its datasets and models, record it; exit with its code.
+
+    drift's own failures exit 125 (126: COMMAND cannot execute; 127: it is not found).
+    """
+    from driftbom.atomic import check_file_target  # noqa: PLC0415
+    from driftbom.errors import UsageError  # noqa: PLC0415
     from driftbom.runner import run as run_command  # noqa: PLC0415
-    from driftbom.snapshotter import documented  # noqa: PLC0415
 
     options = snapshot_options(
         python, name, lock, params_file, param, dataset, model, parent, phase,
         no_cache=no_cache, store=store,
     )  # fmt: skip
-    recorded = documented(run_command(options, command, grace))
-    write_recorded(recorded, output, store)
-    code = recorded.snapshot.run.exit_code if recorded.snapshot.run else 0
+    if command[0].startswith("-"):
+        reason = f"No such option: {command[0]} (COMMAND follows --; see drift run --help)"
+        raise UsageError(reason)
+    if str(output) != "-":
+        check_file_target(output)  # before the command runs, not after hours of it
+    ran = run_command(options, command, grace)
+    code = ran.snapshot.run.exit_code if ran.snapshot.run else 0
+    _write_run(ran, output, store, code)
+    if ran.failure is not None:
+        diagnostic(
+            f"error: the command exited {code}, but its datasets and models are not "
+            f"recorded: {_failure(ran.failure)}"
+        )
+        raise typer.Exit(RUN_FAILED)
     if code:
         raise typer.Exit(code)
+
+
+def _write_run(ran: "Ran", output: Path, store: str | None, code: int) -> None:
+    """Write a run's record; a failure to is drift's (125), whatever the command's code."""
+    from driftbom.snapshotter import documented  # noqa: PLC0415
+
+    try:
+        write_recorded(documented(ran.snapshot), output, store)
+    except typer.Exit as exc:
+        diagnostic(f"error: the command exited {code}, but its record is not written")
+        raise typer.Exit(RUN_FAILED) from exc
+
+
+def _failure(exc: Exception) -> str:
+    from driftbom.cli import message  # noqa: PLC0415
+    from driftbom.errors import DriftError  # noqa: PLC0415
+
+    if isinstance(exc, DriftError):
+        return message(exc)
+    return f"internal error: {type(exc).__name__}: {exc}"
