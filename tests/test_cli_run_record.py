@@ -205,7 +205,8 @@ def test_lineage_walks_three_runs_whatever_the_order_given(tmp_path):
     assert steps[2]["changes"]["environment"] == []
     text = run_drift("lineage", str(first), str(second), str(third))
     assert "3. run-3" in text.stdout
-    assert "after run-2:" in text.stdout
+    assert "after run-2 (sha256:" in text.stdout
+    assert f", {second}):" in text.stdout  # the file that holds the parent
 
 
 def test_a_bad_parent_is_exit_2(tmp_path):

@@ -67,7 +67,13 @@ ModelOpt = Annotated[
 ]
 ParentOpt = Annotated[
     Path | None,
-    typer.Option("--parent", help="The SBOM of the run this one follows (its serial and digest)."),
+    typer.Option(
+        "--parent",
+        help=(
+            "The SBOM of the run this one follows, or its store reference (box@baseline): "
+            "its serial, digest and name are recorded."
+        ),
+    ),
 ]
 PhaseOpt = Annotated[
     str | None,
@@ -122,6 +128,7 @@ def snapshot_options(
     from driftbom.snapshotter import SnapshotOptions, default_context  # noqa: PLC0415
 
     tree = hyper.load(params_file) if params_file is not None else None
+    found = located(parent, store) if parent is not None else None  # a file, or a stored copy
     if param:
         tree = hyper.merged(tree or {}, [hyper.pair(text) for text in param])
     return SnapshotOptions(
@@ -133,7 +140,8 @@ def snapshot_options(
         phase=phase,
         datasets=tuple(named(text) for text in dataset or ()),
         models=tuple(named(text, Input.MODEL) for text in model or ()),
-        parent=located(parent, store) if parent is not None else None,
+        parent=found,
+        parent_reference=str(parent) if found != parent else None,
         progress=Progress(),
     )
 
