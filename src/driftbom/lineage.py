@@ -112,12 +112,12 @@ def _ancestors(runs: list[_Run], store: Store) -> list[_Run]:
             continue
         known.add(digest)
         try:
-            raw = store.read(match.group(1))
+            path = store.path(match.group(1))  # checked, with its dataset manifests
         except StoreError:
             continue  # not in this store: the parent is named, not found
-        snapshot = cyclonedx.parse(raw, f"{store}: {match.group(1)[:12]}")
-        found.append(_Run(match.group(1), snapshot, digest, stored=True))
-        parent = recorded_parent(snapshot)
+        run = _read(match.group(1), path)._replace(stored=True)
+        found.append(run)
+        parent = recorded_parent(run.snapshot)
         if parent is not None:
             wanted.append(parent)
     return found
