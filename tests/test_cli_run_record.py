@@ -205,7 +205,8 @@ def test_lineage_walks_three_runs_whatever_the_order_given(tmp_path):
     assert steps[2]["changes"]["environment"] == []
     text = run_drift("lineage", str(first), str(second), str(third))
     assert "3. run-3" in text.stdout
-    assert "after run-2:" in text.stdout
+    assert "after run-2 (sha256:" in text.stdout
+    assert f", {second}):" in text.stdout  # the file that holds the parent
 
 
 def test_a_bad_parent_is_exit_2(tmp_path):
@@ -262,9 +263,9 @@ def test_a_failing_command_is_recorded_as_failed_with_its_exit_code(tmp_path):
     assert by_field["status"]["current"] == "exit 3"
 
 
-def test_a_command_that_cannot_start_is_exit_2(tmp_path):
+def test_a_command_that_cannot_start_is_exit_127(tmp_path):
     done = run_drift("run", "-o", str(tmp_path / "x.json"), "--", "no-such-command-here")
-    assert done.returncode == 2
+    assert done.returncode == 127
     assert "no-such-command-here: cannot run it" in done.stderr
     assert not (tmp_path / "x.json").exists()
 

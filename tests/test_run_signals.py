@@ -173,13 +173,13 @@ def test_a_signal_while_the_outputs_are_hashed_is_recorded_not_fatal():
 
 
 @pytest.mark.parametrize("grace", ["-1", "86401", "soon"])
-def test_a_bad_grace_period_is_a_usage_error(tmp_path, grace):
+def test_a_bad_grace_period_is_drift_failing_125(tmp_path, grace):
     done = subprocess.run(
         [sys.executable, "-m", "driftbom", "run", "--grace", grace, "-o", str(tmp_path / "x"),
          "--", "true"],
         capture_output=True, text=True, check=False, timeout=60,
     )  # fmt: skip
-    assert done.returncode == 2
+    assert done.returncode == 125
     assert "--grace" in done.stderr
     assert "Traceback" not in done.stderr
 

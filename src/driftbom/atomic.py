@@ -35,6 +35,11 @@ def _check_file_target(target: Path) -> Path:
     return directory
 
 
+def check_file_target(target: Path) -> None:
+    """Raise UsageError unless ``write_file`` could put a file at ``target`` (asked before work)."""
+    _check_file_target(target)
+
+
 def write_file(target: Path, data: bytes) -> None:
     """Put ``data`` at ``target``: written beside it, then renamed over it.
 

@@ -83,3 +83,11 @@ class RebuildError(DriftError):
 
 class StoreError(DriftError):
     """A snapshot store cannot be read or written."""
+
+
+class CannotExecuteError(UsageError):
+    """``drift run``'s command exists but cannot be executed (not executable, a folder)."""
+
+
+class CommandNotFoundError(CannotExecuteError):
+    """``drift run``'s command is not a program that exists."""

@@ -26,6 +26,7 @@ class Prop:
     PARENT_SERIAL = "drift:parent:serial"  # --parent: the parent document's serialNumber
     PARENT_DIGEST = "drift:parent:digest"  # sha256: of its bytes
     PARENT_NAME = "drift:parent:name"
+    PARENT_REFERENCE = "drift:parent:reference"  # the store reference --parent named
     # python interpreter
     PY_IMPLEMENTATION = "drift:python:implementation"
     PY_EXECUTABLE = "drift:python:executable"

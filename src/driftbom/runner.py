@@ -3,25 +3,28 @@
 The environment is recorded before the command runs; the datasets and models named are
 hashed after it (a training run writes its model). The command line (secrets scrubbed),
 working directory, start and end time, duration and exit status go into ``formulation``.
-A failed command is recorded too, as failed, and an interrupted one as interrupted.
+A failed command is recorded too, as failed, and an interrupted one as interrupted; when
+its outputs cannot be hashed, the run is recorded without them and the failure returned.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import time
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from driftbom.errors import Input, UsageError
-from driftbom.model import RunRecord
+from driftbom.errors import CannotExecuteError, CommandNotFoundError, DriftError, Input, UsageError
+from driftbom.model import Layer, RunRecord, Skipped
+from driftbom.properties import Prop
 from driftbom.redact_command import scrub_argv
 from driftbom.supervise import DEFAULT_GRACE_S, Supervised
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from driftbom.model import Snapshot
+    from driftbom.model import Component, Snapshot
     from driftbom.snapshotter import SnapshotOptions
 
 log = logging.getLogger(__name__)
@@ -33,16 +36,26 @@ def now_utc() -> str:
     return datetime.now(tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def run(options: SnapshotOptions, argv: Sequence[str], grace: float = DEFAULT_GRACE_S) -> Snapshot:
+class Ran(NamedTuple):
+    """A run's snapshot, and what went wrong in drift after the command ended."""
+
+    snapshot: Snapshot
+    """The environment, the run and, unless ``failure``, the datasets and models it named."""
+    failure: Exception | None = None
+    """Why its datasets and models are not recorded (``drift:skipped`` says so too)."""
+
+
+def run(options: SnapshotOptions, argv: Sequence[str], grace: float = DEFAULT_GRACE_S) -> Ran:
     """Snapshot, run ``argv`` (its output streamed, stdin inherited), hash the outputs.
 
     SIGINT and SIGTERM sent to drift while the command runs are passed on to it, and it has
-    ``grace`` seconds to end before it is killed (see ``supervise``); the record is written
-    whatever happens, marked interrupted. Returns the snapshot with the run recorded, whatever
-    the command's exit status (see ``snapshot.run.exit_code``). Raises UsageError when the
-    command cannot start, and DriftError for what ``snapshot`` refuses (before anything runs).
+    ``grace`` seconds to end before it is killed (see ``supervise``); the record is made
+    whatever happens, marked interrupted. Returns it whatever the command's exit status (see
+    ``snapshot.run.exit_code``), with the failure, if any, of hashing the outputs. Raises
+    CommandNotFoundError or CannotExecuteError when the command cannot start, UsageError for a bad
+    ``grace`` and DriftError for what ``snapshot`` refuses (all before anything runs).
     """
-    from driftbom.snapshotter import outputs, take  # noqa: PLC0415
+    from driftbom.snapshotter import take  # noqa: PLC0415
 
     if not argv:
         raise UsageError("no command: drift run [options] -o FILE -- COMMAND...")
@@ -54,10 +67,9 @@ def run(options: SnapshotOptions, argv: Sequence[str], grace: float = DEFAULT_GR
         try:
             ended = supervised.run(argv)
         except OSError as exc:
-            reason = f"cannot run it ({exc.strerror or exc})"
-            raise UsageError(reason, what=Input.COMMAND, path=scrub_argv(argv[:1])) from None
+            raise _cannot_start(exc, argv) from None
         seconds, end = time.monotonic() - clock, now_utc()
-        artifacts, layers = outputs(options)  # a signal now does not stop the record
+        artifacts, layers, failure = _outputs(options)  # a signal now does not stop the record
     if supervised.interrupted and not ended.interrupted:
         log.warning(
             "%s arrived after the command ended: the record is written", supervised.interrupted
@@ -72,8 +84,47 @@ def run(options: SnapshotOptions, argv: Sequence[str], grace: float = DEFAULT_GR
         exit_code=code if code >= 0 else 128 - code,
         interrupted=ended.interrupted,
     )
-    return before._replace(
+    snapshot = before._replace(
         components=tuple(sorted((*before.components, *artifacts), key=lambda c: c.ref)),
         layers=tuple(sorted({*before.layers, *layers}, key=lambda layer: layer.value)),
         run=record,
+    )
+    return Ran(_not_recorded(snapshot, options, failure), failure)
+
+
+def _cannot_start(exc: OSError, argv: Sequence[str]) -> CannotExecuteError:
+    """Return the error for a command that did not start: not found, or not executable."""
+    reason = f"cannot run it ({exc.strerror or exc})"
+    kind = CommandNotFoundError if exc.errno == errno.ENOENT else CannotExecuteError
+    return kind(reason, what=Input.COMMAND, path=scrub_argv(argv[:1]))
+
+
+def _outputs(options: SnapshotOptions) -> tuple[list[Component], list[Layer], Exception | None]:
+    """Return the datasets and models hashed, or nothing and why they could not be."""
+    from driftbom.snapshotter import outputs  # noqa: PLC0415
+
+    try:
+        artifacts, layers = outputs(options)
+    except Exception as exc:  # noqa: BLE001 - the command has run: its record is kept
+        return [], [], exc
+    return artifacts, layers, None
+
+
+def _not_recorded(
+    snapshot: Snapshot, options: SnapshotOptions, failure: Exception | None
+) -> Snapshot:
+    """Return ``snapshot`` saying which layers ``failure`` left out, and why."""
+    if failure is None:
+        return snapshot
+    reason = str(failure)
+    if not isinstance(failure, DriftError):
+        reason = f"internal error: {type(failure).__name__}: {reason}"
+    asked = [(Layer.DATASETS, options.datasets), (Layer.MODELS, options.models)]
+    skipped = [
+        Skipped(layer, f"not hashed after the run: {reason}") for layer, named in asked if named
+    ]
+    props = [(Prop.SKIPPED, f"{s.layer.value}: {s.reason}") for s in skipped]
+    return snapshot._replace(
+        skipped=(*snapshot.skipped, *skipped),
+        properties=tuple(sorted({*snapshot.properties, *props})),
     )

@@ -71,6 +71,8 @@ class SnapshotOptions(NamedTuple):
     """``(name, file or folder)`` of each model: weights digest, format, model card."""
     parent: Path | None = None
     """The document this run follows (``--parent``): its serial, digest and name are kept."""
+    parent_reference: str | None = None
+    """The store reference ``parent`` was read from (``box@baseline``), kept as given."""
     progress: Callable[[str, int, int], None] | None = None
     """Told ``(what, bytes done, bytes in all)`` while datasets are hashed."""
 
@@ -185,7 +187,7 @@ def _datasets(options: SnapshotOptions) -> list[Component]:
     return found
 
 
-def _parent(path: Path) -> list[tuple[str, str]]:
+def _parent(path: Path, reference: str | None) -> list[tuple[str, str]]:
     """Return the properties naming the parent document (read and checked like any input)."""
     try:
         parent, digest = cyclonedx.read_with_digest(path)
@@ -195,6 +197,8 @@ def _parent(path: Path) -> list[tuple[str, str]]:
     found = [(Prop.PARENT_DIGEST, digest), (Prop.PARENT_NAME, parent.name)]
     if parent.serial:
         found.append((Prop.PARENT_SERIAL, parent.serial))
+    if reference is not None:
+        found.append((Prop.PARENT_REFERENCE, reference))
     return found
 
 
@@ -279,7 +283,7 @@ def _take(
     props += [(Prop.SKIPPED, f"{s.layer.value}: {s.reason}") for s in skipped]
     props.append((Prop.PYTHON_PATH_ARG, interp.executable if pending is None else pending.python))
     if options.parent is not None:
-        props += _parent(options.parent)
+        props += _parent(options.parent, options.parent_reference)
     return Snapshot(
         name=options.name or os.uname().nodename,
         timestamp=when,

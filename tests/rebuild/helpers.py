@@ -41,6 +41,49 @@ def reproducible_doc() -> dict:
     return doc
 
 
+def with_run(doc: dict, command: str) -> dict:
+    """Add a drift run workflow that ran ``command`` to ``doc``."""
+    doc["formulation"] = [
+        {
+            "bom-ref": "formulation",
+            "workflows": [
+                {
+                    "bom-ref": "run",
+                    "uid": "run",
+                    "name": "drift run",
+                    "taskTypes": ["build"],
+                    "steps": [{"name": "command", "commands": [{"executed": command}]}],
+                    "timeStart": "2026-01-01T00:00:00Z",
+                    "timeEnd": "2026-01-01T00:00:01Z",
+                    "properties": [
+                        {"name": "drift:run:cwd", "value": "/home/u/project"},
+                        {"name": "drift:run:exit-code", "value": "0"},
+                        {"name": "drift:run:seconds", "value": "1"},
+                        {"name": "drift:run:status", "value": "succeeded"},
+                    ],
+                }
+            ],
+        }
+    ]
+    return doc
+
+
+def with_artifact(doc: dict, kind: str, name: str, path: str) -> dict:
+    """Add a dataset or model (``kind``) recorded at ``path`` to ``doc``."""
+    comp = {
+        "type": "data" if kind == "dataset" else "machine-learning-model",
+        "bom-ref": f"{kind}:{name}",
+        "name": name,
+        "hashes": [{"alg": "BLAKE3", "content": "0" * 64}],
+        "properties": [],
+    }
+    set_prop(comp, f"drift:{kind}:path", path)
+    doc["components"].append(comp)
+    layers = next(p for p in doc["metadata"]["properties"] if p["name"] == "drift:layers")
+    layers["value"] = " ".join(sorted({*layers["value"].split(), f"{kind}s"}))
+    return doc
+
+
 def make_plan(doc: dict, **options):
     """Plan a rebuild of ``doc`` with PlanOptions(**options)."""
     from driftbom.rebuilder.plan import PlanOptions, plan

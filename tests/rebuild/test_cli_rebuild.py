@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from tests.conftest import run_drift
 from tests.rebuild.helpers import component, golden_doc, reproducible_doc, write
 
 
-def test_writes_dockerfile_lock_and_dockerignore(tmp_path):
+def test_writes_dockerfile_lock_dockerignore_and_run_md(tmp_path):
     sbom = write(tmp_path, reproducible_doc())
     out = tmp_path / "out"
     done = run_drift("rebuild", str(sbom), "-o", str(out))
@@ -20,9 +21,13 @@ def test_writes_dockerfile_lock_and_dockerignore(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [
         ".dockerignore",
         "Dockerfile",
+        "RUN.md",
         "requirements.lock",
     ]
     assert "--require-hashes" in (out / "Dockerfile").read_text()
+    assert "RUN.md" not in (out / ".dockerignore").read_text()  # not sent to the build
+    tag = "drift-rebuild:" + hashlib.sha256(sbom.read_bytes()).hexdigest()[:12]
+    assert f"docker build -t {tag} {out}\n" in (out / "RUN.md").read_text()
 
 
 def test_unreproducible_is_exit_2_listing_them_and_nothing_written(tmp_path):

@@ -7,9 +7,16 @@ import copy
 import pytest
 
 from driftbom.errors import RebuildError
-from driftbom.rebuilder import dockerfile
+from driftbom.rebuilder import dockerfile, runmd
 from driftbom.safetext import has_unsafe
-from tests.rebuild.helpers import component, make_plan, reproducible_doc, set_prop
+from tests.rebuild.helpers import (
+    component,
+    make_plan,
+    reproducible_doc,
+    set_prop,
+    with_artifact,
+    with_run,
+)
 
 SEPARATORS = {
     "LF": "\n",
@@ -78,7 +85,26 @@ def _python_version(doc: dict, text: str) -> None:
     component(doc, "python")["version"] += text
 
 
+def _command(doc: dict, text: str) -> None:
+    with_run(doc, f"python train.py --name {text}")
+
+
+def _quoted_command(doc: dict, text: str) -> None:
+    with_run(doc, f"python train.py --name '{text}'")
+
+
+def _artifact_path(kind: str):
+    def plant(doc: dict, text: str) -> None:
+        with_artifact(doc, kind, "planted", f"/mnt/{kind}{text}")
+
+    return plant
+
+
 PLACES = {
+    "run-command": _command,
+    "run-command-quoted": _quoted_command,
+    "dataset-path": _artifact_path("dataset"),
+    "model-path": _artifact_path("model"),
     "os-name": _os("name"),
     "os-version": _os("version"),
     "env-name": _env_name,
@@ -97,10 +123,13 @@ def _rendered(doc: dict) -> list[tuple[str, str]] | None:
         plan = make_plan(doc, skip_unreproducible=True)
     except RebuildError:
         return None  # refused, naming the component and field
+    from driftbom.sbom import cyclonedx
+
     return [
         ("Dockerfile", dockerfile.render(plan)),
         ("requirements.lock", dockerfile.render_lock(plan)),
         (".dockerignore", dockerfile.DOCKERIGNORE),
+        ("RUN.md", runmd.render(cyclonedx.from_dict(doc, "t"), "drift-rebuild:0", "out")),
     ]
 
 

@@ -3,6 +3,7 @@
 This package is the only code that prints, exits or names a flag. Each command lives in
 its own module and is one call into the library. Exit codes: 0 ok; 1 drift at or above
 --fail-on (check), or an invalid document (validate); 2 usage error or bad input; 3 a bug.
+``drift run`` passes its command's code through and keeps 125, 126 and 127 for its own.
 
 Annotations are evaluated when the modules load, not postponed: typer reads every
 command's signature several times per run.
@@ -21,10 +22,12 @@ import typer
 from driftbom import redact
 from driftbom._version import __version__
 from driftbom.cli.output import diagnostic, emit
-from driftbom.errors import DriftError, Input, Remedy
+from driftbom.errors import CannotExecuteError, CommandNotFoundError, DriftError, Input, Remedy
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
+RUN_FAILED, RUN_CANNOT_EXECUTE, RUN_NOT_FOUND = 125, 126, 127
+"""``drift run``'s own failures, as ``env``, ``timeout`` and ``docker run`` have them."""
 log = logging.getLogger("driftbom")
 
 app = typer.Typer(
@@ -34,7 +37,8 @@ app = typer.Typer(
         "rebuild it.\n\n"
         "Exit codes: 0 ok; 1 drift at or above --fail-on, or an invalid document; "
         "2 usage error or bad input (one line on stderr); 3 internal error (a bug; -vv shows "
-        "the traceback)."
+        "the traceback). drift run: its command's code; 125 drift failed, 126 the command "
+        "cannot execute, 127 it is not found."
     ),
     add_completion=False,
     no_args_is_help=True,
@@ -131,34 +135,52 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI with ``argv`` (default ``sys.argv[1:]``) and return the exit code.
 
     Every failure is one line on stderr: bad input and usage errors exit 2, a bug exits 3
-    (the traceback with ``-vv``), and neither can read as a verdict.
+    (the traceback with ``-vv``), and neither can read as a verdict. ``drift run`` says the
+    same and exits 125, 126 or 127 instead, so that its command's own codes stay its own.
     """
     args = sys.argv[1:] if argv is None else argv
     # a URL's credentials are removed from every output, however a library quotes them
     redact.remember_urls([*args, os.environ.get("DRIFT_STORE", "")])
     try:
         code = app(args=args, prog_name="drift", standalone_mode=False)
-    except typer.Abort:
+    except Exception as exc:  # noqa: BLE001 - each failure is one line and a code
+        failed = _failed(exc, args)
+        return _run_failed(exc, failed) if _command(args) == "run " else failed
+    return code if isinstance(code, int) else EXIT_OK
+
+
+def _failed(exc: Exception, args: list[str]) -> int:
+    """Say on stderr, in one line, what ``exc`` means and return its exit code."""
+    if isinstance(exc, typer.Abort):
         diagnostic("error: interrupted")
         return EXIT_INTERRUPTED
-    except DriftError as exc:
+    if isinstance(exc, DriftError):
         diagnostic(f"error: {message(exc)}")
         return EXIT_USAGE
-    except BrokenPipeError:
+    if isinstance(exc, BrokenPipeError):
         return EXIT_OK
-    except RecursionError:
+    if isinstance(exc, RecursionError):
         diagnostic("error: the input is nested too deeply")
         return EXIT_USAGE
-    except Exception as exc:  # noqa: BLE001 - a bug: one line, never a verdict
-        if _is_usage_error(exc):
-            return _usage_error(exc, args)
-        if log.isEnabledFor(logging.DEBUG):
-            import traceback  # noqa: PLC0415
+    if _is_usage_error(exc):
+        return _usage_error(exc, args)
+    if log.isEnabledFor(logging.DEBUG):
+        import traceback  # noqa: PLC0415
 
-            sys.stderr.write(redact.scrub("".join(traceback.format_exception(exc))))
-        diagnostic(f"internal error: {type(exc).__name__}: {exc}; run with -vv for details")
-        return EXIT_BUG
-    return code if isinstance(code, int) else EXIT_OK
+        sys.stderr.write(redact.scrub("".join(traceback.format_exception(exc))))
+    diagnostic(f"internal error: {type(exc).__name__}: {exc}; run with -vv for details")
+    return EXIT_BUG
+
+
+def _run_failed(exc: Exception, code: int) -> int:
+    """Return ``drift run``'s own code for a failure that ``_failed`` gave ``code``."""
+    if code in (EXIT_OK, EXIT_INTERRUPTED):
+        return code
+    if isinstance(exc, CommandNotFoundError):
+        return RUN_NOT_FOUND
+    if isinstance(exc, CannotExecuteError):
+        return RUN_CANNOT_EXECUTE
+    return RUN_FAILED
 
 
 def _is_usage_error(exc: Exception) -> bool:

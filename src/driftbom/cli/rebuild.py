@@ -24,7 +24,9 @@ def rebuild(
     output: Annotated[
         Path,
         typer.Option(
-            "-o", "--output", help="Folder to write Dockerfile, requirements.lock, .dockerignore."
+            "-o",
+            "--output",
+            help="Folder to write Dockerfile, requirements.lock, .dockerignore, RUN.md.",
         ),
     ] = Path("rebuild"),
     base_image: Annotated[

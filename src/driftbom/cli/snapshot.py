@@ -5,10 +5,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from driftbom.cli import EXIT_BUG, app, status
+from driftbom.cli import EXIT_BUG, RUN_FAILED, app, status
 from driftbom.cli.output import diagnostic, emit_or_write
 
 if TYPE_CHECKING:
+    from driftbom.runner import Ran
     from driftbom.snapshotter import Recorded, SnapshotOptions
 
 PythonOpt = Annotated[
@@ -66,7 +67,13 @@ ModelOpt = Annotated[
 ]
 ParentOpt = Annotated[
     str | None,
-    typer.Option("--parent", help="The SBOM of the run this one follows (its serial and digest)."),
+    typer.Option(
+        "--parent",
+        help=(
+            "The SBOM of the run this one follows, or its store reference (box@baseline): "
+            "its serial, digest and name are recorded."
+        ),
+    ),
 ]
 PhaseOpt = Annotated[
     str | None,
@@ -141,6 +148,7 @@ def snapshot_options(
     except ValueError as exc:
         raise UsageError(str(exc), what=Input.REDACT) from None
     tree = hyper.load(params_file) if params_file is not None else None
+    found = located(local(parent, Input.PARENT), store) if parent is not None else None
     if param:
         tree = hyper.merged(tree or {}, [hyper.pair(text) for text in param])
     return SnapshotOptions(
@@ -152,7 +160,8 @@ def snapshot_options(
         phase=phase,
         datasets=tuple(named(text) for text in dataset or ()),
         models=tuple(named(text, Input.MODEL) for text in model or ()),
-        parent=located(local(parent, Input.PARENT), store) if parent is not None else None,
+        parent=found,
+        parent_reference=parent if found is not None and str(found) != parent else None,
         progress=Progress(),
     )
 
@@ -241,16 +250,51 @@ def run(
         ),
     ] = 10.0,
 ) -> None:
-    """Snapshot, run COMMAND, hash its datasets and models, record it; exit with its code."""
+    """Snapshot, run COMMAND, hash its datasets and models, record it; exit with its code.
+
+    drift's own failures exit 125 (126: COMMAND cannot execute; 127: it is not found).
+    """
+    from driftbom.atomic import check_file_target  # noqa: PLC0415
+    from driftbom.errors import UsageError  # noqa: PLC0415
     from driftbom.runner import run as run_command  # noqa: PLC0415
-    from driftbom.snapshotter import documented  # noqa: PLC0415
 
     options = snapshot_options(
         python, name, lock, params_file, param, dataset, model, parent, phase,
         no_cache=no_cache, store=store, redact=redact,
     )  # fmt: skip
-    recorded = documented(run_command(options, command, grace))
-    write_recorded(recorded, output, store)
-    code = recorded.snapshot.run.exit_code if recorded.snapshot.run else 0
+    if command[0].startswith("-"):
+        reason = f"No such option: {command[0]} (COMMAND follows --; see drift run --help)"
+        raise UsageError(reason)
+    if str(output) != "-":
+        check_file_target(output)  # before the command runs, not after hours of it
+    ran = run_command(options, command, grace)
+    code = ran.snapshot.run.exit_code if ran.snapshot.run else 0
+    _write_run(ran, output, store, code)
+    if ran.failure is not None:
+        diagnostic(
+            f"error: the command exited {code}, but its datasets and models are not "
+            f"recorded: {_failure(ran.failure)}"
+        )
+        raise typer.Exit(RUN_FAILED)
     if code:
         raise typer.Exit(code)
+
+
+def _write_run(ran: "Ran", output: Path, store: str | None, code: int) -> None:
+    """Write a run's record; a failure to is drift's (125), whatever the command's code."""
+    from driftbom.snapshotter import documented  # noqa: PLC0415
+
+    try:
+        write_recorded(documented(ran.snapshot), output, store)
+    except typer.Exit as exc:
+        diagnostic(f"error: the command exited {code}, but its record is not written")
+        raise typer.Exit(RUN_FAILED) from exc
+
+
+def _failure(exc: Exception) -> str:
+    from driftbom.cli import message  # noqa: PLC0415
+    from driftbom.errors import DriftError  # noqa: PLC0415
+
+    if isinstance(exc, DriftError):
+        return message(exc)
+    return f"internal error: {type(exc).__name__}: {exc}"

@@ -134,7 +134,7 @@ def _index_urls(snapshot: Snapshot, options: PlanOptions) -> tuple[tuple[str, ..
     if options.index_url is not None or options.extra_index_urls:
         asked = [options.index_url or PYPI, *options.extra_index_urls]
         return tuple(dict.fromkeys(_checked_index(u, Input.INDEX_URL) for u in asked)), []
-    recorded, notes = set(), []
+    recorded, refused = set(), []
     sources = [(c, c.props(Prop.LOCK_INDEX_URL)) for c in snapshot.by_layer(Layer.LOCKFILE)]
     python = snapshot.component("python")
     if python is not None:
@@ -144,9 +144,13 @@ def _index_urls(snapshot: Snapshot, options: PlanOptions) -> tuple[tuple[str, ..
             try:
                 recorded.add(_checked_index(url, comp.ref))
             except RebuildError as exc:  # noqa: PERF203 - one per recorded index
-                notes.append(f"{exc}: not used (--index-url chooses another)")
-    ordered = sorted(recorded, key=lambda u: (u.rstrip("/") == PYPI.rstrip("/"), u))
-    return tuple(ordered) or (PYPI,), notes
+                refused.append(str(exc))
+    ordered = tuple(sorted(recorded, key=lambda u: (u.rstrip("/") == PYPI.rstrip("/"), u)))
+    used = ordered or (PYPI,)
+    instead = ", ".join(used)
+    return used, [
+        f"{why}: a recorded index, left out; the pins come from {instead}" for why in refused
+    ]
 
 
 def _checked_index(url: str, source: Input | str) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom import atomic
 from driftbom.comparator.severity import Severity
-from driftbom.rebuilder import dockerfile
+from driftbom.rebuilder import dockerfile, runmd
 from driftbom.rebuilder import plan as plans
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def run(
     progress: Callable[[str], None] = lambda _line: None,
     build_log: Callable[[str], None] = lambda _line: None,
 ) -> Rebuilt:
-    """Write ``output`` (Dockerfile, requirements.lock, .dockerignore), then build and verify.
+    """Write ``output`` (Dockerfile, requirements.lock, .dockerignore, RUN.md), build, verify.
 
     ``digest`` is the SBOM's ``sha256:``; ``progress`` receives each step done, ``build_log``
     each line the image build prints.
@@ -106,16 +106,21 @@ def run(
     the_plan = _planned(snapshot, digest, options, progress)
     if the_plan.base_requested and options.venv is None and (options.build or options.verify):
         the_plan = replace(the_plan, base_python=_base_python(the_plan.base_image))
+    image = options.tag or f"drift-rebuild:{digest.removeprefix('sha256:')[:12]}"
     atomic.write_folder(
         output,
         {
             "requirements.lock": dockerfile.render_lock(the_plan),
             ".dockerignore": dockerfile.DOCKERIGNORE,
             "Dockerfile": dockerfile.render(the_plan),
+            "RUN.md": runmd.render(snapshot, image, str(output)),
         },
     )
-    progress(f"wrote {output}/Dockerfile and requirements.lock ({len(the_plan.pins)} pins)")
-    rebuilt, image = None, None
+    progress(
+        f"wrote {output}/Dockerfile, requirements.lock ({len(the_plan.pins)} pins) and RUN.md "
+        "(how to run the recorded command in the image)"
+    )
+    rebuilt, built = None, None
     if options.venv is not None:
         from driftbom.rebuilder import venv as venvs  # noqa: PLC0415
 
@@ -126,16 +131,16 @@ def run(
     elif options.build or options.verify:
         from driftbom.rebuilder import build  # noqa: PLC0415 - needs the docker SDK
 
-        image = options.tag or f"drift-rebuild:{digest.removeprefix('sha256:')[:12]}"
+        built = image
         build.build(output, image, build_log)
         progress(f"built image {image}{_interpreter_note(the_plan, build.python_version(image))}")
         rebuilt = build.snapshot_image(image, image) if options.verify else None
     if rebuilt is None:
-        return Rebuilt(the_plan, image)
+        return Rebuilt(the_plan, built)
     from driftbom.rebuilder.verify import verify  # noqa: PLC0415
 
     return Rebuilt(
-        the_plan, image, verify(snapshot, rebuilt, the_plan.left_out, fail_on=options.fail_on)
+        the_plan, built, verify(snapshot, rebuilt, the_plan.left_out, fail_on=options.fail_on)
     )
 
 
