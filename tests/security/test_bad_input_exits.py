@@ -41,10 +41,14 @@ def drift(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def exit_2(args: list[str], *needles: str) -> str:
-    """Assert ``drift ARGS`` is exit 2 with one error line holding each needle; return it."""
+def exit_2(args: list[str], *needles: str, expected: int = 2) -> str:
+    """Assert ``drift ARGS`` is exit 2 with one error line holding each needle; return it.
+
+    ``drift run`` says its own bad input with 125 and a command it cannot execute with 126,
+    as ``env`` and ``docker run`` do (``expected``).
+    """
     code, _, err = drift(*args)
-    assert code == 2, err
+    assert code == expected, err
     assert "Traceback" not in err
     lines = err.splitlines()
     assert len(lines) == 1, err
@@ -105,7 +109,9 @@ def test_a_file_name_too_long_for_the_system_is_exit_2(tmp_path, monkeypatch, op
         long = str(tmp_path / ("n" * 300))
     else:  # the whole path over PATH_MAX (4096), each component short
         long = str(tmp_path / "/".join(["p" * 200] * 25))
-    line = exit_2(["-q", *PATH_OPTIONS[option](long)], "p" * 50 if shape == "path" else "n" * 50)
+    expected = {"run -o": 125, "run COMMAND": 126}.get(option, 2)
+    needle = "p" * 50 if shape == "path" else "n" * 50
+    line = exit_2(["-q", *PATH_OPTIONS[option](long)], needle, expected=expected)
     assert not (tmp_path / "never-written").exists()
     assert "never-written.json" not in {p.name for p in tmp_path.iterdir()}
     del line
