@@ -63,3 +63,22 @@ def test_check_is_the_gate_the_cli_runs(tmp_path, monkeypatch):
     assert driftbom.check(golden, golden, fail_on="info").fail_on.value == "info"
     with pytest.raises(SbomError, match="no such file"):
         driftbom.check(tmp_path / "missing.cdx.json")  # the reference first: no snapshot
+
+
+def test_track_records_metrics_that_compare_between_runs(tmp_path, monkeypatch):
+    import driftbom
+
+    monkeypatch.delenv("DRIFT_STORE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    for label, accuracy in (("a", 0.95), ("b", 0.91)):
+        with driftbom.track(label, output=tmp_path / f"{label}.cdx.json") as run:
+            run.metric("accuracy", accuracy)
+            run.metric("api_token", "hunter2-secret")
+    first = driftbom.read(tmp_path / "a.cdx.json")
+    assert first.metrics == {"accuracy": "0.95", "api_token": "***"}
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[metrics]\naccuracy = { direction = "higher", tolerance = "1%" }\n')
+    report = driftbom.compare(first, driftbom.read(tmp_path / "b.cdx.json"), policy=policy)
+    assert report.failed
+    assert [f.change.rule.value for f in report.findings] == ["metric-regression"]
+    assert "hunter2" not in (tmp_path / "b.cdx.json").read_text()

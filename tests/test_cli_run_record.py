@@ -400,3 +400,50 @@ def test_a_failed_latest_run_fails_the_audit_and_shows_in_ls(tmp_path):
     assert "run-failed" in {c["rule"] for c in env["changes"]}
     listed = run_drift("ls", "--store", str(store))
     assert "run failed (exit 3)" in listed.stdout
+
+
+def test_a_metric_regression_beyond_its_tolerance_fails_the_gate(tmp_path):
+    train = (
+        "import json, pathlib; pathlib.Path('m.json').write_text(pathlib.Path('acc').read_text())"
+    )
+    runs = {}
+    for label, accuracy in (("r1", 0.9515), ("r2", 0.951333), ("r3", 0.94)):
+        (tmp_path / "acc").write_text(json.dumps({"eval": {"accuracy": accuracy}, "epochs": 3}))
+        out = tmp_path / f"{label}.json"
+        parent = ["--parent", str(runs["r1"])] if runs else []
+        done = run_drift(
+            "run", "--python", sys.executable, "--no-cache", "--metrics", "m.json", "-o", str(out),
+            *parent, "--", sys.executable, "-c", train, cwd=tmp_path,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        runs[label] = out
+    document = json.loads(runs["r1"].read_text())
+    props = {p["name"]: p["value"] for p in document["metadata"]["properties"]}
+    assert props["drift:metric:eval.accuracy"] == "0.9515"
+    assert props["drift:metric:epochs"] == "3"
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[metrics]\n"eval.accuracy" = { direction = "higher", tolerance = 0.005 }\n')
+    within = run_drift("check", str(runs["r1"]), str(runs["r2"]), "--policy", str(policy))
+    assert within.returncode == 0, within.stdout
+    assert "INFO     metric:eval.accuracy" in within.stdout
+    assert "0.9515 -> 0.951333" in within.stdout
+    lineage = run_drift("lineage", str(runs["r1"]), str(runs["r2"]), "--format", "json")
+    steps = json.loads(lineage.stdout)
+    assert any("0.9515 -> 0.951333" in r for s in steps for r in s["changes"].get("metrics", []))
+    beyond = run_drift("check", str(runs["r1"]), str(runs["r3"]), "--policy", str(policy))
+    assert beyond.returncode == 1, beyond.stdout
+    (line,) = [line for line in beyond.stdout.splitlines() if "metric:eval.accuracy" in line]
+    assert line.split()[0] == "MAJOR"
+    assert "eval.accuracy 0.9515 -> 0.94" in line
+
+
+def test_a_metrics_file_the_command_did_not_write_is_a_note(tmp_path):
+    out = tmp_path / "r.json"
+    done = run_drift(
+        "run", "--python", sys.executable, "--no-cache", "--metrics", "none.json", "-o", str(out),
+        "--", sys.executable, "-c", "pass", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "metrics not recorded" in done.stderr
+    props = json.loads(out.read_text())["metadata"]["properties"]
+    assert any(p["value"].startswith("metrics not recorded") for p in props)

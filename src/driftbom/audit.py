@@ -211,6 +211,7 @@ def _row(store: Store, listed: _Listed) -> dict[str, Any]:
         "baseline": listed.baseline,
         "verdict": None,
         "run": None,
+        "metrics": {},
         "phase": None,
         "models": [],
         "datasets": [],
@@ -229,6 +230,7 @@ def _row(store: Store, listed: _Listed) -> dict[str, Any]:
         row["verdict"] = f"error: {exc}"
     else:
         row["run"] = run_status(latest)
+        row["metrics"] = latest.metrics
         row["phase"] = latest.phase
         row["models"] = [c.name for c in latest.by_layer(Layer.MODELS)]
         row["datasets"] = [c.name for c in latest.by_layer(Layer.DATASETS)]

@@ -30,9 +30,10 @@ CATEGORIES = {
     Layer.MODELS: "models",
     Layer.PARAMS: "params",
     Layer.CODE: "code",
+    Layer.METRICS: "metrics",
 }
 """What a step says apart; every other layer is ``environment``."""
-ORDER = ("datasets", "params", "code", "models", "environment")
+ORDER = ("datasets", "params", "code", "models", "metrics", "environment")
 MAX_ANCESTORS = 1000
 """Parents read from a store for one lineage, at most: a chain is bounded work."""
 _DIGEST = re.compile(r"sha256:([0-9a-f]{64})")

@@ -31,6 +31,7 @@ class Layer(str, Enum):
     CODE = "code"
     DATASETS = "datasets"
     MODELS = "models"
+    METRICS = "metrics"
     OTHER = "other"
 
 
@@ -147,6 +148,7 @@ _PREFIX_LAYERS = {
     "env": Layer.ENV,
     "dataset": Layer.DATASETS,
     "model": Layer.MODELS,
+    "metric": Layer.METRICS,
 }
 _EXACT_LAYERS = {
     "python": Layer.PYTHON,
@@ -244,6 +246,12 @@ class Snapshot(NamedTuple):
     def env(self) -> dict[str, str]:
         """Return the recorded environment variables (values already redacted)."""
         prefix = "drift:env:"
+        return {k[len(prefix) :]: v for k, v in self.properties if k.startswith(prefix)}
+
+    @property
+    def metrics(self) -> dict[str, str]:
+        """Return the run's recorded metrics by name (``drift:metric:<name>``), as text."""
+        prefix = "drift:metric:"
         return {k[len(prefix) :]: v for k, v in self.properties if k.startswith(prefix)}
 
     @property

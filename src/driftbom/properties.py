@@ -17,6 +17,7 @@ class Prop:
     SKIPPED = "drift:skipped"  # value "<layer>: <reason>"
     LAYERS = "drift:layers"  # space-separated recorded layers
     ENV_PREFIX = "drift:env:"  # drift:env:<NAME>, one per allow-listed variable
+    METRIC_PREFIX = "drift:metric:"  # drift:metric:<name>, a run's metric (a number as text)
     PYTHON_PATH_ARG = "drift:snapshot:python"  # the interpreter that was asked
     RUN_EXIT_CODE = "drift:run:exit-code"  # on formulation's workflow
     RUN_STATUS = "drift:run:status"  # succeeded, failed or interrupted

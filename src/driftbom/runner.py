@@ -23,6 +23,7 @@ from driftbom.supervise import DEFAULT_GRACE_S, Supervised
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
 
     from driftbom.model import Component, Snapshot
     from driftbom.snapshotter import SnapshotOptions
@@ -45,7 +46,13 @@ class Ran(NamedTuple):
     """Why its datasets and models are not recorded (``drift:skipped`` says so too)."""
 
 
-def run(options: SnapshotOptions, argv: Sequence[str], grace: float = DEFAULT_GRACE_S) -> Ran:
+def run(
+    options: SnapshotOptions,
+    argv: Sequence[str],
+    grace: float = DEFAULT_GRACE_S,
+    *,
+    metrics: Path | None = None,
+) -> Ran:
     """Snapshot, run ``argv`` (its output streamed, stdin inherited), hash the outputs.
 
     SIGINT and SIGTERM sent to drift while the command runs are passed on to it, and it has
@@ -54,6 +61,8 @@ def run(options: SnapshotOptions, argv: Sequence[str], grace: float = DEFAULT_GR
     ``snapshot.run.exit_code``), with the failure, if any, of hashing the outputs. Raises
     CommandNotFoundError or CannotExecuteError when the command cannot start, UsageError for a bad
     ``grace`` and DriftError for what ``snapshot`` refuses (all before anything runs).
+    ``metrics`` is a file the command writes: read after it ends (see ``probes.run.metrics``);
+    one that is missing or unreadable is a note, never the end of the record.
     """
     from driftbom.snapshotter import take  # noqa: PLC0415
 
@@ -70,6 +79,7 @@ def run(options: SnapshotOptions, argv: Sequence[str], grace: float = DEFAULT_GR
             raise _cannot_start(exc, argv) from None
         seconds, end = time.monotonic() - clock, now_utc()
         artifacts, layers, failure = _outputs(options)  # a signal now does not stop the record
+        measured = _metrics(metrics)
     if supervised.interrupted and not ended.interrupted:
         log.warning(
             "%s arrived after the command ended: the record is written", supervised.interrupted
@@ -87,9 +97,23 @@ def run(options: SnapshotOptions, argv: Sequence[str], grace: float = DEFAULT_GR
     snapshot = before._replace(
         components=tuple(sorted((*before.components, *artifacts), key=lambda c: c.ref)),
         layers=tuple(sorted({*before.layers, *layers}, key=lambda layer: layer.value)),
+        properties=tuple(sorted({*before.properties, *measured})),
         run=record,
     )
     return Ran(_not_recorded(snapshot, options, failure), failure)
+
+
+def _metrics(path: Path | None) -> tuple[tuple[str, str], ...]:
+    """Return the metrics the command wrote to ``path``, or a note saying why there are none."""
+    if path is None:
+        return ()
+    from driftbom.probes.run.metrics import from_file  # noqa: PLC0415
+
+    try:
+        return from_file(path)
+    except DriftError as exc:
+        log.warning("metrics not recorded: %s", exc)
+        return ((Prop.NOTE, f"metrics not recorded: {exc}"),)
 
 
 def _cannot_start(exc: OSError, argv: Sequence[str]) -> CannotExecuteError:

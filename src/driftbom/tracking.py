@@ -126,7 +126,11 @@ class Run:
         if self._params:
             found.append(hyper.component(self._params))
             layers.append(Layer.PARAMS)
+        from driftbom.probes.run.metrics import properties  # noqa: PLC0415
+
+        measured = properties(self._metrics.items())
         self.snapshot = self._before._replace(
+            properties=tuple(sorted({*self._before.properties, *measured})),
             components=tuple(sorted(found, key=lambda c: c.ref)),
             layers=tuple(sorted({*self._before.layers, *layers}, key=lambda layer: layer.value)),
             run=record,

@@ -249,6 +249,16 @@ def run(
             ),
         ),
     ] = 10.0,
+    metrics: Annotated[
+        Path | None,
+        typer.Option(
+            "--metrics",
+            help=(
+                "A JSON, YAML or TOML file of metrics COMMAND writes (accuracy: 0.95): "
+                "read after it ends and recorded, to compare runs by."
+            ),
+        ),
+    ] = None,
 ) -> None:
     """Snapshot, run COMMAND, hash its datasets and models, record it; exit with its code.
 
@@ -267,7 +277,7 @@ def run(
         raise UsageError(reason)
     if str(output) != "-":
         check_file_target(output)  # before the command runs, not after hours of it
-    ran = run_command(options, command, grace)
+    ran = run_command(options, command, grace, metrics=metrics)
     code = ran.snapshot.run.exit_code if ran.snapshot.run else 0
     _write_run(ran, output, store, code)
     if ran.failure is not None:

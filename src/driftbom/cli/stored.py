@@ -98,6 +98,9 @@ def ls(store: StoreOpt = None, fmt: FormatOpt = "text") -> None:
     for row in rows:
         extra = ", ".join(f"{k}: {' '.join(row[k])}" for k in ("models", "datasets") if row[k])
         run = f", run {row['run']}" if row["run"] else ""
+        if row["metrics"]:
+            shown = list(row["metrics"].items())[:MAX_LS_METRICS]
+            run += ", " + visible(" ".join(f"{k}={v}" for k, v in shown))
         emit(
             f"{visible(row['name'])}  {row['snapshots']} snapshots, latest {row['latest']}, "
             f"phase {row['phase'] or '-'}, {visible(row['verdict'] or 'no baseline')}{run}"
@@ -171,6 +174,8 @@ def audit(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+MAX_LS_METRICS = 5
+"""Metrics of the latest run shown per name by ``drift ls`` (all of them in its JSON)."""
 TOP_CAUSES = 5
 """Causes listed under each failing name in the audit's text and Markdown."""
 

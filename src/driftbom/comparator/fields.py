@@ -100,6 +100,7 @@ _LAYER_RULES = {
     Layer.PARAMS: Rule.PARAM,
     Layer.DATASETS: Rule.DATASET,
     Layer.MODELS: Rule.MODEL,
+    Layer.METRICS: Rule.METRIC,
     Layer.CODE: Rule.CODE_REVISION,
     Layer.GPU: Rule.GPU_CONFIG,
     Layer.CUDA: Rule.CUDA_SOURCE,

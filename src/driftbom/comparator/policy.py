@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from driftbom import bounded
 from driftbom.comparator.severity import Severity
@@ -33,7 +33,37 @@ class Scope(str, Enum):
 
 
 IGNORE = "ignore"
-_KEYS = {"fail-on", "scope", "ignore", "severity"}
+_KEYS = {"fail-on", "scope", "ignore", "severity", "metrics"}
+
+
+class Better(str, Enum):
+    """Which way a metric improves."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+
+
+class MetricRule(NamedTuple):
+    """How a metric is gated: which way is better, and how much worse is tolerated."""
+
+    better: Better
+    tolerance: float
+    relative: bool = False
+    """``tolerance`` is a percentage of the reference's value."""
+
+    def worse_by(self, before: float, after: float) -> float:
+        """Return how much worse ``after`` is than ``before`` (negative when better)."""
+        return before - after if self.better is Better.HIGHER else after - before
+
+    def regressed(self, before: float, after: float) -> bool:
+        """Return True when ``after`` is worse than ``before`` by more than the tolerance."""
+        allowed = abs(before) * self.tolerance / 100 if self.relative else self.tolerance
+        return self.worse_by(before, after) > allowed
+
+    def __str__(self) -> str:
+        """Return e.g. ``higher is better, tolerance 0.5%``."""
+        amount = f"{self.tolerance:g}{'%' if self.relative else ''}"
+        return f"{self.better.value} is better, tolerance {amount}"
 
 
 def default_text() -> str:
@@ -52,6 +82,15 @@ class Policy:
     fail_on: Severity = Severity.MAJOR
     scope: frozenset[Scope] = frozenset(Scope)
     ignore: tuple[str, ...] = field(default=())
+    metrics: tuple[tuple[str, MetricRule], ...] = ()
+    """Per-metric rules by name or glob (``[metrics]``), the first that matches applies."""
+
+    def metric_rule(self, name: str) -> MetricRule | None:
+        """Return the rule for metric ``name``: its own, else the first glob's; else None."""
+        rules = dict(self.metrics)
+        if name in rules:
+            return rules[name]
+        return next((r for glob, r in self.metrics if fnmatch.fnmatchcase(name, glob)), None)
 
     def severity(self, rule: str) -> Severity | None:
         """Return the severity of ``rule``, or None when the policy ignores it."""
@@ -111,7 +150,47 @@ def _apply(base: Policy, data: dict[str, Any], label: str) -> Policy:
     ignore = base.ignore
     if "ignore" in data:
         ignore = _globs(data["ignore"], label)
-    return Policy(severities=severities, fail_on=fail_on, scope=scope, ignore=ignore)
+    metrics = _metric_rules(data["metrics"], label) if "metrics" in data else base.metrics
+    return Policy(
+        severities=severities, fail_on=fail_on, scope=scope, ignore=ignore, metrics=metrics
+    )
+
+
+_METRIC_KEYS = {"direction", "tolerance"}
+
+
+def _metric_rules(table: Any, label: str) -> tuple[tuple[str, MetricRule], ...]:
+    """Return ``[metrics]``: name (or glob) = {direction = "higher"|"lower", tolerance}."""
+    if not isinstance(table, dict):
+        raise PolicyError(f"{label}: metrics must be a table of name = {{direction, tolerance}}")
+    _globs(list(table), f"{label}: metrics")
+    return tuple(
+        (name, _metric_rule(rule, f"{label}: metrics.{name}")) for name, rule in table.items()
+    )
+
+
+def _metric_rule(rule: Any, where: str) -> MetricRule:
+    if not isinstance(rule, dict) or set(rule) - _METRIC_KEYS or "direction" not in rule:
+        raise PolicyError(f'{where}: a table with direction = "higher" or "lower", and tolerance')
+    try:
+        better = Better(rule["direction"])
+    except ValueError:
+        raise PolicyError(f'{where}: direction is "higher" or "lower"') from None
+    tolerance, relative = _tolerance(rule.get("tolerance", 0), where)
+    return MetricRule(better, tolerance, relative)
+
+
+def _tolerance(value: Any, where: str) -> tuple[float, bool]:
+    """Return (amount, relative) of ``0.005`` or ``"0.005"`` (absolute) or ``"0.5%"``."""
+    text = str(value).strip() if isinstance(value, (int, float, str)) else ""
+    relative = text.endswith("%")
+    try:
+        amount = float(text.removesuffix("%")) if not isinstance(value, bool) else -1.0
+    except ValueError:
+        amount = -1.0
+    if not 0 <= amount < float("inf"):
+        raise PolicyError(f'{where}: tolerance is a number >= 0, or a percentage ("0.5%")')
+    return amount, relative
 
 
 MAX_POLICY_BYTES = 4 * 1024 * 1024

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from driftbom.comparator import causes
 from driftbom.comparator.diff import diff
+from driftbom.comparator.metrics import metric_changes
 from driftbom.comparator.policy import Policy, Scope
 from driftbom.comparator.remedies import fold
 from driftbom.errors import SbomError
@@ -46,7 +47,7 @@ def _scope_of(ref: str) -> Scope:
         return Scope.HARDWARE if layer in _HARDWARE_LAYERS or layer is Layer.GPU else Scope.SOFTWARE
     if layer_of(ref) is Layer.CODE:
         return Scope.CODE
-    if ref == "params" or ref.startswith(("dataset:", "model:", "params:")):
+    if ref == "params" or ref.startswith(("dataset:", "model:", "params:", "metric:")):
         return Scope.DATA
     if ref in _HARDWARE_REFS or ref.startswith("gpu:") or layer_of(ref) in _HARDWARE_LAYERS:
         return Scope.HARDWARE
@@ -144,6 +145,7 @@ def build(reference: Snapshot, current: Snapshot, policy: Policy) -> DriftReport
     findings = []
     with paused():
         changes = fold(reference, current, diff(reference, current, keep))
+        changes += metric_changes(reference, current, policy, keep)
     for change in changes:
         severity = policy.severity(change.rule)
         if severity is not None:

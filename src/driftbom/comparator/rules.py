@@ -69,6 +69,8 @@ class Rule(str, Enum):
     MODEL = "model"
     MODEL_CARD = "model-card"
     PARAM = "param"
+    METRIC = "metric"
+    METRIC_REGRESSION = "metric-regression"
     COMMAND = "command"
     RUN_STATUS = "run-status"
     RUN_FAILED = "run-failed"
