@@ -79,6 +79,9 @@ LARGE = 16 * MiB
 """Files this large are read ahead in ``CHUNK`` pieces while the last one is hashed on
 every core; smaller ones are read in pieces of at most ``PIECE`` and hashed on one."""
 CHUNK = 8 * MiB
+READERS = max(1, (os.cpu_count() or 1) // 4)
+"""Threads that read a large file ahead (``READERS + 1`` buffers of ``CHUNK``: at most
+``(READERS + 1) * CHUNK`` bytes in memory, 16 MiB on up to 7 cores)."""
 PIECE = MiB
 HEAD = 64
 """How many first bytes of a file ``blake3_file`` returns (to recognise a pointer file)."""
@@ -127,19 +130,37 @@ def blake3_file(fd: int, size: int) -> tuple[bytes, bytes]:
 
 
 def _read_ahead(fd: int, size: int, hash_part: Callable[[memoryview], object]) -> None:
-    """Feed the file to ``hash_part`` in ``CHUNK`` pieces, reading each next one meanwhile."""
-    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - large files only
+    """Feed the file to ``hash_part`` in ``CHUNK`` pieces, the next ones read meanwhile.
 
-    buffers = (bytearray(CHUNK), bytearray(CHUNK))
-    done, turn = 0, 0
-    with ThreadPoolExecutor(1, thread_name_prefix="drift-read") as reader:
-        pending = reader.submit(os.preadv, fd, [buffers[0]], 0)
-        while got := pending.result():
+    ``READERS`` threads fill the next buffers while one is hashed: copying from the page
+    cache is the one cost a memory map avoids, so it runs on cores of its own.
+    """
+    from collections import deque  # noqa: PLC0415 - large files only
+    from concurrent.futures import Future, ThreadPoolExecutor  # noqa: PLC0415
+
+    ahead: deque[tuple[bytearray, Future[int]]] = deque()
+    done = offset = 0
+    with ThreadPoolExecutor(READERS, thread_name_prefix="drift-read") as readers:
+        for buffer in [bytearray(CHUNK) for _ in range(READERS + 1)]:
+            ahead.append((buffer, readers.submit(_fill, fd, buffer, offset)))
+            offset += CHUNK
+        while ahead:
+            buffer, reading = ahead.popleft()
+            got = reading.result()
             done += got
-            if done > size:
-                break
-            pending = reader.submit(os.preadv, fd, [buffers[1 - turn]], done)
-            hash_part(memoryview(buffers[turn])[:got])
-            turn = 1 - turn
+            hash_part(memoryview(buffer)[:got])
+            if got < CHUNK or done > size:
+                break  # the end, or more than the size said: it grew
+            ahead.append((buffer, readers.submit(_fill, fd, buffer, offset)))
+            offset += CHUNK
+        done += sum(reading.result() for _, reading in ahead)  # past the end: it grew
     if done != size:
         raise ChangedError
+
+
+def _fill(fd: int, buffer: bytearray, offset: int) -> int:
+    """Read into ``buffer`` from ``offset`` until it is full or the file ends; return how much."""
+    view, got = memoryview(buffer), 0
+    while got < len(buffer) and (step := os.preadv(fd, [view[got:]], offset + got)):
+        got += step
+    return got

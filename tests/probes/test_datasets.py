@@ -44,12 +44,14 @@ def test_a_single_file_is_its_own_blake3(tmp_path):
     assert [e.path for e in found.entries] == ["data.parquet"]
 
 
+@pytest.mark.parametrize("readers", [1, 3])
 @pytest.mark.parametrize("size", [0, 1, 1023, 4096, 3 * 1024 + 7, 64 * 1024, 64 * 1024 + 1])
-def test_every_size_hashes_as_blake3_of_its_bytes(tmp_path, monkeypatch, size):
+def test_every_size_hashes_as_blake3_of_its_bytes(tmp_path, monkeypatch, size, readers):
     # small pieces and chunks, so every size crosses their boundaries in both read paths
     monkeypatch.setattr(hashes, "PIECE", 1024)
     monkeypatch.setattr(hashes, "CHUNK", 4096)
     monkeypatch.setattr(hashes, "LARGE", 16 * 1024)
+    monkeypatch.setattr(hashes, "READERS", readers)
     path = tmp_path / "data.bin"
     path.write_bytes(os.urandom(size))
     assert datasets.hash_dataset("d", path).digest == blake3.blake3(path.read_bytes()).hexdigest()
@@ -287,7 +289,7 @@ def test_a_damaged_cache_is_ignored_and_rewritten(tmp_path, monkeypatch, damage)
     assert stored.read_bytes() == data
 
 
-@pytest.mark.parametrize("size", [100, 64 * 1024])
+@pytest.mark.parametrize("size", [100, 64 * 1024, 64 * 1024 + 10])
 def test_a_file_truncated_while_it_is_read_is_changed_not_a_crash(tmp_path, monkeypatch, size):
     monkeypatch.setattr(hashes, "PIECE", 1024)
     monkeypatch.setattr(hashes, "CHUNK", 4096)
@@ -302,5 +304,24 @@ def test_a_file_truncated_while_it_is_read_is_changed_not_a_crash(tmp_path, monk
             return real(*args)
 
         monkeypatch.setattr(os, name, and_truncate)
+    with pytest.raises(ProbeError, match=r"data\.bin: changed while it was hashed"):
+        datasets.hash_dataset("d", path)
+
+
+@pytest.mark.parametrize("size", [100, 64 * 1024])
+def test_a_file_that_grows_while_it_is_read_is_changed(tmp_path, monkeypatch, size):
+    monkeypatch.setattr(hashes, "CHUNK", 4096)
+    monkeypatch.setattr(hashes, "LARGE", 16 * 1024)
+    path = tmp_path / "data.bin"
+    path.write_bytes(os.urandom(size))
+    for name in ("pread", "preadv"):
+        real = getattr(os, name)
+
+        def and_grow(*args, real=real):
+            with path.open("ab") as handle:
+                handle.write(b"more")
+            return real(*args)
+
+        monkeypatch.setattr(os, name, and_grow)
     with pytest.raises(ProbeError, match=r"data\.bin: changed while it was hashed"):
         datasets.hash_dataset("d", path)

@@ -20,6 +20,7 @@ import contextlib
 import os
 import re
 import time
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -242,10 +243,9 @@ def hash_dataset(
     _hash_files(files, missing, hashed, advance)
     cache.save(files, hashed)
     hexes = hashed.digests.hex()
-    entries = tuple(
-        Entry(path, size, hexes[i * 64 : i * 64 + 64])
-        for i, (path, size) in enumerate(zip(files.paths, files.sizes, strict=True))
-    )
+    digests = [hexes[i : i + 64] for i in range(0, len(hexes), 64)]
+    rows = zip(files.paths, files.sizes, digests, strict=True)
+    entries = tuple(map(tuple.__new__, repeat(Entry), rows))  # Entry(*row), minus a call each
     digest = entries[0].digest if files.single else digest_of(entries)
     lfs = sum(1 for flag in hashed.flags if flag & hash_cache.LFS)
     return Dataset(name, str(root), digest, entries, lfs)
