@@ -31,7 +31,7 @@ from driftbom.probes.run import hash_cache, listing
 from driftbom.probes.run.hash_cache import HashCache, Hashed
 from driftbom.probes.run.listing import Files, stamp_of
 from driftbom.properties import Prop
-from driftbom.safetext import visible
+from driftbom.safetext import has_unsafe, visible
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -302,7 +302,9 @@ def manifest_text(entries: tuple[Entry, ...]) -> str:
     A path's control characters (a newline in a file name) are written escaped, so each
     file stays one line.
     """
-    return "".join(f"{e.digest} {e.size} {visible(e.path)}\n" for e in entries)
+    if has_unsafe("".join(e.path for e in entries)):
+        return "".join(f"{e.digest} {e.size} {visible(e.path)}\n" for e in entries)
+    return "".join(f"{e.digest} {e.size} {e.path}\n" for e in entries)
 
 
 def parse_manifest(text: str) -> dict[str, str]:

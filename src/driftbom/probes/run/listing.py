@@ -98,7 +98,8 @@ def _walk(files: Files, info: os.stat_result, what: Input) -> None:
     and its names are stat'ed relative to it, the cheapest way to list a large tree.
     """
     stack: list[_Folder] = []
-    paths, sizes, stamps, pack = files.paths, files.sizes, files.stamps, STAMP.pack
+    paths, sizes, stamps = files.paths, files.sizes, files.stamps
+    stat_at, regular, pack = os.stat, stat.S_ISREG, STAMP.pack  # the loop's cost, per file
     try:
         stack.append(_enter(files.root, "", info, stack, what))
         checked = info.st_dev
@@ -107,14 +108,14 @@ def _walk(files: Files, info: os.stat_result, what: Input) -> None:
             for name in names:
                 rel = f"{prefix}{name}"
                 try:
-                    found = os.stat(name, dir_fd=fd)
+                    found = stat_at(name, dir_fd=fd)
                 except OSError as exc:
                     raise _unreadable(f"{files.root}/{rel}", exc, what) from None
                 if found.st_dev != checked:
                     _refuse_kernel(f"{files.root}/{rel}", found, what)
                     checked = found.st_dev
-                if stat.S_ISREG(found.st_mode) and len(paths) < MAX_FILES:
-                    paths.append(rel)  # inline: this loop is the cost of an unchanged dataset
+                if regular(found.st_mode):
+                    paths.append(rel)
                     sizes.append(found.st_size)
                     stamps += pack(
                         found.st_dev,
@@ -124,18 +125,24 @@ def _walk(files: Files, info: os.stat_result, what: Input) -> None:
                         found.st_ctime_ns,
                     )
                     continue
-                if stat.S_ISREG(found.st_mode):
-                    raise error(files.root, f"more than {MAX_FILES} files", what)
                 if not stat.S_ISDIR(found.st_mode):
                     kind = bounded.kind(found.st_mode)
                     raise error(f"{files.root}/{rel}", _NOT_A_FILE.format(kind), what)
+                _count(files)
                 stack.append(_enter(f"{files.root}/{rel}", f"{rel}/", found, stack, what))
                 break  # into the subfolder; this one's names resume after it
             else:
+                _count(files)
                 os.close(stack.pop().fd)
     finally:
         for folder in stack:
             os.close(folder.fd)
+
+
+def _count(files: Files) -> None:
+    """Raise once ``files`` holds more than ``MAX_FILES`` (checked a folder at a time)."""
+    if len(files.paths) > MAX_FILES:
+        raise error(files.root, f"more than {MAX_FILES} files", files.what)
 
 
 def _enter(
