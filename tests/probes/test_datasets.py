@@ -258,6 +258,18 @@ def test_the_cache_is_compact_and_an_unchanged_dataset_is_not_hashed_or_rewritte
     }.items()
 
 
+def test_the_cache_of_the_format_before_is_removed(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "RACY_NS", -60 * 10**9)
+    root = _tree(tmp_path / "train", 2)
+    datasets.hash_dataset("train", root, tmp_path / "cache")
+    (stored,) = (tmp_path / "cache").iterdir()
+    old = stored.with_suffix(".json")
+    old.write_text('{"format": 4, "entries": {}}')  # what a 100,000-file dataset made 17 MB of
+    (root / "labels.csv").write_text("changed")
+    datasets.hash_dataset("train", root, tmp_path / "cache")
+    assert sorted((tmp_path / "cache").iterdir()) == [stored]
+
+
 def test_files_changed_a_moment_ago_are_never_cached(tmp_path, monkeypatch):
     root = _tree(tmp_path / "train", 3)
     datasets.hash_dataset("train", root, tmp_path / "cache")

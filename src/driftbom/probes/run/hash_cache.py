@@ -138,6 +138,7 @@ class HashCache:
             with os.fdopen(os.open(temp, flags, 0o600), "wb") as handle:
                 handle.write(data)
             temp.replace(self.path)
+            self.path.with_suffix(".json").unlink(missing_ok=True)  # the format before this one
         except OSError as exc:
             log.debug("cannot write the cache %s: %s", self.path, exc)
             with contextlib.suppress(OSError):
