@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import resource
 import time
 from itertools import repeat
 from pathlib import Path
@@ -36,9 +37,10 @@ from driftbom.safetext import has_unsafe, visible
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
-WINDOW_FILES = 256
+WINDOW_FILES = max(1, min(256, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 8))
 WINDOW_BYTES = 64 * bounded.MiB
-"""Files are opened and asked of the disk in runs of this many files or bytes."""
+"""Files are opened and asked of the disk in runs of this many files (an eighth of the
+descriptors this process may open, 256 at most) or bytes."""
 MANIFEST_INLINE = 1000
 """Datasets with at most this many files carry their manifest in the SBOM."""
 _READ = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
