@@ -107,6 +107,8 @@ def test_every_named_input_that_leads_to_a_kernel_file_is_exit_2(tmp_path, targe
     commands = [
         ("check", "--policy", str(link), str(GOLDEN), str(GOLDEN)),
         ("check", str(link), str(GOLDEN)),
+        ("diff", str(GOLDEN), str(link)),
+        ("inspect", str(link)),
         ("rebuild", str(link), "-o", str(tmp_path / "out")),
         ("snapshot", "--python", sys.executable, "--lock", str(link)),
         ("snapshot", "--python", sys.executable, "--params", str(link)),
@@ -116,6 +118,9 @@ def test_every_named_input_that_leads_to_a_kernel_file_is_exit_2(tmp_path, targe
     ]
     for args in commands:
         _exit_2_naming(run_drift(*args), link)
+    (tmp_path / "pyproject.toml").symlink_to(target)  # the policy found in the working folder
+    done = run_drift("check", str(GOLDEN), str(GOLDEN), cwd=tmp_path)
+    _exit_2_naming(done, Path("pyproject.toml"))
     done = run_drift("validate", str(link))  # validate reports each file: exit 1 names it
     assert done.returncode == 1
     assert "kernel filesystem" in done.stdout
