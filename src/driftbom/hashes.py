@@ -99,9 +99,9 @@ def blake3_file(fd: int, size: int) -> tuple[bytes, bytes]:
     """Return the BLAKE3 (32 bytes) and the first ``HEAD`` bytes of the open file ``fd``.
 
     ``size`` is what the file's stat said. Holds at most ``PIECE`` bytes of the file in
-    memory for a file under ``LARGE`` and ``2 * CHUNK`` for a larger one (which returns no
-    head). Raises ChangedError when the file does not hold exactly ``size`` bytes, OSError
-    when it cannot be read (UnsafeInputError where a read would block).
+    memory for a file under ``LARGE`` and ``(READERS + 1) * CHUNK`` for a larger one (which
+    returns no head). Raises ChangedError when the file does not hold exactly ``size``
+    bytes, OSError when it cannot be read (UnsafeInputError where a read would block).
     """
     import blake3  # noqa: PLC0415 - only when a dataset or model is named
 
