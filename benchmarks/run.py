@@ -537,6 +537,15 @@ def bench_hashing_large(reps: int) -> list[Table]:
     ours = hash_part(call, reps, "", str(big))
     table.add("drift: hashes.blake3_file (pread into fixed buffers, read ahead)", ours, ours=True)
     table.add("b3sum <1 GiB> (memory-mapped, all cores)", timed(["b3sum", str(big)], reps))
+    in_turn = (
+        "def _in_turn(fd, size, hash_part):\n"
+        "    buffer, done = bytearray(hashes.CHUNK), 0\n"
+        "    while got := hashes._fill(fd, buffer, done):\n"
+        "        hash_part(memoryview(buffer)[:got]); done += got\n"
+        "hashes._read_ahead = _in_turn"
+    )
+    table.add("the same, each piece read then hashed in turn (no read-ahead threads)",
+              hash_part(call, reps, in_turn, str(big)))  # fmt: skip
     mmap = "import blake3\nh = blake3.blake3"
     table.add("for scale: blake3 update_mmap in process (what drift did: SIGBUS on truncation)",
               hash_part("h(max_threads=h.AUTO).update_mmap(sys.argv[1])", reps, mmap, str(big)))  # fmt: skip
