@@ -1,10 +1,11 @@
 """Every read of a file and every child process, bounded in size and time.
 
 What drift reads may be controlled by someone else: a path named on the command line can
-be a FIFO (an ``open`` that never returns), a device (``/dev/zero``: endless bytes) or a
-huge file; a child process can hang, print gigabytes, or leave a background process
-holding its pipe. The two functions here are the only way driftbom reads a file or runs
-a program, so each of those is answered once.
+be a FIFO (an ``open`` that never returns), a device (``/dev/zero``: endless bytes), a file
+of the kernel (``/proc/kmsg``: a read that blocks) or a huge file; a child process can hang,
+print gigabytes, or leave a background process holding its pipe. The functions here are the
+only way driftbom reads a file it did not create or runs a program, so each of those is
+answered once.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import subprocess
 import time
 from typing import TYPE_CHECKING, NamedTuple
 
+from driftbom import mounts
 from driftbom.errors import DriftError
 
 if TYPE_CHECKING:
@@ -55,26 +57,59 @@ class ProcessFailedError(DriftError):
     """A child process could not start, ran out of time, or printed too much."""
 
 
-def read_bytes(path: str | Path, limit: int = TEXT_LIMIT) -> bytes:
+_READ = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+
+
+def refuse(info: os.stat_result, *, kernel: bool = False) -> None:
+    """Raise UnsafeInputError unless ``info`` is a regular file outside the kernel's filesystems.
+
+    ``kernel``: the caller named a kernel file itself (``/proc/cpuinfo``) and may read it.
+    """
+    if not stat.S_ISREG(info.st_mode):
+        raise UnsafeInputError(f"not a regular file ({kind(info.st_mode)})")
+    mount = None if kernel else mounts.kernel_mount(info.st_dev)
+    if mount is not None:
+        raise UnsafeInputError(mounts.REFUSED.format(mount))
+
+
+def open_as(path: str | Path, info: os.stat_result) -> int:
+    """Open ``path`` for reading, never blocking; it must still be the file ``info`` describes.
+
+    Raises UnsafeInputError when it was replaced since ``info`` was taken (OSError as it is).
+    """
+    fd = os.open(path, _READ)
+    opened = os.fstat(fd)
+    if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino):
+        os.close(fd)
+        raise UnsafeInputError("replaced while it was opened")
+    return fd
+
+
+def read_some(fd: int, size: int) -> bytes:
+    """Return ``os.read(fd, size)``; raises UnsafeInputError where the read would block."""
+    try:
+        return os.read(fd, size)
+    except BlockingIOError:
+        raise UnsafeInputError("its read would block") from None
+
+
+def read_bytes(path: str | Path, limit: int = TEXT_LIMIT, *, kernel: bool = False) -> bytes:
     """Return the contents of the regular file ``path``, at most ``limit`` bytes.
 
-    The file is opened without blocking (a FIFO opens at once and is then refused) and
-    without becoming a controlling terminal. Raises UnsafeInputError for anything that is not
-    a regular file and for a file over ``limit``; an OS error (a missing file, no
-    permission) propagates as it is.
+    Nothing but a regular file is opened (a FIFO or a device never is: opening one can block
+    or act), a file on a kernel filesystem only with ``kernel`` (see ``mounts``), and it is
+    read without blocking and without becoming a controlling terminal. Raises
+    UnsafeInputError for anything else, for a read that would block and for a file over
+    ``limit``; an OS error (a missing file, no permission) propagates as it is.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    info = os.stat(path)  # noqa: PTH116 - a str or a Path
+    refuse(info, kernel=kernel)
+    if info.st_size > limit:
+        raise UnsafeInputError(f"too large ({info.st_size} bytes; the limit is {limit})")
+    fd = open_as(path, info)
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise UnsafeInputError(f"not a regular file ({kind(info.st_mode)})")
-        if info.st_size > limit:
-            raise UnsafeInputError(f"too large ({info.st_size} bytes; the limit is {limit})")
         chunks, total = [], 0
-        while True:
-            chunk = os.read(fd, min(limit + 1 - total, 4 * MiB) or 1)
-            if not chunk:
-                break
+        while chunk := read_some(fd, min(limit + 1 - total, 4 * MiB) or 1):
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:  # grew while it was read
@@ -84,9 +119,27 @@ def read_bytes(path: str | Path, limit: int = TEXT_LIMIT) -> bytes:
         os.close(fd)
 
 
-def read_text(path: str | Path, limit: int = TEXT_LIMIT) -> str:
-    """Return ``read_bytes(path, limit)`` decoded as UTF-8, undecodable bytes replaced."""
-    return read_bytes(path, limit).decode("utf-8", errors="replace")
+def read_head(path: str | Path, count: int) -> bytes:
+    """Return the first ``count`` bytes (fewer if it is shorter) of the regular file ``path``.
+
+    Checked and opened as ``read_bytes`` does, whatever the file's size; raises as it does.
+    """
+    info = os.stat(path)  # noqa: PTH116 - a str or a Path
+    refuse(info)
+    fd = open_as(path, info)
+    try:
+        chunks, total = [], 0
+        while total < count and (chunk := read_some(fd, min(count - total, 4 * MiB))):
+            chunks.append(chunk)
+            total += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def read_text(path: str | Path, limit: int = TEXT_LIMIT, *, kernel: bool = False) -> str:
+    """Return ``read_bytes(path, limit, kernel=kernel)`` as UTF-8, undecodable bytes replaced."""
+    return read_bytes(path, limit, kernel=kernel).decode("utf-8", errors="replace")
 
 
 def kind(mode: int) -> str:

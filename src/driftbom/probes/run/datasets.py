@@ -1,11 +1,13 @@
 """Datasets named for a run: one BLAKE3 content digest each, with a per-file manifest.
 
 A dataset is a file or a folder. A folder's digest is BLAKE3 over its files' relative paths
-(sorted, ``/``-separated) and each file's BLAKE3, so a renamed or moved file changes it
-too. Large files are hashed memory-mapped on every core, small ones across a thread pool;
-a per-user cache keyed by device, inode, size, mtime and ctime makes an unchanged file free. A path
-that is missing, unreadable, neither a regular file nor a folder, loops through symbolic
-links or changes while it is hashed is an error, never skipped.
+(in the order ``listing`` walks them, ``/``-separated) and each file's BLAKE3, so a renamed
+or moved file changes it too. Files are read into bounded buffers, never memory-mapped
+(``hashes.blake3_file``): small ones in order, a window of them asked of the disk at once,
+large ones on every core. A per-user cache keyed by device, inode, size, mtime and ctime
+(``hash_cache``) makes an unchanged file free. A path that is missing, unreadable, neither
+a regular file nor a folder, on a kernel filesystem, loops through symbolic links or
+changes while it is hashed is an error, never skipped.
 
 Version metadata found beside a dataset is recorded too: the Hugging Face hub cache entry
 it lies in (repo id and revision), the ``.dvc`` file that tracks it, and how many of its
@@ -14,33 +16,39 @@ files are git-lfs pointers rather than content.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-import stat
+import resource
 import time
-from concurrent.futures import ThreadPoolExecutor
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from driftbom import bounded
+from driftbom import bounded, hashes
 from driftbom.errors import Input, ProbeError
 from driftbom.model import Component, ComponentType
-from driftbom.probes._cache import StatCache
+from driftbom.probes.run import hash_cache, listing
+from driftbom.probes.run.hash_cache import HashCache, Hashed
+from driftbom.probes.run.listing import Files, stamp_of
 from driftbom.properties import Prop
 from driftbom.redact import scrub
-from driftbom.safetext import visible
+from driftbom.safetext import has_unsafe, visible
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
 
-MMAP_FROM = 16 * bounded.MiB
-"""Files this large are hashed memory-mapped with BLAKE3's own threads."""
-MAX_FILES = 10_000_000
+WINDOW_FILES = max(1, min(256, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 8))
+WINDOW_BYTES = 64 * bounded.MiB
+"""Files are opened and asked of the disk in runs of this many files (an eighth of the
+descriptors this process may open, 256 at most) or bytes."""
 MANIFEST_INLINE = 1000
 """Datasets with at most this many files carry their manifest in the SBOM."""
-_NOT_A_FILE = "not a regular file or a folder ({})"
+_READ = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _LFS = b"version https://git-lfs.github.com/spec/v1"
+_LFS_MAX = 1024
+"""A git-lfs pointer file is smaller than this."""
 _HF = re.compile(r"/(datasets|models)--([^/]+)--([^/]+)/snapshots/([0-9a-f]{40})(?:/|$)")
 _DVC_MD5 = re.compile(r"^\s*-?\s*md5:\s*([0-9a-f]{32}(?:\.dir)?)\s*$", re.MULTILINE)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}")
@@ -68,8 +76,8 @@ class Dataset(NamedTuple):
     lfs_pointers: int
 
 
-def _error(path: str, reason: str) -> ProbeError:
-    return ProbeError(reason, what=Input.DATASET, path=path)
+def _error(path: str, reason: str, what: Input = Input.DATASET) -> ProbeError:
+    return ProbeError(reason, what=what, path=path)
 
 
 def location(text: str, what: Input = Input.DATASET) -> Path | str:
@@ -122,81 +130,83 @@ def named_paths(
     return tuple(named(f"{name}={path}", what) for name, path in (paths or {}).items())
 
 
-def _files(root: Path) -> Iterator[tuple[str, Path, os.stat_result]]:
-    """Yield ``(relative path, path, stat)`` of every file under ``root``, sorted."""
-    seen: set[tuple[int, int]] = set()
+def _open(files: Files, index: int) -> int:
+    """Open file ``index`` without blocking; raises ProbeError naming it."""
+    try:
+        return os.open(files.full_path(index), _READ)
+    except OSError as exc:
+        raise _error(
+            files.full_path(index), f"cannot read it ({exc.strerror})", files.what
+        ) from None
 
-    def walk(folder: Path, prefix: str) -> Iterator[tuple[str, Path, os.stat_result]]:
-        here = _stat(folder)
-        if (here.st_dev, here.st_ino) in seen:
-            raise _error(str(folder), "loops through symbolic links")
-        seen.add((here.st_dev, here.st_ino))  # the folders above: a link back to one loops
+
+def _hash_open(files: Files, index: int, fd: int, hashed: Hashed) -> None:
+    """Hash the open file ``index`` into ``hashed``; raises ProbeError if it changed or failed."""
+    path = files.full_path(index)
+    try:
+        digest, head = hashes.blake3_file(fd, files.sizes[index])
+        after = stamp_of(os.fstat(fd))
+    except bounded.UnsafeInputError as exc:
+        raise _error(path, exc.reason, files.what) from None
+    except OSError as exc:
+        raise _error(path, f"cannot read it ({exc.strerror})", files.what) from None
+    if after != files.stamp(index):  # another file, or this one written to, since listed
+        raise _error(path, "changed while it was hashed", files.what)
+    lfs = files.sizes[index] < _LFS_MAX and head.startswith(_LFS)
+    hashed.set(index, digest, hash_cache.LFS if lfs else 0)
+
+
+def _windows(files: Files, indexes: list[int]) -> Iterator[list[int]]:
+    """Split ``indexes`` into runs of at most ``WINDOW_FILES`` files and ``WINDOW_BYTES``."""
+    window: list[int] = []
+    size = 0
+    for index in indexes:
+        if window and (len(window) >= WINDOW_FILES or size >= WINDOW_BYTES):
+            yield window
+            window, size = [], 0
+        window.append(index)
+        size += files.sizes[index]
+    if window:
+        yield window
+
+
+def _hash_files(
+    files: Files, missing: list[int], hashed: Hashed, progress: Callable[[int], None]
+) -> None:
+    """Hash the ``missing`` files in this thread, a window of them asked of the disk at once.
+
+    Each window's small files are opened and announced to the kernel (``WILLNEED``) before
+    the first is read, so a cold disk reads them in parallel while they are hashed in order;
+    a thread per file, or per batch, made warm hashing slower (each read hands the GIL over).
+    A large file is hashed on every core as it is read (``hashes.blake3_file``).
+    """
+    for window in _windows(files, missing):
+        opened: list[tuple[int, int]] = []
         try:
-            names = sorted(os.listdir(folder))  # noqa: PTH208 - names, sorted as bytes would be
-        except OSError as exc:
-            raise _error(str(folder), f"cannot list it ({exc.strerror})") from None
-        for name in names:
-            path = folder / name
-            rel = f"{prefix}{name}"
-            info = _stat(path)
-            if stat.S_ISDIR(info.st_mode):
-                yield from walk(path, rel + "/")
-            elif stat.S_ISREG(info.st_mode):
-                yield rel, path, info
-            else:
-                raise _error(
-                    str(path), f"not a regular file or a folder ({bounded.kind(info.st_mode)})"
-                )
-        seen.discard((info.st_dev, info.st_ino))
-
-    yield from walk(root, "")
+            for index in window:
+                opened.append((index, _open(files, index)))
+                if files.sizes[index] < hashes.LARGE:
+                    _advise(opened[-1][1])
+            for index, fd in opened:
+                _hash_open(files, index, fd, hashed)
+        finally:
+            for _, fd in opened:
+                os.close(fd)
+        progress(sum(files.sizes[i] for i in window))
 
 
-def _stat(path: Path) -> os.stat_result:
-    try:
-        return path.stat()
-    except FileNotFoundError:
-        raise _error(str(path), "no such file or folder") from None
-    except OSError as exc:
-        raise _error(str(path), f"cannot read it ({exc.strerror})") from None
-
-
-def _blake3(path: Path, size: int) -> str:
-    import blake3  # noqa: PLC0415 - only when a dataset or model is named
-
-    if size >= MMAP_FROM:
-        hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
-        hasher.update_mmap(path)
-        return str(hasher.hexdigest())
-    with path.open("rb") as handle:
-        return str(blake3.blake3(handle.read()).hexdigest())
-
-
-def _hash_file(path: Path, before: os.stat_result) -> tuple[str, bool]:
-    """Return the file's BLAKE3 and whether it is a git-lfs pointer; raises if it changed."""
-    try:
-        digest = _blake3(path, before.st_size)
-        lfs = before.st_size < 1024 and path.read_bytes().startswith(_LFS)
-    except OSError as exc:
-        raise _error(str(path), f"cannot read it ({exc.strerror})") from None
-    after = _stat(path)
-    if (after.st_size, after.st_mtime_ns, after.st_ino) != (
-        before.st_size,
-        before.st_mtime_ns,
-        before.st_ino,
-    ):
-        raise _error(str(path), "changed while it was hashed")
-    return digest, lfs
+def _advise(fd: int) -> None:
+    if hasattr(os, "posix_fadvise"):  # Linux; elsewhere the reads are simply in order
+        with contextlib.suppress(OSError):
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
 
 
 def digest_of(entries: tuple[Entry, ...]) -> str:
     """Return a folder's BLAKE3: over each file's relative path and BLAKE3, in path order."""
     import blake3  # noqa: PLC0415
 
-    hasher = blake3.blake3()
-    for entry in entries:
-        hasher.update(f"{entry.path}\0{entry.digest}\n".encode("utf-8", "surrogateescape"))
-    return str(hasher.hexdigest())
+    text = "".join(f"{entry.path}\0{entry.digest}\n" for entry in entries)
+    return str(blake3.blake3(text.encode("utf-8", "surrogateescape")).hexdigest())
 
 
 def remote_url(path: Path | str) -> str | None:
@@ -246,6 +256,7 @@ def hash_dataset(
     root: Path | str,
     cache_dir: Path | None = None,
     progress: Callable[[int, int], None] = lambda _done, _total: None,
+    what: Input = Input.DATASET,
 ) -> Dataset:
     """Hash the file or folder ``root``; raises ProbeError for any path it cannot hash.
 
@@ -255,43 +266,29 @@ def hash_dataset(
     if url is not None:
         return list_remote(name, url)
     root = Path(root)
-    info = _stat(root)
-    if stat.S_ISREG(info.st_mode):
-        listed = [(root.name, root, info)]
-    elif stat.S_ISDIR(info.st_mode):
-        listed = list(_files(root))
-    else:
-        raise _error(str(root), _NOT_A_FILE.format(bounded.kind(info.st_mode)))
-    if len(listed) > MAX_FILES:
-        raise _error(str(root), f"more than {MAX_FILES} files")
-    cache = StatCache(cache_dir, "blake3", str(root.resolve()))
-    total, done = sum(i.st_size for _, _, i in listed), 0
-    results: dict[str, tuple[str, bool]] = {}
-    pending = []
-    for rel, path, st in listed:
-        stamp = [[rel, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_dev]]
-        known = cache.get(rel, stamp)
-        if isinstance(known, list) and len(known) == 2 and isinstance(known[0], str):
-            results[rel] = (known[0], bool(known[1]))
-            done += st.st_size
-        else:
-            pending.append((rel, path, st, stamp))
+    files = listing.list_files(root, what)
+    hashed = Hashed(len(files.paths))
+    cache = HashCache(cache_dir, str(root.resolve()))
+    missing = cache.fill(files, hashed)
+    total = sum(files.sizes)
+    done = total - sum(files.sizes[i] for i in missing)
     progress(done, total)
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=min(32, (os.cpu_count() or 1) + 4)) as pool:
-        futures = [
-            (rel, st, stamp, pool.submit(_hash_file, path, st)) for rel, path, st, stamp in pending
-        ]
-        for rel, st, stamp, future in futures:
-            results[rel] = future.result()
-            cache.put(rel, stamp, list(results[rel]))
-            done += st.st_size
-            if time.monotonic() - started > 1:
-                progress(done, total)
-    cache.save()
-    entries = tuple(Entry(rel, st.st_size, results[rel][0]) for rel, _, st in listed)
-    digest = entries[0].digest if stat.S_ISREG(info.st_mode) else digest_of(entries)
-    lfs = sum(1 for rel, _, _ in listed if results[rel][1])
+
+    def advance(size: int) -> None:
+        nonlocal done
+        done += size
+        if time.monotonic() - started > 1:
+            progress(done, total)
+
+    _hash_files(files, missing, hashed, advance)
+    cache.save(files, hashed)
+    hexes = hashed.digests.hex()
+    digests = [hexes[i : i + 64] for i in range(0, len(hexes), 64)]
+    rows = zip(files.paths, files.sizes, digests, strict=True)
+    entries = tuple(map(tuple.__new__, repeat(Entry), rows))  # Entry(*row), minus a call each
+    digest = entries[0].digest if files.single else digest_of(entries)
+    lfs = sum(1 for flag in hashed.flags if flag & hash_cache.LFS)
     return Dataset(name, str(root), digest, entries, lfs)
 
 
@@ -353,7 +350,9 @@ def manifest_text(entries: tuple[Entry, ...]) -> str:
     A path's control characters (a newline in a file name) are written escaped, so each
     file stays one line.
     """
-    return "".join(f"{e.digest} {e.size} {visible(e.path)}\n" for e in entries)
+    if has_unsafe("".join(e.path for e in entries)):
+        return "".join(f"{e.digest} {e.size} {visible(e.path)}\n" for e in entries)
+    return "".join(f"{e.digest} {e.size} {e.path}\n" for e in entries)
 
 
 def parse_manifest(text: str) -> dict[str, str]:

@@ -56,14 +56,13 @@ def _error(path: str, reason: str) -> ProbeError:
 def safetensors_header(path: Path) -> dict[str, Any]:
     """Return a safetensors file's JSON header (never the tensors)."""
     try:
-        with path.open("rb") as handle:
-            size_bytes = handle.read(8)
-            if len(size_bytes) != 8:
-                raise _error(str(path), "not a safetensors file (no header)")
-            (size,) = struct.unpack("<Q", size_bytes)
-            if size > MAX_HEADER:
-                raise _error(str(path), f"a safetensors header over {MAX_HEADER} bytes")
-            header = orjson.loads(handle.read(size))
+        size_bytes = bounded.read_head(path, 8)
+        if len(size_bytes) != 8:
+            raise _error(str(path), "not a safetensors file (no header)")
+        (size,) = struct.unpack("<Q", size_bytes)
+        if size > MAX_HEADER:
+            raise _error(str(path), f"a safetensors header over {MAX_HEADER} bytes")
+        header = orjson.loads(bounded.read_head(path, 8 + size)[8:])
     except orjson.JSONDecodeError:
         raise _error(str(path), "not a safetensors file (the header is not JSON)") from None
     except OSError as exc:
@@ -152,8 +151,7 @@ def _format(path: Path) -> str | None:
         return "onnx"
     if suffix in (".pt", ".pth", ".bin", ".ckpt"):
         try:
-            with path.open("rb") as handle:
-                head = handle.read(4)
+            head = bounded.read_head(path, 4)
         except OSError:
             return None
         if head.startswith(b"PK\x03\x04"):
@@ -258,7 +256,7 @@ def component(
 
     A model in object storage (``root`` a URL) is listed, never downloaded: digest only.
     """
-    weights = datasets.hash_dataset(name, root, cache_dir)
+    weights = datasets.hash_dataset(name, root, cache_dir, what=Input.MODEL)
     info = ModelInfo((), (), {}, ()) if isinstance(root, str) else inspect(root)
     card = dict(info.card)
     if dataset_refs:

@@ -126,7 +126,7 @@ class CpuProbe:
         """Return the ``cpu`` component."""
         arch = os.uname().machine
         try:
-            text = bounded.read_text(ctx.path("/proc/cpuinfo"))
+            text = bounded.read_text(ctx.path("/proc/cpuinfo"), kernel=True)
         except OSError:
             if ctx.path("/proc").is_dir():
                 return Skipped(self.layer, "/proc/cpuinfo is not readable")
@@ -142,7 +142,7 @@ class MemoryProbe:
     def collect(self, ctx: ProbeContext) -> Collected | Skipped:
         """Return the ``memory`` component, or Skipped when the total is unknown."""
         try:
-            total = parse_meminfo(bounded.read_text(ctx.path("/proc/meminfo")))
+            total = parse_meminfo(bounded.read_text(ctx.path("/proc/meminfo"), kernel=True))
         except OSError:
             total = None
         if total is None:

@@ -87,13 +87,13 @@ def _ask(nvml: Nvml, timeout: float) -> NvmlAnswer | str:
 
 def _driver_from_files(ctx: ProbeContext) -> str | None:
     try:
-        found = re.search(_PROC_DRIVER, bounded.read_text(ctx.path(PROC_VERSION)))
+        found = re.search(_PROC_DRIVER, bounded.read_text(ctx.path(PROC_VERSION), kernel=True))
         if found:
             return found.group(1)
     except OSError:
         pass
     try:
-        return bounded.read_text(ctx.path(SYS_VERSION)).strip() or None
+        return bounded.read_text(ctx.path(SYS_VERSION), kernel=True).strip() or None
     except OSError:
         return None
 

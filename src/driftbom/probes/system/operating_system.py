@@ -65,7 +65,7 @@ class OperatingSystemProbe:
             release = {"ID": uname.sysname.lower(), "VERSION_ID": uname.release}
         props = [(Prop.OS_ARCH, uname.machine)]
         try:
-            kernel = bounded.read_text(ctx.path("/proc/sys/kernel/osrelease")).strip()
+            kernel = bounded.read_text(ctx.path("/proc/sys/kernel/osrelease"), kernel=True).strip()
         except OSError:
             kernel = uname.release
         props.append((Prop.OS_KERNEL, kernel))
