@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT, assert_valid, run_drift
 
@@ -86,3 +87,49 @@ def test_an_active_mlflow_run_gets_the_sbom_and_its_digest(tmp_path):
     import hashlib
 
     assert digest == "sha256:" + hashlib.sha256((tmp_path / "r.cdx.json").read_bytes()).hexdigest()
+
+
+def test_a_record_downloaded_from_mlflow_compares_like_the_local_one(tmp_path):
+    """A dataset over 1,000 files keeps its manifest beside the record in MLflow too."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(1001):
+        (data / f"{i}.csv").write_text(f"row {i}\n")
+    script = tmp_path / "with_mlflow.py"
+    script.write_text(
+        "import json, os, sys\n"
+        "os.environ['MLFLOW_ALLOW_FILE_STORE'] = 'true'\n"
+        "import mlflow, driftbom\n"
+        f"mlflow.set_tracking_uri('file://{tmp_path / 'mlruns'}')\n"
+        "label = sys.argv[1]\n"
+        "os.makedirs(label)\n"
+        "with mlflow.start_run() as active:\n"
+        f"    with driftbom.track('r', output=label + '/r.cdx.json', datasets={{'d': '{data}'}}):\n"
+        "        pass\n"
+        "run_id = active.info.run_id\n"
+        "got = mlflow.artifacts.download_artifacts(run_id=run_id, dst_path='dl-' + label)\n"
+        "print(got)\n"
+    )
+    downloaded = []
+    for label in ("one", "two"):
+        done = subprocess.run(
+            [sys.executable, str(script), label], cwd=tmp_path, capture_output=True, text=True,
+            check=False, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        downloaded.append(Path(done.stdout.strip().splitlines()[-1]))
+        (data / "7.csv").write_text("changed\n")
+    for folder in downloaded:
+        assert len(list((folder / "drift-manifests").glob("*.manifest"))) == 1
+    import driftbom
+
+    local = driftbom.compare(
+        driftbom.read(tmp_path / "one" / "r.cdx.json"),
+        driftbom.read(tmp_path / "two" / "r.cdx.json"),
+    )
+    remote = driftbom.compare(
+        driftbom.read(downloaded[0] / "r.cdx.json"), driftbom.read(downloaded[1] / "r.cdx.json")
+    )
+    reasons = [f.change.reason for f in remote.findings if f.change.id == "dataset:d"]
+    assert reasons == [f.change.reason for f in local.findings if f.change.id == "dataset:d"]
+    assert "7.csv" in reasons[0]

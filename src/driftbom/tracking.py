@@ -25,7 +25,7 @@ from driftbom.model import Layer, RunRecord
 from driftbom.redact import REDACTED, looks_secret, scrub
 from driftbom.redact_command import scrub_argv
 from driftbom.runner import now_utc
-from driftbom.sbom.cyclonedx import write_sidecars
+from driftbom.sbom.cyclonedx import SIDECARS, sidecar_manifests, write_sidecars
 from driftbom.snapshotter import (
     SnapshotOptions,
     default_context,
@@ -139,7 +139,11 @@ class Run:
         write_file(self.output, encoded)
         write_sidecars(self.snapshot, self.output)
         put_if_asked(self.snapshot, encoded, self.store, self._options.context.cwd)
-        _log_to_mlflow(self.output, "sha256:" + sha256(encoded).hexdigest())
+        manifests = [
+            self.output.parent / SIDECARS / f"{hexdigest}.manifest"
+            for hexdigest in sidecar_manifests(self.snapshot)
+        ]
+        _log_to_mlflow(self.output, "sha256:" + sha256(encoded).hexdigest(), manifests)
 
     def _with_metrics(self, comp: Component) -> Component:
         if comp.layer is not Layer.MODELS:
@@ -152,16 +156,20 @@ class Run:
         return comp._replace(model_card=orjson.dumps(card, option=orjson.OPT_SORT_KEYS).decode())
 
 
-def _log_to_mlflow(path: Path, digest: str) -> None:
+def _log_to_mlflow(path: Path, digest: str, manifests: list[Path]) -> None:
     """Log the SBOM as an artifact of the active MLflow run, and its digest as a tag.
 
-    Only when the script itself uses MLflow (already imported) and a run is active: drift
-    never imports it (the ``mlflow`` extra installs ``mlflow-skinny`` for the tests).
+    The dataset manifests too large to be inline go beside it, under ``drift-manifests/``
+    as they lie beside the file, so a record downloaded from MLflow still names changed
+    files. Only when the script itself uses MLflow (already imported) and a run is active:
+    drift never imports it (the ``mlflow`` extra installs ``mlflow-skinny`` for the tests).
     """
     mlflow = sys.modules.get("mlflow")
     if mlflow is None or mlflow.active_run() is None:
         return
     mlflow.log_artifact(str(path))
+    for manifest in manifests:
+        mlflow.log_artifact(str(manifest), artifact_path=SIDECARS)
     mlflow.set_tag("driftbom.sbom", path.name)
     mlflow.set_tag("driftbom.sbom.sha256", digest)
 
