@@ -614,7 +614,10 @@ def open_store(url: str | None, cwd: Path) -> Store:
         try:
             return ObjectStore(location)
         except ImportError as exc:
-            reason = f"needs the object-storage extra (pip install 'driftbom[s3]'): {exc.name}"
+            scheme = location.partition("://")[0]
+            reason = (
+                f"{scheme}:// needs the {exc.name} package (for s3://: pip install 'driftbom[s3]')"
+            )
             raise UsageError(reason, what=Input.STORE, path=location) from None
         except ValueError as exc:
             raise UsageError(str(exc), what=Input.STORE, path=location) from None

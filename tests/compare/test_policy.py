@@ -97,3 +97,15 @@ def test_the_rules_are_exactly_the_default_policy_keys():
 
     keys = list(tomllib.loads(default_text())["severity"])
     assert [rule.value for rule in Rule] == keys
+
+
+@pytest.mark.parametrize("value", ["none", "ignore", 3, ["major"]])
+def test_a_bad_fail_on_names_only_the_severities(tmp_path, value):
+    import json
+
+    path = tmp_path / "p.toml"
+    path.write_text(f"fail-on = {json.dumps(value)}\n")
+    with pytest.raises(PolicyError) as caught:
+        policy.load(path)
+    assert "fail-on" in str(caught.value)
+    assert str(caught.value).endswith("is not one of info, minor, major, critical")

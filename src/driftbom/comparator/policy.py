@@ -134,10 +134,12 @@ def _apply(base: Policy, data: dict[str, Any], label: str) -> Policy:
         severities[rule] = _severity(value, f"{label}: severity.{rule}")
     fail_on = base.fail_on
     if "fail-on" in data:
-        fail_on_value = _severity(data["fail-on"], f"{label}: fail-on")
-        if fail_on_value is None:
-            raise PolicyError(f"{label}: fail-on cannot be 'ignore'")
-        fail_on = fail_on_value
+        try:
+            fail_on = Severity(data["fail-on"])
+        except (ValueError, TypeError):
+            allowed = ", ".join(s.value for s in Severity)
+            reason = f"fail-on {data['fail-on']!r:.40} is not one of {allowed}"
+            raise PolicyError(f"{label}: {reason}") from None
     scope = base.scope
     if "scope" in data:
         values = data["scope"]
