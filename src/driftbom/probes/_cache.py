@@ -174,17 +174,33 @@ class StatCache:
             "scope": self.scope,
             "entries": self._new,
         }
-        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            if not _safe_directory(self.path.parent):
-                return
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-            fd = os.open(temp, flags, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(orjson.dumps(scrub_tree(document)))  # no secret is ever cached
-            temp.replace(self.path)
-        except (OSError, TypeError) as exc:  # TypeError: a file name that is not UTF-8
+            data = orjson.dumps(scrub_tree(document))  # no secret is ever cached
+        except TypeError as exc:  # a file name that is not UTF-8
             log.debug("cannot write the cache %s: %s", self.path, exc)
-            with contextlib.suppress(OSError):
-                temp.unlink()
+            return
+        write_private(self.path, data)
+
+
+def write_private(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` atomically in this user's private folder; False if it cannot.
+
+    The folder is made ``0700`` and must belong to this user and be writable by no one else
+    (see ``_safe_directory``); the file is ``0600``, created exclusively, never through a
+    link. A cache that cannot be written is no error: the next run reads everything again.
+    """
+    temp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _safe_directory(path.parent):
+            return False
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        with os.fdopen(os.open(temp, flags, 0o600), "wb") as handle:
+            handle.write(data)
+        temp.replace(path)
+    except OSError as exc:
+        log.debug("cannot write the cache %s: %s", path, exc)
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        return False
+    return True

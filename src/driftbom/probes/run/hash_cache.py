@@ -15,9 +15,7 @@ keep the stamp).
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 import struct
 import time
 import zlib
@@ -129,17 +127,5 @@ class HashCache:
 
     def _write(self, data: bytes) -> None:
         assert self.path is not None  # noqa: S101 - save() checked it
-        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-        try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            if not safe_directory(self.path.parent):
-                return
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-            with os.fdopen(os.open(temp, flags, 0o600), "wb") as handle:
-                handle.write(data)
-            temp.replace(self.path)
+        if _cache.write_private(self.path, data):
             self.path.with_suffix(".json").unlink(missing_ok=True)  # the format before this one
-        except OSError as exc:
-            log.debug("cannot write the cache %s: %s", self.path, exc)
-            with contextlib.suppress(OSError):
-                temp.unlink()
