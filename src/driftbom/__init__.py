@@ -31,7 +31,47 @@ if TYPE_CHECKING:
 
 from driftbom._version import __version__
 
-__all__ = ["__version__", "check", "compare", "read", "rebuild", "snapshot", "track", "write"]
+__all__ = [
+    "Component",
+    "DriftError",
+    "DriftReport",
+    "Policy",
+    "RebuildOptions",
+    "Rebuilt",
+    "Run",
+    "Severity",
+    "Snapshot",
+    "__version__",
+    "check",
+    "compare",
+    "read",
+    "rebuild",
+    "snapshot",
+    "track",
+    "write",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Return one of the API's types, imported when first named (not on ``--help``'s path)."""
+    found: Any
+    if name in ("Component", "Snapshot"):
+        from driftbom import model as found  # noqa: PLC0415
+    elif name == "DriftError":
+        from driftbom import errors as found  # noqa: PLC0415
+    elif name == "DriftReport":
+        from driftbom.comparator import report as found  # noqa: PLC0415
+    elif name == "Policy":
+        from driftbom.comparator import policy as found  # noqa: PLC0415
+    elif name == "Severity":
+        from driftbom.comparator import severity as found  # noqa: PLC0415
+    elif name in ("RebuildOptions", "Rebuilt"):
+        from driftbom.rebuilder import run as found  # noqa: PLC0415
+    elif name == "Run":
+        from driftbom import tracking as found  # noqa: PLC0415
+    else:
+        raise AttributeError(f"module 'driftbom' has no attribute {name!r}")
+    return getattr(found, name)
 
 
 def snapshot(
