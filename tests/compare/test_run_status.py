@@ -22,7 +22,9 @@ def test_a_failed_latest_run_fails_with_its_exit_code():
     (cause,) = report.causes
     assert cause.severity is Severity.MAJOR
     assert {f.change.rule for f in cause.findings} == {Rule.RUN_FAILED, Rule.RUN_STATUS}
-    assert "the run failed: exit 3" in render(report, Format.TEXT)
+    text = render(report, Format.TEXT)
+    assert "the run failed: exit 3" in text
+    assert "\nrun\n" in text  # under its own heading, not "other"
 
 
 def test_a_failed_run_fails_even_when_its_baseline_failed_too():

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 DETAILS = 2
 """Details named on a cause's line; the rest are counted (all of them are in the JSON)."""
 NOT_RECORDED_HEADING = "not recorded"
+_RUN_KEYS = frozenset({"run", "phase", "parent"})
 
 
 def counts(report: DriftReport) -> str:
@@ -98,10 +99,12 @@ def by_layer(report: DriftReport) -> list[tuple[str, list[Cause]]]:
     """Group causes by layer (layers not recorded last); most severe layer first."""
     groups: dict[str, list[Cause]] = {}
     for cause in report.causes:  # already most severe first
-        layer = cause.headline.change.layer.value
-        groups.setdefault(NOT_RECORDED_HEADING if cause.key == NOT_RECORDED else layer, []).append(
-            cause
-        )
+        heading = cause.headline.change.layer.value
+        if cause.key in _RUN_KEYS:
+            heading = "run"  # the command, its status, phase and parent: not "other"
+        elif cause.key == NOT_RECORDED:
+            heading = NOT_RECORDED_HEADING
+        groups.setdefault(heading, []).append(cause)
     return sorted(
         groups.items(),
         key=lambda item: (item[0] == NOT_RECORDED_HEADING, -item[1][0].severity.rank, item[0]),
