@@ -315,3 +315,14 @@ def test_installed_files_are_compared_only_between_venvs_at_the_same_path():
     (same,) = build(env("/ci/.venv", "sha256:a"), env("/ci/.venv", "sha256:b"),
                     policies.default()).findings  # fmt: skip
     assert same.change.rule is Rule.PACKAGE_FILES
+
+
+def test_a_scope_of_code_alone_on_an_environment_is_refused_not_silent():
+    from driftbom.errors import SbomError
+
+    before = snap(python(), _git("1e6c454"), layers=WITH_CODE)
+    after = snap(python(), _git("887b0ba"), layers=WITH_CODE)
+    code_only = replace(policies.default(), scope=frozenset({policies.Scope.CODE}))
+    with pytest.raises(SbomError, match="scope is code alone"):
+        build(before, after, code_only)
+    assert build(_run(before), _run(after), code_only).findings  # two run records: compared

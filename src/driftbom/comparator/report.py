@@ -137,6 +137,9 @@ def build(reference: Snapshot, current: Snapshot, policy: Policy) -> DriftReport
     scopes = set(policy.scope)
     if reference.run is None or current.run is None:
         scopes.discard(Scope.CODE)  # an environment does not drift when its code moves on
+        if not scopes:
+            reason = "the policy's scope is code alone, compared only between two run records"
+            raise SbomError(f"nothing to compare: {reason}")
     every_scope = scopes >= set(Scope)
 
     def keep(ref: str) -> bool:
