@@ -95,6 +95,13 @@ class ChangedError(UnsafeInputError):
         super().__init__("changed while it was hashed")
 
 
+def blake3_hex(data: bytes) -> str:
+    """Return the BLAKE3 of ``data`` in hex (a folder's digest, a manifest's name)."""
+    import blake3  # noqa: PLC0415 - only when a dataset, a model or a manifest is met
+
+    return str(blake3.blake3(data).hexdigest())
+
+
 def blake3_file(fd: int, size: int) -> tuple[bytes, bytes]:
     """Return the BLAKE3 (32 bytes) and the first ``HEAD`` bytes of the open file ``fd``.
 

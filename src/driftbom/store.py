@@ -29,7 +29,7 @@ import orjson
 
 from driftbom import bounded, storefolder
 from driftbom.errors import Input, StoreError, UsageError
-from driftbom.hashes import sha256
+from driftbom.hashes import blake3_hex, sha256
 from driftbom.redact import scrub
 from driftbom.sbom.cyclonedx import MAX_SIDECAR, SIDECARS, sidecar_manifests
 
@@ -155,13 +155,6 @@ def _named_manifests(data: bytes, digest: str) -> list[str]:
         return cyclonedx.manifest_refs(cyclonedx.parse(data, digest[:12]))
     except SbomError:
         return []  # its reader says what is wrong with it
-
-
-def _blake3_hex(data: bytes) -> str:
-    """Return the BLAKE3 of ``data`` in hex: the name a manifest is stored under."""
-    import blake3  # noqa: PLC0415
-
-    return str(blake3.blake3(data).hexdigest())
 
 
 def _manifest_key(hexdigest: str) -> str:
@@ -334,7 +327,7 @@ class LocalStore(_References):
         """
         name = checked_name(name)
         for manifest in manifests:
-            stored = self._at("manifests", _manifest_key(_blake3_hex(manifest)), create=True)
+            stored = self._at("manifests", _manifest_key(blake3_hex(manifest)), create=True)
             if not stored.exists():
                 _write_new(stored, manifest)
         digest = sha256(document).hexdigest()
@@ -483,7 +476,7 @@ class ObjectStore(_References):
         """
         name = checked_name(name)
         for manifest in manifests:
-            stored = self._key("manifests", _manifest_key(_blake3_hex(manifest)))
+            stored = self._key("manifests", _manifest_key(blake3_hex(manifest)))
             if not self.fs.exists(stored):
                 self.fs.pipe(stored, manifest)
         digest = sha256(document).hexdigest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from driftbom import manifest
 from driftbom.comparator.changes import Change, ChangeKind
 from driftbom.comparator.rules import Rule
 from driftbom.properties import Prop
@@ -17,15 +18,7 @@ SHOWN = 5
 
 def _manifest(comp: Component) -> dict[str, str] | None:
     text = comp.prop(Prop.DATASET_MANIFEST) or comp.prop(Prop.MODEL_MANIFEST)
-    if text is None:
-        return None
-    found = {}
-    for line in text.splitlines():
-        digest, _, rest = line.partition(" ")
-        path = rest.partition(" ")[2]
-        if path:
-            found[path] = digest
-    return found
+    return None if text is None else manifest.parse(text)
 
 
 def _named(label: str, paths: list[str]) -> str:

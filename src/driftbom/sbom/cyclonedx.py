@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from codecs import BOM_UTF8
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from driftbom import bounded, purl
+from driftbom import bounded, manifest, purl
 from driftbom.errors import SbomError
 from driftbom.gcpause import paused
 from driftbom.hashes import content_id, sha256
@@ -62,7 +61,7 @@ def sidecar_manifests(snapshot: Snapshot) -> dict[str, bytes]:
     for comp in snapshot.components:
         ref, text = comp.prop(Prop.DATASET_MANIFEST_REF), comp.prop(Prop.DATASET_MANIFEST)
         if ref is not None and text is not None:
-            found[ref.removeprefix("blake3:")] = text.encode("utf-8", "surrogateescape")
+            found[ref.removeprefix(manifest.PREFIX)] = manifest.data(text)
     return found
 
 
@@ -87,16 +86,11 @@ def write_sidecars(snapshot: Snapshot, document: Path) -> list[Path]:
 def _attached(comp: Component, ref: str | None, fetch: Callable[[str], bytes | None]) -> Component:
     if ref is None or comp.prop(Prop.DATASET_MANIFEST) is not None:
         return comp
-    import blake3  # noqa: PLC0415
-
-    raw = fetch(ref.removeprefix("blake3:"))
-    if raw is None or "blake3:" + blake3.blake3(raw).hexdigest() != ref:
+    raw = fetch(ref.removeprefix(manifest.PREFIX))
+    if raw is None or not manifest.verify(raw, ref):
         return comp  # missing, or not the manifest the document names
-    text = raw.decode("utf-8", "surrogateescape")
+    text = manifest.text_of(raw)
     return comp._replace(properties=(*comp.properties, (Prop.DATASET_MANIFEST, text)))
-
-
-_BLAKE3_REF = re.compile(r"blake3:[0-9a-f]{64}")
 
 
 def _with_sidecars(snapshot: Snapshot, document: Path) -> Snapshot:
@@ -119,7 +113,7 @@ def manifest_refs(snapshot: Snapshot) -> list[str]:
         value.removeprefix("blake3:")
         for c in snapshot.components
         if (value := c.prop(Prop.DATASET_MANIFEST_REF))
-        and _BLAKE3_REF.fullmatch(value)
+        and manifest.is_reference(value)
         and c.prop(Prop.DATASET_MANIFEST) is None
     )
 
@@ -127,7 +121,7 @@ def manifest_refs(snapshot: Snapshot) -> list[str]:
 def with_manifests(snapshot: Snapshot, fetch: Callable[[str], bytes | None]) -> Snapshot:
     """Attach each referenced manifest ``fetch(BLAKE3 hex)`` returns whose BLAKE3 matches."""
     refs = {c.ref: c.prop(Prop.DATASET_MANIFEST_REF) for c in snapshot.components}
-    wanted = {ref: value for ref, value in refs.items() if value and _BLAKE3_REF.fullmatch(value)}
+    wanted = {ref: value for ref, value in refs.items() if value and manifest.is_reference(value)}
     if not wanted:
         return snapshot
     components = [_attached(c, wanted.get(c.ref), fetch) for c in snapshot.components]

@@ -25,15 +25,15 @@ from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from driftbom import bounded, hashes
+from driftbom import bounded, hashes, manifest
 from driftbom.errors import Input, ProbeError
+from driftbom.hashes import blake3_hex
 from driftbom.model import Component, ComponentType
 from driftbom.probes.run import hash_cache, listing
 from driftbom.probes.run.hash_cache import HashCache, Hashed
 from driftbom.probes.run.listing import Files, stamp_of
 from driftbom.properties import Prop
 from driftbom.redact import scrub
-from driftbom.safetext import has_unsafe, visible
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -42,7 +42,6 @@ WINDOW_FILES = max(1, min(256, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 
 WINDOW_BYTES = 64 * bounded.MiB
 """Files are opened and asked of the disk in runs of this many files (an eighth of the
 descriptors this process may open, 256 at most) or bytes."""
-MANIFEST_INLINE = 1000
 """Datasets with at most this many files carry their manifest in the SBOM."""
 _READ = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
@@ -203,10 +202,7 @@ def _advise(fd: int) -> None:
 
 def digest_of(entries: tuple[Entry, ...]) -> str:
     """Return a folder's BLAKE3: over each file's relative path and BLAKE3, in path order."""
-    import blake3  # noqa: PLC0415
-
-    text = "".join(f"{entry.path}\0{entry.digest}\n" for entry in entries)
-    return str(blake3.blake3(text.encode("utf-8", "surrogateescape")).hexdigest())
+    return blake3_hex(manifest.data("".join(f"{e.path}\0{e.digest}\n" for e in entries)))
 
 
 def remote_url(path: Path | str) -> str | None:
@@ -344,28 +340,6 @@ def _outs(lock: object) -> list[dict[str, object]]:
     return found
 
 
-def manifest_text(entries: tuple[Entry, ...]) -> str:
-    """Return the manifest as one line per file: ``<blake3> <size> <path>``.
-
-    A path's control characters (a newline in a file name) are written escaped, so each
-    file stays one line.
-    """
-    if has_unsafe("".join(e.path for e in entries)):
-        return "".join(f"{e.digest} {e.size} {visible(e.path)}\n" for e in entries)
-    return "".join(f"{e.digest} {e.size} {e.path}\n" for e in entries)
-
-
-def parse_manifest(text: str) -> dict[str, str]:
-    """Return ``{path: blake3}`` of a manifest (lines that do not parse are left out)."""
-    found = {}
-    for line in text.splitlines():
-        digest, _, rest = line.partition(" ")
-        _, _, path = rest.partition(" ")
-        if len(digest) == 64 and path:
-            found[path] = digest
-    return found
-
-
 def component(dataset: Dataset) -> Component:
     """Return the ``dataset:<name>`` component."""
     props = [
@@ -374,13 +348,10 @@ def component(dataset: Dataset) -> Component:
         (Prop.DATASET_PATH, dataset.path),
         *(_version_metadata(Path(dataset.path)) if "://" not in dataset.path else []),
     ]
-    text = manifest_text(dataset.entries)
+    text = manifest.encode(dataset.entries)
     props.append((Prop.DATASET_MANIFEST, text))
-    if len(dataset.entries) > MANIFEST_INLINE:  # in memory; the document keeps a reference
-        import blake3  # noqa: PLC0415
-
-        ref = "blake3:" + blake3.blake3(text.encode("utf-8", "surrogateescape")).hexdigest()
-        props.append((Prop.DATASET_MANIFEST_REF, ref))
+    if len(dataset.entries) > manifest.INLINE:  # in memory; the document keeps a reference
+        props.append((Prop.DATASET_MANIFEST_REF, manifest.reference(text)))
     if dataset.lfs_pointers:
         props.append((Prop.DATASET_LFS_POINTERS, str(dataset.lfs_pointers)))
     return Component(

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
-from driftbom import bounded
+from driftbom import bounded, manifest
 from driftbom.errors import Input, ProbeError
 from driftbom.model import Component, ComponentType
 from driftbom.probes.run import datasets
@@ -269,8 +269,8 @@ def component(
         (Prop.MODEL_PATH, str(root)),
         *info.properties,
     ]
-    if len(weights.entries) <= datasets.MANIFEST_INLINE:
-        props.append((Prop.MODEL_MANIFEST, datasets.manifest_text(weights.entries)))
+    if len(weights.entries) <= manifest.INLINE:
+        props.append((Prop.MODEL_MANIFEST, manifest.encode(weights.entries)))
     return Component(
         ref=f"model:{name}",
         type=ComponentType.MODEL,
