@@ -134,46 +134,14 @@ MAX_LINEAGE = 20
 def page(store: Store, results: list[Audited], policy: Policy | None = None) -> str:
     """Return the audit as one self-contained HTML page (see ``render.html``).
 
-    Each name's timeline compares each of its latest snapshots with its baseline; its
-    lineage follows ``--parent`` digests through the store.
+    Each name's timeline compares its latest ``MAX_TIMELINE`` snapshots with its baseline
+    (scores already computed come from the page's cache, ``auditpage``); its lineage follows
+    ``--parent`` digests through the store.
     """
-    from driftbom.properties import Prop  # noqa: PLC0415
-    from driftbom.render.html import Point, Section, render  # noqa: PLC0415
+    from driftbom.auditpage import sections  # noqa: PLC0415
+    from driftbom.render.html import render  # noqa: PLC0415
 
-    def fetched(entry: Entry) -> tuple[Entry, bytes | None]:
-        try:
-            return entry, store.read(entry.digest)
-        except StoreError:
-            return entry, None
-
-    sections = []
-    for result in results:
-        seen = cyclonedx.ComponentIndex()
-        reference = _parsed(
-            store, store.read(result.baseline), f"{result.name}@baseline", index=seen
-        )
-        entries = store.read_history(result.name, limit=MAX_TIMELINE).entries
-        points = []
-        for entry, raw in _ahead(fetched, reversed(entries)):
-            try:
-                current = _parsed(store, raw, entry.id, reuse=seen) if raw else None
-                report = check(reference, current, policy) if current else None
-            except (SbomError, StoreError):
-                report = None
-            if report is not None:
-                points.append(Point(entry.timestamp, report.score, report.failed))
-        chain: list[str] = []
-        latest = cyclonedx.parse(store.read(result.latest), f"{result.name}@latest")
-        digest = dict(latest.properties).get(Prop.PARENT_DIGEST)
-        while digest and len(chain) < MAX_LINEAGE:
-            try:
-                parent = cyclonedx.parse(store.read(digest.removeprefix("sha256:")), digest)
-            except (StoreError, SbomError):
-                break
-            chain.append(f"{parent.name} ({parent.timestamp})")
-            digest = dict(parent.properties).get(Prop.PARENT_DIGEST)
-        sections.append(Section(result.name, result.report, tuple(points), tuple(reversed(chain))))
-    return render(sections)
+    return render(sections(store, results, policy))
 
 
 class _Listed(NamedTuple):
