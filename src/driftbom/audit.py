@@ -136,7 +136,7 @@ def page(store: Store, results: list[Audited], policy: Policy | None = None) -> 
 
     Each name's timeline compares its latest ``MAX_TIMELINE`` snapshots with its baseline
     (scores already computed come from the page's cache, ``auditpage``); its lineage follows
-    ``--parent`` digests through the store.
+    ``--parent`` digests through the store. ``results`` are ``audit``'s under the same policy.
     """
     from driftbom.auditpage import sections  # noqa: PLC0415
     from driftbom.render.html import render  # noqa: PLC0415
