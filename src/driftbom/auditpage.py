@@ -11,6 +11,7 @@ used, and every entry is type- and size-checked when read: a bad one is computed
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -92,6 +93,21 @@ def _score(value: Any) -> tuple[int, bool] | None:
     return score, failed
 
 
+def _canonical(value: Any) -> Any:
+    """Return ``value`` in an order that is the same in every process (sets, dicts sorted)."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(str, value))
+    if isinstance(value, dict):
+        return sorted((str(k), repr(v)) for k, v in value.items())
+    return value
+
+
+def policy_digest(policy: Policy) -> str:
+    """Return a digest of ``policy``'s rules, the same in every process (no hash order)."""
+    fields = [(f.name, _canonical(getattr(policy, f.name))) for f in dataclasses.fields(policy)]
+    return sha256(repr(fields).encode()).hexdigest()[:32]
+
+
 class Scores:
     """The page's cache: documents' cards by digest, scores by (baseline, snapshot, policy)."""
 
@@ -100,7 +116,7 @@ class Scores:
         from driftbom.comparator import policy as policies  # noqa: PLC0415
 
         self.chosen = policy if policy is not None else policies.default()
-        self.policy = sha256(repr(self.chosen).encode()).hexdigest()[:32]
+        self.policy = policy_digest(self.chosen)
         self._cache = StatCache(default_dir(os.environ), "audit-page", str(store))
         self._cards: dict[str, Card | None] = {}
         self._scores: dict[str, tuple[int, bool] | None] = {}

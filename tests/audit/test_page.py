@@ -15,6 +15,7 @@ from driftbom.render import charts
 from driftbom.sbom import cyclonedx
 from driftbom.store import LocalStore
 from tests.audit.pagestore import page_store, record
+from tests.conftest import run_drift
 
 
 @pytest.fixture
@@ -202,3 +203,19 @@ def test_the_time_axis_and_scales():
     assert [g["label"] for g in many["grid"]] == ["1", "5", "9"]
     assert charts.scale_for([0.5, 0.5]) == (0.45, 0.5, 0.55)
     assert charts.chart([charts.Value("yesterday", 1, "t")], (0, 1), "x") is None
+
+
+def test_another_process_reads_the_scores_the_last_page_kept(tmp_path, cache):
+    """The cache's keys do not depend on the process (its hash seed orders sets differently)."""
+    store = page_store(tmp_path / "store")
+    html = tmp_path / "page.html"
+    args = ("audit", "--store", str(store.root), "--html", str(html))
+    assert run_drift(*args, env={"PYTHONHASHSEED": "1"}).returncode == 1
+    [file] = cache.glob("audit-page-*.json")
+    data = json.loads(file.read_text())
+    for key, entry in data["entries"].items():
+        if key.startswith("score:"):
+            entry[1] = [77, False]  # a mark: only a page that reads the cache shows it
+    file.write_text(json.dumps(data))
+    assert run_drift(*args, env={"PYTHONHASHSEED": "2"}).returncode == 1
+    assert "score 77" in html.read_text()

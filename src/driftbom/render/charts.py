@@ -104,7 +104,7 @@ def chart(values: list[Value], scale: tuple[float, ...], label: str) -> dict[str
     ]
     return {
         "label": label,
-        "height": HEIGHT,
+        "height": HEIGHT if any(t["time"] for t in ticks) else HEIGHT - 12,
         "left": f"{LEFT:.2f}",
         "right": f"{RIGHT:.2f}",
         "bottom": f"{BOTTOM:.1f}",
