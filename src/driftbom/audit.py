@@ -7,6 +7,7 @@ size.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from fnmatch import fnmatchcase
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from driftbom.comparator import check
 from driftbom.errors import SbomError, StoreError
+from driftbom.properties import Prop
 from driftbom.sbom import cyclonedx
 
 if TYPE_CHECKING:
@@ -26,6 +28,10 @@ if TYPE_CHECKING:
 
 AHEAD = 8
 """Names (or timeline snapshots) fetched ahead of the comparison, in parallel."""
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+MAX_METRICS = 256
+"""Metrics of a document the audit page keeps (the first, by name)."""
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -43,6 +49,31 @@ def _ahead(fetch: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
             yield pending.popleft().result()
 
 
+class Card(NamedTuple):
+    """What the page needs of one stored document."""
+
+    name: str
+    timestamp: str
+    parent: str | None
+    """The hex SHA-256 of its ``--parent`` document, when it names one."""
+    run: str | None
+    phase: str | None
+    metrics: tuple[tuple[str, str], ...]
+
+
+def card_of(snapshot: Snapshot) -> Card:
+    """Return the card of a parsed document (what the audit page shows of it)."""
+    parent = dict(snapshot.properties).get(Prop.PARENT_DIGEST, "").removeprefix("sha256:")
+    return Card(
+        snapshot.name,
+        snapshot.timestamp,
+        parent if _DIGEST.fullmatch(parent) else None,
+        run_status(snapshot),
+        snapshot.phase,
+        tuple(list(snapshot.metrics.items())[:MAX_METRICS]),
+    )
+
+
 class Audited(NamedTuple):
     """One name's verdict."""
 
@@ -52,6 +83,8 @@ class Audited(NamedTuple):
     report: DriftReport
     run: str | None = None
     """How the latest run record's command ended (``run_status``), None for no run."""
+    card: Card | None = None
+    """What the audit page shows of the latest document."""
 
 
 class _Pair(NamedTuple):
@@ -122,7 +155,9 @@ def audit(
             errors.append(f"{name}: {exc}")
             continue
         report = check(reference, current, policy)
-        found.append(Audited(name, pair.baseline, pair.latest, report, run_status(current)))
+        found.append(
+            Audited(name, pair.baseline, pair.latest, report, run_status(current), card_of(current))
+        )
     return found, errors
 
 

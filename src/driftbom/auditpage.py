@@ -14,14 +14,21 @@ import contextlib
 import dataclasses
 import os
 import re
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from driftbom.audit import MAX_LINEAGE, MAX_TIMELINE, _ahead, _parsed, run_status
+from driftbom.audit import (
+    MAX_LINEAGE,
+    MAX_METRICS,
+    MAX_TIMELINE,
+    Card,
+    _ahead,
+    _parsed,
+    card_of,
+)
 from driftbom.comparator import check
 from driftbom.errors import SbomError, StoreError
 from driftbom.hashes import sha256
 from driftbom.probes._cache import StatCache, default_dir
-from driftbom.properties import Prop
 from driftbom.render.charts import when
 from driftbom.render.html import Node, Point, Section
 from driftbom.sbom import cyclonedx
@@ -30,37 +37,10 @@ if TYPE_CHECKING:
     from driftbom.audit import Audited
     from driftbom.comparator.policy import Policy
     from driftbom.comparator.report import DriftReport
-    from driftbom.model import Snapshot
     from driftbom.store import Entry, Store
 
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 MAX_TEXT = 4096
-MAX_METRICS = 256
-
-
-class Card(NamedTuple):
-    """What the page needs of one stored document."""
-
-    name: str
-    timestamp: str
-    parent: str | None
-    """The hex SHA-256 of its ``--parent`` document, when it names one."""
-    run: str | None
-    phase: str | None
-    metrics: tuple[tuple[str, str], ...]
-
-
-def card_of(snapshot: Snapshot) -> Card:
-    """Return the card of a parsed document."""
-    parent = dict(snapshot.properties).get(Prop.PARENT_DIGEST, "").removeprefix("sha256:")
-    return Card(
-        snapshot.name,
-        snapshot.timestamp,
-        parent if _DIGEST.fullmatch(parent) else None,
-        run_status(snapshot),
-        snapshot.phase,
-        tuple(list(snapshot.metrics.items())[:MAX_METRICS]),
-    )
 
 
 def _text(value: Any, *, optional: bool = False) -> bool:
@@ -186,6 +166,8 @@ def timeline(store: Store, result: Audited, scores: Scores) -> tuple[Point, ...]
     """
     entries = list(reversed(store.read_history(result.name, limit=MAX_TIMELINE).entries))
     scores.put_score(result.baseline, result.latest, result.report)  # the audit compared it
+    if result.card is not None:  # and read it
+        scores.put_card(result.latest, result.card)
     todo = [
         e
         for e in entries

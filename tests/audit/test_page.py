@@ -64,7 +64,7 @@ def test_a_repeat_page_costs_only_the_new_snapshots(tmp_path, cache, work):
     work.update(check=0, parse=0)
     _, third = _page(store)
     assert work["check"] == 0  # the new one: the audit compared it, the page took its score
-    assert work["parse"] == 5  # the audit's four, and the new one's card
+    assert work["parse"] == 4  # the audit's own: the page took the new one's card from it
     assert "0.96" in third
 
 
