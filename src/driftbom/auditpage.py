@@ -97,7 +97,9 @@ class Scores:
 
         self.chosen = policy if policy is not None else policies.default()
         self.policy = policy_digest(self.chosen)
-        self._cache = StatCache(default_dir(os.environ), "audit-page", str(store))
+        where = str(store)  # a folder by its absolute path: one cache whatever the cwd
+        scope = where if "://" in where else os.path.abspath(where)  # noqa: PTH100
+        self._cache = StatCache(default_dir(os.environ), "audit-page", scope)
         self._cards: dict[str, Card | None] = {}
         self._scores: dict[str, tuple[int, bool] | None] = {}
 
