@@ -96,10 +96,12 @@ def _pixels(png: bytes) -> set[int]:
     return set(zlib.decompress(data))
 
 
-def _chromium(tmp_path, width: int, *args: str) -> subprocess.CompletedProcess[str]:
+def _chromium(
+    tmp_path, width: int, *args: str, height: int = 1000
+) -> subprocess.CompletedProcess[str]:
     profile = tmp_path / f"profile-{width}"
     return subprocess.run(
-        [*CHROMIUM, f"--user-data-dir={profile}", f"--window-size={width},1000", *args],
+        [*CHROMIUM, f"--user-data-dir={profile}", f"--window-size={width},{height}", *args],
         capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
 
@@ -123,7 +125,7 @@ def test_the_audit_page_in_chromium_at_390_and_1280_px(tmp_path):
     assert "http" not in html.replace("http-equiv", "")  # nothing from the network
     for width in (390, 1280):
         shot = tmp_path / f"audit-{width}.png"
-        _chromium(tmp_path, width, f"--screenshot={shot}", page.as_uri())
+        _chromium(tmp_path, width, f"--screenshot={shot}", page.as_uri(), height=3200)
         print(f"screenshot at {width} px: {shot}")
         assert len(_pixels(shot.read_bytes())) > 20  # not a blank page
     pdf = tmp_path / "audit.pdf"
