@@ -219,3 +219,12 @@ def test_another_process_reads_the_scores_the_last_page_kept(tmp_path, cache):
     file.write_text(json.dumps(data))
     assert run_drift(*args, env={"PYTHONHASHSEED": "2"}).returncode == 1
     assert "score 77" in html.read_text()
+
+
+def test_without_script_the_summary_is_a_plain_table(tmp_path, cache):
+    store = page_store(tmp_path / "store")
+    _, html = _page(store)
+    assert '<form class="filters" id="filters" hidden>' in html  # shown by the script only
+    rows = html.split('<table id="summary">', 1)[1].split("</table>", 1)[0]
+    assert rows.count("<tr data-name=") == 2
+    assert 'data-verdict="fail" data-phase="training"' in rows
