@@ -7,6 +7,7 @@ size.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from fnmatch import fnmatchcase
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from driftbom.comparator import check
 from driftbom.errors import SbomError, StoreError
+from driftbom.properties import Prop
 from driftbom.sbom import cyclonedx
 
 if TYPE_CHECKING:
@@ -26,6 +28,10 @@ if TYPE_CHECKING:
 
 AHEAD = 8
 """Names (or timeline snapshots) fetched ahead of the comparison, in parallel."""
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+MAX_METRICS = 256
+"""Metrics of a document the audit page keeps (the first, by name)."""
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -43,6 +49,31 @@ def _ahead(fetch: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
             yield pending.popleft().result()
 
 
+class Card(NamedTuple):
+    """What the page needs of one stored document."""
+
+    name: str
+    timestamp: str
+    parent: str | None
+    """The hex SHA-256 of its ``--parent`` document, when it names one."""
+    run: str | None
+    phase: str | None
+    metrics: tuple[tuple[str, str], ...]
+
+
+def card_of(snapshot: Snapshot) -> Card:
+    """Return the card of a parsed document (what the audit page shows of it)."""
+    parent = dict(snapshot.properties).get(Prop.PARENT_DIGEST, "").removeprefix("sha256:")
+    return Card(
+        snapshot.name,
+        snapshot.timestamp,
+        parent if _DIGEST.fullmatch(parent) else None,
+        run_status(snapshot),
+        snapshot.phase,
+        tuple(list(snapshot.metrics.items())[:MAX_METRICS]),
+    )
+
+
 class Audited(NamedTuple):
     """One name's verdict."""
 
@@ -52,6 +83,8 @@ class Audited(NamedTuple):
     report: DriftReport
     run: str | None = None
     """How the latest run record's command ended (``run_status``), None for no run."""
+    card: Card | None = None
+    """What the audit page shows of the latest document."""
 
 
 class _Pair(NamedTuple):
@@ -122,7 +155,9 @@ def audit(
             errors.append(f"{name}: {exc}")
             continue
         report = check(reference, current, policy)
-        found.append(Audited(name, pair.baseline, pair.latest, report, run_status(current)))
+        found.append(
+            Audited(name, pair.baseline, pair.latest, report, run_status(current), card_of(current))
+        )
     return found, errors
 
 
@@ -134,46 +169,14 @@ MAX_LINEAGE = 20
 def page(store: Store, results: list[Audited], policy: Policy | None = None) -> str:
     """Return the audit as one self-contained HTML page (see ``render.html``).
 
-    Each name's timeline compares each of its latest snapshots with its baseline; its
-    lineage follows ``--parent`` digests through the store.
+    Each name's timeline compares its latest ``MAX_TIMELINE`` snapshots with its baseline
+    (scores already computed come from the page's cache, ``auditpage``); its lineage follows
+    ``--parent`` digests through the store. ``results`` are ``audit``'s under the same policy.
     """
-    from driftbom.properties import Prop  # noqa: PLC0415
-    from driftbom.render.html import Point, Section, render  # noqa: PLC0415
+    from driftbom.auditpage import sections  # noqa: PLC0415
+    from driftbom.render.html import render  # noqa: PLC0415
 
-    def fetched(entry: Entry) -> tuple[Entry, bytes | None]:
-        try:
-            return entry, store.read(entry.digest)
-        except StoreError:
-            return entry, None
-
-    sections = []
-    for result in results:
-        seen = cyclonedx.ComponentIndex()
-        reference = _parsed(
-            store, store.read(result.baseline), f"{result.name}@baseline", index=seen
-        )
-        entries = store.read_history(result.name, limit=MAX_TIMELINE).entries
-        points = []
-        for entry, raw in _ahead(fetched, reversed(entries)):
-            try:
-                current = _parsed(store, raw, entry.id, reuse=seen) if raw else None
-                report = check(reference, current, policy) if current else None
-            except (SbomError, StoreError):
-                report = None
-            if report is not None:
-                points.append(Point(entry.timestamp, report.score, report.failed))
-        chain: list[str] = []
-        latest = cyclonedx.parse(store.read(result.latest), f"{result.name}@latest")
-        digest = dict(latest.properties).get(Prop.PARENT_DIGEST)
-        while digest and len(chain) < MAX_LINEAGE:
-            try:
-                parent = cyclonedx.parse(store.read(digest.removeprefix("sha256:")), digest)
-            except (StoreError, SbomError):
-                break
-            chain.append(f"{parent.name} ({parent.timestamp})")
-            digest = dict(parent.properties).get(Prop.PARENT_DIGEST)
-        sections.append(Section(result.name, result.report, tuple(points), tuple(reversed(chain))))
-    return render(sections)
+    return render(sections(store, results, policy))
 
 
 class _Listed(NamedTuple):

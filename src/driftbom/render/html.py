@@ -1,44 +1,51 @@
-"""The audit as one self-contained HTML page: inline CSS and SVG, nothing from the network.
+r"""The audit as one self-contained HTML page: inline CSS, SVG and script, nothing from the network.
 
-A summary table, then per name a timeline of its drift score and verdict over its history,
-the changes of its latest snapshot, and its lineage. Every value from a document is escaped.
+The library prepares plain dicts (this module and ``charts``); ``templates/audit.html.j2``
+draws them, with Jinja2's autoescaping on: every value from a document is escaped, and its
+control characters are shown as ``\xNN`` (``safetext.visible``) before that.
 """
 
 from __future__ import annotations
 
-from html import escape
-from typing import TYPE_CHECKING, NamedTuple
+import math
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from driftbom.render import charts
 from driftbom.render.summary import counts
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
+    import jinja2
+
     from driftbom.comparator.report import DriftReport
 
 MAX_CHANGES = 50
-_CSS = """
-body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1b1f24;
-background:#f6f8fa}
-main{max-width:980px;margin:0 auto;padding:16px}
-h1{font-size:22px;margin:8px 0 16px}h2{font-size:18px;margin:28px 0 8px}
-table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #d0d7de}
-th,td{padding:6px 8px;border-bottom:1px solid #d0d7de;text-align:left;vertical-align:top;
-overflow-wrap:anywhere}
-th{background:#eaeef2;font-weight:600}
-.pass{color:#116329;font-weight:600}.fail{color:#b42318;font-weight:600}
-.critical{color:#b42318}.major{color:#c2410c}.minor{color:#9a6700}.info{color:#57606a}
-section{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:12px;margin:12px 0}
-svg{max-width:100%;height:auto}.muted{color:#57606a}
-@media (max-width:600px){body{font-size:14px}th:nth-child(4),td:nth-child(4){display:none}}
-"""
+MAX_LABEL = 48
+"""Characters of a name or time drawn inside the lineage graph (the tooltip has all)."""
+LINEAGE_STEP = 54
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 class Point(NamedTuple):
-    """One stored snapshot of a name: when, and its report against the baseline."""
+    """One stored snapshot of a name: when, its report against the baseline, its metrics."""
 
     timestamp: str
     score: int
     failed: bool
+    metrics: tuple[tuple[str, str], ...] = ()
+
+
+class Node(NamedTuple):
+    """One run of a lineage: the document's name and time, its digest, how its run ended."""
+
+    name: str
+    timestamp: str
+    digest: str
+    run: str | None = None
+    found: bool = True
+    """False for a parent the store does not hold (only its digest is known)."""
 
 
 class Section(NamedTuple):
@@ -47,78 +54,149 @@ class Section(NamedTuple):
     name: str
     report: DriftReport
     timeline: tuple[Point, ...]
-    lineage: tuple[str, ...]
-    """Names (and times) of the runs the latest follows, oldest first."""
+    lineage: tuple[Node, ...]
+    """From the first recorded run to the latest, oldest first."""
+    run: str | None = None
+    phase: str | None = None
+    earlier: bool = False
+    """The lineage goes further back than drawn."""
 
 
-def _e(text: object) -> str:
-    return escape(visible(str(text)), quote=True)
+def _t(text: object) -> str:
+    """Return a value from a document as one line of visible characters (escaped later)."""
+    return visible(str(text))
 
 
-def _timeline(points: tuple[Point, ...]) -> str:
-    """An SVG line of drift scores (0 to 100), one dot per snapshot, red where it failed."""
-    if not points:
-        return '<p class="muted">no history</p>'
-    width, height, pad = 600, 120, 14
-    step = (width - 2 * pad) / max(1, len(points) - 1)
-    coords = [
-        (pad + i * step, height - pad - (height - 2 * pad) * p.score / 100)
-        for i, p in enumerate(points)
+def _short(text: str, limit: int = MAX_LABEL) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _run_class(run: str | None) -> str:
+    return "" if run is None else ("pass" if run == "succeeded" else "fail")
+
+
+def _score_chart(points: tuple[Point, ...]) -> dict[str, Any] | None:
+    values = [
+        charts.Value(p.timestamp, p.score, f"{_t(p.timestamp)}: score {p.score}", p.failed)
+        for p in points
     ]
-    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-    dots = "".join(
-        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{"#b42318" if p.failed else "#116329"}">'
-        f"<title>{_e(p.timestamp)}: score {p.score}</title></circle>"
-        for (x, y), p in zip(coords, points, strict=True)
-    )
-    return (
-        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="drift score over time">'
-        f'<rect width="{width}" height="{height}" fill="#f6f8fa"/>'
-        f'<polyline points="{line}" fill="none" stroke="#0969da" stroke-width="2"/>{dots}</svg>'
-    )
+    return charts.chart(values, charts.SCORE_SCALE, "drift score over time")
 
 
-def _changes(report: DriftReport) -> str:
-    if not report.findings:
-        return '<p class="muted">no drift from the baseline</p>'
-    rows = "".join(
-        f'<tr><td class="{f.severity.value}">{_e(f.severity.value)}</td><td>{_e(f.change.id)}</td>'
-        f"<td>{_e(f.change.reason)}</td><td>{_e(f.change.remedy or '')}</td></tr>"
+def _float(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _metrics(points: tuple[Point, ...]) -> list[dict[str, Any]]:
+    """Return one chart per metric recorded in the timeline, by name, with its latest value."""
+    names = sorted({name for p in points for name, _ in p.metrics})
+    found = []
+    for name in names:
+        values = [
+            charts.Value(p.timestamp, number, f"{_t(p.timestamp)}: {_t(name)} = {_t(text)}")
+            for p in points
+            for key, text in p.metrics
+            if key == name and (number := _float(text)) is not None
+        ]
+        texts = [text for p in points for key, text in p.metrics if key == name]
+        scale = charts.scale_for([v.value for v in values]) if values else ()
+        found.append(
+            {
+                "name": _t(name),
+                "latest": _t(texts[-1]),
+                "first": _t(texts[0]),
+                "count": len(texts),
+                "chart": charts.chart(values, scale, f"{_t(name)} over time") if values else None,
+            }
+        )
+    return found
+
+
+def _lineage(nodes: tuple[Node, ...], earlier: bool) -> dict[str, Any]:
+    top = 30 if earlier else 8
+    drawn = [
+        {
+            "cy": top + i * LINEAGE_STEP + 12,
+            "name_y": top + i * LINEAGE_STEP + 11,
+            "sub_y": top + i * LINEAGE_STEP + 29,
+            "edge_y1": top + (i - 1) * LINEAGE_STEP + 21,
+            "edge_y2": top + i * LINEAGE_STEP + 3,
+            "name": _short(_t(n.name)),
+            "when": _short(_t(n.timestamp)),
+            "digest": n.digest[:12],
+            "run": _t(n.run or ""),
+            "run_class": _run_class(n.run),
+            "found": n.found,
+            "latest": i == len(nodes) - 1,
+            "title": f"{_t(n.name)} {_t(n.timestamp)} sha256:{n.digest}",
+        }
+        for i, n in enumerate(nodes)
+    ]
+    height = top + len(nodes) * LINEAGE_STEP - 8
+    return {"nodes": drawn, "earlier": earlier, "height": max(height, 40)}
+
+
+def _changes(report: DriftReport) -> dict[str, Any]:
+    rows = [
+        {
+            "severity": f.severity.value,
+            "id": _t(f.change.id),
+            "reason": _t(f.change.reason),
+            "remedy": _t(f.change.remedy or ""),
+        }
         for f in report.findings[:MAX_CHANGES]
+    ]
+    return {"rows": rows, "more": max(0, len(report.findings) - MAX_CHANGES)}
+
+
+def section(s: Section) -> dict[str, Any]:
+    """Return what the template draws of one name."""
+    return {
+        "name": _t(s.name),
+        "verdict": s.report.verdict,
+        "score": s.report.score,
+        "counts": counts(s.report),
+        "run": _t(s.run) if s.run else "",
+        "run_class": _run_class(s.run),
+        "phase": _t(s.phase) if s.phase else "",
+        "reference_time": _t(s.report.reference_time),
+        "current_time": _t(s.report.current_time),
+        "snapshots": len(s.timeline),
+        "score_chart": _score_chart(s.timeline),
+        "metrics": _metrics(s.timeline),
+        "lineage": _lineage(s.lineage, s.earlier),
+        "changes": _changes(s.report),
+    }
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    import jinja2  # noqa: PLC0415 - only a page needs it
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
-    more = len(report.findings) - MAX_CHANGES
-    tail = f'<p class="muted">and {more} more (the JSON report has all)</p>' if more > 0 else ""
-    head = "<tr><th>severity</th><th>component</th><th>change</th><th>remedy</th></tr>"
-    return f"<table>{head}{rows}</table>{tail}"
 
 
 def render(sections: list[Section], title: str = "drift audit") -> str:
-    """Return the page."""
-    failed = sum(1 for s in sections if s.report.failed)
-    summary_rows = "".join(
-        f'<tr><td><a href="#{_e(s.name)}">{_e(s.name)}</a></td>'
-        f'<td class="{s.report.verdict}">{_e(s.report.verdict.upper())}</td>'
-        f"<td>{s.report.score}</td><td>{_e(counts(s.report))}</td></tr>"
-        for s in sections
-    )
-    header = "<tr><th>name</th><th>verdict</th><th>score</th><th>changes</th></tr>"
-    parts = [
-        f"<h1>{_e(title)}: {failed} of {len(sections)} failing</h1>",
-        f"<table>{header}{summary_rows}</table>",
-    ]
-    for s in sections:
-        lineage = " → ".join(_e(x) for x in s.lineage) or '<span class="muted">none</span>'
-        parts.append(
-            f'<section id="{_e(s.name)}"><h2>{_e(s.name)} '
-            f'<span class="{s.report.verdict}">{_e(s.report.verdict.upper())}</span></h2>'
-            f"<p>{_e(s.report.reference_time)} (baseline) → {_e(s.report.current_time)} "
-            f"(latest)</p>{_timeline(s.timeline)}<h3>Latest changes</h3>{_changes(s.report)}"
-            f"<p>Lineage: {lineage}</p></section>"
-        )
-    body = "".join(parts)
+    """Return the page: a summary table (sortable and filterable), then each name's section."""
+    drawn = [section(s) for s in sections]
+    phases = sorted({d["phase"] for d in drawn if d["phase"]})
     return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>{body}</main>"
-        "</body></html>\n"
+        _environment()
+        .get_template("audit.html.j2")
+        .render(
+            title=title,
+            failed=sum(1 for s in sections if s.report.failed),
+            sections=drawn,
+            phases=phases,
+        )
     )

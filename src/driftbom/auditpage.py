@@ -1,0 +1,238 @@
+"""What the audit page shows of each name: its timeline, metrics, run and lineage.
+
+Stored documents never change, so what the page needs of them is kept in a small cache by
+content digest: each document's card (name, time, parent, run, phase, metrics) and the score
+of each (baseline, snapshot, policy) triple. A nightly page then parses and compares only the
+snapshots stored since the last one. The cache is ``StatCache``'s file in drift's cache folder
+(this user's only, ``DRIFT_NO_CACHE=1`` turns it off); it keeps the entries the last page
+used, and every entry is type- and size-checked when read: a bad one is computed again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import re
+from typing import TYPE_CHECKING, Any
+
+from driftbom.audit import (
+    MAX_LINEAGE,
+    MAX_METRICS,
+    MAX_TIMELINE,
+    Card,
+    _ahead,
+    _parsed,
+    card_of,
+)
+from driftbom.comparator import check
+from driftbom.errors import SbomError, StoreError
+from driftbom.hashes import sha256
+from driftbom.probes._cache import StatCache, default_dir
+from driftbom.render.charts import when
+from driftbom.render.html import Node, Point, Section
+from driftbom.sbom import cyclonedx
+
+if TYPE_CHECKING:
+    from driftbom.audit import Audited
+    from driftbom.comparator.policy import Policy
+    from driftbom.comparator.report import DriftReport
+    from driftbom.store import Entry, Store
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+MAX_TEXT = 4096
+
+
+def _text(value: Any, *, optional: bool = False) -> bool:
+    return (optional and value is None) or (isinstance(value, str) and len(value) <= MAX_TEXT)
+
+
+def _card(value: Any) -> Card | None:
+    """Return the card a cache entry holds, or None when it is not a well-formed one."""
+    if not isinstance(value, list) or len(value) != 6:
+        return None
+    name, timestamp, parent, run, phase, metrics = value
+    fields_ok = _text(name) and _text(timestamp) and _text(run, optional=True)
+    fields_ok = fields_ok and _text(phase, optional=True)
+    parent_ok = parent is None or (isinstance(parent, str) and _DIGEST.fullmatch(parent))
+    if not (fields_ok and parent_ok and isinstance(metrics, list)) or len(metrics) > MAX_METRICS:
+        return None
+    pairs = [p for p in metrics if isinstance(p, list) and len(p) == 2 and all(map(_text, p))]
+    if len(pairs) != len(metrics):
+        return None
+    return Card(name, timestamp, parent, run, phase, tuple((k, v) for k, v in pairs))
+
+
+def _score(value: Any) -> tuple[int, bool] | None:
+    """Return the (score, failed) a cache entry holds, or None when it is not well-formed."""
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    score, failed = value
+    if type(score) is not int or not 0 <= score <= 100 or not isinstance(failed, bool):
+        return None
+    return score, failed
+
+
+def _canonical(value: Any) -> Any:
+    """Return ``value`` in an order that is the same in every process (sets, dicts sorted)."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(str, value))
+    if isinstance(value, dict):
+        return sorted((str(k), repr(v)) for k, v in value.items())
+    return value
+
+
+def policy_digest(policy: Policy) -> str:
+    """Return a digest of ``policy``'s rules, the same in every process (no hash order)."""
+    fields = [(f.name, _canonical(getattr(policy, f.name))) for f in dataclasses.fields(policy)]
+    return sha256(repr(fields).encode()).hexdigest()[:32]
+
+
+class Scores:
+    """The page's cache: documents' cards by digest, scores by (baseline, snapshot, policy)."""
+
+    def __init__(self, store: Store, policy: Policy | None) -> None:
+        """Open the cache of ``store``'s pages under ``policy`` (None: the default policy)."""
+        from driftbom.comparator import policy as policies  # noqa: PLC0415
+
+        self.chosen = policy if policy is not None else policies.default()
+        self.policy = policy_digest(self.chosen)
+        where = str(store)  # a folder by its absolute path: one cache whatever the cwd
+        scope = where if "://" in where else os.path.abspath(where)  # noqa: PTH100
+        self._cache = StatCache(default_dir(os.environ), "audit-page", scope)
+        self._cards: dict[str, Card | None] = {}
+        self._scores: dict[str, tuple[int, bool] | None] = {}
+
+    def card(self, digest: str) -> Card | None:
+        """Return the card of a document, from this page or the cache; None when unknown."""
+        if digest not in self._cards:
+            self._cards[digest] = _card(self._cache.get(f"card:{digest}", []))
+        return self._cards[digest]
+
+    def put_card(self, digest: str, card: Card) -> None:
+        """Remember the card of a document."""
+        self._cards[digest] = card
+        self._cache.put(f"card:{digest}", [], [*card[:5], [list(m) for m in card.metrics]])
+
+    def score(self, baseline: str, digest: str) -> tuple[int, bool] | None:
+        """Return the (score, failed) of ``digest`` against ``baseline``; None when unknown."""
+        key = f"score:{self.policy}:{baseline}:{digest}"
+        if key not in self._scores:
+            self._scores[key] = _score(self._cache.get(key, []))
+        return self._scores[key]
+
+    def put_score(self, baseline: str, digest: str, report: DriftReport) -> None:
+        """Remember the score of ``digest`` against ``baseline``."""
+        key = f"score:{self.policy}:{baseline}:{digest}"
+        self._scores[key] = (report.score, report.failed)
+        self._cache.put(key, [], [report.score, report.failed])
+
+    def save(self) -> None:
+        """Write the entries this page used back (see ``StatCache.save``)."""
+        self._cache.save()
+
+
+def _read(store: Store, entry: Entry) -> tuple[Entry, bytes | None]:
+    try:
+        return entry, store.read(entry.digest)
+    except StoreError:
+        return entry, None
+
+
+def _compute(store: Store, result: Audited, todo: list[Entry], scores: Scores) -> None:
+    """Parse (and compare with the baseline, where no score is cached) each of ``todo``."""
+    policy_needed = [e for e in todo if scores.score(result.baseline, e.digest) is None]
+    seen = cyclonedx.ComponentIndex()
+    reference = None
+    if policy_needed:
+        label = f"{result.name}@baseline"
+        reference = _parsed(store, store.read(result.baseline), label, index=seen)
+    for entry, raw in _ahead(lambda e: _read(store, e), todo):
+        try:
+            current = _parsed(store, raw, entry.id, reuse=seen) if raw else None
+            if current is None:
+                continue
+            scores.put_card(entry.digest, card_of(current))
+            if reference is not None and entry in policy_needed:
+                scores.put_score(
+                    result.baseline, entry.digest, check(reference, current, scores.chosen)
+                )
+        except (SbomError, StoreError):
+            continue
+
+
+def timeline(store: Store, result: Audited, scores: Scores) -> tuple[Point, ...]:
+    """Return the newest ``MAX_TIMELINE`` snapshots of a name, oldest first, with scores.
+
+    Each is placed at the time it was recorded (its ``metadata.timestamp``), else stored.
+    """
+    entries = list(reversed(store.read_history(result.name, limit=MAX_TIMELINE).entries))
+    scores.put_score(result.baseline, result.latest, result.report)  # the audit compared it
+    if result.card is not None:  # and read it
+        scores.put_card(result.latest, result.card)
+    todo = [
+        e
+        for e in entries
+        if scores.card(e.digest) is None or scores.score(result.baseline, e.digest) is None
+    ]
+    if todo:
+        with contextlib.suppress(SbomError, StoreError):  # a bad baseline: the audit said so
+            _compute(store, result, todo, scores)
+    points = []
+    for entry in entries:
+        card, score = scores.card(entry.digest), scores.score(result.baseline, entry.digest)
+        if card is not None and score is not None:
+            recorded = card.timestamp if when(card.timestamp) else entry.timestamp
+            points.append(Point(recorded, score[0], score[1], card.metrics))
+    return tuple(points)
+
+
+def _card_from_store(store: Store, digest: str, scores: Scores) -> Card | None:
+    card = scores.card(digest)
+    if card is None:
+        try:
+            card = card_of(cyclonedx.parse(store.read(digest), digest[:12]))
+        except (SbomError, StoreError):
+            return None
+        scores.put_card(digest, card)
+    return card
+
+
+def lineage(store: Store, latest: str, scores: Scores) -> tuple[tuple[Node, ...], bool]:
+    """Return the runs from the first recorded one to ``latest``, and whether more came before.
+
+    A parent the store does not hold ends the chain as a node with its digest only.
+    """
+    nodes: list[Node] = []
+    digest: str | None = latest
+    while digest is not None and len(nodes) <= MAX_LINEAGE:
+        card = _card_from_store(store, digest, scores)
+        if card is None:
+            nodes.append(Node("", "", digest, found=False))
+            return tuple(reversed(nodes)), False
+        nodes.append(Node(card.name, card.timestamp, digest, card.run))
+        digest = card.parent if card.parent not in {n.digest for n in nodes} else None
+    return tuple(reversed(nodes)), digest is not None
+
+
+def sections(store: Store, results: list[Audited], policy: Policy | None) -> list[Section]:
+    """Return what the page shows of each audited name (the cache saved once, at the end)."""
+    scores = Scores(store, policy)
+    found = []
+    for result in results:
+        points = timeline(store, result, scores)
+        nodes, earlier = lineage(store, result.latest, scores)
+        latest = scores.card(result.latest)
+        found.append(
+            Section(
+                result.name,
+                result.report,
+                points,
+                nodes,
+                run=result.run,
+                phase=latest.phase if latest else None,
+                earlier=earlier,
+            )
+        )
+    scores.save()
+    return found
