@@ -162,6 +162,9 @@ def test_a_run_without_a_signal_is_not_interrupted(tmp_path):
 
 
 def test_a_signal_while_the_outputs_are_hashed_is_recorded_not_fatal():
+    before = signal.getsignal(signal.SIGINT)  # SIG_IGN where the suite runs in the background
+    if before is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     with Supervised(grace=1) as supervised:
         ended = supervised.run([sys.executable, "-c", "pass"])
         os.kill(os.getpid(), signal.SIGINT)  # no KeyboardInterrupt: drift goes on
@@ -169,7 +172,8 @@ def test_a_signal_while_the_outputs_are_hashed_is_recorded_not_fatal():
     assert ended.returncode == 0
     assert ended.interrupted is None
     assert supervised.interrupted == "SIGINT"
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # what it was, restored
+    signal.signal(signal.SIGINT, before)
 
 
 @pytest.mark.parametrize("grace", ["-1", "86401", "soon"])
