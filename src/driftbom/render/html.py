@@ -7,11 +7,11 @@ control characters are shown as ``\xNN`` (``safetext.visible``) before that.
 
 from __future__ import annotations
 
-import math
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from driftbom.comparator.metrics import number as metric_number
 from driftbom.render import charts
 from driftbom.render.summary import counts
 from driftbom.safetext import visible
@@ -83,14 +83,6 @@ def _score_chart(points: tuple[Point, ...]) -> dict[str, Any] | None:
     return charts.chart(values, charts.SCORE_SCALE, "drift score over time")
 
 
-def _float(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _metrics(points: tuple[Point, ...]) -> list[dict[str, Any]]:
     """Return one chart per metric recorded in the timeline, by name, with its latest value."""
     names = sorted({name for p in points for name, _ in p.metrics})
@@ -100,7 +92,7 @@ def _metrics(points: tuple[Point, ...]) -> list[dict[str, Any]]:
             charts.Value(p.timestamp, number, f"{_t(p.timestamp)}: {_t(name)} = {_t(text)}")
             for p in points
             for key, text in p.metrics
-            if key == name and (number := _float(text)) is not None
+            if key == name and (number := metric_number(text)) is not None
         ]
         texts = [text for p in points for key, text in p.metrics if key == name]
         scale = charts.scale_for([v.value for v in values]) if values else ()
