@@ -429,15 +429,20 @@ def bench_datasets(python: Path, reps: int) -> list[Table]:
                    timed([sys.executable, "-c", cold_code, str(many)], reps), ours=True)  # fmt: skip
     many_table.add("dvc add (a fresh repository, the files hard-linked in)",
                    timed(_dvc_add(many), 3, cap=PEER_CAP * 5), cap=PEER_CAP * 5)  # fmt: skip
-    subprocess.run([*snap, "--dataset", f"d={many}"], env={**os.environ, **warm}, check=True)
-    unchanged = Table(
-        "An unchanged 10,000-file dataset in a snapshot",
-        "adds ≤ 0.2 s to the snapshot",
-    )
-    unchanged.add("drift snapshot --dataset d=<10,000 files> (unchanged)",
-                  timed([*snap, "--dataset", f"d={many}"], reps, env=warm), ours=True)  # fmt: skip
-    unchanged.add("drift snapshot (no dataset)", timed(snap, reps, env=warm))
+    unchanged = _unchanged(snap, many, "10,000", "adds ≤ 0.2 s to the snapshot", warm, reps)
     return [one, many_table, unchanged]
+
+
+def _unchanged(
+    snap: list[str], files: Path, count: str, budget: str, warm: dict[str, str], reps: int
+) -> Table:
+    """Return what an unchanged dataset of ``files`` adds to a snapshot, its cache warmed."""
+    subprocess.run([*snap, "--dataset", f"d={files}"], env={**os.environ, **warm}, check=True)
+    table = Table(f"An unchanged {count}-file dataset in a snapshot", budget)
+    table.add(f"drift snapshot --dataset d=<{count} files> (unchanged)",
+              timed([*snap, "--dataset", f"d={files}"], reps, env=warm), ours=True)  # fmt: skip
+    table.add("drift snapshot (no dataset)", timed(snap, reps, env=warm))
+    return table
 
 
 def _small_files(count: int, size: int = 4096) -> Path:
@@ -620,14 +625,8 @@ def bench_hashing_many(python: Path, reps: int) -> list[Table]:
     b3sum = f"find {files} -type f -print0 | xargs -0 b3sum > /dev/null"
     fresh.add("find | xargs -0 b3sum (Debian's b3sum)", timed(["sh", "-c", b3sum], 3))
     warm = {"DRIFT_CACHE_DIR": str(cache)}
-    subprocess.run([*snap, "--dataset", f"d={files}"], env={**os.environ, **warm}, check=True)
-    unchanged = Table(
-        "An unchanged 100,000-file dataset in a snapshot",
-        "adds ≤ 0.3 s to the snapshot (the difference of the first two rows)",
-    )
-    unchanged.add("drift snapshot --dataset d=<100,000 files> (unchanged)",
-                  timed([*snap, "--dataset", f"d={files}"], reps, env=warm), ours=True)  # fmt: skip
-    unchanged.add("drift snapshot (no dataset)", timed(snap, reps, env=warm))
+    budget = "adds ≤ 0.3 s to the snapshot (the difference of the first two rows)"
+    unchanged = _unchanged(snap, files, "100,000", budget, warm, reps)
     stat_all = ["find", str(files), "-type", "f", "-printf", "%i %s %T@ %C@\n"]
     unchanged.add("for scale: find -printf of each file's inode, size, mtime and ctime (the stat floor)",
                   timed(stat_all, reps))  # fmt: skip
