@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 
 import pytest
 
@@ -57,8 +58,13 @@ def test_check_is_the_gate_the_cli_runs(tmp_path, monkeypatch):
     report = driftbom.check(golden, golden)
     assert (report.failed, report.fail_on.value) == (False, "critical")  # pyproject read
     assert driftbom.check(golden, golden, fail_on="info").fail_on.value == "info"
+    seen = []
     with pytest.raises(SbomError, match="no such file"):
-        driftbom.check(tmp_path / "missing.cdx.json")  # the reference first: no snapshot
+        driftbom.check(tmp_path / "missing.cdx.json", snapshotted=seen.append)  # no snapshot
+    assert seen == []
+    live = driftbom.check(golden, python=sys.executable, snapshotted=seen.append)
+    (snapshot,) = seen  # the live environment, named by drift check
+    assert snapshot.name == live.current
 
 
 def test_track_records_metrics_that_compare_between_runs(tmp_path, monkeypatch):

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from pathlib import Path
     from typing import Any
 
@@ -207,12 +207,14 @@ def check(
     python: str | None = None,
     policy: str | Path | None = None,
     fail_on: Severity | str | None = None,
+    snapshotted: Callable[[Snapshot], object] | None = None,
 ) -> DriftReport:
     """Compare ``current`` (default: this environment) with ``reference``, as ``drift check``.
 
-    ``python`` is the interpreter recorded when ``current`` is None. The policy is the
-    ``policy`` TOML file, else ``[tool.drift]`` of ``./pyproject.toml``, else the built-in
-    one. The reference is read before anything is snapshotted. Raises DriftError.
+    ``python`` is the interpreter recorded when ``current`` is None, and ``snapshotted`` is
+    then called with that snapshot (``drift check`` names it). The policy is the ``policy``
+    TOML file, else ``[tool.drift]`` of ``./pyproject.toml``, else the built-in one. The
+    reference is read before anything is snapshotted. Raises DriftError.
     """
     from pathlib import Path  # noqa: PLC0415
 
@@ -226,6 +228,8 @@ def check(
         ref, cur = cyclonedx.read_pair(Path(reference), Path(current))
     else:
         ref, cur = cyclonedx.read(Path(reference)), snapshot(python)
+        if snapshotted is not None:
+            snapshotted(cur)
     threshold = Severity(fail_on) if isinstance(fail_on, str) else fail_on
     return compared(ref, cur, chosen, threshold)
 

@@ -55,18 +55,16 @@ def _compared(
     fail_on: Severity | None = None,
 ) -> "DriftReport":
     """Compare two documents, or the reference with the live environment, named on stderr."""
-    reference = located(reference, store)
-    if current is not None:
-        current = located(current, store)
-        return driftbom.check(reference, current, policy=policy, fail_on=fail_on)
     from driftbom.cli.summary import summarize  # noqa: PLC0415
-    from driftbom.comparator import policy as policies  # noqa: PLC0415
 
-    chosen = policies.load(policy, Path("pyproject.toml"))  # a bad policy before any snapshot
-    recorded = driftbom.read(reference)
-    live = driftbom.snapshot(python)
-    status(f"current: {summarize(live)}")
-    return driftbom.compare(recorded, live, policy=chosen, fail_on=fail_on)
+    return driftbom.check(
+        located(reference, store),
+        located(current, store) if current is not None else None,
+        python=python,
+        policy=policy,
+        fail_on=fail_on,
+        snapshotted=lambda live: status(f"current: {summarize(live)}"),
+    )
 
 
 def _print(report: "DriftReport", fmt: Format) -> None:
