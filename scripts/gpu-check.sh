@@ -8,8 +8,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$(mktemp -d)}
 PY=${PYTHON:-python3}
-if ls .whl/*.whl >/dev/null 2>&1; then
-  "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/drift-site .whl/*.whl \
+if ls .whl/driftbom-*.whl >/dev/null 2>&1; then
+  "$PY" -m pip install -q --no-index --find-links .whl --no-compile --no-cache-dir --target /tmp/drift-site driftbom \
     || { echo "gpu-check: wheel install failed" >&2; exit 2; }
   export PYTHONPATH=/tmp/drift-site${PYTHONPATH:+:$PYTHONPATH}
 fi

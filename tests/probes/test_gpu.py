@@ -109,3 +109,16 @@ def test_real_binding_without_library_is_a_clean_skip(tmp_path):
 def test_answer_round_trip():
     answer = FakeNvml("dgx-a100-8gpu").answer
     assert NvmlAnswer.from_json(answer.to_json()) == answer
+
+
+def test_a_real_h100_answer_on_driver_580():
+    """fixtures/nvml/h100-driver-580.json was saved by scripts/gpu-check.sh on a real H100."""
+    result = _collect(FakeNvml("h100-driver-580"))
+    assert isinstance(result, Collected)
+    by_ref = {c.ref: c for c in result.components}
+    driver = by_ref["nvidia-driver"]
+    assert (driver.version, driver.prop(Prop.GPU_DRIVER_CUDA)) == ("580.159.04", "13.0")
+    gpu = by_ref["gpu:0"]
+    assert (gpu.name, gpu.prop(Prop.GPU_CAPABILITY)) == ("NVIDIA H100 80GB HBM3", "9.0")
+    written = FakeNvml("single-h100").answer.gpus[0]
+    assert gpu.prop(Prop.GPU_MEMORY) == str(written.memory_total)
