@@ -8,13 +8,13 @@ document names it by reference: ``blake3:`` and the hex of the manifest's BLAKE3
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from driftbom.hashes import blake3_hex
 from driftbom.safetext import has_unsafe, visible
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Sequence
 
 INLINE = 1000
 """Files a manifest lists inside its document; a larger one is a sidecar."""
@@ -23,27 +23,15 @@ _REFERENCE = re.compile(r"blake3:[0-9a-f]{64}")
 _ENCODING = ("utf-8", "surrogateescape")
 
 
-class Listed(Protocol):
-    """A file in a manifest (a dataset's ``Entry``)."""
-
-    @property
-    def path(self) -> str: ...  # noqa: D102
-    @property
-    def size(self) -> int: ...  # noqa: D102
-    @property
-    def digest(self) -> str: ...  # noqa: D102
-
-
-def encode(entries: Iterable[Listed]) -> str:
-    """Return the manifest of ``entries``, in their order.
+def encode(paths: Sequence[str], sizes: Sequence[int], digests: Sequence[str]) -> str:
+    """Return the manifest of the files ``paths`` (their sizes and BLAKE3s), in that order.
 
     A path's control characters (a newline in a file name) are written escaped, so each file
     stays one line.
     """
-    listed = list(entries)
-    if has_unsafe("".join(e.path for e in listed)):
-        return "".join(f"{e.digest} {e.size} {visible(e.path)}\n" for e in listed)
-    return "".join(f"{e.digest} {e.size} {e.path}\n" for e in listed)
+    if has_unsafe("".join(paths)):
+        paths = list(map(visible, paths))
+    return "".join([f"{d} {s} {p}\n" for d, s, p in zip(digests, sizes, paths, strict=True)])
 
 
 def parse(text: str) -> dict[str, str]:

@@ -21,7 +21,6 @@ import os
 import re
 import resource
 import time
-from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -36,7 +35,7 @@ from driftbom.properties import Prop
 from driftbom.redact import scrub
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
 WINDOW_FILES = max(1, min(256, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 8))
 WINDOW_BYTES = 64 * bounded.MiB
@@ -66,13 +65,21 @@ class Entry(NamedTuple):
 
 
 class Dataset(NamedTuple):
-    """A hashed dataset."""
+    """A hashed dataset, its files as columns in digest order (no object per file)."""
 
     name: str
     path: str
     digest: str
-    entries: tuple[Entry, ...]
+    paths: Sequence[str]
+    """Relative to the dataset's root, ``/``-separated (the file's name for a file)."""
+    sizes: Sequence[int]
+    digests: Sequence[str]
     lfs_pointers: int
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Return one ``Entry`` per file (built on demand: a few files, or a test)."""
+        return tuple(map(Entry, self.paths, self.sizes, self.digests))
 
 
 def _error(path: str, reason: str, what: Input = Input.DATASET) -> ProbeError:
@@ -200,9 +207,10 @@ def _advise(fd: int) -> None:
             os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
 
 
-def digest_of(entries: tuple[Entry, ...]) -> str:
+def digest_of(paths: Sequence[str], digests: Sequence[str]) -> str:
     """Return a folder's BLAKE3: over each file's relative path and BLAKE3, in path order."""
-    return blake3_hex(manifest.data("".join(f"{e.path}\0{e.digest}\n" for e in entries)))
+    text = "".join([f"{p}\0{d}\n" for p, d in zip(paths, digests, strict=True)])
+    return blake3_hex(manifest.data(text))
 
 
 def remote_url(path: Path | str) -> str | None:
@@ -235,7 +243,7 @@ def list_remote(name: str, url: str) -> Dataset:
         ) from None
     if not found:
         raise ProbeError("no object under this prefix", what=Input.DATASET, path=url)
-    entries = []
+    paths, sizes, tags = [], [], []
     for key, info in sorted(found.items()):
         etag = str(info.get("ETag") or info.get("etag") or "").strip('"')
         version = info.get("VersionId") or info.get("version_id")
@@ -243,8 +251,10 @@ def list_remote(name: str, url: str) -> Dataset:
         rel = key[len(root.rstrip("/")) + 1 :] if key.startswith(root.rstrip("/") + "/") else key
         size = info.get("size")
         size = size if isinstance(size, int) and size >= 0 else 0
-        entries.append(Entry(rel, size, tag or "unknown"))
-    return Dataset(name, url, digest_of(tuple(entries)), tuple(entries), 0)
+        paths.append(rel)
+        sizes.append(size)
+        tags.append(tag or "unknown")
+    return Dataset(name, url, digest_of(paths, tags), paths, sizes, tags, 0)
 
 
 def hash_dataset(
@@ -281,11 +291,9 @@ def hash_dataset(
     cache.save(files, hashed)
     hexes = hashed.digests.hex()
     digests = [hexes[i : i + 64] for i in range(0, len(hexes), 64)]
-    rows = zip(files.paths, files.sizes, digests, strict=True)
-    entries = tuple(map(tuple.__new__, repeat(Entry), rows))  # Entry(*row), minus a call each
-    digest = entries[0].digest if files.single else digest_of(entries)
+    digest = digests[0] if files.single else digest_of(files.paths, digests)
     lfs = sum(1 for flag in hashed.flags if flag & hash_cache.LFS)
-    return Dataset(name, str(root), digest, entries, lfs)
+    return Dataset(name, str(root), digest, files.paths, files.sizes, digests, lfs)
 
 
 def _version_metadata(root: Path) -> list[tuple[str, str]]:
@@ -343,14 +351,14 @@ def _outs(lock: object) -> list[dict[str, object]]:
 def component(dataset: Dataset) -> Component:
     """Return the ``dataset:<name>`` component."""
     props = [
-        (Prop.DATASET_FILES, str(len(dataset.entries))),
-        (Prop.DATASET_BYTES, str(sum(e.size for e in dataset.entries))),
+        (Prop.DATASET_FILES, str(len(dataset.paths))),
+        (Prop.DATASET_BYTES, str(sum(dataset.sizes))),
         (Prop.DATASET_PATH, dataset.path),
         *(_version_metadata(Path(dataset.path)) if "://" not in dataset.path else []),
     ]
-    text = manifest.encode(dataset.entries)
+    text = manifest.encode(dataset.paths, dataset.sizes, dataset.digests)
     props.append((Prop.DATASET_MANIFEST, text))
-    if len(dataset.entries) > manifest.INLINE:  # in memory; the document keeps a reference
+    if len(dataset.paths) > manifest.INLINE:  # in memory; the document keeps a reference
         props.append((Prop.DATASET_MANIFEST_REF, manifest.reference(text)))
     if dataset.lfs_pointers:
         props.append((Prop.DATASET_LFS_POINTERS, str(dataset.lfs_pointers)))

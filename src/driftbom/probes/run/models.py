@@ -264,13 +264,15 @@ def component(
         params["datasets"] = [*params.get("datasets", []), *({"ref": r} for r in dataset_refs)]
     props = [
         (Prop.MODEL_FORMAT, " ".join(info.formats) or "unknown"),
-        (Prop.MODEL_FILES, str(len(weights.entries))),
-        (Prop.MODEL_BYTES, str(sum(e.size for e in weights.entries))),
+        (Prop.MODEL_FILES, str(len(weights.paths))),
+        (Prop.MODEL_BYTES, str(sum(weights.sizes))),
         (Prop.MODEL_PATH, str(root)),
         *info.properties,
     ]
-    if len(weights.entries) <= manifest.INLINE:
-        props.append((Prop.MODEL_MANIFEST, manifest.encode(weights.entries)))
+    if len(weights.paths) <= manifest.INLINE:
+        props.append(
+            (Prop.MODEL_MANIFEST, manifest.encode(weights.paths, weights.sizes, weights.digests))
+        )
     return Component(
         ref=f"model:{name}",
         type=ComponentType.MODEL,
