@@ -30,6 +30,8 @@ class Input(str, Enum):
     STORE = "store"
     NAME = "name"
     REDACT = "redact"
+    KEY = "key"
+    SIGNATURE = "signature"
 
 
 class Remedy(str, Enum):

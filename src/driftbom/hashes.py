@@ -136,6 +136,26 @@ def blake3_file(fd: int, size: int) -> tuple[bytes, bytes]:
     return hasher.digest(), head
 
 
+def blake3_sha256_file(fd: int, size: int) -> tuple[bytes, bytes]:
+    """Return the BLAKE3 and the SHA-256 of the open file ``fd``, read once.
+
+    For a format that names files by SHA-256 (an OpenSSF model signature). Memory and
+    errors as ``blake3_file`` for a large file.
+    """
+    import hashlib  # noqa: PLC0415
+
+    import blake3  # noqa: PLC0415
+
+    blake, sha = blake3.blake3(max_threads=blake3.blake3.AUTO), hashlib.sha256()
+
+    def both(part: memoryview) -> None:
+        blake.update(part)
+        sha.update(part)
+
+    _read_ahead(fd, size, both)
+    return blake.digest(), sha.digest()
+
+
 def _read_ahead(fd: int, size: int, hash_part: Callable[[memoryview], object]) -> None:
     """Feed the file to ``hash_part`` in ``CHUNK`` pieces, the next ones read meanwhile.
 

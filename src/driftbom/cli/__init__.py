@@ -64,6 +64,8 @@ _FLAGS = {
     Input.STORE: "--store",
     Input.NAME: "--name",
     Input.REDACT: "--redact",
+    Input.KEY: "--key",
+    Input.SIGNATURE: "--signature",
 }
 _REMEDIES = {
     Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",
@@ -228,5 +230,5 @@ def run() -> NoReturn:
 
 # the commands register themselves on ``app``, in the order --help lists them
 # isort: off
-from driftbom.cli import snapshot, validate, compare, rebuild, lineage, inspect, stored  # noqa: E402, F401
+from driftbom.cli import snapshot, validate, compare, rebuild, lineage, inspect, stored, sign  # noqa: E402, F401
 # isort: on

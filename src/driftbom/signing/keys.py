@@ -1,0 +1,145 @@
+"""Signing keys: ECDSA (P-256, P-384, P-521) and Ed25519 in PEM, read bounded, kept nowhere.
+
+A private key comes from a file or from an environment variable (``env:NAME``, the way a CI
+secret arrives); an encrypted one takes its passphrase from ``DRIFT_KEY_PASSPHRASE``, never
+from a prompt. A key's id is the SHA-256 of its public key (PEM SubjectPublicKeyInfo), the
+hint OpenSSF's model signatures carry too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+from driftbom import bounded
+from driftbom.errors import Input, UsageError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+MAX_KEY = 64 * 1024
+"""A PEM key is a few hundred bytes; anything larger is not one."""
+PASSPHRASE = "DRIFT_KEY_PASSPHRASE"  # noqa: S105 - the variable's name, not a secret
+ENV_PREFIX = "env:"
+_CURVES: dict[str, type[hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
+    "secp256r1": hashes.SHA256,
+    "secp384r1": hashes.SHA384,
+    "secp521r1": hashes.SHA512,
+}
+
+PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+
+
+def key_id(public: PublicKey) -> str:
+    """Return the key's id: the hex SHA-256 of its PEM SubjectPublicKeyInfo."""
+    pem = public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(pem).hexdigest()
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A private key and its id; ``repr`` never shows the key."""
+
+    key: PrivateKey
+    id: str
+
+    def __repr__(self) -> str:
+        """Name the key by its id only."""
+        return f"Signer({self.id[:16]})"
+
+    @property
+    def is_ecdsa(self) -> bool:
+        """Return True for an elliptic-curve (ECDSA) key."""
+        return isinstance(self.key, ec.EllipticCurvePrivateKey)
+
+    def sign(self, data: bytes) -> bytes:
+        """Return the signature of ``data`` (ECDSA: DER, its hash by the curve's size)."""
+        if isinstance(self.key, ec.EllipticCurvePrivateKey):
+            return self.key.sign(data, ec.ECDSA(_CURVES[self.key.curve.name]()))
+        return self.key.sign(data)
+
+
+@dataclass(frozen=True)
+class Verifier:
+    """A public key and its id."""
+
+    key: PublicKey
+    id: str
+
+    def verifies(self, signature: bytes, data: bytes) -> bool:
+        """Return True when ``signature`` is this key's over ``data``."""
+        try:
+            if isinstance(self.key, ec.EllipticCurvePublicKey):
+                self.key.verify(signature, data, ec.ECDSA(_CURVES[self.key.curve.name]()))
+            else:
+                self.key.verify(signature, data)
+        except InvalidSignature:
+            return False
+        return True
+
+
+def _source(where: str, environ: Mapping[str, str]) -> bytes:
+    if where.startswith(ENV_PREFIX):
+        name = where.removeprefix(ENV_PREFIX)
+        value = environ.get(name)
+        if not value:
+            raise UsageError("the environment variable is not set", what=Input.KEY, path=where)
+        if len(value) > MAX_KEY:
+            raise UsageError(f"over {MAX_KEY} bytes: not a PEM key", what=Input.KEY, path=where)
+        return value.encode("utf-8", "surrogateescape")
+    try:
+        return bounded.read_bytes(Path(where), MAX_KEY)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot read it ({exc.strerror or exc})", what=Input.KEY, path=where
+        ) from None
+
+
+def _checked(key: object, where: str) -> None:
+    if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
+        if key.curve.name not in _CURVES:
+            reason = f"the curve {key.curve.name} is not supported (P-256, P-384 or P-521)"
+            raise UsageError(reason, what=Input.KEY, path=where)
+        return
+    if not isinstance(key, (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey)):
+        reason = "not an ECDSA or Ed25519 key"
+        raise UsageError(reason, what=Input.KEY, path=where)
+
+
+def private_key(where: str, environ: Mapping[str, str]) -> Signer:
+    """Return the signer of the PEM private key at ``where`` (a path or ``env:NAME``)."""
+    raw = _source(where, environ)
+    passphrase = environ.get(PASSPHRASE)
+    try:
+        key = serialization.load_pem_private_key(raw, passphrase.encode() if passphrase else None)
+    except TypeError:
+        reason = f"the key is encrypted: set {PASSPHRASE}" if not passphrase else "not encrypted"
+        raise UsageError(reason, what=Input.KEY, path=where) from None
+    except (ValueError, UnsupportedAlgorithm):
+        reason = "not a PEM private key (or a wrong passphrase)"
+        raise UsageError(reason, what=Input.KEY, path=where) from None
+    _checked(key, where)
+    assert isinstance(key, (ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey))  # noqa: S101
+    return Signer(key, key_id(key.public_key()))
+
+
+def public_key(where: str, environ: Mapping[str, str]) -> Verifier:
+    """Return the verifier of the PEM public key (or certificate-less SPKI) at ``where``."""
+    raw = _source(where, environ)
+    try:
+        key = serialization.load_pem_public_key(raw)
+    except (ValueError, UnsupportedAlgorithm):
+        reason = "not a PEM public key"
+        raise UsageError(reason, what=Input.KEY, path=where) from None
+    _checked(key, where)
+    assert isinstance(key, (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey))  # noqa: S101
+    return Verifier(key, key_id(key))

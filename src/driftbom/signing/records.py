@@ -1,0 +1,96 @@
+"""Sign a record file, and verify one: the functions ``drift sign`` and ``drift verify`` call.
+
+The envelope is written beside the record as ``RECORD.intoto.json``; a model's OpenSSF
+signature as ``RECORD.model-NAME.sig``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, NamedTuple
+
+import orjson
+
+from driftbom import atomic
+from driftbom.errors import Input, SbomError, UsageError
+from driftbom.hashes import sha256
+from driftbom.sbom import cyclonedx
+from driftbom.signing import dsse, openssf, statement, verify
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from driftbom.model import Snapshot
+    from driftbom.signing.keys import Signer, Verifier
+
+ENVELOPE = ".intoto.json"
+_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def envelope_path(record: Path) -> Path:
+    """Return where the envelope of ``record`` is written by default."""
+    return record.with_name(record.name + ENVELOPE)
+
+
+def model_signature_path(record: Path, name: str) -> Path:
+    """Return where model ``name``'s OpenSSF signature is written beside ``record``."""
+    if not _SAFE.fullmatch(name):
+        raise UsageError("not a model name a file can carry", what=Input.MODEL, path=name)
+    return record.with_name(f"{record.name}.model-{name}.sig")
+
+
+def load(path: Path) -> tuple[bytes, Snapshot]:
+    """Return a record's bytes and its snapshot (sidecar manifests attached), read as one."""
+    raw = cyclonedx.read_bytes(path)
+    snapshot, digest = cyclonedx.read_with_digest(path)
+    if digest != "sha256:" + sha256(raw).hexdigest():
+        raise SbomError(f"{path}: changed while it was read")
+    return raw, snapshot
+
+
+class Signed(NamedTuple):
+    """What ``sign`` wrote."""
+
+    envelope: Path
+    subjects: int
+    models: tuple[Path, ...]
+
+
+def sign(
+    path: Path,
+    signer: Signer,
+    models: Sequence[str] = (),
+    output: Path | None = None,
+    cache: Path | None = None,
+) -> Signed:
+    """Sign the record at ``path`` (and the OpenSSF signature of each of ``models``)."""
+    raw, snapshot = load(path)
+    by_ref = {c.ref: c for c in snapshot.components}
+    bundles = []
+    for name in models:
+        comp = by_ref.get(f"model:{name}")
+        if comp is None:
+            raise UsageError("not a model of the record", what=Input.MODEL, path=name)
+        bundles.append((model_signature_path(path, name), openssf.bundle(comp, signer, cache)))
+    body = statement.statement(path.name, raw, snapshot)
+    target = output or envelope_path(path)
+    atomic.write_file(target, orjson.dumps(dsse.envelope(body, signer), option=orjson.OPT_INDENT_2))
+    for where, data in bundles:
+        atomic.write_file(where, data)
+    count = len(orjson.loads(body)["subject"])
+    return Signed(target, count, tuple(where for where, _ in bundles))
+
+
+def check(
+    path: Path, signature: Path | None, verifiers: Sequence[Verifier], cache: Path | None
+) -> verify.Verdict:
+    """Verify the record at ``path`` against its envelope (default: beside it)."""
+    where = signature or envelope_path(path)
+    try:
+        raw_envelope = cyclonedx.read_bytes(where)
+    except SbomError:
+        raise UsageError("no signature here", what=Input.SIGNATURE, path=str(where)) from None
+    envelope = dsse.parse(raw_envelope, str(where))
+    raw, snapshot = load(path)
+    return verify.check(envelope, verifiers, raw, snapshot, cache)
