@@ -306,3 +306,48 @@ def test_an_ed25519_key_cannot_make_an_openssf_model_signature(signed):
     )
     assert done.returncode == 2
     assert "needs an ECDSA key" in done.stderr
+
+
+def _policy(home, names, require=None):
+    lines = [f'require = "{require}"'] if require else []
+    lines += ["[[keys]]", 'key = "ec.pub"', f"names = {json.dumps(names)}"]
+    (home / "trust.toml").write_text("\n".join(lines) + "\n")
+    return str(home / "trust.toml")
+
+
+def test_a_trust_policy_limits_the_names_a_key_may_sign(signed):
+    home, _ = signed
+    _sign(home)
+    record = str(home / "run.cdx.json")
+    name = json.loads((home / "run.cdx.json").read_text())["metadata"]["component"]["name"]
+    done = run_drift("verify", record, "--trust", _policy(home, [name[:2] + "*"]))
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_drift("verify", record, "--trust", _policy(home, ["nightly-*"]))
+    assert done.returncode == 1
+    assert f"may not sign records named {name!r}" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("keys = 3\n", "keys must be a list"),
+        ('[[keys]]\nkey = "ec.pub"\nnames = []\n', "names must be a non-empty list"),
+        ('require = "maybe"\n[[keys]]\nkey = "ec.pub"\n', "require must be one of"),
+        ('[[keys]]\nkey = "missing.pub"\n', "cannot read it"),
+        ("[[keys]\n", "not TOML"),
+    ],
+)
+def test_a_malformed_trust_policy_is_exit_2_naming_it(signed, text, reason):
+    home, _ = signed
+    (home / "trust.toml").write_text(text)
+    done = run_drift("verify", str(home / "run.cdx.json"), "--trust", str(home / "trust.toml"))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert reason in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+
+
+def test_verify_without_a_key_or_policy_is_exit_2(signed):
+    home, _ = signed
+    done = run_drift("verify", str(home / "run.cdx.json"))
+    assert done.returncode == 2
+    assert "give a public key, or a trust policy" in done.stderr

@@ -64,9 +64,16 @@ def verify(
         Path, typer.Argument(metavar="RECORD", help="A drift record (CycloneDX JSON).")
     ],
     key: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option("--key", help="A trusted public key (PEM; repeat for several). " + _KEY_HELP),
-    ],
+    ] = None,
+    trust: Annotated[
+        Path | None,
+        typer.Option(
+            "--trust",
+            help="A trust policy (TOML): the trusted keys and the record names each may sign.",
+        ),
+    ] = None,
     signature: Annotated[
         Path | None,
         typer.Option("--signature", help="The envelope (default: RECORD.intoto.json)."),
@@ -78,10 +85,11 @@ def verify(
     Exit 0 verified, 1 not verified.
     """
     from driftbom.probes._cache import default_dir  # noqa: PLC0415
-    from driftbom.signing import keys, records  # noqa: PLC0415 - cryptography
+    from driftbom.signing import records  # noqa: PLC0415 - cryptography
+    from driftbom.signing.trust import policy_of  # noqa: PLC0415
 
-    trusted = [keys.public_key(where, os.environ) for where in key]
-    verdict = records.check(record, signature, trusted, default_dir(os.environ))
+    policy = policy_of(key or [], trust, os.environ)
+    verdict = records.check(record, signature, policy, default_dir(os.environ))
     lines = [f"  note: {visible(note)}" for note in verdict.notes]
     if verdict.verified:
         assert verdict.key_id is not None  # noqa: S101 - verified means a key signed it

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from driftbom.model import Snapshot
-    from driftbom.signing.keys import Signer, Verifier
+    from driftbom.signing.keys import Signer
+    from driftbom.signing.trust import TrustPolicy
 
 ENVELOPE = ".intoto.json"
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
@@ -83,7 +84,7 @@ def sign(
 
 
 def check(
-    path: Path, signature: Path | None, verifiers: Sequence[Verifier], cache: Path | None
+    path: Path, signature: Path | None, trust: TrustPolicy, cache: Path | None
 ) -> verify.Verdict:
     """Verify the record at ``path`` against its envelope (default: beside it)."""
     where = signature or envelope_path(path)
@@ -93,4 +94,4 @@ def check(
         raise UsageError("no signature here", what=Input.SIGNATURE, path=str(where)) from None
     envelope = dsse.parse(raw_envelope, str(where))
     raw, snapshot = load(path)
-    return verify.check(envelope, verifiers, raw, snapshot, cache)
+    return verify.check(envelope, trust, raw, snapshot, cache)

@@ -21,10 +21,8 @@ from driftbom.signing import dsse
 from driftbom.signing.statement import PREDICATE, STATEMENT, dataset_manifest, record_digests
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from driftbom.model import Component, Snapshot
-    from driftbom.signing.keys import Verifier
+    from driftbom.signing.trust import TrustPolicy
 
 SHOWN = 5
 """Files named when a dataset or model differs; the count of the rest follows."""
@@ -164,17 +162,20 @@ class _Checker:
 
 def check(
     envelope: dsse.Envelope,
-    verifiers: Sequence[Verifier],
+    trust: TrustPolicy,
     raw: bytes,
     snapshot: Snapshot,
     cache: Path | None = None,
 ) -> Verdict:
     """Check ``envelope`` over the record ``raw`` (parsed: ``snapshot``) and its subjects."""
-    key = next((v for v in verifiers if envelope.signed_by(v)), None)
+    key = next((v for v in trust.verifiers if envelope.signed_by(v)), None)
     if key is None:
-        trusted = ", ".join(v.id[:16] for v in verifiers)
+        trusted = ", ".join(v.id[:16] for v in trust.verifiers)
         signers = ", ".join(k[:16] for k in envelope.key_ids) or "no key id"
         reason = f"not signed by a trusted key ({trusted}); signed by {signers}"
+        return Verdict(None, (Problem("signature", reason),), (), 0)
+    if not trust.allowed(key.id, snapshot.name):
+        reason = f"key {key.id[:16]} may not sign records named {snapshot.name!r}"
         return Verdict(None, (Problem("signature", reason),), (), 0)
     if envelope.payload_type != dsse.IN_TOTO:
         return Verdict(key.id, (Problem("signature", "not an in-toto payload"),), (), 0)
