@@ -52,3 +52,34 @@ for c in doc["components"]:
         print(c["bom-ref"], c["name"], c.get("version"), {p["name"]: p["value"] for p in c.get("properties", [])})
 PYEOF
 ls -la "$OUT"
+
+# Energy: NVML's total-energy counter (mJ since the driver loaded) and GPU time around a short
+# load, the raw answers the run probe's energy fields are made from (fixtures/nvml/*energy*).
+"$PY" - "$OUT" <<'PYEOF' 2>&1 | tee -a "$OUT/gpu-check.log"
+import json, subprocess, sys, time
+from pathlib import Path
+import pynvml
+out = Path(sys.argv[1])
+pynvml.nvmlInit()
+handle = pynvml.nvmlDeviceGetHandleByIndex(0)
+def sample():
+    return {
+        "time": time.time(),
+        "energy_mj": pynvml.nvmlDeviceGetTotalEnergyConsumption(handle),
+        "power_mw": pynvml.nvmlDeviceGetPowerUsage(handle),
+        "utilization_gpu": pynvml.nvmlDeviceGetUtilizationRates(handle).gpu,
+    }
+load = "import torch,time\nx=torch.randn(8192,8192,device='cuda')\nend=time.time()+8\nwhile time.time()<end: y=x@x\ntorch.cuda.synchronize()\n"
+start = sample()
+done = subprocess.run(["/opt/torch/.venv/bin/python", "-c", load], capture_output=True, text=True, timeout=120)
+end = sample()
+answer = {
+    "driver_version": pynvml.nvmlSystemGetDriverVersion(),
+    "name": pynvml.nvmlDeviceGetName(handle),
+    "load": "8 s of 8192x8192 float32 matmuls in torch" if done.returncode == 0 else f"load failed: {done.stderr[-300:]}",
+    "start": start,
+    "end": end,
+}
+(out / "nvml-energy.json").write_text(json.dumps(answer, indent=2) + "\n")
+print("energy:", (end["energy_mj"] - start["energy_mj"]) / 1000, "J over", round(end["time"] - start["time"], 1), "s")
+PYEOF
