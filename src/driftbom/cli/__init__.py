@@ -15,8 +15,6 @@ import os
 import sys
 from typing import Annotated, Any, NoReturn
 
-os.environ.setdefault("TYPER_USE_RICH", "0")  # rich-rendered help alone costs 0.16 s
-
 import typer
 
 from driftbom import redact
