@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import orjson
 
-from driftbom.lineage import ORDER
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
@@ -58,8 +57,7 @@ def _step(number: int, step: Step, where: str) -> list[str]:
     if parent.file is None and parent.stored is None:
         return [*lines, f"   parent {named}: not among {visible(where)}"]
     lines.append(f"   after {named}:")
-    for category in ORDER:
-        reasons = step.changes.get(category, [])
+    for category, reasons in step.changes.items():  # every category, in lineage.ORDER
         shown = "; ".join(visible(r) for r in reasons[:SHOWN])
         more = f"; and {len(reasons) - SHOWN} more" if len(reasons) > SHOWN else ""
         lines.append(f"     {category:<12} {len(reasons):>3}  {shown}{more}".rstrip())
