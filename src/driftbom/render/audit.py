@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
-from driftbom.render.jsonout import to_dict
+from driftbom.render.jsonout import dumps, to_dict
 from driftbom.render.markdown import cell
 from driftbom.render.summary import describe, remedy, subject, verdict_line
 from driftbom.safetext import visible
@@ -67,4 +65,4 @@ def json(audited: AuditReport) -> str:
         ],
         "errors": audited.errors,
     }
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
+    return dumps(data)

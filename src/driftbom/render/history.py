@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import orjson
-
+from driftbom.render.jsonout import dumps
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
@@ -23,10 +22,6 @@ class Listing(NamedTuple):
     baseline: str | None
 
 
-def _json(data: Any) -> str:
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
-
-
 def history_text(listing: Listing) -> str:
     """Return one line per snapshot: ``NAME@N  time  sha256:prefix``, the baseline marked."""
     lines = []
@@ -39,7 +34,7 @@ def history_text(listing: Listing) -> str:
 
 def history_json(listing: Listing) -> str:
     """Return the entries as an indented JSON list."""
-    return _json([e._asdict() for e in listing.entries])
+    return dumps([e._asdict() for e in listing.entries])
 
 
 def inventory_text(rows: list[dict[str, Any]]) -> str:
@@ -61,4 +56,4 @@ def inventory_text(rows: list[dict[str, Any]]) -> str:
 
 def inventory_json(rows: list[dict[str, Any]]) -> str:
     """Return the rows as an indented JSON list."""
-    return _json(rows)
+    return dumps(rows)

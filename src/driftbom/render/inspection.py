@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import orjson
-
+from driftbom.render.jsonout import dumps
 from driftbom.safetext import visible
 
 
@@ -66,4 +65,4 @@ def json(inspected: Inspected) -> str:
         "score": result.score,
         "checks": [c._asdict() for c in result.checks],
     }
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
+    return dumps(data)

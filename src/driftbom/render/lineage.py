@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-import orjson
-
+from driftbom.render.jsonout import dumps
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
@@ -32,7 +31,7 @@ def json(chain: Chain) -> str:
         }
         for s in chain.steps
     ]
-    return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
+    return dumps(data)
 
 
 def text(chain: Chain) -> str:
