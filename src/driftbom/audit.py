@@ -87,6 +87,13 @@ class Audited(NamedTuple):
     """What the audit page shows of the latest document."""
 
 
+class AuditReport(NamedTuple):
+    """Each audited name's verdict, in name order, and the errors met (a corrupt object...)."""
+
+    results: list[Audited]
+    errors: list[str]
+
+
 class _Pair(NamedTuple):
     """A name's baseline and latest documents, by digest and as bytes."""
 
@@ -129,7 +136,7 @@ def _fetch(store: Store, name: str, since: str) -> _Fetched:
 
 def audit(
     store: Store, pattern: str = "*", policy: Policy | None = None, since: str = ""
-) -> tuple[list[Audited], list[str]]:
+) -> AuditReport:
     """Return each matching name's report and the errors met (a corrupt object, ...).
 
     ``since`` (an ISO date or time) leaves out names whose latest snapshot is older. A name
@@ -158,25 +165,12 @@ def audit(
         found.append(
             Audited(name, pair.baseline, pair.latest, report, run_status(current), card_of(current))
         )
-    return found, errors
+    return AuditReport(found, errors)
 
 
 MAX_TIMELINE = 20
 """Snapshots per name drawn on the page's timeline: the newest 20 (each is read and compared)."""
 MAX_LINEAGE = 20
-
-
-def page(store: Store, results: list[Audited], policy: Policy | None = None) -> str:
-    """Return the audit as one self-contained HTML page (see ``render.html``).
-
-    Each name's timeline compares its latest ``MAX_TIMELINE`` snapshots with its baseline
-    (scores already computed come from the page's cache, ``auditpage``); its lineage follows
-    ``--parent`` digests through the store. ``results`` are ``audit``'s under the same policy.
-    """
-    from driftbom.auditpage import sections  # noqa: PLC0415
-    from driftbom.render.html import render  # noqa: PLC0415
-
-    return render(sections(store, results, policy))
 
 
 class _Listed(NamedTuple):

@@ -6,40 +6,14 @@ the applicable checks that pass. It scores reproducibility, not model-card compl
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from driftbom.model import VENV_TOOLS, Layer, lock_disagreements
 from driftbom.properties import Prop
+from driftbom.render.inspection import Check, Inspection
 
 if TYPE_CHECKING:
     from driftbom.model import Component, Snapshot
-
-
-class Check(NamedTuple):
-    """One item of the checklist."""
-
-    name: str
-    passed: bool | None
-    """None: does not apply to this document."""
-    detail: str
-    fix: str | None = None
-
-
-class Inspection(NamedTuple):
-    """A document's summary and checklist."""
-
-    summary: dict[str, str]
-    checks: tuple[Check, ...]
-
-    @property
-    def score(self) -> int:
-        """Return the share of applicable checks that pass, 0 to 100."""
-        applicable = [c for c in self.checks if c.passed is not None]
-        return (
-            round(100 * sum(1 for c in applicable if c.passed) / len(applicable))
-            if applicable
-            else 0
-        )
 
 
 def _names(components: list[Component], limit: int = 3) -> str:

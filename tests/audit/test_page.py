@@ -8,10 +8,10 @@ import os
 import pytest
 
 from driftbom import auditpage
-from driftbom.audit import MAX_LINEAGE, audit, page
+from driftbom.audit import MAX_LINEAGE, audit
 from driftbom.comparator.policy import Policy, default
 from driftbom.comparator.severity import Severity
-from driftbom.render import charts
+from driftbom.render import Result, charts, rendered
 from driftbom.sbom import cyclonedx
 from driftbom.store import LocalStore
 from tests.audit.pagestore import page_store, record
@@ -43,6 +43,11 @@ def work(monkeypatch):
     monkeypatch.setattr(auditpage, "check", counted_check)
     monkeypatch.setattr(cyclonedx, "parse", counted_parse)
     return counts
+
+
+def page(store, results, policy=None):
+    """The audit page, as ``drift audit --html`` writes it."""
+    return rendered(Result.AUDIT_PAGE, "html", auditpage.sections(store, results, policy))
 
 
 def _page(store, policy=None):

@@ -1,7 +1,6 @@
 """``drift diff``, ``drift check`` and ``drift policy``: compare a document with a reference."""
 
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -9,10 +8,12 @@ import typer
 
 import driftbom
 from driftbom.cli import EXIT_FINDINGS, app, log, status
-from driftbom.cli.output import append, emit
+from driftbom.cli.output import append, emit, format_option, show_as
 from driftbom.cli.references import ReferenceStoreOpt, located
+from driftbom.comparator import policy as policies
 from driftbom.comparator.severity import Severity
-from driftbom.render import Format
+from driftbom.render import Format, Result, rendered
+from driftbom.render.snapshot import summarize
 
 if TYPE_CHECKING:
     from driftbom.comparator.report import DriftReport
@@ -55,8 +56,6 @@ def _compared(
     fail_on: Severity | None = None,
 ) -> "DriftReport":
     """Compare two documents, or the reference with the live environment, named on stderr."""
-    from driftbom.cli.summary import summarize  # noqa: PLC0415
-
     return driftbom.check(
         located(reference, store),
         located(current, store) if current is not None else None,
@@ -67,31 +66,21 @@ def _compared(
     )
 
 
-def _print(report: "DriftReport", fmt: Format) -> None:
-    from driftbom.render import render  # noqa: PLC0415
-
-    color = fmt is Format.TEXT and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    emit(render(report, fmt, color=color))
-
-
 @app.command("diff")
 def diff(
     reference: ReferenceArg,
     current: CurrentArg = None,
     fmt: Annotated[
-        Format,
-        typer.Option(
-            "--format", help="Output format: text, json or markdown (github is for `drift check`)."
-        ),
-    ] = Format.TEXT,
+        str,
+        format_option(Result.DRIFT_REPORT, "Output format", leave_out=("github",)),
+    ] = Format.TEXT.value,
     python: PythonOpt = None,
     policy: PolicyOpt = None,
     store: ReferenceStoreOpt = None,
 ) -> None:
     """Show what changed from REFERENCE to CURRENT, with severities (exit 0 unless bad input)."""
-    if fmt is Format.GITHUB:
-        raise typer.BadParameter("github annotations are for `drift check`", param_hint="--format")
-    _print(_compared(reference, current, store=store, python=python, policy=policy), fmt)
+    report = _compared(reference, current, store=store, python=python, policy=policy)
+    show_as(Result.DRIFT_REPORT, fmt, report)
 
 
 @app.command("check")
@@ -107,8 +96,8 @@ def check(
         ),
     ] = None,
     fmt: Annotated[
-        Format, typer.Option("--format", help="Output format; github: workflow commands.")
-    ] = Format.TEXT,
+        str, format_option(Result.DRIFT_REPORT, "Output format; github: workflow commands")
+    ] = Format.TEXT.value,
     python: PythonOpt = None,
     store: ReferenceStoreOpt = None,
 ) -> None:
@@ -116,13 +105,11 @@ def check(
     report = _compared(
         reference, current, store=store, python=python, policy=policy, fail_on=fail_on
     )
-    _print(report, fmt)
+    show_as(Result.DRIFT_REPORT, fmt, report)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if fmt is Format.GITHUB and summary:
-        from driftbom.render import render  # noqa: PLC0415
-
+    if fmt == Format.GITHUB and summary:
         try:
-            append(Path(summary), render(report, Format.MARKDOWN))
+            append(Path(summary), rendered(Result.DRIFT_REPORT, Format.MARKDOWN, report))
         except OSError as exc:
             log.warning("cannot append to GITHUB_STEP_SUMMARY %s: %s", summary, exc.strerror)
     if report.failed:
@@ -132,6 +119,4 @@ def check(
 @app.command("policy")
 def show_policy() -> None:
     """Print the default drift policy (TOML, documented); copy it to start your own."""
-    from driftbom.comparator.policy import default_text  # noqa: PLC0415
-
-    emit(default_text())
+    emit(policies.default_text())

@@ -7,15 +7,56 @@ import os
 import stat
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import typer
+from typer._types import TyperChoice
 
 from driftbom import atomic
 from driftbom.errors import UsageError
 from driftbom.redact import scrub
+from driftbom.render import Format, formats, rendered
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
+
+    from driftbom.render import Result
+
+
+class FormatChoice(TyperChoice[str]):
+    """A result type's formats as they are when asked, plugins included.
+
+    Listed in --help and checked one way for every command: any other is a usage error.
+    """
+
+    def __init__(self, result: Result, leave_out: tuple[str, ...] = ()) -> None:
+        """Offer the formats of ``result`` but those in ``leave_out``."""
+        super().__init__((), case_sensitive=True)
+        self._result, self._leave_out = result, leave_out
+
+    @property
+    def choices(self) -> Sequence[str]:
+        """Return the formats offered now."""
+        return tuple(f for f in formats(self._result) if f not in self._leave_out)
+
+    @choices.setter
+    def choices(self, _: Sequence[str]) -> None:
+        """Ignore the base class's fixed list."""
+
+
+def format_option(result: Result, what: str = "Output format", **kwargs: Any) -> Any:
+    """Return the ``--format`` option of a command whose output is a ``result``."""
+    return typer.Option(
+        "--format", click_type=FormatChoice(result, **kwargs), help=f"{what}.", show_default=True
+    )
+
+
+def show_as(result_type: Result, fmt: str, result: object) -> None:
+    """Print ``result`` rendered in ``fmt``; text in colour on a terminal (unless NO_COLOR)."""
+    color = fmt == Format.TEXT and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    emit(rendered(result_type, fmt, result, color=color))
 
 
 def emit(text: str) -> None:

@@ -6,107 +6,118 @@ from typing import Annotated
 import typer
 
 from driftbom.cli import EXIT_FINDINGS, app, status
-from driftbom.cli.output import emit
+from driftbom.cli.output import show_as
 from driftbom.cli.references import ReferenceStoreOpt, located
 from driftbom.comparator.severity import Severity
+from driftbom.gcpause import collecting
+from driftbom.rebuilder.run import RebuildOptions, run
+from driftbom.render import Format, Result
+from driftbom.sbom import cyclonedx
+
+SbomArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="SBOM",
+        help="The SBOM of the environment to recreate, or a stored NAME@baseline.",
+        show_default=False,
+    ),
+]
+OutputOpt = Annotated[
+    Path,
+    typer.Option(
+        "-o",
+        "--output",
+        help="Folder to write Dockerfile, requirements.lock, .dockerignore, RUN.md.",
+    ),
+]
+BaseImageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--base-image",
+        help="Base image (default: python:<X.Y.Z>-slim-<codename>; a @sha256: pin is kept).",
+    ),
+]
+BuildOpt = Annotated[
+    bool, typer.Option("--build", help="Build the image through the Docker Engine API.")
+]
+TagOpt = Annotated[
+    str | None,
+    typer.Option("--tag", help="Image tag for --build (default: drift-rebuild:<digest>)."),
+]
+VerifyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verify",
+        help="Snapshot the image (or --venv) and check it against the SBOM; exit 1 on drift.",
+    ),
+]
+FailOnOpt = Annotated[
+    Severity,
+    typer.Option(
+        "--fail-on",
+        help="With --verify: exit 1 when a change reaches this severity (default: any change).",
+    ),
+]
+NoResolveOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-resolve",
+        help="Pin without hashes when the SBOM has none (no network; pip cannot verify them).",
+    ),
+]
+IndexUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--index-url",
+        help="Index for every pin, instead of the recorded ones (credentials: ~/.netrc).",
+    ),
+]
+ExtraIndexUrlOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--extra-index-url", help="More indexes, asked in order after --index-url (repeat)."
+    ),
+]
+SkipOpt = Annotated[
+    bool,
+    typer.Option(
+        "--skip-unreproducible",
+        help="Leave out editable, local and non-PEP 440 installs instead of failing.",
+    ),
+]
+SystemPackagesOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--system-packages",
+        help="Debian packages to pin at their recorded versions (repeat or comma-separate).",
+    ),
+]
+VenvOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--venv", help="Rebuild the Python layer into this virtualenv (needs the recorded Python)."
+    ),
+]
 
 
 @app.command("rebuild")
 def rebuild(
-    sbom: Annotated[
-        Path,
-        typer.Argument(
-            metavar="SBOM",
-            help="The SBOM of the environment to recreate, or a stored NAME@baseline.",
-            show_default=False,
-        ),
-    ],
-    output: Annotated[
-        Path,
-        typer.Option(
-            "-o",
-            "--output",
-            help="Folder to write Dockerfile, requirements.lock, .dockerignore, RUN.md.",
-        ),
-    ] = Path("rebuild"),
-    base_image: Annotated[
-        str | None,
-        typer.Option(
-            "--base-image",
-            help="Base image (default: python:<X.Y.Z>-slim-<codename>; a @sha256: pin is kept).",
-        ),
-    ] = None,
-    build_image: Annotated[
-        bool, typer.Option("--build", help="Build the image through the Docker Engine API.")
-    ] = False,
-    tag: Annotated[
-        str | None,
-        typer.Option("--tag", help="Image tag for --build (default: drift-rebuild:<digest>)."),
-    ] = None,
-    verify_image: Annotated[
-        bool,
-        typer.Option(
-            "--verify",
-            help="Snapshot the image (or --venv) and check it against the SBOM; exit 1 on drift.",
-        ),
-    ] = False,
-    fail_on: Annotated[
-        Severity,
-        typer.Option(
-            "--fail-on",
-            help="With --verify: exit 1 when a change reaches this severity (default: any change).",
-        ),
-    ] = Severity.INFO,
-    no_resolve: Annotated[
-        bool,
-        typer.Option(
-            "--no-resolve",
-            help="Pin without hashes when the SBOM has none (no network; pip cannot verify them).",
-        ),
-    ] = False,
-    index_url: Annotated[
-        str | None,
-        typer.Option(
-            "--index-url",
-            help="Index for every pin, instead of the recorded ones (credentials: ~/.netrc).",
-        ),
-    ] = None,
-    extra_index_url: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--extra-index-url",
-            help="More indexes, asked in order after --index-url (repeat).",
-        ),
-    ] = None,
-    skip_unreproducible: Annotated[
-        bool,
-        typer.Option(
-            "--skip-unreproducible",
-            help="Leave out editable, local and non-PEP 440 installs instead of failing.",
-        ),
-    ] = False,
-    system_packages: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--system-packages",
-            help="Debian packages to pin at their recorded versions (repeat or comma-separate).",
-        ),
-    ] = None,
+    sbom: SbomArg,
+    output: OutputOpt = Path("rebuild"),
+    base_image: BaseImageOpt = None,
+    build_image: BuildOpt = False,
+    tag: TagOpt = None,
+    verify_image: VerifyOpt = False,
+    fail_on: FailOnOpt = Severity.INFO,
+    no_resolve: NoResolveOpt = False,
+    index_url: IndexUrlOpt = None,
+    extra_index_url: ExtraIndexUrlOpt = None,
+    skip_unreproducible: SkipOpt = False,
+    system_packages: SystemPackagesOpt = None,
     store: ReferenceStoreOpt = None,
-    venv: Annotated[
-        Path | None,
-        typer.Option(
-            "--venv",
-            help="Rebuild the Python layer into this virtualenv (needs the recorded Python).",
-        ),
-    ] = None,
+    venv: VenvOpt = None,
 ) -> None:
     """Write a Dockerfile and hashed lock that recreate the SBOM's environment; build, verify."""
-    from driftbom.gcpause import collecting  # noqa: PLC0415
-    from driftbom.rebuilder.run import RebuildOptions, run  # noqa: PLC0415
-    from driftbom.render import Format, render  # noqa: PLC0415
-    from driftbom.sbom import cyclonedx  # noqa: PLC0415
-
     snap, digest = cyclonedx.read_with_digest(located(sbom, store))
     names = tuple(n.strip() for item in system_packages or () for n in item.split(",") if n.strip())
     options = RebuildOptions(
@@ -123,12 +134,8 @@ def rebuild(
         extra_index_urls=tuple(extra_index_url or ()),
     )
     with collecting():  # a build and its log stream can run for minutes
-        rebuilt = run(snap, digest, output, options, status, _build_log)
+        rebuilt = run(snap, digest, output, options, status, lambda line: status(f"  {line}"))
     if rebuilt.report is not None:
-        emit(render(rebuilt.report, Format.TEXT))
+        show_as(Result.DRIFT_REPORT, Format.TEXT, rebuilt.report)
         if rebuilt.report.failed:
             raise typer.Exit(EXIT_FINDINGS)
-
-
-def _build_log(line: str) -> None:
-    status(f"  {line}")

@@ -168,7 +168,7 @@ def snapshot_options(
 
 def write_recorded(recorded: "Recorded", output: Path | None, store: str | None = None) -> None:
     """Write a validated document to ``output`` (or stdout), and to ``store`` when one is named."""
-    from driftbom.cli.summary import summarize  # noqa: PLC0415
+    from driftbom.render.snapshot import summarize  # noqa: PLC0415
 
     if recorded.problems:  # a bug: nothing invalid ever reaches -o
         diagnostic(f"internal error: the snapshot is not valid CycloneDX: {recorded.problems[0]}")

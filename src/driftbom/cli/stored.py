@@ -1,35 +1,31 @@
 """``drift baseline``, ``history``, ``show``, ``ls`` and ``audit``: the snapshot store."""
 
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import orjson
 import typer
 
 if TYPE_CHECKING:
-    from driftbom.audit import Audited
     from driftbom.store import Store
 
+from driftbom import atomic
+from driftbom.audit import audit as audited
+from driftbom.audit import inventory
+from driftbom.auditpage import sections
 from driftbom.cli import EXIT_FINDINGS, EXIT_USAGE, app
-from driftbom.cli.output import diagnostic, emit
+from driftbom.cli.output import diagnostic, emit, format_option, show_as
 from driftbom.cli.references import StoreOpt
+from driftbom.errors import StoreError, UsageError
+from driftbom.render import Format, Result, rendered
+from driftbom.render.history import Listing
 from driftbom.safetext import visible
-
-FormatOpt = Annotated[str, typer.Option("--format", help="text or json.")]
 
 
 def _store(url: str | None) -> "Store":
     from driftbom.store import open_store  # noqa: PLC0415
 
     return open_store(url, Path.cwd())
-
-
-def _format(fmt: str, allowed: tuple[str, ...] = ("text", "json")) -> str:
-    from driftbom.errors import UsageError  # noqa: PLC0415
-
-    if fmt not in allowed:
-        raise UsageError(f"--format {fmt!r}: one of {', '.join(allowed)}")
-    return fmt
 
 
 @app.command("baseline")
@@ -52,24 +48,14 @@ def baseline(
 def history(
     name: Annotated[str, typer.Argument(metavar="NAME", show_default=False)],
     store: StoreOpt = None,
-    fmt: FormatOpt = "text",
+    fmt: Annotated[str, format_option(Result.HISTORY)] = Format.TEXT.value,
 ) -> None:
     """List NAME's stored snapshots, newest first."""
     opened = _store(store)
     entries, junk = opened.read_history(name)
     if not entries and not junk:
-        from driftbom.errors import StoreError  # noqa: PLC0415
-
         raise StoreError(f"{name!r} has no snapshot in {opened}")
-    if _format(fmt) == "json":
-        emit(
-            orjson.dumps([e._asdict() for e in entries], option=orjson.OPT_INDENT_2).decode() + "\n"
-        )
-    else:
-        base = opened.baseline(name)
-        for number, entry in enumerate(entries, 1):
-            mark = "  (baseline)" if entry.digest == base else ""
-            emit(f"{visible(name)}@{number}  {entry.timestamp}  sha256:{entry.digest[:12]}{mark}\n")
+    show_as(Result.HISTORY, fmt, Listing(name, entries, opened.baseline(name)))
     for problem in junk:
         diagnostic(f"error: {problem}")
     if junk:
@@ -87,25 +73,12 @@ def show(
 
 
 @app.command("ls")
-def ls(store: StoreOpt = None, fmt: FormatOpt = "text") -> None:
+def ls(
+    store: StoreOpt = None,
+    fmt: Annotated[str, format_option(Result.INVENTORY)] = Format.TEXT.value,
+) -> None:
     """The inventory: every stored name with its latest time, baseline, phase, models, data."""
-    from driftbom.audit import inventory  # noqa: PLC0415
-
-    rows = inventory(_store(store))
-    if _format(fmt) == "json":
-        emit(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode() + "\n")
-        return
-    for row in rows:
-        extra = ", ".join(f"{k}: {' '.join(row[k])}" for k in ("models", "datasets") if row[k])
-        run = f", run {row['run']}" if row["run"] else ""
-        if row["metrics"]:
-            shown = list(row["metrics"].items())[:MAX_LS_METRICS]
-            run += ", " + visible(" ".join(f"{k}={v}" for k, v in shown))
-        emit(
-            f"{visible(row['name'])}  {row['snapshots']} snapshots, latest {row['latest']}, "
-            f"phase {row['phase'] or '-'}, {visible(row['verdict'] or 'no baseline')}{run}"
-            f"{'; ' + visible(extra) if extra else ''}\n"
-        )
+    show_as(Result.INVENTORY, fmt, inventory(_store(store)))
 
 
 @app.command("audit")
@@ -116,7 +89,7 @@ def audit(
         str | None,
         typer.Option("--since", help="Only names with a snapshot since this date (2026-11-30)."),
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="text, json or markdown.")] = "text",
+    fmt: Annotated[str, format_option(Result.AUDIT)] = Format.TEXT.value,
     html: Annotated[
         Path | None,
         typer.Option(
@@ -125,81 +98,20 @@ def audit(
     ] = None,
 ) -> None:
     """Each stored name's latest snapshot against its baseline; exit 1 when any fails."""
-    from driftbom.audit import audit as audited  # noqa: PLC0415
-
-    _format(fmt, ("text", "json", "markdown"))
     if since is not None:
-        from datetime import date  # noqa: PLC0415
-
-        from driftbom.errors import UsageError  # noqa: PLC0415
-
         try:
             date.fromisoformat(since[:10])
         except ValueError:
             raise UsageError("not an ISO date (2026-11-30)", path=since) from None
     opened = _store(store)
-    results, errors = audited(opened, name, since=since or "")
+    report = audited(opened, name, since=since or "")
     if html is not None:
-        from driftbom import atomic  # noqa: PLC0415
-        from driftbom.audit import page  # noqa: PLC0415
-
-        atomic.write_file(html, page(opened, results).encode())
-    if fmt == "json":
-        from driftbom.render.jsonout import to_dict  # noqa: PLC0415
-
-        data = {
-            "environments": [
-                {
-                    "name": r.name,
-                    "baseline": r.baseline,
-                    "latest": r.latest,
-                    "verdict": r.report.verdict,
-                    "run": r.run,
-                    "max_severity": r.report.max_severity.value if r.report.max_severity else None,
-                    "score": r.report.score,
-                    "changes": to_dict(r.report)["changes"],
-                }
-                for r in results
-            ],
-            "errors": errors,
-        }
-        emit(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
-    else:
-        emit(_audit_table(results, markdown=fmt == "markdown"))
-    for error in errors:
+        page = rendered(Result.AUDIT_PAGE, "html", sections(opened, report.results, None))
+        atomic.write_file(html, page.encode())
+    show_as(Result.AUDIT, fmt, report)
+    for error in report.errors:
         diagnostic(f"error: {error}")
-    if errors:
+    if report.errors:
         raise typer.Exit(EXIT_USAGE)
-    if any(r.report.failed for r in results):
+    if any(r.report.failed for r in report.results):
         raise typer.Exit(EXIT_FINDINGS)
-
-
-MAX_LS_METRICS = 5
-"""Metrics of the latest run shown per name by ``drift ls`` (all of them in its JSON)."""
-TOP_CAUSES = 5
-"""Causes listed under each failing name in the audit's text and Markdown."""
-
-
-def _audit_table(results: "list[Audited]", *, markdown: bool) -> str:
-    """Return one verdict line per name and, under each failing one, its top causes."""
-    from driftbom.render.markdown import cell  # noqa: PLC0415
-    from driftbom.render.summary import describe, remedy, subject, verdict_line  # noqa: PLC0415
-
-    lines = ["| name | verdict |", "|---|---|"] if markdown else []
-    for r in results:
-        run = f" (run {r.run})" if r.run and r.run != "succeeded" else ""
-        name, verdict = visible(r.name), verdict_line(r.report) + run
-        lines.append(f"| {name} | {verdict} |" if markdown else f"{name}  {verdict}")
-        if not r.report.failed:
-            continue
-        causes = r.report.causes
-        for cause in causes[:TOP_CAUSES]:
-            todo = remedy(cause)
-            text = f"{cause.severity.value.upper()} {subject(cause)}: {describe(cause)}"
-            text = visible(text + (f" [{todo}]" if todo else ""))
-            lines.append(f"| | {cell(text)} |" if markdown else f"    {text}")
-        if len(causes) > TOP_CAUSES:
-            hidden = len(causes) - TOP_CAUSES
-            more = f"... and {hidden} more: drift check {r.name}@baseline {r.name}@latest"
-            lines.append(f"| | {cell(more)} |" if markdown else f"    {visible(more)}")
-    return "\n".join(lines) + "\n"

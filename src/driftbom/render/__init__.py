@@ -1,18 +1,35 @@
-"""Output formats for a DriftReport; one module per format."""
+"""Every result drift prints, by result type and format; one module per result or format.
+
+``register(result_type, format, function)`` adds a format (see ``registry``), ``formats``
+lists a result type's, ``rendered`` renders one. Drift's own are registered here.
+"""
 
 from __future__ import annotations
 
 from enum import Enum
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
+from driftbom.render import (
+    audit,
+    github,
+    history,
+    html,
+    inspection,
+    jsonout,
+    lineage,
+    markdown,
+    text,
+)
+from driftbom.render.registry import Result, formats, register, rendered
 
+if TYPE_CHECKING:
     from driftbom.comparator.report import DriftReport
+
+__all__ = ["Format", "Result", "formats", "register", "render", "rendered"]
 
 
 class Format(str, Enum):
-    """Report formats ``drift diff`` and ``drift check`` can print."""
+    """The formats drift itself renders a drift report in (plugins may add more)."""
 
     TEXT = "text"
     JSON = "json"
@@ -20,14 +37,27 @@ class Format(str, Enum):
     GITHUB = "github"
 
 
-def render(report: DriftReport, fmt: Format, *, color: bool = False) -> str:
-    """Return ``report`` in ``fmt``; colour (ANSI) applies to text only."""
-    from driftbom.render import github, jsonout, markdown, text  # noqa: PLC0415 - off --help
+def render(report: DriftReport, fmt: Format | str, *, color: bool = False) -> str:
+    """Return a drift report in ``fmt``; colour (ANSI) applies to text only."""
+    return rendered(Result.DRIFT_REPORT, fmt, report, color=color)
 
-    renderers: dict[Format, Callable[[DriftReport], str]] = {
-        Format.TEXT: lambda r: text.render(r, color=color),
-        Format.JSON: jsonout.render,
-        Format.MARKDOWN: markdown.render,
-        Format.GITHUB: github.render,
-    }
-    return renderers[fmt](report)
+
+for _result, _format, _function in (
+    (Result.DRIFT_REPORT, Format.TEXT, text.render),
+    (Result.DRIFT_REPORT, Format.JSON, jsonout.render),
+    (Result.DRIFT_REPORT, Format.MARKDOWN, markdown.render),
+    (Result.DRIFT_REPORT, Format.GITHUB, github.render),
+    (Result.AUDIT, Format.TEXT, audit.text),
+    (Result.AUDIT, Format.JSON, audit.json),
+    (Result.AUDIT, Format.MARKDOWN, audit.markdown),
+    (Result.AUDIT_PAGE, "html", html.render),
+    (Result.INVENTORY, Format.TEXT, history.inventory_text),
+    (Result.INVENTORY, Format.JSON, history.inventory_json),
+    (Result.HISTORY, Format.TEXT, history.history_text),
+    (Result.HISTORY, Format.JSON, history.history_json),
+    (Result.INSPECTION, Format.TEXT, inspection.text),
+    (Result.INSPECTION, Format.JSON, inspection.json),
+    (Result.LINEAGE, Format.TEXT, lineage.text),
+    (Result.LINEAGE, Format.JSON, lineage.json),
+):
+    register(_result, _format, _function)

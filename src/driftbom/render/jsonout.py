@@ -42,10 +42,15 @@ def to_dict(report: DriftReport) -> dict[str, Any]:
     }
 
 
-def render(report: DriftReport) -> str:
-    """Return the report as indented JSON with a trailing newline."""
-    data, options = to_dict(report), orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+def dumps(data: Any) -> str:
+    """Return ``data`` as indented JSON with a trailing newline (every result's JSON)."""
+    options = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
     try:
         return orjson.dumps(data, option=options).decode()
     except TypeError:  # text that is not Unicode, from a live environment (a variable, a path)
         return orjson.dumps(json_safe(data), option=options).decode()
+
+
+def render(report: DriftReport) -> str:
+    """Return the report as indented JSON with a trailing newline."""
+    return dumps(to_dict(report))
