@@ -26,11 +26,11 @@ def inspect(
     """Summarise what FILE records and score whether its run can be reproduced."""
     from driftbom.errors import UsageError  # noqa: PLC0415
     from driftbom.inspection import inspect as inspected  # noqa: PLC0415
-    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+    from driftbom.sbom import codecs  # noqa: PLC0415
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt!r}: text or json")
-    result = inspected(cyclonedx.read(located(file, store)))
+    result = inspected(codecs.read(located(file, store)))
     if fmt == "json":
         data = {
             "summary": result.summary,

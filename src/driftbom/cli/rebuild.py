@@ -105,9 +105,9 @@ def rebuild(
     from driftbom.gcpause import collecting  # noqa: PLC0415
     from driftbom.rebuilder.run import RebuildOptions, run  # noqa: PLC0415
     from driftbom.render import Format, render  # noqa: PLC0415
-    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+    from driftbom.sbom import codecs  # noqa: PLC0415
 
-    snap, digest = cyclonedx.read_with_digest(located(sbom, store))
+    snap, digest = codecs.read_with_digest(located(sbom, store))
     names = tuple(n.strip() for item in system_packages or () for n in item.split(",") if n.strip())
     options = RebuildOptions(
         base_image=base_image,
