@@ -8,7 +8,6 @@ when a document is not CycloneDX or an output names another suffix.
 from __future__ import annotations
 
 import logging
-from importlib import metadata
 from typing import TYPE_CHECKING
 
 from driftbom import bounded
@@ -48,15 +47,23 @@ def _load_plugins() -> None:
     if _plugins_loaded:
         return
     _plugins_loaded = True
+    from importlib import metadata  # noqa: PLC0415 - 15 ms, not on the path of a check
+
     for entry in metadata.entry_points(group=ENTRY_POINTS):
         try:
             codec = entry.load()
-            if not all(hasattr(codec, a) for a in ("name", "suffix", "sniff", "encode", "decode")):
-                raise TypeError("not a codec (name, suffix, sniff, encode, decode)")  # noqa: TRY301
         except Exception as exc:  # noqa: BLE001 - a plugin's failure is its own
             log.warning("codec plugin %r (%s) is not loaded: %s", entry.name, entry.value, exc)
             continue
-        register(codec)
+        if all(hasattr(codec, a) for a in ("name", "suffix", "sniff", "encode", "decode")):
+            register(codec)
+        else:
+            log.warning(
+                "codec plugin %r (%s) is not loaded: not a codec (name, suffix, sniff, "
+                "encode, decode)",
+                entry.name,
+                entry.value,
+            )
 
 
 def registered() -> tuple[Codec, ...]:
