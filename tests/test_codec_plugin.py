@@ -139,6 +139,17 @@ def test_a_codec_registered_through_the_api_writes_and_reads(tmp_path, capsys, r
     assert SKETCH.decoded - before == 2  # each check read the sketch, by sniffing
 
 
+def test_drift_run_writes_a_registered_format(tmp_path, capsys, registry):
+    codecs.register(SKETCH)
+    out = tmp_path / "run.sketch.json"
+    command = [sys.executable, "-c", "pass"]
+    assert main(["run", "--python", sys.executable, "-o", str(out), "--", *command]) == 0
+    assert capsys.readouterr().err.count("wrote") == 1
+    recorded = driftbom.read(out)
+    assert recorded.name == orjson.loads(out.read_bytes())["snapshot"]["name"]
+    assert recorded.component("python") is not None
+
+
 def test_a_codec_named_by_an_entry_point_writes_and_reads(tmp_path, capsys, monkeypatch, registry):
     _entry_points(monkeypatch, ("sketch", f"{__name__}:SKETCH"))
     _snapshot_then_check(tmp_path, capsys)

@@ -1,8 +1,7 @@
 """The codec registry: the document formats drift writes and reads, CycloneDX first.
 
-A third party adds one with :func:`register`, or through the ``driftbom.codecs`` entry-point
-group (an object with the :class:`~driftbom.sbom.interface.Codec` interface), loaded once
-when a document is not CycloneDX or an output names another suffix.
+A third party adds one with :func:`register`, or in the ``driftbom.codecs`` entry-point group
+(read once, when a document is not CycloneDX or an output names another suffix).
 """
 
 from __future__ import annotations
@@ -30,15 +29,16 @@ CYCLONEDX = CycloneDX()
 """The built-in codec, and the default."""
 _codecs: list[Codec] = [CYCLONEDX]
 _plugins_loaded = False
+_ATTRIBUTES = ("name", "suffix", "sniff", "encode", "decode")
 
 
 def register(codec: Codec) -> None:
     """Add ``codec`` after those registered; one of the same name is replaced."""
-    for i, known in enumerate(_codecs):
-        if known.name == codec.name:
-            _codecs[i] = codec
-            return
-    _codecs.append(codec)
+    names = [known.name for known in _codecs]
+    if codec.name in names:
+        _codecs[names.index(codec.name)] = codec
+    else:
+        _codecs.append(codec)
 
 
 def _load_plugins() -> None:
@@ -52,22 +52,18 @@ def _load_plugins() -> None:
     for entry in metadata.entry_points(group=ENTRY_POINTS):
         try:
             codec = entry.load()
+            if not all(hasattr(codec, name) for name in _ATTRIBUTES):
+                codec, why = None, f"not a codec ({', '.join(_ATTRIBUTES)})"
         except Exception as exc:  # noqa: BLE001 - a plugin's failure is its own
-            log.warning("codec plugin %r (%s) is not loaded: %s", entry.name, entry.value, exc)
-            continue
-        if all(hasattr(codec, a) for a in ("name", "suffix", "sniff", "encode", "decode")):
-            register(codec)
+            codec, why = None, str(exc)
+        if codec is None:
+            log.warning("codec plugin %r (%s) is not loaded: %s", entry.name, entry.value, why)
         else:
-            log.warning(
-                "codec plugin %r (%s) is not loaded: not a codec (name, suffix, sniff, "
-                "encode, decode)",
-                entry.name,
-                entry.value,
-            )
+            register(codec)
 
 
 def registered() -> tuple[Codec, ...]:
-    """Return every codec, the built-in first, then those registered, then plugins."""
+    """Return every codec: the built-in first, then those registered, then plugins."""
     _load_plugins()
     return tuple(_codecs)
 
@@ -81,7 +77,7 @@ def for_path(path: Path | None) -> Codec:
 
 
 def _sniffed(data: bytes) -> Codec | None:
-    known = [c for c in _codecs if c.sniff(data)]  # the built-ins answer without plugins
+    known = [c for c in _codecs if c.sniff(data)]  # the built-in answers without plugins
     if not known:
         _load_plugins()
         known = [c for c in _codecs if c.sniff(data)]
@@ -91,7 +87,7 @@ def _sniffed(data: bytes) -> Codec | None:
 def decode_any(data: bytes, label: str, manifests: Fetcher | None = None) -> Snapshot:
     """Return the Snapshot of a document in any registered format, found by sniffing.
 
-    Raises SbomError naming ``label`` and the formats known when none reads it.
+    Raises SbomError naming ``label`` and, when no codec reads it, the formats known.
     """
     codec = _sniffed(data)
     if codec is not None:
@@ -106,8 +102,8 @@ def decode_any(data: bytes, label: str, manifests: Fetcher | None = None) -> Sna
 def decoder() -> Decode:
     """Return a ``decode_any`` for documents mostly alike: a reference, then its currents.
 
-    A codec with a ``decoder()`` of its own builds each component unchanged since the
-    first document once, so the comparator sees them as identical objects.
+    A codec with a ``decoder()`` of its own builds each component unchanged since the first
+    document once, and the comparator sees those as identical objects.
     """
     sessions: dict[str, Decode] = {}
 
@@ -151,9 +147,6 @@ def read_with_digest(path: Path) -> tuple[Snapshot, str]:
 
 
 def read_pair(reference: Path, current: Path) -> tuple[Snapshot, Snapshot]:
-    """Read two documents to compare: components unchanged between them are built once.
-
-    Raises SbomError on any bad input, naming the file.
-    """
+    """Read two documents to compare (components unchanged between them are built once)."""
     decode = decoder()
     return read(reference, decode), read(current, decode)

@@ -1,4 +1,4 @@
-"""What a document format (a codec) provides: a name, a sniff, an encoder and a decoder."""
+"""A document format (a codec): a name, a sniff, an encoder and a decoder."""
 
 from __future__ import annotations
 
@@ -10,30 +10,27 @@ if TYPE_CHECKING:
     from driftbom.model import Snapshot
 
     Fetcher = Callable[[str], bytes | None]
-    """A dataset manifest by the hex of its BLAKE3, None when it is not at hand."""
+    """A dataset manifest by the hex of its BLAKE3; None when it is not at hand."""
     Decode = Callable[[bytes, str, Fetcher | None], Snapshot]
 
 
 class Encoded(NamedTuple):
-    """A document as written, and its problems against its format's schema."""
+    """A document as written, and its schema problems (``$.path: message``; none: valid)."""
 
     data: bytes
     problems: list[str]
-    """One line each (``$.path: message``); empty when the document is valid."""
 
 
 class Codec(Protocol):
-    """A document format: reads its documents into a Snapshot and writes them back.
+    """A format: ``name`` (shown to people), ``media_type`` and ``suffix`` (``.cdx.json``).
 
-    Register one with :func:`driftbom.sbom.codecs.register`, or name it in the
-    ``driftbom.codecs`` entry-point group.
+    Registered with :func:`driftbom.sbom.codecs.register`, or in the ``driftbom.codecs``
+    entry-point group.
     """
 
     name: str
-    """Shown to people: ``CycloneDX``."""
     media_type: str
     suffix: str
-    """The end of a file name in this format (``.cdx.json``): ``-o`` chooses the codec by it."""
 
     def sniff(self, data: bytes) -> bool:
         """Return True when ``data`` looks like a document of this format (cheap, no parse)."""
@@ -44,8 +41,8 @@ class Codec(Protocol):
         ...
 
     def decode(self, data: bytes, label: str, manifests: Fetcher | None = None) -> Snapshot:
-        """Return the Snapshot ``data`` describes; raises SbomError naming ``label``.
+        """Return the Snapshot of ``data``, with the dataset manifests ``manifests`` supplies.
 
-        ``manifests`` supplies the dataset manifests the document names but does not hold.
+        Raises SbomError naming ``label``.
         """
         ...
