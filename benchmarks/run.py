@@ -280,11 +280,11 @@ def bench_optimisations(python: Path, reps: int) -> list[Table]:
         "import gc,sys; gc.disable(); from driftbom.cli import main; sys.exit(main(sys.argv[1:]))"
     )
     compare = (
-        "import gc,os,sys; gc.disable(); from driftbom.sbom import cyclonedx; "
+        "import gc,os,sys; gc.disable(); from driftbom.sbom import codecs; "
         "from driftbom.comparator import check; {read}; check(a, b); os._exit(0)"
     )
-    paired = "a, b = cyclonedx.read_pair(*map(__import__('pathlib').Path, sys.argv[1:]))"
-    single = "a, b = (cyclonedx.read(__import__('pathlib').Path(p)) for p in sys.argv[1:])"
+    paired = "a, b = codecs.read_pair(*map(__import__('pathlib').Path, sys.argv[1:]))"
+    single = "a, b = (codecs.read(__import__('pathlib').Path(p)) for p in sys.argv[1:])"
     return [
         _pair(
             "Optimisation: the stat-keyed parse cache (snapshot of the ML environment)",

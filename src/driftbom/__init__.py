@@ -128,7 +128,9 @@ def track(name: str, **kwargs: Any) -> Run:
 
 
 def read(path: str | Path, *, store: str | None = None) -> Snapshot:
-    """Return the Snapshot a CycloneDX document (ours or another tool's) describes.
+    """Return the Snapshot a document describes, its format found by sniffing.
+
+    CycloneDX (ours or another tool's), or a registered codec's (``driftbom.sbom.codecs``).
 
     ``path`` may also name a stored document (``NAME@baseline``, ``NAME@latest``, ...) of
     ``store`` (default: ``$DRIFT_STORE``, else ``./.drift/store``). Raises SbomError when
@@ -137,32 +139,37 @@ def read(path: str | Path, *, store: str | None = None) -> Snapshot:
     """
     from pathlib import Path  # noqa: PLC0415
 
-    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+    from driftbom.sbom import codecs  # noqa: PLC0415
     from driftbom.store import locate  # noqa: PLC0415
 
-    return cyclonedx.read(locate(Path(path), store))
+    return codecs.read(locate(Path(path), store))
 
 
 def write(snapshot: Snapshot, path: str | Path | None = None, *, store: str | None = None) -> bytes:
     """Return the CycloneDX 1.6 document of ``snapshot``, and write it to ``path`` if given.
 
+    A ``path`` whose suffix is a registered codec's (see ``driftbom.sbom.codecs``) gets
+    that codec's format instead.
+
     The document is validated first and written atomically. It is also stored under the
     snapshot's name in ``store`` (a folder or ``s3://bucket/prefix``), else in
     ``$DRIFT_STORE`` when that is set, as ``drift snapshot --store`` does. Raises SbomError
-    when it is not valid CycloneDX, UsageError when ``path`` cannot be written, StoreError
+    when it is not valid in its format, UsageError when ``path`` cannot be written, StoreError
     when the store cannot be.
     """
     from pathlib import Path  # noqa: PLC0415
 
     from driftbom import atomic  # noqa: PLC0415
     from driftbom.errors import SbomError  # noqa: PLC0415
+    from driftbom.sbom.codecs import for_path  # noqa: PLC0415
     from driftbom.snapshotter import documented  # noqa: PLC0415
 
-    recorded = documented(snapshot)
+    recorded = documented(snapshot, for_path(None if path is None else Path(path)))
     if recorded.problems:
-        raise SbomError(f"the snapshot is not valid CycloneDX: {recorded.problems[0]}")
+        problem = recorded.problems[0]
+        raise SbomError(f"the snapshot is not valid {recorded.codec.name}: {problem}")
     if path is not None:
-        from driftbom.sbom.cyclonedx import write_sidecars  # noqa: PLC0415
+        from driftbom.sbom.sidecars import write_sidecars  # noqa: PLC0415
 
         atomic.write_file(Path(path), recorded.encoded)
         write_sidecars(snapshot, Path(path))
@@ -221,13 +228,13 @@ def check(
     from driftbom.comparator import check as compared  # noqa: PLC0415
     from driftbom.comparator import policy as policies  # noqa: PLC0415
     from driftbom.comparator.severity import Severity  # noqa: PLC0415
-    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+    from driftbom.sbom import codecs  # noqa: PLC0415
 
     chosen = policies.load(Path(policy) if policy else None, Path("pyproject.toml"))
     if current is not None:
-        ref, cur = cyclonedx.read_pair(Path(reference), Path(current))
+        ref, cur = codecs.read_pair(Path(reference), Path(current))
     else:
-        ref, cur = cyclonedx.read(Path(reference)), snapshot(python)
+        ref, cur = codecs.read(Path(reference)), snapshot(python)
         if snapshotted is not None:
             snapshotted(cur)
     threshold = Severity(fail_on) if isinstance(fail_on, str) else fail_on
@@ -247,7 +254,7 @@ def rebuild(
     from pathlib import Path  # noqa: PLC0415
 
     from driftbom.rebuilder.run import RebuildOptions, run  # noqa: PLC0415
-    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+    from driftbom.sbom import codecs  # noqa: PLC0415
 
-    recorded, digest = cyclonedx.read_with_digest(Path(sbom))
+    recorded, digest = codecs.read_with_digest(Path(sbom))
     return run(recorded, digest, Path(output), options or RebuildOptions())

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from driftbom.comparator import check
 from driftbom.errors import SbomError, StoreError
 from driftbom.properties import Prop
-from driftbom.sbom import cyclonedx
+from driftbom.sbom import codecs
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from driftbom.comparator.policy import Policy
     from driftbom.comparator.report import DriftReport
     from driftbom.model import Snapshot
+    from driftbom.sbom.interface import Decode
     from driftbom.store import Entry, Store
 
 AHEAD = 8
@@ -111,9 +112,9 @@ class _Fetched(NamedTuple):
     errors: list[str]
 
 
-def _parsed(store: Store, raw: bytes, label: str, **index: Any) -> Snapshot:
+def _parsed(store: Store, raw: bytes, label: str, decode: Decode = codecs.decode_any) -> Snapshot:
     """Read a stored document, with the dataset manifests it names from the store."""
-    return cyclonedx.with_manifests(cyclonedx.parse(raw, label, **index), store.manifest)
+    return decode(raw, label, store.manifest)
 
 
 def _fetch(store: Store, name: str, since: str) -> _Fetched:
@@ -155,9 +156,9 @@ def audit(
         if pair is None:
             continue
         try:
-            seen = cyclonedx.ComponentIndex()  # unchanged components are built once
-            reference = _parsed(store, pair.baseline_raw, f"{name}@baseline", index=seen)
-            current = _parsed(store, pair.latest_raw, f"{name}@latest", reuse=seen)
+            seen = codecs.decoder()  # unchanged components are built once
+            reference = _parsed(store, pair.baseline_raw, f"{name}@baseline", seen)
+            current = _parsed(store, pair.latest_raw, f"{name}@latest", seen)
         except (SbomError, StoreError) as exc:
             errors.append(f"{name}: {exc}")
             continue
@@ -218,10 +219,10 @@ def _row(store: Store, listed: _Listed) -> dict[str, Any]:
         return row
     latest_raw, base_raw = listed.documents
     try:
-        seen = cyclonedx.ComponentIndex()
-        latest = _parsed(store, latest_raw, f"{name}@latest", index=seen)
+        seen = codecs.decoder()
+        latest = _parsed(store, latest_raw, f"{name}@latest", seen)
         if base_raw is not None:
-            reference = _parsed(store, base_raw, f"{name}@baseline", reuse=seen)
+            reference = _parsed(store, base_raw, f"{name}@baseline", seen)
             row["verdict"] = check(reference, latest).verdict
     except (SbomError, StoreError) as exc:
         row["verdict"] = f"error: {exc}"

@@ -31,7 +31,7 @@ from driftbom.hashes import sha256
 from driftbom.probes._cache import StatCache, default_dir
 from driftbom.render.charts import when
 from driftbom.render.html import Node, Point, Section
-from driftbom.sbom import cyclonedx
+from driftbom.sbom import codecs
 
 if TYPE_CHECKING:
     from driftbom.audit import Audited
@@ -142,14 +142,14 @@ def _read(store: Store, entry: Entry) -> tuple[Entry, bytes | None]:
 def _compute(store: Store, result: Audited, todo: list[Entry], scores: Scores) -> None:
     """Parse (and compare with the baseline, where no score is cached) each of ``todo``."""
     policy_needed = [e for e in todo if scores.score(result.baseline, e.digest) is None]
-    seen = cyclonedx.ComponentIndex()
+    seen = codecs.decoder()
     reference = None
     if policy_needed:
         label = f"{result.name}@baseline"
-        reference = _parsed(store, store.read(result.baseline), label, index=seen)
+        reference = _parsed(store, store.read(result.baseline), label, seen)
     for entry, raw in _ahead(lambda e: _read(store, e), todo):
         try:
-            current = _parsed(store, raw, entry.id, reuse=seen) if raw else None
+            current = _parsed(store, raw, entry.id, seen) if raw else None
             if current is None:
                 continue
             scores.put_card(entry.digest, card_of(current))
@@ -191,7 +191,7 @@ def _card_from_store(store: Store, digest: str, scores: Scores) -> Card | None:
     card = scores.card(digest)
     if card is None:
         try:
-            card = card_of(cyclonedx.parse(store.read(digest), digest[:12]))
+            card = card_of(codecs.decode_any(store.read(digest), digest[:12]))
         except (SbomError, StoreError):
             return None
         scores.put_card(digest, card)

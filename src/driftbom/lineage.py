@@ -16,7 +16,7 @@ from driftbom.comparator.rules import Rule
 from driftbom.errors import SbomError, StoreError
 from driftbom.model import Layer
 from driftbom.properties import Prop
-from driftbom.sbom import cyclonedx
+from driftbom.sbom import codecs
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -77,7 +77,7 @@ class _Run(NamedTuple):
 
 
 def _read(label: str, path: Path) -> _Run:
-    snapshot, digest = cyclonedx.read_with_digest(path)
+    snapshot, digest = codecs.read_with_digest(path)
     return _Run(label, snapshot, digest)
 
 

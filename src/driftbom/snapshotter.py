@@ -30,10 +30,12 @@ from driftbom.probes.system.gpu import GpuProbe
 from driftbom.probes.system.operating_system import OperatingSystemProbe
 from driftbom.probes.system.os_packages import OsPackagesProbe
 from driftbom.properties import Prop
-from driftbom.sbom import cyclonedx, schema
+from driftbom.sbom import codecs
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+
+    from driftbom.sbom.interface import Codec
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +192,7 @@ def _datasets(options: SnapshotOptions) -> list[Component]:
 def _parent(path: Path, reference: str | None) -> list[tuple[str, str]]:
     """Return the properties naming the parent document (read and checked like any input)."""
     try:
-        parent, digest = cyclonedx.read_with_digest(path)
+        parent, digest = codecs.read_with_digest(path)
     except SbomError as exc:
         why = exc.reason.removeprefix(f"{path}: ")
         raise UsageError(why, what=Input.PARENT, path=str(path)) from None
@@ -319,31 +321,31 @@ def _without_long_versions(components: list[Component]) -> tuple[list[Component]
 
 
 class Recorded(NamedTuple):
-    """A snapshot, its CycloneDX document and the document's schema problems."""
+    """A snapshot, its document and the document's schema problems."""
 
     snapshot: Snapshot
-    document: dict[str, Any]
     encoded: bytes
-    """The document as written: UTF-8 JSON, 2-space indent, deterministic."""
+    """The document as written (CycloneDX: UTF-8 JSON, 2-space indent, deterministic)."""
     problems: list[str]
     """Schema errors (``$.path: message``); empty when the document is valid."""
+    codec: Codec = codecs.CYCLONEDX
+    """The format it is in."""
 
 
-def record(options: SnapshotOptions) -> Recorded:
+def record(options: SnapshotOptions, codec: Codec = codecs.CYCLONEDX) -> Recorded:
     """Snapshot the environment and make its validated document.
 
     Raises DriftError when the interpreter or a named lockfile is unusable; schema
     problems are returned, not raised (a valid environment always gives a valid document).
     """
     with paused():
-        return documented(take(options))
+        return documented(take(options), codec)
 
 
-def documented(snap: Snapshot) -> Recorded:
-    """Return ``snap`` with its CycloneDX document, encoded, and the document's problems."""
-    with paused():
-        document = cyclonedx.to_dict(snap)
-    return Recorded(snap, document, cyclonedx.encode(document), schema.errors(document))
+def documented(snap: Snapshot, codec: Codec = codecs.CYCLONEDX) -> Recorded:
+    """Return ``snap`` with its document in ``codec``'s format, and the document's problems."""
+    encoded = codec.encode(snap)
+    return Recorded(snap, encoded.data, encoded.problems, codec)
 
 
 def python_only(

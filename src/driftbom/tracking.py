@@ -25,7 +25,8 @@ from driftbom.model import Layer, RunRecord
 from driftbom.redact import REDACTED, looks_secret, scrub
 from driftbom.redact_command import scrub_argv
 from driftbom.runner import now_utc
-from driftbom.sbom.cyclonedx import SIDECARS, sidecar_manifests, write_sidecars
+from driftbom.sbom.codecs import for_path
+from driftbom.sbom.sidecars import SIDECARS, sidecar_manifests, write_sidecars
 from driftbom.snapshotter import (
     SnapshotOptions,
     default_context,
@@ -135,7 +136,7 @@ class Run:
             layers=tuple(sorted({*self._before.layers, *layers}, key=lambda layer: layer.value)),
             run=record,
         )
-        encoded = documented(self.snapshot).encoded
+        encoded = documented(self.snapshot, for_path(self.output)).encoded
         write_file(self.output, encoded)
         write_sidecars(self.snapshot, self.output)
         put_if_asked(self.snapshot, encoded, self.store, self._options.context.cwd)

@@ -171,16 +171,16 @@ def test_verify_catches_drift(engine, old_run, tmp_path):
     from driftbom.comparator.severity import Severity
     from driftbom.rebuilder.build import snapshot_image
     from driftbom.rebuilder.verify import verify
-    from driftbom.sbom import cyclonedx
+    from driftbom.sbom import codecs
 
     rebuilt = snapshot_image(REBUILT + "-drift", "rebuilt")
-    report = verify(cyclonedx.read(original), rebuilt)
+    report = verify(codecs.read(original), rebuilt)
     assert report.failed
     assert [f.change.id for f in report.findings] == ["pypi:six"]
     # six 1.16.0 -> 1.15.0 is a minor downgrade, one step more severe than the upgrade (major):
     # --fail-on critical lets it pass, still reported
     assert report.findings[0].severity is Severity.MAJOR
-    relaxed = verify(cyclonedx.read(original), rebuilt, fail_on=Severity.CRITICAL)
+    relaxed = verify(codecs.read(original), rebuilt, fail_on=Severity.CRITICAL)
     assert not relaxed.failed
     assert [f.change.id for f in relaxed.findings] == ["pypi:six"]
 

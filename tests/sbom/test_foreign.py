@@ -8,14 +8,14 @@ from driftbom.comparator import policy
 from driftbom.comparator.changes import ChangeKind
 from driftbom.comparator.report import build
 from driftbom.model import Layer
-from driftbom.sbom import cyclonedx, schema
+from driftbom.sbom import codecs, cyclonedx, schema
 from tests.conftest import FIXTURES
 
 SBOMS = FIXTURES / "sbom"
 
 
 def test_uv_export_is_read_by_purl():
-    snap = cyclonedx.read(SBOMS / "uv-export-cyclonedx1.5.cdx.json")
+    snap = codecs.read(SBOMS / "uv-export-cyclonedx1.5.cdx.json")
     assert snap.tool == "foreign"
     assert snap.spec_version == "1.5"
     refs = {c.ref for c in snap.components}
@@ -25,7 +25,7 @@ def test_uv_export_is_read_by_purl():
 
 
 def test_foreign_reference_against_driftbom_snapshot_reports_no_package_drift():
-    foreign = cyclonedx.read(SBOMS / "uv-export-cyclonedx1.5.cdx.json")
+    foreign = codecs.read(SBOMS / "uv-export-cyclonedx1.5.cdx.json")
     ours = cyclonedx.from_dict(
         json.loads((FIXTURES / "golden" / "snapshot-debian12-requirements.cdx.json").read_text()),
         "golden",
@@ -80,7 +80,7 @@ def test_nested_foreign_components_are_flattened_and_matched_by_purl():
 def test_cyclonedx_py_document():
     path = SBOMS / "cyclonedx-py-environment.cdx.json"
     assert schema.errors(json.loads(path.read_text())) == []
-    snap = cyclonedx.read(path)
+    snap = codecs.read(path)
     versions = {c.ref: c.version for c in snap.components}
     assert versions["pypi:attrs"] == "23.2.0"
     assert versions["pypi:six"] == "1.16.0"
@@ -102,12 +102,12 @@ def test_licences_round_trip_and_validate(tmp_path):
         licenses=(("name", "BSD 3-Clause"), ("name", "MIT License")),
     )
     expression = comp._replace(ref="pypi:other", licenses=(("expression", "MIT OR Apache-2.0"),))
-    golden = cyclonedx.read(FIXTURES / "golden" / "snapshot-debian12-requirements.cdx.json")
+    golden = codecs.read(FIXTURES / "golden" / "snapshot-debian12-requirements.cdx.json")
     snap = golden._replace(components=(*golden.components, comp, expression))
     document = cyclonedx.to_dict(snap)
     assert schema.errors(document) == []
     path = tmp_path / "lic.cdx.json"
     path.write_bytes(cyclonedx.encode(document))
-    back = {c.ref: c.licenses for c in cyclonedx.read(path).components}
+    back = {c.ref: c.licenses for c in codecs.read(path).components}
     assert back["pypi:lib"] == comp.licenses
     assert back["pypi:other"] == expression.licenses

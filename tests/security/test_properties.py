@@ -28,7 +28,7 @@ from driftbom.rebuilder import dockerfile
 from driftbom.rebuilder.plan import PlanOptions, plan
 from driftbom.render import Format, render
 from driftbom.safetext import has_unsafe
-from driftbom.sbom import cyclonedx, schema
+from driftbom.sbom import codecs, cyclonedx, schema
 from tests.conftest import FIXTURES
 
 SETTINGS = settings(
@@ -41,7 +41,7 @@ DOCUMENTS = [
     FIXTURES / "golden" / "snapshot-debian12-requirements.cdx.json",
     *sorted((FIXTURES / "sbom").glob("*.json")),
 ]
-REFERENCE = cyclonedx.read(DOCUMENTS[0])
+REFERENCE = codecs.read(DOCUMENTS[0])
 MARKERS = {"python_version": "3.11", "sys_platform": "linux", "platform_machine": "x86_64"}
 
 hostile_text = st.one_of(

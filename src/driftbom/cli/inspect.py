@@ -11,7 +11,7 @@ from driftbom.cli.references import ReferenceStoreOpt, located
 from driftbom.inspection import inspect as inspected
 from driftbom.render import Format, Result
 from driftbom.render.inspection import Inspected
-from driftbom.sbom import cyclonedx
+from driftbom.sbom import codecs
 
 
 @app.command("inspect")
@@ -26,5 +26,5 @@ def inspect(
     store: ReferenceStoreOpt = None,
 ) -> None:
     """Summarise what FILE records and score whether its run can be reproduced."""
-    result = inspected(cyclonedx.read(located(file, store)))
+    result = inspected(codecs.read(located(file, store)))
     show_as(Result.INSPECTION, fmt, Inspected(str(file), result))

@@ -12,7 +12,7 @@ from driftbom.comparator.severity import Severity
 from driftbom.gcpause import collecting
 from driftbom.rebuilder.run import RebuildOptions, run
 from driftbom.render import Format, Result
-from driftbom.sbom import cyclonedx
+from driftbom.sbom import codecs
 
 SbomArg = Annotated[
     Path,
@@ -118,7 +118,7 @@ def rebuild(
     venv: VenvOpt = None,
 ) -> None:
     """Write a Dockerfile and hashed lock that recreate the SBOM's environment; build, verify."""
-    snap, digest = cyclonedx.read_with_digest(located(sbom, store))
+    snap, digest = codecs.read_with_digest(located(sbom, store))
     names = tuple(n.strip() for item in system_packages or () for n in item.split(",") if n.strip())
     options = RebuildOptions(
         base_image=base_image,

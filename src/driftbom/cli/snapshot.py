@@ -26,7 +26,14 @@ PythonOpt = Annotated[
 
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("-o", "--output", help="Write the SBOM here (atomically) instead of stdout."),
+    typer.Option(
+        "-o",
+        "--output",
+        help=(
+            "Write the SBOM here (atomically) instead of stdout: CycloneDX, unless the name "
+            "ends with the suffix of another registered document format."
+        ),
+    ),
 ]
 NameOpt = Annotated[
     str | None, typer.Option("--name", help="Name of the environment (default: the host name).")
@@ -171,11 +178,12 @@ def write_recorded(recorded: "Recorded", output: Path | None, store: str | None 
     from driftbom.render.snapshot import summarize  # noqa: PLC0415
 
     if recorded.problems:  # a bug: nothing invalid ever reaches -o
-        diagnostic(f"internal error: the snapshot is not valid CycloneDX: {recorded.problems[0]}")
+        problem = recorded.problems[0]
+        diagnostic(f"internal error: the snapshot is not valid {recorded.codec.name}: {problem}")
         raise typer.Exit(EXIT_BUG)
     emit_or_write(output, recorded.encoded)
     if output is not None and str(output) != "-":
-        from driftbom.sbom.cyclonedx import write_sidecars  # noqa: PLC0415
+        from driftbom.sbom.sidecars import write_sidecars  # noqa: PLC0415
 
         for sidecar in write_sidecars(recorded.snapshot, output):
             status(f"wrote {sidecar} (a dataset's manifest, too large to be inline)")
@@ -205,13 +213,14 @@ def snapshot(
     no_cache: NoCacheOpt = False,
 ) -> None:
     """Snapshot this environment into a CycloneDX 1.6 SBOM, validated before it is written."""
+    from driftbom.sbom.codecs import for_path  # noqa: PLC0415
     from driftbom.snapshotter import record  # noqa: PLC0415 - not before a command runs
 
     options = snapshot_options(
         python, name, lock, params_file, param, dataset, model, parent, phase,
         no_cache=no_cache, store=store, redact=redact,
     )  # fmt: skip
-    write_recorded(record(options), output, store)
+    write_recorded(record(options, for_path(output)), output, store)
 
 
 @app.command(
@@ -223,7 +232,15 @@ def run(
         typer.Argument(metavar="-- COMMAND...", help="The command to run.", show_default=False),
     ],
     output: Annotated[
-        Path, typer.Option("-o", "--output", help="Write the run's SBOM here (atomically).")
+        Path,
+        typer.Option(
+            "-o",
+            "--output",
+            help=(
+                "Write the run's SBOM here (atomically): CycloneDX, unless the name ends with "
+                "the suffix of another registered document format."
+            ),
+        ),
     ],
     python: PythonOpt = None,
     name: NameOpt = None,
@@ -292,10 +309,11 @@ def run(
 
 def _write_run(ran: "Ran", output: Path, store: str | None, code: int) -> None:
     """Write a run's record; a failure to is drift's (125), whatever the command's code."""
+    from driftbom.sbom.codecs import for_path  # noqa: PLC0415
     from driftbom.snapshotter import documented  # noqa: PLC0415
 
     try:
-        write_recorded(documented(ran.snapshot), output, store)
+        write_recorded(documented(ran.snapshot, for_path(output)), output, store)
     except typer.Exit as exc:
         diagnostic(f"error: the command exited {code}, but its record is not written")
         raise typer.Exit(RUN_FAILED) from exc

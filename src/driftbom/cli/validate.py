@@ -19,11 +19,15 @@ def validate(
     ],
 ) -> None:
     """Validate documents against the official CycloneDX schema; exit 1 if any is invalid."""
-    from driftbom.sbom import cyclonedx  # noqa: PLC0415
+    from driftbom.errors import SbomError  # noqa: PLC0415
+    from driftbom.sbom.codecs import CYCLONEDX, read_bytes  # noqa: PLC0415
 
     invalid = 0
     for path in files:
-        problems, spec = cyclonedx.validate(path)
+        try:
+            problems, spec = CYCLONEDX.validate(read_bytes(path), str(path))
+        except SbomError as exc:  # unreadable: one problem
+            problems, spec = [str(exc)], None
         if problems:
             invalid += 1
             for problem in problems:

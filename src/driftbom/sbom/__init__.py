@@ -1,1 +1,1 @@
-"""CycloneDX documents: writing, reading and validating them."""
+"""Documents: the codec interface and registry (codecs), CycloneDX, sidecar manifests."""

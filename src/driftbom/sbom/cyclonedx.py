@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from driftbom import bounded, manifest, purl
+from driftbom import purl
 from driftbom.errors import SbomError
 from driftbom.gcpause import paused
-from driftbom.hashes import content_id, sha256
+from driftbom.hashes import content_id
 from driftbom.model import (
     PHASE_ALIASES,
     PHASES,
@@ -24,14 +24,21 @@ from driftbom.model import (
 from driftbom.properties import Prop
 from driftbom.redact import scrub_tree
 from driftbom.safetext import json_safe
+from driftbom.sbom import schema
+from driftbom.sbom.interface import Encoded
 from driftbom.sbom.schema import SUPPORTED_SPECS
 
+# store.py still reads these from here
+from driftbom.sbom.sidecars import MAX_SIDECAR as MAX_SIDECAR  # noqa: PLC0414
+from driftbom.sbom.sidecars import SIDECARS as SIDECARS  # noqa: PLC0414
+from driftbom.sbom.sidecars import manifest_refs as manifest_refs  # noqa: PLC0414
+from driftbom.sbom.sidecars import sidecar_manifests as sidecar_manifests  # noqa: PLC0414
+from driftbom.sbom.sidecars import with_manifests
+
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from pathlib import Path
+    from driftbom.sbom.interface import Decode, Fetcher
 
 SCHEMA_URL = "http://cyclonedx.org/schema/bom-1.6.schema.json"
-MAX_BYTES = 256 * 1024 * 1024
 ENVIRONMENT_REF = "environment"
 FORMULA_REF = "formulation"
 RUN_REF = "run"
@@ -48,84 +55,6 @@ def _properties(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
     if any(k == Prop.DATASET_MANIFEST_REF for k, _ in pairs):  # the manifest is a sidecar
         pairs = tuple(p for p in pairs if p[0] != Prop.DATASET_MANIFEST)
     return [{"name": k, "value": v} for k, v in pairs]
-
-
-SIDECARS = "drift-manifests"
-"""The folder beside a document that holds the manifests too large to be inline."""
-MAX_SIDECAR = 512 * bounded.MiB
-
-
-def sidecar_manifests(snapshot: Snapshot) -> dict[str, bytes]:
-    """Return each dataset manifest too large to be inline, by the hex of its BLAKE3."""
-    found = {}
-    for comp in snapshot.components:
-        ref, text = comp.prop(Prop.DATASET_MANIFEST_REF), comp.prop(Prop.DATASET_MANIFEST)
-        if ref is not None and text is not None:
-            found[ref.removeprefix(manifest.PREFIX)] = manifest.data(text)
-    return found
-
-
-def write_sidecars(snapshot: Snapshot, document: Path) -> list[Path]:
-    """Write each large dataset manifest to ``<document's folder>/drift-manifests/<hex>``.
-
-    Content-addressed (BLAKE3 of the manifest), so runs share them and a reader can check
-    them. Returns the files written (those already there are kept).
-    """
-    from driftbom import atomic  # noqa: PLC0415
-
-    written = []
-    for hexdigest, data in sidecar_manifests(snapshot).items():
-        target = document.parent / SIDECARS / f"{hexdigest}.manifest"
-        if not target.exists():
-            target.parent.mkdir(exist_ok=True)
-            atomic.write_file(target, data)
-            written.append(target)
-    return written
-
-
-def _attached(comp: Component, ref: str | None, fetch: Callable[[str], bytes | None]) -> Component:
-    if ref is None or comp.prop(Prop.DATASET_MANIFEST) is not None:
-        return comp
-    raw = fetch(ref.removeprefix(manifest.PREFIX))
-    if raw is None or not manifest.verify(raw, ref):
-        return comp  # missing, or not the manifest the document names
-    text = manifest.text_of(raw)
-    return comp._replace(properties=(*comp.properties, (Prop.DATASET_MANIFEST, text)))
-
-
-def _with_sidecars(snapshot: Snapshot, document: Path) -> Snapshot:
-    """Attach each referenced manifest found beside ``document`` whose BLAKE3 matches."""
-
-    def beside(hexdigest: str) -> bytes | None:
-        try:
-            return bounded.read_bytes(
-                document.parent / SIDECARS / f"{hexdigest}.manifest", MAX_SIDECAR
-            )
-        except OSError:
-            return None
-
-    return with_manifests(snapshot, beside)
-
-
-def manifest_refs(snapshot: Snapshot) -> list[str]:
-    """Return the BLAKE3 hex of each dataset manifest ``snapshot`` names but does not hold."""
-    return sorted(
-        value.removeprefix("blake3:")
-        for c in snapshot.components
-        if (value := c.prop(Prop.DATASET_MANIFEST_REF))
-        and manifest.is_reference(value)
-        and c.prop(Prop.DATASET_MANIFEST) is None
-    )
-
-
-def with_manifests(snapshot: Snapshot, fetch: Callable[[str], bytes | None]) -> Snapshot:
-    """Attach each referenced manifest ``fetch(BLAKE3 hex)`` returns whose BLAKE3 matches."""
-    refs = {c.ref: c.prop(Prop.DATASET_MANIFEST_REF) for c in snapshot.components}
-    wanted = {ref: value for ref, value in refs.items() if value and manifest.is_reference(value)}
-    if not wanted:
-        return snapshot
-    components = [_attached(c, wanted.get(c.ref), fetch) for c in snapshot.components]
-    return snapshot._replace(components=tuple(components))
 
 
 def _component(comp: Component) -> dict[str, Any]:
@@ -312,22 +241,6 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         duplicate = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
         raise SbomError(f"duplicate key {duplicate!r} in a JSON object")
     return out
-
-
-def read_bytes(path: Path) -> bytes:
-    """Return a document's bytes; raises SbomError for a bad file (see bounded.read_bytes)."""
-    label = str(path)
-    try:
-        raw = bounded.read_bytes(path, MAX_BYTES)
-    except bounded.UnsafeInputError as exc:
-        raise SbomError(f"{label}: {exc}") from exc
-    except FileNotFoundError as exc:
-        raise SbomError(f"{label}: no such file") from exc
-    except IsADirectoryError as exc:
-        raise SbomError(f"{label}: is a directory") from exc
-    except OSError as exc:
-        raise SbomError(f"{label}: cannot read it ({exc.strerror})") from exc
-    return raw
 
 
 _DECODE_ERRORS = (
@@ -621,56 +534,61 @@ def _from_dict(
     )
 
 
-def read(
-    path: Path, *, index: ComponentIndex | None = None, reuse: ComponentIndex | None = None
-) -> Snapshot:
-    """Load and read one document; raises SbomError on any bad input (see ComponentIndex)."""
-    return _read(path, index, reuse)[0]
-
-
-def validate(path: Path) -> tuple[list[str], str | None]:
-    """Return the problems of the document at ``path`` (empty when valid) and its spec version.
-
-    An unreadable or malformed file is one problem, never an exception.
-    """
-    from driftbom.sbom import schema  # noqa: PLC0415 - compiles the schema
-
-    try:
-        document = loads(read_bytes(path), str(path), strict=True)
-    except SbomError as exc:
-        return [str(exc)], None
-    problems = schema.errors(document)
-    return problems, None if problems else str(document.get("specVersion"))
-
-
-def read_pair(reference: Path, current: Path) -> tuple[Snapshot, Snapshot]:
-    """Read two documents to compare: components unchanged between them are built once.
-
-    Raises SbomError on any bad input, naming the file.
-    """
-    seen = ComponentIndex()
-    return read(reference, index=seen), read(current, reuse=seen)
-
-
-def read_with_digest(path: Path) -> tuple[Snapshot, str]:
-    """Read one document and return it with the ``sha256:`` digest of its bytes."""
-    snapshot, raw = _read(path, None, None)
-    return snapshot, "sha256:" + sha256(raw).hexdigest()
-
-
 def parse(
     raw: bytes, label: str, index: ComponentIndex | None = None, reuse: ComponentIndex | None = None
 ) -> Snapshot:
     """Read a document's bytes (``label`` names it in errors); raises SbomError on bad input.
 
-    Its dataset manifests are the ones it holds: a sidecar file is only read by ``read``.
+    Its dataset manifests are the ones it holds (see ``CycloneDX.decode`` for the others).
     """
     with paused():
         return from_dict(loads(raw, label), label, index=index, reuse=reuse)
 
 
-def _read(
-    path: Path, index: ComponentIndex | None, reuse: ComponentIndex | None
-) -> tuple[Snapshot, bytes]:
-    raw = read_bytes(path)
-    return _with_sidecars(parse(raw, str(path), index, reuse), path), raw
+class CycloneDX:
+    """CycloneDX 1.6 JSON: what driftbom writes; it reads 1.4 to 1.7, its own and other tools'."""
+
+    name = "CycloneDX"
+    media_type = "application/vnd.cyclonedx+json; version=1.6"
+    suffix = ".cdx.json"
+
+    def sniff(self, data: bytes) -> bool:
+        """Return True when ``data`` names a ``bomFormat`` (its value is checked by decode)."""
+        return b'"bomFormat"' in data
+
+    def encode(self, snapshot: Snapshot) -> Encoded:
+        """Return the CycloneDX 1.6 document of ``snapshot`` and its schema errors."""
+        with paused():
+            document = to_dict(snapshot)
+        return Encoded(encode(document), schema.errors(document))
+
+    def decode(self, data: bytes, label: str, manifests: Fetcher | None = None) -> Snapshot:
+        """Read a document, with the manifests ``manifests`` supplies; raises SbomError."""
+        snapshot = parse(data, label)
+        return snapshot if manifests is None else with_manifests(snapshot, manifests)
+
+    def decoder(self) -> Decode:
+        """Return a decode that builds each component unchanged since its first document once.
+
+        For a reference and the documents compared with it (see ComponentIndex).
+        """
+        seen = ComponentIndex()
+
+        def decode(data: bytes, label: str, manifests: Fetcher | None = None) -> Snapshot:
+            first = seen.ours is None
+            snapshot = parse(data, label, seen if first else None, None if first else seen)
+            return snapshot if manifests is None else with_manifests(snapshot, manifests)
+
+        return decode
+
+    def validate(self, data: bytes, label: str) -> tuple[list[str], str | None]:
+        """Return the schema problems of a document (empty when valid) and its spec version.
+
+        Bad JSON is one problem, never an exception; duplicate keys are refused.
+        """
+        try:
+            document = loads(data, label, strict=True)
+        except SbomError as exc:
+            return [str(exc)], None
+        problems = schema.errors(document)
+        return problems, None if problems else str(document.get("specVersion"))

@@ -13,8 +13,7 @@ import orjson
 
 from driftbom import atomic
 from driftbom.errors import Input, SbomError, UsageError
-from driftbom.hashes import sha256
-from driftbom.sbom import cyclonedx
+from driftbom.sbom import codecs, sidecars
 from driftbom.signing import dsse, openssf, statement, verify
 
 if TYPE_CHECKING:
@@ -42,12 +41,9 @@ def model_signature_path(record: Path, name: str) -> Path:
 
 
 def load(path: Path) -> tuple[bytes, Snapshot]:
-    """Return a record's bytes and its snapshot (sidecar manifests attached), read as one."""
-    raw = cyclonedx.read_bytes(path)
-    snapshot, digest = cyclonedx.read_with_digest(path)
-    if digest != "sha256:" + sha256(raw).hexdigest():
-        raise SbomError(f"{path}: changed while it was read")
-    return raw, snapshot
+    """Return a record's bytes and its snapshot (sidecar manifests attached), read once."""
+    raw = codecs.read_bytes(path)
+    return raw, codecs.decode_any(raw, str(path), sidecars.beside(path))
 
 
 class Signed(NamedTuple):
@@ -89,7 +85,7 @@ def check(
     """Verify the record at ``path`` against its envelope (default: beside it)."""
     where = signature or envelope_path(path)
     try:
-        raw_envelope = cyclonedx.read_bytes(where)
+        raw_envelope = codecs.read_bytes(where)
     except SbomError:
         raise UsageError("no signature here", what=Input.SIGNATURE, path=str(where)) from None
     envelope = dsse.parse(raw_envelope, str(where))

@@ -17,6 +17,7 @@ from driftbom import manifest
 from driftbom.hashes import blake3_hex, sha256
 from driftbom.model import ComponentType
 from driftbom.properties import Prop
+from driftbom.sbom import codecs
 
 if TYPE_CHECKING:
     from driftbom.model import Component, Snapshot
@@ -82,10 +83,12 @@ def subjects(name: str, raw: bytes, snapshot: Snapshot) -> list[dict[str, Any]]:
 
 def statement(name: str, raw: bytes, snapshot: Snapshot) -> bytes:
     """Return the Statement (JSON bytes) whose predicate is the document ``raw``."""
+    cyclonedx = codecs.for_path(None)
+    document = raw if cyclonedx.sniff(raw) else cyclonedx.encode(snapshot).data
     body = {
         "_type": STATEMENT,
         "subject": subjects(name, raw, snapshot),
         "predicateType": PREDICATE,
-        "predicate": orjson.loads(raw),
+        "predicate": orjson.loads(document),  # a record in another format: as CycloneDX
     }
     return orjson.dumps(body)
