@@ -96,8 +96,8 @@ def snapshot(
     phase.
     """
     from driftbom.errors import Input  # noqa: PLC0415
-    from driftbom.probes.run.datasets import named_paths  # noqa: PLC0415
-    from driftbom.probes.run.params import normalized  # noqa: PLC0415
+    from driftbom.inputs.datasets import named_paths  # noqa: PLC0415
+    from driftbom.inputs.params import normalized  # noqa: PLC0415
     from driftbom.snapshotter import SnapshotOptions, default_context, take  # noqa: PLC0415
 
     context = default_context(cache=cache)

@@ -61,7 +61,7 @@ def run(
     ``snapshot.run.exit_code``), with the failure, if any, of hashing the outputs. Raises
     CommandNotFoundError or CannotExecuteError when the command cannot start, UsageError for a bad
     ``grace`` and DriftError for what ``snapshot`` refuses (all before anything runs).
-    ``metrics`` is a file the command writes: read after it ends (see ``probes.run.metrics``);
+    ``metrics`` is a file the command writes: read after it ends (see ``inputs.metrics``);
     one that is missing or unreadable is a note, never the end of the record.
     """
     from driftbom.snapshotter import take  # noqa: PLC0415
@@ -107,7 +107,7 @@ def _metrics(path: Path | None) -> tuple[tuple[str, str], ...]:
     """Return the metrics the command wrote to ``path``, or a note saying why there are none."""
     if path is None:
         return ()
-    from driftbom.probes.run.metrics import from_file  # noqa: PLC0415
+    from driftbom.inputs.metrics import from_file  # noqa: PLC0415
 
     try:
         return from_file(path)

@@ -12,6 +12,8 @@ from driftbom import compat
 from driftbom._version import __version__
 from driftbom.errors import Input, ProbeError, SbomError, UsageError
 from driftbom.gcpause import paused
+from driftbom.inputs import datasets, models, params
+from driftbom.inputs.git import PendingGit
 from driftbom.model import PHASE_ALIASES, PHASES, Collected, Component, Layer, Skipped, Snapshot
 from driftbom.probes._cache import default_dir
 from driftbom.probes.interface import Probe, ProbeContext
@@ -22,8 +24,6 @@ from driftbom.probes.python.interpreter import (
     choose_python,
     interpreter_component,
 )
-from driftbom.probes.run import datasets, models, params
-from driftbom.probes.run.git import PendingGit
 from driftbom.probes.system.cpu import CpuProbe, MemoryProbe
 from driftbom.probes.system.env_vars import EnvVarsProbe
 from driftbom.probes.system.gpu import GpuProbe

@@ -71,7 +71,7 @@ class Run:
 
     def param(self, key: str, value: Any) -> None:
         """Set one hyperparameter (a dotted key nests)."""
-        from driftbom.probes.run.params import merged, normalized  # noqa: PLC0415
+        from driftbom.inputs.params import merged, normalized  # noqa: PLC0415
 
         self._params = merged(self._params, [(key, normalized(value, key))])
 
@@ -81,7 +81,7 @@ class Run:
         Raises DriftError for a value no document can hold (an integer beyond 64 bits,
         text that is not Unicode), now rather than when the run ends.
         """
-        from driftbom.probes.run.params import normalized  # noqa: PLC0415
+        from driftbom.inputs.params import normalized  # noqa: PLC0415
 
         self._metrics.update(normalized({name: value}, "metrics"))
 
@@ -104,7 +104,7 @@ class Run:
     ) -> None:
         """Hash the outputs and write the document; an exception is recorded as a failure."""
         from driftbom.atomic import write_file  # noqa: PLC0415
-        from driftbom.probes.run import params as hyper  # noqa: PLC0415
+        from driftbom.inputs import params as hyper  # noqa: PLC0415
 
         assert self._before is not None  # noqa: S101 - entered first
         failed = kind is not None
@@ -126,7 +126,7 @@ class Run:
         if self._params:
             found.append(hyper.component(self._params))
             layers.append(Layer.PARAMS)
-        from driftbom.probes.run.metrics import properties  # noqa: PLC0415
+        from driftbom.inputs.metrics import properties  # noqa: PLC0415
 
         measured = properties(self._metrics.items())
         self.snapshot = self._before._replace(
@@ -199,8 +199,8 @@ def track(
     """
     from driftbom import redact as redaction  # noqa: PLC0415
     from driftbom.errors import Input, UsageError  # noqa: PLC0415
-    from driftbom.probes.run.datasets import local, named_paths  # noqa: PLC0415
-    from driftbom.probes.run.params import normalized  # noqa: PLC0415
+    from driftbom.inputs.datasets import local, named_paths  # noqa: PLC0415
+    from driftbom.inputs.params import normalized  # noqa: PLC0415
 
     try:
         redaction.add_patterns(tuple(redact))

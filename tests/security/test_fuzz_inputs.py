@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from driftbom.errors import DriftError
+from driftbom.inputs import datasets, models, params
 from driftbom.model import Component, Snapshot
 from driftbom.probes.python import distributions
-from driftbom.probes.run import datasets, models, params
 from driftbom.sbom import cyclonedx
 from driftbom.snapshotter import documented
 from driftbom.store import LocalStore, ObjectStore, locate, open_store

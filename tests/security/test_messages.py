@@ -6,7 +6,7 @@ import fsspec
 import pytest
 
 from driftbom.errors import ProbeError
-from driftbom.probes.run import datasets
+from driftbom.inputs import datasets
 
 # the cut falls inside the userinfo: cut first, the scrubber would no longer see a URL
 LONG = "x" * 140 + " https://user:canary-cut-secret@h.example/p"

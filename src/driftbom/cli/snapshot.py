@@ -139,8 +139,8 @@ def snapshot_options(
     from driftbom.cli.output import Progress  # noqa: PLC0415
     from driftbom.cli.references import located  # noqa: PLC0415
     from driftbom.errors import Input, UsageError  # noqa: PLC0415
-    from driftbom.probes.run import params as hyper  # noqa: PLC0415
-    from driftbom.probes.run.datasets import local, named  # noqa: PLC0415
+    from driftbom.inputs import params as hyper  # noqa: PLC0415
+    from driftbom.inputs.datasets import local, named  # noqa: PLC0415
     from driftbom.snapshotter import SnapshotOptions, default_context  # noqa: PLC0415
 
     try:

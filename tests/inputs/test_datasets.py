@@ -12,8 +12,8 @@ import pytest
 from driftbom import hashes
 from driftbom.comparator.datasets import dataset_change
 from driftbom.errors import ProbeError
+from driftbom.inputs import datasets, hash_cache
 from driftbom.probes import _cache as cache
-from driftbom.probes.run import datasets, hash_cache
 from driftbom.properties import Prop
 
 

@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, NamedTuple
 from driftbom import bounded, hashes, manifest
 from driftbom.errors import Input, ProbeError
 from driftbom.hashes import blake3_hex
+from driftbom.inputs import hash_cache, listing
+from driftbom.inputs.hash_cache import HashCache, Hashed
+from driftbom.inputs.listing import Files, stamp_of
 from driftbom.model import Component, ComponentType
-from driftbom.probes.run import hash_cache, listing
-from driftbom.probes.run.hash_cache import HashCache, Hashed
-from driftbom.probes.run.listing import Files, stamp_of
 from driftbom.properties import Prop
 from driftbom.redact import scrub
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from driftbom.errors import ProbeError
-from driftbom.probes.run import params
+from driftbom.inputs import params
 from driftbom.properties import Prop
 from tests.conftest import FIXTURES
 
