@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
     from pathlib import Path
     from typing import Any
 
@@ -96,35 +96,60 @@ def snapshot(
     phase.
     """
     from driftbom.errors import Input  # noqa: PLC0415
-    from driftbom.inputs.datasets import named_paths  # noqa: PLC0415
+    from driftbom.inputs.datasets import places  # noqa: PLC0415
     from driftbom.inputs.params import normalized  # noqa: PLC0415
+    from driftbom.probes.interface import Request  # noqa: PLC0415
     from driftbom.snapshotter import SnapshotOptions, default_context, take  # noqa: PLC0415
 
-    context = default_context(cache=cache)
-    tree = normalized(dict(params), "params") if params is not None else None
-    options = SnapshotOptions(
+    request = Request(
         python=python,
-        name=name,
         lock=lock,
-        context=context,
-        params=tree,
+        params=normalized(dict(params), "params") if params is not None else None,
         phase=phase,
-        datasets=named_paths(datasets),
-        models=named_paths(models, Input.MODEL),
+        datasets=places(datasets),
+        models=places(models, Input.MODEL),
     )
-    return take(options)
+    return take(SnapshotOptions(name, request, default_context(cache=cache)))
 
 
-def track(name: str, **kwargs: Any) -> Run:
+def track(
+    name: str,
+    *,
+    output: str | Path,
+    datasets: Mapping[str, str | Path] | None = None,
+    models: Mapping[str, str | Path] | None = None,
+    params: Mapping[str, Any] | None = None,
+    phase: str | None = None,
+    parent: str | Path | None = None,
+    python: str | None = None,
+    store: str | None = None,
+    redact: Sequence[str] = (),
+) -> Run:
     """Record a training run from inside the script: ``with driftbom.track(...) as run:``.
 
-    Keyword arguments: ``output`` (required), ``datasets``, ``models``, ``params``,
-    ``phase``, ``parent``, ``python``, ``store``, ``redact``; see
-    :func:`driftbom.tracking.track`.
+    The environment is snapshotted when the block is entered; when it ends (an exception
+    too, recorded as a failed run) the ``datasets`` and ``models`` (names to files, folders
+    or ``s3://`` URLs) are hashed and the document is written to ``output``, and stored in
+    ``store`` (else ``$DRIFT_STORE``). ``params`` are the run's hyperparameters, ``phase``
+    its lifecycle phase, ``parent`` the document of the run it follows, ``python`` the
+    interpreter recorded (default: the one running the script), and what the regular
+    expressions in ``redact`` match is written as ``***``. Raises DriftError for bad input
+    when the block is entered, never in the middle of training.
     """
     from driftbom.tracking import track as tracked  # noqa: PLC0415
 
-    return tracked(name, **kwargs)
+    return tracked(
+        name,
+        output=output,
+        datasets=datasets,
+        models=models,
+        params=params,
+        phase=phase,
+        parent=parent,
+        python=python,
+        store=store,
+        redact=redact,
+    )
 
 
 def read(path: str | Path, *, store: str | None = None) -> Snapshot:

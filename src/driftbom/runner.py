@@ -70,7 +70,7 @@ def run(
         raise UsageError("no command: drift run [options] -o FILE -- COMMAND...")
     if not 0 <= grace <= MAX_GRACE_S:
         raise UsageError(f"a grace period is 0 to {MAX_GRACE_S:g} seconds, not {grace:g}")
-    before = take(options._replace(datasets=(), models=()))
+    before = take(options, output=False)
     start, clock = now_utc(), time.monotonic()
     with Supervised(grace) as supervised:
         try:
@@ -143,7 +143,7 @@ def _not_recorded(
     reason = str(failure)
     if not isinstance(failure, DriftError):
         reason = f"internal error: {type(failure).__name__}: {reason}"
-    asked = [(Layer.DATASETS, options.datasets), (Layer.MODELS, options.models)]
+    asked = [(Layer.DATASETS, options.request.datasets), (Layer.MODELS, options.request.models)]
     skipped = [
         Skipped(layer, f"not hashed after the run: {reason}") for layer, named in asked if named
     ]
