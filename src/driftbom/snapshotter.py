@@ -143,11 +143,12 @@ def take(options: SnapshotOptions, *, output: bool = True) -> Snapshot:
     checked_phase(options.request.phase)
     when = timestamp(options.context.environ)
     ctx = _context(options)
-    every = options.probes or registry.probes()
-    probes = [p for p in every if (output or not p.output) and p.wanted(ctx)]
+    probes: list[Probe] = []
     try:
-        for probe in probes:
-            probe.start(ctx)
+        for probe in options.probes or registry.probes():
+            if (output or not probe.output) and probe.wanted(ctx):
+                probe.start(ctx)
+                probes.append(probe)
         found = _collect(probes, ctx)
     except BaseException:
         assert ctx.shared is not None  # noqa: S101 - made by _context
