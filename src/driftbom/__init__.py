@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Callable, Mapping
     from pathlib import Path
     from typing import Any
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from driftbom.comparator.severity import Severity
     from driftbom.model import Snapshot
     from driftbom.rebuilder.run import RebuildOptions, Rebuilt
-    from driftbom.tracking import Run
+    from driftbom.tracking import Run, track
 
 from driftbom._version import __version__
 
@@ -67,7 +67,7 @@ def __getattr__(name: str) -> Any:
         from driftbom.comparator import severity as found  # noqa: PLC0415
     elif name in ("RebuildOptions", "Rebuilt"):
         from driftbom.rebuilder import run as found  # noqa: PLC0415
-    elif name == "Run":
+    elif name in ("Run", "track"):  # track(): typed in driftbom.tracking, documented in api.md
         from driftbom import tracking as found  # noqa: PLC0415
     else:
         raise AttributeError(f"module 'driftbom' has no attribute {name!r}")
@@ -110,46 +110,6 @@ def snapshot(
         models=places(models, Input.MODEL),
     )
     return take(SnapshotOptions(name, request, default_context(cache=cache)))
-
-
-def track(
-    name: str,
-    *,
-    output: str | Path,
-    datasets: Mapping[str, str | Path] | None = None,
-    models: Mapping[str, str | Path] | None = None,
-    params: Mapping[str, Any] | None = None,
-    phase: str | None = None,
-    parent: str | Path | None = None,
-    python: str | None = None,
-    store: str | None = None,
-    redact: Sequence[str] = (),
-) -> Run:
-    """Record a training run from inside the script: ``with driftbom.track(...) as run:``.
-
-    The environment is snapshotted when the block is entered; when it ends (an exception
-    too, recorded as a failed run) the ``datasets`` and ``models`` (names to files, folders
-    or ``s3://`` URLs) are hashed and the document is written to ``output``, and stored in
-    ``store`` (else ``$DRIFT_STORE``). ``params`` are the run's hyperparameters, ``phase``
-    its lifecycle phase, ``parent`` the document of the run it follows, ``python`` the
-    interpreter recorded (default: the one running the script), and what the regular
-    expressions in ``redact`` match is written as ``***``. Raises DriftError for bad input
-    when the block is entered, never in the middle of training.
-    """
-    from driftbom.tracking import track as tracked  # noqa: PLC0415
-
-    return tracked(
-        name,
-        output=output,
-        datasets=datasets,
-        models=models,
-        params=params,
-        phase=phase,
-        parent=parent,
-        python=python,
-        store=store,
-        redact=redact,
-    )
 
 
 def read(path: str | Path, *, store: str | None = None) -> Snapshot:

@@ -140,7 +140,7 @@ def places(
     """
     found: dict[str, Path | str] = {}
     for name, place in (named or {}).items():
-        checked_name(name, what, f"{name}={place}")
+        checked_name(name, what, name)
         found[name] = location(place, what) if isinstance(place, str) else place
     return found
 

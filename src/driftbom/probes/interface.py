@@ -29,22 +29,18 @@ class Request(NamedTuple):
     """What the user asked to record beside the machine, already parsed and typed."""
 
     python: str | None = None
-    """The interpreter to record (a path or a name on PATH); None: the usual search."""
+    """A path or a name on PATH; None: the active venv's, else ./.venv, else PATH's."""
     interpreter: Interpreter | None = None
     """Already known (tests, rebuild verification): the helper is not run."""
     lock: Path | None = None
     params: Mapping[str, Any] | None = None
-    """Hyperparameters (JSON data, nested), recorded in ``formulation``."""
     datasets: Mapping[str, Path | str] = MappingProxyType({})
-    """Name to file or folder to hash, or its object-storage URL (``s3://...``, a str)."""
+    """Name to file or folder (a Path), or object-storage URL (``s3://...``, a str)."""
     models: Mapping[str, Path | str] = MappingProxyType({})
-    """Name to model file or folder: weights digest, format, model card."""
     parent: Path | None = None
-    """The document this run follows: its serial, digest and name are kept."""
     parent_reference: str | None = None
     """The store reference ``parent`` was read from (``box@baseline``), kept as given."""
     phase: str | None = None
-    """The run's lifecycle phase: a CycloneDX phase or an alias (``training``)."""
     code: bool = True
     """Record the code revision of the repository around the working directory."""
     progress: Callable[[str, int, int], None] | None = None
@@ -52,15 +48,13 @@ class Request(NamedTuple):
 
 
 class Pending(Protocol):
-    """Work begun in the background: wait for its answer, or stop it."""
+    """Work begun in the background (the interpreter's helper, git)."""
 
     def result(self) -> object:
-        """Wait for the answer (raising what the work raised)."""
-        ...
+        """Wait for the answer."""
 
     def cancel(self) -> None:
         """Stop the work; its answer is no longer wanted."""
-        ...
 
 
 class Shared:
