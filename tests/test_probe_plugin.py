@@ -49,6 +49,19 @@ class BrokenProbe(Probe):
         raise RuntimeError("the licence server is down")
 
 
+class BrokenStartProbe(Probe):
+    """Fails while it starts its background work: it is never asked to collect."""
+
+    name = "test-broken-start"
+    layer = Layer("broken-start-layer")
+
+    def start(self, ctx: ProbeContext) -> None:
+        raise OSError("no such daemon")
+
+    def collect(self, ctx: ProbeContext) -> Collected:
+        raise AssertionError("collect after a failed start")
+
+
 @pytest.fixture
 def plugins():
     added: list[str] = []
@@ -94,9 +107,15 @@ def test_a_probe_that_raises_is_recorded_as_skipped(tmp_path, monkeypatch, plugi
     assert "broken-layer" in _meta(document, "drift:layers")[0].split()
     reason = "broken-layer: probe failed: RuntimeError: the licence server is down"
     assert reason in _meta(document, "drift:skipped")
-    assert (
-        "WARNING: test-broken probe failed: the licence server is down" in capsys.readouterr().err
-    )
+    err = capsys.readouterr().err
+    assert "WARNING: test-broken probe failed: the licence server is down" in err
+
+
+def test_a_probe_that_cannot_start_is_recorded_as_skipped(tmp_path, monkeypatch, plugins):
+    plugins(BrokenStartProbe())
+    document = _snapshot(tmp_path, monkeypatch)
+    reason = "broken-start-layer: probe failed: OSError: no such daemon"
+    assert reason in _meta(document, "drift:skipped")
 
 
 def test_an_entry_point_probe_is_loaded_once_and_a_broken_one_is_a_warning(

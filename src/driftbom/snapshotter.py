@@ -55,6 +55,24 @@ def timestamp(environ: Mapping[str, str]) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _failed(probe: Probe, exc: Exception) -> Skipped:
+    log.warning("%s probe failed: %s", probe.name, exc)
+    return Skipped(probe.layer, f"probe failed: {type(exc).__name__}: {exc}")
+
+
+def _begin(probe: Probe, ctx: ProbeContext) -> bool | Skipped:
+    """Return whether ``probe`` is wanted, started if it is; its failure is a Skipped."""
+    try:
+        if not probe.wanted(ctx):
+            return False
+        probe.start(ctx)
+    except DriftError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a probe must never sink the snapshot
+        return _failed(probe, exc)
+    return True
+
+
 def _run(probe: Probe, ctx: ProbeContext) -> Collected | Skipped:
     """Run one probe; a failure is recorded, never raised, unless it is the user's bad input."""
     try:
@@ -62,8 +80,7 @@ def _run(probe: Probe, ctx: ProbeContext) -> Collected | Skipped:
     except DriftError:
         raise
     except Exception as exc:  # noqa: BLE001 - a probe must never sink the snapshot
-        log.warning("%s probe failed: %s", probe.name, exc)
-        return Skipped(probe.layer, f"probe failed: {type(exc).__name__}: {exc}")
+        return _failed(probe, exc)
 
 
 class _Found(NamedTuple):
@@ -74,12 +91,12 @@ class _Found(NamedTuple):
     layers: list[Layer]
 
 
-def _collect(probes: Iterable[Probe], ctx: ProbeContext) -> _Found:
-    """Run each probe once, in order, and gather what they found and why they could not."""
+def _collect(begun: Iterable[tuple[Probe, bool | Skipped]], ctx: ProbeContext) -> _Found:
+    """Run each probe begun once, in order, and gather what they found and why they could not."""
     found = _Found([], [], [], [], [])
-    for probe in probes:
+    for probe, started in begun:
         found.layers.append(probe.layer)
-        result = _run(probe, ctx)
+        result = started if isinstance(started, Skipped) else _run(probe, ctx)
         if isinstance(result, Skipped):
             found.skipped.append(result)
             continue
@@ -143,13 +160,13 @@ def take(options: SnapshotOptions, *, output: bool = True) -> Snapshot:
     checked_phase(options.request.phase)
     when = timestamp(options.context.environ)
     ctx = _context(options)
-    probes: list[Probe] = []
+    begun: list[tuple[Probe, bool | Skipped]] = []
     try:
         for probe in options.probes or registry.probes():
-            if (output or not probe.output) and probe.wanted(ctx):
-                probe.start(ctx)
-                probes.append(probe)
-        found = _collect(probes, ctx)
+            started = _begin(probe, ctx) if output or not probe.output else False
+            if started is not False:
+                begun.append((probe, started))
+        found = _collect(begun, ctx)
     except BaseException:
         assert ctx.shared is not None  # noqa: S101 - made by _context
         ctx.shared.cancel()  # never leave the helper or git running behind an error
