@@ -60,10 +60,10 @@ def _checked(probe: object, origin: str) -> Probe:
 
 
 def register(probe: Probe) -> Probe:
-    """Add ``probe`` after the others (replacing one registered under the same name).
+    """Add ``probe`` after the others (replacing one registered under the same name); return it.
 
-    Returns it, so that it can decorate a class's instance. Raises TypeError when it is not
-    a Probe, ValueError when its layer is not a layer name (lower case, digits, ``-``).
+    Raises TypeError when it is not a Probe, ValueError when its name is a built-in probe's
+    or its layer is not a layer name (lower case, digits, ``-``).
     """
     checked = _checked(probe, repr(probe))
     _added[checked.name] = checked
