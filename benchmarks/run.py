@@ -441,7 +441,7 @@ def bench_datasets(python: Path, reps: int) -> list[Table]:
             timed([*snap, "--dataset", f"big={big}"], reps, env=warm), ours=True)  # fmt: skip
     one.add("sha256sum <1 GiB>", timed(["sha256sum", str(big)], 3))
     cold_code = (
-        "import sys; from pathlib import Path; from driftbom.probes.run.datasets import "
+        "import sys; from pathlib import Path; from driftbom.inputs.datasets import "
         "hash_dataset; hash_dataset('d', Path(sys.argv[1]))"
     )
     many_table = Table(
@@ -497,7 +497,7 @@ _PART = """
 import os, statistics, sys, time
 from pathlib import Path
 from driftbom import hashes
-from driftbom.probes.run import datasets
+from driftbom.inputs import datasets
 {setup}
 def once():
     {call}

@@ -308,7 +308,7 @@ def test_done_when_the_whole_run_record(tmp_path):
     the untouched model."""
     import subprocess
 
-    from tests.probes.test_models import safetensors
+    from tests.inputs.test_models import safetensors
 
     repo = tmp_path / "repo"
     train = repo / "data" / "train"

@@ -96,7 +96,7 @@ def test_a_bug_after_the_command_ran_is_125_with_the_record_written(tmp_path, mo
     real = snapshotter.outputs
 
     def broken(options):
-        if options.datasets:  # after the command: before it, none are asked for
+        if options.request.datasets:  # after the command: before it, none are asked for
             raise RuntimeError("hashing broke")
         return real(options)
 

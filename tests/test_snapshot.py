@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from driftbom import cli, snapshotter
+from driftbom import cli
 from driftbom.errors import UsageError
 from driftbom.model import Collected, Layer
-from driftbom.probes.interface import ProbeContext
+from driftbom.probes.interface import Probe, ProbeContext, Request
 from driftbom.probes.python import interpreter as target_probe
+from driftbom.probes.python import probes as python_probes
 from driftbom.sbom import cyclonedx
 from driftbom.snapshotter import SnapshotOptions, take
 from tests.conftest import FIXTURES, assert_valid
@@ -48,7 +49,8 @@ def options(
     cwd.mkdir(exist_ok=True)
     env = {"SOURCE_DATE_EPOCH": "1700000000", "OMP_NUM_THREADS": "8", **environ}
     ctx = ProbeContext(root=fixture_root(tmp_path), environ=env, cwd=cwd)
-    return SnapshotOptions(name="golden-box", lock=lock, context=ctx, interpreter=interpreter)
+    request = Request(lock=lock, interpreter=interpreter)
+    return SnapshotOptions(name="golden-box", request=request, context=ctx)
 
 
 def normalized(document: dict) -> dict:
@@ -141,22 +143,24 @@ def test_invalid_source_date_epoch(tmp_path, fixture_interpreter):
 
 def test_a_failure_before_the_helper_answers_stops_it(tmp_path, monkeypatch):
     started = []
-    real = snapshotter.PendingQuery
+    real = python_probes.PendingQuery
 
-    def recording(python: str) -> snapshotter.PendingQuery:
+    def recording(python: str) -> python_probes.PendingQuery:
         started.append(real(python))
         return started[-1]
 
-    class Interrupted:
+    class Interrupted(Probe):
+        name = "cpu"
         layer = Layer.CPU
 
         def collect(self, ctx: ProbeContext) -> Collected:
             raise KeyboardInterrupt  # not an Exception: no probe may swallow it
 
-    monkeypatch.setattr(snapshotter, "PendingQuery", recording)
+    monkeypatch.setattr(python_probes, "PendingQuery", recording)
     ctx = ProbeContext(root=tmp_path, cwd=tmp_path)
+    probes = (Interrupted(), *python_probes.PYTHON_PROBES)
     with pytest.raises(KeyboardInterrupt):
-        take(SnapshotOptions(python=sys.executable, context=ctx, probes=(Interrupted(),)))
+        take(SnapshotOptions(request=Request(python=sys.executable), context=ctx, probes=probes))
     assert len(started) == 1
     assert started[0]._proc.returncode is not None  # killed or finished, and reaped
 
@@ -169,7 +173,7 @@ def test_live_check_with_a_bad_reference_never_starts_the_helper(tmp_path, monke
         started.append(real(python))
         return started[-1]
 
-    monkeypatch.setattr(snapshotter, "PendingQuery", recording)
+    monkeypatch.setattr(python_probes, "PendingQuery", recording)
     code = cli.main(["check", str(tmp_path / "missing.cdx.json"), "--python", sys.executable])
     assert code == 2
     assert "no such file" in capsys.readouterr().err

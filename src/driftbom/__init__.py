@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from driftbom.comparator.severity import Severity
     from driftbom.model import Snapshot
     from driftbom.rebuilder.run import RebuildOptions, Rebuilt
-    from driftbom.tracking import Run
+    from driftbom.tracking import Run, track
 
 from driftbom._version import __version__
 
@@ -67,7 +67,7 @@ def __getattr__(name: str) -> Any:
         from driftbom.comparator import severity as found  # noqa: PLC0415
     elif name in ("RebuildOptions", "Rebuilt"):
         from driftbom.rebuilder import run as found  # noqa: PLC0415
-    elif name == "Run":
+    elif name in ("Run", "track"):  # track(): typed in driftbom.tracking, documented in api.md
         from driftbom import tracking as found  # noqa: PLC0415
     else:
         raise AttributeError(f"module 'driftbom' has no attribute {name!r}")
@@ -96,35 +96,20 @@ def snapshot(
     phase.
     """
     from driftbom.errors import Input  # noqa: PLC0415
-    from driftbom.probes.run.datasets import named_paths  # noqa: PLC0415
-    from driftbom.probes.run.params import normalized  # noqa: PLC0415
+    from driftbom.inputs.datasets import places  # noqa: PLC0415
+    from driftbom.inputs.params import normalized  # noqa: PLC0415
+    from driftbom.probes.interface import Request  # noqa: PLC0415
     from driftbom.snapshotter import SnapshotOptions, default_context, take  # noqa: PLC0415
 
-    context = default_context(cache=cache)
-    tree = normalized(dict(params), "params") if params is not None else None
-    options = SnapshotOptions(
+    request = Request(
         python=python,
-        name=name,
         lock=lock,
-        context=context,
-        params=tree,
+        params=normalized(dict(params), "params") if params is not None else None,
         phase=phase,
-        datasets=named_paths(datasets),
-        models=named_paths(models, Input.MODEL),
+        datasets=places(datasets),
+        models=places(models, Input.MODEL),
     )
-    return take(options)
-
-
-def track(name: str, **kwargs: Any) -> Run:
-    """Record a training run from inside the script: ``with driftbom.track(...) as run:``.
-
-    Keyword arguments: ``output`` (required), ``datasets``, ``models``, ``params``,
-    ``phase``, ``parent``, ``python``, ``store``, ``redact``; see
-    :func:`driftbom.tracking.track`.
-    """
-    from driftbom.tracking import track as tracked  # noqa: PLC0415
-
-    return tracked(name, **kwargs)
+    return take(SnapshotOptions(name, request, default_context(cache=cache)))
 
 
 def read(path: str | Path, *, store: str | None = None) -> Snapshot:

@@ -9,9 +9,10 @@ read by name only; ``_replace`` makes a changed copy.
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 
 class Layer(str, Enum):
@@ -33,6 +34,18 @@ class Layer(str, Enum):
     MODELS = "models"
     METRICS = "metrics"
     OTHER = "other"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Layer | None:
+        """Return the layer a probe outside driftbom declares (``Layer("licenses")``), made once."""
+        if not isinstance(value, str) or not _LAYER_NAME.fullmatch(value):
+            return None
+        member = str.__new__(cls, value)
+        member._name_, member._value_ = value.upper().replace("-", "_"), value
+        return cast("Layer", cls._value2member_map_.setdefault(value, member))
+
+
+_LAYER_NAME = re.compile(r"[a-z][a-z0-9-]{0,39}")
 
 
 PHASES = ("design", "pre-build", "build", "post-build", "operations", "discovery", "decommission")

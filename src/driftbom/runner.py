@@ -61,7 +61,7 @@ def run(
     ``snapshot.run.exit_code``), with the failure, if any, of hashing the outputs. Raises
     CommandNotFoundError or CannotExecuteError when the command cannot start, UsageError for a bad
     ``grace`` and DriftError for what ``snapshot`` refuses (all before anything runs).
-    ``metrics`` is a file the command writes: read after it ends (see ``probes.run.metrics``);
+    ``metrics`` is a file the command writes: read after it ends (see ``inputs.metrics``);
     one that is missing or unreadable is a note, never the end of the record.
     """
     from driftbom.snapshotter import take  # noqa: PLC0415
@@ -70,7 +70,7 @@ def run(
         raise UsageError("no command: drift run [options] -o FILE -- COMMAND...")
     if not 0 <= grace <= MAX_GRACE_S:
         raise UsageError(f"a grace period is 0 to {MAX_GRACE_S:g} seconds, not {grace:g}")
-    before = take(options._replace(datasets=(), models=()))
+    before = take(options, output=False)
     start, clock = now_utc(), time.monotonic()
     with Supervised(grace) as supervised:
         try:
@@ -107,7 +107,7 @@ def _metrics(path: Path | None) -> tuple[tuple[str, str], ...]:
     """Return the metrics the command wrote to ``path``, or a note saying why there are none."""
     if path is None:
         return ()
-    from driftbom.probes.run.metrics import from_file  # noqa: PLC0415
+    from driftbom.inputs.metrics import from_file  # noqa: PLC0415
 
     try:
         return from_file(path)
@@ -143,7 +143,7 @@ def _not_recorded(
     reason = str(failure)
     if not isinstance(failure, DriftError):
         reason = f"internal error: {type(failure).__name__}: {reason}"
-    asked = [(Layer.DATASETS, options.datasets), (Layer.MODELS, options.models)]
+    asked = [(Layer.DATASETS, options.request.datasets), (Layer.MODELS, options.request.models)]
     skipped = [
         Skipped(layer, f"not hashed after the run: {reason}") for layer, named in asked if named
     ]

@@ -6,77 +6,40 @@ import logging
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom import compat
 from driftbom._version import __version__
-from driftbom.errors import Input, ProbeError, SbomError, UsageError
+from driftbom.errors import DriftError, Input, SbomError, UsageError
 from driftbom.gcpause import paused
 from driftbom.model import PHASE_ALIASES, PHASES, Collected, Component, Layer, Skipped, Snapshot
+from driftbom.probes import registry
 from driftbom.probes._cache import default_dir
-from driftbom.probes.interface import Probe, ProbeContext
-from driftbom.probes.python import cuda, distributions, indexes, lockfiles
-from driftbom.probes.python.interpreter import (
-    Interpreter,
-    PendingQuery,
-    choose_python,
-    interpreter_component,
-)
-from driftbom.probes.run import datasets, models, params
-from driftbom.probes.run.git import PendingGit
-from driftbom.probes.system.cpu import CpuProbe, MemoryProbe
-from driftbom.probes.system.env_vars import EnvVarsProbe
-from driftbom.probes.system.gpu import GpuProbe
-from driftbom.probes.system.operating_system import OperatingSystemProbe
-from driftbom.probes.system.os_packages import OsPackagesProbe
+from driftbom.probes.interface import Probe, ProbeContext, Request, Shared
+from driftbom.probes.python.interpreter import interpreter_component
+from driftbom.probes.python.probes import package_components
 from driftbom.properties import Prop
 from driftbom.sbom import codecs
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Iterable, Mapping
 
+    from driftbom.probes.python import distributions
+    from driftbom.probes.python.interpreter import Interpreter
     from driftbom.sbom.interface import Codec
 
 log = logging.getLogger(__name__)
-
-# Probes that need nothing from the target interpreter; they run while it answers.
-SYSTEM_PROBES: tuple[Probe, ...] = (
-    OperatingSystemProbe(),
-    OsPackagesProbe(),
-    CpuProbe(),
-    MemoryProbe(),
-    GpuProbe(),
-    EnvVarsProbe(),
-)
 
 
 class SnapshotOptions(NamedTuple):
     """What ``drift snapshot`` was asked to record."""
 
-    python: str | None = None
     name: str | None = None
-    lock: Path | None = None
+    request: Request = Request()
+    """The interpreter, lockfile, datasets, models, params... asked for, typed."""
     context: ProbeContext = ProbeContext()
-    interpreter: Interpreter | None = None
-    """Already known (tests, rebuild verification): the helper is not run."""
-    probes: tuple[Probe, ...] = SYSTEM_PROBES
-    """The probes that need nothing from the interpreter (tests swap in fakes)."""
-    params: Mapping[str, Any] | None = None
-    """Hyperparameters (JSON data, nested), recorded in ``formulation``."""
-    phase: str | None = None
-    """The run's lifecycle phase: a CycloneDX phase or an alias (``training``)."""
-    code: bool = True
-    """Record the code revision of the repository around the working directory."""
-    datasets: tuple[tuple[str, Path | str], ...] = ()
-    """``(name, file or folder)`` of each dataset to hash (or its object-storage URL)."""
-    models: tuple[tuple[str, Path | str], ...] = ()
-    """``(name, file or folder)`` of each model: weights digest, format, model card."""
-    parent: Path | None = None
-    """The document this run follows (``--parent``): its serial, digest and name are kept."""
-    parent_reference: str | None = None
-    """The store reference ``parent`` was read from (``box@baseline``), kept as given."""
-    progress: Callable[[str, int, int], None] | None = None
-    """Told ``(what, bytes done, bytes in all)`` while datasets are hashed."""
+    probes: tuple[Probe, ...] | None = None
+    """The probes to run, in order (tests swap in fakes); None: the registry's."""
 
 
 def timestamp(environ: Mapping[str, str]) -> str:
@@ -93,100 +56,75 @@ def timestamp(environ: Mapping[str, str]) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _failed(probe: Probe, exc: Exception) -> Skipped:
+    log.warning("%s probe failed: %s", probe.name, exc)
+    return Skipped(probe.layer, f"probe failed: {type(exc).__name__}: {exc}")
+
+
+def _begin(probe: Probe, ctx: ProbeContext) -> bool | Skipped:
+    """Return whether ``probe`` is wanted, started if it is; its failure is a Skipped."""
+    try:
+        if not probe.wanted(ctx):
+            return False
+        probe.start(ctx)
+    except DriftError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a probe must never sink the snapshot
+        return _failed(probe, exc)
+    return True
+
+
 def _run(probe: Probe, ctx: ProbeContext) -> Collected | Skipped:
-    """Run one probe; an unexpected failure is recorded, never raised."""
+    """Run one probe; a failure is recorded, never raised, unless it is the user's bad input."""
     try:
         return probe.collect(ctx)
+    except DriftError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a probe must never sink the snapshot
-        log.warning("%s probe failed: %s", probe.layer.value, exc)
-        return Skipped(probe.layer, f"probe failed: {type(exc).__name__}: {exc}")
+        return _failed(probe, exc)
 
 
-def _package_components(
-    interp: Interpreter, dists: list[distributions.Distribution], cache: Path | None = None
-) -> tuple[Component, ...]:
-    """Return the ``pypi:`` components, each depending only on installed distributions."""
-    installed = {d.key: d.version for d in dists}
-    meets = distributions.Verdicts(cache)
-    comps = tuple(
-        distributions.distribution_component(d, installed, interp.markers, meets) for d in dists
-    )
-    meets.save()
-    return comps
+class _Found(NamedTuple):
+    components: list[Component]
+    notes: list[str]
+    properties: list[tuple[str, str]]
+    skipped: list[Skipped]
+    layers: list[Layer]
 
 
-def _python_layers(
-    interp: Interpreter, options: SnapshotOptions
-) -> tuple[list[Component], list[str], list[Skipped]]:
-    if interp.pth_imports:  # what site would have run; the snapshot never does
-        log.info("not run: the import lines of %s", ", ".join(interp.pth_imports))
-    dists, notes = distributions.scan(interp.path, options.context.cache, interp.markers)
-    comps = _package_components(interp, dists, options.context.cache)
-    ctx = options.context
-    lock_path = options.lock or lockfiles.find_lockfile(ctx.cwd)
-    skipped: list[Skipped] = []
-    components: list[Component] = [
-        interpreter_component(interp, indexes.configured(ctx, interp.prefix))
-    ]
-    found_cuda = cuda.collect(dists, ctx)
-    if isinstance(found_cuda, Skipped):
-        skipped.append(found_cuda)
-    else:
-        components += found_cuda.components
-    if lock_path is None:
-        skipped.append(Skipped(Layer.LOCKFILE, f"no lockfile in {ctx.cwd.resolve()}"))
-        return [*components, *comps], notes, skipped
-    try:
-        raw, lock = lockfiles.read_lockfile(lock_path, interp.markers)
-    except ProbeError as exc:
-        if options.lock is not None:
-            raise
-        notes.append(f"{exc.path}: {exc.reason}")
-        skipped.append(Skipped(Layer.LOCKFILE, f"{exc.path}: {exc.reason}"))
-        return [*components, *comps], notes, skipped
-    lock_comp, comps = lockfiles.reconcile(lock_path, ctx.cwd, raw, lock, comps)
-    return [*components, *comps, lock_comp], notes, skipped
+def _collect(begun: Iterable[tuple[Probe, bool | Skipped]], ctx: ProbeContext) -> _Found:
+    """Run each probe begun once, in order, and gather what they found and why they could not."""
+    found = _Found([], [], [], [], [])
+    for probe, started in begun:
+        found.layers.append(probe.layer)
+        result = started if isinstance(started, Skipped) else _run(probe, ctx)
+        if isinstance(result, Skipped):
+            found.skipped.append(result)
+            continue
+        found.components.extend(result.components)
+        found.notes.extend(result.notes)
+        found.properties.extend(result.properties)
+    return found
 
 
-def _unique(
-    named: tuple[tuple[str, Path | str], ...], what: Input
-) -> tuple[tuple[str, Path | str], ...]:
-    names = [name for name, _ in named]
-    twice = sorted({n for n in names if names.count(n) > 1})
-    if twice:
-        raise UsageError("named twice: give each its own NAME=", what=what, path=", ".join(twice))
-    return named
+def _context(options: SnapshotOptions) -> ProbeContext:
+    """Return the context of one snapshot: the request, and values of its own to share."""
+    return options.context._replace(request=options.request, shared=Shared())
 
 
 def outputs(options: SnapshotOptions) -> tuple[list[Component], list[Layer]]:
-    """Return the components and layers of the datasets and models ``options`` name."""
-    found: list[Component] = []
-    layers = []
-    if options.datasets:
-        layers.append(Layer.DATASETS)
-        found += _datasets(options)
-    if options.models:
-        layers.append(Layer.MODELS)
-        refs = tuple(f"dataset:{name}" for name, _ in options.datasets)
-        found += [
-            models.component(name, path, options.context.cache, refs)
-            for name, path in _unique(options.models, Input.MODEL)
-        ]
-    return found, layers
+    """Return the components and layers of what a run writes (the datasets and models named).
 
-
-def _datasets(options: SnapshotOptions) -> list[Component]:
-    found = []
-    for name, path in _unique(options.datasets, Input.DATASET):
-        tell = options.progress
-
-        def progress(done: int, total: int, name: str = name, tell: Any = tell) -> None:
-            if tell is not None:
-                tell(f"dataset {name}", done, total)
-
-        dataset = datasets.hash_dataset(name, path, options.context.cache, progress)
-        found.append(datasets.component(dataset))
-    return found
+    Raises DriftError (ProbeError for a dataset or model that cannot be hashed).
+    """
+    ctx = _context(options)
+    chosen = [p for p in options.probes or registry.probes() if p.output and p.wanted(ctx)]
+    components: list[Component] = []
+    for probe in chosen:
+        result = probe.collect(ctx)
+        if isinstance(result, Collected):
+            components += result.components
+    return components, [p.layer for p in chosen]
 
 
 def _parent(path: Path, reference: str | None) -> list[tuple[str, str]]:
@@ -212,89 +150,54 @@ def checked_phase(phase: str | None) -> str | None:
     raise UsageError(f"not a lifecycle phase (one of {known})", what=Input.PHASE, path=phase)
 
 
-def take(options: SnapshotOptions) -> Snapshot:
-    """Snapshot the environment; raises ProbeError when ``--python`` or ``--lock`` is unusable."""
-    checked_phase(options.phase)
-    ctx = options.context
-    # the target interpreter answers while the system probes run
-    when = timestamp(ctx.environ)
-    pending, chosen, revision = None, list[str](), None
+def take(options: SnapshotOptions, *, output: bool = True) -> Snapshot:
+    """Snapshot the environment: every probe wanted, in order, each called once.
+
+    Each probe may start slow work first (the target interpreter's helper, git), which runs
+    while the others collect. ``output=False`` leaves out what a run writes (see
+    ``outputs``). Raises DriftError for the user's bad input (``--python``, ``--lock``, a
+    dataset); a probe's other failures are recorded as skipped layers.
+    """
+    checked_phase(options.request.phase)
+    when = timestamp(options.context.environ)
+    ctx = _context(options)
+    begun: list[tuple[Probe, bool | Skipped]] = []
     try:
-        if options.interpreter is None:
-            python, chosen = choose_python(options.python, ctx.environ, ctx.cwd)
-            pending = PendingQuery(python)
-        if options.code:
-            revision = PendingGit(ctx)
-        return _take(options, when, pending, chosen, revision)
+        for probe in options.probes or registry.probes():
+            started = _begin(probe, ctx) if output or not probe.output else False
+            if started is not False:
+                begun.append((probe, started))
+        found = _collect(begun, ctx)
     except BaseException:
-        if pending is not None:
-            pending.cancel()  # never leave the helper running behind an error
-        if revision is not None:
-            revision.cancel()
+        assert ctx.shared is not None  # noqa: S101 - made by _context
+        ctx.shared.cancel()  # never leave the helper or git running behind an error
         raise
+    return _snapshot(options, when, found)
 
 
-def _take(
-    options: SnapshotOptions,
-    when: str,
-    pending: PendingQuery | None,
-    chosen: list[str],
-    revision: PendingGit | None,
-) -> Snapshot:
-    ctx = options.context
-    components: list[Component] = []
-    notes: list[str] = list(chosen)
-    props: list[tuple[str, str]] = []
-    skipped: list[Skipped] = []
-    layers = [Layer.PYTHON, Layer.PACKAGES, Layer.LOCKFILE, Layer.CUDA]
-    for probe in options.probes:
-        layers.append(probe.layer)
-        result = _run(probe, ctx)
-        if isinstance(result, Skipped):
-            skipped.append(result)
-            continue
-        components += result.components
-        notes += result.notes
-        props += result.properties
-    interp = options.interpreter or pending.result()  # type: ignore[union-attr]
-    py_components, py_notes, py_skipped = _python_layers(interp, options)
-    components += py_components
-    if options.params is not None:
-        components.append(params.component(dict(options.params)))
-        layers.append(Layer.PARAMS)
-    artifacts, artifact_layers = outputs(options)
-    components += artifacts
-    layers += artifact_layers
-    if revision is not None:
-        layers.append(Layer.CODE)
-        code = revision.result()
-        if isinstance(code, Skipped):
-            skipped.append(code)
-        else:
-            components += code.components
-    notes += py_notes
-    skipped += py_skipped
-    components, too_long = _without_long_versions(components)
-    notes += too_long
+def _snapshot(options: SnapshotOptions, when: str, found: _Found) -> Snapshot:
+    """Return the Snapshot of what the probes found, with its notes and skipped layers."""
+    components, too_long = _without_long_versions(found.components)
+    notes = [*found.notes, *too_long]
     conflict = compat.driver_conflict(components)
     if conflict:
         notes.append(conflict)
     for note in notes:
         log.warning("%s", note)
-    props += [(Prop.NOTE, n) for n in notes]
-    props += [(Prop.SKIPPED, f"{s.layer.value}: {s.reason}") for s in skipped]
-    props.append((Prop.PYTHON_PATH_ARG, interp.executable if pending is None else pending.python))
-    if options.parent is not None:
-        props += _parent(options.parent, options.parent_reference)
+    props = [*found.properties, *((Prop.NOTE, n) for n in notes)]
+    props += [(Prop.SKIPPED, f"{s.layer.value}: {s.reason}") for s in found.skipped]
+    request = options.request
+    if request.parent is not None:
+        props += _parent(request.parent, request.parent_reference)
     return Snapshot(
         name=options.name or os.uname().nodename,
         timestamp=when,
         components=tuple(sorted(components, key=lambda c: c.ref)),
         properties=tuple(sorted(set(props))),
-        layers=tuple(sorted(set(layers), key=lambda layer: layer.value)),
+        layers=tuple(sorted(set(found.layers), key=lambda layer: layer.value)),
         tool_version=__version__,
-        skipped=tuple(skipped),
-        phase=options.phase,
+        skipped=tuple(found.skipped),
+        phase=request.phase,
     )
 
 
@@ -352,7 +255,7 @@ def python_only(
     name: str, interp: Interpreter, dists: list[distributions.Distribution]
 ) -> Snapshot:
     """Return a snapshot of just the Python layers (a rebuilt image or virtualenv)."""
-    comps = _package_components(interp, dists)
+    comps = package_components(interp, dists)
     components = tuple(sorted([interpreter_component(interp), *comps], key=lambda c: c.ref))
     return Snapshot(
         name=name, timestamp="", components=components, layers=(Layer.PACKAGES, Layer.PYTHON)

@@ -20,8 +20,15 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from driftbom import redact as redaction
+from driftbom.atomic import write_file
+from driftbom.errors import Input, UsageError
 from driftbom.hashes import sha256
+from driftbom.inputs import params as hyper
+from driftbom.inputs.datasets import by_name, local, places
+from driftbom.inputs.metrics import properties
 from driftbom.model import Layer, RunRecord
+from driftbom.probes.interface import Request
 from driftbom.redact import REDACTED, looks_secret, scrub
 from driftbom.redact_command import scrub_argv
 from driftbom.runner import now_utc
@@ -57,7 +64,7 @@ class Run:
         self.name, self.output, self._options = name, output, options
         self.store = store
         """Where the document is also stored (else ``$DRIFT_STORE``, if set)."""
-        self._params: dict[str, Any] = dict(options.params or {})
+        self._params: dict[str, Any] = dict(options.request.params or {})
         self._models: list[tuple[str, Path | str]] = []
         self._metrics: dict[str, float | str] = {}
         self._before: Snapshot | None = None
@@ -72,9 +79,7 @@ class Run:
 
     def param(self, key: str, value: Any) -> None:
         """Set one hyperparameter (a dotted key nests)."""
-        from driftbom.probes.run.params import merged, normalized  # noqa: PLC0415
-
-        self._params = merged(self._params, [(key, normalized(value, key))])
+        self._params = hyper.merged(self._params, [(key, hyper.normalized(value, key))])
 
     def metric(self, name: str, value: float | str) -> None:
         """Record a metric; it goes to each model card's performance metrics.
@@ -82,18 +87,15 @@ class Run:
         Raises DriftError for a value no document can hold (an integer beyond 64 bits,
         text that is not Unicode), now rather than when the run ends.
         """
-        from driftbom.probes.run.params import normalized  # noqa: PLC0415
-
-        self._metrics.update(normalized({name: value}, "metrics"))
+        self._metrics.update(hyper.normalized({name: value}, "metrics"))
 
     def __enter__(self) -> Run:  # noqa: PYI034 - typing.Self needs Python 3.11
         """Snapshot the environment now (datasets and models wait for the end)."""
         if not os.path.isdir(self.output.parent):  # noqa: PTH112 - False for a name too long
-            from driftbom.errors import Input, UsageError  # noqa: PLC0415
-
             reason = f"directory {self.output.parent} does not exist"
             raise UsageError(reason, what=Input.OUTPUT, path=str(self.output))
-        self._before = take(self._options._replace(datasets=(), models=(), params=None))
+        request = self._options.request._replace(params=None)
+        self._before = take(self._options._replace(request=request), output=False)
         self._start, self._clock = now_utc(), time.monotonic()
         return self
 
@@ -104,9 +106,6 @@ class Run:
         trace: TracebackType | None,
     ) -> None:
         """Hash the outputs and write the document; an exception is recorded as a failure."""
-        from driftbom.atomic import write_file  # noqa: PLC0415
-        from driftbom.probes.run import params as hyper  # noqa: PLC0415
-
         assert self._before is not None  # noqa: S101 - entered first
         failed = kind is not None
         record = RunRecord(
@@ -117,9 +116,9 @@ class Run:
             seconds=time.monotonic() - self._clock,
             exit_code=1 if failed else 0,
         )
-        options = self._options._replace(
-            models=(*self._options.models, *self._models), params=self._params
-        )
+        request = self._options.request
+        models = by_name([*request.models.items(), *self._models], Input.MODEL)
+        options = self._options._replace(request=request._replace(models=models))
         artifacts, layers = outputs(options)
         if self._metrics:
             artifacts = [self._with_metrics(c) for c in artifacts]
@@ -127,7 +126,6 @@ class Run:
         if self._params:
             found.append(hyper.component(self._params))
             layers.append(Layer.PARAMS)
-        from driftbom.probes.run.metrics import properties  # noqa: PLC0415
 
         measured = properties(self._metrics.items())
         self.snapshot = self._before._replace(
@@ -198,23 +196,16 @@ def track(
     ``with`` block is entered (UsageError here for a bad ``redact`` pattern), never in the
     middle of training.
     """
-    from driftbom import redact as redaction  # noqa: PLC0415
-    from driftbom.errors import Input, UsageError  # noqa: PLC0415
-    from driftbom.probes.run.datasets import local, named_paths  # noqa: PLC0415
-    from driftbom.probes.run.params import normalized  # noqa: PLC0415
-
     try:
         redaction.add_patterns(tuple(redact))
     except ValueError as exc:
         raise UsageError(str(exc), what=Input.REDACT) from None
-    options = SnapshotOptions(
+    request = Request(
         python=python or sys.executable,
-        name=name,
-        context=default_context(),
-        params=normalized(dict(params), "params") if params is not None else None,
+        params=hyper.normalized(dict(params), "params") if params is not None else None,
         phase=phase,
-        datasets=named_paths(datasets),
-        models=named_paths(models, Input.MODEL),
+        datasets=places(datasets),
+        models=places(models, Input.MODEL),
         parent=local(str(parent), Input.PARENT) if parent is not None else None,
     )
-    return Run(name, Path(output), options, store)
+    return Run(name, Path(output), SnapshotOptions(name, request, default_context()), store)

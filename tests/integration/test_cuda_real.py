@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from driftbom.probes.interface import ProbeContext
+from driftbom.probes import registry
+from driftbom.probes.interface import ProbeContext, Request
 from driftbom.probes.system.gpu import GpuProbe
 from driftbom.sbom import cyclonedx
-from driftbom.snapshotter import SYSTEM_PROBES, SnapshotOptions, take
+from driftbom.snapshotter import SnapshotOptions, take
 from tests.conftest import assert_valid, run_drift
 from tests.integration.venvs import make_venv
 from tests.probes.fakes import FakeNvml
@@ -44,12 +45,12 @@ def test_snapshot_records_the_wheel_runtime_and_no_gpu(cuda_venv, tmp_path):
 def test_old_driver_with_that_runtime_fails_check(cuda_venv, tmp_path):
     from driftbom.probes.python.interpreter import PendingQuery
 
-    probes = tuple(p for p in SYSTEM_PROBES if not isinstance(p, GpuProbe))
-    probes += (GpuProbe(nvml=FakeNvml("driver-470-no-cuda12")),)
+    fake = GpuProbe(nvml=FakeNvml("driver-470-no-cuda12"))
+    probes = tuple(fake if isinstance(p, GpuProbe) else p for p in registry.BUILTIN)
     options = SnapshotOptions(
         name="old-gpu-box",
         context=ProbeContext(cwd=tmp_path),
-        interpreter=PendingQuery(str(cuda_venv)).result(),
+        request=Request(interpreter=PendingQuery(str(cuda_venv)).result()),
         probes=probes,
     )
     snap = take(options)

@@ -19,10 +19,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from driftbom.cli.inputs import named, pair
 from driftbom.errors import DriftError
+from driftbom.inputs import datasets, models, params
 from driftbom.model import Component, Snapshot
 from driftbom.probes.python import distributions
-from driftbom.probes.run import datasets, models, params
 from driftbom.sbom import cyclonedx
 from driftbom.snapshotter import documented
 from driftbom.store import LocalStore, ObjectStore, locate, open_store
@@ -155,7 +156,7 @@ def test_params_trees_from_yaml_and_the_api(tree):
 @given(st.lists(hostile_text.map(lambda v: f"k.{v}") | st.text(max_size=40), max_size=4))
 def test_param_pairs(texts):
     try:
-        tree = params.merged({}, [params.pair(text) for text in texts])
+        tree = params.merged({}, [pair(text) for text in texts])
     except DriftError:
         return
     recorded(params.component(tree))
@@ -365,7 +366,7 @@ def test_store_references(a_store, ref):
 )
 def test_dataset_and_model_names(text):
     try:
-        name, path = datasets.named(text)
+        name, path = named(text)
     except DriftError:
         return
     assert datasets._NAME.fullmatch(name)

@@ -13,9 +13,9 @@ import sys
 
 import pytest
 
+from driftbom.inputs.git import PendingGit
 from driftbom.model import Collected, Skipped
 from driftbom.probes.interface import ProbeContext
-from driftbom.probes.run.git import PendingGit
 from driftbom.properties import Prop
 from tests.conftest import run_drift
 

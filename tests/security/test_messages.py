@@ -5,8 +5,9 @@ from __future__ import annotations
 import fsspec
 import pytest
 
+from driftbom.cli.inputs import named
 from driftbom.errors import ProbeError
-from driftbom.probes.run import datasets
+from driftbom.inputs import datasets
 
 # the cut falls inside the userinfo: cut first, the scrubber would no longer see a URL
 LONG = "x" * 140 + " https://user:canary-cut-secret@h.example/p"
@@ -35,12 +36,12 @@ def test_a_backend_error_is_scrubbed_before_it_is_cut(monkeypatch):
 )
 def test_a_url_with_credentials_or_no_listing_is_refused_as_typed(text):
     with pytest.raises(ProbeError) as caught:
-        datasets.named(text)
+        named(text)
     assert caught.value.path is not None
     assert "://" in caught.value.path  # as typed, never a path's "s3:/"
 
 
 def test_an_object_storage_url_stays_a_url():
-    assert datasets.named("train=s3://bucket/p/") == ("train", "s3://bucket/p/")
-    assert datasets.named("s3://bucket/data/") == ("data", "s3://bucket/data/")
-    assert datasets.named_paths({"m": "gs://bucket/m"}) == (("m", "gs://bucket/m"),)
+    assert named("train=s3://bucket/p/") == ("train", "s3://bucket/p/")
+    assert named("s3://bucket/data/") == ("data", "s3://bucket/data/")
+    assert datasets.places({"m": "gs://bucket/m"}) == {"m": "gs://bucket/m"}

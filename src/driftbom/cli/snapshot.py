@@ -143,11 +143,13 @@ def snapshot_options(
     The ``--redact`` patterns apply from here on, to everything the process writes.
     """
     from driftbom import redact as redaction  # noqa: PLC0415
+    from driftbom.cli.inputs import named_places, pair  # noqa: PLC0415
     from driftbom.cli.output import Progress  # noqa: PLC0415
     from driftbom.cli.references import located  # noqa: PLC0415
     from driftbom.errors import Input, UsageError  # noqa: PLC0415
-    from driftbom.probes.run import params as hyper  # noqa: PLC0415
-    from driftbom.probes.run.datasets import local, named  # noqa: PLC0415
+    from driftbom.inputs import params as hyper  # noqa: PLC0415
+    from driftbom.inputs.datasets import local  # noqa: PLC0415
+    from driftbom.probes.interface import Request  # noqa: PLC0415
     from driftbom.snapshotter import SnapshotOptions, default_context  # noqa: PLC0415
 
     try:
@@ -157,20 +159,19 @@ def snapshot_options(
     tree = hyper.load(params_file) if params_file is not None else None
     found = located(local(parent, Input.PARENT), store) if parent is not None else None
     if param:
-        tree = hyper.merged(tree or {}, [hyper.pair(text) for text in param])
-    return SnapshotOptions(
+        tree = hyper.merged(tree or {}, [pair(text) for text in param])
+    request = Request(
         python=python,
-        name=name,
         lock=lock,
-        context=default_context(cache=not no_cache),
         params=tree,
         phase=phase,
-        datasets=tuple(named(text) for text in dataset or ()),
-        models=tuple(named(text, Input.MODEL) for text in model or ()),
+        datasets=named_places(dataset or ()),
+        models=named_places(model or (), Input.MODEL),
         parent=found,
         parent_reference=parent if found is not None and str(found) != parent else None,
         progress=Progress(),
     )
+    return SnapshotOptions(name, request, default_context(cache=not no_cache))
 
 
 def write_recorded(recorded: "Recorded", output: Path | None, store: str | None = None) -> None:

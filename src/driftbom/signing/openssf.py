@@ -21,8 +21,8 @@ import orjson
 
 from driftbom import hashes
 from driftbom.errors import Input, UsageError
+from driftbom.inputs.listing import STAMP, Files, list_files, stamp_of
 from driftbom.probes._cache import StatCache
-from driftbom.probes.run.listing import STAMP, Files, list_files, stamp_of
 from driftbom.properties import Prop
 from driftbom.signing import dsse
 from driftbom.signing.statement import STATEMENT, model_files

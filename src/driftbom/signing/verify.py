@@ -15,7 +15,7 @@ import orjson
 from driftbom import manifest
 from driftbom.errors import DriftError, Input
 from driftbom.hashes import blake3_hex
-from driftbom.probes.run.datasets import hash_dataset
+from driftbom.inputs.datasets import hash_dataset
 from driftbom.properties import Prop
 from driftbom.signing import dsse
 from driftbom.signing.statement import PREDICATE, STATEMENT, dataset_manifest, record_digests

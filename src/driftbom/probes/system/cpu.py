@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from driftbom import bounded
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
+from driftbom.probes.interface import Probe
 from driftbom.properties import Prop
 
 if TYPE_CHECKING:
@@ -117,9 +118,10 @@ def _from_cpuinfo_library() -> dict[str, Any]:  # pragma: no cover - not Linux
     }
 
 
-class CpuProbe:
+class CpuProbe(Probe):
     """Records the ``cpu`` component."""
 
+    name = "cpu"
     layer = Layer.CPU
 
     def collect(self, ctx: ProbeContext) -> Collected | Skipped:
@@ -134,9 +136,10 @@ class CpuProbe:
         return Collected(components=(_cpu_component(parse_cpuinfo(text), arch),))
 
 
-class MemoryProbe:
+class MemoryProbe(Probe):
     """Records the ``memory`` component."""
 
+    name = "memory"
     layer = Layer.MEMORY
 
     def collect(self, ctx: ProbeContext) -> Collected | Skipped:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from driftbom.model import Collected, Layer, Skipped
+from driftbom.probes.interface import Probe
 from driftbom.properties import Prop
 from driftbom.redact import scrub_env
 
@@ -83,9 +84,10 @@ def allowed(name: str) -> bool:
     return name in EXACT or name.startswith(PREFIXES)
 
 
-class EnvVarsProbe:
+class EnvVarsProbe(Probe):
     """Records allow-listed variables as ``drift:env:NAME`` metadata properties."""
 
+    name = "env"
     layer = Layer.ENV
 
     def collect(self, ctx: ProbeContext) -> Collected | Skipped:

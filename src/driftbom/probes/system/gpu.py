@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from driftbom import bounded
 from driftbom.compat import cuda_from_driver
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
+from driftbom.probes.interface import Probe
 from driftbom.properties import Prop
 
 if TYPE_CHECKING:
@@ -98,9 +99,10 @@ def _driver_from_files(ctx: ProbeContext) -> str | None:
         return None
 
 
-class GpuProbe:
+class GpuProbe(Probe):
     """Records ``nvidia-driver`` and one ``gpu:<index>`` per device."""
 
+    name = "gpu"
     layer = Layer.GPU
 
     def __init__(self, nvml: Nvml | None = None, timeout: float = NVML_TIMEOUT_S) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from driftbom import bounded
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
+from driftbom.probes.interface import Probe
 from driftbom.properties import Prop
 
 if TYPE_CHECKING:
@@ -44,9 +45,10 @@ def libc_version() -> tuple[str, str] | None:
     return None
 
 
-class OperatingSystemProbe:
+class OperatingSystemProbe(Probe):
     """Records the ``os`` component."""
 
+    name = "os"
     layer = Layer.OS
 
     def collect(self, ctx: ProbeContext) -> Collected | Skipped:

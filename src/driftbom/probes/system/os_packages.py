@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from driftbom import bounded, purl
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
 from driftbom.probes._cache import StatCache, file_stamp
+from driftbom.probes.interface import Probe
 from driftbom.probes.system.operating_system import OS_RELEASE_PATHS, parse_os_release
 from driftbom.properties import Prop
 
@@ -152,9 +153,10 @@ def _native_arch(rows: list[tuple[str, str, str, str]], manager: str) -> str:
     return ""
 
 
-class OsPackagesProbe:
+class OsPackagesProbe(Probe):
     """Records ``deb:``, ``apk:`` or ``rpm:`` components."""
 
+    name = "os-packages"
     layer = Layer.OS_PACKAGES
 
     def collect(self, ctx: ProbeContext) -> Collected | Skipped:

@@ -22,14 +22,14 @@ import zlib
 from typing import TYPE_CHECKING
 
 from driftbom import bounded
+from driftbom.inputs.listing import MAX_FILES, STAMP
 from driftbom.probes import _cache
 from driftbom.probes._cache import _safe_directory as safe_directory
-from driftbom.probes.run.listing import MAX_FILES, STAMP
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from driftbom.probes.run.listing import Files
+    from driftbom.inputs.listing import Files
 
 log = logging.getLogger(__name__)
 

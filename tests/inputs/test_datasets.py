@@ -10,10 +10,11 @@ import blake3
 import pytest
 
 from driftbom import hashes
+from driftbom.cli.inputs import named
 from driftbom.comparator.datasets import dataset_change
 from driftbom.errors import ProbeError
+from driftbom.inputs import datasets, hash_cache
 from driftbom.probes import _cache as cache
-from driftbom.probes.run import datasets, hash_cache
 from driftbom.properties import Prop
 
 
@@ -145,10 +146,10 @@ def test_the_change_names_changed_added_and_removed_files(tmp_path):
 
 
 def test_names(tmp_path):
-    assert datasets.named("train=data/train") == ("train", tmp_path.__class__("data/train"))
-    assert datasets.named("data/eval")[0] == "eval"
+    assert named("train=data/train") == ("train", tmp_path.__class__("data/train"))
+    assert named("data/eval")[0] == "eval"
     with pytest.raises(ProbeError, match="the name must be"):
-        datasets.named("bad name=x")
+        named("bad name=x")
 
 
 def test_a_stage_output_in_dvc_lock(tmp_path):

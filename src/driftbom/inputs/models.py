@@ -22,8 +22,8 @@ import orjson
 
 from driftbom import bounded, manifest
 from driftbom.errors import Input, ProbeError
+from driftbom.inputs import datasets
 from driftbom.model import Component, ComponentType
-from driftbom.probes.run import datasets
 from driftbom.properties import Prop
 from driftbom.redact import redact_tree, scrub
 from driftbom.safetext import json_safe

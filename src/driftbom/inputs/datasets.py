@@ -25,17 +25,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom import bounded, hashes, manifest
-from driftbom.errors import Input, ProbeError
+from driftbom.errors import Input, ProbeError, UsageError
 from driftbom.hashes import blake3_hex
+from driftbom.inputs import hash_cache, listing
+from driftbom.inputs.hash_cache import HashCache, Hashed
+from driftbom.inputs.listing import Files, stamp_of
 from driftbom.model import Component, ComponentType
-from driftbom.probes.run import hash_cache, listing
-from driftbom.probes.run.hash_cache import HashCache, Hashed
-from driftbom.probes.run.listing import Files, stamp_of
 from driftbom.properties import Prop
 from driftbom.redact import scrub
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 WINDOW_FILES = max(1, min(256, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 8))
 WINDOW_BYTES = 64 * bounded.MiB
@@ -113,27 +113,36 @@ def local(text: str, what: Input) -> Path:
     return Path(text)
 
 
-def named(text: str, what: Input = Input.DATASET) -> tuple[str, Path | str]:
-    """Return ``(name, place)`` of ``[NAME=]PATH`` (the name defaults to the path's last part).
-
-    The place is a Path, or an object-storage URL kept as typed (see ``location``).
-    """
-    name, eq, path = text.partition("=")
-    if not eq or "/" in name:
-        name, path = "", text
-    place = location(path, what)
-    name = name or str(place).rstrip("/").rsplit("/", 1)[-1] or "dataset"
+def checked_name(name: str, what: Input, shown: str) -> str:
+    """Return ``name`` when it can name a dataset or model; raises ProbeError naming ``shown``."""
     if not _NAME.fullmatch(name):
         reason = "the name must be letters, digits, '.', '_' or '-' (train=data/train)"
-        raise ProbeError(reason, what=what, path=text)
-    return name, place
+        raise ProbeError(reason, what=what, path=shown)
+    return name
 
 
-def named_paths(
-    paths: Mapping[str, str | Path] | None, what: Input = Input.DATASET
-) -> tuple[tuple[str, Path | str], ...]:
-    """Return ``(name, place)`` pairs of an API mapping, each checked as ``named`` does."""
-    return tuple(named(f"{name}={path}", what) for name, path in (paths or {}).items())
+def by_name(named: Iterable[tuple[str, Path | str]], what: Input) -> dict[str, Path | str]:
+    """Return the ``(name, place)`` pairs by name; raises UsageError for a name given twice."""
+    pairs = list(named)
+    names = [name for name, _ in pairs]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise UsageError("named twice: give each its own NAME=", what=what, path=", ".join(twice))
+    return dict(pairs)
+
+
+def places(
+    named: Mapping[str, Path | str] | None, what: Input = Input.DATASET
+) -> dict[str, Path | str]:
+    """Return each name's file or folder (a Path), or its object-storage URL (a str).
+
+    A str is read as ``location`` reads it; raises ProbeError for a bad name or place.
+    """
+    found: dict[str, Path | str] = {}
+    for name, place in (named or {}).items():
+        checked_name(name, what, name)
+        found[name] = location(place, what) if isinstance(place, str) else place
+    return found
 
 
 def _open(files: Files, index: int) -> int:
@@ -215,12 +224,7 @@ def digest_of(paths: Sequence[str], digests: Sequence[str]) -> str:
 
 def remote_url(path: Path | str) -> str | None:
     """Return the object-storage URL ``path`` is (``s3://bucket/prefix``), or None."""
-    if isinstance(path, str):
-        return path if location(path) == path else None
-    scheme, sep, rest = str(path).partition(":/")  # a Path made of a URL, by an older caller
-    if sep and scheme in REMOTE_SCHEMES and not rest.startswith("/"):
-        return f"{scheme}://{rest}"
-    return None
+    return path if isinstance(path, str) and location(path) == path else None
 
 
 def list_remote(name: str, url: str) -> Dataset:

@@ -11,7 +11,7 @@ import pytest
 
 from driftbom.comparator.datasets import model_changes
 from driftbom.errors import ProbeError
-from driftbom.probes.run import models
+from driftbom.inputs import models
 from driftbom.properties import Prop
 
 

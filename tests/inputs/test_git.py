@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
+from driftbom.inputs.git import NOT_A_REPOSITORY, PendingGit
 from driftbom.model import Collected, Skipped
 from driftbom.probes.interface import ProbeContext
-from driftbom.probes.run.git import NOT_A_REPOSITORY, PendingGit
 from driftbom.properties import Prop
 
 

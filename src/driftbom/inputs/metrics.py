@@ -49,7 +49,7 @@ def properties(metrics: Iterable[tuple[str, Any]]) -> tuple[Pair, ...]:
 
 def from_file(path: Path) -> tuple[Pair, ...]:
     """Return the properties of a metrics file; raises ProbeError for a bad or missing one."""
-    from driftbom.probes.run import params  # noqa: PLC0415 - its bounded readers and formats
+    from driftbom.inputs import params  # noqa: PLC0415 - its bounded readers and formats
 
     tree = params.load(path)
     return properties((key, value) for key, value in params.flatten(tree))

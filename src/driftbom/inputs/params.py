@@ -139,18 +139,6 @@ def _leaf(item: Any, label: str) -> Any:
     return text
 
 
-def pair(text: str) -> tuple[str, Any]:
-    """Return ``(key, value)`` of ``KEY=VALUE``; VALUE is JSON when it parses, else a string."""
-    key, eq, raw = text.partition("=")
-    if not eq or not key.strip() or any(not part for part in key.strip().split(".")):
-        raise _error(text, "is not KEY=VALUE (KEY may be dotted: optimizer.lr=3e-4)")
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        value = raw
-    return _leaf(key.strip(), text), normalized(value, text)
-
-
 def merged(base: dict[str, Any], pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """Return ``base`` with each dotted ``KEY=VALUE`` set in it (pairs win)."""
     out = orjson.loads(orjson.dumps(base))  # a deep copy of JSON data

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from driftbom.cli.inputs import pair
 from driftbom.errors import ProbeError
-from driftbom.probes.run import params
+from driftbom.inputs import params
 from driftbom.properties import Prop
 from tests.conftest import FIXTURES
 
@@ -29,15 +30,15 @@ def test_the_three_formats_read_the_same_tree(name):
 def test_key_value_pairs_are_typed_as_json_and_nest():
     tree = params.merged(
         params.load(PARAMS / "train.yaml"),
-        [params.pair("optimizer.lr=3e-4"), params.pair("run.name=baseline"), params.pair("seed=7")],
+        [pair("optimizer.lr=3e-4"), pair("run.name=baseline"), pair("seed=7")],
     )
     assert tree["optimizer"]["lr"] == 3e-4
     assert tree["run"] == {"name": "baseline"}
     assert tree["seed"] == 7
-    assert params.pair("flags=[1, 2]") == ("flags", [1, 2])
+    assert pair("flags=[1, 2]") == ("flags", [1, 2])
     for bad in ("novalue", "=1", "a..b=1", ".a=1"):
         with pytest.raises(ProbeError, match="is not KEY=VALUE"):
-            params.pair(bad)
+            pair(bad)
 
 
 def test_secrets_never_leave_and_seeds_are_flagged():
@@ -116,8 +117,8 @@ def test_secret_named_keys_inside_lists_are_redacted_in_every_property(tmp_path,
 
 
 def test_key_value_pairs_are_redacted_like_a_file():
-    tree = params.merged({}, [params.pair('users=[{"password": "canary-p3"}]')])
-    tree = params.merged(tree, [params.pair("db.PAT=canary-p4")])
+    tree = params.merged({}, [pair('users=[{"password": "canary-p3"}]')])
+    tree = params.merged(tree, [pair("db.PAT=canary-p4")])
     comp = params.component(tree)
     assert "canary-p" not in repr(comp)
     assert comp.prop(Prop.PARAMS_PREFIX + "db.PAT") == "***"

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom import bounded
 from driftbom.hashes import sha256
+from driftbom.inputs import _gitsafe
 from driftbom.model import Collected, Component, ComponentType, Layer, Pair, Skipped
-from driftbom.probes.run import _gitsafe
 from driftbom.properties import Prop
 from driftbom.redact import scrub
 

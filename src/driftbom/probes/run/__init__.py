@@ -1,1 +1,0 @@
-"""What a run records beside its environment: hyperparameters, code revision, lifecycle phase."""
