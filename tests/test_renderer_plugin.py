@@ -89,9 +89,12 @@ def test_a_renderer_from_an_entry_point_and_a_broken_one(documents, monkeypatch,
 
 def test_a_broken_plugin_is_a_warning_naming_it(documents, monkeypatch, capsys):
     _entry_points(monkeypatch, _plugin("drift-report.broken", "tests.no_such_module:render"))
-    assert main(["check", *documents, "--format", "json"]) == 1
+    assert main(["check", *documents, "--format", "json"]) == 1  # drift's own: no plugin read
     captured = capsys.readouterr()
     assert json.loads(captured.out)["verdict"] == "fail"
+    assert "renderer plugin" not in captured.err
+    assert main(["check", *documents, "--format", "broken"]) == 2
+    captured = capsys.readouterr()
     assert "renderer plugin drift-report.broken (tests.no_such_module:render) not loaded" in (
         captured.err
     )

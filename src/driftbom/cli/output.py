@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
 
+    from typer._click.core import Context, Parameter
+
     from driftbom.render import Result
 
 
@@ -44,6 +46,13 @@ class FormatChoice(TyperChoice[str]):
     @choices.setter
     def choices(self, _: Sequence[str]) -> None:
         """Ignore the base class's fixed list."""
+
+    def convert(self, value: Any, param: Parameter | None, ctx: Context | None) -> Any:
+        """Accept one of drift's own formats without reading the plugins; else check them all."""
+        own = formats(self._result, plugins=False)
+        if isinstance(value, str) and value in own and value not in self._leave_out:
+            return value
+        return super().convert(value, param, ctx)
 
 
 def format_option(result: Result, what: str = "Output format", **kwargs: Any) -> Any:

@@ -110,7 +110,7 @@ _LAYER_RULES = {
 
 def layer_rule(layer: Layer) -> Rule:
     """Return the rule for a change in ``layer`` that has no more specific rule."""
-    return _LAYER_RULES[layer]
+    return _LAYER_RULES.get(layer, Rule.PACKAGE_SOURCE)  # a plugin's layer: as "other"
 
 
 def _comparable(comp: Component) -> dict[str, Any]:

@@ -4,8 +4,9 @@ A renderer is a function of one result (see ``Result`` for each type's object) t
 the text to print. A renderer that takes a keyword ``color`` is passed ``color=True`` when
 the output is a colour terminal. Third parties register through ``register`` or through an
 entry point of the group ``driftbom.renderers`` named ``<result type>.<format>``
-(``drift-report.csv = "mypkg.render:csv"``), read once, on first use. A plugin that cannot
-be loaded is a warning that names it; the other formats still work.
+(``drift-report.csv = "mypkg.render:csv"``), read once, the first time a format is asked that
+drift does not have (or all are listed, for ``--help``). A plugin that cannot be loaded is a
+warning that names it; the other formats still work.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from __future__ import annotations
 import inspect
 import logging
 from enum import Enum
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from importlib import metadata
 
 GROUP = "driftbom.renderers"
 log = logging.getLogger("driftbom")
@@ -61,9 +62,13 @@ def register(result_type: Result | str, fmt: str, function: Callable[..., str]) 
         _colored.add(function)
 
 
-def formats(result_type: Result | str) -> tuple[str, ...]:
-    """Return the formats ``result_type`` can be rendered in, built-in ones first."""
-    _read_plugins()
+def formats(result_type: Result | str, *, plugins: bool = True) -> tuple[str, ...]:
+    """Return the formats ``result_type`` can be rendered in, built-in ones first.
+
+    ``plugins=False`` answers from what is registered so far, reading no entry point.
+    """
+    if plugins:
+        _read_plugins()
     wanted = Result(result_type)
     return tuple(fmt for kind, fmt in _renderers if kind is wanted)
 
@@ -74,8 +79,10 @@ def rendered(result_type: Result | str, fmt: str, result: Any, *, color: bool = 
     In colour when ``color`` is asked and the renderer takes it. Raises KeyError when no
     renderer is registered for the pair.
     """
-    _read_plugins()
-    function = _renderers[Result(result_type), _name(fmt)]
+    key = Result(result_type), _name(fmt)
+    if key not in _renderers:  # drift's own formats never wait for the plugins
+        _read_plugins()
+    function = _renderers[key]
     return function(result, color=True) if color and function in _colored else function(result)
 
 
@@ -90,6 +97,8 @@ def _read_plugins() -> None:
     if _plugins_read:
         return
     _plugins_read = True
+    from importlib import metadata  # noqa: PLC0415 - 12 ms and a scan of every distribution
+
     for entry in metadata.entry_points(group=GROUP):
         _load(entry)
 
