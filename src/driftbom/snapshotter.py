@@ -31,6 +31,7 @@ from driftbom.probes.system.operating_system import OperatingSystemProbe
 from driftbom.probes.system.os_packages import OsPackagesProbe
 from driftbom.properties import Prop
 from driftbom.sbom import cyclonedx, schema
+from driftbom.store.documents import Document, from_file
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -69,7 +70,7 @@ class SnapshotOptions(NamedTuple):
     """``(name, file or folder)`` of each dataset to hash (or its object-storage URL)."""
     models: tuple[tuple[str, Path | str], ...] = ()
     """``(name, file or folder)`` of each model: weights digest, format, model card."""
-    parent: Path | None = None
+    parent: Path | Document | None = None
     """The document this run follows (``--parent``): its serial, digest and name are kept."""
     parent_reference: str | None = None
     """The store reference ``parent`` was read from (``box@baseline``), kept as given."""
@@ -187,14 +188,16 @@ def _datasets(options: SnapshotOptions) -> list[Component]:
     return found
 
 
-def _parent(path: Path, reference: str | None) -> list[tuple[str, str]]:
+def _parent(given: Path | Document, reference: str | None) -> list[tuple[str, str]]:
     """Return the properties naming the parent document (read and checked like any input)."""
+    label = given.label if isinstance(given, Document) else str(given)
     try:
-        parent, digest = cyclonedx.read_with_digest(path)
+        document = given if isinstance(given, Document) else from_file(given)
+        parent = document.parsed()
     except SbomError as exc:
-        why = exc.reason.removeprefix(f"{path}: ")
-        raise UsageError(why, what=Input.PARENT, path=str(path)) from None
-    found = [(Prop.PARENT_DIGEST, digest), (Prop.PARENT_NAME, parent.name)]
+        why = exc.reason.removeprefix(f"{label}: ")
+        raise UsageError(why, what=Input.PARENT, path=label) from None
+    found = [(Prop.PARENT_DIGEST, document.digest), (Prop.PARENT_NAME, parent.name)]
     if parent.serial:
         found.append((Prop.PARENT_SERIAL, parent.serial))
     if reference is not None:

@@ -83,18 +83,22 @@ def inside(root: Path, *parts: str, create: bool = False) -> Path:
     return path
 
 
-def subfolders(folder: Path, root: Path) -> list[str]:
-    """Return the names of the folders in ``folder`` (a checked one); raises on a link in it."""
+def listing(folder: Path, root: Path) -> list[str]:
+    """Return the names in ``folder`` (a checked one), a subfolder's ending in ``/``.
+
+    A link in it to a folder is refused (raises, naming it); a link to anything else is
+    listed as a file, which ``inside`` refuses when it is read.
+    """
     try:
         entries = list(os.scandir(folder))
     except FileNotFoundError:
         return []
     except OSError as exc:
         raise StoreError(f"the store {root}: {folder.name}: {exc.strerror}") from None
-    links = [e.name for e in entries if e.is_symlink()]
+    links = [e.name for e in entries if e.is_symlink() and e.is_dir()]
     if links:
         raise StoreError(
             f"the store {root}: {folder.name}/{links[0][:128]!r} is a symbolic link "
             "(a store follows none)"
         )
-    return [e.name for e in entries if e.is_dir(follow_symlinks=False)]
+    return [e.name + "/" if e.is_dir(follow_symlinks=False) else e.name for e in entries]

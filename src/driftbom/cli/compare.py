@@ -10,7 +10,7 @@ import typer
 import driftbom
 from driftbom.cli import EXIT_FINDINGS, app, log, status
 from driftbom.cli.output import append, emit
-from driftbom.cli.references import ReferenceStoreOpt, located
+from driftbom.cli.references import ReferenceStoreOpt
 from driftbom.comparator.severity import Severity
 from driftbom.render import Format
 
@@ -58,8 +58,9 @@ def _compared(
     from driftbom.cli.summary import summarize  # noqa: PLC0415
 
     return driftbom.check(
-        located(reference, store),
-        located(current, store) if current is not None else None,
+        reference,
+        current,
+        store=store,
         python=python,
         policy=policy,
         fail_on=fail_on,

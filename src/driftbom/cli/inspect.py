@@ -26,11 +26,10 @@ def inspect(
     """Summarise what FILE records and score whether its run can be reproduced."""
     from driftbom.errors import UsageError  # noqa: PLC0415
     from driftbom.inspection import inspect as inspected  # noqa: PLC0415
-    from driftbom.sbom import cyclonedx  # noqa: PLC0415
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt!r}: text or json")
-    result = inspected(cyclonedx.read(located(file, store)))
+    result = inspected(located(file, store).parsed())
     if fmt == "json":
         data = {
             "summary": result.summary,

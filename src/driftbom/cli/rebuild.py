@@ -105,9 +105,9 @@ def rebuild(
     from driftbom.gcpause import collecting  # noqa: PLC0415
     from driftbom.rebuilder.run import RebuildOptions, run  # noqa: PLC0415
     from driftbom.render import Format, render  # noqa: PLC0415
-    from driftbom.sbom import cyclonedx  # noqa: PLC0415
 
-    snap, digest = cyclonedx.read_with_digest(located(sbom, store))
+    document = located(sbom, store)
+    snap, digest = document.parsed(), document.digest
     names = tuple(n.strip() for item in system_packages or () for n in item.split(",") if n.strip())
     options = RebuildOptions(
         base_image=base_image,

@@ -1,9 +1,12 @@
 """Document arguments: a file, or a reference into a store (``NAME@baseline``, ``NAME@3``)."""
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from driftbom.store.documents import Document
 
 StoreOpt = Annotated[
     str | None,
@@ -23,8 +26,8 @@ ReferenceStoreOpt = Annotated[
 ]
 
 
-def located(path: Path, store: str | None = None) -> Path:
-    """Return ``path``, or the stored document it names (see ``driftbom.store.locate``)."""
-    from driftbom.store import locate  # noqa: PLC0415
+def located(path: Path, store: str | None = None) -> "Document":
+    """Return the document of ``path``, or the stored one it names (``documents.located``)."""
+    from driftbom.store.documents import located as document  # noqa: PLC0415
 
-    return locate(path, store)
+    return document(path, store)

@@ -161,7 +161,7 @@ def snapshot_options(
         datasets=tuple(named(text) for text in dataset or ()),
         models=tuple(named(text, Input.MODEL) for text in model or ()),
         parent=found,
-        parent_reference=parent if found is not None and str(found) != parent else None,
+        parent_reference=parent if found is not None and found.stored else None,
         progress=Progress(),
     )
 
