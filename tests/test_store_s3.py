@@ -160,8 +160,8 @@ def test_junk_history_files_in_s3_are_named_and_left_out(s3):
 
 def test_s3_reads_are_bounded(s3, monkeypatch):
     """Nothing is read whole: an entry, a baseline, an object each only up to its limit."""
-    from driftbom.store import layout as module
     from driftbom.errors import StoreError
+    from driftbom.store import layout as module
     from driftbom.store import open_store
 
     url, _ = s3

@@ -59,7 +59,7 @@ def _fsspec_knows(scheme: str) -> bool:
         import fsspec  # type: ignore[import-untyped,import-not-found,unused-ignore]  # noqa: PLC0415
     except ImportError:
         return False
-    return scheme in fsspec.available_protocols()
+    return scheme in fsspec.available_protocols() or scheme in fsspec.registry
 
 
 def factory_for(scheme: str) -> Factory:
