@@ -8,7 +8,7 @@ import typer
 
 from driftbom.cli import app
 from driftbom.cli.output import emit
-from driftbom.cli.references import ReferenceStoreOpt, located
+from driftbom.cli.references import ReferenceStoreOpt
 from driftbom.safetext import visible
 
 
@@ -26,6 +26,7 @@ def inspect(
     """Summarise what FILE records and score whether its run can be reproduced."""
     from driftbom.errors import UsageError  # noqa: PLC0415
     from driftbom.inspection import inspect as inspected  # noqa: PLC0415
+    from driftbom.store.documents import located  # noqa: PLC0415
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt!r}: text or json")

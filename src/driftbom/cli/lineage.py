@@ -9,7 +9,7 @@ import typer
 
 from driftbom.cli import app
 from driftbom.cli.output import emit
-from driftbom.cli.references import ReferenceStoreOpt, located
+from driftbom.cli.references import ReferenceStoreOpt
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ def lineage(
     """
     from driftbom.errors import UsageError  # noqa: PLC0415
     from driftbom.lineage import lineage as walk  # noqa: PLC0415
+    from driftbom.store.documents import located  # noqa: PLC0415
 
     if fmt not in ("text", "json"):
         raise UsageError(f"--format {fmt!r}: text or json")

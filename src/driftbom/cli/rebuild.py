@@ -7,7 +7,7 @@ import typer
 
 from driftbom.cli import EXIT_FINDINGS, app, status
 from driftbom.cli.output import emit
-from driftbom.cli.references import ReferenceStoreOpt, located
+from driftbom.cli.references import ReferenceStoreOpt
 from driftbom.comparator.severity import Severity
 
 
@@ -105,6 +105,7 @@ def rebuild(
     from driftbom.gcpause import collecting  # noqa: PLC0415
     from driftbom.rebuilder.run import RebuildOptions, run  # noqa: PLC0415
     from driftbom.render import Format, render  # noqa: PLC0415
+    from driftbom.store.documents import located  # noqa: PLC0415
 
     document = located(sbom, store)
     snap, digest = document.parsed(), document.digest

@@ -1,12 +1,8 @@
 """Document arguments: a file, or a reference into a store (``NAME@baseline``, ``NAME@3``)."""
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    from driftbom.store.documents import Document
 
 StoreOpt = Annotated[
     str | None,
@@ -24,10 +20,3 @@ ReferenceStoreOpt = Annotated[
         "name wins.",
     ),
 ]
-
-
-def located(path: Path, store: str | None = None) -> "Document":
-    """Return the document of ``path``, or the stored one it names (``documents.located``)."""
-    from driftbom.store.documents import located as document  # noqa: PLC0415
-
-    return document(path, store)

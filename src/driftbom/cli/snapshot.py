@@ -137,11 +137,11 @@ def snapshot_options(
     """
     from driftbom import redact as redaction  # noqa: PLC0415
     from driftbom.cli.output import Progress  # noqa: PLC0415
-    from driftbom.cli.references import located  # noqa: PLC0415
     from driftbom.errors import Input, UsageError  # noqa: PLC0415
     from driftbom.probes.run import params as hyper  # noqa: PLC0415
     from driftbom.probes.run.datasets import local, named  # noqa: PLC0415
     from driftbom.snapshotter import SnapshotOptions, default_context  # noqa: PLC0415
+    from driftbom.store.documents import located  # noqa: PLC0415
 
     try:
         redaction.add_patterns(redact or [])

@@ -1,7 +1,7 @@
 """A document argument read as bytes: a file, or a reference into a store (``NAME@baseline``).
 
-A document comes with where its dataset manifests too large to be inline are found: the
-``drift-manifests/`` folder beside a file, the store's manifests for a stored one.
+Its dataset manifests too large to be inline come from the ``drift-manifests/`` folder beside
+a file, from the store for a stored one.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom import bounded
-from driftbom.errors import StoreError, UsageError
+from driftbom.errors import SbomError, StoreError, UsageError
 from driftbom.hashes import sha256
 from driftbom.sbom import cyclonedx
 from driftbom.store.registry import open_store
@@ -45,45 +45,36 @@ class Document(NamedTuple):
         return cyclonedx.with_manifests(snapshot, self.manifest)
 
 
-def _beside(path: Path) -> Callable[[str], bytes | None]:
-    """Return a fetcher of the manifests in the ``drift-manifests/`` folder beside ``path``."""
+def from_file(path: Path) -> Document:
+    """Return the document in the file ``path``; raises SbomError when it cannot be read."""
 
-    def fetch(hexdigest: str) -> bytes | None:
+    def beside(hexdigest: str) -> bytes | None:
         manifest = path.parent / cyclonedx.SIDECARS / f"{hexdigest}.manifest"
         try:
             return bounded.read_bytes(manifest, cyclonedx.MAX_SIDECAR)
         except OSError:
             return None
 
-    return fetch
-
-
-def from_file(path: Path) -> Document:
-    """Return the document in the file ``path``; raises SbomError when it cannot be read."""
-    return Document(str(path), cyclonedx.read_bytes(path), _beside(path))
-
-
-def stored(text: str, store: str | None = None, cwd: Path | None = None) -> Document:
-    """Return the stored document ``text`` names (``NAME@baseline``, a digest prefix...).
-
-    Raises StoreError (UsageError for a bad store URL) when it is not there.
-    """
-    opened = open_store(store, cwd)
-    return Document(text, opened.read(opened.resolve(text)), opened.manifest, stored=True)
+    try:
+        return Document(str(path), cyclonedx.read_bytes(path), beside)
+    except ValueError:  # a NUL in the name: no file has it
+        raise SbomError(f"{path!r}: no such file") from None
 
 
 def located(path: str | Path, store: str | None = None, cwd: Path | None = None) -> Document:
     """Return the document of the file ``path``, else the stored document it names.
 
     A path with a ``/`` or a ``.json`` suffix is always a file; a name that the store does
-    not hold is left to the file reader, which says what is wrong with it as a file.
+    not hold is left to the file reader, which says what is wrong with it as a file. Raises
+    SbomError, or StoreError for a stored reference (``@``) that is not there.
     """
     text = str(path)
     # os.path.exists is False for a name too long for the system: the reader then says so
     if text == "-" or "/" in text or text.endswith(".json") or os.path.exists(text):  # noqa: PTH110
         return from_file(Path(path))
     try:
-        return stored(text, store, cwd)
+        opened = open_store(store, cwd)
+        return Document(text, opened.read(opened.resolve(text)), opened.manifest, stored=True)
     except (StoreError, UsageError):
         if "@" in text:
             raise

@@ -1,13 +1,8 @@
-"""What a store is (``Store``), and the blobs one backend keeps for the shared layout (``Blobs``).
-
-A backend implements ``Blobs``, four calls over keys such as ``history/box/<id>.json``, and
-gets every entry, history, baseline and reference rule from ``Layout`` (``layout.py``). A
-store that keeps documents some other way implements ``Store`` itself.
-"""
+"""What a store does (``Store``), and what a backend gives ``Layout`` to be one (``Blobs``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -30,7 +25,6 @@ class History(NamedTuple):
     """What is wrong with each file that is not a history entry, naming it."""
 
 
-@runtime_checkable
 class Store(Protocol):
     """Named, content-addressed snapshots: a history and a baseline per name.
 
@@ -39,60 +33,46 @@ class Store(Protocol):
 
     def put(self, name: str, document: bytes, manifests: Iterable[bytes] = ()) -> Entry:
         """Store ``document`` under ``name`` (the first one becomes its baseline)."""
-        ...
 
     def names(self) -> list[str]:
         """Return every name with a history, sorted."""
-        ...
 
     def read_history(self, name: str, limit: int | None = None) -> History:
         """Return the newest ``limit`` entries of ``name`` (all by default), and the junk met."""
-        ...
 
     def history(self, name: str) -> list[Entry]:
         """Return the entries of ``name``, newest first."""
-        ...
 
     def baseline(self, name: str) -> str | None:
         """Return the digest of ``name``'s baseline, or None."""
-        ...
 
     def set_baseline(self, name: str, digest: str) -> None:
         """Make ``digest`` (one of ``name``'s entries) its baseline."""
-        ...
 
     def read(self, digest: str) -> bytes:
         """Return a stored document's bytes, checked against their SHA-256 ``digest``."""
-        ...
 
     def manifest(self, hexdigest: str) -> bytes | None:
         """Return the stored dataset manifest with this BLAKE3 hex, or None."""
-        ...
 
     def resolve(self, reference: str) -> str:
         """Return the digest a reference names (NAME, NAME@baseline, NAME@N, a digest prefix)."""
-        ...
 
 
 class Blobs(Protocol):
-    """A backend's keys and bytes: all ``Layout`` needs to be a store.
+    """A backend's bytes under ``/``-separated keys (``objects/ab/<sha256>.cdx.json``).
 
-    Keys are ``/``-separated paths relative to the store (``objects/ab/<sha256>.cdx.json``).
     Failures are OSError (or the backend's own errors), or StoreError naming the store.
     """
 
     def read(self, key: str, limit: int) -> bytes | None:
-        """Return the bytes of ``key``, None when it does not exist; OSError past ``limit``."""
-        ...
+        """Return the first ``limit`` bytes of ``key`` at most; None when it does not exist."""
 
     def list(self, folder: str) -> list[str]:
-        """Return the names in ``folder`` (empty when it does not exist); a folder ends in /."""
-        ...
+        """Return the names in ``folder`` (none when it does not exist); a folder's ends in /."""
 
     def create(self, key: str, data: bytes) -> bool:
         """Write ``key`` only if it does not exist, atomically; False when it already did."""
-        ...
 
     def write(self, key: str, data: bytes) -> None:
         """Write ``key`` whole, replacing what it held."""
-        ...

@@ -1,9 +1,9 @@
 """Stores by URL scheme: the built-in ones, those registered, and the ``driftbom.stores`` plugins.
 
-A factory takes the URL as given (``s3://bucket/prefix``, ``/srv/store``) and returns a
-``Store``. A path without a scheme and ``file://`` are local folders; ``s3://`` and, when
-fsspec is installed, any scheme it knows are object stores. A third party adds a scheme with
-``register`` or an entry point of the group ``driftbom.stores`` named after it.
+A factory takes the URL as given and returns a ``Store``. A path without a scheme and
+``file://`` are local folders; ``s3://`` and any scheme fsspec knows (when installed) are
+object stores. A third party adds a scheme with ``register``, or an entry point of the group
+``driftbom.stores`` named after it.
 """
 
 from __future__ import annotations
@@ -42,16 +42,14 @@ def register(scheme: str, factory: Factory) -> None:
 
 @functools.cache
 def _plugins() -> None:
-    """Register the entry points of ``driftbom.stores`` once; a broken one is a warning."""
+    """Add the entry points of ``driftbom.stores``, once; one that fails is a warning."""
     for point in metadata.entry_points(group=GROUP):
         try:
-            factory = point.load()
-        except Exception as exc:  # noqa: BLE001 - any plugin's failure is only a warning
+            _FACTORIES.setdefault(point.name, point.load())
+        except Exception as exc:  # noqa: BLE001, PERF203 - a plugin failing is only a warning
             log.warning(
                 "the store plugin %s (%s) cannot be loaded: %s", point.name, point.value, exc
             )
-            continue
-        _FACTORIES.setdefault(point.name, factory)
 
 
 def _fsspec_knows(scheme: str) -> bool:
@@ -62,35 +60,25 @@ def _fsspec_knows(scheme: str) -> bool:
     return scheme in fsspec.available_protocols() or scheme in fsspec.registry
 
 
-def factory_for(scheme: str) -> Factory:
-    """Return the factory of ``scheme``; raises UsageError naming the known schemes."""
-    _plugins()
-    if scheme in _FACTORIES:
-        return _FACTORIES[scheme]
-    if _fsspec_knows(scheme):
-        return _object_store
-    known = ", ".join(f"{s}://" for s in sorted(_FACTORIES) if s)
-    extra = "" if _fsspec_knows("memory") else " (others with fsspec installed)"
-    raise UsageError(
-        f"no store for {scheme}://: a folder, {known} or an fsspec protocol{extra}",
-        what=Input.STORE,
-        path=f"{scheme}://",
-    )
-
-
 def open_store(url: str | None, cwd: Path | None = None) -> Store:
     """Return the store ``url`` names, else ``$DRIFT_STORE``'s, else ``.drift/store`` in ``cwd``.
 
-    Raises UsageError for credentials in the URL, an unknown scheme, or a backend that
-    needs a package not installed (s3:// needs driftbom[s3]).
+    Raises UsageError for credentials in the URL, an unknown scheme (naming the known ones),
+    or a backend that needs a package not installed (s3:// needs driftbom[s3]).
     """
     location = url or os.environ.get("DRIFT_STORE") or str((cwd or Path.cwd()) / DEFAULT)
     scheme = location.partition("://")[0] if "://" in location else ""
     if scheme and scrub(location) != location:
         reason = "credentials in a URL are refused: give them to the storage backend (AWS_*)"
         raise UsageError(reason, what=Input.STORE, path=location)
+    _plugins()
+    factory = _FACTORIES.get(scheme) or (_object_store if _fsspec_knows(scheme) else None)
+    if factory is None:
+        known = ", ".join(f"{s}://" for s in sorted(_FACTORIES) if s)
+        reason = f"no store for {scheme}://: a folder, {known} or an fsspec protocol"
+        raise UsageError(reason, what=Input.STORE, path=location)
     try:
-        return factory_for(scheme)(location)
+        return factory(location)
     except ImportError as exc:
         reason = f"{scheme}:// needs the {exc.name} package (for s3://: pip install 'driftbom[s3]')"
         raise UsageError(reason, what=Input.STORE, path=location) from None
