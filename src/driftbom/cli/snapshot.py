@@ -141,14 +141,15 @@ def snapshot_options(
     from driftbom.probes.run import params as hyper  # noqa: PLC0415
     from driftbom.probes.run.datasets import local, named  # noqa: PLC0415
     from driftbom.snapshotter import SnapshotOptions, default_context  # noqa: PLC0415
-    from driftbom.store.documents import located  # noqa: PLC0415
+    from driftbom.store.documents import stored  # noqa: PLC0415
 
     try:
         redaction.add_patterns(redact or [])
     except ValueError as exc:
         raise UsageError(str(exc), what=Input.REDACT) from None
     tree = hyper.load(params_file) if params_file is not None else None
-    found = located(local(parent, Input.PARENT), store) if parent is not None else None
+    given = local(parent, Input.PARENT) if parent is not None else None
+    found = stored(given, store) if given is not None else None
     if param:
         tree = hyper.merged(tree or {}, [hyper.pair(text) for text in param])
     return SnapshotOptions(
@@ -160,8 +161,8 @@ def snapshot_options(
         phase=phase,
         datasets=tuple(named(text) for text in dataset or ()),
         models=tuple(named(text, Input.MODEL) for text in model or ()),
-        parent=found,
-        parent_reference=parent if found is not None and found.stored else None,
+        parent=found or given,
+        parent_reference=parent if found is not None else None,
         progress=Progress(),
     )
 

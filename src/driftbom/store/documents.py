@@ -29,8 +29,6 @@ class Document(NamedTuple):
     label: str
     raw: bytes
     manifest: Callable[[str], bytes | None]
-    stored: bool = False
-    """Read from a store (``label`` is then the reference that named it)."""
 
     @property
     def digest(self) -> str:
@@ -61,21 +59,26 @@ def from_file(path: Path) -> Document:
         raise SbomError(f"{path!r}: no such file") from None
 
 
-def located(path: str | Path, store: str | None = None, cwd: Path | None = None) -> Document:
-    """Return the document of the file ``path``, else the stored document it names.
+def stored(path: str | Path, store: str | None = None, cwd: Path | None = None) -> Document | None:
+    """Return the stored document ``path`` names, or None when it names a file.
 
-    A path with a ``/`` or a ``.json`` suffix is always a file; a name that the store does
-    not hold is left to the file reader, which says what is wrong with it as a file. Raises
-    SbomError, or StoreError for a stored reference (``@``) that is not there.
+    A path with a ``/`` or a ``.json`` suffix is always a file, and so is a name that the
+    store does not hold: the file reader says what is wrong with it as a file. Raises
+    StoreError (UsageError for a bad store URL) for a reference with ``@`` not there.
     """
     text = str(path)
     # os.path.exists is False for a name too long for the system: the reader then says so
     if text == "-" or "/" in text or text.endswith(".json") or os.path.exists(text):  # noqa: PTH110
-        return from_file(Path(path))
+        return None
     try:
         opened = open_store(store, cwd)
-        return Document(text, opened.read(opened.resolve(text)), opened.manifest, stored=True)
+        return Document(text, opened.read(opened.resolve(text)), opened.manifest)
     except (StoreError, UsageError):
         if "@" in text:
             raise
-        return from_file(Path(path))
+        return None
+
+
+def located(path: str | Path, store: str | None = None, cwd: Path | None = None) -> Document:
+    """Return the stored document ``path`` names (see ``stored``), else the file's."""
+    return stored(path, store, cwd) or from_file(Path(path))

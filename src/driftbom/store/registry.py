@@ -71,7 +71,8 @@ def open_store(url: str | None, cwd: Path | None = None) -> Store:
     if scheme and scrub(location) != location:
         reason = "credentials in a URL are refused: give them to the storage backend (AWS_*)"
         raise UsageError(reason, what=Input.STORE, path=location)
-    _plugins()
+    if scheme not in _FACTORIES:
+        _plugins()  # only a scheme not built in or registered looks for them
     factory = _FACTORIES.get(scheme) or (_object_store if _fsspec_knows(scheme) else None)
     if factory is None:
         known = ", ".join(f"{s}://" for s in sorted(_FACTORIES) if s)
