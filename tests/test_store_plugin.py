@@ -179,3 +179,17 @@ def test_an_fsspec_store_without_exclusive_create_is_read_only():
     with pytest.raises(StoreError, match="the store is read only"):
         read_only.put("box", _doc(six="2.0.0"))
     assert [e.digest for e in written.history("box")] == [first.digest]
+
+
+def test_an_s3_endpoint_without_conditional_puts_is_read_only(monkeypatch):
+    pytest.importorskip("fsspec")
+    import errno
+
+    store = open_store("memory://drift-no-conditional/store")
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSYS, "NotImplemented: If-None-Match")  # as s3fs says a 501
+
+    monkeypatch.setattr(store.blobs.fs, "open", refused)
+    with pytest.raises(StoreError, match="the store is read only"):
+        store.put("box", _doc())

@@ -3,12 +3,14 @@
 A first baseline is a create that only the first writer wins: ``open(key, "xb")``, which
 s3fs sends as a conditional put (``If-None-Match: *``) and fsspec's local and memory
 filesystems open with ``O_EXCL`` or under a lock. fsspec's other filesystems may accept
-``"xb"`` and still overwrite, so a store on one of them is read only: drift reads its
-history, baselines and documents, and refuses to put (two first puts could both win).
+``"xb"`` and still overwrite, and an S3-compatible endpoint may not implement conditional
+puts, so a store on one of them is read only: drift reads its history, baselines and
+documents, and refuses to put (two first puts could both win).
 """
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 from driftbom.errors import StoreError
@@ -80,6 +82,11 @@ class Objects:
                 handle.write(data)
         except FileExistsError:
             return False
+        except OSError as exc:
+            if exc.errno != errno.ENOSYS:
+                raise
+            self.exclusive = False  # an S3 endpoint without conditional writes (501)
+            self._writable()
         return True
 
     def write(self, key: str, data: bytes) -> None:
