@@ -136,10 +136,10 @@ def test_names_cannot_escape_the_store(name):
 def test_a_tampered_object_is_caught(tmp_path):
     store = LocalStore(tmp_path)
     entry = store.put("box", _doc())
-    path = store.path(entry.digest)
+    path = tmp_path / "objects" / entry.digest[:2] / f"{entry.digest}.cdx.json"
     path.write_bytes(path.read_bytes().replace(b"1.17.0", b"9.99.0"))
     with pytest.raises(StoreError, match="is corrupt"):
-        store.path(entry.digest)
+        store.read(entry.digest)
 
 
 def test_a_half_written_object_is_never_visible(tmp_path):
@@ -221,7 +221,8 @@ def test_audit_one_drifted_name_fails_and_a_corrupt_one_is_an_error(tmp_path):
     assert verdicts == {"ci": "pass", "train": "fail"}
     text = run_drift("audit", "--store", str(tmp_path / "store"))
     assert "train  FAIL" in text.stdout
-    latest = store.path(store.resolve("ci@latest"))
+    digest = store.resolve("ci@latest")
+    latest = store.root / "objects" / digest[:2] / f"{digest}.cdx.json"
     latest.write_bytes(latest.read_bytes() + b" ")
     broken = run_drift("audit", "--store", str(tmp_path / "store"), "--format", "json")
     assert broken.returncode == 2

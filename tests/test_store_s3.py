@@ -61,7 +61,7 @@ def test_history_baseline_references_and_a_tampered_object_in_s3(s3):
     key = f"{store.root}/objects/{first.digest[:2]}/{first.digest}.cdx.json"
     store.fs.pipe(key, store.fs.cat(key) + b" ")
     with pytest.raises(StoreError, match="is corrupt"):
-        store.path(first.digest)
+        store.read(first.digest)
 
 
 def test_the_audit_against_moto(s3):
@@ -142,7 +142,7 @@ def test_racing_first_puts_leave_the_first_baseline(s3, monkeypatch):
     first = store.put("race", _doc(six="1.17.0"))
     # a slower writer that also saw no baseline a moment ago puts its own now
     monkeypatch.setattr(store.fs, "exists", lambda _key: False)
-    store._first_baseline("race", "f" * 64)
+    assert store.blobs.create("baselines/race", b"f" * 64) is False
     assert store.baseline("race") == first.digest
 
 
@@ -160,8 +160,8 @@ def test_junk_history_files_in_s3_are_named_and_left_out(s3):
 
 def test_s3_reads_are_bounded(s3, monkeypatch):
     """Nothing is read whole: an entry, a baseline, an object each only up to its limit."""
-    from driftbom import store as module
     from driftbom.errors import StoreError
+    from driftbom.store import layout as module
     from driftbom.store import open_store
 
     url, _ = s3
@@ -194,7 +194,7 @@ def test_s3_reads_are_bounded(s3, monkeypatch):
         assert end <= limits[key.split("/")[2]], key
     monkeypatch.setattr(module, "MAX_DOCUMENT", 1000)
     with pytest.raises(StoreError, match="over 1000 bytes"):
-        store.path(first.digest)
+        store.read(first.digest)
 
 
 def test_an_unreachable_endpoint_or_a_missing_bucket_is_exit_2(s3):

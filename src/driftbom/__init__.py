@@ -122,12 +122,9 @@ def read(path: str | Path, *, store: str | None = None) -> Snapshot:
     the file is unreadable, not JSON or not CycloneDX 1.4 to 1.7, StoreError for a stored
     one that is missing or corrupt.
     """
-    from pathlib import Path  # noqa: PLC0415
+    from driftbom.store.documents import located  # noqa: PLC0415
 
-    from driftbom.sbom import codecs  # noqa: PLC0415
-    from driftbom.store import locate  # noqa: PLC0415
-
-    return codecs.read(locate(Path(path), store))
+    return located(path, store).parsed()
 
 
 def write(snapshot: Snapshot, path: str | Path | None = None, *, store: str | None = None) -> bytes:
@@ -200,13 +197,15 @@ def check(
     policy: str | Path | None = None,
     fail_on: Severity | str | None = None,
     snapshotted: Callable[[Snapshot], object] | None = None,
+    store: str | None = None,
 ) -> DriftReport:
     """Compare ``current`` (default: this environment) with ``reference``, as ``drift check``.
 
     ``python`` is the interpreter recorded when ``current`` is None, and ``snapshotted`` is
     then called with that snapshot (``drift check`` names it). The policy is the ``policy``
     TOML file, else ``[tool.drift]`` of ``./pyproject.toml``, else the built-in one. The
-    reference is read before anything is snapshotted. Raises DriftError.
+    reference is read before anything is snapshotted. Either may be a stored ``NAME@...``
+    of ``store``, as for ``read``. Raises DriftError.
     """
     from pathlib import Path  # noqa: PLC0415
 
@@ -214,12 +213,15 @@ def check(
     from driftbom.comparator import policy as policies  # noqa: PLC0415
     from driftbom.comparator.severity import Severity  # noqa: PLC0415
     from driftbom.sbom import codecs  # noqa: PLC0415
+    from driftbom.store.documents import located  # noqa: PLC0415
 
     chosen = policies.load(Path(policy) if policy else None, Path("pyproject.toml"))
     if current is not None:
-        ref, cur = codecs.read_pair(Path(reference), Path(current))
+        decode = codecs.decoder()  # components unchanged between the two are built once
+        ref = located(reference, store).parsed(decode)
+        cur = located(current, store).parsed(decode)
     else:
-        ref, cur = codecs.read(Path(reference)), snapshot(python)
+        ref, cur = located(reference, store).parsed(), snapshot(python)
         if snapshotted is not None:
             snapshotted(cur)
     threshold = Severity(fail_on) if isinstance(fail_on, str) else fail_on

@@ -9,6 +9,7 @@ values are only shown): the store is content-addressed, so what it returns is th
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom.comparator import check
@@ -16,11 +17,10 @@ from driftbom.comparator.rules import Rule
 from driftbom.errors import SbomError, StoreError
 from driftbom.model import Layer
 from driftbom.properties import Prop
-from driftbom.sbom import codecs
+from driftbom.store.documents import Document, from_file
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from pathlib import Path
 
     from driftbom.model import Snapshot
     from driftbom.store import Store
@@ -76,9 +76,9 @@ class _Run(NamedTuple):
     stored: bool = False
 
 
-def _read(label: str, path: Path) -> _Run:
-    snapshot, digest = codecs.read_with_digest(path)
-    return _Run(label, snapshot, digest)
+def _read(label: str, given: Path | Document) -> _Run:
+    document = from_file(given) if isinstance(given, Path) else given
+    return _Run(label, document.parsed(), document.digest)
 
 
 def _changes(parent: Snapshot, child: Snapshot) -> dict[str, list[str]]:
@@ -113,10 +113,11 @@ def _ancestors(runs: list[_Run], store: Store) -> list[_Run]:
             continue
         known.add(digest)
         try:
-            path = store.path(match.group(1))  # checked, with its dataset manifests
+            raw = store.read(match.group(1))  # checked against its digest
         except StoreError:
             continue  # not in this store: the parent is named, not found
-        run = _read(match.group(1), path)._replace(stored=True)
+        run = _read(match.group(1), Document(match.group(1), raw, store.manifest))
+        run = run._replace(stored=True)
         found.append(run)
         parent = recorded_parent(run.snapshot)
         if parent is not None:
@@ -141,16 +142,18 @@ def _parent(snapshot: Snapshot, by_digest: dict[str, _Run]) -> Parent | None:
 
 
 def lineage(
-    paths: Sequence[Path], store: Store | None = None, labels: Sequence[str] | None = None
+    paths: Sequence[Path | Document],
+    store: Store | None = None,
+    labels: Sequence[str] | None = None,
 ) -> list[Step]:
-    """Return the runs of ``paths``, each after the run it follows.
+    """Return the runs of ``paths`` (files, or documents read already), each after its parent.
 
     Parents not among them are read from ``store`` by digest, with their own parents (at
     most ``MAX_ANCESTORS``), when one is given. ``labels`` name the paths in the steps (the
     arguments as given; default the paths), one each. Raises SbomError for a document that is not
     readable CycloneDX, and StoreError when the store cannot be used.
     """
-    given = labels or [str(path) for path in paths]
+    given = labels or [p.label if isinstance(p, Document) else str(p) for p in paths]
     runs = [_read(label, path) for label, path in zip(given, paths, strict=True)]
     if store is not None:
         runs += _ancestors(runs, store)

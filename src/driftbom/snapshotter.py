@@ -20,6 +20,7 @@ from driftbom.probes.python.interpreter import interpreter_component
 from driftbom.probes.python.probes import package_components
 from driftbom.properties import Prop
 from driftbom.sbom import codecs
+from driftbom.store.documents import Document, from_file
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -127,14 +128,16 @@ def outputs(options: SnapshotOptions) -> tuple[list[Component], list[Layer]]:
     return components, [p.layer for p in chosen]
 
 
-def _parent(path: Path, reference: str | None) -> list[tuple[str, str]]:
+def _parent(given: Path | Document, reference: str | None) -> list[tuple[str, str]]:
     """Return the properties naming the parent document (read and checked like any input)."""
+    label = given.label if isinstance(given, Document) else str(given)
     try:
-        parent, digest = codecs.read_with_digest(path)
+        document = given if isinstance(given, Document) else from_file(given)
+        parent = document.parsed()
     except SbomError as exc:
-        why = exc.reason.removeprefix(f"{path}: ")
-        raise UsageError(why, what=Input.PARENT, path=str(path)) from None
-    found = [(Prop.PARENT_DIGEST, digest), (Prop.PARENT_NAME, parent.name)]
+        why = exc.reason.removeprefix(f"{label}: ")
+        raise UsageError(why, what=Input.PARENT, path=label) from None
+    found = [(Prop.PARENT_DIGEST, document.digest), (Prop.PARENT_NAME, parent.name)]
     if parent.serial:
         found.append((Prop.PARENT_SERIAL, parent.serial))
     if reference is not None:

@@ -26,7 +26,9 @@ from driftbom.model import Component, Snapshot
 from driftbom.probes.python import distributions
 from driftbom.sbom import cyclonedx
 from driftbom.snapshotter import documented
-from driftbom.store import LocalStore, ObjectStore, locate, open_store
+from driftbom.store import LocalStore, open_store
+from driftbom.store.documents import Document, located
+from driftbom.store.objects import ObjectStore
 from tests.conftest import FIXTURES
 
 SETTINGS = settings(
@@ -350,10 +352,10 @@ def test_store_references(a_store, ref):
     else:
         assert opened.read(digest)
     try:
-        located = locate(Path(ref), str(a_store))
+        document = located(Path(ref), str(a_store))
     except DriftError:
         return
-    assert isinstance(located, Path)
+    assert isinstance(document, Document)
 
 
 @SETTINGS

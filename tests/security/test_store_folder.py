@@ -27,12 +27,11 @@ def _store(tmp_path):
 
 
 def _every_use(store, entry):
-    """Each way in: put, read, path, history, names, baseline, set it, references."""
+    """Each way in: put, read, history, names, baseline, set it, references."""
     return {
         "put": lambda: store.put("box", _doc(six="2.0.0")),
         "put-new-name": lambda: store.put("other", _doc(six="3.0.0")),
         "read": lambda: store.read(entry.digest),
-        "path": lambda: store.path(entry.digest),
         "history": lambda: store.history("box"),
         "names": store.names,
         "baseline": lambda: store.baseline("box"),

@@ -211,9 +211,6 @@ def run() -> NoReturn:
     ends with ``os._exit``: the OS reclaims it all at once.
     """
     code = main()
-    store = sys.modules.get("driftbom.store")
-    if store is not None:  # os._exit runs no atexit handler: its copies go now
-        store.remove_copies()
     try:
         sys.stdout.flush()
     except BrokenPipeError:

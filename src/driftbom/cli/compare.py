@@ -9,7 +9,7 @@ import typer
 import driftbom
 from driftbom.cli import EXIT_FINDINGS, app, log, status
 from driftbom.cli.output import append, emit, format_option, show_as
-from driftbom.cli.references import ReferenceStoreOpt, located
+from driftbom.cli.references import ReferenceStoreOpt
 from driftbom.comparator import policy as policies
 from driftbom.comparator.severity import Severity
 from driftbom.render import Format, Result, rendered
@@ -57,8 +57,9 @@ def _compared(
 ) -> "DriftReport":
     """Compare two documents, or the reference with the live environment, named on stderr."""
     return driftbom.check(
-        located(reference, store),
-        located(current, store) if current is not None else None,
+        reference,
+        current,
+        store=store,
         python=python,
         policy=policy,
         fail_on=fail_on,

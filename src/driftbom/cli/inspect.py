@@ -7,11 +7,11 @@ import typer
 
 from driftbom.cli import app
 from driftbom.cli.output import format_option, show_as
-from driftbom.cli.references import ReferenceStoreOpt, located
+from driftbom.cli.references import ReferenceStoreOpt
 from driftbom.inspection import inspect as inspected
 from driftbom.render import Format, Result
 from driftbom.render.inspection import Inspected
-from driftbom.sbom import codecs
+from driftbom.store.documents import located
 
 
 @app.command("inspect")
@@ -26,5 +26,5 @@ def inspect(
     store: ReferenceStoreOpt = None,
 ) -> None:
     """Summarise what FILE records and score whether its run can be reproduced."""
-    result = inspected(codecs.read(located(file, store)))
+    result = inspected(located(file, store).parsed())
     show_as(Result.INSPECTION, fmt, Inspected(str(file), result))

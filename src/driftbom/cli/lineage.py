@@ -8,10 +8,11 @@ import typer
 
 from driftbom.cli import app
 from driftbom.cli.output import format_option, show_as
-from driftbom.cli.references import ReferenceStoreOpt, located
+from driftbom.cli.references import ReferenceStoreOpt
 from driftbom.lineage import lineage as walk
 from driftbom.render import Format, Result
 from driftbom.render.lineage import Chain
+from driftbom.store.documents import located
 
 if TYPE_CHECKING:
     from driftbom.store import Store

@@ -7,11 +7,11 @@ import typer
 
 from driftbom.cli import EXIT_FINDINGS, app, status
 from driftbom.cli.output import show_as
-from driftbom.cli.references import ReferenceStoreOpt, located
+from driftbom.cli.references import ReferenceStoreOpt
 from driftbom.comparator.severity import Severity
 from driftbom.gcpause import collecting
 from driftbom.render import Format, Result
-from driftbom.sbom import codecs
+from driftbom.store.documents import located
 
 SbomArg = Annotated[
     Path,
@@ -119,7 +119,8 @@ def rebuild(
     """Write a Dockerfile and hashed lock that recreate the SBOM's environment; build, verify."""
     from driftbom.rebuilder.run import RebuildOptions, run  # noqa: PLC0415 - 30 ms on every start
 
-    snap, digest = codecs.read_with_digest(located(sbom, store))
+    document = located(sbom, store)
+    snap, digest = document.parsed(), document.digest
     names = tuple(n.strip() for item in system_packages or () for n in item.split(",") if n.strip())
     options = RebuildOptions(
         base_image=base_image,

@@ -1,6 +1,5 @@
 """Document arguments: a file, or a reference into a store (``NAME@baseline``, ``NAME@3``)."""
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,10 +20,3 @@ ReferenceStoreOpt = Annotated[
         "name wins.",
     ),
 ]
-
-
-def located(path: Path, store: str | None = None) -> Path:
-    """Return ``path``, or the stored document it names (see ``driftbom.store.locate``)."""
-    from driftbom.store import locate  # noqa: PLC0415
-
-    return locate(path, store)

@@ -145,19 +145,20 @@ def snapshot_options(
     from driftbom import redact as redaction  # noqa: PLC0415
     from driftbom.cli.inputs import named_places, pair  # noqa: PLC0415
     from driftbom.cli.output import Progress  # noqa: PLC0415
-    from driftbom.cli.references import located  # noqa: PLC0415
     from driftbom.errors import Input, UsageError  # noqa: PLC0415
     from driftbom.inputs import params as hyper  # noqa: PLC0415
     from driftbom.inputs.datasets import local  # noqa: PLC0415
     from driftbom.probes.interface import Request  # noqa: PLC0415
     from driftbom.snapshotter import SnapshotOptions, default_context  # noqa: PLC0415
+    from driftbom.store.documents import stored  # noqa: PLC0415
 
     try:
         redaction.add_patterns(redact or [])
     except ValueError as exc:
         raise UsageError(str(exc), what=Input.REDACT) from None
     tree = hyper.load(params_file) if params_file is not None else None
-    found = located(local(parent, Input.PARENT), store) if parent is not None else None
+    given = local(parent, Input.PARENT) if parent is not None else None
+    found = stored(given, store) if given is not None else None
     if param:
         tree = hyper.merged(tree or {}, [pair(text) for text in param])
     request = Request(
@@ -167,8 +168,8 @@ def snapshot_options(
         phase=phase,
         datasets=named_places(dataset or ()),
         models=named_places(model or (), Input.MODEL),
-        parent=found,
-        parent_reference=parent if found is not None and str(found) != parent else None,
+        parent=found or given,
+        parent_reference=parent if found is not None else None,
         progress=Progress(),
     )
     return SnapshotOptions(name, request, default_context(cache=not no_cache))

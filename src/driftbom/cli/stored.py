@@ -69,7 +69,7 @@ def show(
 ) -> None:
     """Print a stored document (NAME, NAME@baseline, NAME@latest, NAME@N, a digest prefix)."""
     opened = _store(store)
-    emit(opened.path(opened.resolve(ref)).read_text())
+    emit(opened.read(opened.resolve(ref)).decode())
 
 
 @app.command("ls")

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from driftbom.model import Collected, Layer, Skipped
     from driftbom.probes.python.interpreter import Interpreter
+    from driftbom.store.documents import Document
 
 T = TypeVar("T")
 INTERPRETER = "python"
@@ -37,7 +38,7 @@ class Request(NamedTuple):
     datasets: Mapping[str, Path | str] = MappingProxyType({})
     """Name to file or folder (a Path), or object-storage URL (``s3://...``, a str)."""
     models: Mapping[str, Path | str] = MappingProxyType({})
-    parent: Path | None = None
+    parent: Path | Document | None = None
     parent_reference: str | None = None
     """The store reference ``parent`` was read from (``box@baseline``), kept as given."""
     phase: str | None = None

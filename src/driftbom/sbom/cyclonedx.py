@@ -29,10 +29,6 @@ from driftbom.sbom.interface import Encoded
 from driftbom.sbom.schema import SUPPORTED_SPECS
 
 # store.py still reads these from here
-from driftbom.sbom.sidecars import MAX_SIDECAR as MAX_SIDECAR  # noqa: PLC0414
-from driftbom.sbom.sidecars import SIDECARS as SIDECARS  # noqa: PLC0414
-from driftbom.sbom.sidecars import manifest_refs as manifest_refs  # noqa: PLC0414
-from driftbom.sbom.sidecars import sidecar_manifests as sidecar_manifests  # noqa: PLC0414
 from driftbom.sbom.sidecars import with_manifests
 
 if TYPE_CHECKING:

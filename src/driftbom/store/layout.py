@@ -1,0 +1,276 @@
+"""The one layout every store backend shares, written over its ``Blobs``.
+
+Layout::
+
+    objects/<2 hex>/<sha256>.cdx.json     each document once, under the SHA-256 of its bytes
+    history/<name>/<time>-<unique>.json   one entry per put, never rewritten
+    baselines/<name>                      the baseline's digest
+    manifests/<blake3>.manifest           dataset manifests too large to be inline, once each
+
+Objects, manifests and entries are whole writes under keys that never change meaning; the
+first baseline of a name is a conditional create (``Blobs.create``), so of two first puts
+racing only one becomes it. Objects are checked against their digest when read: a corrupt or
+tampered one is an error naming it, never used.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+import orjson
+
+from driftbom.errors import Input, StoreError, UsageError
+from driftbom.hashes import blake3_hex, sha256
+from driftbom.sbom.sidecars import MAX_SIDECAR
+from driftbom.store.interface import Blobs, Entry, History
+
+MAX_DOCUMENT = 256 * 1024 * 1024
+MAX_ENTRY = 64 * 1024
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+_ID = re.compile(r"[0-9]{8}T[0-9]{12}Z-[0-9a-f]{8}")
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+
+
+def _new_entry(digest: str) -> Entry:
+    """Return a history entry for a put now: its id sorts by time and never repeats."""
+    now = datetime.now(tz=timezone.utc)
+    unique = f"{now.strftime('%Y%m%dT%H%M%S%fZ')}-{os.urandom(4).hex()}"
+    return Entry(unique, digest, now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+
+
+def _parsed_entry(raw: bytes) -> Entry | None:
+    """Return the entry a history file holds, or None when it is not one (nothing else)."""
+    if len(raw) > MAX_ENTRY:
+        return None
+    try:
+        data = orjson.loads(raw)
+        entry = Entry(data["id"], data["digest"], data["timestamp"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    patterns = zip(entry, (_ID, _DIGEST, _TIMESTAMP), strict=True)
+    return entry if all(isinstance(v, str) and p.fullmatch(v) for v, p in patterns) else None
+
+
+def _history(name: str, files: list[tuple[str, bytes | None]]) -> History:
+    """Return the history that (file name, content) pairs make; None content: unreadable.
+
+    An entry's id is its file's name, so the newest entry is the last name in a listing.
+    """
+    entries, junk = [], []
+    for file, raw in files:
+        entry = _parsed_entry(raw) if raw is not None else None
+        if entry is None or f"{entry.id}.json" != file:
+            junk.append(f"history/{name}/{file} is not a history entry: left out")
+        else:
+            entries.append(entry)
+    entries.sort(key=lambda e: e.id, reverse=True)
+    return History(entries, junk)
+
+
+def checked_name(name: str) -> str:
+    """Return ``name`` when it is a valid store name; raises UsageError (no path tricks)."""
+    if not _NAME.fullmatch(name) or ".." in name:
+        raise UsageError(
+            "a store name is letters, digits, '.', '_' or '-' (at most 128)",
+            what=Input.NAME,
+            path=repr(name),
+        )
+    return name
+
+
+def _manifest_key(hexdigest: str) -> str:
+    if not _DIGEST.fullmatch(hexdigest):
+        raise StoreError(f"{hexdigest[:70]!r} is not the BLAKE3 of a manifest")
+    return f"manifests/{hexdigest}.manifest"
+
+
+def _object_key(digest: str) -> str:
+    return f"objects/{digest[:2]}/{digest}.cdx.json"
+
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _backend_errors() -> tuple[type[BaseException], ...]:
+    """Return what a backend raises when it cannot be reached or refuses (not our bugs)."""
+    try:
+        from botocore.exceptions import (  # type: ignore[import-untyped]  # noqa: PLC0415
+            BotoCoreError,
+            ClientError,
+        )
+    except ImportError:
+        return (OSError,)
+    return (OSError, BotoCoreError, ClientError)
+
+
+def _answered(method: _Method) -> _Method:
+    """Make a backend's failure a StoreError naming the store.
+
+    Unreachable, denied, no such bucket; for a folder, a path too long for the system, a
+    file where a folder should be, no permission, a full disk.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: Layout, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except _backend_errors() as exc:
+            raise StoreError(f"{self}: {type(exc).__name__}: {exc}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Layout:
+    """A ``Store`` over a backend's ``Blobs``: entries, history, baselines and references.
+
+    ``where`` names the store in messages (its folder or URL).
+    """
+
+    def __init__(self, blobs: Blobs, where: str) -> None:
+        """Keep the store's documents in ``blobs``."""
+        self.blobs = blobs
+        self.where = where
+
+    def __str__(self) -> str:
+        """Return the store's location."""
+        return self.where
+
+    @_answered
+    def put(self, name: str, document: bytes, manifests: Iterable[bytes] = ()) -> Entry:
+        """Store ``document`` under ``name``; the first one for a name becomes its baseline.
+
+        ``manifests`` are the dataset manifests it names (``sidecar_manifests``): stored
+        first, under their BLAKE3, so no reader sees the document without them.
+        """
+        name = checked_name(name)
+        for manifest in manifests:
+            self.blobs.create(_manifest_key(blake3_hex(manifest)), manifest)
+        digest = sha256(document).hexdigest()
+        self.blobs.create(_object_key(digest), document)
+        entry = _new_entry(digest)
+        self.blobs.write(f"history/{name}/{entry.id}.json", orjson.dumps(entry._asdict()))
+        self.blobs.create(f"baselines/{name}", digest.encode())
+        return entry
+
+    @_answered
+    def names(self) -> list[str]:
+        """Return every name with a history, sorted."""
+        found = (n.removesuffix("/") for n in self.blobs.list("history") if n.endswith("/"))
+        return sorted(n for n in found if _NAME.fullmatch(n))
+
+    @_answered
+    def _read_entries(self, name: str, files: list[str]) -> list[tuple[str, bytes | None]]:
+        """Read the entries (a backend's ``read_many`` reads them in parallel, when it has one)."""
+        keys = [f"history/{name}/{file}" for file in files]
+        many = getattr(self.blobs, "read_many", None)
+        if many is not None:
+            return list(zip(files, many(keys, MAX_ENTRY + 1), strict=True))
+        return [(file, self._entry(key)) for file, key in zip(files, keys, strict=True)]
+
+    def _entry(self, key: str) -> bytes | None:
+        try:
+            return self.blobs.read(key, MAX_ENTRY + 1)
+        except (OSError, StoreError):
+            return None  # a link, unreadable, not a regular file: junk
+
+    @_answered
+    def read_history(self, name: str, limit: int | None = None) -> History:
+        """Return the newest ``limit`` entries of ``name`` (all by default), and the junk met.
+
+        Files are read newest first, only as many as it takes: the latest entry is one read
+        in a store without junk.
+        """
+        found = self.blobs.list(f"history/{checked_name(name)}")
+        files = sorted((f for f in found if f.endswith(".json")), reverse=True)
+        wanted = len(files) if limit is None else limit
+        entries: list[Entry] = []
+        junk: list[str] = []
+        while files and len(entries) < wanted:
+            batch, files = files[: wanted - len(entries)], files[wanted - len(entries) :]
+            read = _history(name, self._read_entries(name, batch))
+            entries += read.entries
+            junk += read.junk
+        return History(entries, junk)
+
+    def history(self, name: str) -> list[Entry]:
+        """Return the entries of ``name``, newest first (a file that is not one left out)."""
+        return self.read_history(name).entries
+
+    @_answered
+    def baseline(self, name: str) -> str | None:
+        """Return the digest of ``name``'s baseline, or None."""
+        try:
+            raw = self.blobs.read(f"baselines/{checked_name(name)}", 128)
+        except OSError:
+            return None
+        digest = raw.decode(errors="replace").strip() if raw is not None else ""
+        return digest if _DIGEST.fullmatch(digest) else None
+
+    @_answered
+    def set_baseline(self, name: str, digest: str) -> None:
+        """Make ``digest`` (one of ``name``'s entries) its baseline."""
+        if digest not in {e.digest for e in self.history(name)}:
+            raise StoreError(f"{digest[:12]} is not in the history of {name}")
+        self.blobs.write(f"baselines/{checked_name(name)}", digest.encode())
+
+    @_answered
+    def read(self, digest: str) -> bytes:
+        """Return an object's bytes after checking they are what its digest says."""
+        data = self.blobs.read(_object_key(digest), MAX_DOCUMENT + 1)
+        if data is None:
+            raise StoreError(f"object {digest[:12]} is missing from {self}")
+        if len(data) > MAX_DOCUMENT:
+            raise StoreError(f"object {digest[:12]} is over {MAX_DOCUMENT} bytes")
+        if sha256(data).hexdigest() != digest:
+            raise StoreError(f"object {digest[:12]} is corrupt: its content is not its digest")
+        return data
+
+    @_answered
+    def manifest(self, hexdigest: str) -> bytes | None:
+        """Return the stored manifest with this BLAKE3 hex, or None (the reader checks it)."""
+        try:
+            data = self.blobs.read(_manifest_key(hexdigest), MAX_SIDECAR + 1)
+        except OSError:
+            return None
+        return data if data is not None and len(data) <= MAX_SIDECAR else None
+
+    @_answered
+    def resolve(self, reference: str) -> str:
+        """Return the digest ``reference`` names.
+
+        NAME, NAME@baseline, NAME@latest, NAME@N (1 is the latest), or a digest prefix of
+        at least 8 hex digits.
+        """
+        name, _, which = reference.partition("@")
+        if re.fullmatch(r"[0-9a-f]{8,64}", reference) and f"{reference}/" not in set(
+            self.blobs.list("history")
+        ):
+            found = self._digests(reference)
+            if len(found) != 1:
+                raise StoreError(f"{reference!r} names {len(found)} stored documents, not one")
+            return found[0]
+        entries = self.history(name)
+        if not entries:
+            raise StoreError(f"{name!r} has no snapshot in {self}")
+        if which == "baseline":
+            base = self.baseline(name)
+            if base is None:
+                raise StoreError(f"{name!r} has no baseline")
+            return base
+        if which in ("", "latest"):
+            return entries[0].digest
+        if re.fullmatch(r"[0-9]{1,9}", which) and 1 <= int(which) <= len(entries):
+            return entries[int(which) - 1].digest
+        raise StoreError(
+            f"{reference!r}: use NAME, NAME@baseline, NAME@latest or NAME@1..{len(entries)}"
+        )
+
+    def _digests(self, prefix: str) -> list[str]:
+        names = (n.split(".")[0] for n in self.blobs.list(f"objects/{prefix[:2]}"))
+        return sorted({n for n in names if n.startswith(prefix) and _DIGEST.fullmatch(n)})
