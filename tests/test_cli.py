@@ -265,11 +265,13 @@ def test_every_input_an_error_names_has_its_flag(what):
 
 
 @pytest.mark.parametrize("remedy", list(Remedy))
-def test_every_remedy_names_its_flag(remedy):
+def test_every_remedy_names_its_flag_or_command(remedy):
     from driftbom.cli import message
     from driftbom.errors import DriftError
 
-    assert message(DriftError("broken", remedy=remedy)).startswith("broken (--")
+    text = message(DriftError("broken", remedy=remedy))
+    assert text.startswith(("broken (--", "broken (drift "))
+    assert remedy.value not in text  # the CLI's words, not the library's
 
 
 def test_snapshot_in_a_folder_holding_only_a_dot_venv_records_that_venv(tmp_path):
@@ -286,4 +288,5 @@ def test_snapshot_in_a_folder_holding_only_a_dot_venv_records_that_venv(tmp_path
         "snapshot", "--python", sys.executable, "-o", str(out), env={"VIRTUAL_ENV": ""},
         cwd=tmp_path,
     )  # fmt: skip
-    assert f"./.venv is not used: --python {sys.executable} chose {sys.executable}" in other.stderr
+    asked = f"the interpreter asked for ({sys.executable}) is {sys.executable}"
+    assert f"./.venv is not used: {asked}" in other.stderr

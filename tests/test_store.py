@@ -328,10 +328,11 @@ def test_an_audit_of_nothing_and_a_name_with_no_history_are_exit_2(tmp_path):
     empty = run_drift("audit", "--store", root)
     assert empty.returncode == 2
     assert "no snapshot in" in empty.stderr
+    assert "(drift snapshot --store URL --name NAME stores one)" in empty.stderr
     LocalStore(tmp_path / "store").put("ci", _doc())
     unmatched = run_drift("audit", "--store", root, "--name", "train-*")
     assert unmatched.returncode == 2
-    assert "no stored name matches 'train-*'" in unmatched.stderr
+    assert "no stored name matches 'train-*' (drift ls lists them)" in unmatched.stderr
     unknown = run_drift("history", "train", "--store", root)
     assert unknown.returncode == 2
     assert "'train' has no snapshot in" in unknown.stderr

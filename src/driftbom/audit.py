@@ -14,7 +14,7 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from driftbom.comparator import check
-from driftbom.errors import SbomError, StoreError
+from driftbom.errors import Remedy, SbomError, StoreError
 from driftbom.properties import Prop
 from driftbom.sbom import codecs
 
@@ -147,10 +147,10 @@ def audit(
     errors: list[str] = []
     stored = store.names()
     if not stored:
-        raise StoreError(f"no snapshot in {store} (drift snapshot --store ... --name NAME)")
+        raise StoreError(f"no snapshot in {store}", remedy=Remedy.STORE_ONE)
     names = [n for n in stored if fnmatchcase(n, pattern)]
     if not names:
-        raise StoreError(f"no stored name matches {pattern!r} (drift ls lists them)")
+        raise StoreError(f"no stored name matches {pattern!r}", remedy=Remedy.LIST_NAMES)
     for name, pair, met in _ahead(lambda n: _fetch(store, n, since), names):
         errors += met
         if pair is None:

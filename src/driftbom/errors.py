@@ -39,6 +39,9 @@ class Remedy(str, Enum):
 
     SKIP_UNREPRODUCIBLE = "leave out what cannot be reproduced"
     NO_RESOLVE = "pin without hashes (pip cannot verify them)"
+    STORE_ONE = "store a snapshot first"
+    LIST_NAMES = "list the stored names"
+    LIST_RULES = "list the rules"
 
 
 class DriftError(Exception):

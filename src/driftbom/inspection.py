@@ -92,7 +92,7 @@ def _checks(snapshot: Snapshot) -> list[Check]:
             "seed recorded",
             bool(seeds) if params is not None else None,
             f"seeds: {seeds}" if seeds else "no seed among the hyperparameters",
-            None if seeds else "record the random seed as a parameter (--param seed=42)",
+            None if seeds else "record the random seed among the hyperparameters (seed=42)",
         )
     )
     sets = snapshot.by_layer(Layer.DATASETS)
@@ -101,7 +101,7 @@ def _checks(snapshot: Snapshot) -> list[Check]:
             "datasets recorded",
             bool(sets) if Layer.MODELS in snapshot.layers or sets else None,
             f"{len(sets)} datasets, each with a content digest" if sets else "none",
-            None if sets else "name the training data (--dataset train=PATH)",
+            None if sets else "record the training data as a dataset (train=PATH)",
         )
     )
     found = snapshot.by_layer(Layer.MODELS)
@@ -136,7 +136,7 @@ def _rebuild(snapshot: Snapshot) -> Check:
         "rebuild restores everything",
         not left,
         f"{len(left)} things a rebuild cannot restore" + (f": {left[0]}" if left else ""),
-        "see the Dockerfile header of drift rebuild" if left else None,
+        "the rebuild's Dockerfile header names each" if left else None,
     )
 
 

@@ -67,7 +67,7 @@ def run(
     from driftbom.snapshotter import take  # noqa: PLC0415
 
     if not argv:
-        raise UsageError("no command: drift run [options] -o FILE -- COMMAND...")
+        raise UsageError("no command to run", what=Input.COMMAND)
     if not 0 <= grace <= MAX_GRACE_S:
         raise UsageError(f"a grace period is 0 to {MAX_GRACE_S:g} seconds, not {grace:g}")
     before = take(options, output=False)

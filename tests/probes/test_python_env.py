@@ -142,7 +142,8 @@ def test_another_interpreter_than_dot_venv_is_said_with_the_reason(tmp_path):
     assert notes == [f"./.venv is not used: {why}"]
     python, notes = choose_python(sys.executable, {}, tmp_path)
     assert python == sys.executable
-    assert notes == [f"./.venv is not used: --python {sys.executable} chose {sys.executable}"]
+    asked = f"the interpreter asked for ({sys.executable}) is {sys.executable}"
+    assert notes == [f"./.venv is not used: {asked}"]
     assert choose_python(dotvenv, {}, tmp_path) == (dotvenv, [])  # the same one: nothing to say
 
 

@@ -98,7 +98,7 @@ def test_a_command_that_cannot_be_one_line_is_left_out(tmp_path, command):
 def test_without_a_run_the_command_is_a_placeholder(tmp_path):
     text = rendered(reproducible_doc())
     assert docker_line(text).endswith(f"{IMAGE} COMMAND...")
-    assert "the SBOM records no command (drift run records one)" in text
+    assert "the SBOM records no command: give yours" in text
 
 
 def test_redacted_secrets_are_said(tmp_path):

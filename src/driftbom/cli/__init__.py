@@ -68,6 +68,9 @@ _FLAGS = {
 _REMEDIES = {
     Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",
     Remedy.NO_RESOLVE: "--no-resolve pins without hashes, unverified",
+    Remedy.STORE_ONE: "drift snapshot --store URL --name NAME stores one",
+    Remedy.LIST_NAMES: "drift ls lists them",
+    Remedy.LIST_RULES: "drift policy lists them",
 }
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from driftbom import bounded
 from driftbom.comparator.severity import Severity
-from driftbom.errors import PolicyError
+from driftbom.errors import PolicyError, Remedy
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -130,7 +130,8 @@ def _apply(base: Policy, data: dict[str, Any], label: str) -> Policy:
         raise PolicyError(f"{label}: severity must be a table of rule = severity")
     for rule, value in table.items():
         if rule not in severities:
-            raise PolicyError(f"{label}: severity.{rule}: unknown rule (see `drift policy`)")
+            reason = f"{label}: severity.{rule}: unknown rule"
+            raise PolicyError(reason, remedy=Remedy.LIST_RULES)
         severities[rule] = _severity(value, f"{label}: severity.{rule}")
     fail_on = base.fail_on
     if "fail-on" in data:

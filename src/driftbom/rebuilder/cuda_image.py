@@ -47,7 +47,7 @@ def cuda_base(release: str, update: str | None, ubuntu: str | None) -> CudaBase:
         update = f"{release}.0"
         notes.append(
             f"cuda-toolkit: only the release {release} was recorded; the base is its first "
-            f"update {update} (--base-image chooses another)"
+            f"update {update} (another base image can be chosen)"
         )
     versions = _ubuntu_versions(major, minor)
     chosen = ubuntu if ubuntu in versions else versions[0]

@@ -43,7 +43,7 @@ def render_lock(plan: BuildPlan) -> str:
         )
     ]
     if not plan.fully_hashed:
-        lines.append("# WARNING: some pins have no hashes (--no-resolve): pip cannot verify them.")
+        lines.append("# WARNING: some pins have no hashes (not resolved): pip cannot verify them.")
     if plan.index_urls != (PYPI,):
         lines.append(f"--index-url {plan.index_urls[0]}")
         lines += [f"--extra-index-url {url}" for url in plan.index_urls[1:]]

@@ -62,7 +62,7 @@ def _program(word: str, executable: str | None) -> str:
 def _command(snapshot: Snapshot) -> tuple[list[str], list[str]]:
     """Return the recorded command's words, quoted, or the placeholder and why."""
     if snapshot.run is None:
-        return [PLACEHOLDER], ["the SBOM records no command (drift run records one): give yours"]
+        return [PLACEHOLDER], ["the SBOM records no command: give yours"]
     try:
         words = shlex.split(snapshot.run.command)
     except ValueError:

@@ -55,7 +55,7 @@ def choose_python(
         chosen = asked if os.sep in asked else shutil.which(asked, path=environ.get("PATH"))
         if chosen is None:
             raise _error(asked, "not found on PATH")
-        return chosen, _passed_over(cwd, chosen, f"--python {asked} chose {chosen}")
+        return chosen, _passed_over(cwd, chosen, f"the interpreter asked for ({asked}) is {chosen}")
     notes: list[str] = []
     venv = environ.get("VIRTUAL_ENV")
     if venv:
