@@ -1,8 +1,7 @@
-"""Hash algorithms by name, hashing without importing hashlib up front, and file BLAKE3s.
+"""Hash algorithms by name, and file BLAKE3s.
 
 One table says how each algorithm is spelled by pip (``sha256``) and by CycloneDX
-(``SHA-256``) and how long its hex digest is. hashlib loads OpenSSL; a snapshot served
-from the cache never hashes anything, so it is imported on first use only.
+(``SHA-256``) and how long its hex digest is.
 
 A file's BLAKE3 is read with ``pread`` into buffers of a fixed size, never memory-mapped:
 a file truncated while it is read ends the read early (the digest is refused as "changed
@@ -12,9 +11,14 @@ bounded whatever the file's size (see ``blake3_file``).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, NamedTuple
+
+import blake3
 
 from driftbom.bounded import MiB, UnsafeInputError
 
@@ -56,23 +60,12 @@ def cdx_hash(algorithm: str, digest: str) -> tuple[str, str] | None:
 
 def sha256(data: bytes = b"") -> _Hash:
     """Return ``hashlib.sha256(data)``."""
-    import hashlib  # noqa: PLC0415
-
     return hashlib.sha256(data)
 
 
 def content_id(data: bytes) -> bytes:
-    """Return a 16-byte BLAKE2b digest of ``data`` (what a content-derived serial is made of).
-
-    ``_blake2`` is the module behind ``hashlib.blake2b``; importing it directly skips
-    loading OpenSSL, which a snapshot served from the cache otherwise never needs.
-    """
-    try:
-        from _blake2 import blake2b  # noqa: PLC0415
-    except ImportError:  # another Python implementation: the same algorithm, same digest
-        from hashlib import blake2b  # noqa: PLC0415
-
-    return blake2b(data, digest_size=16).digest()
+    """Return a 16-byte BLAKE2b digest of ``data`` (what a content-derived serial is made of)."""
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 LARGE = 16 * MiB
@@ -97,8 +90,6 @@ class ChangedError(UnsafeInputError):
 
 def blake3_hex(data: bytes) -> str:
     """Return the BLAKE3 of ``data`` in hex (a folder's digest, a manifest's name)."""
-    import blake3  # noqa: PLC0415 - only when a dataset, a model or a manifest is met
-
     return str(blake3.blake3(data).hexdigest())
 
 
@@ -110,8 +101,6 @@ def blake3_file(fd: int, size: int) -> tuple[bytes, bytes]:
     returns no head). Raises ChangedError when the file does not hold exactly ``size``
     bytes, OSError when it cannot be read (UnsafeInputError where a read would block).
     """
-    import blake3  # noqa: PLC0415 - only when a dataset or model is named
-
     if size >= LARGE:
         hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
         _read_ahead(fd, size, hasher.update)
@@ -142,10 +131,6 @@ def blake3_sha256_file(fd: int, size: int) -> tuple[bytes, bytes]:
     For a format that names files by SHA-256 (an OpenSSF model signature). Memory and
     errors as ``blake3_file`` for a large file.
     """
-    import hashlib  # noqa: PLC0415
-
-    import blake3  # noqa: PLC0415
-
     blake, sha = blake3.blake3(max_threads=blake3.blake3.AUTO), hashlib.sha256()
 
     def both(part: memoryview) -> None:
@@ -162,9 +147,6 @@ def _read_ahead(fd: int, size: int, hash_part: Callable[[memoryview], object]) -
     ``READERS`` threads fill the next buffers while one is hashed: copying from the page
     cache is the one cost a memory map avoids, so it runs on cores of its own.
     """
-    from collections import deque  # noqa: PLC0415 - large files only
-    from concurrent.futures import Future, ThreadPoolExecutor  # noqa: PLC0415
-
     ahead: deque[tuple[bytearray, Future[int]]] = deque()
     done = offset = 0
     with ThreadPoolExecutor(READERS, thread_name_prefix="drift-read") as readers:

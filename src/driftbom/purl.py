@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, unquote
+
 # translate() deletes these; what is left needs percent-encoding
 _UNRESERVED = dict.fromkeys(
     map(ord, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-")
@@ -12,8 +14,6 @@ def _quote(text: str) -> str:
     """Percent-encode ``text`` (a fast path for the common case of nothing to encode)."""
     if not text.translate(_UNRESERVED):
         return text
-    from urllib.parse import quote  # noqa: PLC0415 - rarely needed
-
     return quote(text, safe="")
 
 
@@ -65,8 +65,6 @@ def parse(purl: str) -> tuple[str, str | None, str, str | None] | None:
     if not kind or not path:
         return None
     namespace, _, name = path.rpartition("/")
-    from urllib.parse import unquote  # noqa: PLC0415
-
     return (
         kind.lower(),
         unquote(namespace) or None,

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import sys
+import traceback
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -21,6 +22,7 @@ from driftbom import redact
 from driftbom._version import __version__
 from driftbom.cli.output import diagnostic, emit
 from driftbom.errors import CannotExecuteError, CommandNotFoundError, DriftError, Input, Remedy
+from driftbom.safetext import visible
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
@@ -86,8 +88,6 @@ class _Scrubbed(logging.Formatter):
     """One line per message, credentials removed: logs are an output like any other."""
 
     def format(self, record: logging.LogRecord) -> str:
-        from driftbom.safetext import visible  # noqa: PLC0415
-
         return visible(redact.scrub(super().format(record)))
 
 
@@ -168,8 +168,6 @@ def _failed(exc: Exception, args: list[str]) -> int:
     if _is_usage_error(exc):
         return _usage_error(exc, args)
     if log.isEnabledFor(logging.DEBUG):
-        import traceback  # noqa: PLC0415
-
         sys.stderr.write(redact.scrub("".join(traceback.format_exception(exc))))
     diagnostic(f"internal error: {type(exc).__name__}: {exc}; run with -vv for details")
     return EXIT_BUG

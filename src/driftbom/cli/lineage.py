@@ -12,6 +12,7 @@ from driftbom.cli.references import ReferenceStoreOpt
 from driftbom.lineage import lineage as walk
 from driftbom.render import Format, Result
 from driftbom.render.lineage import Chain
+from driftbom.store import DEFAULT, open_store
 from driftbom.store.documents import located
 
 if TYPE_CHECKING:
@@ -43,8 +44,6 @@ def lineage(
 
 def _store(url: str | None) -> "Store | None":
     """Return the store named by --store or $DRIFT_STORE, else ./.drift/store if it exists."""
-    from driftbom.store import DEFAULT, open_store  # noqa: PLC0415
-
     if url is None and not os.environ.get("DRIFT_STORE") and not DEFAULT.is_dir():
         return None
     return open_store(url, Path.cwd())

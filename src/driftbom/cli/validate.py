@@ -7,6 +7,8 @@ import typer
 
 from driftbom.cli import EXIT_FINDINGS, app
 from driftbom.cli.output import emit
+from driftbom.errors import SbomError
+from driftbom.sbom.codecs import CYCLONEDX, read_bytes
 
 
 @app.command("validate")
@@ -19,9 +21,6 @@ def validate(
     ],
 ) -> None:
     """Validate documents against the official CycloneDX schema; exit 1 if any is invalid."""
-    from driftbom.errors import SbomError  # noqa: PLC0415
-    from driftbom.sbom.codecs import CYCLONEDX, read_bytes  # noqa: PLC0415
-
     invalid = 0
     for path in files:
         try:

@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
+from importlib import resources
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from driftbom import bounded
@@ -68,8 +69,6 @@ class MetricRule(NamedTuple):
 
 def default_text() -> str:
     """Return the default policy file, as shipped."""
-    from importlib import resources  # noqa: PLC0415 - only to read the shipped file
-
     shipped = resources.files("driftbom.comparator").joinpath("default.toml")
     return shipped.read_text(encoding="utf-8")
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from driftbom.inputs import params
 from driftbom.properties import Prop
 from driftbom.redact import REDACTED, looks_secret, scrub
 
@@ -49,7 +50,5 @@ def properties(metrics: Iterable[tuple[str, Any]]) -> tuple[Pair, ...]:
 
 def from_file(path: Path) -> tuple[Pair, ...]:
     """Return the properties of a metrics file; raises ProbeError for a bad or missing one."""
-    from driftbom.inputs import params  # noqa: PLC0415 - its bounded readers and formats
-
     tree = params.load(path)
     return properties((key, value) for key, value in params.flatten(tree))

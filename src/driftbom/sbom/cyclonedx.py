@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from codecs import BOM_UTF8
 from typing import TYPE_CHECKING, Any
 
@@ -225,8 +226,6 @@ def _formula_components(document: dict[str, Any]) -> list[Any]:
 
 
 def _refuse_duplicates(raw: bytes | str) -> None:
-    import json  # noqa: PLC0415 - drift validate only
-
     json.loads(raw, object_pairs_hook=_no_duplicates)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from typing import TYPE_CHECKING
@@ -24,8 +25,6 @@ _PROC_DRIVER = r"Kernel Module(?:\s+for\s+\S+)?\s+(\d+\.\d+(?:\.\d+)?)"  # compi
 
 def gpu_id(uuid: str) -> str:
     """Return a stable identifier that does not expose the raw UUID."""
-    import hashlib  # noqa: PLC0415 - only with a GPU
-
     return hashlib.sha256(uuid.encode()).hexdigest()[:12]
 
 
