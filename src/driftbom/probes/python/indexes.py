@@ -11,6 +11,7 @@ directory. Every URL is scrubbed of credentials before it is kept.
 
 from __future__ import annotations
 
+import configparser
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -47,8 +48,6 @@ def _pip_urls(path: Path) -> list[str]:
         text = bounded.read_text(path, MAX_CONFIG_BYTES)
     except OSError:
         return []
-    import configparser  # noqa: PLC0415 - only where a pip.conf exists
-
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(text)

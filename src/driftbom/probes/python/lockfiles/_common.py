@@ -10,6 +10,11 @@ from typing import TYPE_CHECKING, Any
 from driftbom.hashes import cdx_hash
 from driftbom.purl import normalize_pypi
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -52,11 +57,7 @@ class LockParseError(ValueError):
 
 
 def parse_toml(text: str) -> dict[str, Any]:
-    """Parse TOML (imported here: requirements files, the common case, need no TOML)."""
-    if sys.version_info >= (3, 11):
-        import tomllib  # noqa: PLC0415
-    else:  # pragma: no cover
-        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
+    """Parse TOML; raises LockParseError."""
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
