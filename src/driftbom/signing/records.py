@@ -134,8 +134,9 @@ def _envelope(where: Path | None, *, given: bool) -> dsse.Envelope | None:
         return None
     try:
         raw = codecs.read_bytes(where)
-    except SbomError as exc:
-        raise UsageError(exc.reason, what=Input.SIGNATURE, path=str(where)) from None
+    except SbomError as exc:  # its reason starts with the path, which the error names
+        reason = exc.reason.removeprefix(f"{where}: ")
+        raise UsageError(reason, what=Input.SIGNATURE, path=str(where)) from None
     return dsse.parse(raw, str(where))
 
 
