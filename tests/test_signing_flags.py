@@ -271,8 +271,13 @@ def test_gate_returns_the_verdict_or_raises_naming_the_signature(home):
     with pytest.raises(UsageError) as caught:
         records.gate(home / "signed.cdx.json", raw + b" ", snapshot, None)
     assert caught.value.what is Input.SIGNATURE
-    with pytest.raises(UsageError, match="not signed"):
-        records.gate(None, raw, snapshot, trust)  # a stored record: no envelope beside it
+    with pytest.raises(UsageError, match="a stored record has no envelope"):
+        records.gate(None, raw, snapshot, trust)
+    stored = records.gate(
+        None, raw, snapshot, trust, signature=records.envelope_path(home / "signed.cdx.json")
+    )
+    assert stored is not None
+    assert stored.verified
 
 
 def test_track_signs_the_record(home, monkeypatch):

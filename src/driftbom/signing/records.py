@@ -162,8 +162,11 @@ def gate(
     if envelope is None:
         if trust is None:
             return None
+        if where is None:
+            reason = "a stored record has no envelope beside it: name its envelope"
+            raise UsageError(reason, what=Input.SIGNATURE, path=snapshot.name)
         reason = "the record is not signed: no envelope beside it"
-        raise UsageError(reason, what=Input.SIGNATURE, path=str(where or snapshot.name))
+        raise UsageError(reason, what=Input.SIGNATURE, path=str(where))
     assert where is not None  # noqa: S101 - an envelope was read from it
     if trust is None:
         problem = verify.intact(envelope, raw)
