@@ -15,6 +15,7 @@ input; nothing here prints or exits.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from driftbom.comparator.severity import Severity
     from driftbom.model import Snapshot
     from driftbom.rebuilder.run import RebuildOptions, Rebuilt
+    from driftbom.signing.trust import TrustPolicy
     from driftbom.tracking import Run, track
 
 from driftbom._version import __version__
@@ -232,16 +234,30 @@ def rebuild(
     sbom: str | Path,
     output: str | Path,
     options: RebuildOptions | None = None,
+    *,
+    require_signature: bool = False,
+    trust: TrustPolicy | None = None,
 ) -> Rebuilt:
     """Write a Dockerfile, a hashed lock and .dockerignore recreating ``sbom`` into ``output``.
 
     ``options`` (``driftbom.rebuilder.run.RebuildOptions``) can ask to build the image, or a
     virtualenv, and verify it. Raises RebuildError for an SBOM that cannot be rebuilt safely.
+    The signature is checked first (``driftbom.signing.records.gate``): with ``trust`` (see
+    ``driftbom.signing.trust.policy_of``) the SBOM must be verified, and
+    ``require_signature`` without ``trust`` is a UsageError; an envelope beside the SBOM
+    that does not match it is refused always (UsageError, before anything is written).
     """
     from pathlib import Path  # noqa: PLC0415
 
+    from driftbom.errors import Input, UsageError  # noqa: PLC0415
+    from driftbom.hashes import sha256  # noqa: PLC0415
+    from driftbom.probes._cache import default_dir  # noqa: PLC0415
     from driftbom.rebuilder.run import RebuildOptions, run  # noqa: PLC0415
-    from driftbom.sbom import codecs  # noqa: PLC0415
+    from driftbom.signing import records  # noqa: PLC0415
 
-    recorded, digest = codecs.read_with_digest(Path(sbom))
+    if require_signature and trust is None:
+        raise UsageError("give a public key, or a trust policy", what=Input.KEY)
+    raw, recorded = records.load(Path(sbom))
+    records.gate(Path(sbom), raw, recorded, trust, cache=default_dir(os.environ))
+    digest = "sha256:" + sha256(raw).hexdigest()
     return run(recorded, digest, Path(output), options or RebuildOptions())

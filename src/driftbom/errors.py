@@ -32,6 +32,7 @@ class Input(str, Enum):
     REDACT = "redact"
     KEY = "key"
     SIGNATURE = "signature"
+    SIGNING_KEY = "signing-key"
 
 
 class Remedy(str, Enum):

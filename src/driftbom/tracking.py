@@ -7,11 +7,13 @@
         run.metric("accuracy", 0.93)
 
 The environment is snapshotted on entry; on exit (an exception too, then marked failed)
-the datasets and models are hashed and the document is written, atomically.
+the datasets and models are hashed and the document is written, atomically, then signed
+when ``track(..., sign=KEY)`` asks.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -22,7 +24,7 @@ import orjson
 
 from driftbom import redact as redaction
 from driftbom.atomic import write_file
-from driftbom.errors import Input, UsageError
+from driftbom.errors import DriftError, Input, UsageError
 from driftbom.hashes import sha256
 from driftbom.inputs import params as hyper
 from driftbom.inputs.datasets import by_name, local, places
@@ -48,6 +50,10 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from driftbom.model import Component, Snapshot
+    from driftbom.signing.keys import Signer
+    from driftbom.signing.records import Signed
+
+log = logging.getLogger(__name__)
 
 
 class Run:
@@ -59,11 +65,15 @@ class Run:
         output: Path,
         options: SnapshotOptions,
         store: str | None = None,
+        signer: Signer | None = None,
     ) -> None:
         """Hold what to record; nothing happens before ``with`` enters."""
         self.name, self.output, self._options = name, output, options
         self.store = store
         """Where the document is also stored (else ``$DRIFT_STORE``, if set)."""
+        self._signer = signer
+        self.signed: Signed | None = None
+        """What signing the document wrote (its envelope), once the run has ended."""
         self._params: dict[str, Any] = dict(options.request.params or {})
         self._models: list[tuple[str, Path | str]] = []
         self._metrics: dict[str, float | str] = {}
@@ -143,6 +153,20 @@ class Run:
             for hexdigest in sidecar_manifests(self.snapshot)
         ]
         _log_to_mlflow(self.output, "sha256:" + sha256(encoded).hexdigest(), manifests)
+        self._sign(failed=failed)
+
+    def _sign(self, *, failed: bool) -> None:
+        """Sign the document written; when the run failed, its own error is the one raised."""
+        if self._signer is None:
+            return
+        from driftbom.signing.records import sign  # noqa: PLC0415 - cryptography
+
+        try:
+            self.signed = sign(self.output, self._signer, cache=self._options.context.cache)
+        except DriftError as exc:
+            if not failed:
+                raise
+            log.warning("the record %s is written but not signed: %s", self.output, exc)
 
     def _with_metrics(self, comp: Component) -> Component:
         if comp.layer is not Layer.MODELS:
@@ -185,6 +209,7 @@ def track(
     python: str | None = None,
     store: str | None = None,
     redact: Sequence[str] = (),
+    sign: str | None = None,
 ) -> Run:
     """Return a Run to use as a context manager (see the module's docstring).
 
@@ -194,12 +219,17 @@ def track(
     expressions in ``redact`` match is recorded as ``***`` (as ``drift run --redact``), in
     everything this process writes from now on. Raises DriftError for bad input when the
     ``with`` block is entered (UsageError here for a bad ``redact`` pattern), never in the
-    middle of training.
+    middle of training. ``sign`` is a private key, as ``drift sign --key`` reads it (a PEM
+    file or ``env:NAME``; an encrypted one's passphrase from ``DRIFT_KEY_PASSPHRASE``): read
+    here (UsageError when it is unusable), it signs the document once written, into
+    ``OUTPUT.intoto.json`` (``Run.signed``). A document that cannot be signed is still
+    written; the DriftError is raised unless the run itself failed (a warning then).
     """
     try:
         redaction.add_patterns(tuple(redact))
     except ValueError as exc:
         raise UsageError(str(exc), what=Input.REDACT) from None
+    signer = _signer(sign) if sign is not None else None
     request = Request(
         python=python or sys.executable,
         params=hyper.normalized(dict(params), "params") if params is not None else None,
@@ -208,4 +238,11 @@ def track(
         models=places(models, Input.MODEL),
         parent=local(str(parent), Input.PARENT) if parent is not None else None,
     )
-    return Run(name, Path(output), SnapshotOptions(name, request, default_context()), store)
+    options = SnapshotOptions(name, request, default_context())
+    return Run(name, Path(output), options, store, signer)
+
+
+def _signer(key: str) -> Signer:
+    from driftbom.signing.records import signer  # noqa: PLC0415 - cryptography
+
+    return signer(key, os.environ)

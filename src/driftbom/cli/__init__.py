@@ -66,6 +66,7 @@ _FLAGS = {
     Input.REDACT: "--redact",
     Input.KEY: "--key",
     Input.SIGNATURE: "--signature",
+    Input.SIGNING_KEY: "--sign",
 }
 _REMEDIES = {
     Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",

@@ -1,5 +1,6 @@
 """``drift snapshot``: record this environment as a validated CycloneDX 1.6 document."""
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,6 +11,7 @@ from driftbom.cli.output import diagnostic, emit_or_write
 
 if TYPE_CHECKING:
     from driftbom.runner import Ran
+    from driftbom.signing.keys import Signer
     from driftbom.snapshotter import Recorded, SnapshotOptions
 
 PythonOpt = Annotated[
@@ -121,6 +123,29 @@ NoCacheOpt = Annotated[
         ),
     ),
 ]
+SignOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sign",
+        metavar="KEY",
+        help=(
+            "Sign the record as it is written (RECORD.intoto.json beside -o, as drift sign): "
+            "a PEM private key, or env:NAME; an encrypted one reads DRIFT_KEY_PASSPHRASE. "
+            "Checked before anything is recorded."
+        ),
+    ),
+]
+SignModelOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--sign-model",
+        metavar="NAME",
+        help=(
+            "With --sign: also write model NAME's OpenSSF model signature "
+            "(RECORD.model-NAME.sig; an ECDSA key; repeatable)."
+        ),
+    ),
+]
 
 
 def snapshot_options(
@@ -198,6 +223,38 @@ def write_recorded(recorded: "Recorded", output: Path | None, store: str | None 
         status(f"stored {recorded.snapshot.name} in {opened}: sha256:{entry.digest[:12]}")
 
 
+def signer_of(
+    key: str | None, models: list[str] | None, options: "SnapshotOptions", output: Path | None
+) -> "Signer | None":
+    """Return the signer of ``--sign``, checked before anything is recorded (or None)."""
+    from driftbom.errors import UsageError  # noqa: PLC0415
+
+    if key is None:
+        if models:
+            raise UsageError("--sign-model signs with the --sign key: give --sign KEY")
+        return None
+    if output is None or str(output) == "-":
+        raise UsageError("--sign writes the envelope beside the record: give -o FILE")
+    from driftbom.signing.records import signer  # noqa: PLC0415 - cryptography
+
+    return signer(key, os.environ, models or (), options.request.models.keys())
+
+
+def sign_written(output: Path, signer: "Signer", models: list[str] | None) -> None:
+    """Sign the record just written to ``output`` (and the models asked)."""
+    from driftbom.probes._cache import default_dir  # noqa: PLC0415
+    from driftbom.safetext import visible  # noqa: PLC0415
+    from driftbom.signing import records  # noqa: PLC0415 - cryptography
+
+    signed = records.sign(output, signer, models or (), None, default_dir(os.environ))
+    status(
+        f"signed {visible(str(output))}: {signed.subjects} subjects, key {signer.id[:16]}; "
+        f"wrote {visible(str(signed.envelope))}"
+    )
+    for where in signed.models:
+        status(f"wrote {visible(str(where))}")
+
+
 @app.command("snapshot")
 def snapshot(
     output: OutputOpt = None,
@@ -213,6 +270,8 @@ def snapshot(
     store: StoreOpt = None,
     redact: RedactOpt = None,
     no_cache: NoCacheOpt = False,
+    sign: SignOpt = None,
+    sign_model: SignModelOpt = None,
 ) -> None:
     """Snapshot this environment into a CycloneDX 1.6 SBOM, validated before it is written."""
     from driftbom.sbom.codecs import for_path  # noqa: PLC0415
@@ -222,7 +281,10 @@ def snapshot(
         python, name, lock, params_file, param, dataset, model, parent, phase,
         no_cache=no_cache, store=store, redact=redact,
     )  # fmt: skip
+    signer = signer_of(sign, sign_model, options, output)
     write_recorded(record(options, for_path(output)), output, store)
+    if signer is not None and output is not None:
+        sign_written(output, signer, sign_model)
 
 
 @app.command(
@@ -278,10 +340,13 @@ def run(
             ),
         ),
     ] = None,
+    sign: SignOpt = None,
+    sign_model: SignModelOpt = None,
 ) -> None:
     """Snapshot, run COMMAND, hash its datasets and models, record it; exit with its code.
 
-    drift's own failures exit 125 (126: COMMAND cannot execute; 127: it is not found).
+    drift's own failures exit 125 (126: COMMAND cannot execute; 127: it is not found). With
+    --sign, a record that cannot be signed is still written, and drift exits 125.
     """
     from driftbom.atomic import check_file_target  # noqa: PLC0415
     from driftbom.errors import UsageError  # noqa: PLC0415
@@ -296,9 +361,12 @@ def run(
         raise UsageError(reason)
     if str(output) != "-":
         check_file_target(output)  # before the command runs, not after hours of it
+    signer = signer_of(sign, sign_model, options, output)  # so is the key
     ran = run_command(options, command, grace, metrics=metrics)
     code = ran.snapshot.run.exit_code if ran.snapshot.run else 0
     _write_run(ran, output, store, code)
+    if signer is not None:
+        _sign_run(output, signer, sign_model, code)
     if ran.failure is not None:
         diagnostic(
             f"error: the command exited {code}, but its datasets and models are not "
@@ -319,6 +387,18 @@ def _write_run(ran: "Ran", output: Path, store: str | None, code: int) -> None:
     except typer.Exit as exc:
         diagnostic(f"error: the command exited {code}, but its record is not written")
         raise typer.Exit(RUN_FAILED) from exc
+
+
+def _sign_run(output: Path, signer: "Signer", models: list[str] | None, code: int) -> None:
+    """Sign a run's record, written already: a failure to is drift's (125)."""
+    try:
+        sign_written(output, signer, models)
+    except Exception as exc:  # noqa: BLE001 - the record is written: say why it is not signed
+        diagnostic(
+            f"error: the command exited {code} and its record is written, but not signed: "
+            f"{_failure(exc)}"
+        )
+        raise typer.Exit(RUN_FAILED) from None
 
 
 def _failure(exc: Exception) -> str:

@@ -1,11 +1,13 @@
 """Sign a record file, and verify one: the functions ``drift sign`` and ``drift verify`` call.
 
 The envelope is written beside the record as ``RECORD.intoto.json``; a model's OpenSSF
-signature as ``RECORD.model-NAME.sig``.
+signature as ``RECORD.model-NAME.sig``. ``signer`` checks a key before a record is made (to
+sign it as it is written); ``gate`` checks a record before it is used (rebuilt, reproduced).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -17,7 +19,7 @@ from driftbom.sbom import codecs, sidecars
 from driftbom.signing import dsse, openssf, statement, verify
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Collection, Mapping, Sequence
     from pathlib import Path
 
     from driftbom.model import Snapshot
@@ -91,3 +93,87 @@ def check(
     envelope = dsse.parse(raw_envelope, str(where))
     raw, snapshot = load(path)
     return verify.check(envelope, trust, raw, snapshot, cache)
+
+
+def signer(
+    where: str,
+    environ: Mapping[str, str],
+    models: Sequence[str] = (),
+    recorded: Collection[str] = (),
+) -> Signer:
+    """Return the signer of the private key at ``where``, to sign a record as it is made.
+
+    Checked before anything is recorded: the key (UsageError about ``Input.SIGNING_KEY``) and
+    each of ``models`` to sign in the OpenSSF format (one of ``recorded``, the models named to
+    record, and an ECDSA key); raises UsageError.
+    """
+    from driftbom.signing.keys import private_key  # noqa: PLC0415 - cryptography
+
+    try:
+        found = private_key(where, environ)
+    except UsageError as exc:
+        raise UsageError(exc.reason, what=Input.SIGNING_KEY, path=exc.path) from None
+    for name in models:
+        if not _SAFE.fullmatch(name) or name not in recorded:
+            reason = "to sign a model, record it: not one of the models named"
+            raise UsageError(reason, what=Input.MODEL, path=name)
+    if models and not found.is_ecdsa:
+        reason = "an OpenSSF model signature needs an ECDSA key (P-256, P-384 or P-521)"
+        raise UsageError(reason, what=Input.SIGNING_KEY, path=where)
+    return found
+
+
+def _refused(where: Path | str, problem: verify.Problem) -> UsageError:
+    reason = f"not verified: {problem.subject}: {problem.reason}"
+    return UsageError(reason, what=Input.SIGNATURE, path=str(where))
+
+
+def _envelope(where: Path | None, *, given: bool) -> dsse.Envelope | None:
+    """Return the envelope at ``where``; None when there is none and none was ``given``."""
+    if where is None or (not given and not os.path.lexists(where)):
+        return None
+    try:
+        raw = codecs.read_bytes(where)
+    except SbomError as exc:  # its reason starts with the path, which the error names
+        reason = exc.reason.removeprefix(f"{where}: ")
+        raise UsageError(reason, what=Input.SIGNATURE, path=str(where)) from None
+    return dsse.parse(raw, str(where))
+
+
+def gate(
+    record: Path | None,
+    raw: bytes,
+    snapshot: Snapshot,
+    trust: TrustPolicy | None,
+    *,
+    signature: Path | None = None,
+    cache: Path | None = None,
+) -> verify.Verdict | None:
+    """Check the record ``raw`` (parsed: ``snapshot``) before it is used: rebuilt, reproduced.
+
+    Its envelope is ``signature``, else the one beside the file ``record`` (None: a stored
+    record, which has none). With ``trust`` the record must be verified, as ``drift verify``
+    does it, and the verdict is returned. Without, an envelope that is there must still be
+    intact (``verify.intact``) and None is returned. Raises UsageError (``Input.SIGNATURE``)
+    naming the problem: a record not signed, not verified, or whose envelope is broken.
+    """
+    where = signature or (envelope_path(record) if record is not None else None)
+    envelope = _envelope(where, given=signature is not None)
+    if envelope is None:
+        if trust is None:
+            return None
+        if where is None:
+            reason = "a stored record has no envelope beside it: name its envelope"
+            raise UsageError(reason, what=Input.SIGNATURE, path=snapshot.name)
+        reason = "the record is not signed: no envelope beside it"
+        raise UsageError(reason, what=Input.SIGNATURE, path=str(where))
+    assert where is not None  # noqa: S101 - an envelope was read from it
+    if trust is None:
+        problem = verify.intact(envelope, raw)
+        if problem is not None:
+            raise _refused(where, problem)
+        return None
+    verdict = verify.check(envelope, trust, raw, snapshot, cache)
+    if not verdict.verified:
+        raise _refused(where, verdict.problems[0])
+    return verdict

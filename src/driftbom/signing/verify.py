@@ -82,6 +82,21 @@ def _record(name: str, digest: dict[str, str], raw: bytes) -> Problem | None:
     return None
 
 
+def intact(envelope: dsse.Envelope, raw: bytes) -> Problem | None:
+    """Return what is wrong with ``envelope`` as the one of the record ``raw``, short of a key.
+
+    None when it carries an in-toto Statement of a CycloneDX record whose first subject is
+    ``raw``'s bytes. Without a trusted key this proves no signer: only that the two agree.
+    """
+    if envelope.payload_type != dsse.IN_TOTO:
+        return Problem("signature", "not an in-toto payload")
+    found = _subjects(envelope.payload)
+    if isinstance(found, Problem):
+        return found
+    name, digest = found[0]
+    return _record(name, digest, raw)
+
+
 def _local(path: str | None) -> bool:
     return bool(path) and "://" not in str(path)
 
