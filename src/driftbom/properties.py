@@ -118,6 +118,8 @@ class Prop:
     MODEL_QUANTISATION = "drift:model:quantisation"
     MODEL_CONTEXT = "drift:model:context-length"
     MODEL_LICENSE = "drift:model:license"
+    MODEL_LOAD_SAFETY = "drift:model:load-safety"  # safe, unsafe, review, unknown; by format
+    MODEL_PICKLE_IMPORTS = "drift:model:pickle-imports"  # denied (unsafe) or unlisted (review)
     GIT_BRANCH = "drift:git:branch"
     GIT_DIRTY = "drift:git:dirty"
     GIT_DIFF = "drift:git:diff-digest"

@@ -363,6 +363,7 @@ def diff(
     if keep("nvidia-driver"):
         changes += _driver_conflicts(reference, current)
     changes += _parent_change(reference, current) if keep("parent") else []
+    changes += [c for c in state.unsafe_models(current) if keep(c.id)]
     changes += _run_changes(reference, current) + state.run_failure(current) if keep("run") else []
     if reference.phase and current.phase and reference.phase != current.phase and keep("phase"):
         reason = f"lifecycle phase {reference.phase} -> {current.phase}"

@@ -68,6 +68,7 @@ class Rule(str, Enum):
     DATASET = "dataset"
     MODEL = "model"
     MODEL_CARD = "model-card"
+    MODEL_UNSAFE = "model-unsafe"
     PARAM = "param"
     METRIC = "metric"
     METRIC_REGRESSION = "metric-regression"

@@ -108,6 +108,22 @@ def broken_changes(
     return changes
 
 
+def unsafe_models(current: Snapshot) -> list[Change]:
+    """Return ``model-unsafe`` for each current model whose pickles would import a denied name."""
+    found = []
+    for comp in current.by_layer(Layer.MODELS):
+        if comp.prop(Prop.MODEL_LOAD_SAFETY) != "unsafe":
+            continue
+        imports = comp.prop(Prop.MODEL_PICKLE_IMPORTS) or "a denied import"
+        reason = f"model {comp.name} would run code when loaded: {imports}"
+        unsafe = Change(
+            comp.ref, Layer.MODELS, ChangeKind.MODIFIED, "load-safety", None, "unsafe",
+            Rule.MODEL_UNSAFE, reason,
+        )  # fmt: skip
+        found.append(unsafe)
+    return found
+
+
 def run_failure(current: Snapshot) -> list[Change]:
     """Return ``run-failed`` when the current run record's command failed or was interrupted."""
     run = current.run

@@ -22,8 +22,8 @@ import orjson
 
 from driftbom import bounded, manifest
 from driftbom.errors import Input, ProbeError
-from driftbom.inputs import datasets
-from driftbom.model import Component, ComponentType
+from driftbom.inputs import datasets, pickles
+from driftbom.model import Component, ComponentType, Pair
 from driftbom.properties import Prop
 from driftbom.redact import redact_tree, scrub
 from driftbom.safetext import json_safe
@@ -149,6 +149,8 @@ def _format(path: Path) -> str | None:
         return "gguf"
     if suffix == ".onnx":
         return "onnx"
+    if suffix in (".pkl", ".pickle", ".joblib"):
+        return "pickle"
     if suffix in (".pt", ".pth", ".bin", ".ckpt"):
         try:
             head = bounded.read_head(path, 4)
@@ -227,20 +229,45 @@ def _hugging_face(folder: Path) -> tuple[dict[str, Any], list[tuple[str, str]], 
     return card, props, _as_list(front.get("base_model"))[:8]
 
 
-def inspect(root: Path) -> ModelInfo:
+_PICKLED = ("pytorch-zip", "pytorch-pickle", "pickle")
+_SAFE_BY_FORMAT = ("safetensors", "gguf")
+
+
+def _load_safety(pickled: list[Path], formats: set[str], cache_dir: Path | None) -> list[Pair]:
+    """Return the load-safety properties: scanned pickles, else safe by format, else none."""
+    if pickled:
+        found = pickles.scanned(pickled, cache_dir)
+        props = [(Prop.MODEL_LOAD_SAFETY, found.verdict)]
+        if found.imports:
+            shown = found.imports[: pickles.MAX_IMPORTS]
+            more = len(found.imports) - len(shown)
+            props.append(
+                (Prop.MODEL_PICKLE_IMPORTS, ", ".join(shown) + (f" (+{more} more)" if more else ""))
+            )
+        return props
+    if formats and formats <= set(_SAFE_BY_FORMAT):
+        return [(Prop.MODEL_LOAD_SAFETY, "safe by format")]
+    return []
+
+
+def inspect(root: Path, cache_dir: Path | None = None) -> ModelInfo:
     """Return what a model file or folder says about itself (read as data only)."""
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
     formats: set[str] = set()
     props: list[tuple[str, str]] = []
+    pickled: list[Path] = []
     for path in files:
         kind = _format(path)
         if kind is None:
             continue
         formats.add(kind)
+        if kind in _PICKLED:
+            pickled.append(path)
         if kind == "safetensors" and not any(k == Prop.MODEL_TENSORS for k, _ in props):
             props += _safetensors(path)
         elif kind == "gguf":
             props += _gguf(path)
+    props += _load_safety(pickled, formats, cache_dir)
     card: dict[str, Any] = {}
     bases: list[str] = []
     if root.is_dir():
@@ -257,7 +284,7 @@ def component(
     A model in object storage (``root`` a URL) is listed, never downloaded: digest only.
     """
     weights = datasets.hash_dataset(name, root, cache_dir, what=Input.MODEL)
-    info = ModelInfo((), (), {}, ()) if isinstance(root, str) else inspect(root)
+    info = ModelInfo((), (), {}, ()) if isinstance(root, str) else inspect(root, cache_dir)
     card = dict(info.card)
     if dataset_refs:
         params = card.setdefault("modelParameters", {})
