@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from driftbom import bounded
 from driftbom.errors import Input, UsageError
+from driftbom.signing.kdfcost import pem_too_costly
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -32,6 +33,10 @@ _CURVES: dict[str, type[hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
     "secp384r1": hashes.SHA384,
     "secp521r1": hashes.SHA512,
 }
+
+_MATERIAL = ("-----BEGIN", "PRIVATE KEY", "\n")
+"""A --key value holding these is key material given where a file's name belongs: never shown."""
+_SHOWN = 512
 
 PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
@@ -87,7 +92,17 @@ class Verifier:
         return True
 
 
+def _named(where: str) -> str | None:
+    """Return how an error may name ``where``: never key material pasted in its place."""
+    if len(where) > _SHOWN or any(mark in where for mark in _MATERIAL):
+        return None
+    return where
+
+
 def _source(where: str, environ: Mapping[str, str]) -> bytes:
+    if _named(where) is None:
+        reason = "give a key file or env:NAME (the value given is not shown: it may be a key)"
+        raise UsageError(reason, what=Input.KEY)
     if where.startswith(ENV_PREFIX):
         name = where.removeprefix(ENV_PREFIX)
         value = environ.get(name)
@@ -115,18 +130,34 @@ def _checked(key: object, where: str) -> None:
         raise UsageError(reason, what=Input.KEY, path=where)
 
 
+def _panicked(exc: BaseException) -> bool:
+    """Return True for a panic in cryptography's Rust code (pyo3's PanicException)."""
+    return type(exc).__name__ == "PanicException"
+
+
 def private_key(where: str, environ: Mapping[str, str]) -> Signer:
-    """Return the signer of the PEM private key at ``where`` (a path or ``env:NAME``)."""
+    """Return the signer of the PEM private key at ``where`` (a path or ``env:NAME``).
+
+    Raises UsageError naming ``where`` (never the key or the passphrase).
+    """
     raw = _source(where, environ)
+    costly = pem_too_costly(raw)
+    if costly is not None:
+        raise UsageError(costly, what=Input.KEY, path=where)
     passphrase = environ.get(PASSPHRASE)
+    secret = passphrase.encode("utf-8", "surrogateescape") if passphrase else None
     try:
-        key = serialization.load_pem_private_key(raw, passphrase.encode() if passphrase else None)
+        key = serialization.load_pem_private_key(raw, secret)
     except TypeError:
         reason = f"the key is encrypted: set {PASSPHRASE}" if not passphrase else "not encrypted"
         raise UsageError(reason, what=Input.KEY, path=where) from None
     except (ValueError, UnsupportedAlgorithm):
         reason = "not a PEM private key (or a wrong passphrase)"
         raise UsageError(reason, what=Input.KEY, path=where) from None
+    except BaseException as exc:
+        if not _panicked(exc):
+            raise
+        raise UsageError("not a PEM private key", what=Input.KEY, path=where) from None
     _checked(key, where)
     assert isinstance(key, (ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey))  # noqa: S101
     return Signer(key, key_id(key.public_key()))
@@ -140,6 +171,10 @@ def public_key(where: str, environ: Mapping[str, str]) -> Verifier:
     except (ValueError, UnsupportedAlgorithm):
         reason = "not a PEM public key"
         raise UsageError(reason, what=Input.KEY, path=where) from None
+    except BaseException as exc:
+        if not _panicked(exc):
+            raise
+        raise UsageError("not a PEM public key", what=Input.KEY, path=where) from None
     _checked(key, where)
     assert isinstance(key, (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey))  # noqa: S101
     return Verifier(key, key_id(key))

@@ -1,0 +1,289 @@
+"""drift sign and drift verify against a hostile party.
+
+Every input is planted: the envelope (huge, nested, not UTF-8, thousands of signatures, a
+keyid that lies, another payload type), the Statement (subjects missing, doubled, renamed,
+reordered, the record not first, a predicate that is not the record), the record and the
+folders it names (FIFOs, devices, kernel files, loops of links, huge sparse files, a file
+added to a model), the keys (pasted where a file's name belongs, RSA, DSA, other curves, an
+encryption that asks for hours of work, a passphrase that is not UTF-8), the trust policy and
+the outputs (links, the record itself). Each ends in exit 2 with one line, or exit 1 naming
+what is not verified; never a traceback, a hang, or a secret in what drift prints or writes.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import sys
+import time
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x25519
+
+from driftbom import cli
+from driftbom.signing import keys, records
+from tests.conftest import run_drift
+
+SPARSE = 64 * 1024**3
+"""A file this large takes half a minute to read: checks that read it would time out."""
+
+
+def _pem(key, public=False):
+    if public:
+        return key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+@pytest.fixture(scope="module")
+def home_template(tmp_path_factory):
+    """A record of a model (2 files) and a dataset (3 files); two ECDSA keys, one Ed25519."""
+    home = tmp_path_factory.mktemp("attack")
+    (home / "model").mkdir()
+    (home / "model" / "model.safetensors").write_bytes(b"\x02\x00\x00\x00\x00\x00\x00\x00{}w")
+    (home / "model" / "config.json").write_text('{"model_type": "toy"}\n')
+    (home / "data").mkdir()
+    for i in range(3):
+        (home / "data" / f"{i}.txt").write_text(f"row {i}\n")
+    done = run_drift(
+        "snapshot", "--python", sys.executable, "--no-cache", "-o", str(home / "run.cdx.json"),
+        "--model", f"clf={home / 'model'}", "--dataset", f"train={home / 'data'}", cwd=home,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    generated = {
+        "ec": ec.generate_private_key(ec.SECP256R1()),
+        "ec2": ec.generate_private_key(ec.SECP256R1()),
+        "ed": ed25519.Ed25519PrivateKey.generate(),
+    }
+    for name, key in generated.items():
+        (home / f"{name}.pem").write_bytes(_pem(key))
+        (home / f"{name}.pub").write_bytes(_pem(key, public=True))
+    return home, generated
+
+
+@pytest.fixture
+def home(home_template, tmp_path):
+    """A private copy whose record names this copy's folders, signed with ``ec.pem``."""
+    template, generated = home_template
+    copy = tmp_path / "home"
+    shutil.copytree(template, copy, symlinks=True)
+    record = copy / "run.cdx.json"
+    record.write_text(record.read_text().replace(str(template), str(copy)))
+    _sign(copy)
+    return copy, generated
+
+
+def _sign(home, key="ec"):
+    signer = keys.private_key(str(home / f"{key}.pem"), {})
+    return records.sign(home / "run.cdx.json", signer)
+
+
+def _drift(capsys, *args):
+    """Run drift in this process; return (code, stdout, stderr)."""
+    capsys.readouterr()
+    code = cli.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _verify(capsys, home, *extra):
+    return _drift(capsys, "verify", home / "run.cdx.json", "--key", home / "ec.pub", *extra)
+
+
+def _one_line_exit_2(code, err, start="drift: error: "):
+    assert code == 2, err
+    assert err.startswith(start), err
+    assert len(err.splitlines()) == 1, err
+    assert "Traceback" not in err
+
+
+def _not_verified(code, out, *reasons):
+    assert code == 1, out
+    assert out.startswith("NOT VERIFIED: "), out
+    for reason in reasons:
+        assert reason in out, out
+
+
+# -- keys --------------------------------------------------------------------------------------
+
+
+def _other_keys():
+    yield "rsa", rsa.generate_private_key(65537, 2048)
+    yield "dsa", dsa.generate_private_key(2048)
+    yield "secp256k1", ec.generate_private_key(ec.SECP256K1())
+    yield "ed448", ed448.Ed448PrivateKey.generate()
+    yield "x25519", x25519.X25519PrivateKey.generate()
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_an_unsupported_key_is_exit_2_for_sign_and_verify(home, capsys, index):
+    home, _ = home
+    _, key = list(_other_keys())[index]
+    (home / "other.pem").write_bytes(_pem(key))
+    (home / "other.pub").write_bytes(_pem(key, public=True))
+    code, _, err = _drift(capsys, "sign", home / "run.cdx.json", "--key", home / "other.pem")
+    _one_line_exit_2(code, err, "drift: error: --key ")
+    code, _, err = _drift(capsys, "verify", home / "run.cdx.json", "--key", home / "other.pub")
+    _one_line_exit_2(code, err, "drift: error: --key ")
+
+
+@pytest.mark.parametrize(
+    "where", ["/dev/zero", "/proc/self/environ", "fifo", "loop", "folder", "huge", "empty", "bin"]
+)
+@pytest.mark.parametrize("command", ["sign", "verify"])
+def test_a_key_that_is_not_a_key_file_is_exit_2(home, where, command):
+    home, _ = home
+    if where == "fifo":
+        os.mkfifo(home / "fifo")
+    elif where == "loop":
+        (home / "loop").symlink_to(home / "loop")
+    elif where == "folder":
+        (home / "folder").mkdir()
+    elif where == "huge":
+        with (home / "huge").open("wb") as handle:
+            handle.truncate(SPARSE)
+    elif where in ("empty", "bin"):
+        (home / where).write_bytes(b"" if where == "empty" else os.urandom(4096))
+    path = where if where.startswith("/") else str(home / where)
+    done = run_drift(command, str(home / "run.cdx.json"), "--key", path)
+    _one_line_exit_2(done.returncode, done.stderr, "drift: error: --key ")
+
+
+def _secret_lines(home):
+    """Lines of the private key's PEM body: none may appear in any output."""
+    return [line for line in (home / "ec.pem").read_text().splitlines() if "-----" not in line]
+
+
+@pytest.mark.parametrize("command", ["sign", "verify"])
+@pytest.mark.parametrize("form", ["{pem}", "env:{pem}", "{pem}\n"])
+def test_key_material_given_as_a_file_name_is_never_echoed(home, command, form):
+    """``--key "$SIGNING_KEY"`` (the key, not a file) once printed the key in the error."""
+    home, _ = home
+    pem = (home / "ec.pem").read_text()
+    done = run_drift("-vv", command, str(home / "run.cdx.json"), "--key", form.format(pem=pem))
+    _one_line_exit_2(done.returncode, done.stderr, "drift: error: --key")
+    for line in _secret_lines(home):
+        assert line not in done.stdout + done.stderr
+
+
+def _encrypted(home, iterations=None, passphrase=b"s3cret-Passphrase"):
+    """The ECDSA key encrypted under ``passphrase``, its PBKDF2 iteration count rewritten."""
+    key = serialization.load_pem_private_key((home / "ec.pem").read_bytes(), None)
+    der = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(passphrase),
+    )
+    if iterations is not None:
+        asn1 = pytest.importorskip("asn1crypto.keys")
+        info = asn1.EncryptedPrivateKeyInfo.load(der)
+        params = info["encryption_algorithm"]["parameters"]["key_derivation_func"]["parameters"]
+        params["iteration_count"] = iterations
+        der = info.dump(force=True)
+    body = base64.encodebytes(der).decode()
+    return f"-----BEGIN ENCRYPTED PRIVATE KEY-----\n{body}-----END ENCRYPTED PRIVATE KEY-----\n"
+
+
+@pytest.mark.parametrize("iterations", [2**31 - 1, 2**63 - 1, 2**200])
+def test_an_encryption_that_asks_for_hours_of_work_is_refused(home, iterations):
+    """2**31 PBKDF2 iterations took minutes; 2**63 made cryptography's Rust code panic."""
+    home, _ = home
+    (home / "slow.pem").write_text(_encrypted(home, iterations))
+    started = time.monotonic()
+    done = run_drift(
+        "sign", str(home / "run.cdx.json"), "--key", str(home / "slow.pem"),
+        env={"DRIFT_KEY_PASSPHRASE": "s3cret-Passphrase"},
+    )  # fmt: skip
+    assert time.monotonic() - started < 20
+    _one_line_exit_2(done.returncode, done.stderr, "drift: error: --key ")
+    assert "iterations" in done.stderr
+
+
+def test_scrypt_that_asks_for_hours_of_work_is_refused(home):
+    from driftbom.signing import kdfcost
+
+    home, _ = home
+    algorithms = pytest.importorskip("asn1crypto.algos")
+    asn1 = pytest.importorskip("asn1crypto.keys")
+    der = base64.b64decode("".join(_encrypted(home).splitlines()[1:-1]))
+
+    def with_scrypt(n, r, p):
+        info = asn1.EncryptedPrivateKeyInfo.load(der)
+        kdf = {"algorithm": "1.3.6.1.4.1.11591.4.11", "parameters": _scrypt_params(n, r, p)}
+        info["encryption_algorithm"]["parameters"]["key_derivation_func"] = algorithms.KdfAlgorithm(
+            kdf
+        )
+        return info.dump(force=True)
+
+    assert "scrypt" in (kdfcost.too_costly(with_scrypt(2**20, 8, 2**16)) or "")
+    assert kdfcost.too_costly(with_scrypt(2**14, 8, 1)) is None  # what OpenSSL writes
+    assert kdfcost.too_costly(der) is None
+
+
+def _scrypt_params(n, r, p):
+    from asn1crypto import core
+
+    class ScryptParams(core.Sequence):
+        _fields = [  # noqa: RUF012 - asn1crypto's own way of declaring fields
+            ("salt", core.OctetString),
+            ("cost", core.Integer),
+            ("block_size", core.Integer),
+            ("parallelization", core.Integer),
+        ]
+
+    return core.Any.load(ScryptParams({"salt": b"s" * 16, "cost": n, "block_size": r,
+                                       "parallelization": p}).dump())  # fmt: skip
+
+
+def test_a_panic_in_the_key_parser_is_exit_2_not_a_traceback(home, capsys, monkeypatch):
+    home, _ = home
+
+    class PanicException(BaseException):  # what pyo3 raises for a panic in Rust
+        pass
+
+    def panics(*_args, **_kwargs):
+        raise PanicException("called `Result::unwrap()` on an `Err` value")
+
+    monkeypatch.setattr(serialization, "load_pem_private_key", panics)
+    monkeypatch.setattr(serialization, "load_pem_public_key", panics)
+    code, _, err = _drift(capsys, "sign", home / "run.cdx.json", "--key", home / "ec.pem")
+    _one_line_exit_2(code, err, "drift: error: --key ")
+    code, _, err = _drift(capsys, "verify", home / "run.cdx.json", "--key", home / "ec.pub")
+    _one_line_exit_2(code, err, "drift: error: --key ")
+
+
+def test_a_passphrase_that_is_not_utf8_decrypts_its_key(home):
+    home, _ = home
+    secret = b"\xff\xfe-latin1-\xe9"
+    (home / "latin.pem").write_text(_encrypted(home, passphrase=secret))
+    environ = {"DRIFT_KEY_PASSPHRASE": secret.decode("utf-8", "surrogateescape")}
+    signer = keys.private_key(str(home / "latin.pem"), environ)
+    assert signer.id == keys.public_key(str(home / "ec.pub"), {}).id
+
+
+@pytest.mark.parametrize("passphrase", ["wrong-Passphrase-1", "s3cret-Passphrase"])
+def test_no_secret_in_any_output_or_file(home, passphrase, tmp_path):
+    """The key from the environment, encrypted: its body and passphrase appear nowhere."""
+    home, _ = home
+    cache = tmp_path / "cache"
+    env = {
+        "SIGNING_KEY": _encrypted(home),
+        "DRIFT_KEY_PASSPHRASE": passphrase,
+        "XDG_CACHE_HOME": str(cache),
+        "DRIFT_CACHE_DIR": str(cache),
+    }
+    args = ("-vv", "sign", str(home / "run.cdx.json"), "--key", "env:SIGNING_KEY", "--model", "clf")
+    done = run_drift(*args, env=env)
+    assert done.returncode == (0 if passphrase.startswith("s3cret") else 2), done.stderr
+    secrets = [passphrase, *env["SIGNING_KEY"].splitlines()[1:-1], *_secret_lines(home)]
+    written = [
+        p for root in (home, cache) for p in root.rglob("*") if p.is_file() and p.suffix != ".pem"
+    ]
+    for text in [done.stdout, done.stderr, *(p.read_bytes().decode("latin-1") for p in written)]:
+        for secret in secrets:
+            assert secret not in text
