@@ -13,17 +13,19 @@ what is not verified; never a traceback, a hang, or a secret in what drift print
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
 import sys
 import time
 
+import orjson
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x25519
 
 from driftbom import cli
-from driftbom.signing import keys, records
+from driftbom.signing import dsse, keys, records
 from tests.conftest import run_drift
 
 SPARSE = 64 * 1024**3
@@ -107,6 +109,152 @@ def _not_verified(code, out, *reasons):
     assert out.startswith("NOT VERIFIED: "), out
     for reason in reasons:
         assert reason in out, out
+
+
+# -- the envelope ------------------------------------------------------------------------------
+
+
+def _envelope(home):
+    return json.loads((home / "run.cdx.json.intoto.json").read_text())
+
+
+def _hostile_envelopes(real):
+    sig = real["signatures"][0]
+    yield "not JSON", b"{"
+    yield "not UTF-8", b'{"payloadType": "\xff", "payload": "", "signatures": []}'
+    yield "nested", b"[" * 100_000 + b"]" * 100_000
+    yield "empty", b""
+    yield "a list", b"[]"
+    yield "bundle of a number", b'{"dsseEnvelope": 3}'
+    yield "bundle of a list", b'{"dsseEnvelope": [1]}'
+    yield "no signatures", orjson.dumps({**real, "signatures": []})
+    yield "signatures not a list", orjson.dumps({**real, "signatures": {"sig": sig["sig"]}})
+    yield "a signature not an object", orjson.dumps({**real, "signatures": ["AAAA"]})
+    yield "17 signatures", orjson.dumps({**real, "signatures": [sig] * 17})
+    yield "thousands of signatures", orjson.dumps({**real, "signatures": [sig] * 5000})
+    yield "sig not base64", orjson.dumps({**real, "signatures": [{"sig": "!!"}]})
+    yield "sig not a string", orjson.dumps({**real, "signatures": [{"sig": 7}]})
+    yield "payload not base64", orjson.dumps({**real, "payload": "é"})
+    yield "a megabyte sig", orjson.dumps({**real, "signatures": [{"sig": "A" * 2**20}]})
+    yield "a huge keyid", orjson.dumps({**real, "signatures": [{**sig, "keyid": "k" * 5000}]})
+    yield "objects to exhaust memory", orjson.dumps({**real, "junk": [{}] * 20_000})
+    yield (
+        "keys to exhaust memory",
+        orjson.dumps({**real, "junk": {f"k{i}": 0 for i in range(9000)}}),
+    )
+
+
+@pytest.mark.parametrize("index", range(19))
+def test_a_hostile_envelope_is_exit_2_in_one_line(home, capsys, index):
+    home, _ = home
+    name, raw = list(_hostile_envelopes(_envelope(home)))[index]
+    (home / "bad.json").write_bytes(raw)
+    code, out, err = _verify(capsys, home, "--signature", home / "bad.json")
+    _one_line_exit_2(code, err, "drift: error: --signature ")
+    assert out == "", name
+
+
+def test_an_envelope_bomb_is_refused_before_it_is_parsed(monkeypatch):
+    """180 MB of ``{},`` took 5.5 GiB of memory as Python objects: refused unparsed."""
+    bomb = b'{"payloadType": "x", "payload": "", "signatures": [], "junk": [' + b"{}," * 10**6
+    monkeypatch.setattr(orjson, "loads", lambda _raw: pytest.fail("parsed"))
+    with pytest.raises(dsse.UsageError, match="more JSON structure"):
+        dsse.parse(bomb + b"{}]}", "bomb.json")
+
+
+@pytest.mark.parametrize(
+    "where", ["/dev/zero", "/proc/self/environ", "fifo", "loop", "folder", "missing"]
+)
+def test_a_special_file_as_the_envelope_is_exit_2(home, where):
+    home, _ = home
+    if where == "fifo":
+        os.mkfifo(home / "fifo")
+    elif where == "loop":
+        (home / "loop").symlink_to(home / "loop")
+    elif where == "folder":
+        (home / "folder").mkdir()
+    path = where if where.startswith("/") else str(home / where)
+    done = run_drift("verify", str(home / "run.cdx.json"), "--key", str(home / "ec.pub"),
+                     "--signature", path)  # fmt: skip
+    _one_line_exit_2(done.returncode, done.stderr, "drift: error: --signature ")
+
+
+def _signed_envelope(home, payload, key="ec", payload_type=dsse.IN_TOTO, keyid=None):
+    signer = keys.private_key(str(home / f"{key}.pem"), {})
+    envelope = dsse.envelope(payload, signer, payload_type)
+    if keyid is not None:
+        envelope["signatures"][0]["keyid"] = keyid
+    (home / "run.cdx.json.intoto.json").write_bytes(orjson.dumps(envelope))
+    return envelope
+
+
+def _payload(home):
+    return base64.b64decode(_envelope(home)["payload"])
+
+
+def test_a_valid_signature_over_another_payload_type_is_not_verified(home, capsys):
+    home, _ = home
+    _signed_envelope(home, _payload(home), payload_type="text/plain")
+    code, out, _ = _verify(capsys, home)
+    _not_verified(code, out, "signature: not an in-toto payload")
+
+
+def test_the_model_signature_as_the_envelope_is_not_verified(home, capsys):
+    home, _ = home
+    records.sign(home / "run.cdx.json", keys.private_key(str(home / "ec.pem"), {}), ["clf"])
+    bundle = home / "run.cdx.json.model-clf.sig"
+    code, out, _ = _verify(capsys, home, "--signature", bundle)
+    _not_verified(code, out, "the predicate is not a CycloneDX document")
+
+
+def test_a_keyid_that_names_the_trusted_key_proves_nothing(home, capsys):
+    home, _ = home
+    trusted = keys.public_key(str(home / "ec.pub"), {}).id
+    _signed_envelope(home, _payload(home), key="ec2", keyid=trusted)
+    code, out, _ = _verify(capsys, home)
+    _not_verified(code, out, "not signed by a trusted key", "the envelope says signed by")
+
+
+def test_a_signature_whose_keyid_names_another_key_names_its_real_signer(home, capsys):
+    home, _ = home
+    other = keys.public_key(str(home / "ec2.pub"), {}).id
+    _signed_envelope(home, _payload(home), key="ec", keyid=other)
+    code, out, _ = _drift(
+        capsys, "verify", home / "run.cdx.json", "--key", home / "ec2.pub", "--key", home / "ec.pub"
+    )
+    assert code == 0, out
+    signer = keys.public_key(str(home / "ec.pub"), {}).id
+    assert f"signed by key {signer[:16]}" in out
+
+
+def test_signature_checks_are_bounded_whatever_the_envelope_and_the_keys(home, monkeypatch):
+    """16 Ed25519-shaped signatures against 200 Ed25519 keys: 3,200 reads of the payload."""
+    home, _ = home
+    verifiers = [
+        keys.Verifier(key.public_key(), f"{i:064x}")
+        for i, key in enumerate(ed25519.Ed25519PrivateKey.generate() for _ in range(200))
+    ]
+    ecdsa = [keys.public_key(str(home / "ec2.pub"), {})] * 50
+    envelope = dsse.Envelope(dsse.IN_TOTO, b"x" * 2**20, tuple(("", bytes(64)) for _ in range(16)))
+    slow, hashed = [], []
+    real_verify = keys.Verifier.verifies
+    real_digest = keys.Message.digest
+
+    def verifies(self, signature, message):
+        if self.is_slow(signature):
+            slow.append(signature)
+        return real_verify(self, signature, message)
+
+    def digest(self, algorithm):
+        if algorithm.name not in self._digests:
+            hashed.append(algorithm.name)
+        return real_digest(self, algorithm)
+
+    monkeypatch.setattr(keys.Verifier, "verifies", verifies)
+    monkeypatch.setattr(keys.Message, "digest", digest)
+    assert envelope.signers([*verifiers, *ecdsa]) == []
+    assert len(slow) <= dsse.MAX_SLOW_CHECKS
+    assert hashed == ["sha256"]  # 800 ECDSA checks, one hash of the payload
 
 
 # -- keys --------------------------------------------------------------------------------------

@@ -168,14 +168,16 @@ def check(
     cache: Path | None = None,
 ) -> Verdict:
     """Check ``envelope`` over the record ``raw`` (parsed: ``snapshot``) and its subjects."""
-    key = next((v for v in trust.verifiers if envelope.signed_by(v)), None)
-    if key is None:
+    signers = envelope.signers(trust.verifiers)
+    if not signers:
         trusted = ", ".join(v.id[:16] for v in trust.verifiers)
-        signers = ", ".join(k[:16] for k in envelope.key_ids) or "no key id"
-        reason = f"not signed by a trusted key ({trusted}); signed by {signers}"
+        claimed = ", ".join(k[:16] for k in envelope.key_ids) or "no key id"
+        reason = f"not signed by a trusted key ({trusted}); the envelope says signed by {claimed}"
         return Verdict(None, (Problem("signature", reason),), (), 0)
-    if not trust.allowed(key.id, snapshot.name):
-        reason = f"key {key.id[:16]} may not sign records named {snapshot.name!r}"
+    key = next((v for v in signers if trust.allowed(v.id, snapshot.name)), None)
+    if key is None:
+        ids = ", ".join(v.id[:16] for v in signers)
+        reason = f"key {ids} may not sign records named {snapshot.name!r}"
         return Verdict(None, (Problem("signature", reason),), (), 0)
     if envelope.payload_type != dsse.IN_TOTO:
         return Verdict(key.id, (Problem("signature", "not an in-toto payload"),), (), 0)
