@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x25519
 
 from driftbom import cli
-from driftbom.signing import dsse, keys, records
+from driftbom.signing import dsse, keys, records, statement
 from tests.conftest import run_drift
 
 SPARSE = 64 * 1024**3
@@ -257,6 +257,281 @@ def test_signature_checks_are_bounded_whatever_the_envelope_and_the_keys(home, m
     assert hashed == ["sha256"]  # 800 ECDSA checks, one hash of the payload
 
 
+# -- the statement -----------------------------------------------------------------------------
+
+
+def _statement(home):
+    return json.loads(_payload(home))
+
+
+def _resign(home, body):
+    _signed_envelope(home, orjson.dumps(body))
+
+
+def _subjects_edit(edit):
+    def apply(body):
+        body["subject"] = edit(body["subject"])
+        return body
+
+    return apply
+
+
+STATEMENT_ATTACKS = {
+    "a subject is a string": (
+        _subjects_edit(lambda s: [*s, "model:clf/x"]),
+        "a subject has no name or digest",
+    ),
+    "subjects is an object": (_subjects_edit(lambda s: {"a": s}), "no subjects"),
+    "no subjects": (_subjects_edit(lambda s: []), "no subjects"),
+    "a digest is a list": (
+        _subjects_edit(lambda s: [*s, {"name": "x", "digest": ["a"]}]),
+        "a subject has no name or digest",
+    ),
+    "a digest value is a number": (
+        _subjects_edit(lambda s: [*s[:-1], {"name": s[-1]["name"], "digest": {"blake3": 1}}]),
+        "a subject has no name or digest",
+    ),
+    "the record is not first": (
+        _subjects_edit(lambda s: [*s[1:], s[0]]),
+        "the first subject is not the record",
+    ),
+    "a model file left out": (
+        _subjects_edit(lambda s: [x for x in s if x["name"] != "model:clf/config.json"]),
+        "model:clf/config.json: named by the record, not signed",
+    ),
+    "the dataset left out": (
+        _subjects_edit(lambda s: [x for x in s if not x["name"].startswith("dataset:")]),
+        "dataset:train: named by the record, not signed",
+    ),
+    "a subject twice": (_subjects_edit(lambda s: [*s, s[-1]]), "listed twice in the statement"),
+    "a subject renamed out of the model": (
+        _subjects_edit(
+            lambda s: [
+                {**x, "name": "model:clf/../../etc/passwd"}
+                if x["name"] == "model:clf/config.json"
+                else x
+                for x in s
+            ]
+        ),
+        "model:clf/../../etc/passwd: not in the record",
+    ),
+    "a subject of no component": (
+        _subjects_edit(lambda s: [*s, {"name": "model:x/../../etc/passwd", "digest": {"a": "b"}}]),
+        "model:x/../../etc/passwd: not in the record",
+    ),
+    "two files' digests swapped": (
+        _subjects_edit(
+            lambda s: [
+                {**x, "digest": {"blake3": "0" * 64}} if x["name"].startswith("model:") else x
+                for x in s
+            ]
+        ),
+        "the signed digest is not the record's",
+    ),
+    "the predicate is another document": (
+        lambda body: {**body, "predicate": {"bomFormat": "CycloneDX"}},
+        "the predicate is not the signed record",
+    ),
+    "not a Statement": (lambda body: {**body, "_type": "x"}, "not an in-toto Statement"),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(STATEMENT_ATTACKS))
+def test_a_signed_statement_that_does_not_cover_the_record_is_not_verified(home, capsys, attack):
+    home, _ = home
+    edit, reason = STATEMENT_ATTACKS[attack]
+    _resign(home, edit(_statement(home)))
+    code, out, err = _verify(capsys, home)
+    _not_verified(code, out, reason)
+    assert err == ""
+
+
+@pytest.mark.parametrize("payload", [b"\xff\xfe", b"[" * 5000 + b"]" * 5000, b"{", b"null"])
+def test_a_signed_payload_that_is_not_a_statement_is_not_verified(home, capsys, payload):
+    home, _ = home
+    _signed_envelope(home, payload)
+    code, out, _ = _verify(capsys, home)
+    _not_verified(code, out, "statement: ")
+
+
+def test_subjects_in_another_order_still_verify(home, capsys):
+    home, _ = home
+    body = _statement(home)
+    body["subject"] = [body["subject"][0], *reversed(body["subject"][1:])]
+    _resign(home, body)
+    code, out, _ = _verify(capsys, home)
+    assert code == 0, out
+
+
+def test_a_record_that_is_no_longer_json_is_not_verified_and_not_parsed(home, capsys):
+    home, _ = home
+    record = home / "run.cdx.json"
+    record.write_bytes(record.read_bytes() + b"\x00garbage")
+    code, out, err = _verify(capsys, home)
+    _not_verified(code, out, "run.cdx.json: the record changed since it was signed")
+    assert err == ""
+
+
+def test_a_record_changed_between_its_reads_is_refused(home, capsys, monkeypatch):
+    from driftbom.sbom import cyclonedx
+
+    home, _ = home
+    real = cyclonedx.read_with_digest
+
+    def swapped(path):
+        path.write_bytes(path.read_bytes().replace(b'"vm"', b'"wm"').replace(b"toy", b"toz"))
+        return real(path)
+
+    monkeypatch.setattr(cyclonedx, "read_with_digest", swapped)
+    code, _, err = _verify(capsys, home)
+    _one_line_exit_2(code, err)
+    assert "changed while it was read" in err
+
+
+# -- what the record names ---------------------------------------------------------------------
+
+
+def test_a_file_added_to_a_model_folder_is_named(home, capsys):
+    """A model loader picks up what lies in the folder: an added file is not the model signed."""
+    home, _ = home
+    (home / "model" / "modeling_evil.py").write_text("import os\n")
+    code, out, _ = _verify(capsys, home)
+    _not_verified(code, out, "model:clf/modeling_evil.py: not signed (added)")
+
+
+def test_a_huge_sparse_file_is_never_read(home):
+    home, _ = home
+    for path in (home / "model" / "config.json", home / "data" / "1.txt", home / "data" / "x"):
+        with path.open("ab") as handle:
+            handle.truncate(SPARSE)
+    started = time.monotonic()
+    done = run_drift("verify", str(home / "run.cdx.json"), "--key", str(home / "ec.pub"))
+    assert time.monotonic() - started < 20
+    _not_verified(done.returncode, done.stdout, "model:clf/config.json: differs from the signed")
+    assert "dataset:train: files differ from the signed manifest: 1.txt, x" in done.stdout
+
+
+def _plant(home, kind):
+    """Return a path of ``kind`` under ``home`` (or the system's own)."""
+    target = home / f"planted-{kind}"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "loop":
+        target.symlink_to(target)
+    elif kind == "dangling":
+        target.symlink_to(home / "nowhere")
+        return None  # not present: a note
+    elif kind == "long":
+        return str(home / ("x" * 5000))
+    elif kind == "nul":
+        return str(home / "mo\x00del")
+    elif kind in ("/dev/zero", "/proc/self", "/proc/self/environ"):
+        return kind
+    elif kind == "fifo-inside":
+        target.mkdir()
+        os.mkfifo(target / "weights.bin")
+    elif kind == "device-inside":
+        target.mkdir()
+        (target / "weights.bin").symlink_to("/dev/zero")
+    elif kind == "loop-inside":
+        target.mkdir()
+        (target / "sub").symlink_to(target)
+    return str(target)
+
+
+PLANTED = [
+    "fifo", "loop", "long", "nul", "/dev/zero", "/proc/self", "/proc/self/environ",
+    "fifo-inside", "device-inside", "loop-inside",
+]  # fmt: skip
+
+
+def _point(home, layer, path):
+    record = home / "run.cdx.json"
+    document = json.loads(record.read_text())
+    for comp in document["components"]:
+        for prop in comp.get("properties", []):
+            if prop["name"] == f"drift:{layer}:path":
+                prop["value"] = path
+    record.write_text(json.dumps(document, indent=2))
+    _sign(home)
+
+
+@pytest.mark.parametrize("layer", ["model", "dataset"])
+@pytest.mark.parametrize("kind", PLANTED)
+def test_a_record_that_names_a_special_path_is_not_verified_never_hangs(home, layer, kind):
+    home, _ = home
+    planted = _plant(home, kind)
+    _point(home, layer, planted)
+    done = run_drift("verify", str(home / "run.cdx.json"), "--key", str(home / "ec.pub"))
+    ref = "model:clf" if layer == "model" else "dataset:train"
+    _not_verified(done.returncode, done.stdout, f"  {ref}")
+    assert done.stderr == ""
+
+
+@pytest.mark.parametrize("kind", PLANTED)
+def test_signing_a_model_at_a_special_path_is_exit_2(home, kind):
+    home, _ = home
+    _point(home, "model", _plant(home, kind))
+    done = run_drift(
+        "sign", str(home / "run.cdx.json"), "--key", str(home / "ec.pem"), "--model", "clf"
+    )
+    _one_line_exit_2(done.returncode, done.stderr, "drift: error: --model ")
+
+
+def test_a_dangling_link_is_a_note(home, capsys):
+    home, _ = home
+    (home / "gone").symlink_to(home / "nowhere")
+    _point(home, "model", str(home / "gone"))
+    code, out, _ = _verify(capsys, home)
+    assert code == 0, out
+    assert "note: model:clf: not at" in out
+
+
+def test_a_model_swapped_for_a_huge_sparse_file_is_not_read_to_sign_it(home):
+    home, _ = home
+    with (home / "model" / "config.json").open("ab") as handle:
+        handle.truncate(SPARSE)
+    started = time.monotonic()
+    done = run_drift(
+        "sign", str(home / "run.cdx.json"), "--key", str(home / "ec.pem"), "--model", "clf"
+    )
+    assert time.monotonic() - started < 20
+    _one_line_exit_2(done.returncode, done.stderr, "drift: error: --model clf: changed since")
+    assert "config.json differs from the record (its size)" in done.stderr
+
+
+def test_a_model_file_that_cannot_be_opened_to_sign_it_is_exit_2(home, capsys, monkeypatch):
+    home, _ = home
+    real = os.open
+
+    def denied(path, *args, **kwargs):
+        if str(path).endswith("config.json"):
+            raise PermissionError(13, "Permission denied")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)
+    code, _, err = _drift(
+        capsys, "sign", home / "run.cdx.json", "--key", home / "ec.pem", "--model", "clf"
+    )
+    _one_line_exit_2(code, err, "drift: error: --model clf: ")
+    assert "config.json: cannot read it (Permission denied)" in err
+
+
+def test_a_hostile_record_name_and_file_name_stay_on_one_line(home, capsys):
+    home, _ = home
+    record = home / "run.cdx.json"
+    document = json.loads(record.read_text())
+    document["metadata"]["component"]["name"] = "evil\n\x1b[31mname" + "n" * 100_000
+    hostile = home / "run\n\x1b[2J.cdx.json"
+    hostile.write_text(json.dumps(document))
+    records.sign(hostile, keys.private_key(str(home / "ec.pem"), {}))
+    (home / "trust.toml").write_text('[[keys]]\nkey = "ec.pub"\nnames = ["' + "*a" * 500 + '"]\n')
+    code, out, _ = _drift(capsys, "verify", hostile, "--trust", home / "trust.toml")
+    _not_verified(code, out, "may not sign records named")
+    assert "\x1b" not in out
+    assert len(out.splitlines()) == 2
+
+
 # -- keys --------------------------------------------------------------------------------------
 
 
@@ -435,3 +710,75 @@ def test_no_secret_in_any_output_or_file(home, passphrase, tmp_path):
     for text in [done.stdout, done.stderr, *(p.read_bytes().decode("latin-1") for p in written)]:
         for secret in secrets:
             assert secret not in text
+
+
+# -- the trust policy --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ('[[keys]]\nkey = "ec.pub"\n' * 10_000, "keys must be a list of 1 to"),
+        ("keys = " + "[" * 50_000 + "]" * 50_000 + "\n", "nested too deeply"),
+        ('[[keys]]\nkey = "/dev/zero"\n', "not a regular file"),
+        ('[[keys]]\nkey = "/proc/self/environ"\n', "kernel filesystem"),
+        ('[[keys]]\nkey = "env:HOME"\n', "not a PEM public key"),
+        ('[[keys]]\nkey = "ec.pem"\n', "not a PEM public key"),
+        ("[[keys]]\nkey = 3\n", "a table with key"),
+        ('[[keys]]\nkey = "ec.pub"\nnames = [1]\n', "names must be"),
+        ('x = 1\n[[keys]]\nkey = "ec.pub"\n', "unknown field"),
+        ("\xff", "not TOML"),
+    ],
+)
+def test_a_hostile_trust_policy_is_exit_2(home, capsys, text, reason):
+    home, _ = home
+    (home / "trust.toml").write_bytes(text.encode("utf-8", "surrogateescape"))
+    code, out, err = _drift(capsys, "verify", home / "run.cdx.json", "--trust", home / "trust.toml")
+    _one_line_exit_2(code, err)
+    assert reason in err
+    assert out == ""
+
+
+def test_a_pathological_pattern_is_matched_quickly(home, capsys):
+    home, _ = home
+    patterns = ", ".join(f'"{"*a" * 2000}{i}"' for i in range(40))
+    (home / "trust.toml").write_text(f'[[keys]]\nkey = "ec.pub"\nnames = [{patterns}]\n')
+    started = time.monotonic()
+    code, out, _ = _drift(capsys, "verify", home / "run.cdx.json", "--trust", home / "trust.toml")
+    assert time.monotonic() - started < 10
+    _not_verified(code, out, "may not sign records named")
+
+
+def test_a_second_trusted_signer_that_may_sign_the_name_verifies(home, capsys):
+    """Two trusted keys signed; the first may not sign this name, the second may."""
+    home, _ = home
+    envelope = _envelope(home)
+    other = dsse.envelope(_payload(home), keys.private_key(str(home / "ec2.pem"), {}))
+    envelope["signatures"] += other["signatures"]
+    (home / "run.cdx.json.intoto.json").write_bytes(orjson.dumps(envelope))
+    (home / "trust.toml").write_text(
+        '[[keys]]\nkey = "ec2.pub"\nnames = ["nightly-*"]\n[[keys]]\nkey = "ec.pub"\n'
+    )
+    code, out, _ = _drift(capsys, "verify", home / "run.cdx.json", "--trust", home / "trust.toml")
+    assert code == 0, out
+
+
+def test_an_openssf_bundle_for_one_model_rejects_another(home, tmp_path):
+    verifying = pytest.importorskip("model_signing.verifying")
+    home, _ = home
+    records.sign(home / "run.cdx.json", keys.private_key(str(home / "ec.pem"), {}), ["clf"])
+    other = tmp_path / "other"
+    shutil.copytree(home / "model", other)
+    (other / "config.json").write_text('{"model_type": "evil"}\n')
+    config = verifying.Config().use_elliptic_key_verifier(public_key=home / "ec.pub")
+    config.verify(home / "model", home / "run.cdx.json.model-clf.sig")
+    with pytest.raises(ValueError, match=r"config\.json"):
+        config.verify(other, home / "run.cdx.json.model-clf.sig")
+
+
+def test_the_statement_drift_signs_is_what_verify_expects(home):
+    """The expected subjects are a function of the record alone: sign and verify agree."""
+    home, _ = home
+    raw = (home / "run.cdx.json").read_bytes()
+    _, snapshot = records.load(home / "run.cdx.json")
+    assert json.loads(statement.statement("run.cdx.json", raw, snapshot)) == _statement(home)

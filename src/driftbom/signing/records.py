@@ -41,9 +41,12 @@ def model_signature_path(record: Path, name: str) -> Path:
     return record.with_name(f"{record.name}.model-{name}.sig")
 
 
-def load(path: Path) -> tuple[bytes, Snapshot]:
-    """Return a record's bytes and its snapshot (sidecar manifests attached), read as one."""
-    raw = cyclonedx.read_bytes(path)
+def load(path: Path, raw: bytes | None = None) -> tuple[bytes, Snapshot]:
+    """Return a record's bytes and its snapshot (sidecar manifests attached), read as one.
+
+    ``raw``: the bytes already read (and checked); the record must still hold them.
+    """
+    raw = cyclonedx.read_bytes(path) if raw is None else raw
     snapshot, digest = cyclonedx.read_with_digest(path)
     if digest != "sha256:" + sha256(raw).hexdigest():
         raise SbomError(f"{path}: changed while it was read")
@@ -90,8 +93,13 @@ def check(
     where = signature or envelope_path(path)
     try:
         raw_envelope = cyclonedx.read_bytes(where)
-    except SbomError:
-        raise UsageError("no signature here", what=Input.SIGNATURE, path=str(where)) from None
+    except SbomError as exc:
+        reason = f"no signature here ({str(exc).removeprefix(f'{where}: ')})"
+        raise UsageError(reason, what=Input.SIGNATURE, path=str(where)) from None
     envelope = dsse.parse(raw_envelope, str(where))
-    raw, snapshot = load(path)
-    return verify.check(envelope, trust, raw, snapshot, cache)
+    raw = cyclonedx.read_bytes(path)
+    signed = verify.signature(envelope, trust, raw)  # before any of the record is parsed
+    if isinstance(signed, verify.Verdict):
+        return signed
+    _, snapshot = load(path, raw)
+    return verify.check(signed, trust, raw, snapshot, cache)

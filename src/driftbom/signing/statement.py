@@ -40,6 +40,24 @@ def model_files(comp: Component) -> dict[str, str] | None:
     return manifest.parse(text) if text else None
 
 
+def sizes_of(text: str | None) -> dict[str, tuple[str, int]] | None:
+    """Return ``{path: (blake3, size)}`` of a manifest's text, or None without one."""
+    if text is None:
+        return None
+    found = {}
+    for line in text.splitlines():
+        digest, _, rest = line.partition(" ")
+        size, _, path = rest.partition(" ")
+        if path and size.isascii() and size.isdigit() and len(size) < 20:
+            found[path] = (digest, int(size))
+    return found
+
+
+def recorded_sizes(comp: Component) -> dict[str, int]:
+    """Return ``{path: size}`` of a model's files as recorded (empty when not listed)."""
+    return {p: size for p, (_, size) in (sizes_of(comp.prop(Prop.MODEL_MANIFEST)) or {}).items()}
+
+
 def dataset_manifest(comp: Component) -> str | None:
     """Return the dataset's manifest text as recorded (sidecars attached), or None."""
     return comp.prop(Prop.DATASET_MANIFEST)
