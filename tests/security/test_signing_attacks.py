@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 import time
+from pathlib import Path
 
 import orjson
 import pytest
@@ -761,6 +762,59 @@ def test_a_second_trusted_signer_that_may_sign_the_name_verifies(home, capsys):
     )
     code, out, _ = _drift(capsys, "verify", home / "run.cdx.json", "--trust", home / "trust.toml")
     assert code == 0, out
+
+
+# -- what sign writes --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["link", "dangling", "record", "hard-link", "model-sig", "dev"])
+def test_sign_never_replaces_what_is_not_its_own_output(home, capsys, target):
+    home, _ = home
+    elsewhere = home / "elsewhere.txt"
+    elsewhere.write_text("precious\n")
+    record = home / "run.cdx.json"
+    before = record.read_bytes()
+    output = home / "out.json"
+    extra = []
+    if target == "link":
+        output.symlink_to(elsewhere)
+    elif target == "dangling":
+        output.symlink_to(home / "nowhere" / "x")
+    elif target == "record":
+        output = record
+    elif target == "hard-link":
+        output.hardlink_to(record)
+    elif target == "model-sig":
+        output, extra = records.model_signature_path(record, "clf"), ["--model", "clf"]
+    elif target == "dev":
+        output = Path("/dev/null")
+    code, _, err = _drift(capsys, "sign", record, "--key", home / "ec.pem", "-o", output, *extra)
+    _one_line_exit_2(code, err, "drift: error: -o ")
+    assert elsewhere.read_text() == "precious\n"
+    assert record.read_bytes() == before
+    assert not (home / "nowhere").exists()
+
+
+def test_sign_never_writes_a_model_signature_through_a_link(home, capsys):
+    home, _ = home
+    elsewhere = home / "elsewhere.txt"
+    elsewhere.write_text("precious\n")
+    records.model_signature_path(home / "run.cdx.json", "clf").symlink_to(elsewhere)
+    code, _, err = _drift(
+        capsys, "sign", home / "run.cdx.json", "--key", home / "ec.pem", "--model", "clf"
+    )
+    _one_line_exit_2(code, err, "drift: error: -o ")
+    assert elsewhere.read_text() == "precious\n"
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", "..", "\x1b[31m", "x" * 300, ""])
+def test_a_model_name_that_is_not_a_file_name_is_exit_2(home, capsys, name):
+    home, _ = home
+    code, _, err = _drift(
+        capsys, "sign", home / "run.cdx.json", "--key", home / "ec.pem", "--model", name
+    )
+    _one_line_exit_2(code, err, "drift: error: --model")
+    assert "\x1b" not in err
 
 
 def test_an_openssf_bundle_for_one_model_rejects_another(home, tmp_path):

@@ -6,7 +6,9 @@ signature as ``RECORD.model-NAME.sig``.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from typing import TYPE_CHECKING, NamedTuple
 
 import orjson
@@ -53,6 +55,26 @@ def load(path: Path, raw: bytes | None = None) -> tuple[bytes, Snapshot]:
     return raw, snapshot
 
 
+def _writable(target: Path, record: Path) -> None:
+    """Raise UsageError unless ``target`` is a new or regular file, and not the record.
+
+    A link is refused, not replaced or written through: a name that points elsewhere was
+    made by someone, and an envelope over the record would destroy it.
+    """
+    try:
+        info = target.lstat()
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as exc:
+        reason = f"cannot use it ({getattr(exc, 'strerror', None) or 'not a path'})"
+        raise UsageError(reason, what=Input.OUTPUT, path=str(target)) from None
+    if not stat.S_ISREG(info.st_mode):
+        reason = "exists and is not a regular file (a link, a folder or a device): not replaced"
+        raise UsageError(reason, what=Input.OUTPUT, path=str(target))
+    if os.path.samestat(info, record.stat()):
+        raise UsageError("is the record itself", what=Input.OUTPUT, path=str(target))
+
+
 class Signed(NamedTuple):
     """What ``sign`` wrote."""
 
@@ -71,14 +93,19 @@ def sign(
     """Sign the record at ``path`` (and the OpenSSF signature of each of ``models``)."""
     raw, snapshot = load(path)
     by_ref = {c.ref: c for c in snapshot.components}
+    target = output or envelope_path(path)
+    wanted = {name: model_signature_path(path, name) for name in models}
+    if target in wanted.values():
+        raise UsageError("is a model's signature", what=Input.OUTPUT, path=str(target))
+    for where in (target, *wanted.values()):
+        _writable(where, path)
     bundles = []
-    for name in models:
+    for name, where in wanted.items():
         comp = by_ref.get(f"model:{name}")
         if comp is None:
             raise UsageError("not a model of the record", what=Input.MODEL, path=name)
-        bundles.append((model_signature_path(path, name), openssf.bundle(comp, signer, cache)))
+        bundles.append((where, openssf.bundle(comp, signer, cache)))
     body = statement.statement(path.name, raw, snapshot)
-    target = output or envelope_path(path)
     atomic.write_file(target, orjson.dumps(dsse.envelope(body, signer), option=orjson.OPT_INDENT_2))
     for where, data in bundles:
         atomic.write_file(where, data)
