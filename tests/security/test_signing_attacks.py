@@ -836,3 +836,24 @@ def test_the_statement_drift_signs_is_what_verify_expects(home):
     raw = (home / "run.cdx.json").read_bytes()
     _, snapshot = records.load(home / "run.cdx.json")
     assert json.loads(statement.statement("run.cdx.json", raw, snapshot)) == _statement(home)
+
+
+def test_sign_refuses_an_envelope_verify_would_not_read(home, capsys, monkeypatch):
+    from driftbom.sbom import cyclonedx
+
+    home, _ = home
+    record = home / "run.cdx.json"
+    record.write_text(json.dumps(json.loads(record.read_text()), separators=(",", ":")))
+    (home / "run.cdx.json.intoto.json").unlink()
+    monkeypatch.setattr(cyclonedx, "MAX_BYTES", record.stat().st_size + 1)  # base64: 4/3
+    code, _, err = _drift(capsys, "sign", record, "--key", home / "ec.pem")
+    _one_line_exit_2(code, err, "drift: error: -o ")
+    assert "the record is too large" in err
+    assert not (home / "run.cdx.json.intoto.json").exists()
+
+
+def test_more_trusted_keys_than_a_policy_may_hold_is_exit_2(home, capsys):
+    home, _ = home
+    many = [a for _ in range(257) for a in ("--key", home / "ec.pub")]
+    code, _, err = _drift(capsys, "verify", home / "run.cdx.json", *many)
+    _one_line_exit_2(code, err, "drift: error: --key: more than 256 trusted keys")

@@ -106,7 +106,11 @@ def sign(
             raise UsageError("not a model of the record", what=Input.MODEL, path=name)
         bundles.append((where, openssf.bundle(comp, signer, cache)))
     body = statement.statement(path.name, raw, snapshot)
-    atomic.write_file(target, orjson.dumps(dsse.envelope(body, signer), option=orjson.OPT_INDENT_2))
+    signed = orjson.dumps(dsse.envelope(body, signer), option=orjson.OPT_INDENT_2)
+    if len(signed) > cyclonedx.MAX_BYTES:  # what verify reads: an envelope never checked
+        reason = f"the envelope would be over {cyclonedx.MAX_BYTES} bytes: the record is too large"
+        raise UsageError(reason, what=Input.OUTPUT, path=str(target))
+    atomic.write_file(target, signed)
     for where, data in bundles:
         atomic.write_file(where, data)
     count = len(orjson.loads(body)["subject"])
