@@ -857,3 +857,42 @@ def test_more_trusted_keys_than_a_policy_may_hold_is_exit_2(home, capsys):
     many = [a for _ in range(257) for a in ("--key", home / "ec.pub")]
     code, _, err = _drift(capsys, "verify", home / "run.cdx.json", *many)
     _one_line_exit_2(code, err, "drift: error: --key: more than 256 trusted keys")
+
+
+@pytest.fixture(scope="module")
+def sidecar_home(tmp_path_factory):
+    """A signed record of a 1,001-file dataset: its manifest is a sidecar beside the record."""
+    home = tmp_path_factory.mktemp("sidecar")
+    for i in range(1001):
+        (home / "data" / f"{i // 500}").mkdir(parents=True, exist_ok=True)
+        (home / "data" / f"{i // 500}" / f"{i}.txt").write_text(f"row {i}\n")
+    done = run_drift(
+        "snapshot", "--python", sys.executable, "--no-cache", "-o", str(home / "run.cdx.json"),
+        "--dataset", f"train={home / 'data'}", cwd=home,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (home / "ec.pem").write_bytes(_pem(ec.generate_private_key(ec.SECP256R1())))
+    key = serialization.load_pem_private_key((home / "ec.pem").read_bytes(), None)
+    (home / "ec.pub").write_bytes(_pem(key, public=True))
+    _sign(home)
+    return home
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero", "huge", "another manifest", "missing"])
+def test_a_hostile_sidecar_manifest_is_not_verified(sidecar_home, tmp_path, kind):
+    home = tmp_path / "home"
+    shutil.copytree(sidecar_home, home, symlinks=True)
+    (sidecar,) = (home / "drift-manifests").iterdir()
+    sidecar.unlink()
+    if kind == "fifo":
+        os.mkfifo(sidecar)
+    elif kind == "/dev/zero":
+        sidecar.symlink_to(kind)
+    elif kind == "huge":
+        with sidecar.open("wb") as handle:
+            handle.truncate(SPARSE)
+    elif kind == "another manifest":
+        sidecar.write_text("0" * 64 + " 6 0/0.txt\n")
+    done = run_drift("verify", str(home / "run.cdx.json"), "--key", str(home / "ec.pub"))
+    _not_verified(done.returncode, done.stdout, "the manifest is not beside the record")
+    assert done.stderr == ""
