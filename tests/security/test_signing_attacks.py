@@ -896,3 +896,14 @@ def test_a_hostile_sidecar_manifest_is_not_verified(sidecar_home, tmp_path, kind
     done = run_drift("verify", str(home / "run.cdx.json"), "--key", str(home / "ec.pub"))
     _not_verified(done.returncode, done.stdout, "the manifest is not beside the record")
     assert done.stderr == ""
+
+
+def test_a_record_that_starts_with_a_byte_order_mark_signs_and_verifies(home, capsys):
+    """The reader skips a UTF-8 BOM; signing parsed the record again without (exit 3)."""
+    home, _ = home
+    record = home / "run.cdx.json"
+    record.write_bytes(b"\xef\xbb\xbf" + record.read_bytes())
+    code, _, err = _drift(capsys, "sign", record, "--key", home / "ec.pem")
+    assert code == 0, err
+    code, out, _ = _verify(capsys, home)
+    assert code == 0, out

@@ -17,6 +17,7 @@ from driftbom import manifest
 from driftbom.hashes import blake3_hex, sha256
 from driftbom.model import ComponentType
 from driftbom.properties import Prop
+from driftbom.sbom.cyclonedx import loads
 
 if TYPE_CHECKING:
     from driftbom.model import Component, Snapshot
@@ -104,6 +105,6 @@ def statement(name: str, raw: bytes, snapshot: Snapshot) -> bytes:
         "_type": STATEMENT,
         "subject": subjects(name, raw, snapshot),
         "predicateType": PREDICATE,
-        "predicate": orjson.loads(raw),
+        "predicate": loads(raw, name),  # as the record was read: a UTF-8 BOM before it
     }
     return orjson.dumps(body)
