@@ -907,3 +907,14 @@ def test_a_record_that_starts_with_a_byte_order_mark_signs_and_verifies(home, ca
     assert code == 0, err
     code, out, _ = _verify(capsys, home)
     assert code == 0, out
+
+
+def test_a_statement_of_a_hundred_thousand_subjects_is_one_screen(home, capsys):
+    home, _ = home
+    body = _statement(home)
+    bogus = [{"name": f"model:clf/x{i}", "digest": {"blake3": "0" * 64}} for i in range(100_000)]
+    body["subject"] += bogus
+    _resign(home, body)
+    code, out, _ = _verify(capsys, home)
+    _not_verified(code, out, "statement: 99980 more subjects differ")
+    assert len(out.splitlines()) <= 30

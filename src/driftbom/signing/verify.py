@@ -169,6 +169,9 @@ def _coverage(signed: Sequence[Subject], raw: bytes, snapshot: Snapshot) -> list
         ):
             problems.append(Problem(name, "the signed digest is not the record's"))
     problems += [Problem(n, "named by the record, not signed") for n in expected if n not in seen]
+    if len(problems) > SHOWN * 4:  # a Statement of a million subjects: a screen, not a flood
+        rest = Problem("statement", f"{len(problems) - SHOWN * 4} more subjects differ")
+        problems = [*problems[: SHOWN * 4], rest]
     return problems
 
 
