@@ -142,7 +142,8 @@ def test_run_keeps_the_record_when_signing_fails(home):
     assert errors == [
         (
             "drift: error: the command exited 0 and its record is written, but not signed: "
-            "-o run.cdx.json.intoto.json: is a directory"
+            "-o run.cdx.json.intoto.json: exists and is not a regular file (a link, a folder or a "
+            "device): not replaced"
         )
     ]
     document = json.loads((home / "run.cdx.json").read_text())
@@ -301,7 +302,7 @@ def test_track_keeps_the_record_when_signing_fails(home, monkeypatch):
     monkeypatch.chdir(home)
     output = home / "t.cdx.json"
     signing = driftbom.track("t", output=output, sign=str(home / "ec.pem"))
-    with pytest.raises(DriftError, match="is a directory"), signing:
+    with pytest.raises(DriftError, match="exists and is not a regular file"), signing:
         records.envelope_path(output).mkdir()
     assert json.loads(output.read_text())["bomFormat"] == "CycloneDX"
 

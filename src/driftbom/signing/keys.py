@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, utils
 
 from driftbom import bounded
 from driftbom.errors import Input, UsageError
+from driftbom.signing.kdfcost import pem_too_costly
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -32,6 +33,11 @@ _CURVES: dict[str, type[hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
     "secp384r1": hashes.SHA384,
     "secp521r1": hashes.SHA512,
 }
+
+_MATERIAL = ("-----BEGIN", "PRIVATE KEY", "\n")
+"""A --key value holding these is key material given where a file's name belongs: never shown."""
+_SHOWN = 512
+ED25519_SIGNATURE = 64
 
 PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
@@ -68,6 +74,27 @@ class Signer:
         return self.key.sign(data)
 
 
+class Message:
+    """Bytes that signatures are checked over, each hash of them computed once.
+
+    ECDSA checks the prehashed digest, so a thousand checks over a 200 MiB record hash it
+    once per hash algorithm, not a thousand times.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        """Hold ``data``; nothing is hashed yet."""
+        self.data = data
+        self._digests: dict[str, bytes] = {}
+
+    def digest(self, algorithm: hashes.HashAlgorithm) -> bytes:
+        """Return the ``algorithm`` digest of the bytes (computed on first use)."""
+        if algorithm.name not in self._digests:
+            hasher = hashes.Hash(algorithm)
+            hasher.update(self.data)
+            self._digests[algorithm.name] = hasher.finalize()
+        return self._digests[algorithm.name]
+
+
 @dataclass(frozen=True)
 class Verifier:
     """A public key and its id."""
@@ -75,19 +102,39 @@ class Verifier:
     key: PublicKey
     id: str
 
-    def verifies(self, signature: bytes, data: bytes) -> bool:
-        """Return True when ``signature`` is this key's over ``data``."""
+    def is_slow(self, signature: bytes) -> bool:
+        """Return True when checking ``signature`` reads the whole message again (Ed25519)."""
+        return not isinstance(self.key, ec.EllipticCurvePublicKey) and (
+            len(signature) == ED25519_SIGNATURE
+        )
+
+    def verifies(self, signature: bytes, message: Message) -> bool:
+        """Return True when ``signature`` is this key's over ``message``."""
         try:
             if isinstance(self.key, ec.EllipticCurvePublicKey):
-                self.key.verify(signature, data, ec.ECDSA(_CURVES[self.key.curve.name]()))
+                algorithm = _CURVES[self.key.curve.name]()
+                prehashed = ec.ECDSA(utils.Prehashed(algorithm))
+                self.key.verify(signature, message.digest(algorithm), prehashed)
+            elif len(signature) != ED25519_SIGNATURE:
+                return False
             else:
-                self.key.verify(signature, data)
-        except InvalidSignature:
+                self.key.verify(signature, message.data)
+        except (InvalidSignature, ValueError):
             return False
         return True
 
 
+def _named(where: str) -> str | None:
+    """Return how an error may name ``where``: never key material pasted in its place."""
+    if len(where) > _SHOWN or any(mark in where for mark in _MATERIAL):
+        return None
+    return where
+
+
 def _source(where: str, environ: Mapping[str, str]) -> bytes:
+    if _named(where) is None:
+        reason = "give a key file or env:NAME (the value given is not shown: it may be a key)"
+        raise UsageError(reason, what=Input.KEY)
     if where.startswith(ENV_PREFIX):
         name = where.removeprefix(ENV_PREFIX)
         value = environ.get(name)
@@ -115,18 +162,34 @@ def _checked(key: object, where: str) -> None:
         raise UsageError(reason, what=Input.KEY, path=where)
 
 
+def _panicked(exc: BaseException) -> bool:
+    """Return True for a panic in cryptography's Rust code (pyo3's PanicException)."""
+    return type(exc).__name__ == "PanicException"
+
+
 def private_key(where: str, environ: Mapping[str, str]) -> Signer:
-    """Return the signer of the PEM private key at ``where`` (a path or ``env:NAME``)."""
+    """Return the signer of the PEM private key at ``where`` (a path or ``env:NAME``).
+
+    Raises UsageError naming ``where`` (never the key or the passphrase).
+    """
     raw = _source(where, environ)
+    costly = pem_too_costly(raw)
+    if costly is not None:
+        raise UsageError(costly, what=Input.KEY, path=where)
     passphrase = environ.get(PASSPHRASE)
+    secret = passphrase.encode("utf-8", "surrogateescape") if passphrase else None
     try:
-        key = serialization.load_pem_private_key(raw, passphrase.encode() if passphrase else None)
+        key = serialization.load_pem_private_key(raw, secret)
     except TypeError:
         reason = f"the key is encrypted: set {PASSPHRASE}" if not passphrase else "not encrypted"
         raise UsageError(reason, what=Input.KEY, path=where) from None
     except (ValueError, UnsupportedAlgorithm):
         reason = "not a PEM private key (or a wrong passphrase)"
         raise UsageError(reason, what=Input.KEY, path=where) from None
+    except BaseException as exc:
+        if not _panicked(exc):
+            raise
+        raise UsageError("not a PEM private key", what=Input.KEY, path=where) from None
     _checked(key, where)
     assert isinstance(key, (ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey))  # noqa: S101
     return Signer(key, key_id(key.public_key()))
@@ -140,6 +203,10 @@ def public_key(where: str, environ: Mapping[str, str]) -> Verifier:
     except (ValueError, UnsupportedAlgorithm):
         reason = "not a PEM public key"
         raise UsageError(reason, what=Input.KEY, path=where) from None
+    except BaseException as exc:
+        if not _panicked(exc):
+            raise
+        raise UsageError("not a PEM public key", what=Input.KEY, path=where) from None
     _checked(key, where)
     assert isinstance(key, (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey))  # noqa: S101
     return Verifier(key, key_id(key))

@@ -25,7 +25,7 @@ from driftbom.inputs.listing import STAMP, Files, list_files, stamp_of
 from driftbom.probes._cache import StatCache
 from driftbom.properties import Prop
 from driftbom.signing import dsse
-from driftbom.signing.statement import STATEMENT, model_files
+from driftbom.signing.statement import STATEMENT, model_files, recorded_sizes
 
 if TYPE_CHECKING:
     from driftbom.model import Component
@@ -47,14 +47,19 @@ def _changed(name: str, reason: str) -> UsageError:
 
 def _digests(files: Files, index: int, name: str) -> tuple[str, str]:
     """Return the BLAKE3 and SHA-256 (hex) of file ``index``, read once."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
-    fd = os.open(files.full_path(index), flags)
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+    try:
+        fd = os.open(files.full_path(index), flags)
+    except OSError as exc:
+        raise _changed(name, f"{files.paths[index]}: cannot read it ({exc.strerror})") from None
     try:
         if stamp_of(os.fstat(fd)) != files.stamp(index):
             raise _changed(name, f"{files.paths[index]} changed while it was read")
         blake, sha = hashes.blake3_sha256_file(fd, files.sizes[index])
     except hashes.ChangedError:
         raise _changed(name, f"{files.paths[index]} changed while it was read") from None
+    except OSError as exc:
+        raise _changed(name, f"{files.paths[index]}: cannot read it ({exc.strerror})") from None
     finally:
         os.close(fd)
     return blake.hex(), sha.hex()
@@ -70,12 +75,18 @@ def sha256s(comp: Component, cache_dir: Path | None) -> tuple[str, list[tuple[st
     if recorded is None or path is None or "://" in path:
         reason = "the record lists no file of it on this machine (a folder of over 1,000 files, "
         raise UsageError(reason + "or object storage)", what=Input.MODEL, path=comp.name)
+    if "\0" in path:
+        raise UsageError("its recorded path holds a NUL byte", what=Input.MODEL, path=comp.name)
     files = list_files(Path(path), Input.MODEL)
     signed = {p: d for p, d in recorded.items() if not _ignored(p)}
     listed = {p: i for i, p in enumerate(files.paths) if not _ignored(p)}
     if listed.keys() != signed.keys():
         moved = sorted(listed.keys() ^ signed.keys())
         raise _changed(comp.name, "files added or removed: " + ", ".join(moved[:5]))
+    sizes = recorded_sizes(comp)
+    resized = sorted(p for p, i in listed.items() if sizes.get(p) != files.sizes[i])
+    if resized:  # never read: a file swapped for a huge sparse one would take hours
+        raise _changed(comp.name, f"{resized[0]} differs from the record (its size)")
     cache = StatCache(cache_dir, "model-sha256", str(Path(path).resolve()))
     found = []
     for rel, index in sorted(listed.items()):

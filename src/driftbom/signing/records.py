@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from typing import TYPE_CHECKING, NamedTuple
 
 import orjson
@@ -42,10 +43,33 @@ def model_signature_path(record: Path, name: str) -> Path:
     return record.with_name(f"{record.name}.model-{name}.sig")
 
 
-def load(path: Path) -> tuple[bytes, Snapshot]:
-    """Return a record's bytes and its snapshot (sidecar manifests attached), read once."""
-    raw = codecs.read_bytes(path)
+def load(path: Path, raw: bytes | None = None) -> tuple[bytes, Snapshot]:
+    """Return a record's bytes and its snapshot (sidecar manifests attached), read once.
+
+    ``raw``: the bytes already read (and checked): they are what is parsed.
+    """
+    raw = codecs.read_bytes(path) if raw is None else raw
     return raw, codecs.decode_any(raw, str(path), sidecars.beside(path))
+
+
+def _writable(target: Path, record: Path) -> None:
+    """Raise UsageError unless ``target`` is a new or regular file, and not the record.
+
+    A link is refused, not replaced or written through: a name that points elsewhere was
+    made by someone, and an envelope over the record would destroy it.
+    """
+    try:
+        info = target.lstat()
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as exc:
+        reason = f"cannot use it ({getattr(exc, 'strerror', None) or 'not a path'})"
+        raise UsageError(reason, what=Input.OUTPUT, path=str(target)) from None
+    if not stat.S_ISREG(info.st_mode):
+        reason = "exists and is not a regular file (a link, a folder or a device): not replaced"
+        raise UsageError(reason, what=Input.OUTPUT, path=str(target))
+    if os.path.samestat(info, record.stat()):
+        raise UsageError("is the record itself", what=Input.OUTPUT, path=str(target))
 
 
 class Signed(NamedTuple):
@@ -66,15 +90,24 @@ def sign(
     """Sign the record at ``path`` (and the OpenSSF signature of each of ``models``)."""
     raw, snapshot = load(path)
     by_ref = {c.ref: c for c in snapshot.components}
+    target = output or envelope_path(path)
+    wanted = {name: model_signature_path(path, name) for name in models}
+    if target in wanted.values():
+        raise UsageError("is a model's signature", what=Input.OUTPUT, path=str(target))
+    for where in (target, *wanted.values()):
+        _writable(where, path)
     bundles = []
-    for name in models:
+    for name, where in wanted.items():
         comp = by_ref.get(f"model:{name}")
         if comp is None:
             raise UsageError("not a model of the record", what=Input.MODEL, path=name)
-        bundles.append((model_signature_path(path, name), openssf.bundle(comp, signer, cache)))
+        bundles.append((where, openssf.bundle(comp, signer, cache)))
     body = statement.statement(path.name, raw, snapshot)
-    target = output or envelope_path(path)
-    atomic.write_file(target, orjson.dumps(dsse.envelope(body, signer), option=orjson.OPT_INDENT_2))
+    signed = orjson.dumps(dsse.envelope(body, signer), option=orjson.OPT_INDENT_2)
+    if len(signed) > codecs.MAX_BYTES:  # what verify reads: an envelope never checked
+        reason = f"the envelope would be over {codecs.MAX_BYTES} bytes: the record is too large"
+        raise UsageError(reason, what=Input.OUTPUT, path=str(target))
+    atomic.write_file(target, signed)
     for where, data in bundles:
         atomic.write_file(where, data)
     count = len(orjson.loads(body)["subject"])
@@ -88,11 +121,16 @@ def check(
     where = signature or envelope_path(path)
     try:
         raw_envelope = codecs.read_bytes(where)
-    except SbomError:
-        raise UsageError("no signature here", what=Input.SIGNATURE, path=str(where)) from None
+    except SbomError as exc:
+        reason = f"no signature here ({str(exc).removeprefix(f'{where}: ')})"
+        raise UsageError(reason, what=Input.SIGNATURE, path=str(where)) from None
     envelope = dsse.parse(raw_envelope, str(where))
-    raw, snapshot = load(path)
-    return verify.check(envelope, trust, raw, snapshot, cache)
+    raw = codecs.read_bytes(path)
+    signed = verify.signature(envelope, trust, raw)  # before any of the record is parsed
+    if isinstance(signed, verify.Verdict):
+        return signed
+    _, snapshot = load(path, raw)
+    return verify.check(signed, trust, raw, snapshot, cache)
 
 
 def signer(
@@ -173,7 +211,12 @@ def gate(
         if problem is not None:
             raise _refused(where, problem)
         return None
-    verdict = verify.check(envelope, trust, raw, snapshot, cache)
+    signed = verify.signature(envelope, trust, raw)
+    verdict = (
+        signed
+        if isinstance(signed, verify.Verdict)
+        else verify.check(signed, trust, raw, snapshot, cache)
+    )
     if not verdict.verified:
         raise _refused(where, verdict.problems[0])
     return verdict

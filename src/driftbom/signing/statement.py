@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 STATEMENT = "https://in-toto.io/Statement/v1"
 PREDICATE = "https://cyclonedx.org/bom"
+BOM = b"\xef\xbb\xbf"
+"""A UTF-8 byte order mark: a record may start with one (RFC 8259 lets a reader skip it)."""
 
 
 def record_digests(raw: bytes) -> dict[str, str]:
@@ -39,6 +41,24 @@ def model_files(comp: Component) -> dict[str, str] | None:
     """Return ``{path: blake3}`` of a model's files as recorded, or None when not listed."""
     text = comp.prop(Prop.MODEL_MANIFEST)
     return manifest.parse(text) if text else None
+
+
+def sizes_of(text: str | None) -> dict[str, tuple[str, int]] | None:
+    """Return ``{path: (blake3, size)}`` of a manifest's text, or None without one."""
+    if text is None:
+        return None
+    found = {}
+    for line in text.splitlines():
+        digest, _, rest = line.partition(" ")
+        size, _, path = rest.partition(" ")
+        if path and size.isascii() and size.isdigit() and len(size) < 20:
+            found[path] = (digest, int(size))
+    return found
+
+
+def recorded_sizes(comp: Component) -> dict[str, int]:
+    """Return ``{path: size}`` of a model's files as recorded (empty when not listed)."""
+    return {p: size for p, (_, size) in (sizes_of(comp.prop(Prop.MODEL_MANIFEST)) or {}).items()}
 
 
 def dataset_manifest(comp: Component) -> str | None:
@@ -81,14 +101,23 @@ def subjects(name: str, raw: bytes, snapshot: Snapshot) -> list[dict[str, Any]]:
     return found
 
 
-def statement(name: str, raw: bytes, snapshot: Snapshot) -> bytes:
-    """Return the Statement (JSON bytes) whose predicate is the document ``raw``."""
+def predicate(raw: bytes, snapshot: Snapshot) -> Any:
+    """Return the CycloneDX document a statement of the record ``raw`` carries.
+
+    The record itself when it is CycloneDX (a UTF-8 byte order mark before it dropped), else
+    the record as drift writes it in CycloneDX.
+    """
     cyclonedx = codecs.for_path(None)
     document = raw if cyclonedx.sniff(raw) else cyclonedx.encode(snapshot).data
+    return orjson.loads(document.removeprefix(BOM))
+
+
+def statement(name: str, raw: bytes, snapshot: Snapshot) -> bytes:
+    """Return the Statement (JSON bytes) whose predicate is the document ``raw``."""
     body = {
         "_type": STATEMENT,
         "subject": subjects(name, raw, snapshot),
         "predicateType": PREDICATE,
-        "predicate": orjson.loads(document),  # a record in another format: as CycloneDX
+        "predicate": predicate(raw, snapshot),
     }
     return orjson.dumps(body)

@@ -107,6 +107,10 @@ def policy_of(keys: Sequence[str], path: Path | None, environ: Mapping[str, str]
     """Return the trust policy of the file ``path`` plus ``keys`` (each may sign any name)."""
     if not keys and path is None:
         raise UsageError("give a public key, or a trust policy", what=Input.KEY)
+    if len(keys) > MAX_KEYS:
+        raise UsageError(f"more than {MAX_KEYS} trusted keys", what=Input.KEY)
     found = load(path, environ) if path is not None else TrustPolicy(())
     given = tuple(Trusted(public_key(k, environ), ("*",)) for k in keys)
+    if len(found.keys) + len(given) > MAX_KEYS:
+        raise UsageError(f"more than {MAX_KEYS} trusted keys", what=Input.KEY)
     return found._replace(keys=found.keys + given)

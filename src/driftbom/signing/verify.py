@@ -1,31 +1,48 @@
-"""Check a signed record: the signature first, then that every subject still matches.
+"""Check a signed record: the signature, then the record's bytes, then what the record names.
 
-Offline: the record's bytes, each model file and each dataset (when its data is present) are
-hashed again, through the dataset cache, so files unchanged since they were hashed are not
-read. What cannot be checked here (data not present, object storage) is a note, not a failure.
+Nothing of the record is parsed before its bytes are found to be the signed ones. The
+Statement must then name exactly the subjects drift makes of that record (none missing,
+added, renamed or listed twice), and each model's and dataset's files are checked against
+the record: listed first, and hashed (through the dataset cache) only when every file is
+there with its recorded size, so a file added to a model folder is named and a file swapped
+for a huge sparse one is never read. Offline; data not present here (a dataset not
+downloaded, object storage) is a note, not a failure.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
-from driftbom import manifest
 from driftbom.errors import DriftError, Input
-from driftbom.hashes import blake3_hex
-from driftbom.inputs.datasets import hash_dataset
+from driftbom.inputs.datasets import digest_of, hash_dataset
+from driftbom.inputs.listing import list_files
+from driftbom.model import ComponentType
 from driftbom.properties import Prop
+from driftbom.safetext import has_unsafe, visible
 from driftbom.signing import dsse
-from driftbom.signing.statement import PREDICATE, STATEMENT, dataset_manifest, record_digests
+from driftbom.signing.statement import (
+    PREDICATE,
+    STATEMENT,
+    predicate,
+    record_digests,
+    sizes_of,
+    subjects,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from driftbom.model import Component, Snapshot
+    from driftbom.signing.keys import Verifier
     from driftbom.signing.trust import TrustPolicy
 
 SHOWN = 5
 """Files named when a dataset or model differs; the count of the rest follows."""
+Subject = tuple[str, dict[str, str]]
 
 
 class Problem(NamedTuple):
@@ -49,12 +66,35 @@ class Verdict(NamedTuple):
         return self.key_id is not None and not self.problems
 
 
-def _named(paths: list[str]) -> str:
+class Signed(NamedTuple):
+    """An envelope whose signature and record subject were found good: the rest to check."""
+
+    keys: tuple[Verifier, ...]
+    subjects: tuple[Subject, ...]
+    predicate: Any
+
+
+def _failed(key_id: str | None, subject: str, reason: str, count: int = 0) -> Verdict:
+    return Verdict(key_id, (Problem(subject, reason),), (), count)
+
+
+def _named(paths: Sequence[str]) -> str:
     shown = ", ".join(paths[:SHOWN])
     return f"{shown} (+{len(paths) - SHOWN} more)" if len(paths) > SHOWN else shown
 
 
-def _subjects(payload: bytes) -> list[tuple[str, dict[str, str]]] | Problem:
+def _subject(item: Any) -> Subject | None:
+    if not isinstance(item, dict):
+        return None
+    name, digest = item.get("name"), item.get("digest")
+    if not isinstance(name, str) or not isinstance(digest, dict) or not digest:
+        return None
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in digest.items()):
+        return None
+    return name, digest
+
+
+def _statement(payload: bytes) -> tuple[tuple[Subject, ...], Any] | Problem:
     try:
         body = orjson.loads(payload)
     except orjson.JSONDecodeError:
@@ -63,16 +103,18 @@ def _subjects(payload: bytes) -> list[tuple[str, dict[str, str]]] | Problem:
         return Problem("statement", f"not an in-toto Statement ({STATEMENT})")
     if body.get("predicateType") != PREDICATE:
         return Problem("statement", f"the predicate is not a CycloneDX document ({PREDICATE})")
-    found = []
-    for item in body.get("subject") or []:
-        name, digest = item.get("name"), item.get("digest") if isinstance(item, dict) else None
-        if not isinstance(name, str) or not isinstance(digest, dict):
-            return Problem("statement", "a subject has no name or digest")
-        found.append((name, {str(k): str(v) for k, v in digest.items()}))
-    return found or Problem("statement", "no subjects")
+    items = body.get("subject")
+    if not isinstance(items, list) or not items:
+        return Problem("statement", "no subjects")
+    found = [_subject(item) for item in items]
+    if any(s is None for s in found):
+        return Problem("statement", "a subject has no name or digest")
+    return tuple(s for s in found if s is not None), body.get("predicate")
 
 
 def _record(name: str, digest: dict[str, str], raw: bytes) -> Problem | None:
+    if name.startswith(("model:", "dataset:")):
+        return Problem("statement", "the first subject is not the record")
     actual = record_digests(raw)
     known = [algo for algo in actual if algo in digest]
     if not known:
@@ -90,123 +132,184 @@ def intact(envelope: dsse.Envelope, raw: bytes) -> Problem | None:
     """
     if envelope.payload_type != dsse.IN_TOTO:
         return Problem("signature", "not an in-toto payload")
-    found = _subjects(envelope.payload)
+    found = _statement(envelope.payload)
     if isinstance(found, Problem):
         return found
-    name, digest = found[0]
+    (name, digest), *_ = found[0]
     return _record(name, digest, raw)
 
 
-def _local(path: str | None) -> bool:
-    return bool(path) and "://" not in str(path)
+def signature(envelope: dsse.Envelope, trust: TrustPolicy, raw: bytes) -> Signed | Verdict:
+    """Return what is left to check of ``envelope`` over the record ``raw``, or why it fails.
+
+    The signature must be a trusted key's, the payload an in-toto Statement of a CycloneDX
+    document whose first subject is the record with the digests of ``raw``.
+    """
+    keys = envelope.signers(trust.verifiers)
+    if not keys:
+        trusted = ", ".join(v.id[:16] for v in trust.verifiers)
+        claimed = ", ".join(k[:16] for k in envelope.key_ids) or "no key id"
+        reason = f"not signed by a trusted key ({trusted}); the envelope says signed by {claimed}"
+        return _failed(None, "signature", reason)
+    if envelope.payload_type != dsse.IN_TOTO:
+        return _failed(keys[0].id, "signature", "not an in-toto payload")
+    found = _statement(envelope.payload)
+    if isinstance(found, Problem):
+        return Verdict(keys[0].id, (found,), (), 0)
+    items, predicate = found
+    problem = _record(*items[0], raw)
+    if problem is not None:
+        return Verdict(keys[0].id, (problem,), (), len(items))
+    return Signed(tuple(keys), items, predicate)
 
 
-def _files(comp: Component, path: str, what: Input, cache: Path | None) -> dict[str, str]:
-    found = hash_dataset(comp.name, path, cache, what=what)
-    return dict(zip(found.paths, found.digests, strict=True))
+def _coverage(signed: Sequence[Subject], raw: bytes, snapshot: Snapshot) -> list[Problem]:
+    """Return how the signed subjects differ from those drift makes of the record."""
+    expected = {s["name"]: s["digest"] for s in subjects(signed[0][0], raw, snapshot)[1:]}
+    problems, seen = [], set()
+    refs = {c.ref: c for c in snapshot.components}
+    for name, digest in signed[1:]:
+        if name in seen:
+            problems.append(Problem(name, "listed twice in the statement"))
+            continue
+        seen.add(name)
+        want = expected.get(name)
+        if want is None:
+            comp = refs.get(name.removesuffix("/manifest"))
+            unattached = comp is not None and comp.prop(Prop.DATASET_MANIFEST_REF) is not None
+            reason = "the manifest is not beside the record" if unattached else "not in the record"
+            problems.append(Problem(name, reason))
+        elif not (common := want.keys() & digest.keys()) or any(
+            want[a] != digest[a] for a in common
+        ):
+            problems.append(Problem(name, "the signed digest is not the record's"))
+    problems += [Problem(n, "named by the record, not signed") for n in expected if n not in seen]
+    if len(problems) > SHOWN * 4:  # a Statement of a million subjects: a screen, not a flood
+        rest = Problem("statement", f"{len(problems) - SHOWN * 4} more subjects differ")
+        problems = [*problems[: SHOWN * 4], rest]
+    return problems
+
+
+def _shown(paths: Sequence[str]) -> list[str]:
+    """Return the paths as a manifest writes them (control characters escaped)."""
+    return list(map(visible, paths)) if has_unsafe("".join(paths)) else list(paths)
 
 
 class _Checker:
-    def __init__(self, snapshot: Snapshot, cache: Path | None) -> None:
-        self.by_ref = {c.ref: c for c in snapshot.components}
+    """Each model's and dataset's files on disk against the (verified) record."""
+
+    def __init__(self, cache: Path | None) -> None:
         self.cache = cache
         self.problems: list[Problem] = []
         self.notes: list[str] = []
-        self._hashed: dict[str, dict[str, str] | None] = {}
 
-    def _on_disk(self, comp: Component, key: str, what: Input) -> dict[str, str] | None:
-        if comp.ref in self._hashed:
-            return self._hashed[comp.ref]
-        path = comp.prop(key)
-        found = None
-        if not _local(path) or not Path(str(path)).exists():
+    def _present(self, comp: Component, path: str | None) -> Path | None:
+        if not path or "://" in path:
+            self.notes.append(f"{comp.ref}: not on this machine: its files were not checked")
+            return None
+        try:
+            os.stat(path)  # noqa: PTH116
+        except FileNotFoundError:
             self.notes.append(f"{comp.ref}: not at {path}: its files were not checked")
-        else:
-            try:
-                found = _files(comp, str(path), what, self.cache)
-            except DriftError as exc:
-                self.problems.append(Problem(comp.ref, exc.reason))
-        self._hashed[comp.ref] = found
-        return found
+            return None
+        except (OSError, ValueError) as exc:  # a loop of links, a name too long, a NUL byte
+            reason = getattr(exc, "strerror", None) or "not a path"
+            self.problems.append(Problem(comp.ref, f"cannot read {path} ({reason})"))
+            return None
+        return Path(path)
 
-    def model(self, name: str, digest: dict[str, str]) -> None:
-        ref, _, rel = name.partition("/")
-        comp = self.by_ref.get(ref)
-        if comp is None:
-            self.problems.append(Problem(name, "not in the record"))
-            return
-        files = self._on_disk(comp, Prop.MODEL_PATH, Input.MODEL)
-        if files is None:
-            return
-        if not rel:  # the folder's digest: the record kept no per-file manifest
-            self._folder(name, comp, digest)
-        elif rel not in files:
-            self.problems.append(Problem(name, "missing"))
-        elif files[rel] != digest.get("blake3"):
-            self.problems.append(Problem(name, "differs from the signed file"))
+    def _sizes(self, comp: Component, where: Path, what: Input) -> dict[str, int] | None:
+        try:
+            files = list_files(where, what)
+        except DriftError as exc:
+            self.problems.append(Problem(comp.ref, exc.reason))
+            return None
+        return dict(zip(_shown(files.paths), files.sizes, strict=True))
 
-    def _folder(self, name: str, comp: Component, digest: dict[str, str]) -> None:
-        path = str(comp.prop(Prop.MODEL_PATH))
-        actual = hash_dataset(comp.name, path, self.cache, what=Input.MODEL).digest
-        if actual != digest.get("blake3"):
-            self.problems.append(Problem(name, "differs from the signed model"))
+    def _digests(self, comp: Component, where: Path, what: Input) -> dict[str, str] | None:
+        try:
+            found = hash_dataset(comp.name, where, self.cache, what=what)
+        except (DriftError, OSError) as exc:
+            self.problems.append(Problem(comp.ref, getattr(exc, "reason", None) or str(exc)))
+            return None
+        return dict(zip(_shown(found.paths), found.digests, strict=True))
 
-    def dataset(self, name: str, digest: dict[str, str]) -> None:
-        ref, _, part = name.partition("/")
-        comp = self.by_ref.get(ref)
-        if comp is None:
-            self.problems.append(Problem(name, "not in the record"))
+    def _whole(self, comp: Component, where: Path, what: Input, total: str | None) -> None:
+        """Check a folder the record keeps only the digest of (and its size in bytes)."""
+        digest = next((v for algo, v in comp.hashes if algo == "BLAKE3"), None)
+        sizes = self._sizes(comp, where, what)
+        if sizes is None or digest is None:
             return
-        text = dataset_manifest(comp)
-        if part == "manifest":
-            if text is None:
-                self.problems.append(Problem(name, "the manifest is not beside the record"))
-            elif blake3_hex(manifest.data(text)) != digest.get("blake3"):
-                self.problems.append(Problem(name, "differs from the signed manifest"))
+        if total is None or str(sum(sizes.values())) != total:
+            self.problems.append(Problem(comp.ref, "differs from the signed one (its size)"))
             return
-        files = self._on_disk(comp, Prop.DATASET_PATH, Input.DATASET)
-        if files is None or text is None:
+        found = self._digests(comp, where, what)
+        if found is not None and digest_of(list(found), list(found.values())) != digest:
+            self.problems.append(Problem(comp.ref, "differs from the signed one"))
+
+    def _files(
+        self, comp: Component, where: Path, what: Input, recorded: dict[str, tuple[str, int]]
+    ) -> list[str]:
+        """Return the files that differ from ``recorded``: listed, sized, then hashed."""
+        sizes = self._sizes(comp, where, what)
+        if sizes is None:
+            return []
+        want = {path: size for path, (_, size) in recorded.items()}
+        moved = sorted(p for p in sizes.keys() | want.keys() if sizes.get(p) != want.get(p))
+        if moved:
+            return moved
+        found = self._digests(comp, where, what) or {}
+        return sorted(p for p in recorded if found.get(p) != recorded[p][0])
+
+    def model(self, comp: Component) -> None:
+        where = self._present(comp, comp.prop(Prop.MODEL_PATH))
+        if where is None:
             return
-        signed = manifest.parse(text)
-        changed = sorted(p for p in signed.keys() | files.keys() if signed.get(p) != files.get(p))
+        recorded = sizes_of(comp.prop(Prop.MODEL_MANIFEST))
+        if recorded is None:
+            self._whole(comp, where, Input.MODEL, comp.prop(Prop.MODEL_BYTES))
+            return
+        changed = self._files(comp, where, Input.MODEL, recorded)
+        for rel in changed[:SHOWN]:
+            reason = "differs from the signed file" if rel in recorded else "not signed (added)"
+            self.problems.append(Problem(f"{comp.ref}/{rel}", reason))
+        if len(changed) > SHOWN:
+            self.problems.append(Problem(comp.ref, f"{len(changed) - SHOWN} more files differ"))
+
+    def dataset(self, comp: Component) -> None:
+        where = self._present(comp, comp.prop(Prop.DATASET_PATH))
+        if where is None:
+            return
+        recorded = sizes_of(comp.prop(Prop.DATASET_MANIFEST))
+        if recorded is None:
+            self._whole(comp, where, Input.DATASET, comp.prop(Prop.DATASET_BYTES))
+            return
+        changed = self._files(comp, where, Input.DATASET, recorded)
         if changed:
-            self.problems.append(
-                Problem(name, f"files differ from the signed manifest: {_named(changed)}")
-            )
+            reason = f"files differ from the signed manifest: {_named(changed)}"
+            self.problems.append(Problem(comp.ref, reason))
 
 
 def check(
-    envelope: dsse.Envelope,
+    signed: Signed,
     trust: TrustPolicy,
     raw: bytes,
     snapshot: Snapshot,
     cache: Path | None = None,
 ) -> Verdict:
-    """Check ``envelope`` over the record ``raw`` (parsed: ``snapshot``) and its subjects."""
-    key = next((v for v in trust.verifiers if envelope.signed_by(v)), None)
-    if key is None:
-        trusted = ", ".join(v.id[:16] for v in trust.verifiers)
-        signers = ", ".join(k[:16] for k in envelope.key_ids) or "no key id"
-        reason = f"not signed by a trusted key ({trusted}); signed by {signers}"
-        return Verdict(None, (Problem("signature", reason),), (), 0)
-    if not trust.allowed(key.id, snapshot.name):
-        reason = f"key {key.id[:16]} may not sign records named {snapshot.name!r}"
-        return Verdict(None, (Problem("signature", reason),), (), 0)
-    if envelope.payload_type != dsse.IN_TOTO:
-        return Verdict(key.id, (Problem("signature", "not an in-toto payload"),), (), 0)
-    found = _subjects(envelope.payload)
-    if isinstance(found, Problem):
-        return Verdict(key.id, (found,), (), 0)
-    (name, digest), rest = found[0], found[1:]
-    problem = _record(name, digest, raw)
-    if problem is not None:
-        return Verdict(key.id, (problem,), (), len(found))
-    checker = _Checker(snapshot, cache)
-    for name, digest in rest:
-        if name.startswith("model:"):
-            checker.model(name, digest)
-        elif name.startswith("dataset:"):
-            checker.dataset(name, digest)
-        else:
-            checker.problems.append(Problem(name, "a subject drift does not know"))
-    return Verdict(key.id, tuple(checker.problems), tuple(checker.notes), len(found))
+    """Check the rest of ``signed`` over the record ``raw`` (parsed: ``snapshot``)."""
+    allowed = [key for key in signed.keys if trust.allowed(key.id, snapshot.name)]
+    if not allowed:
+        ids = ", ".join(key.id[:16] for key in signed.keys)
+        return _failed(None, "signature", f"key {ids} may not sign records named {snapshot.name!r}")
+    key, count = allowed[0].id, len(signed.subjects)
+    problems = _coverage(signed.subjects, raw, snapshot)
+    if signed.predicate != predicate(raw, snapshot):
+        problems.append(Problem("statement", "the predicate is not the signed record"))
+    checker = _Checker(cache)
+    for comp in snapshot.components:
+        if comp.type is ComponentType.MODEL:
+            checker.model(comp)
+        elif comp.type is ComponentType.DATA and comp.ref.startswith("dataset:"):
+            checker.dataset(comp)
+    return Verdict(key, (*problems, *checker.problems), tuple(checker.notes), count)
