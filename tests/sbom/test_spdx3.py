@@ -8,13 +8,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from spdx_python_model.bindings import v3_0_1 as spdx
 
 from driftbom.errors import SbomError
 from driftbom.model import Component, ComponentType
 from driftbom.sbom import codecs
 from driftbom.sbom.spdx3 import CONTEXT
-from tests.conftest import run_drift
+from tests.conftest import FIXTURES, run_drift
 
 TRAIN = """
 import json, pathlib
@@ -237,3 +239,38 @@ def test_a_component_that_contains_itself_or_its_holder_reads_without_a_cycle():
     assert holder.ref == "a"
     assert [c.ref for c in holder.components] == ["b"]
     assert holder.components[0].components == ()
+
+
+def test_a_phase_and_a_lockfile_read_back(exported):
+    snapshot, _ = exported
+    pin = Component("lockfile:pypi:six", ComponentType.LIBRARY, "six", "1.16.0")
+    lock = Component("lockfile", ComponentType.FILE, "requirements.txt", components=(pin,))
+    changed = snapshot._replace(
+        phase="training", components=tuple(sorted((*snapshot.components, lock)))
+    )
+    data = codecs.for_path(Path("x.spdx3.json")).encode(changed).data
+    back = codecs.decode_any(data, "x.spdx3.json")
+    assert back.phase == "training"
+    assert back.component("lockfile").components == (pin,)
+
+
+GOLDEN = FIXTURES / "golden" / "snapshot-debian12-requirements.cdx.json"
+hostile = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20)),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(where=st.integers(min_value=0), key=st.text(max_size=12), value=hostile)
+def test_a_hostile_value_anywhere_is_an_sbom_error_or_a_record(where, key, value):
+    document = json.loads(codecs.for_path(Path("g.spdx3.json")).encode(codecs.read(GOLDEN)).data)
+    element = document["@graph"][where % len(document["@graph"])]
+    keys = [*element, key]
+    element[keys[where % len(keys)]] = value
+    try:
+        snapshot = codecs.decode_any(json.dumps(document).encode(), "h.spdx3.json")
+    except SbomError:
+        return
+    assert codecs.CYCLONEDX.encode(snapshot).data  # what it read writes back
