@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 
 import pytest
+from spdx_python_model.bindings import v3_0_1 as spdx
 
 from driftbom.sbom.spdx3 import CONTEXT
 from tests.conftest import assert_valid, run_drift
@@ -80,3 +83,15 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, args, says):
     assert says in done.stderr
     assert len(done.stderr.splitlines()) == 1
     assert done.stdout == ""
+
+
+def test_snapshot_writes_spdx_when_the_output_ends_spdx3_json(tmp_path):
+    out = tmp_path / "env.spdx3.json"
+    done = run_drift("snapshot", "--python", sys.executable, "-o", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    objects = spdx.SHACLObjectSet()
+    spdx.JSONLDDeserializer().read(io.BytesIO(out.read_bytes()), objects)
+    names = {p.name for p in objects.foreach_type(spdx.software_Package)}
+    assert "pytest" in names
+    inspected = run_drift("inspect", str(out))
+    assert inspected.returncode == 0, inspected.stderr
