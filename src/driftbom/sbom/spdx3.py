@@ -380,7 +380,11 @@ class Spdx3:
     suffix = ".spdx3.json"
 
     def sniff(self, data: bytes) -> bool:
-        """Return True when ``data`` names SPDX 3.0.1's JSON-LD context."""
+        """Return True when ``data`` names SPDX 3.0.1's JSON-LD context.
+
+        Whether drift wrote it (its creation information) is decode's question: another
+        tool's SPDX 3 document is refused with that reason, not CycloneDX's.
+        """
         return CONTEXT.encode() in data[:4096]
 
     def encode(self, snapshot: Snapshot) -> Encoded:
