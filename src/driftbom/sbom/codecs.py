@@ -14,6 +14,7 @@ from driftbom.errors import SbomError
 from driftbom.hashes import sha256
 from driftbom.sbom.cyclonedx import CycloneDX
 from driftbom.sbom.sidecars import beside
+from driftbom.sbom.spdx3 import Spdx3
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -27,7 +28,7 @@ ENTRY_POINTS = "driftbom.codecs"
 MAX_BYTES = 256 * bounded.MiB
 CYCLONEDX = CycloneDX()
 """The built-in codec, and the default."""
-_codecs: list[Codec] = [CYCLONEDX]
+_codecs: list[Codec] = [CYCLONEDX, Spdx3()]
 _plugins_loaded = False
 _ATTRIBUTES = ("name", "suffix", "sniff", "encode", "decode")
 

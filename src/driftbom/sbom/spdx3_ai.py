@@ -1,0 +1,155 @@
+"""The AI and Dataset profile fields of drift's SPDX 3 export, derived from its record.
+
+Written for auditors, never read back: the decoder rebuilds a record from the properties each
+element carries (see :mod:`driftbom.sbom.spdx3`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, NamedTuple
+
+from driftbom.properties import Prop
+
+ROLE = "drift:dataset:role"
+"""A dataset's role (train, validation, test), when the record holds one."""
+TEST_ROLES = frozenset({"test", "eval", "evaluation", "val", "validation"})
+ENERGY_KWH = "drift:run:energy-kwh"
+"""The run's energy in kilowatt-hours, when the record holds it."""
+_DECIMAL = re.compile(r"[0-9]{1,30}(\.[0-9]{1,30})?")
+_SUFFIX_TYPES = {
+    "structured": (".csv", ".tsv", ".parquet", ".arrow", ".feather", ".xlsx", ".sqlite"),
+    "text": (".txt", ".json", ".jsonl", ".md", ".xml"),
+    "image": (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp"),
+    "audio": (".wav", ".mp3", ".flac", ".ogg"),
+    "video": (".mp4", ".avi", ".mkv", ".mov", ".webm"),
+}
+
+
+class Facts(NamedTuple):
+    """What every model of one run shares: its hyperparameters, metrics and training."""
+
+    hyperparameters: list[dict[str, str]]
+    metrics: list[dict[str, str]]
+    training: str | None
+    energy: str | None
+
+
+def _props(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(p["name"], p["value"]) for p in raw.get("properties") or ()]
+
+
+def _entries(pairs: list[tuple[str, str]], prefix: str) -> list[dict[str, str]]:
+    return [
+        {"type": "DictionaryEntry", "key": k[len(prefix) :], "value": v}
+        for k, v in sorted(pairs)
+        if k.startswith(prefix) and len(k) > len(prefix)
+    ]
+
+
+def _training(document: dict[str, Any], raws: list[dict[str, Any]]) -> str | None:
+    flows = [w for f in document.get("formulation") or () for w in f.get("workflows") or ()]
+    datasets = sorted(r["name"] for r in raws if r["bom-ref"].startswith("dataset:"))
+    if not flows:
+        return None
+    flow = flows[0]
+    command = flow["steps"][0]["commands"][0]["executed"]
+    status = dict(_props(flow)).get(Prop.RUN_STATUS, "")
+    on = f" on {', '.join(datasets)}" if datasets else ""
+    return f"made by `{command}`{on}, {flow['timeStart']} to {flow['timeEnd']}, {status}"
+
+
+def facts(document: dict[str, Any], raws: list[dict[str, Any]]) -> Facts:
+    """Return the run-wide facts a model is described with."""
+    params = next((r for r in raws if r["bom-ref"] == "params"), {})
+    run_props = _props(document["metadata"])
+    energy = dict(run_props).get(ENERGY_KWH)
+    if energy is not None and not _DECIMAL.fullmatch(energy):
+        energy = None  # xsd:decimal or nothing
+    return Facts(
+        _entries(_props(params), Prop.PARAMS_PREFIX),
+        _entries(run_props, Prop.METRIC_PREFIX),
+        _training(document, raws),
+        energy,
+    )
+
+
+def _dataset_type(path: str) -> str:
+    lowered = path.lower()
+    for kind, suffixes in _SUFFIX_TYPES.items():
+        if lowered.endswith(suffixes):
+            return kind
+    return "noAssertion"
+
+
+def _dataset(element: dict[str, Any], props: dict[str, str]) -> dict[str, Any]:
+    path = props.get(Prop.DATASET_PATH, "")
+    element = {**element, "type": "dataset_DatasetPackage"}
+    element["dataset_datasetType"] = [_dataset_type(path)]
+    if props.get(Prop.DATASET_BYTES, "").isdigit():
+        element["dataset_datasetSize"] = int(props[Prop.DATASET_BYTES])
+    origin = props.get(Prop.DATASET_HF_REPO) or path
+    if origin:
+        element["software_sourceInfo"] = f"recorded from {origin}"
+    if "://" in origin:
+        element["software_downloadLocation"] = origin
+    return element
+
+
+def _model(element: dict[str, Any], props: dict[str, str], shared: Facts) -> dict[str, Any]:
+    element = {**element, "type": "ai_AIPackage"}
+    kind = props.get(Prop.MODEL_ARCHITECTURE) or props.get(Prop.MODEL_FORMAT)
+    found: dict[str, Any] = {
+        "ai_typeOfModel": [kind] if kind else [],
+        "ai_hyperparameter": shared.hyperparameters,
+        "ai_metric": shared.metrics,
+        "ai_informationAboutTraining": shared.training,
+    }
+    if shared.energy:
+        amount = {"type": "ai_EnergyConsumptionDescription", "ai_energyQuantity": shared.energy}
+        amount["ai_energyUnit"] = "kilowattHour"
+        found["ai_energyConsumption"] = {
+            "type": "ai_EnergyConsumption",
+            "ai_trainingEnergyConsumption": [amount],
+        }
+    element.update({k: v for k, v in found.items() if v})
+    return element
+
+
+def with_profile(element: dict[str, Any], raw: dict[str, Any], shared: Facts) -> dict[str, Any]:
+    """Return a package element as an AI or Dataset package where ``raw`` is a model or dataset."""
+    ref = raw["bom-ref"]
+    if ref.startswith("dataset:"):
+        return _dataset(element, dict(_props(raw)))
+    if ref.startswith("model:"):
+        return _model(element, dict(_props(raw)), shared)
+    return element
+
+
+def _trained_on(model: dict[str, Any], datasets: list[dict[str, Any]]) -> list[str]:
+    card = model.get("modelCard") or {}
+    named = [d.get("ref") for d in card.get("modelParameters", {}).get("datasets") or ()]
+    refs = {d["bom-ref"] for d in datasets}
+    return sorted(r for r in named if isinstance(r, str) and r in refs)
+
+
+def _role(dataset: dict[str, Any]) -> str:
+    return dict(_props(dataset)).get(ROLE) or dataset["name"].lower()
+
+
+def lineage(raws: list[dict[str, Any]]) -> list[tuple[str, str, list[str]]]:
+    """Return ``(relationship type, model ref, dataset refs)``: trainedOn and testedOn.
+
+    A model is trained on the datasets its card names (all of the run's when it names
+    none), less those whose role is a test or validation set, which it is tested on.
+    """
+    datasets = [r for r in raws if r["bom-ref"].startswith("dataset:")]
+    out = []
+    for model in (r for r in raws if r["bom-ref"].startswith("model:")):
+        used = _trained_on(model, datasets) or sorted(d["bom-ref"] for d in datasets)
+        roles = {d["bom-ref"]: _role(d) for d in datasets}
+        tested = [r for r in used if roles[r] in TEST_ROLES]
+        trained = [r for r in used if r not in tested]
+        pairs = (("trainedOn", trained), ("testedOn", tested))
+        out += [(kind, model["bom-ref"], refs) for kind, refs in pairs if refs]
+    return out
