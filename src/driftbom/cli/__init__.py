@@ -226,4 +226,5 @@ def run() -> NoReturn:
 # the commands register themselves on ``app``, in the order --help lists them
 # isort: off
 from driftbom.cli import snapshot, validate, compare, rebuild, lineage, inspect, stored, sign  # noqa: E402, F401
+from driftbom.cli import reproduce  # noqa: E402, F401
 # isort: on
