@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
@@ -12,6 +13,7 @@ from driftbom.model import Layer
 from driftbom.probes.interface import Request
 from driftbom.properties import Prop
 from driftbom.reproduce import commands, venvs, verify
+from driftbom.redact import REDACTED
 from driftbom.reproduce.verdict import Reproduction, Verdict, judge
 
 if TYPE_CHECKING:
@@ -61,6 +63,11 @@ def _steps(document: Document, checked: verify.Checked, python: Path, built: boo
     venv = "reuse" if built else "build"
     steps.append(f"{venv} the venv {python.parent.parent} (Python {_python(checked.plan)})")
     steps.append(f"rerun the command; record it with parent {document.label}")
+    image = f"drift-rebuild:{document.digest.removeprefix('sha256:')[:12]}"
+    steps.append(
+        f"or by hand in Docker: drift rebuild {shlex.quote(document.label)} --build, then, "
+        f"in the code folder: {commands.docker_line(snapshot, image)}"
+    )
     return steps
 
 
@@ -87,6 +94,8 @@ def reproduce(
     blockers = list(checked.blockers)
     if words is None:
         blockers.append("the recorded command cannot be rerun as words on one line")
+    elif any(REDACTED in word for word in words):
+        blockers.append(f"the recorded command had secrets removed ({REDACTED}): it cannot rerun")
     env = plan.env if plan is not None else ()
     hand = commands.venv_line(options.code, words, env) if words else None
     steps = _steps(
