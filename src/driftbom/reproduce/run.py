@@ -12,8 +12,8 @@ from driftbom.errors import CannotExecuteError
 from driftbom.model import Layer
 from driftbom.probes.interface import Request
 from driftbom.properties import Prop
-from driftbom.reproduce import commands, venvs, verify
 from driftbom.redact import REDACTED
+from driftbom.reproduce import commands, venvs, verify
 from driftbom.reproduce.verdict import Reproduction, Verdict, judge
 
 if TYPE_CHECKING:
