@@ -234,3 +234,23 @@ def test_bad_tolerances_are_usage_errors(project):
         assert done.stderr.startswith("drift: error: a tolerance is "), done.stderr
         assert done.stderr.count("\n") == 1
         assert "Traceback" not in done.stderr
+
+
+def test_a_command_that_cannot_start_in_the_rebuilt_venv_is_blocked(project, tmp_path):
+    tool = tmp_path / "tool.sh"
+    tool.write_text(
+        '#!/bin/sh\nmkdir -p out\necho 1 > out/model.json\necho "accuracy: 1" > out/metrics.json\n'
+    )
+    tool.chmod(0o755)
+    record = tmp_path / "tool.cdx.json"
+    done = run_drift(
+        "run", "--python", str(project.python), "-o", str(record), "--model",
+        "model=out/model.json", "--metrics", "out/metrics.json", "--", str(tool), cwd=project.repo,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    tool.unlink()
+    again = project.reproduce(str(record), "-o", str(tmp_path / "again.cdx.json"))
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert again.stdout.startswith("BLOCKED: ")
+    assert "the command could not start in the rebuilt venv" in again.stdout
+    assert not (tmp_path / "again.cdx.json").exists()
