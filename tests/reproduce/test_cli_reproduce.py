@@ -40,7 +40,7 @@ def _git(repo: Path, *args: str) -> str:
 def _record(repo: Path, python: Path, output: Path, *extra: str) -> None:
     done = run_drift(
         "run", "--python", str(python), "-o", str(output), "--dataset", "points=data",
-        "--model", "model=out/model.json", "--metrics", "out/metrics.json",
+        "--model", "model=out/model.json", "--metrics", "out/metrics.json", "--param", "lr=0.1",
         "--", str(python), "train.py", *extra, cwd=repo,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -107,6 +107,16 @@ def test_a_fresh_clone_reproduces_identical_and_records_the_verdict(project):
     assert props["drift:reproduce:of"] == digest
     assert props["drift:parent:digest"] == digest
     assert (clone / "out" / "model.json").exists()
+    params = next(c for c in doc["formulation"][0]["components"] if c["bom-ref"] == "params")
+    assert {"name": "drift:params:lr", "value": "0.1"} in params["properties"]
+
+
+def test_the_rerun_record_shows_no_drift_in_code_data_packages_or_params(project, tmp_path):
+    done = project.reproduce(
+        str(project.run), "--format", "json", "-o", str(tmp_path / "r.cdx.json")
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["drift"] == []
 
 
 def test_a_second_reproduction_builds_nothing(project):

@@ -6,9 +6,12 @@ import os
 import shlex
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import orjson
 
 from driftbom.errors import CannotExecuteError
+from driftbom.inputs import params
 from driftbom.model import Layer
 from driftbom.probes.interface import Request
 from driftbom.properties import Prop
@@ -130,8 +133,8 @@ def _rerun(
         if (path := c.prop(Prop.MODEL_PATH))
     }
     request = Request(
-        python=str(python), datasets=checked.data, models=models, parent=document,
-        phase=snapshot.phase,
+        python=str(python), params=recorded_params(snapshot), datasets=checked.data,
+        models=models, parent=document, phase=snapshot.phase,
     )  # fmt: skip
     context = default_context()._replace(cwd=options.code)
     metrics = options.code / options.metrics if options.metrics else None
@@ -152,6 +155,17 @@ def _rerun(
     )
     result = Reproduction(verdict, label, reasons, metric_checks, model_checks, drift, command=hand)
     return Reproduced(result, _with_verdict(ran.snapshot, result, document.digest))
+
+
+def recorded_params(snapshot: Snapshot) -> dict[str, Any] | None:
+    """Return the run's recorded hyperparameters, to record them again with the rerun."""
+    comp = snapshot.component(params.REF)
+    text = comp.prop(Prop.PARAMS_TREE) if comp is not None else None
+    try:
+        tree = orjson.loads(text) if text else None
+    except orjson.JSONDecodeError:
+        return None
+    return tree if isinstance(tree, dict) else None
 
 
 def _drift(recorded: Snapshot, rerun: Snapshot) -> tuple[str, ...]:
