@@ -264,3 +264,14 @@ def test_a_command_that_cannot_start_in_the_rebuilt_venv_is_blocked(project, tmp
     assert again.stdout.startswith("BLOCKED: ")
     assert "the command could not start in the rebuilt venv" in again.stdout
     assert not (tmp_path / "again.cdx.json").exists()
+
+
+def test_the_record_goes_beside_run_by_default_and_the_code_stays_clean(project):
+    clone = project.clone("default-output")
+    first = project.reproduce(str(project.run), code=clone)
+    assert first.returncode == 0, first.stdout + first.stderr
+    written = project.root / "run.reproduced.cdx.json"
+    assert written.is_file()
+    assert _git(clone, "status", "--porcelain") == ""
+    again = project.reproduce(str(written), "-o", str(project.root / "third.cdx.json"), code=clone)
+    assert again.returncode == 0, again.stdout  # a reproduction of a reproduction

@@ -59,9 +59,14 @@ def reproduce(
         typer.Option("--plan", help="Print what would be verified, built and run; run nothing."),
     ] = False,
     output: Annotated[
-        Path,
-        typer.Option("-o", "--output", help="Write the rerun's record (its verdict in it) here."),
-    ] = Path("reproduction.cdx.json"),
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Write the rerun's record (its verdict in it) here (default: beside RUN, "
+            "NAME.reproduced.cdx.json; for a stored RUN, reproduction.cdx.json).",
+        ),
+    ] = None,
     fmt: Annotated[
         str, format_option(Result.REPRODUCTION, "Output format; github: workflow commands")
     ] = Format.TEXT.value,
@@ -83,6 +88,7 @@ def reproduce(
 
     if where != "venv":
         raise UsageError(f"--in is venv (a rebuilt virtualenv), not {where!r}")
+    output = output or _beside(run)
     if not plan:
         check_file_target(output)
     cache = default_dir(os.environ) or Path.home() / ".cache" / "driftbom"
@@ -103,3 +109,11 @@ def reproduce(
     show_as(Result.REPRODUCTION, fmt, result)
     if result.verdict is not None and _EXITS[result.verdict.value]:
         raise typer.Exit(_EXITS[result.verdict.value])
+
+
+def _beside(run: Path) -> Path:
+    """Return the default record of a reproduction: beside RUN (never in the code folder)."""
+    if not run.is_file():
+        return Path("reproduction.cdx.json")
+    stem = run.name.removesuffix(".json").removesuffix(".cdx")
+    return run.with_name(f"{stem}.reproduced.cdx.json")
