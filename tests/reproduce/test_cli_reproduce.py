@@ -275,3 +275,14 @@ def test_the_record_goes_beside_run_by_default_and_the_code_stays_clean(project)
     assert _git(clone, "status", "--porcelain") == ""
     again = project.reproduce(str(written), "-o", str(project.root / "third.cdx.json"), code=clone)
     assert again.returncode == 0, again.stdout  # a reproduction of a reproduction
+
+
+def test_without_the_metrics_file_identical_weights_still_decide_and_a_warning_says_so(project):
+    done = run_drift(
+        "reproduce", str(project.run), "-o", str(project.root / "nometrics.cdx.json"),
+        env={"DRIFT_CACHE_DIR": str(project.cache)}, cwd=project.repo,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("IDENTICAL: ")
+    assert "0.9 recorded, missing now" in done.stdout
+    assert "no metrics file is read after the rerun" in done.stderr

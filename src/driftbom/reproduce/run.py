@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 from pathlib import Path
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from driftbom.reproduce.tolerance import Tolerance
     from driftbom.store.documents import Document
 
+log = logging.getLogger(__name__)
 _SUSPECTS = frozenset({Layer.PYTHON, Layer.PACKAGES, Layer.PARAMS, Layer.CODE, Layer.DATASETS})
 """Layers whose drift in the rerun's record is named: what should not have changed."""
 
@@ -124,6 +126,8 @@ def _rerun(
     from driftbom.snapshotter import SnapshotOptions, default_context  # noqa: PLC0415
 
     snapshot, label = document.parsed(), document.label
+    if snapshot.metrics and options.metrics is None:
+        log.warning("the run recorded metrics, and no metrics file is read after the rerun")
     python, built = venvs.ensure(options.cache, plan)
     progress(f"{'built' if built else 'reused'} {python.parent.parent}")
     words = commands.argv(snapshot, python) or []
