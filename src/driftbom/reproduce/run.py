@@ -60,8 +60,9 @@ def _env(plan: BuildPlan, python: Path) -> dict[str, str]:
     return env
 
 
-def _steps(document: Document, checked: verify.Checked, python: Path, built: bool) -> list[str]:
-    snapshot = document.parsed()
+def _steps(
+    snapshot: Snapshot, document: Document, checked: verify.Checked, python: Path, built: bool
+) -> list[str]:
     git = snapshot.component("git")
     steps = [f"verify the code is at commit {git.version}" if git else "code: none recorded"]
     steps += [f"verify dataset {name} at {place}" for name, place in checked.data.items()]
@@ -103,19 +104,19 @@ def reproduce(
         blockers.append(f"the recorded command had secrets removed ({REDACTED}): it cannot rerun")
     env = plan.env if plan is not None else ()
     hand = commands.venv_line(options.code, words, env) if words else None
-    steps = _steps(
-        document, checked, python, venvs.ready(options.cache, plan) is not None if plan else False
-    )
+    built = plan is not None and venvs.ready(options.cache, plan) is not None
+    steps = _steps(snapshot, document, checked, python, built)
     if blockers or plan is None or words is None:
         return Reproduced(
             Reproduction(Verdict.BLOCKED, label, tuple(blockers), steps=tuple(steps), command=hand)
         )
     if options.plan_only:
         return Reproduced(Reproduction(None, label, steps=tuple(steps), command=hand))
-    return _rerun(document, options, checked, plan, progress)
+    return _rerun(snapshot, document, options, checked, plan, progress)
 
 
 def _rerun(
+    snapshot: Snapshot,
     document: Document,
     options: Options,
     checked: verify.Checked,
@@ -125,7 +126,7 @@ def _rerun(
     from driftbom.runner import run  # noqa: PLC0415
     from driftbom.snapshotter import SnapshotOptions, default_context  # noqa: PLC0415
 
-    snapshot, label = document.parsed(), document.label
+    label = document.label
     if snapshot.metrics and options.metrics is None:
         log.warning("the run recorded metrics, and no metrics file is read after the rerun")
     python, built = venvs.ensure(options.cache, plan)
