@@ -36,8 +36,19 @@ def reproduce(
         ),
     ] = None,
     where: Annotated[
-        str, typer.Option("--in", help="Where to rerun: venv (a rebuilt virtualenv).")
+        str,
+        typer.Option(
+            "--in",
+            help="Where to rerun: venv (a rebuilt virtualenv) or docker (a rebuilt image).",
+        ),
     ] = "venv",
+    base_image: Annotated[
+        str | None,
+        typer.Option(
+            "--base-image",
+            help="With --in docker: the image to build on (default: python:<X.Y.Z>-slim-...).",
+        ),
+    ] = None,
     tolerance: Annotated[
         list[str] | None,
         typer.Option(
@@ -86,8 +97,8 @@ def reproduce(
     from driftbom.reproduce.tolerance import parse_all  # noqa: PLC0415
     from driftbom.store.documents import located  # noqa: PLC0415
 
-    if where != "venv":
-        raise UsageError(f"--in is venv (a rebuilt virtualenv), not {where!r}")
+    if where not in ("venv", "docker"):
+        raise UsageError(f"--in is venv or docker, not {where[:40]!r}")
     output = output or _beside(run)
     if not plan:
         check_file_target(output)
@@ -95,7 +106,7 @@ def reproduce(
     options = reproduction.Options(
         code=code.resolve(), cache=cache, data=named_places(data or ()),
         tolerances=parse_all(tolerance or []), metrics=metrics, allow_dirty=allow_dirty,
-        plan_only=plan,
+        plan_only=plan, where=reproduction.Where(where), base_image=base_image,
     )  # fmt: skip
     done = reproduction.reproduce(located(run, store), options, status)
     result = done.result

@@ -18,12 +18,19 @@ if TYPE_CHECKING:
     from driftbom.model import Snapshot
 
 
-def argv(snapshot: Snapshot, python: Path) -> list[str] | None:
-    """Return the recorded command with the venv's ``python`` and scripts; None: no words."""
+def recorded_words(snapshot: Snapshot) -> list[str] | None:
+    """Return the recorded command's words as a rebuilt environment runs them; None: none."""
     quoted = runmd.line(snapshot).command
     if quoted == [runmd.PLACEHOLDER]:
         return None
-    words = [shlex.split(word)[0] for word in quoted]
+    return [shlex.split(word)[0] for word in quoted]
+
+
+def argv(snapshot: Snapshot, python: Path) -> list[str] | None:
+    """Return the recorded command with the venv's ``python`` and scripts; None: no words."""
+    words = recorded_words(snapshot)
+    if words is None:
+        return None
     program = python.parent / words[0]
     if words[0] == "python":
         words[0] = str(python)

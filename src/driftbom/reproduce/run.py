@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
 import shlex
-from pathlib import Path
+from enum import Enum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -17,14 +16,15 @@ from driftbom.model import Layer
 from driftbom.probes.interface import Request
 from driftbom.properties import Prop
 from driftbom.redact import REDACTED
-from driftbom.reproduce import commands, venvs, verify
+from driftbom.reproduce import commands, verify
+from driftbom.reproduce.targets import DockerTarget, Target, VenvTarget
 from driftbom.reproduce.verdict import Reproduction, Verdict, judge
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from pathlib import Path
 
     from driftbom.model import Snapshot
-    from driftbom.rebuilder.plan import BuildPlan
     from driftbom.reproduce.tolerance import Tolerance
     from driftbom.store.documents import Document
 
@@ -33,18 +33,32 @@ _SUSPECTS = frozenset({Layer.PYTHON, Layer.PACKAGES, Layer.PARAMS, Layer.CODE, L
 """Layers whose drift in the rerun's record is named: what should not have changed."""
 
 
+DOCKER_CANNOT_START = frozenset({125, 126, 127})
+"""``docker run``'s own codes: the container, or the command in it, did not start."""
+
+
+class Where(str, Enum):
+    """Where the rerun happens."""
+
+    VENV = "venv"
+    DOCKER = "docker"
+
+
 class Options(NamedTuple):
     """What ``drift reproduce`` was asked."""
 
     code: Path
     cache: Path
-    """Where rebuilt venvs are kept, one per plan digest."""
+    """Where rebuilt venvs are kept, one per plan digest (images: in the engine, by tag)."""
     data: Mapping[str, Path | str] = MappingProxyType({})
     tolerances: Mapping[str, Tolerance] = MappingProxyType({})
     metrics: Path | None = None
     """The metrics file the command writes, relative to ``code``."""
     allow_dirty: bool = False
     plan_only: bool = False
+    where: Where = Where.VENV
+    base_image: str | None = None
+    """The image to build on (default: the recorded Python's), as ``drift rebuild``."""
 
 
 class Reproduced(NamedTuple):
@@ -54,31 +68,40 @@ class Reproduced(NamedTuple):
     record: Snapshot | None = None
 
 
-def _env(plan: BuildPlan, python: Path) -> dict[str, str]:
-    env = {**os.environ, **dict(plan.env), "VIRTUAL_ENV": str(python.parent.parent)}
-    env["PATH"] = os.pathsep.join([str(python.parent), env.get("PATH", "")])
-    return env
-
-
 def _steps(
-    snapshot: Snapshot, document: Document, checked: verify.Checked, python: Path, built: bool
+    snapshot: Snapshot, document: Document, checked: verify.Checked, target: Target | None
 ) -> list[str]:
     git = snapshot.component("git")
     steps = [f"verify the code is at commit {git.version}" if git else "code: none recorded"]
     steps += [f"verify dataset {name} at {place}" for name, place in checked.data.items()]
-    venv = "reuse" if built else "build"
-    steps.append(f"{venv} the venv {python.parent.parent} (Python {_python(checked.plan)})")
+    if target is None:
+        return steps
+    steps.append(target.describe())
     steps.append(f"rerun the command; record it with parent {document.label}")
-    image = f"drift-rebuild:{document.digest.removeprefix('sha256:')[:12]}"
-    steps.append(
-        f"or by hand in Docker: drift rebuild {shlex.quote(document.label)} --build, then, "
-        f"in the code folder: {commands.docker_line(snapshot, image)}"
-    )
+    if isinstance(target, VenvTarget):
+        image = f"drift-rebuild:{document.digest.removeprefix('sha256:')[:12]}"
+        steps.append(
+            f"or by hand in Docker: drift rebuild {shlex.quote(document.label)} --build, then, "
+            f"in the code folder: {commands.docker_line(snapshot, image)}"
+        )
     return steps
 
 
-def _python(plan: BuildPlan | None) -> str:
-    return plan.python_version if plan is not None else "?"
+def _target(snapshot: Snapshot, options: Options, checked: verify.Checked) -> Target | None:
+    if checked.plan is None:
+        return None
+    if options.where is Where.DOCKER:
+        return DockerTarget(snapshot, checked.plan, options.code, checked.data, options.metrics)
+    return VenvTarget(snapshot, checked.plan, options.code, options.cache)
+
+
+def _command_blockers(snapshot: Snapshot) -> list[str]:
+    words = commands.recorded_words(snapshot)
+    if words is None:
+        return ["the recorded command cannot be rerun as words on one line"]
+    if any(REDACTED in word for word in words):
+        return [f"the recorded command had secrets removed ({REDACTED}): it cannot rerun"]
+    return []
 
 
 def reproduce(
@@ -92,27 +115,17 @@ def reproduce(
     snapshot, label = document.parsed(), document.label
     checked = verify.check(
         snapshot, document.digest, options.code, options.data, options.tolerances,
-        allow_dirty=options.allow_dirty,
+        allow_dirty=options.allow_dirty, base_image=options.base_image,
     )  # fmt: skip
-    plan = checked.plan
-    python = venvs.venv_dir(options.cache, plan) / "bin" / "python" if plan else Path("python")
-    words = commands.argv(snapshot, python)
-    blockers = list(checked.blockers)
-    if words is None:
-        blockers.append("the recorded command cannot be rerun as words on one line")
-    elif any(REDACTED in word for word in words):
-        blockers.append(f"the recorded command had secrets removed ({REDACTED}): it cannot rerun")
-    env = plan.env if plan is not None else ()
-    hand = commands.venv_line(options.code, words, env) if words else None
-    built = plan is not None and venvs.ready(options.cache, plan) is not None
-    steps = _steps(snapshot, document, checked, python, built)
-    if blockers or plan is None or words is None:
-        return Reproduced(
-            Reproduction(Verdict.BLOCKED, label, tuple(blockers), steps=tuple(steps), command=hand)
-        )
+    blockers = (*checked.blockers, *_command_blockers(snapshot))
+    target = _target(snapshot, options, checked) if snapshot.run is not None else None
+    hand = target.hand() if target is not None and target.words else None
+    steps = tuple(_steps(snapshot, document, checked, target))
+    if blockers or target is None:
+        return Reproduced(Reproduction(Verdict.BLOCKED, label, blockers, steps=steps, command=hand))
     if options.plan_only:
-        return Reproduced(Reproduction(None, label, steps=tuple(steps), command=hand))
-    return _rerun(snapshot, document, options, checked, plan, progress)
+        return Reproduced(Reproduction(None, label, steps=steps, command=hand))
+    return _rerun(snapshot, document, options, checked, target, progress)
 
 
 def _rerun(
@@ -120,7 +133,7 @@ def _rerun(
     document: Document,
     options: Options,
     checked: verify.Checked,
-    plan: BuildPlan,
+    target: Target,
     progress: Callable[[str], None],
 ) -> Reproduced:
     from driftbom.runner import run  # noqa: PLC0415
@@ -129,37 +142,40 @@ def _rerun(
     label = document.label
     if snapshot.metrics and options.metrics is None:
         log.warning("the run recorded metrics, and no metrics file is read after the rerun")
-    python, built = venvs.ensure(options.cache, plan)
-    progress(f"{'built' if built else 'reused'} {python.parent.parent}")
-    words = commands.argv(snapshot, python) or []
+    target.prepare(progress)
     models: dict[str, Path | str] = {
         c.name: options.code / path
         for c in snapshot.by_layer(Layer.MODELS)
         if (path := c.prop(Prop.MODEL_PATH))
     }
     request = Request(
-        python=str(python), params=recorded_params(snapshot), datasets=checked.data,
+        python=target.python(), params=recorded_params(snapshot), datasets=checked.data,
         models=models, parent=document, phase=snapshot.phase,
     )  # fmt: skip
     context = default_context()._replace(cwd=options.code)
     metrics = options.code / options.metrics if options.metrics else None
-    hand = commands.venv_line(options.code, words, plan.env)
+    hand, argv = target.hand(), target.argv()
     try:
         ran = run(
             SnapshotOptions(snapshot.name, request, context),
-            words,
+            argv,
             metrics=metrics,
-            env=_env(plan, python),
+            env=target.env(),
         )
     except CannotExecuteError as exc:
-        why = f"the command could not start in the rebuilt venv: {exc}"
+        why = f"the command could not start: {exc}"
         return Reproduced(Reproduction(Verdict.BLOCKED, label, (why,), command=hand))
-    drift = _drift(snapshot, ran.snapshot)
+    code = ran.snapshot.run.exit_code if ran.snapshot.run else 0
+    if isinstance(target, DockerTarget) and code in DOCKER_CANNOT_START:
+        why = f"the command could not start in the image (docker run exited {code})"
+        return Reproduced(Reproduction(Verdict.BLOCKED, label, (why,), command=hand))
+    record = target.recorded(ran.snapshot)
+    drift = _drift(snapshot, record)
     verdict, reasons, metric_checks, model_checks = judge(
-        snapshot, ran.snapshot, options.tolerances, drift
+        snapshot, record, options.tolerances, drift
     )
     result = Reproduction(verdict, label, reasons, metric_checks, model_checks, drift, command=hand)
-    return Reproduced(result, _with_verdict(ran.snapshot, result, document.digest))
+    return Reproduced(result, _with_verdict(record, result, document.digest))
 
 
 def recorded_params(snapshot: Snapshot) -> dict[str, Any] | None:

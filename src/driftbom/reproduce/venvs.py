@@ -19,8 +19,8 @@ READY = ".drift-ready"
 
 
 def plan_digest(plan: BuildPlan) -> str:
-    """Return the sha256 hex of what decides the venv: the interpreter, pins and indexes."""
-    words = [plan.python_version, *plan.index_urls, *plan.extra_index_urls]
+    """Return the sha256 hex of what decides the venv or image: interpreter, base, pins, indexes."""
+    words = [plan.python_version, plan.base_image, *plan.index_urls, *plan.extra_index_urls]
     words += [f"{p.name}=={p.version} {' '.join(p.hashes)} {p.url or ''}" for p in plan.pins]
     words += [v.requirement for v in plan.vcs]
     return hashlib.sha256("\n".join(words).encode()).hexdigest()

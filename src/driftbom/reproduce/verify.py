@@ -111,10 +111,12 @@ def check_data(
     return blockers, places
 
 
-def check_environment(snapshot: Snapshot, digest: str) -> tuple[plans.BuildPlan | None, list[str]]:
+def check_environment(
+    snapshot: Snapshot, digest: str, base_image: str | None = None
+) -> tuple[plans.BuildPlan | None, list[str]]:
     """Return the rebuild plan, or None and what a rebuild would refuse."""
     try:
-        return plans.plan(snapshot, digest, plans.PlanOptions()), []
+        return plans.plan(snapshot, digest, plans.PlanOptions(base_image=base_image)), []
     except RebuildError as exc:
         return None, [f"environment: {exc}"]
 
@@ -143,10 +145,11 @@ def check(
     tolerances: Mapping[str, Tolerance],
     *,
     allow_dirty: bool = False,
+    base_image: str | None = None,
 ) -> Checked:
     """Return every reason the run cannot be reproduced here, before anything is built."""
     blockers = check_run(snapshot, tolerances)
     blockers += check_code(snapshot, code, allow_dirty=allow_dirty)
     data_blockers, places = check_data(snapshot, given, code)
-    plan, env_blockers = check_environment(snapshot, digest)
+    plan, env_blockers = check_environment(snapshot, digest, base_image)
     return Checked(plan, (*blockers, *data_blockers, *env_blockers), places)
