@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
 from driftbom.model import Layer
+from driftbom.redact_command import scrub_argv
 from driftbom.reproduce import commands, docker, venvs
 
 if TYPE_CHECKING:
@@ -145,9 +146,13 @@ class DockerTarget(Target):
         )
 
     def recorded(self, record: Snapshot) -> Snapshot:
-        """Return the record with the image's interpreter and packages instead of the host's."""
+        """Return the record with the image's interpreter and packages instead of the host's.
+
+        Its command is the one run in the container, in the code folder mounted at ``/code``.
+        """
         inside = docker.environment(self.tag, record.name)
         python = (Layer.PYTHON, Layer.PACKAGES)
         kept = [c for c in record.components if c.layer not in python]
         components = sorted((*kept, *(c for c in inside if c.layer in python)), key=lambda c: c.ref)
-        return record._replace(components=tuple(components))
+        run = record.run._replace(command=scrub_argv(self.words)) if record.run else None
+        return record._replace(components=tuple(components), run=run)
