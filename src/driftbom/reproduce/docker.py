@@ -20,6 +20,7 @@ from driftbom.model import Layer
 from driftbom.properties import Prop
 from driftbom.rebuilder import dockerfile, runmd
 from driftbom.reproduce.venvs import plan_digest
+from driftbom.safetext import has_unsafe, visible
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -81,15 +82,43 @@ def writable(snapshot: Snapshot, metrics: Path | None) -> list[str]:
     return sorted(f for f in folders if f is not None)
 
 
-def _data_mounts(snapshot: Snapshot, places: Mapping[str, Path | str], code: Path) -> list[str]:
+def data_mounts(
+    snapshot: Snapshot, places: Mapping[str, Path | str], code: Path
+) -> list[tuple[str, str]]:
+    """Return (host path, container path) of each dataset outside the code folder."""
     mounts = []
     for comp in snapshot.by_layer(Layer.DATASETS):
         place, recorded = places.get(comp.name), comp.prop(Prop.DATASET_PATH) or ""
         if not isinstance(place, Path) or place.resolve().is_relative_to(code):
             continue  # in the code folder (mounted with it), or read from object storage
-        target = posixpath.normpath(posixpath.join(runmd.CODE, recorded))
-        mounts += ["-v", f"{place.resolve()}:{target}:ro"]
+        mounts.append((str(place.resolve()), posixpath.join(runmd.CODE, recorded)))
     return mounts
+
+
+def _in_code(target: str) -> bool:
+    norm = posixpath.normpath(target)
+    return norm == runmd.CODE or norm.startswith(runmd.CODE + "/")
+
+
+def problems(
+    snapshot: Snapshot, places: Mapping[str, Path | str], code: Path, folders: list[str]
+) -> list[str]:
+    """Return why a mount cannot be given to ``docker run -v``.
+
+    A ``:`` or a control character in either path, or a target that would cover the
+    image's own folders.
+    """
+    pairs = [(str(code), runmd.CODE), *data_mounts(snapshot, places, code)]
+    pairs += [(str(code / f), f"{runmd.CODE}/{f}") for f in folders if f != "."]
+    found = []
+    for source, target in pairs:
+        if any(":" in p or has_unsafe(p) for p in (source, target)):
+            why = "cannot be mounted with -v (a ':' or a control character)"
+            found.append(f"docker: {visible(source)!r} {why}")
+        elif not _in_code(target) and runmd.covers_image(target):
+            why = "would cover the image's own folders"
+            found.append(f"docker: a mount at {visible(target)!r} {why}")
+    return found
 
 
 def argv(
@@ -107,7 +136,8 @@ def argv(
     for folder in folders:
         if folder != ".":
             line += ["-v", f"{code / folder}:{runmd.CODE}/{folder}"]
-    line += _data_mounts(snapshot, places, code)
+    for source, target in data_mounts(snapshot, places, code):
+        line += ["-v", f"{source}:{posixpath.normpath(target)}:ro"]
     if any(c.layer is Layer.GPU for c in snapshot.components) and shutil.which("nvidia-smi"):
         line += ["--gpus", "all"]
     return [*line, tag, *words]

@@ -117,8 +117,9 @@ def reproduce(
         snapshot, document.digest, options.code, options.data, options.tolerances,
         allow_dirty=options.allow_dirty, base_image=options.base_image,
     )  # fmt: skip
-    blockers = (*checked.blockers, *_command_blockers(snapshot))
     target = _target(snapshot, options, checked) if snapshot.run is not None else None
+    blockers = (*checked.blockers, *_command_blockers(snapshot))
+    blockers += tuple(target.problems()) if target is not None else ()
     hand = target.hand() if target is not None and target.words else None
     steps = tuple(_steps(snapshot, document, checked, target))
     if blockers or target is None:

@@ -49,6 +49,10 @@ class Target(ABC):
     def argv(self) -> list[str]:
         """Return what ``drift run`` runs."""
 
+    def problems(self) -> list[str]:
+        """Return why the command cannot be rerun here (nothing: it can)."""
+        return []
+
     def env(self) -> Mapping[str, str] | None:
         """Return the command's environment (None: drift's own)."""
         return None
@@ -122,6 +126,10 @@ class DockerTarget(Target):
         super().__init__(snapshot, plan, code)
         self.places, self.tag = places, docker.image_tag(plan)
         self.folders = docker.writable(snapshot, metrics)
+
+    def problems(self) -> list[str]:
+        """Return the mounts ``docker run -v`` cannot carry safely."""
+        return docker.problems(self.snapshot, self.places, self.code, self.folders)
 
     def describe(self) -> str:
         """Return ``build the image ...`` from the plan's base."""

@@ -7,6 +7,7 @@ accept the environment? Every problem is a reason to block, named.
 from __future__ import annotations
 
 import os
+import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -63,6 +64,30 @@ def check_code(snapshot: Snapshot, code: Path, *, allow_dirty: bool) -> list[str
         )
     if not allow_dirty and here.prop(Prop.GIT_DIRTY) not in (None, "false"):
         blockers.append(f"code {code}: has uncommitted changes")
+    return blockers
+
+
+def leaves_code(recorded: str) -> bool:
+    """Return True when a recorded relative path climbs out of the code folder (``../x``)."""
+    norm = posixpath.normpath(recorded)
+    return not posixpath.isabs(norm) and (norm == ".." or norm.startswith("../"))
+
+
+def check_paths(snapshot: Snapshot, given: Mapping[str, Path | str]) -> list[str]:
+    """Return the recorded relative paths that would be read outside the code folder."""
+    blockers = []
+    kinds = (
+        ("dataset", Layer.DATASETS, Prop.DATASET_PATH),
+        ("model", Layer.MODELS, Prop.MODEL_PATH),
+    )
+    for kind, layer, key in kinds:
+        for comp in snapshot.by_layer(layer):
+            path = comp.prop(key)
+            if path and comp.name not in given and leaves_code(path):
+                blockers.append(
+                    f"{kind} {visible(comp.name)}: the recorded path {visible(path)!r} "
+                    "leaves the code folder: not read from a record"
+                )
     return blockers
 
 
@@ -150,6 +175,9 @@ def check(
     """Return every reason the run cannot be reproduced here, before anything is built."""
     blockers = check_run(snapshot, tolerances)
     blockers += check_code(snapshot, code, allow_dirty=allow_dirty)
+    escaping = check_paths(snapshot, given)
+    if escaping:  # nothing is hashed where a record points outside the code
+        return Checked(None, (*blockers, *escaping), {})
     data_blockers, places = check_data(snapshot, given, code)
     plan, env_blockers = check_environment(snapshot, digest, base_image)
     return Checked(plan, (*blockers, *data_blockers, *env_blockers), places)
