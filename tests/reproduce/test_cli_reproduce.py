@@ -77,7 +77,7 @@ class Project:
     def reproduce(self, *args: str, code: Path | None = None) -> subprocess.CompletedProcess[str]:
         """Run drift reproduce with the project's cache."""
         return run_drift(
-            "reproduce", *args, "--metrics", "out/metrics.json",
+            "reproduce", "--in", "venv", *args, "--metrics", "out/metrics.json",
             env={"DRIFT_CACHE_DIR": str(self.cache)}, cwd=code or self.repo,
         )  # fmt: skip
 
@@ -161,7 +161,8 @@ def test_one_byte_changed_in_a_dataset_blocks_before_any_build(project, tmp_path
     (data / "points.csv").write_text("1\n2\n4\n")
     cache = tmp_path / "cache"
     done = run_drift(
-        "reproduce", str(project.run), "--data", f"points={data}", "-o", str(tmp_path / "x.json"),
+        "reproduce", "--in", "venv", str(project.run), "--data", f"points={data}",
+        "-o", str(tmp_path / "x.json"),
         env={"DRIFT_CACHE_DIR": str(cache)}, cwd=project.repo,
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
@@ -208,7 +209,7 @@ def test_plan_runs_nothing_and_its_command_run_by_hand_gives_the_same_model(proj
     clone = project.clone("by-hand")
     cache = tmp_path / "cache"
     done = run_drift(
-        "reproduce", str(project.run), "--plan", "--format", "json",
+        "reproduce", "--in", "venv", str(project.run), "--plan", "--format", "json",
         env={"DRIFT_CACHE_DIR": str(project.cache)}, cwd=clone,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -279,7 +280,8 @@ def test_the_record_goes_beside_run_by_default_and_the_code_stays_clean(project)
 
 def test_without_the_metrics_file_identical_weights_still_decide_and_a_warning_says_so(project):
     done = run_drift(
-        "reproduce", str(project.run), "-o", str(project.root / "nometrics.cdx.json"),
+        "reproduce", "--in", "venv", str(project.run),
+        "-o", str(project.root / "nometrics.cdx.json"),
         env={"DRIFT_CACHE_DIR": str(project.cache)}, cwd=project.repo,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr

@@ -109,7 +109,7 @@ def test_every_format_is_offered():
 
 
 def test_what_a_rebuild_refuses_and_a_record_without_a_command_block(tmp_path):
-    done = run_drift("reproduce", str(GOLDEN), "--plan", "--code", str(tmp_path))
+    done = run_drift("reproduce", str(GOLDEN), "--plan", "--in", "venv", "--code", str(tmp_path))
     assert done.returncode == 2, done.stderr
     assert done.stdout.startswith("BLOCKED: ")
     assert "the record holds no command" in done.stdout

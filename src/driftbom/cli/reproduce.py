@@ -36,12 +36,13 @@ def reproduce(
         ),
     ] = None,
     where: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--in",
-            help="Where to rerun: venv (a rebuilt virtualenv) or docker (a rebuilt image).",
+            help="Where to rerun: docker (a rebuilt image; the default when a Docker Engine "
+            "answers) or venv (a rebuilt virtualenv).",
         ),
-    ] = "venv",
+    ] = None,
     base_image: Annotated[
         str | None,
         typer.Option(
@@ -97,8 +98,8 @@ def reproduce(
     from driftbom.reproduce.tolerance import parse_all  # noqa: PLC0415
     from driftbom.store.documents import located  # noqa: PLC0415
 
-    if where not in ("venv", "docker"):
-        raise UsageError(f"--in is venv or docker, not {where[:40]!r}")
+    if where not in (None, "venv", "docker"):
+        raise UsageError(f"--in is docker or venv, not {where[:40]!r}")
     output = output or _beside(run)
     if not plan:
         check_file_target(output)
@@ -106,7 +107,8 @@ def reproduce(
     options = reproduction.Options(
         code=code.resolve(), cache=cache, data=named_places(data or ()),
         tolerances=parse_all(tolerance or []), metrics=metrics, allow_dirty=allow_dirty,
-        plan_only=plan, where=reproduction.Where(where), base_image=base_image,
+        plan_only=plan, where=reproduction.Where(where or _default_target()),
+        base_image=base_image,
     )  # fmt: skip
     done = reproduction.reproduce(located(run, store), options, status)
     result = done.result
@@ -128,3 +130,17 @@ def _beside(run: Path) -> Path:
         return Path("reproduction.cdx.json")
     stem = run.name.removesuffix(".json").removesuffix(".cdx")
     return run.with_name(f"{stem}.reproduced.cdx.json")
+
+
+def _default_target() -> str:
+    """Return docker when an engine answers, else venv (said on stderr)."""
+    from driftbom.errors import RebuildError  # noqa: PLC0415
+    from driftbom.rebuilder import build  # noqa: PLC0415 - the docker SDK
+
+    try:
+        build.client()
+    except RebuildError as exc:
+        status(f"in a venv: {exc}")
+        return "venv"
+    status("in Docker: a Docker Engine answers (--in venv for a venv)")
+    return "docker"
