@@ -288,3 +288,14 @@ def test_without_the_metrics_file_identical_weights_still_decide_and_a_warning_s
     assert done.stdout.startswith("IDENTICAL: ")
     assert "0.9 recorded, missing now" in done.stdout
     assert "no metrics file is read after the rerun" in done.stderr
+
+
+def test_without_a_docker_engine_the_rerun_is_in_a_venv_and_says_so(project):
+    done = run_drift(
+        "reproduce", str(project.run), "--plan", "--format", "json",
+        env={"DOCKER_HOST": "unix:///nonexistent.sock", "DRIFT_CACHE_DIR": str(project.cache)},
+        cwd=project.repo,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "in a venv: no Docker Engine answers" in done.stderr
+    assert "/bin/python train.py" in json.loads(done.stdout)["command"]

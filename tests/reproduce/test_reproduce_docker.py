@@ -109,3 +109,10 @@ def test_the_planned_docker_line_run_by_hand_writes_the_recorded_model(project):
     )
     (digest,) = [h["content"] for h in recorded["hashes"] if h["alg"] == "BLAKE3"]
     assert blake3_hex((clone / "out" / "model.json").read_bytes()) == digest
+
+
+def test_docker_is_the_default_when_an_engine_answers(project):
+    done = run_drift("reproduce", str(project.run), "--plan", "--format", "json", cwd=project.repo)
+    assert done.returncode == 0, done.stderr
+    assert "in Docker: a Docker Engine answers" in done.stderr
+    assert " docker run --rm " in json.loads(done.stdout)["command"]
