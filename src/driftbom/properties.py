@@ -28,6 +28,9 @@ class Prop:
     PARENT_DIGEST = "drift:parent:digest"  # sha256: of its bytes
     PARENT_NAME = "drift:parent:name"
     PARENT_REFERENCE = "drift:parent:reference"  # the store reference --parent named
+    REPRODUCE_VERDICT = "drift:reproduce:verdict"  # a rerun's verdict against its parent
+    REPRODUCE_OF = "drift:reproduce:of"  # sha256: of the record it reproduced
+    REPRODUCE_REASON = "drift:reproduce:reason"  # one per reason for the verdict
     # python interpreter
     PY_IMPLEMENTATION = "drift:python:implementation"
     PY_EXECUTABLE = "drift:python:executable"

@@ -22,7 +22,7 @@ from driftbom.redact_command import scrub_argv
 from driftbom.supervise import DEFAULT_GRACE_S, Supervised
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
     from driftbom.model import Component, Snapshot
@@ -52,6 +52,7 @@ def run(
     grace: float = DEFAULT_GRACE_S,
     *,
     metrics: Path | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Ran:
     """Snapshot, run ``argv`` (its output streamed, stdin inherited), hash the outputs.
 
@@ -62,7 +63,8 @@ def run(
     CommandNotFoundError or CannotExecuteError when the command cannot start, UsageError for a bad
     ``grace`` and DriftError for what ``snapshot`` refuses (all before anything runs).
     ``metrics`` is a file the command writes: read after it ends (see ``inputs.metrics``);
-    one that is missing or unreadable is a note, never the end of the record.
+    one that is missing or unreadable is a note, never the end of the record. The command
+    runs in ``options.context.cwd``, with ``env`` (default: drift's own environment).
     """
     from driftbom.snapshotter import take  # noqa: PLC0415
 
@@ -74,7 +76,7 @@ def run(
     start, clock = now_utc(), time.monotonic()
     with Supervised(grace) as supervised:
         try:
-            ended = supervised.run(argv)
+            ended = supervised.run(argv, options.context.cwd, env)
         except OSError as exc:
             raise _cannot_start(exc, argv) from None
         seconds, end = time.monotonic() - clock, now_utc()

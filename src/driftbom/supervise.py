@@ -21,7 +21,8 @@ import time
 from typing import TYPE_CHECKING, NamedTuple, final
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
+    from pathlib import Path
     from types import FrameType, TracebackType
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM)
@@ -88,9 +89,17 @@ class Supervised:
             with contextlib.suppress(OSError):
                 self._proc.send_signal(signum)
 
-    def run(self, argv: Sequence[str]) -> Ended:
-        """Run ``argv`` to its end; raises OSError when it cannot start."""
-        proc = subprocess.Popen(list(argv))
+    def run(
+        self,
+        argv: Sequence[str],
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Ended:
+        """Run ``argv`` to its end, in ``cwd`` with ``env`` (default: ours).
+
+        Raises OSError when it cannot start.
+        """
+        proc = subprocess.Popen(list(argv), cwd=cwd, env=env)
         self._proc = proc
         watch = {*FORWARDED, signal.SIGCHLD}
         blocked = bool(self._previous) and hasattr(signal, "sigtimedwait")

@@ -35,10 +35,10 @@ app = typer.Typer(
     help=(
         "Record an ML environment as a CycloneDX SBOM, score drift against a reference, "
         "rebuild it.\n\n"
-        "Exit codes: 0 ok; 1 drift at or above --fail-on, or an invalid document; "
-        "2 usage error or bad input (one line on stderr); 3 internal error (a bug; -vv shows "
-        "the traceback). drift run: its command's code; 125 drift failed, 126 the command "
-        "cannot execute, 127 it is not found."
+        "Exit codes: 0 ok; 1 drift at or above --fail-on, an invalid document, or not "
+        "reproduced; 2 usage error or bad input, one line on stderr (reproduce: blocked); "
+        "3 internal error (a bug; -vv shows the traceback). drift run: its command's code; "
+        "125 drift failed, 126 the command cannot execute, 127 it is not found."
     ),
     add_completion=False,
     no_args_is_help=True,
@@ -229,4 +229,5 @@ def run() -> NoReturn:
 # isort: off
 from driftbom.cli import snapshot, validate, compare, rebuild, lineage, inspect, stored, sign  # noqa: E402, F401
 from driftbom.cli import export  # noqa: E402, F401
+from driftbom.cli import reproduce  # noqa: E402, F401
 # isort: on

@@ -84,6 +84,11 @@ def _covers_image(target: str) -> bool:
     )
 
 
+def covers_image(target: str) -> bool:
+    """Return True when a mount at ``target`` would cover the image's system or ``/code``."""
+    return _covers_image(posixpath.normpath(target))
+
+
 def _mount(comp: Component, path: str | None, *, readonly: bool) -> tuple[str | None, str | None]:
     """Return the ``-v`` option that mounts ``path`` where the command looks, or why not."""
     what = f"{comp.ref} ({visible(path or '')!r})"

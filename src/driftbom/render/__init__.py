@@ -18,6 +18,7 @@ from driftbom.render import (
     jsonout,
     lineage,
     markdown,
+    reproduction,
     text,
 )
 from driftbom.render.registry import Result, formats, register, rendered
@@ -59,5 +60,9 @@ for _result, _format, _function in (
     (Result.INSPECTION, Format.JSON, inspection.json),
     (Result.LINEAGE, Format.TEXT, lineage.text),
     (Result.LINEAGE, Format.JSON, lineage.json),
+    (Result.REPRODUCTION, Format.TEXT, reproduction.text),
+    (Result.REPRODUCTION, Format.JSON, reproduction.json),
+    (Result.REPRODUCTION, Format.MARKDOWN, reproduction.markdown),
+    (Result.REPRODUCTION, Format.GITHUB, reproduction.github),
 ):
     register(_result, _format, _function)

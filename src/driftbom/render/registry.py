@@ -41,6 +41,8 @@ class Result(str, Enum):
     """``render.inspection.Inspected``: a document's summary and checklist, and its name."""
     LINEAGE = "lineage"
     """``render.lineage.Chain``: runs in parent order and the store parents came from."""
+    REPRODUCTION = "reproduction"
+    """``reproduce.verdict.Reproduction``: a rerun's verdict and its evidence (reproduce)."""
 
 
 _renderers: dict[tuple[Result, str], Callable[..., str]] = {}
