@@ -299,3 +299,47 @@ def test_without_a_docker_engine_the_rerun_is_in_a_venv_and_says_so(project):
     assert done.returncode == 0, done.stderr
     assert "in a venv: no Docker Engine answers" in done.stderr
     assert "/bin/python train.py" in json.loads(done.stdout)["command"]
+
+
+def _keys(folder: Path) -> tuple[Path, Path]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    private, public = folder / "signing.pem", folder / "signing.pub"
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return private, public
+
+
+def test_a_signature_is_verified_before_anything_is_built(project, tmp_path):
+    run = tmp_path / "run.cdx.json"
+    shutil.copy(project.run, run)
+    private, public = _keys(tmp_path)
+    clone = project.clone("signed")  # no model written yet: its file is a note, not a mismatch
+    unsigned = project.reproduce(
+        str(run), "--plan", "--require-signature", "--key", str(public), code=clone
+    )
+    assert unsigned.returncode == 2
+    assert "the record is not signed" in unsigned.stderr
+    assert run_drift("sign", str(run), "--key", str(private)).returncode == 0
+    signed = project.reproduce(str(run), "--plan", "--key", str(public), code=clone)
+    assert signed.returncode == 0, signed.stderr
+    assert "verified" in signed.stderr
+    envelope = run.with_name(run.name + ".intoto.json")
+    data = json.loads(envelope.read_text())
+    data["payload"] = data["payload"][:-8] + "AAAAAAA="  # another payload, the same signature
+    envelope.write_text(json.dumps(data))
+    broken = project.reproduce(str(run), "--plan", code=clone)  # no key: still refused
+    assert broken.returncode == 2
+    assert broken.stderr.startswith("drift: error: --signature ")

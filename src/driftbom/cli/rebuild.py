@@ -1,22 +1,23 @@
 """``drift rebuild``: a Dockerfile and hashed lock that recreate a recorded environment."""
 
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from driftbom.cli import EXIT_FINDINGS, app, status
 from driftbom.cli.output import show_as
-from driftbom.cli.references import ReferenceStoreOpt
+from driftbom.cli.references import (
+    KeyOpt,
+    ReferenceStoreOpt,
+    RequireSignatureOpt,
+    SignatureOpt,
+    TrustOpt,
+    verified_first,
+)
 from driftbom.comparator.severity import Severity
 from driftbom.gcpause import collecting
 from driftbom.render import Format, Result
-from driftbom.safetext import visible
-from driftbom.store.documents import Document, from_file, stored
-
-if TYPE_CHECKING:
-    from driftbom.model import Snapshot
 
 SbomArg = Annotated[
     Path,
@@ -102,67 +103,6 @@ VenvOpt = Annotated[
         "--venv", help="Rebuild the Python layer into this virtualenv (needs the recorded Python)."
     ),
 ]
-RequireSignatureOpt = Annotated[
-    bool,
-    typer.Option(
-        "--require-signature",
-        help=(
-            "Refuse (exit 2) an SBOM that --key or --trust does not verify, as drift verify: "
-            "unsigned, signed by another key, or changed since. An invalid signature beside "
-            "the SBOM is refused always."
-        ),
-    ),
-]
-KeyOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--key",
-        metavar="PUB",
-        help="A trusted public key (PEM, or env:NAME; repeatable): the SBOM must be verified.",
-    ),
-]
-TrustOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--trust",
-        metavar="POLICY",
-        help="A trust policy (TOML, as drift verify reads it): the SBOM must be verified.",
-    ),
-]
-SignatureOpt = Annotated[
-    Path | None,
-    typer.Option("--signature", help="The SBOM's envelope (default: SBOM.intoto.json)."),
-]
-
-
-def _verified_first(
-    sbom: Path,
-    store: str | None,
-    require: bool,
-    keys: list[str] | None,
-    trust: Path | None,
-    signature: Path | None,
-) -> tuple[Document, "Snapshot"]:
-    """Return the SBOM's document and snapshot, its signature checked (see records.gate)."""
-    from driftbom.probes._cache import default_dir  # noqa: PLC0415
-    from driftbom.signing import records  # noqa: PLC0415
-
-    found = stored(sbom, store)
-    document = found or from_file(sbom)
-    policy = None
-    if require or keys or trust is not None:
-        from driftbom.signing.trust import policy_of  # noqa: PLC0415 - cryptography
-
-        policy = policy_of(keys or [], trust, os.environ)
-    where = None if found is not None else sbom
-    snap = document.parsed()
-    verdict = records.gate(
-        where, document.raw, snap, policy,
-        signature=signature, cache=default_dir(os.environ),
-    )  # fmt: skip
-    if verdict is not None and verdict.key_id is not None:
-        status(f"verified {visible(document.label)}: signed by key {verdict.key_id[:16]}")
-    return document, snap
 
 
 @app.command("rebuild")
@@ -193,7 +133,7 @@ def rebuild(
     """
     from driftbom.rebuilder.run import RebuildOptions, run  # noqa: PLC0415 - 30 ms on every start
 
-    document, snap = _verified_first(sbom, store, require_signature, key, trust, signature)
+    document, snap = verified_first(sbom, store, require_signature, key, trust, signature)
     digest = document.digest
     names = tuple(n.strip() for item in system_packages or () for n in item.split(",") if n.strip())
     options = RebuildOptions(

@@ -1,8 +1,17 @@
 """Document arguments: a file, or a reference into a store (``NAME@baseline``, ``NAME@3``)."""
 
-from typing import Annotated
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from driftbom.cli import status
+from driftbom.safetext import visible
+from driftbom.store.documents import Document, from_file, stored
+
+if TYPE_CHECKING:
+    from driftbom.model import Snapshot
 
 StoreOpt = Annotated[
     str | None,
@@ -20,3 +29,72 @@ ReferenceStoreOpt = Annotated[
         "name wins.",
     ),
 ]
+
+
+RequireSignatureOpt = Annotated[
+    bool,
+    typer.Option(
+        "--require-signature",
+        help=(
+            "Refuse (exit 2) a record that --key or --trust does not verify, as drift verify: "
+            "unsigned, signed by another key, or changed since. An invalid signature beside "
+            "the record is refused always."
+        ),
+    ),
+]
+KeyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--key",
+        metavar="PUB",
+        help="A trusted public key (PEM, or env:NAME; repeatable): the record must be verified.",
+    ),
+]
+TrustOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--trust",
+        metavar="POLICY",
+        help="A trust policy (TOML, as drift verify reads it): the record must be verified.",
+    ),
+]
+SignatureOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--signature", help="The record's envelope (default: beside it, FILE.intoto.json)."
+    ),
+]
+
+
+def verified_first(
+    sbom: Path,
+    store: str | None,
+    require: bool,
+    keys: list[str] | None,
+    trust: Path | None,
+    signature: Path | None,
+) -> tuple[Document, "Snapshot"]:
+    """Return the record's document and snapshot, its signature checked (see records.gate).
+
+    ``require`` (or a key or a trust policy) makes a verified signature a condition; an
+    invalid envelope beside the record is refused always (UsageError, exit 2).
+    """
+    from driftbom.probes._cache import default_dir  # noqa: PLC0415
+    from driftbom.signing import records  # noqa: PLC0415
+
+    found = stored(sbom, store)
+    document = found or from_file(sbom)
+    policy = None
+    if require or keys or trust is not None:
+        from driftbom.signing.trust import policy_of  # noqa: PLC0415 - cryptography
+
+        policy = policy_of(keys or [], trust, os.environ)
+    where = None if found is not None else sbom
+    snap = document.parsed()
+    verdict = records.gate(
+        where, document.raw, snap, policy,
+        signature=signature, cache=default_dir(os.environ),
+    )  # fmt: skip
+    if verdict is not None and verdict.key_id is not None:
+        status(f"verified {visible(document.label)}: signed by key {verdict.key_id[:16]}")
+    return document, snap

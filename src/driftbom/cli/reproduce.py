@@ -8,7 +8,14 @@ import typer
 
 from driftbom.cli import EXIT_FINDINGS, EXIT_USAGE, app, status
 from driftbom.cli.output import format_option, show_as
-from driftbom.cli.references import ReferenceStoreOpt
+from driftbom.cli.references import (
+    KeyOpt,
+    ReferenceStoreOpt,
+    RequireSignatureOpt,
+    SignatureOpt,
+    TrustOpt,
+    verified_first,
+)
 from driftbom.render import Format, Result
 
 _EXITS = {"identical": 0, "reproduced": 0, "not reproduced": EXIT_FINDINGS, "blocked": EXIT_USAGE}
@@ -83,6 +90,10 @@ def reproduce(
         str, format_option(Result.REPRODUCTION, "Output format; github: workflow commands")
     ] = Format.TEXT.value,
     store: ReferenceStoreOpt = None,
+    require_signature: RequireSignatureOpt = False,
+    key: KeyOpt = None,
+    trust: TrustOpt = None,
+    signature: SignatureOpt = None,
 ) -> None:
     """Verify RUN's code, data and environment, rerun it, and judge the rerun.
 
@@ -96,7 +107,6 @@ def reproduce(
     from driftbom.probes._cache import default_dir  # noqa: PLC0415
     from driftbom.reproduce import run as reproduction  # noqa: PLC0415
     from driftbom.reproduce.tolerance import parse_all  # noqa: PLC0415
-    from driftbom.store.documents import located  # noqa: PLC0415
 
     if where not in (None, "venv", "docker"):
         raise UsageError(f"--in is docker or venv, not {where[:40]!r}")
@@ -110,7 +120,8 @@ def reproduce(
         plan_only=plan, where=reproduction.Where(where or _default_target()),
         base_image=base_image,
     )  # fmt: skip
-    done = reproduction.reproduce(located(run, store), options, status)
+    document, _ = verified_first(run, store, require_signature, key, trust, signature)
+    done = reproduction.reproduce(document, options, status)
     result = done.result
     if done.record is not None:
         from driftbom.cli.snapshot import write_recorded  # noqa: PLC0415
