@@ -13,6 +13,7 @@ import orjson
 
 from driftbom import atomic
 from driftbom.errors import Input, SbomError, UsageError
+from driftbom.hashes import sha256
 from driftbom.sbom import codecs, sidecars
 from driftbom.signing import dsse, openssf, statement, verify
 
@@ -49,9 +50,48 @@ def load(path: Path) -> tuple[bytes, Snapshot]:
 class Signed(NamedTuple):
     """What ``sign`` wrote."""
 
-    envelope: Path
+    envelope: Path | None
     subjects: int
     models: tuple[Path, ...]
+    data: bytes = b""
+    """The envelope's bytes."""
+    record: str = ""
+    """The hex SHA-256 of the signed record's bytes (its digest in a store)."""
+
+
+def sign_parsed(
+    raw: bytes,
+    snapshot: Snapshot,
+    label: str,
+    signer: Signer,
+    models: Sequence[str] = (),
+    base: Path | None = None,
+    output: Path | None = None,
+    cache: Path | None = None,
+) -> Signed:
+    """Sign the record ``raw`` (``snapshot``; its subject named ``label``).
+
+    Each of ``models`` gets its OpenSSF signature beside ``base``; the envelope is written to
+    ``output`` when given (it is returned in any case).
+    """
+    by_ref = {c.ref: c for c in snapshot.components}
+    bundles = []
+    for name in models:
+        comp = by_ref.get(f"model:{name}")
+        if comp is None:
+            raise UsageError("not a model of the record", what=Input.MODEL, path=name)
+        if base is None:
+            raise UsageError("write the envelope to a file for its model signatures", path=name)
+        bundles.append((model_signature_path(base, name), openssf.bundle(comp, signer, cache)))
+    body = statement.statement(label, raw, snapshot)
+    data = orjson.dumps(dsse.envelope(body, signer), option=orjson.OPT_INDENT_2)
+    if output is not None:
+        atomic.write_file(output, data)
+    for where, bundle in bundles:
+        atomic.write_file(where, bundle)
+    count = len(orjson.loads(body)["subject"])
+    models_written = tuple(where for where, _ in bundles)
+    return Signed(output, count, models_written, data, sha256(raw).hexdigest())
 
 
 def sign(
@@ -63,31 +103,23 @@ def sign(
 ) -> Signed:
     """Sign the record at ``path`` (and the OpenSSF signature of each of ``models``)."""
     raw, snapshot = load(path)
-    by_ref = {c.ref: c for c in snapshot.components}
-    bundles = []
-    for name in models:
-        comp = by_ref.get(f"model:{name}")
-        if comp is None:
-            raise UsageError("not a model of the record", what=Input.MODEL, path=name)
-        bundles.append((model_signature_path(path, name), openssf.bundle(comp, signer, cache)))
-    body = statement.statement(path.name, raw, snapshot)
     target = output or envelope_path(path)
-    atomic.write_file(target, orjson.dumps(dsse.envelope(body, signer), option=orjson.OPT_INDENT_2))
-    for where, data in bundles:
-        atomic.write_file(where, data)
-    count = len(orjson.loads(body)["subject"])
-    return Signed(target, count, tuple(where for where, _ in bundles))
+    return sign_parsed(raw, snapshot, path.name, signer, models, path, target, cache)
+
+
+def read_envelope(where: Path) -> dsse.Envelope:
+    """Return the envelope in the file ``where``; raises UsageError naming it."""
+    try:
+        raw_envelope = codecs.read_bytes(where)
+    except SbomError:
+        raise UsageError("no signature here", what=Input.SIGNATURE, path=str(where)) from None
+    return dsse.parse(raw_envelope, str(where))
 
 
 def check(
     path: Path, signature: Path | None, trust: TrustPolicy, cache: Path | None
 ) -> verify.Verdict:
     """Verify the record at ``path`` against its envelope (default: beside it)."""
-    where = signature or envelope_path(path)
-    try:
-        raw_envelope = codecs.read_bytes(where)
-    except SbomError:
-        raise UsageError("no signature here", what=Input.SIGNATURE, path=str(where)) from None
-    envelope = dsse.parse(raw_envelope, str(where))
+    envelope = read_envelope(signature or envelope_path(path))
     raw, snapshot = load(path)
     return verify.check(envelope, trust, raw, snapshot, cache)

@@ -160,6 +160,35 @@ class _Checker:
             )
 
 
+def check_signature(
+    envelope: dsse.Envelope, trust: TrustPolicy, raw: bytes, name: str
+) -> Verdict | tuple[str, list[tuple[str, dict[str, str]]]]:
+    """Check who signed ``envelope`` and that its record subject is ``raw`` (named ``name``).
+
+    Returns the signing key's id and the subjects after the record's when both hold, else the
+    Verdict saying why not.
+    """
+    key = next((v for v in trust.verifiers if envelope.signed_by(v)), None)
+    if key is None:
+        trusted = ", ".join(v.id[:16] for v in trust.verifiers)
+        signers = ", ".join(k[:16] for k in envelope.key_ids) or "no key id"
+        reason = f"not signed by a trusted key ({trusted}); signed by {signers}"
+        return Verdict(None, (Problem("signature", reason),), (), 0)
+    if not trust.allowed(key.id, name):
+        reason = f"key {key.id[:16]} may not sign records named {name!r}"
+        return Verdict(None, (Problem("signature", reason),), (), 0)
+    if envelope.payload_type != dsse.IN_TOTO:
+        return Verdict(key.id, (Problem("signature", "not an in-toto payload"),), (), 0)
+    found = _subjects(envelope.payload)
+    if isinstance(found, Problem):
+        return Verdict(key.id, (found,), (), 0)
+    (subject, digest), rest = found[0], found[1:]
+    problem = _record(subject, digest, raw)
+    if problem is not None:
+        return Verdict(key.id, (problem,), (), len(found))
+    return key.id, rest
+
+
 def check(
     envelope: dsse.Envelope,
     trust: TrustPolicy,
@@ -168,24 +197,10 @@ def check(
     cache: Path | None = None,
 ) -> Verdict:
     """Check ``envelope`` over the record ``raw`` (parsed: ``snapshot``) and its subjects."""
-    key = next((v for v in trust.verifiers if envelope.signed_by(v)), None)
-    if key is None:
-        trusted = ", ".join(v.id[:16] for v in trust.verifiers)
-        signers = ", ".join(k[:16] for k in envelope.key_ids) or "no key id"
-        reason = f"not signed by a trusted key ({trusted}); signed by {signers}"
-        return Verdict(None, (Problem("signature", reason),), (), 0)
-    if not trust.allowed(key.id, snapshot.name):
-        reason = f"key {key.id[:16]} may not sign records named {snapshot.name!r}"
-        return Verdict(None, (Problem("signature", reason),), (), 0)
-    if envelope.payload_type != dsse.IN_TOTO:
-        return Verdict(key.id, (Problem("signature", "not an in-toto payload"),), (), 0)
-    found = _subjects(envelope.payload)
-    if isinstance(found, Problem):
-        return Verdict(key.id, (found,), (), 0)
-    (name, digest), rest = found[0], found[1:]
-    problem = _record(name, digest, raw)
-    if problem is not None:
-        return Verdict(key.id, (problem,), (), len(found))
+    signed = check_signature(envelope, trust, raw, snapshot.name)
+    if isinstance(signed, Verdict):
+        return signed
+    key, rest = signed
     checker = _Checker(snapshot, cache)
     for name, digest in rest:
         if name.startswith("model:"):
@@ -194,4 +209,21 @@ def check(
             checker.dataset(name, digest)
         else:
             checker.problems.append(Problem(name, "a subject drift does not know"))
-    return Verdict(key.id, tuple(checker.problems), tuple(checker.notes), len(found))
+    return Verdict(key, tuple(checker.problems), tuple(checker.notes), len(rest) + 1)
+
+
+def first_verified(verdicts: list[tuple[str, Verdict]]) -> Verdict:
+    """Return the first verified of several envelopes' verdicts, else all their problems.
+
+    Each is labelled (the envelope's file or digest) when there are several.
+    """
+    if not verdicts:
+        return Verdict(None, (Problem("signature", "no signature of it was found"),), (), 0)
+    verified = next((v for _, v in verdicts if v.verified), None)
+    if verified is not None or len(verdicts) == 1:
+        return verified or verdicts[0][1]
+    problems = tuple(
+        Problem(f"{label}: {p.subject}", p.reason) for label, v in verdicts for p in v.problems
+    )
+    notes = tuple(dict.fromkeys(n for _, v in verdicts for n in v.notes))
+    return Verdict(None, problems, notes, max(v.subjects for _, v in verdicts))
