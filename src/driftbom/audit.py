@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from driftbom.comparator.report import DriftReport
     from driftbom.model import Snapshot
     from driftbom.sbom.interface import Decode
-    from driftbom.signing.trust import TrustPolicy
     from driftbom.store import Entry, Store
 
 AHEAD = 8
@@ -110,6 +109,17 @@ class Signing(NamedTuple):
         return self.state == INVALID or (require == SIGNED and self.state != SIGNED)
 
 
+class Trust(NamedTuple):
+    """How the audit verifies signatures: a trust policy's ``check`` and ``require``.
+
+    ``check(store, digest, raw, name)`` says whether the stored record ``digest`` (its bytes
+    ``raw``, its name ``name``) is signed; ``driftbom.signing.stored.trust`` makes one.
+    """
+
+    check: Callable[[Store, str, bytes, str], Signing]
+    require: str = "valid"
+
+
 def present(store: Store, digest: str) -> Signing:
     """Return whether the stored record ``digest`` carries signatures (none checked)."""
     count = len(store.signatures(digest))
@@ -184,16 +194,14 @@ def _fetch(store: Store, name: str, since: str) -> _Fetched:
 
 
 def _signing(
-    store: Store, pair: _Pair, current: Snapshot, found: Signing | None, trust: TrustPolicy | None
+    store: Store, pair: _Pair, current: Snapshot, found: Signing | None, trust: Trust | None
 ) -> Signing | None:
     """Return what the latest's signatures say: checked under ``trust``, else only counted."""
     if found is None or trust is None:
         return found
     if not found.envelopes:
         return Signing(UNSIGNED, 0, "no signature")
-    from driftbom.signing.stored import signing  # noqa: PLC0415 - cryptography
-
-    return signing(store, pair.latest, pair.latest_raw, current.name, trust)
+    return trust.check(store, pair.latest, pair.latest_raw, current.name)
 
 
 def audit(
@@ -201,7 +209,7 @@ def audit(
     pattern: str = "*",
     policy: Policy | None = None,
     since: str = "",
-    trust: TrustPolicy | None = None,
+    trust: Trust | None = None,
 ) -> AuditReport:
     """Return each matching name's report and the errors met (a corrupt object, ...).
 
@@ -278,7 +286,7 @@ def _listed(store: Store, name: str) -> _Listed:
     return _Listed(name, entries, base, documents, signatures)
 
 
-def _row(store: Store, listed: _Listed, trust: TrustPolicy | None = None) -> dict[str, Any]:
+def _row(store: Store, listed: _Listed, trust: Trust | None = None) -> dict[str, Any]:
     """Return the inventory row of a name with a history."""
     from driftbom.model import Layer  # noqa: PLC0415
 
@@ -330,7 +338,7 @@ def run_status(snapshot: Snapshot) -> str | None:
     return "succeeded" if run.succeeded else f"failed (exit {run.exit_code})"
 
 
-def inventory(store: Store, trust: TrustPolicy | None = None) -> list[dict[str, Any]]:
+def inventory(store: Store, trust: Trust | None = None) -> list[dict[str, Any]]:
     """Return one row per stored name with a history, for ``drift ls``.
 
     Snapshots, latest time, baseline, the latest's verdict against it (``error: ...`` when a

@@ -64,8 +64,9 @@ def sign(
     if _stored(record, store):
         opened = _open(store)
         signed = stored.sign(opened, record, signer, model or (), output, cache)
-        where = f"kept in {visible(str(opened))}"
+        where = f"kept beside it in {visible(str(opened))}"
         where += f", wrote {visible(str(output))}" if output else ""
+        record = f"{record} ({signed.record[:12]})"  # NAME@REF: alone, it reads as user@host:
     else:
         signed = records.sign(Path(record), signer, model or (), output, cache)
         where = f"wrote {visible(str(signed.envelope))}"
@@ -127,7 +128,9 @@ def verify(
     cache = default_dir(os.environ)
     if _stored(record, store):
         extra = [(str(signature), records.read_envelope(signature))] if signature else []
-        verdict = stored.check(_open(store), record, policy, cache, extra)
+        opened = _open(store)
+        verdict = stored.check(opened, record, policy, cache, extra)
+        record = f"{record} in {opened}"  # NAME@REF: alone, it reads as user@host:
     elif store is not None:
         verdict = stored.check_file(_open(store), Path(record), signature, policy, cache)
     else:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from driftbom.signing.trust import TrustPolicy
+    from driftbom.audit import Trust
     from driftbom.store import Store
 
 from driftbom import atomic
@@ -41,12 +41,13 @@ TrustOpt = Annotated[
 ]
 
 
-def _trust(path: Path | None) -> "TrustPolicy | None":
+def _trust(path: Path | None) -> "Trust | None":
     if path is None:
         return None
-    from driftbom.signing.trust import load  # noqa: PLC0415 - cryptography
+    from driftbom.signing.stored import trust  # noqa: PLC0415 - cryptography
+    from driftbom.signing.trust import load  # noqa: PLC0415
 
-    return load(path, os.environ)
+    return trust(load(path, os.environ))
 
 
 @app.command("baseline")

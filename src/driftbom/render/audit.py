@@ -22,7 +22,8 @@ def signature_text(signing: Signing | None) -> str:
         return ""
     if not signing.checked:
         count = signing.envelopes
-        return f"{count} signature{'s' if count > 1 else ''} (not verified)" if count else "unsigned"
+        plural = "s" if count > 1 else ""
+        return f"{count} signature{plural} (not verified)" if count else "unsigned"
     return f"{signing.state} ({signing.detail})"
 
 

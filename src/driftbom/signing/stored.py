@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from driftbom.audit import INVALID, SIGNED, UNSIGNED, Signing, present
+from driftbom.audit import INVALID, SIGNED, UNSIGNED, Signing, Trust, present
 from driftbom.errors import DriftError, StoreError
 from driftbom.hashes import sha256
 from driftbom.sbom import codecs
@@ -188,3 +188,10 @@ def signing(store: Store, digest: str, raw: bytes, name: str, trust: TrustPolicy
             extra = f" ({invalid} invalid beside it)" if wanted == SIGNED and invalid else ""
             return Signing(wanted, len(found), reasons[0] + extra)
     raise AssertionError  # pragma: no cover - every state is one of the three
+
+
+def trust(policy: TrustPolicy) -> Trust:
+    """Return how the audit verifies signatures under ``policy``."""
+    return Trust(
+        lambda store, digest, raw, name: signing(store, digest, raw, name, policy), policy.require
+    )
