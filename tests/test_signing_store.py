@@ -461,3 +461,16 @@ def test_signatures_in_a_plugin_store(home, keys, capsys, monkeypatch):
     rows = {row["name"]: row["signature"] for row in json.loads(out)}
     assert rows["train"]["signatures"] == 1
     assert rows["ci"]["state"] == "unsigned"
+
+
+@pytest.mark.parametrize("command", ["audit", "ls"])
+def test_a_bad_trust_policy_is_exit_2_naming_it(home, keys, capsys, command):
+    _names(LocalStore(home / "store"), "train")
+    (home / "trust.toml").write_text('require = "always"\n[[keys]]\nkey = "x.pub"\n')
+    code, out, err = _drift(
+        capsys, command, "--store", str(home / "store"), "--trust", str(home / "trust.toml")
+    )
+    assert code == 2
+    assert out == ""
+    assert err.startswith("drift: error: --trust ")
+    assert len(err.splitlines()) == 1

@@ -32,6 +32,7 @@ class Input(str, Enum):
     REDACT = "redact"
     KEY = "key"
     SIGNATURE = "signature"
+    TRUST = "trust"
 
 
 class Remedy(str, Enum):

@@ -64,6 +64,7 @@ _FLAGS = {
     Input.REDACT: "--redact",
     Input.KEY: "--key",
     Input.SIGNATURE: "--signature",
+    Input.TRUST: "--trust",
 }
 _REMEDIES = {
     Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",

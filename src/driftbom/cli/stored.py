@@ -35,8 +35,8 @@ TrustOpt = Annotated[
     typer.Option(
         "--trust",
         help="A trust policy (TOML, as drift verify reads): verify each latest record's "
-        "signatures (signed, unsigned or invalid); its require (signed or valid) decides "
-        "which fail the audit.",
+        "signatures (signed, unsigned or invalid); in an audit, its require (signed or "
+        "valid) decides which fail.",
     ),
 ]
 
