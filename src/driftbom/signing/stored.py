@@ -7,18 +7,19 @@ verified against the trusted keys: nothing in a store is trusted for being there
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom.audit import INVALID, SIGNED, UNSIGNED, Signing, Trust, present
-from driftbom.errors import DriftError, StoreError
+from driftbom.errors import DriftError
 from driftbom.hashes import sha256
 from driftbom.sbom import codecs
 from driftbom.signing import dsse, records, verify
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from driftbom.model import Snapshot
     from driftbom.signing.keys import Signer
@@ -72,26 +73,23 @@ def keep(store: Store, signed: records.Signed) -> bool:
 
     Returns False when it does not (nothing kept).
     """
-    try:
-        store.read(signed.record)
-    except StoreError as exc:
-        if "is missing" in str(exc):
-            return False
-        raise
-    store.put_signature(signed.record, signed.data)
-    return True
+    return store.put_signature(signed.record, signed.data) is not None
 
 
-def envelopes(store: Store, digest: str) -> list[tuple[str, dsse.Envelope | DriftError]]:
-    """Return each envelope beside ``digest``, by its digest: parsed, or why it is not one."""
-    found: list[tuple[str, dsse.Envelope | DriftError]] = []
-    for signature in store.signatures(digest):
+def envelopes(
+    store: Store, digest: str, listed: list[str] | None = None
+) -> Iterator[tuple[str, dsse.Envelope | DriftError]]:
+    """Yield each envelope beside ``digest``, by its digest: parsed, or why it is not one.
+
+    ``listed``: the store's listing of them, when already made. One at a time: at most one
+    envelope is held, however many the store keeps.
+    """
+    for signature in store.signatures(digest) if listed is None else listed:
         label = f"signature {signature[:12]}"
         try:
-            found.append((label, dsse.parse(store.read_signature(digest, signature), label)))
+            yield label, dsse.parse(store.read_signature(digest, signature), label)
         except DriftError as exc:
-            found.append((label, exc))
-    return found
+            yield label, exc
 
 
 def _verdict(
@@ -137,7 +135,7 @@ def check_record(
 ) -> verify.Verdict:
     """Verify ``record`` with each envelope until one verifies (``extra`` first)."""
     verdicts = []
-    for label, found in [*extra, *envelopes(store, record.digest)]:
+    for label, found in itertools.chain(extra, envelopes(store, record.digest)):
         verdict = _verdict(found, trust, record.raw, record.snapshot, cache)
         if verdict.verified:
             return verdict
@@ -177,17 +175,16 @@ def signing(store: Store, digest: str, raw: bytes, name: str, trust: TrustPolicy
     """
     if trust is None:
         return present(store, digest)
-    found = envelopes(store, digest)
-    if not found:
-        return Signing(UNSIGNED, 0, "no signature")
-    states = [_state(envelope, trust, raw, name) for _, envelope in found]
-    for wanted in (SIGNED, INVALID, UNSIGNED):
-        reasons = [reason for state, reason in states if state == wanted]
-        if reasons:
-            invalid = sum(1 for state, _ in states if state == INVALID)
-            extra = f" ({invalid} invalid beside it)" if wanted == SIGNED and invalid else ""
-            return Signing(wanted, len(found), reasons[0] + extra)
-    raise AssertionError  # pragma: no cover - every state is one of the three
+    listed = store.signatures(digest)
+    first: dict[str, str] = {}
+    for _, envelope in envelopes(store, digest, listed):
+        state, reason = _state(envelope, trust, raw, name)
+        if state == SIGNED:
+            return Signing(SIGNED, len(listed), reason)
+        first.setdefault(state, reason)
+    if INVALID in first:
+        return Signing(INVALID, len(listed), first[INVALID])
+    return Signing(UNSIGNED, len(listed), first.get(UNSIGNED, "no signature"))
 
 
 def trust(policy: TrustPolicy) -> Trust:

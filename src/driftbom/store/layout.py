@@ -289,15 +289,16 @@ class Layout:
         return sorted({n for n in names if n.startswith(prefix) and _DIGEST.fullmatch(n)})
 
     @_answered
-    def put_signature(self, digest: str, envelope: bytes) -> str:
+    def put_signature(self, digest: str, envelope: bytes) -> str | None:
         """Keep ``envelope`` beside the stored document ``digest``, under its own SHA-256.
 
-        The document must be stored; an envelope already there is kept once. Nothing here
-        checks the signature: readers verify it against their trusted keys.
+        Returns that digest; None when the store does not hold the document (nothing kept).
+        An envelope already there is kept once. Nothing here checks the signature: readers
+        verify it against their trusted keys.
         """
         folder = _signature_key(digest)
         if self.blobs.read(_object_key(digest), 1) is None:
-            raise StoreError(f"object {digest[:12]} is not in {self}: nothing to sign")
+            return None
         if len(envelope) > MAX_SIGNATURE:
             raise StoreError(f"a signature of over {MAX_SIGNATURE} bytes is not kept")
         signature = sha256(envelope).hexdigest()
