@@ -8,7 +8,6 @@ import typer
 
 from driftbom.cli import EXIT_FINDINGS, app, status
 from driftbom.cli.output import emit
-from driftbom.cli.references import StoreOpt
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
@@ -17,6 +16,10 @@ if TYPE_CHECKING:
 _RECORD_HELP = (
     "A drift record (CycloneDX JSON), or with --store a stored one (NAME@latest, "
     "NAME@baseline, NAME@N, a digest prefix); a file of that name wins."
+)
+_STORE_HELP = (
+    "A folder or s3://bucket/prefix: where a stored RECORD is read (default: $DRIFT_STORE, "
+    "else ./.drift/store). With a RECORD file, only when given: the store that {what}."
 )
 _KEY_HELP = (
     "A PEM key file, or env:NAME for a key held in that environment variable (a CI secret). "
@@ -48,7 +51,12 @@ def sign(
             "goes only into the store).",
         ),
     ] = None,
-    store: StoreOpt = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store", help=_STORE_HELP.format(what="also keeps its envelope, when it holds it")
+        ),
+    ] = None,
 ) -> None:
     """Sign RECORD: its models and dataset manifests with it, in one DSSE envelope.
 
@@ -112,7 +120,12 @@ def verify(
             "store keeps beside it).",
         ),
     ] = None,
-    store: StoreOpt = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store", help=_STORE_HELP.format(what="supplies the envelopes it keeps of it")
+        ),
+    ] = None,
 ) -> None:
     """Verify RECORD offline: its signature, then every subject.
 
