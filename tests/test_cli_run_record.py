@@ -390,7 +390,7 @@ def test_a_failed_latest_run_fails_the_audit_and_shows_in_ls(tmp_path):
     assert audit.returncode == 1, audit.stdout + audit.stderr
     lines = audit.stdout.splitlines()
     assert lines[0].startswith("train  FAIL:")
-    assert lines[0].endswith("(run failed (exit 3))")
+    assert lines[0].endswith("(run failed (exit 3))  [signature: unsigned]")
     assert any(line.strip().startswith("MAJOR run: the run failed: exit 3") for line in lines[1:])
     markdown = run_drift("audit", "--store", str(store), "--format", "markdown").stdout
     assert "| | MAJOR run: the run failed: exit 3" in markdown

@@ -36,6 +36,10 @@ _DATA = {
     ("rebuilder/runmd.py", "Build the image (or `drift rebuild SBOM --build`):"): (
         "RUN.md, instructions for a person, not a message"
     ),
+    (
+        "reproduce/run.py",
+        "or by hand in Docker: drift rebuild {} --build, then, in the code folder: {}",
+    ): "a step of the plan, the command a person can run by hand",
 }
 
 

@@ -75,6 +75,57 @@ def card_of(snapshot: Snapshot) -> Card:
     )
 
 
+SIGNED = "signed"
+UNSIGNED = "unsigned"
+INVALID = "invalid"
+PRESENT = "present"
+
+
+class Signing(NamedTuple):
+    """What the audit says of a latest record's signatures."""
+
+    state: str
+    """``signed``, ``unsigned`` or ``invalid`` under a trust policy; else ``present`` or not."""
+    envelopes: int
+    """Envelopes kept beside the record."""
+    detail: str
+    """The signing key's id, or why it is unsigned or invalid."""
+    checked: bool = True
+    """False without a trust policy: only whether signatures are present, no verdict."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return what the JSON of ``ls`` and ``audit`` says of it."""
+        return {
+            "state": self.state,
+            "signatures": self.envelopes,
+            "detail": self.detail,
+            "checked": self.checked,
+        }
+
+    def fails(self, require: str) -> bool:
+        """Return True when this fails a trust policy's ``require`` (``signed`` or ``valid``)."""
+        if not self.checked:
+            return False
+        return self.state == INVALID or (require == SIGNED and self.state != SIGNED)
+
+
+class Trust(NamedTuple):
+    """How the audit verifies signatures: a trust policy's ``check`` and ``require``.
+
+    ``check(store, digest, raw, name)`` says whether the stored record ``digest`` (its bytes
+    ``raw``, its name ``name``) is signed; ``driftbom.signing.stored.trust`` makes one.
+    """
+
+    check: Callable[[Store, str, bytes, str], Signing]
+    require: str = "valid"
+
+
+def present(store: Store, digest: str) -> Signing:
+    """Return whether the stored record ``digest`` carries signatures (none checked)."""
+    count = len(store.signatures(digest))
+    return Signing(PRESENT if count else UNSIGNED, count, "not checked", checked=False)
+
+
 class Audited(NamedTuple):
     """One name's verdict."""
 
@@ -86,6 +137,10 @@ class Audited(NamedTuple):
     """How the latest run record's command ended (``run_status``), None for no run."""
     card: Card | None = None
     """What the audit page shows of the latest document."""
+    signing: Signing | None = None
+    """The latest record's signatures."""
+    signature_failed: bool = False
+    """The trust policy's ``require`` fails on them."""
 
 
 class AuditReport(NamedTuple):
@@ -110,6 +165,8 @@ class _Fetched(NamedTuple):
     name: str
     pair: _Pair | None
     errors: list[str]
+    signatures: Signing | None = None
+    """Whether the latest carries signatures (listed on the worker thread too)."""
 
 
 def _parsed(store: Store, raw: bytes, label: str, decode: Decode = codecs.decode_any) -> Snapshot:
@@ -130,18 +187,36 @@ def _fetch(store: Store, name: str, since: str) -> _Fetched:
             return _Fetched(name, None, errors)
         digest = latest[0].digest
         pair = _Pair(baseline, digest, store.read(baseline), store.read(digest))
+        signatures = present(store, digest)
     except StoreError as exc:
         return _Fetched(name, None, [*errors, f"{name}: {exc}"])
-    return _Fetched(name, pair, errors)
+    return _Fetched(name, pair, errors, signatures)
+
+
+def _signing(
+    store: Store, pair: _Pair, current: Snapshot, found: Signing | None, trust: Trust | None
+) -> Signing | None:
+    """Return what the latest's signatures say: checked under ``trust``, else only counted."""
+    if found is None or trust is None:
+        return found
+    if not found.envelopes:
+        return Signing(UNSIGNED, 0, "no signature")
+    return trust.check(store, pair.latest, pair.latest_raw, current.name)
 
 
 def audit(
-    store: Store, pattern: str = "*", policy: Policy | None = None, since: str = ""
+    store: Store,
+    pattern: str = "*",
+    policy: Policy | None = None,
+    since: str = "",
+    trust: Trust | None = None,
 ) -> AuditReport:
     """Return each matching name's report and the errors met (a corrupt object, ...).
 
     ``since`` (an ISO date or time) leaves out names whose latest snapshot is older. A name
-    that cannot be audited is an error, and the others are still audited.
+    that cannot be audited is an error, and the others are still audited. Each latest
+    record's signatures are counted; under ``trust`` they are verified, and its ``require``
+    decides which fail the name.
     """
     found: list[Audited] = []
     errors: list[str] = []
@@ -151,7 +226,7 @@ def audit(
     names = [n for n in stored if fnmatchcase(n, pattern)]
     if not names:
         raise StoreError(f"no stored name matches {pattern!r}", remedy=Remedy.LIST_NAMES)
-    for name, pair, met in _ahead(lambda n: _fetch(store, n, since), names):
+    for name, pair, met, signatures in _ahead(lambda n: _fetch(store, n, since), names):
         errors += met
         if pair is None:
             continue
@@ -163,8 +238,19 @@ def audit(
             errors.append(f"{name}: {exc}")
             continue
         report = check(reference, current, policy)
+        signed = _signing(store, pair, current, signatures, trust)
+        fails = signed is not None and trust is not None and signed.fails(trust.require)
         found.append(
-            Audited(name, pair.baseline, pair.latest, report, run_status(current), card_of(current))
+            Audited(
+                name,
+                pair.baseline,
+                pair.latest,
+                report,
+                run_status(current),
+                card_of(current),
+                signed,
+                fails,
+            )
         )
     return AuditReport(found, errors)
 
@@ -181,23 +267,26 @@ class _Listed(NamedTuple):
     entries: list[Entry]
     baseline: str | None
     documents: tuple[bytes, bytes | None] | StoreError
+    signatures: Signing | None = None
 
 
 def _listed(store: Store, name: str) -> _Listed:
     entries = store.history(name)
     base = store.baseline(name)
+    signatures = None
     try:
         latest = store.read(entries[0].digest) if entries else b""
         documents: tuple[bytes, bytes | None] | StoreError = (
             latest,
             store.read(base) if base is not None and entries else None,
         )
+        signatures = present(store, entries[0].digest) if entries else None
     except StoreError as exc:
         documents = exc
-    return _Listed(name, entries, base, documents)
+    return _Listed(name, entries, base, documents, signatures)
 
 
-def _row(store: Store, listed: _Listed) -> dict[str, Any]:
+def _row(store: Store, listed: _Listed, trust: Trust | None = None) -> dict[str, Any]:
     """Return the inventory row of a name with a history."""
     from driftbom.model import Layer  # noqa: PLC0415
 
@@ -213,6 +302,7 @@ def _row(store: Store, listed: _Listed) -> dict[str, Any]:
         "phase": None,
         "models": [],
         "datasets": [],
+        "signature": listed.signatures.as_dict() if listed.signatures else None,
     }
     if isinstance(listed.documents, StoreError):
         row["verdict"] = f"error: {listed.documents}"
@@ -232,6 +322,9 @@ def _row(store: Store, listed: _Listed) -> dict[str, Any]:
         row["phase"] = latest.phase
         row["models"] = [c.name for c in latest.by_layer(Layer.MODELS)]
         row["datasets"] = [c.name for c in latest.by_layer(Layer.DATASETS)]
+        pair = _Pair("", listed.entries[0].digest, b"", latest_raw)
+        signed = _signing(store, pair, latest, listed.signatures, trust)
+        row["signature"] = signed.as_dict() if signed else None
     return row
 
 
@@ -245,11 +338,12 @@ def run_status(snapshot: Snapshot) -> str | None:
     return "succeeded" if run.succeeded else f"failed (exit {run.exit_code})"
 
 
-def inventory(store: Store) -> list[dict[str, Any]]:
+def inventory(store: Store, trust: Trust | None = None) -> list[dict[str, Any]]:
     """Return one row per stored name with a history, for ``drift ls``.
 
     Snapshots, latest time, baseline, the latest's verdict against it (``error: ...`` when a
-    document cannot be read), how its run ended, phase, models and datasets.
+    document cannot be read), how its run ended, phase, models, datasets, and its signatures
+    (verified under ``trust``, else only counted).
     """
     listed = _ahead(lambda name: _listed(store, name), store.names())
-    return [_row(store, one) for one in listed if one.entries]
+    return [_row(store, one, trust) for one in listed if one.entries]

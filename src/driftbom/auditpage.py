@@ -232,6 +232,8 @@ def sections(store: Store, results: list[Audited], policy: Policy | None) -> lis
                 run=result.run,
                 phase=latest.phase if latest else None,
                 earlier=earlier,
+                signing=result.signing,
+                signature_failed=result.signature_failed,
             )
         )
     scores.save()

@@ -33,6 +33,7 @@ class Input(str, Enum):
     KEY = "key"
     SIGNATURE = "signature"
     SIGNING_KEY = "signing-key"
+    TRUST = "trust"
 
 
 class Remedy(str, Enum):

@@ -67,6 +67,7 @@ _FLAGS = {
     Input.KEY: "--key",
     Input.SIGNATURE: "--signature",
     Input.SIGNING_KEY: "--sign",
+    Input.TRUST: "--trust",
 }
 _REMEDIES = {
     Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",

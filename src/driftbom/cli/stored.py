@@ -1,5 +1,6 @@
 """``drift baseline``, ``history``, ``show``, ``ls`` and ``audit``: the snapshot store."""
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from driftbom.audit import Trust
     from driftbom.store import Store
 
 from driftbom import atomic
@@ -26,6 +28,26 @@ def _store(url: str | None) -> "Store":
     from driftbom.store import open_store  # noqa: PLC0415
 
     return open_store(url, Path.cwd())
+
+
+TrustOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--trust",
+        help="A trust policy (TOML, as drift verify reads): verify each latest record's "
+        "signatures (signed, unsigned or invalid); in an audit, its require (signed or "
+        "valid) decides which fail.",
+    ),
+]
+
+
+def _trust(path: Path | None) -> "Trust | None":
+    if path is None:
+        return None
+    from driftbom.signing.stored import trust  # noqa: PLC0415 - cryptography
+    from driftbom.signing.trust import load  # noqa: PLC0415
+
+    return trust(load(path, os.environ))
 
 
 @app.command("baseline")
@@ -76,9 +98,14 @@ def show(
 def ls(
     store: StoreOpt = None,
     fmt: Annotated[str, format_option(Result.INVENTORY)] = Format.TEXT.value,
+    trust: TrustOpt = None,
 ) -> None:
-    """The inventory: every stored name with its latest time, baseline, phase, models, data."""
-    show_as(Result.INVENTORY, fmt, inventory(_store(store)))
+    """The inventory: every stored name with its latest time, baseline, phase, models, data.
+
+    And whether its latest record is signed (with --trust: signed, unsigned or invalid).
+    """
+    policy = _trust(trust)
+    show_as(Result.INVENTORY, fmt, inventory(_store(store), policy))
 
 
 @app.command("audit")
@@ -96,15 +123,21 @@ def audit(
             "--html", help="Also write a self-contained HTML report (timelines, lineage)."
         ),
     ] = None,
+    trust: TrustOpt = None,
 ) -> None:
-    """Each stored name's latest snapshot against its baseline; exit 1 when any fails."""
+    """Each stored name's latest snapshot against its baseline; exit 1 when any fails.
+
+    Each latest record's signatures are shown; with --trust they are verified, and an
+    invalid one (or, under require = "signed", an unsigned one) fails the name.
+    """
     if since is not None:
         try:
             date.fromisoformat(since[:10])
         except ValueError:
             raise UsageError("not an ISO date (2026-11-30)", path=since) from None
+    policy = _trust(trust)
     opened = _store(store)
-    report = audited(opened, name, since=since or "")
+    report = audited(opened, name, since=since or "", trust=policy)
     if html is not None:
         page = rendered(Result.AUDIT_PAGE, "html", sections(opened, report.results, None))
         atomic.write_file(html, page.encode())
@@ -113,5 +146,5 @@ def audit(
         diagnostic(f"error: {error}")
     if report.errors:
         raise typer.Exit(EXIT_USAGE)
-    if any(r.report.failed for r in report.results):
+    if any(r.report.failed or r.signature_failed for r in report.results):
         raise typer.Exit(EXIT_FINDINGS)

@@ -10,18 +10,38 @@ from driftbom.render.summary import describe, remedy, subject, verdict_line
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
-    from driftbom.audit import AuditReport
+    from driftbom.audit import Audited, AuditReport, Signing
 
 TOP_CAUSES = 5
 """Causes listed under each failing name in the audit's text and Markdown."""
 
 
+def signature_text(signing: Signing | None) -> str:
+    """Return what a line says of a record's signatures: ``signed (key ...)``, ``unsigned``."""
+    if signing is None:
+        return ""
+    if not signing.checked:
+        count = signing.envelopes
+        plural = "s" if count > 1 else ""
+        return f"{count} signature{plural} (not verified)" if count else "unsigned"
+    return f"{signing.state} ({signing.detail})"
+
+
+def _signature(r: Audited) -> str:
+    shown = signature_text(r.signing)
+    return visible(shown + ("; fails the trust policy" if r.signature_failed else ""))
+
+
 def _table(audited: AuditReport, *, markdown: bool) -> str:
-    lines = ["| name | verdict |", "|---|---|"] if markdown else []
+    lines = ["| name | verdict | signature |", "|---|---|---|"] if markdown else []
     for r in audited.results:
         run = f" (run {r.run})" if r.run and r.run != "succeeded" else ""
         name, verdict = visible(r.name), verdict_line(r.report) + run
-        lines.append(f"| {name} | {verdict} |" if markdown else f"{name}  {verdict}")
+        signed = _signature(r)
+        if markdown:
+            lines.append(f"| {name} | {verdict} | {cell(signed or '-')} |")
+        else:
+            lines.append(f"{name}  {verdict}" + (f"  [signature: {signed}]" if signed else ""))
         if not r.report.failed:
             continue
         causes = r.report.causes
@@ -29,11 +49,11 @@ def _table(audited: AuditReport, *, markdown: bool) -> str:
             todo = remedy(cause)
             text = f"{cause.severity.value.upper()} {subject(cause)}: {describe(cause)}"
             text = visible(text + (f" [{todo}]" if todo else ""))
-            lines.append(f"| | {cell(text)} |" if markdown else f"    {text}")
+            lines.append(f"| | {cell(text)} | |" if markdown else f"    {text}")
         if len(causes) > TOP_CAUSES:
             hidden = len(causes) - TOP_CAUSES
             more = f"... and {hidden} more: drift check {r.name}@baseline {r.name}@latest"
-            lines.append(f"| | {cell(more)} |" if markdown else f"    {visible(more)}")
+            lines.append(f"| | {cell(more)} | |" if markdown else f"    {visible(more)}")
     return "\n".join(lines) + "\n"
 
 
@@ -60,6 +80,8 @@ def json(audited: AuditReport) -> str:
                 "max_severity": r.report.max_severity.value if r.report.max_severity else None,
                 "score": r.report.score,
                 "changes": to_dict(r.report)["changes"],
+                "signature": r.signing.as_dict() if r.signing else None,
+                "signature_failed": r.signature_failed,
             }
             for r in audited.results
         ],

@@ -37,6 +37,16 @@ def history_json(listing: Listing) -> str:
     return dumps([e._asdict() for e in listing.entries])
 
 
+def _signature(signed: dict[str, Any] | None) -> str:
+    """Return what a line of ``ls`` says of the latest record's signatures."""
+    if not signed:
+        return ""
+    if not signed["checked"]:
+        count = signed["signatures"]
+        return f", {count} signature{'s' if count > 1 else ''}" if count else ", unsigned"
+    return ", " + visible(f"{signed['state']} ({signed['detail']})")
+
+
 def inventory_text(rows: list[dict[str, Any]]) -> str:
     """Return one line per name: snapshots, latest, phase, verdict, run, metrics, inputs."""
     lines = []
@@ -46,6 +56,7 @@ def inventory_text(rows: list[dict[str, Any]]) -> str:
         if row["metrics"]:
             shown = list(row["metrics"].items())[:MAX_LS_METRICS]
             run += ", " + visible(" ".join(f"{k}={v}" for k, v in shown))
+        run += _signature(row.get("signature"))
         lines.append(
             f"{visible(row['name'])}  {row['snapshots']} snapshots, latest {row['latest']}, "
             f"phase {row['phase'] or '-'}, {visible(row['verdict'] or 'no baseline')}{run}"

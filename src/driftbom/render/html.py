@@ -19,6 +19,7 @@ from driftbom.safetext import visible
 if TYPE_CHECKING:
     import jinja2
 
+    from driftbom.audit import Signing
     from driftbom.comparator.report import DriftReport
 
 MAX_CHANGES = 50
@@ -60,6 +61,10 @@ class Section(NamedTuple):
     phase: str | None = None
     earlier: bool = False
     """The lineage goes further back than drawn."""
+    signing: Signing | None = None
+    """The latest record's signatures."""
+    signature_failed: bool = False
+    """They fail the trust policy's ``require``."""
 
 
 def _t(text: object) -> str:
@@ -145,6 +150,20 @@ def _changes(report: DriftReport) -> dict[str, Any]:
     return {"rows": rows, "more": max(0, len(report.findings) - MAX_CHANGES)}
 
 
+def _signature(signing: Signing | None, failed: bool) -> dict[str, Any]:
+    """Return what the page says of the latest record's signatures, and how it is coloured."""
+    if signing is None:
+        return {"state": "", "text": "", "class": ""}
+    if not signing.checked:
+        count = signing.envelopes
+        text = f"{count} signature{'s' if count > 1 else ''}, not verified"
+        text = text if count else "no signature"
+        return {"state": signing.state, "text": text, "class": ""}
+    colour = "fail" if failed or signing.state == "invalid" else ""
+    colour = colour or ("pass" if signing.state == "signed" else "")
+    return {"state": signing.state, "text": _t(signing.detail), "class": colour}
+
+
 def section(s: Section) -> dict[str, Any]:
     """Return what the template draws of one name."""
     return {
@@ -162,6 +181,8 @@ def section(s: Section) -> dict[str, Any]:
         "metrics": _metrics(s.timeline),
         "lineage": _lineage(s.lineage, s.earlier),
         "changes": _changes(s.report),
+        "signature": _signature(s.signing, s.signature_failed),
+        "failed": s.report.failed or s.signature_failed,
     }
 
 
@@ -187,7 +208,7 @@ def render(sections: list[Section], title: str = "drift audit") -> str:
         .get_template("audit.html.j2")
         .render(
             title=title,
-            failed=sum(1 for s in sections if s.report.failed),
+            failed=sum(1 for d in drawn if d["failed"]),
             sections=drawn,
             phases=phases,
         )

@@ -150,7 +150,7 @@ def check_run(snapshot: Snapshot, tolerances: Mapping[str, Tolerance]) -> list[s
     """Return why the record cannot be rerun or judged: no command, nothing to judge by."""
     blockers = []
     if snapshot.run is None:
-        blockers.append("the record holds no command (drift run and track() record one)")
+        blockers.append("the record holds no command (a run record holds one)")
     elif not snapshot.run.succeeded:
         blockers.append(f"the recorded run exited {snapshot.run.exit_code}: nothing to reproduce")
     if not snapshot.metrics and not snapshot.by_layer(Layer.MODELS):

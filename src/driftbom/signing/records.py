@@ -16,6 +16,7 @@ import orjson
 
 from driftbom import atomic
 from driftbom.errors import Input, SbomError, UsageError
+from driftbom.hashes import sha256
 from driftbom.sbom import codecs, sidecars
 from driftbom.signing import dsse, openssf, statement, verify
 
@@ -68,16 +69,67 @@ def _writable(target: Path, record: Path) -> None:
     if not stat.S_ISREG(info.st_mode):
         reason = "exists and is not a regular file (a link, a folder or a device): not replaced"
         raise UsageError(reason, what=Input.OUTPUT, path=str(target))
-    if os.path.samestat(info, record.stat()):
+    if record.exists() and os.path.samestat(info, record.stat()):
         raise UsageError("is the record itself", what=Input.OUTPUT, path=str(target))
 
 
 class Signed(NamedTuple):
     """What ``sign`` wrote."""
 
-    envelope: Path
+    envelope: Path | None
     subjects: int
     models: tuple[Path, ...]
+    data: bytes = b""
+    """The envelope's bytes."""
+    record: str = ""
+    """The hex SHA-256 of the signed record's bytes (its digest in a store)."""
+
+
+def sign_parsed(
+    raw: bytes,
+    snapshot: Snapshot,
+    label: str,
+    signer: Signer,
+    models: Sequence[str] = (),
+    base: Path | None = None,
+    output: Path | None = None,
+    cache: Path | None = None,
+) -> Signed:
+    """Sign the record ``raw`` (``snapshot``; its subject named ``label``).
+
+    Each of ``models`` gets its OpenSSF signature beside ``base``; the envelope is written to
+    ``output`` when given (it is returned in any case). Neither may be a link, a device or
+    the record itself (see ``_writable``).
+    """
+    by_ref = {c.ref: c for c in snapshot.components}
+    wanted = {}
+    for name in models:
+        if base is None:
+            raise UsageError("write the envelope to a file for its model signatures", path=name)
+        wanted[name] = model_signature_path(base, name)
+    if output is not None and output in wanted.values():
+        raise UsageError("is a model's signature", what=Input.OUTPUT, path=str(output))
+    if base is not None:
+        for where in (*([output] if output is not None else []), *wanted.values()):
+            _writable(where, base)
+    bundles = []
+    for name, where in wanted.items():
+        comp = by_ref.get(f"model:{name}")
+        if comp is None:
+            raise UsageError("not a model of the record", what=Input.MODEL, path=name)
+        bundles.append((where, openssf.bundle(comp, signer, cache)))
+    body = statement.statement(label, raw, snapshot)
+    data = orjson.dumps(dsse.envelope(body, signer), option=orjson.OPT_INDENT_2)
+    if len(data) > codecs.MAX_BYTES:  # what verify reads: an envelope never checked
+        reason = f"the envelope would be over {codecs.MAX_BYTES} bytes: the record is too large"
+        raise UsageError(reason, what=Input.OUTPUT, path=str(output or label))
+    if output is not None:
+        atomic.write_file(output, data)
+    for where, bundle in bundles:
+        atomic.write_file(where, bundle)
+    count = len(orjson.loads(body)["subject"])
+    written = tuple(where for where, _ in bundles)
+    return Signed(output, count, written, data, sha256(raw).hexdigest())
 
 
 def sign(
@@ -89,42 +141,25 @@ def sign(
 ) -> Signed:
     """Sign the record at ``path`` (and the OpenSSF signature of each of ``models``)."""
     raw, snapshot = load(path)
-    by_ref = {c.ref: c for c in snapshot.components}
     target = output or envelope_path(path)
-    wanted = {name: model_signature_path(path, name) for name in models}
-    if target in wanted.values():
-        raise UsageError("is a model's signature", what=Input.OUTPUT, path=str(target))
-    for where in (target, *wanted.values()):
-        _writable(where, path)
-    bundles = []
-    for name, where in wanted.items():
-        comp = by_ref.get(f"model:{name}")
-        if comp is None:
-            raise UsageError("not a model of the record", what=Input.MODEL, path=name)
-        bundles.append((where, openssf.bundle(comp, signer, cache)))
-    body = statement.statement(path.name, raw, snapshot)
-    signed = orjson.dumps(dsse.envelope(body, signer), option=orjson.OPT_INDENT_2)
-    if len(signed) > codecs.MAX_BYTES:  # what verify reads: an envelope never checked
-        reason = f"the envelope would be over {codecs.MAX_BYTES} bytes: the record is too large"
-        raise UsageError(reason, what=Input.OUTPUT, path=str(target))
-    atomic.write_file(target, signed)
-    for where, data in bundles:
-        atomic.write_file(where, data)
-    count = len(orjson.loads(body)["subject"])
-    return Signed(target, count, tuple(where for where, _ in bundles))
+    return sign_parsed(raw, snapshot, path.name, signer, models, path, target, cache)
+
+
+def read_envelope(where: Path) -> dsse.Envelope:
+    """Return the envelope in the file ``where``; raises UsageError naming it."""
+    try:
+        raw_envelope = codecs.read_bytes(where)
+    except SbomError as exc:
+        reason = f"no signature here ({str(exc).removeprefix(f'{where}: ')})"
+        raise UsageError(reason, what=Input.SIGNATURE, path=str(where)) from None
+    return dsse.parse(raw_envelope, str(where))
 
 
 def check(
     path: Path, signature: Path | None, trust: TrustPolicy, cache: Path | None
 ) -> verify.Verdict:
     """Verify the record at ``path`` against its envelope (default: beside it)."""
-    where = signature or envelope_path(path)
-    try:
-        raw_envelope = codecs.read_bytes(where)
-    except SbomError as exc:
-        reason = f"no signature here ({str(exc).removeprefix(f'{where}: ')})"
-        raise UsageError(reason, what=Input.SIGNATURE, path=str(where)) from None
-    envelope = dsse.parse(raw_envelope, str(where))
+    envelope = read_envelope(signature or envelope_path(path))
     raw = codecs.read_bytes(path)
     signed = verify.signature(envelope, trust, raw)  # before any of the record is parsed
     if isinstance(signed, verify.Verdict):

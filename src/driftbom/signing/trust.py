@@ -63,7 +63,7 @@ class TrustPolicy(NamedTuple):
 
 
 def _bad(path: Path, reason: str) -> UsageError:
-    return UsageError(reason, what=Input.KEY, path=str(path))
+    return UsageError(reason, what=Input.TRUST, path=str(path))
 
 
 def _key(item: Any, index: int, path: Path, environ: Mapping[str, str]) -> Trusted:

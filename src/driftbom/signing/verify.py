@@ -313,3 +313,50 @@ def check(
         elif comp.type is ComponentType.DATA and comp.ref.startswith("dataset:"):
             checker.dataset(comp)
     return Verdict(key, (*problems, *checker.problems), tuple(checker.notes), count)
+
+
+def verified(
+    envelope: dsse.Envelope,
+    trust: TrustPolicy,
+    raw: bytes,
+    snapshot: Snapshot,
+    cache: Path | None = None,
+) -> Verdict:
+    """Check ``envelope`` over the record ``raw`` (parsed: ``snapshot``): all of it."""
+    signed = signature(envelope, trust, raw)
+    return signed if isinstance(signed, Verdict) else check(signed, trust, raw, snapshot, cache)
+
+
+def check_signature(
+    envelope: dsse.Envelope, trust: TrustPolicy, raw: bytes, name: str
+) -> Verdict | tuple[str, tuple[Subject, ...]]:
+    """Check who signed ``envelope`` and that its record subject is ``raw`` (named ``name``).
+
+    Returns the signing key's id and the signed subjects when both hold, else the Verdict
+    saying why not. The files the record names are not looked at.
+    """
+    signed = signature(envelope, trust, raw)
+    if isinstance(signed, Verdict):
+        return signed
+    allowed = [key for key in signed.keys if trust.allowed(key.id, name)]
+    if not allowed:
+        ids = ", ".join(key.id[:16] for key in signed.keys)
+        return _failed(None, "signature", f"key {ids} may not sign records named {name!r}")
+    return allowed[0].id, signed.subjects
+
+
+def first_verified(verdicts: list[tuple[str, Verdict]]) -> Verdict:
+    """Return the first verified of several envelopes' verdicts, else all their problems.
+
+    Each is labelled (the envelope's file or digest) when there are several.
+    """
+    if not verdicts:
+        return Verdict(None, (Problem("signature", "no signature of it was found"),), (), 0)
+    found = next((v for _, v in verdicts if v.verified), None)
+    if found is not None or len(verdicts) == 1:
+        return found or verdicts[0][1]
+    problems = tuple(
+        Problem(f"{label}: {p.subject}", p.reason) for label, v in verdicts for p in v.problems
+    )
+    notes = tuple(dict.fromkeys(n for _, v in verdicts for n in v.notes))
+    return Verdict(None, problems, notes, max(v.subjects for _, v in verdicts))

@@ -58,6 +58,18 @@ class Store(Protocol):
     def resolve(self, reference: str) -> str:
         """Return the digest a reference names (NAME, NAME@baseline, NAME@N, a digest prefix)."""
 
+    def put_signature(self, digest: str, envelope: bytes) -> str | None:
+        """Keep ``envelope`` beside the stored document ``digest``; return its own SHA-256.
+
+        None when the store does not hold that document (nothing kept).
+        """
+
+    def signatures(self, digest: str) -> list[str]:
+        """Return the SHA-256 of each envelope kept beside document ``digest``, sorted."""
+
+    def read_signature(self, digest: str, signature: str) -> bytes:
+        """Return envelope ``signature`` of document ``digest``, checked against its digest."""
+
 
 class Blobs(Protocol):
     """A backend's bytes under ``/``-separated keys (``objects/ab/<sha256>.cdx.json``).

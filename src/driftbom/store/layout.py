@@ -6,6 +6,8 @@ Layout::
     history/<name>/<time>-<unique>.json   one entry per put, never rewritten
     baselines/<name>                      the baseline's digest
     manifests/<blake3>.manifest           dataset manifests too large to be inline, once each
+    signatures/<sha256>/<sha256>.json     a document's signature envelopes, each under its own
+                                          SHA-256, in the folder of the document's digest
 
 Objects, manifests and entries are whole writes under keys that never change meaning; the
 first baseline of a name is a conditional create (``Blobs.create``), so of two first puts
@@ -31,6 +33,10 @@ from driftbom.store.interface import Blobs, Entry, History
 
 MAX_DOCUMENT = 256 * 1024 * 1024
 MAX_ENTRY = 64 * 1024
+MAX_SIGNATURE = 2 * MAX_DOCUMENT
+"""An envelope carries the whole document (base64) as its payload."""
+MAX_SIGNATURES = 64
+"""Envelopes kept beside one document."""
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 _ID = re.compile(r"[0-9]{8}T[0-9]{12}Z-[0-9a-f]{8}")
@@ -92,6 +98,13 @@ def _manifest_key(hexdigest: str) -> str:
 
 def _object_key(digest: str) -> str:
     return f"objects/{digest[:2]}/{digest}.cdx.json"
+
+
+def _signature_key(digest: str, signature: str = "") -> str:
+    for value in (digest, signature) if signature else (digest,):
+        if not _DIGEST.fullmatch(value):
+            raise StoreError(f"{value[:70]!r} is not a SHA-256 digest")
+    return f"signatures/{digest}/{signature}.json" if signature else f"signatures/{digest}"
 
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -274,3 +287,42 @@ class Layout:
     def _digests(self, prefix: str) -> list[str]:
         names = (n.split(".")[0] for n in self.blobs.list(f"objects/{prefix[:2]}"))
         return sorted({n for n in names if n.startswith(prefix) and _DIGEST.fullmatch(n)})
+
+    @_answered
+    def put_signature(self, digest: str, envelope: bytes) -> str | None:
+        """Keep ``envelope`` beside the stored document ``digest``, under its own SHA-256.
+
+        Returns that digest; None when the store does not hold the document (nothing kept).
+        An envelope already there is kept once. Nothing here checks the signature: readers
+        verify it against their trusted keys.
+        """
+        folder = _signature_key(digest)
+        if self.blobs.read(_object_key(digest), 1) is None:
+            return None
+        if len(envelope) > MAX_SIGNATURE:
+            raise StoreError(f"a signature of over {MAX_SIGNATURE} bytes is not kept")
+        signature = sha256(envelope).hexdigest()
+        present = self.signatures(digest)
+        if signature not in present and len(present) >= MAX_SIGNATURES:
+            raise StoreError(f"object {digest[:12]} already has {MAX_SIGNATURES} signatures")
+        self.blobs.create(f"{folder}/{signature}.json", envelope)
+        return signature
+
+    @_answered
+    def signatures(self, digest: str) -> list[str]:
+        """Return the SHA-256 of each envelope beside ``digest`` (other files left out), sorted."""
+        names = (n.removesuffix(".json") for n in self.blobs.list(_signature_key(digest)))
+        return sorted(n for n in names if _DIGEST.fullmatch(n))[:MAX_SIGNATURES]
+
+    @_answered
+    def read_signature(self, digest: str, signature: str) -> bytes:
+        """Return an envelope's bytes after checking they are what its digest says."""
+        data = self.blobs.read(_signature_key(digest, signature), MAX_SIGNATURE + 1)
+        label = f"signature {signature[:12]} of {digest[:12]}"
+        if data is None:
+            raise StoreError(f"{label} is missing from {self}")
+        if len(data) > MAX_SIGNATURE:
+            raise StoreError(f"{label} is over {MAX_SIGNATURE} bytes")
+        if sha256(data).hexdigest() != signature:
+            raise StoreError(f"{label} is corrupt: its content is not its digest")
+        return data
