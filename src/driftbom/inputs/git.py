@@ -173,6 +173,20 @@ class PendingGit:
         )
         return len(drivers), reason
 
+    def diff(self, limit: int) -> bytes:
+        """Return ``git diff HEAD --binary`` (no filter, external diff or textconv run).
+
+        Raises ProcessFailedError when git cannot run, fails, or prints over ``limit`` bytes.
+        """
+        if self.root is None or self.skipped is not None:
+            raise bounded.ProcessFailedError(self.skipped.reason if self.skipped else "no git")
+        done = bounded.run(
+            self._argv(*_DIFF), timeout=GIT_TIMEOUT_S * 4, limit=limit, env=self._env
+        )
+        if done.returncode != 0:
+            raise bounded.ProcessFailedError(f"git diff: {_last_line(done)}")
+        return done.stdout
+
     def _diff_digest(self, status: bytes) -> str:
         """Return ``sha256:`` of the uncommitted changes: the diff and the untracked paths."""
         try:
