@@ -4,8 +4,9 @@
 program the repository's configuration could make it run switched off (see ``_gitsafe``).
 A filter driver (git-lfs, for one) is never run: a changed file under one cannot be compared
 with what is committed, so when only such files changed the dirty flag is ``unknown``, and
-the diff digest says why. The diff itself is never recorded, only its SHA-256; the remote URL
-is scrubbed of credentials.
+the diff digest says why. The diff itself is never in the record, only its SHA-256 (with
+``--record-diff`` it is kept beside it: ``inputs.patch``); the remote URL is scrubbed of
+credentials.
 """
 
 from __future__ import annotations
