@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -147,22 +148,36 @@ def test_a_patch_that_does_not_match_its_digest_is_blocked(dirty, tmp_path):
     assert "or is not that patch" in done.stdout
 
 
-def test_a_patch_that_does_not_apply_is_blocked_and_leaves_no_worktree(dirty, tmp_path):
+ESCAPE = (
+    b"diff --git a/../escaped.txt b/../escaped.txt\nnew file mode 100644\n"
+    b"--- /dev/null\n+++ b/../escaped.txt\n@@ -0,0 +1 @@\n+outside\n"
+)
+NOT_THERE = b"diff --git a/nope.py b/nope.py\n--- a/nope.py\n+++ b/nope.py\n@@ -1 +1 @@\n-a\n+b\n"
+
+
+@pytest.mark.parametrize("bad", [NOT_THERE, ESCAPE], ids=["not-applying", "leaving-the-tree"])
+def test_a_patch_that_does_not_apply_is_blocked_and_leaves_no_worktree(dirty, tmp_path, bad):
     _, record, _, clone = dirty
-    copy = tmp_path / "other.cdx.json"
-    copy.write_bytes(record.read_bytes())
-    (sidecar,) = (record.parent / "drift-manifests").glob("*.patch")
-    bad = b"diff --git a/nope.py b/nope.py\n--- a/nope.py\n+++ b/nope.py\n@@ -1 +1 @@\n-a\n+b\n"
-    props = _git_props(record)
+    copy = tmp_path / "records" / "other.cdx.json"
+    (tmp_path / "records" / "drift-manifests").mkdir(parents=True)
     hexdigest = blake3_hex(bad)
-    (tmp_path / "drift-manifests").mkdir()
-    (tmp_path / "drift-manifests" / f"{hexdigest}.patch").write_bytes(bad)
-    copy.write_text(copy.read_text().replace(props["drift:git:patch"], f"blake3:{hexdigest}"))
-    assert sidecar.exists()
+    (tmp_path / "records" / "drift-manifests" / f"{hexdigest}.patch").write_bytes(bad)
+    reference = _git_props(record)["drift:git:patch"]
+    copy.write_text(record.read_text().replace(reference, f"blake3:{hexdigest}"))
     done = _reproduce(copy, clone)
     assert done.returncode == 2
     assert "the recorded patch cannot be applied" in done.stdout
     assert _git(clone, "worktree", "list", "--porcelain").count("worktree ") == 1
+    assert not list(Path(tempfile.gettempdir()).glob("drift-reproduce-*/escaped.txt"))
+    assert not (tmp_path / "escaped.txt").exists()
+
+
+def test_plan_with_a_patch_applies_it_and_runs_nothing(dirty):
+    _, record, _, clone = dirty
+    done = _reproduce(record, clone, "--plan")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "the recorded patch applied to commit" in done.stderr
+    assert not (clone / "out").exists()
 
 
 def test_a_patch_over_the_cap_is_a_note_and_no_patch(dirty):

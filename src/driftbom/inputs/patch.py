@@ -107,6 +107,8 @@ def reference(snapshot: Snapshot) -> str | None:
 
 def read_beside(document: str, hexdigest: str) -> bytes | None:
     """Return the patch beside the record file ``document`` if its BLAKE3 is ``hexdigest``."""
+    if not os.path.isfile(document):  # noqa: PTH113 - a store reference: nothing beside it
+        return None
     path = os.path.join(os.path.dirname(document), FOLDER, hexdigest + SUFFIX)  # noqa: PTH118,PTH120
     try:
         data = bounded.read_bytes(path, MAX_PATCH)
