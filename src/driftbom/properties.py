@@ -127,6 +127,7 @@ class Prop:
     GIT_DIRTY = "drift:git:dirty"
     GIT_DIFF = "drift:git:diff-digest"
     GIT_REMOTE = "drift:git:remote"
+    GIT_PATCH = "drift:git:patch"  # blake3: of the uncommitted patch kept beside the record
 
 
 def every() -> list[str]:

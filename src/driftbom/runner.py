@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom.errors import CannotExecuteError, CommandNotFoundError, DriftError, Input, UsageError
+from driftbom.inputs.patch import Patch, capture, recorded
 from driftbom.model import Layer, RunRecord, Skipped
 from driftbom.properties import Prop
 from driftbom.redact_command import scrub_argv
@@ -44,6 +45,8 @@ class Ran(NamedTuple):
     """The environment, the run and, unless ``failure``, the datasets and models it named."""
     failure: Exception | None = None
     """Why its datasets and models are not recorded (``drift:skipped`` says so too)."""
+    patch: Patch | None = None
+    """The uncommitted patch to keep beside the record (``record_diff``), scrubbed."""
 
 
 def run(
@@ -53,6 +56,7 @@ def run(
     *,
     metrics: Path | None = None,
     env: Mapping[str, str] | None = None,
+    record_diff: bool = False,
 ) -> Ran:
     """Snapshot, run ``argv`` (its output streamed, stdin inherited), hash the outputs.
 
@@ -65,6 +69,7 @@ def run(
     ``metrics`` is a file the command writes: read after it ends (see ``inputs.metrics``);
     one that is missing or unreadable is a note, never the end of the record. The command
     runs in ``options.context.cwd``, with ``env`` (default: drift's own environment).
+    With ``record_diff``, the uncommitted patch is taken before it runs (see ``inputs.patch``).
     """
     from driftbom.snapshotter import take  # noqa: PLC0415
 
@@ -73,6 +78,7 @@ def run(
     if not 0 <= grace <= MAX_GRACE_S:
         raise UsageError(f"a grace period is 0 to {MAX_GRACE_S:g} seconds, not {grace:g}")
     before = take(options, output=False)
+    patch = capture(options.context.cwd, options.context.environ) if record_diff else None
     start, clock = now_utc(), time.monotonic()
     with Supervised(grace) as supervised:
         try:
@@ -102,7 +108,7 @@ def run(
         properties=tuple(sorted({*before.properties, *measured})),
         run=record,
     )
-    return Ran(_not_recorded(snapshot, options, failure), failure)
+    return Ran(_not_recorded(recorded(snapshot, patch), options, failure), failure, patch)
 
 
 def _metrics(path: Path | None) -> tuple[tuple[str, str], ...]:

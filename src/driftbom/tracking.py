@@ -29,6 +29,7 @@ from driftbom.hashes import sha256
 from driftbom.inputs import params as hyper
 from driftbom.inputs.datasets import by_name, local, places
 from driftbom.inputs.metrics import properties
+from driftbom.inputs.patch import Patch, capture, recorded, write_beside
 from driftbom.model import Layer, RunRecord
 from driftbom.probes.interface import Request
 from driftbom.redact import REDACTED, looks_secret, scrub
@@ -66,8 +67,12 @@ class Run:
         options: SnapshotOptions,
         store: str | None = None,
         signer: Signer | None = None,
+        *,
+        record_diff: bool = False,
     ) -> None:
         """Hold what to record; nothing happens before ``with`` enters."""
+        self._record_diff = record_diff
+        self._patch: Patch | None = None
         self.name, self.output, self._options = name, output, options
         self.store = store
         """Where the document is also stored (else ``$DRIFT_STORE``, if set)."""
@@ -106,6 +111,8 @@ class Run:
             raise UsageError(reason, what=Input.OUTPUT, path=str(self.output))
         request = self._options.request._replace(params=None)
         self._before = take(self._options._replace(request=request), output=False)
+        if self._record_diff:
+            self._patch = capture(self._options.context.cwd, self._options.context.environ)
         self._start, self._clock = now_utc(), time.monotonic()
         return self
 
@@ -119,7 +126,7 @@ class Run:
         assert self._before is not None  # noqa: S101 - entered first
         failed = kind is not None
         record = RunRecord(
-            command=scrub_argv([sys.executable, *sys.argv]),
+            command=scrub_argv(script_command()),
             cwd=str(self._options.context.cwd.resolve()),
             start=self._start,
             end=now_utc(),
@@ -138,15 +145,19 @@ class Run:
             layers.append(Layer.PARAMS)
 
         measured = properties(self._metrics.items())
-        self.snapshot = self._before._replace(
-            properties=tuple(sorted({*self._before.properties, *measured})),
-            components=tuple(sorted(found, key=lambda c: c.ref)),
-            layers=tuple(sorted({*self._before.layers, *layers}, key=lambda layer: layer.value)),
-            run=record,
+        self.snapshot = recorded(
+            self._before._replace(
+                properties=tuple(sorted({*self._before.properties, *measured})),
+                components=tuple(sorted(found, key=lambda c: c.ref)),
+                layers=tuple(sorted({*self._before.layers, *layers}, key=lambda v: v.value)),
+                run=record,
+            ),
+            self._patch,
         )
         encoded = documented(self.snapshot, for_path(self.output)).encoded
         write_file(self.output, encoded)
         write_sidecars(self.snapshot, self.output)
+        write_beside(self._patch, self.output)
         put_if_asked(self.snapshot, encoded, self.store, self._options.context.cwd)
         manifests = [
             self.output.parent / SIDECARS / f"{hexdigest}.manifest"
@@ -177,6 +188,19 @@ class Run:
             for name, value in sorted(self._metrics.items())
         ]
         return comp._replace(model_card=orjson.dumps(card, option=orjson.OPT_SORT_KEYS).decode())
+
+
+def script_command() -> list[str]:
+    """Return this script's command as ``drift run -- python SCRIPT ARGS`` records it.
+
+    The interpreter is recorded as ``python`` (the rebuilt environment's), not the path of
+    this one; ``python -m module`` is recorded as such (``sys.argv[0]`` is then a path).
+    """
+    argv = list(sys.argv) or [""]
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is not None and getattr(spec, "name", None):
+        return ["python", "-m", spec.name.removesuffix(".__main__"), *argv[1:]]
+    return ["python", *argv]
 
 
 def _log_to_mlflow(path: Path, digest: str, manifests: list[Path]) -> None:
@@ -210,6 +234,7 @@ def track(
     store: str | None = None,
     redact: Sequence[str] = (),
     sign: str | None = None,
+    record_diff: bool = False,
 ) -> Run:
     """Return a Run to use as a context manager (see the module's docstring).
 
@@ -224,6 +249,8 @@ def track(
     here (UsageError when it is unusable), it signs the document once written, into
     ``OUTPUT.intoto.json`` (``Run.signed``). A document that cannot be signed is still
     written; the DriftError is raised unless the run itself failed (a warning then).
+    ``record_diff`` keeps the uncommitted patch beside the document, as ``drift run
+    --record-diff`` does (off by default: a diff can hold secrets).
     """
     try:
         redaction.add_patterns(tuple(redact))
@@ -239,7 +266,7 @@ def track(
         parent=local(str(parent), Input.PARENT) if parent is not None else None,
     )
     options = SnapshotOptions(name, request, default_context())
-    return Run(name, Path(output), options, store, signer)
+    return Run(name, Path(output), options, store, signer, record_diff=record_diff)
 
 
 def _signer(key: str) -> Signer:

@@ -342,6 +342,16 @@ def run(
     ] = None,
     sign: SignOpt = None,
     sign_model: SignModelOpt = None,
+    record_diff: Annotated[
+        bool,
+        typer.Option(
+            "--record-diff",
+            help=(
+                "Keep the uncommitted patch (git diff HEAD) beside the record, scrubbed, so "
+                "drift reproduce can apply it. Off by default: a diff can hold secrets."
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Snapshot, run COMMAND, hash its datasets and models, record it; exit with its code.
 
@@ -362,7 +372,7 @@ def run(
     if str(output) != "-":
         check_file_target(output)  # before the command runs, not after hours of it
     signer = signer_of(sign, sign_model, options, output)  # so is the key
-    ran = run_command(options, command, grace, metrics=metrics)
+    ran = run_command(options, command, grace, metrics=metrics, record_diff=record_diff)
     code = ran.snapshot.run.exit_code if ran.snapshot.run else 0
     _write_run(ran, output, store, code)
     if signer is not None:
@@ -384,9 +394,22 @@ def _write_run(ran: "Ran", output: Path, store: str | None, code: int) -> None:
 
     try:
         write_recorded(documented(ran.snapshot, for_path(output)), output, store)
+        _write_patch(ran, output)
     except typer.Exit as exc:
         diagnostic(f"error: the command exited {code}, but its record is not written")
         raise typer.Exit(RUN_FAILED) from exc
+
+
+def _write_patch(ran: "Ran", output: Path) -> None:
+    """Write the run's uncommitted patch beside its record (none: nothing to say)."""
+    from driftbom.inputs.patch import write_beside  # noqa: PLC0415
+
+    if ran.patch is None or ran.patch.data is None:
+        return
+    if str(output) == "-":
+        status("the uncommitted patch is not kept: the record went to stdout")
+        return
+    status(f"wrote {write_beside(ran.patch, output)} (the uncommitted patch)")
 
 
 def _sign_run(output: Path, signer: "Signer", models: list[str] | None, code: int) -> None:

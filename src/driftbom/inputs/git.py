@@ -4,8 +4,9 @@
 program the repository's configuration could make it run switched off (see ``_gitsafe``).
 A filter driver (git-lfs, for one) is never run: a changed file under one cannot be compared
 with what is committed, so when only such files changed the dirty flag is ``unknown``, and
-the diff digest says why. The diff itself is never recorded, only its SHA-256; the remote URL
-is scrubbed of credentials.
+the diff digest says why. The diff itself is never in the record, only its SHA-256 (with
+``--record-diff`` it is kept beside it: ``inputs.patch``); the remote URL is scrubbed of
+credentials.
 """
 
 from __future__ import annotations
@@ -172,6 +173,20 @@ class PendingGit:
             "which drift does not run: they cannot be compared with the commit"
         )
         return len(drivers), reason
+
+    def diff(self, limit: int) -> bytes:
+        """Return ``git diff HEAD --binary`` (no filter, external diff or textconv run).
+
+        Raises ProcessFailedError when git cannot run, fails, or prints over ``limit`` bytes.
+        """
+        if self.root is None or self.skipped is not None:
+            raise bounded.ProcessFailedError(self.skipped.reason if self.skipped else "no git")
+        done = bounded.run(
+            self._argv(*_DIFF), timeout=GIT_TIMEOUT_S * 4, limit=limit, env=self._env
+        )
+        if done.returncode != 0:
+            raise bounded.ProcessFailedError(f"git diff: {_last_line(done)}")
+        return done.stdout
 
     def _diff_digest(self, status: bytes) -> str:
         """Return ``sha256:`` of the uncommitted changes: the diff and the untracked paths."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import posixpath
 import shlex
 from enum import Enum
 from types import MappingProxyType
@@ -13,13 +14,15 @@ import orjson
 from driftbom.comparator import check
 from driftbom.errors import CannotExecuteError
 from driftbom.inputs import params
+from driftbom.inputs import patch as patches
 from driftbom.model import Layer
 from driftbom.probes.interface import Request
 from driftbom.properties import Prop
 from driftbom.redact import REDACTED
-from driftbom.reproduce import commands, verify
+from driftbom.reproduce import commands, verify, worktree
 from driftbom.reproduce.targets import DockerTarget, Target, VenvTarget
 from driftbom.reproduce.verdict import Reproduction, Verdict, judge
+from driftbom.safetext import visible
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -110,10 +113,69 @@ def reproduce(
 ) -> Reproduced:
     """Return the verdict of rerunning ``document``'s run here, and the rerun's record.
 
-    Nothing is built or run when an input does not verify (BLOCKED) or ``plan_only``.
+    Nothing is built or run when an input does not verify (BLOCKED) or ``plan_only``. A
+    record with an uncommitted patch is rerun in a temporary worktree of ``options.code``
+    at the recorded commit, the patch applied (BLOCKED when it is missing or does not apply).
     Raises DriftError for what the rebuild itself refuses while it builds (RebuildError).
     """
-    snapshot, label = document.parsed(), document.label
+    snapshot = document.parsed()
+    git = snapshot.component("git")
+    hexdigest = patches.reference(snapshot)
+    if hexdigest is None or git is None or not git.version:
+        return _reproduce(snapshot, document, options, progress)
+    data = patches.read_beside(document.label, hexdigest)
+    if data is None:
+        why = (
+            f"code: the run's uncommitted patch (blake3:{hexdigest}) is not beside the record "
+            f"({patches.FOLDER}/{hexdigest}{patches.SUFFIX}), or is not that patch"
+        )
+        return Reproduced(Reproduction(Verdict.BLOCKED, document.label, (why,)))
+    return _patched(snapshot, document, options, progress, (git.version, data))
+
+
+def _patched(
+    snapshot: Snapshot,
+    document: Document,
+    options: Options,
+    progress: Callable[[str], None],
+    patch: tuple[str, bytes],
+) -> Reproduced:
+    """Reproduce in a temporary worktree at commit ``patch[0]``, ``patch[1]`` applied."""
+    commit, data = patch
+    try:
+        with worktree.patched(options.code, commit, data) as tree:
+            progress(f"the recorded patch applied to commit {commit} in {tree}")
+            given = _data_beside(snapshot, options)
+            inside = options._replace(code=tree, data=given, allow_dirty=True)
+            return _reproduce(snapshot, document, inside, progress)
+    except worktree.NotAppliedError as exc:
+        why = f"code {options.code}: the recorded patch cannot be applied to commit "
+        why += f"{visible(commit)[:40]}: {exc}"
+        return Reproduced(Reproduction(Verdict.BLOCKED, document.label, (why,)))
+
+
+def _data_beside(snapshot: Snapshot, options: Options) -> dict[str, Path | str]:
+    """Return the datasets given, and each recorded relative path resolved in ``code``.
+
+    The temporary worktree holds only committed files: data the run read from the code
+    folder is read where it is.
+    """
+    given = dict(options.data)
+    for comp in snapshot.by_layer(Layer.DATASETS):
+        path = comp.prop(Prop.DATASET_PATH)
+        local = path and "://" not in path and not posixpath.isabs(path)
+        if comp.name not in given and local and not verify.leaves_code(str(path)):
+            given[comp.name] = options.code / str(path)
+    return given
+
+
+def _reproduce(
+    snapshot: Snapshot,
+    document: Document,
+    options: Options,
+    progress: Callable[[str], None],
+) -> Reproduced:
+    label = document.label
     checked = verify.check(
         snapshot, document.digest, options.code, options.data, options.tolerances,
         allow_dirty=options.allow_dirty, base_image=options.base_image,
