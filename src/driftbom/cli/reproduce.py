@@ -2,7 +2,7 @@
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,13 +10,26 @@ from driftbom.cli import EXIT_FINDINGS, EXIT_USAGE, app, status
 from driftbom.cli.output import format_option, show_as
 from driftbom.cli.references import (
     KeyOpt,
-    ReferenceStoreOpt,
     RequireSignatureOpt,
     SignatureOpt,
     TrustOpt,
     verified_first,
 )
 from driftbom.render import Format, Result
+from driftbom.safetext import visible
+
+if TYPE_CHECKING:
+    from driftbom.model import Snapshot
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Where a stored RUN (NAME@latest...) is read from: a folder or s3://bucket/prefix "
+        "(default: $DRIFT_STORE, else ./.drift/store; a file of that name wins). Given, the "
+        "rerun's record is also kept there, as NAME.reproduced, for drift audit and ls.",
+    ),
+]
 
 _EXITS = {"identical": 0, "reproduced": 0, "not reproduced": EXIT_FINDINGS, "blocked": EXIT_USAGE}
 
@@ -89,7 +102,7 @@ def reproduce(
     fmt: Annotated[
         str, format_option(Result.REPRODUCTION, "Output format; github: workflow commands")
     ] = Format.TEXT.value,
-    store: ReferenceStoreOpt = None,
+    store: StoreOpt = None,
     require_signature: RequireSignatureOpt = False,
     key: KeyOpt = None,
     trust: TrustOpt = None,
@@ -128,11 +141,26 @@ def reproduce(
         from driftbom.sbom.codecs import for_path  # noqa: PLC0415
         from driftbom.snapshotter import documented  # noqa: PLC0415
 
-        write_recorded(documented(done.record, for_path(output)), output, None)
+        recorded = documented(done.record, for_path(output))
+        write_recorded(recorded, output, None)
+        if store is not None:
+            _keep(recorded.snapshot, recorded.encoded, store)
         result = result._replace(record=str(output))
     show_as(Result.REPRODUCTION, fmt, result)
     if result.verdict is not None and _EXITS[result.verdict.value]:
         raise typer.Exit(_EXITS[result.verdict.value])
+
+
+def _keep(record: "Snapshot", encoded: bytes, url: str) -> None:
+    """Keep the rerun's record in the store, under NAME.reproduced (see docs/reproduce.md)."""
+    from driftbom.reproductions import name_of  # noqa: PLC0415
+    from driftbom.sbom.sidecars import sidecar_manifests  # noqa: PLC0415
+    from driftbom.store import open_store  # noqa: PLC0415
+
+    opened = open_store(url, Path.cwd())
+    name = name_of(record.name)
+    entry = opened.put(name, encoded, sidecar_manifests(record).values())
+    status(f"stored the reproduction as {visible(name)} in {opened}: sha256:{entry.digest[:12]}")
 
 
 def _beside(run: Path) -> Path:
