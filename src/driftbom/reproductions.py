@@ -9,13 +9,17 @@ reproduction, newest first. The audit and the inventory fold ``NAME.reproduced``
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from driftbom.model import Snapshot
 from driftbom.properties import Prop
 from driftbom.sbom import codecs
 from driftbom.store import checked_name
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from driftbom.store import Store
 
 SUFFIX = ".reproduced"
@@ -28,6 +32,18 @@ _DIGEST = re.compile(r"(?:sha256:)?([0-9a-f]{64})")
 def name_of(name: str) -> str:
     """Return the store name of ``name``'s reproductions; raises UsageError when too long."""
     return checked_name(name + SUFFIX)
+
+
+def blocked(name: str, of: str, reasons: Iterable[str]) -> Snapshot:
+    """Return the record of a reproduction that was BLOCKED: nothing ran, so nothing recorded.
+
+    It describes no component (no environment was rebuilt or probed): only its verdict, the
+    record it was of (``sha256:...``) and the reasons, so a store can keep the attempt.
+    """
+    props = [(Prop.REPRODUCE_VERDICT, "blocked"), (Prop.REPRODUCE_OF, of)]
+    props += [(Prop.REPRODUCE_REASON, reason) for reason in reasons]
+    when = datetime.now(tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Snapshot(name, when, (), tuple(sorted(set(props))))
 
 
 class LastReproduction(NamedTuple):

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from driftbom.cli import EXIT_FINDINGS, EXIT_USAGE, app, status
-from driftbom.cli.output import format_option, show_as
+from driftbom.cli import EXIT_BUG, EXIT_FINDINGS, EXIT_USAGE, app, status
+from driftbom.cli.output import diagnostic, format_option, show_as
 from driftbom.cli.references import (
     KeyOpt,
     RequireSignatureOpt,
@@ -19,7 +19,7 @@ from driftbom.render import Format, Result
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
-    from driftbom.model import Snapshot
+    from driftbom.snapshotter import Recorded
 
 StoreOpt = Annotated[
     str | None,
@@ -120,6 +120,8 @@ def reproduce(
     from driftbom.probes._cache import default_dir  # noqa: PLC0415
     from driftbom.reproduce import run as reproduction  # noqa: PLC0415
     from driftbom.reproduce.tolerance import parse_all  # noqa: PLC0415
+    from driftbom.reproductions import name_of  # noqa: PLC0415
+    from driftbom.snapshotter import documented  # noqa: PLC0415
 
     if where not in (None, "venv", "docker"):
         raise UsageError(f"--in is docker or venv, not {where[:40]!r}")
@@ -133,33 +135,43 @@ def reproduce(
         plan_only=plan, where=reproduction.Where(where or _default_target()),
         base_image=base_image,
     )  # fmt: skip
-    document, _ = verified_first(run, store, require_signature, key, trust, signature)
+    document, recorded_run = verified_first(run, store, require_signature, key, trust, signature)
+    keep_as = name_of(recorded_run.name) if store is not None and not plan else None
     done = reproduction.reproduce(document, options, status)
-    result = done.result
+    result, kept = done.result, None
     if done.record is not None:
         from driftbom.cli.snapshot import write_recorded  # noqa: PLC0415
         from driftbom.sbom.codecs import for_path  # noqa: PLC0415
-        from driftbom.snapshotter import documented  # noqa: PLC0415
 
-        recorded = documented(done.record, for_path(output))
-        write_recorded(recorded, output, None)
-        if store is not None:
-            _keep(recorded.snapshot, recorded.encoded, store)
+        kept = documented(done.record, for_path(output))
+        write_recorded(kept, output, None)
         result = result._replace(record=str(output))
+    elif result.verdict is not None and result.verdict.value == "blocked":
+        from driftbom.reproductions import blocked  # noqa: PLC0415
+
+        kept = documented(blocked(recorded_run.name, document.digest, result.reasons))
+    if keep_as is not None and kept is not None:
+        _keep(kept, str(store), keep_as)
     show_as(Result.REPRODUCTION, fmt, result)
     if result.verdict is not None and _EXITS[result.verdict.value]:
         raise typer.Exit(_EXITS[result.verdict.value])
 
 
-def _keep(record: "Snapshot", encoded: bytes, url: str) -> None:
-    """Keep the rerun's record in the store, under NAME.reproduced (see docs/reproduce.md)."""
-    from driftbom.reproductions import name_of  # noqa: PLC0415
+def _keep(recorded: "Recorded", url: str, name: str) -> None:
+    """Keep the reproduction's record in the store, as NAME.reproduced (docs/reproduce.md).
+
+    A BLOCKED one ran nothing: its record is the attempt only (verdict, of, reasons).
+    """
     from driftbom.sbom.sidecars import sidecar_manifests  # noqa: PLC0415
     from driftbom.store import open_store  # noqa: PLC0415
 
+    if recorded.problems:  # a bug: nothing invalid is ever stored
+        problem = recorded.problems[0]
+        diagnostic(f"internal error: the reproduction's record is not valid: {problem}")
+        raise typer.Exit(EXIT_BUG)
     opened = open_store(url, Path.cwd())
-    name = name_of(record.name)
-    entry = opened.put(name, encoded, sidecar_manifests(record).values())
+    manifests = sidecar_manifests(recorded.snapshot).values()
+    entry = opened.put(name, recorded.encoded, manifests)
     status(f"stored the reproduction as {visible(name)} in {opened}: sha256:{entry.digest[:12]}")
 
 
