@@ -132,4 +132,5 @@ def test_with_driftbom_installed_editable_the_reproduction_is_blocked(example, t
     done = example.reproduce(run, clone, "--in", "venv", "-o", str(tmp_path / "r.cdx.json"))
     assert done.returncode == 2, done.stdout + done.stderr[-2000:]
     assert _verdict(done) == "BLOCKED"
-    assert "driftbom" in done.stdout
+    assert "pypi:driftbom" in done.stdout
+    assert "editable" in done.stdout
