@@ -89,3 +89,16 @@ def test_a_plan_keeps_nothing(stored, tmp_path):
     done = project.reproduce(f"{name}@latest", "--store", str(store.root), "--plan")
     assert done.returncode == 0, done.stdout + done.stderr
     assert _kept(store, f"{name}.reproduced") == before
+
+
+def test_a_name_too_long_for_its_reproductions_is_refused_before_anything_runs(stored, tmp_path):
+    project, store, _ = stored
+    doc = json.loads(project.run.read_text())
+    doc["metadata"]["component"]["name"] = "n" * 120
+    run = tmp_path / "long.cdx.json"
+    run.write_text(json.dumps(doc))
+    done = project.reproduce(str(run), "--store", str(store.root), "-o", str(tmp_path / "x.json"))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "store name" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "x.json").exists()
