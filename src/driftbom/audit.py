@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from driftbom.comparator import check
 from driftbom.errors import Remedy, SbomError, StoreError
 from driftbom.properties import Prop
-from driftbom.reproductions import LastReproduction, folded, last
+from driftbom.reproductions import LastReproduction, folded, last, reproduced
 from driftbom.sbom import codecs
 
 if TYPE_CHECKING:
@@ -187,8 +187,11 @@ def _parsed(store: Store, raw: bytes, label: str, decode: Decode = codecs.decode
     return decode(raw, label, store.manifest)
 
 
-def _fetch(store: Store, name: str, since: str) -> _Fetched:
-    """Read ``name``'s latest entry, its baseline and both documents (on a worker thread)."""
+def _fetch(store: Store, name: str, since: str, again: bool = False) -> _Fetched:
+    """Read ``name``'s latest entry, its baseline and both documents (on a worker thread).
+
+    ``again``: it has stored reproductions, and the last is read too.
+    """
     errors: list[str] = []
     try:
         latest, junk = store.read_history(name, limit=1)
@@ -203,7 +206,8 @@ def _fetch(store: Store, name: str, since: str) -> _Fetched:
         signatures = present(store, digest)
     except StoreError as exc:
         return _Fetched(name, None, [*errors, f"{name}: {exc}"])
-    return _Fetched(name, pair, errors, signatures, _last(store, name, errors))
+    reproduction = _last(store, name, errors) if again else None
+    return _Fetched(name, pair, errors, signatures, reproduction)
 
 
 def _signing(
@@ -237,9 +241,10 @@ def audit(
     if not stored:
         raise StoreError(f"no snapshot in {store}", remedy=Remedy.STORE_ONE)
     names = [n for n in folded(stored) if fnmatchcase(n, pattern)]
+    again = reproduced(stored)
     if not names:
         raise StoreError(f"no stored name matches {pattern!r}", remedy=Remedy.LIST_NAMES)
-    fetched = _ahead(lambda n: _fetch(store, n, since), names)
+    fetched = _ahead(lambda n: _fetch(store, n, since, n in again), names)
     for name, pair, met, signatures, reproduction in fetched:
         errors += met
         if pair is None:
@@ -286,7 +291,7 @@ class _Listed(NamedTuple):
     reproduction: LastReproduction | StoreError | SbomError | None = None
 
 
-def _listed(store: Store, name: str) -> _Listed:
+def _listed(store: Store, name: str, again: bool = False) -> _Listed:
     entries = store.history(name)
     base = store.baseline(name)
     signatures = None
@@ -300,7 +305,9 @@ def _listed(store: Store, name: str) -> _Listed:
     except StoreError as exc:
         documents = exc
     try:
-        reproduction: LastReproduction | StoreError | SbomError | None = last(store, name)
+        reproduction: LastReproduction | StoreError | SbomError | None = (
+            last(store, name) if again else None
+        )
     except (StoreError, SbomError) as exc:
         reproduction = exc
     return _Listed(name, entries, base, documents, signatures, reproduction)
@@ -374,5 +381,7 @@ def inventory(store: Store, trust: Trust | None = None) -> list[dict[str, Any]]:
     (verified under ``trust``, else only counted), and its last reproduction
     (``NAME.reproduced`` is folded into NAME's row).
     """
-    listed = _ahead(lambda name: _listed(store, name), folded(store.names()))
+    names = store.names()
+    again = reproduced(names)
+    listed = _ahead(lambda name: _listed(store, name, name in again), folded(names))
     return [_row(store, one, trust) for one in listed if one.entries]

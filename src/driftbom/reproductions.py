@@ -69,6 +69,12 @@ def folded(names: list[str]) -> list[str]:
     return [n for n in names if not (n.endswith(SUFFIX) and n.removesuffix(SUFFIX) in stored)]
 
 
+def reproduced(names: list[str]) -> frozenset[str]:
+    """Return the names among ``names`` that have a ``NAME.reproduced`` among them too."""
+    stored = set(names)
+    return frozenset(n for n in stored if n + SUFFIX in stored)
+
+
 def last(store: Store, name: str) -> LastReproduction | None:
     """Return ``name``'s last stored reproduction; None when it has none.
 
