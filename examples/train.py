@@ -6,8 +6,14 @@
     drift lineage runs/*.cdx.json
 
 It fits a one-feature linear model by gradient descent on a CSV it writes itself the
-first time, saves the weights and records dataset, hyperparameters, model, metric and
-environment in one CycloneDX document.
+first time, saves the weights (``OUT.weights.json``) and the metric (``OUT.metrics.json``),
+and records dataset, hyperparameters, model, metric and environment in one CycloneDX
+document. Where driftbom is not installed (an environment ``drift run`` records from
+outside, as ``drift reproduce`` rebuilds it) it trains and writes the same files, and says
+it records nothing itself:
+
+    drift run --dataset train=data/train.csv --model linear=runs/run.cdx.weights.json \
+        --metrics runs/run.cdx.metrics.json -- python train.py
 """
 
 from __future__ import annotations
@@ -16,9 +22,15 @@ import argparse
 import csv
 import json
 import random
+import sys
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
-import driftbom
+try:
+    import driftbom
+except ImportError:  # recorded from outside (drift run): train all the same
+    driftbom = None  # type: ignore[assignment, unused-ignore]
 
 
 def make_data(path: Path, seed: int) -> None:
@@ -60,21 +72,32 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     config = {"optimizer": {"name": "sgd", "lr": args.lr}, "epochs": args.epochs, "seed": args.seed}
     weights = args.out.with_suffix(".weights.json")
-    with driftbom.track(
+    with tracked(args, config) as run:
+        with args.data.open() as handle:
+            rows = [(float(r["x"]), float(r["y"])) for r in csv.DictReader(handle)]
+        w, b, mse = fit(rows, args.lr, args.epochs)
+        weights.write_text(json.dumps({"w": w, "b": b}))
+        args.out.with_suffix(".metrics.json").write_text(json.dumps({"mse": round(mse, 6)}))
+        if run is not None:
+            run.model("linear", weights)
+            run.metric("mse", round(mse, 6))
+    done = f"recorded {args.out}" if run is not None else f"wrote {weights}"
+    print(f"w={w:.3f} b={b:.3f} mse={mse:.4f}; {done}")
+
+
+def tracked(args: argparse.Namespace, config: dict[str, Any]) -> Any:
+    """Return driftbom's ``track`` of this run, or, without driftbom, a block recording nothing."""
+    if driftbom is None:
+        print("driftbom is not installed: this run is not recorded here", file=sys.stderr)
+        return nullcontext()
+    return driftbom.track(
         args.out.stem,
         output=args.out,
         datasets={"train": args.data},
         params=config,
         phase="training",
         parent=args.parent,
-    ) as run:
-        with args.data.open() as handle:
-            rows = [(float(r["x"]), float(r["y"])) for r in csv.DictReader(handle)]
-        w, b, mse = fit(rows, args.lr, args.epochs)
-        weights.write_text(json.dumps({"w": w, "b": b}))
-        run.model("linear", weights)
-        run.metric("mse", round(mse, 6))
-    print(f"w={w:.3f} b={b:.3f} mse={mse:.4f}; recorded {args.out}")
+    )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from driftbom.comparator import check
 from driftbom.errors import Remedy, SbomError, StoreError
 from driftbom.properties import Prop
+from driftbom.reproductions import LastReproduction, folded, last, reproduced
 from driftbom.sbom import codecs
 
 if TYPE_CHECKING:
@@ -141,6 +142,8 @@ class Audited(NamedTuple):
     """The latest record's signatures."""
     signature_failed: bool = False
     """The trust policy's ``require`` fails on them."""
+    reproduction: LastReproduction | None = None
+    """The name's last stored reproduction (shown; it never fails the name)."""
 
 
 class AuditReport(NamedTuple):
@@ -167,6 +170,16 @@ class _Fetched(NamedTuple):
     errors: list[str]
     signatures: Signing | None = None
     """Whether the latest carries signatures (listed on the worker thread too)."""
+    reproduction: LastReproduction | None = None
+
+
+def _last(store: Store, name: str, errors: list[str]) -> LastReproduction | None:
+    """Return ``name``'s last reproduction; one that cannot be read is an error met."""
+    try:
+        return last(store, name)
+    except (SbomError, StoreError) as exc:
+        errors.append(f"{name}: its last reproduction: {exc}")
+        return None
 
 
 def _parsed(store: Store, raw: bytes, label: str, decode: Decode = codecs.decode_any) -> Snapshot:
@@ -174,8 +187,11 @@ def _parsed(store: Store, raw: bytes, label: str, decode: Decode = codecs.decode
     return decode(raw, label, store.manifest)
 
 
-def _fetch(store: Store, name: str, since: str) -> _Fetched:
-    """Read ``name``'s latest entry, its baseline and both documents (on a worker thread)."""
+def _fetch(store: Store, name: str, since: str, again: bool = False) -> _Fetched:
+    """Read ``name``'s latest entry, its baseline and both documents (on a worker thread).
+
+    ``again``: it has stored reproductions, and the last is read too.
+    """
     errors: list[str] = []
     try:
         latest, junk = store.read_history(name, limit=1)
@@ -190,7 +206,8 @@ def _fetch(store: Store, name: str, since: str) -> _Fetched:
         signatures = present(store, digest)
     except StoreError as exc:
         return _Fetched(name, None, [*errors, f"{name}: {exc}"])
-    return _Fetched(name, pair, errors, signatures)
+    reproduction = _last(store, name, errors) if again else None
+    return _Fetched(name, pair, errors, signatures, reproduction)
 
 
 def _signing(
@@ -223,10 +240,12 @@ def audit(
     stored = store.names()
     if not stored:
         raise StoreError(f"no snapshot in {store}", remedy=Remedy.STORE_ONE)
-    names = [n for n in stored if fnmatchcase(n, pattern)]
+    names = [n for n in folded(stored) if fnmatchcase(n, pattern)]
+    again = reproduced(stored)
     if not names:
         raise StoreError(f"no stored name matches {pattern!r}", remedy=Remedy.LIST_NAMES)
-    for name, pair, met, signatures in _ahead(lambda n: _fetch(store, n, since), names):
+    fetched = _ahead(lambda n: _fetch(store, n, since, n in again), names)
+    for name, pair, met, signatures, reproduction in fetched:
         errors += met
         if pair is None:
             continue
@@ -250,6 +269,7 @@ def audit(
                 card_of(current),
                 signed,
                 fails,
+                reproduction,
             )
         )
     return AuditReport(found, errors)
@@ -268,9 +288,10 @@ class _Listed(NamedTuple):
     baseline: str | None
     documents: tuple[bytes, bytes | None] | StoreError
     signatures: Signing | None = None
+    reproduction: LastReproduction | StoreError | SbomError | None = None
 
 
-def _listed(store: Store, name: str) -> _Listed:
+def _listed(store: Store, name: str, again: bool = False) -> _Listed:
     entries = store.history(name)
     base = store.baseline(name)
     signatures = None
@@ -283,7 +304,13 @@ def _listed(store: Store, name: str) -> _Listed:
         signatures = present(store, entries[0].digest) if entries else None
     except StoreError as exc:
         documents = exc
-    return _Listed(name, entries, base, documents, signatures)
+    try:
+        reproduction: LastReproduction | StoreError | SbomError | None = (
+            last(store, name) if again else None
+        )
+    except (StoreError, SbomError) as exc:
+        reproduction = exc
+    return _Listed(name, entries, base, documents, signatures, reproduction)
 
 
 def _row(store: Store, listed: _Listed, trust: Trust | None = None) -> dict[str, Any]:
@@ -303,6 +330,7 @@ def _row(store: Store, listed: _Listed, trust: Trust | None = None) -> dict[str,
         "models": [],
         "datasets": [],
         "signature": listed.signatures.as_dict() if listed.signatures else None,
+        "reproduction": _reproduction_row(listed.reproduction),
     }
     if isinstance(listed.documents, StoreError):
         row["verdict"] = f"error: {listed.documents}"
@@ -328,6 +356,13 @@ def _row(store: Store, listed: _Listed, trust: Trust | None = None) -> dict[str,
     return row
 
 
+def _reproduction_row(found: LastReproduction | Exception | None) -> dict[str, Any] | None:
+    """Return what a row of ``ls`` says of a name's last reproduction."""
+    if isinstance(found, Exception):
+        return {"verdict": f"error: {found}", "when": None, "of": None, "digest": None}
+    return found.as_dict() if found is not None else None
+
+
 def run_status(snapshot: Snapshot) -> str | None:
     """Return how a run record's command ended (``failed (exit 3)``); None for no run."""
     run = snapshot.run
@@ -343,7 +378,10 @@ def inventory(store: Store, trust: Trust | None = None) -> list[dict[str, Any]]:
 
     Snapshots, latest time, baseline, the latest's verdict against it (``error: ...`` when a
     document cannot be read), how its run ended, phase, models, datasets, and its signatures
-    (verified under ``trust``, else only counted).
+    (verified under ``trust``, else only counted), and its last reproduction
+    (``NAME.reproduced`` is folded into NAME's row).
     """
-    listed = _ahead(lambda name: _listed(store, name), store.names())
+    names = store.names()
+    again = reproduced(names)
+    listed = _ahead(lambda name: _listed(store, name, name in again), folded(names))
     return [_row(store, one, trust) for one in listed if one.entries]

@@ -234,6 +234,8 @@ def sections(store: Store, results: list[Audited], policy: Policy | None) -> lis
                 earlier=earlier,
                 signing=result.signing,
                 signature_failed=result.signature_failed,
+                reproduction=result.reproduction,
+                latest=result.latest,
             )
         )
     scores.save()

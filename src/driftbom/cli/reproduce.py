@@ -2,21 +2,34 @@
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from driftbom.cli import EXIT_FINDINGS, EXIT_USAGE, app, status
-from driftbom.cli.output import format_option, show_as
+from driftbom.cli import EXIT_BUG, EXIT_FINDINGS, EXIT_USAGE, app, status
+from driftbom.cli.output import diagnostic, format_option, show_as
 from driftbom.cli.references import (
     KeyOpt,
-    ReferenceStoreOpt,
     RequireSignatureOpt,
     SignatureOpt,
     TrustOpt,
     verified_first,
 )
 from driftbom.render import Format, Result
+from driftbom.safetext import visible
+
+if TYPE_CHECKING:
+    from driftbom.snapshotter import Recorded
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Where a stored RUN (NAME@latest...) is read from: a folder or s3://bucket/prefix "
+        "(default: $DRIFT_STORE, else ./.drift/store; a file of that name wins). Given, the "
+        "rerun's record is also kept there, as NAME.reproduced, for drift audit and ls.",
+    ),
+]
 
 _EXITS = {"identical": 0, "reproduced": 0, "not reproduced": EXIT_FINDINGS, "blocked": EXIT_USAGE}
 
@@ -89,7 +102,7 @@ def reproduce(
     fmt: Annotated[
         str, format_option(Result.REPRODUCTION, "Output format; github: workflow commands")
     ] = Format.TEXT.value,
-    store: ReferenceStoreOpt = None,
+    store: StoreOpt = None,
     require_signature: RequireSignatureOpt = False,
     key: KeyOpt = None,
     trust: TrustOpt = None,
@@ -107,6 +120,8 @@ def reproduce(
     from driftbom.probes._cache import default_dir  # noqa: PLC0415
     from driftbom.reproduce import run as reproduction  # noqa: PLC0415
     from driftbom.reproduce.tolerance import parse_all  # noqa: PLC0415
+    from driftbom.reproductions import name_of  # noqa: PLC0415
+    from driftbom.snapshotter import documented  # noqa: PLC0415
 
     if where not in (None, "venv", "docker"):
         raise UsageError(f"--in is docker or venv, not {where[:40]!r}")
@@ -120,19 +135,44 @@ def reproduce(
         plan_only=plan, where=reproduction.Where(where or _default_target()),
         base_image=base_image,
     )  # fmt: skip
-    document, _ = verified_first(run, store, require_signature, key, trust, signature)
+    document, recorded_run = verified_first(run, store, require_signature, key, trust, signature)
+    keep_as = name_of(recorded_run.name) if store is not None and not plan else None
     done = reproduction.reproduce(document, options, status)
-    result = done.result
+    result, kept = done.result, None
     if done.record is not None:
         from driftbom.cli.snapshot import write_recorded  # noqa: PLC0415
         from driftbom.sbom.codecs import for_path  # noqa: PLC0415
-        from driftbom.snapshotter import documented  # noqa: PLC0415
 
-        write_recorded(documented(done.record, for_path(output)), output, None)
+        kept = documented(done.record, for_path(output))
+        write_recorded(kept, output, None)
         result = result._replace(record=str(output))
+    elif result.verdict is not None and result.verdict.value == "blocked":
+        from driftbom.reproductions import blocked  # noqa: PLC0415
+
+        kept = documented(blocked(recorded_run.name, document.digest, result.reasons))
+    if keep_as is not None and kept is not None:
+        _keep(kept, str(store), keep_as)
     show_as(Result.REPRODUCTION, fmt, result)
     if result.verdict is not None and _EXITS[result.verdict.value]:
         raise typer.Exit(_EXITS[result.verdict.value])
+
+
+def _keep(recorded: "Recorded", url: str, name: str) -> None:
+    """Keep the reproduction's record in the store, as NAME.reproduced (docs/reproduce.md).
+
+    A BLOCKED one ran nothing: its record is the attempt only (verdict, of, reasons).
+    """
+    from driftbom.sbom.sidecars import sidecar_manifests  # noqa: PLC0415
+    from driftbom.store import open_store  # noqa: PLC0415
+
+    if recorded.problems:  # a bug: nothing invalid is ever stored
+        problem = recorded.problems[0]
+        diagnostic(f"internal error: the reproduction's record is not valid: {problem}")
+        raise typer.Exit(EXIT_BUG)
+    opened = open_store(url, Path.cwd())
+    manifests = sidecar_manifests(recorded.snapshot).values()
+    entry = opened.put(name, recorded.encoded, manifests)
+    status(f"stored the reproduction as {visible(name)} in {opened}: sha256:{entry.digest[:12]}")
 
 
 def _beside(run: Path) -> Path:

@@ -102,7 +102,8 @@ def ls(
 ) -> None:
     """The inventory: every stored name with its latest time, baseline, phase, models, data.
 
-    And whether its latest record is signed (with --trust: signed, unsigned or invalid).
+    And whether its latest record is signed (with --trust: signed, unsigned or invalid), and
+    its last reproduction (drift reproduce --store keeps them as NAME.reproduced).
     """
     policy = _trust(trust)
     show_as(Result.INVENTORY, fmt, inventory(_store(store), policy))
@@ -128,7 +129,8 @@ def audit(
     """Each stored name's latest snapshot against its baseline; exit 1 when any fails.
 
     Each latest record's signatures are shown; with --trust they are verified, and an
-    invalid one (or, under require = "signed", an unsigned one) fails the name.
+    invalid one (or, under require = "signed", an unsigned one) fails the name. Each name's
+    last reproduction (NAME.reproduced) is shown; it never fails the name.
     """
     if since is not None:
         try:

@@ -11,6 +11,7 @@ from driftbom.safetext import visible
 
 if TYPE_CHECKING:
     from driftbom.audit import Audited, AuditReport, Signing
+    from driftbom.reproductions import LastReproduction
 
 TOP_CAUSES = 5
 """Causes listed under each failing name in the audit's text and Markdown."""
@@ -27,21 +28,32 @@ def signature_text(signing: Signing | None) -> str:
     return f"{signing.state} ({signing.detail})"
 
 
+def reproduction_text(found: LastReproduction | None, latest: str | None = None) -> str:
+    """Return what a line says of a name's last reproduction: verdict, when, of which record."""
+    if found is None:
+        return ""
+    of = f"sha256:{found.of[:12]}" if found.of else "an unnamed record"
+    of += " (the latest)" if found.of is not None and found.of == latest else ""
+    return visible(f"{found.verdict.upper()} {found.when}, of {of}")
+
+
 def _signature(r: Audited) -> str:
     shown = signature_text(r.signing)
     return visible(shown + ("; fails the trust policy" if r.signature_failed else ""))
 
 
 def _table(audited: AuditReport, *, markdown: bool) -> str:
-    lines = ["| name | verdict | signature |", "|---|---|---|"] if markdown else []
+    head = "| name | verdict | signature | last reproduction |\n|---|---|---|---|"
+    lines = head.splitlines() if markdown else []
     for r in audited.results:
         run = f" (run {r.run})" if r.run and r.run != "succeeded" else ""
         name, verdict = visible(r.name), verdict_line(r.report) + run
-        signed = _signature(r)
+        signed, again = _signature(r), reproduction_text(r.reproduction, r.latest)
         if markdown:
-            lines.append(f"| {name} | {verdict} | {cell(signed or '-')} |")
+            lines.append(f"| {name} | {verdict} | {cell(signed or '-')} | {cell(again or '-')} |")
         else:
-            lines.append(f"{name}  {verdict}" + (f"  [signature: {signed}]" if signed else ""))
+            line = f"{name}  {verdict}" + (f"  [signature: {signed}]" if signed else "")
+            lines.append(line + (f"  [last reproduction: {again}]" if again else ""))
         if not r.report.failed:
             continue
         causes = r.report.causes
@@ -49,11 +61,11 @@ def _table(audited: AuditReport, *, markdown: bool) -> str:
             todo = remedy(cause)
             text = f"{cause.severity.value.upper()} {subject(cause)}: {describe(cause)}"
             text = visible(text + (f" [{todo}]" if todo else ""))
-            lines.append(f"| | {cell(text)} | |" if markdown else f"    {text}")
+            lines.append(f"| | {cell(text)} | | |" if markdown else f"    {text}")
         if len(causes) > TOP_CAUSES:
             hidden = len(causes) - TOP_CAUSES
             more = f"... and {hidden} more: drift check {r.name}@baseline {r.name}@latest"
-            lines.append(f"| | {cell(more)} | |" if markdown else f"    {visible(more)}")
+            lines.append(f"| | {cell(more)} | | |" if markdown else f"    {visible(more)}")
     return "\n".join(lines) + "\n"
 
 
@@ -82,6 +94,7 @@ def json(audited: AuditReport) -> str:
                 "changes": to_dict(r.report)["changes"],
                 "signature": r.signing.as_dict() if r.signing else None,
                 "signature_failed": r.signature_failed,
+                "reproduction": r.reproduction.as_dict() if r.reproduction else None,
             }
             for r in audited.results
         ],

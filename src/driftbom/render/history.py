@@ -47,6 +47,16 @@ def _signature(signed: dict[str, Any] | None) -> str:
     return ", " + visible(f"{signed['state']} ({signed['detail']})")
 
 
+def _reproduction(found: dict[str, Any] | None) -> str:
+    """Return what a line of ``ls`` says of the name's last reproduction."""
+    if not found:
+        return ""
+    if found["when"] is None:
+        return ", last reproduction: " + visible(found["verdict"])
+    of = f"sha256:{found['of'][:12]}" if found["of"] else "an unnamed record"
+    return ", last reproduction: " + visible(f"{found['verdict'].upper()} {found['when']} of {of}")
+
+
 def inventory_text(rows: list[dict[str, Any]]) -> str:
     """Return one line per name: snapshots, latest, phase, verdict, run, metrics, inputs."""
     lines = []
@@ -57,6 +67,7 @@ def inventory_text(rows: list[dict[str, Any]]) -> str:
             shown = list(row["metrics"].items())[:MAX_LS_METRICS]
             run += ", " + visible(" ".join(f"{k}={v}" for k, v in shown))
         run += _signature(row.get("signature"))
+        run += _reproduction(row.get("reproduction"))
         lines.append(
             f"{visible(row['name'])}  {row['snapshots']} snapshots, latest {row['latest']}, "
             f"phase {row['phase'] or '-'}, {visible(row['verdict'] or 'no baseline')}{run}"

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from driftbom.audit import Signing
     from driftbom.comparator.report import DriftReport
+    from driftbom.reproductions import LastReproduction
 
 MAX_CHANGES = 50
 MAX_LABEL = 48
@@ -65,6 +66,10 @@ class Section(NamedTuple):
     """The latest record's signatures."""
     signature_failed: bool = False
     """They fail the trust policy's ``require``."""
+    reproduction: LastReproduction | None = None
+    """The name's last stored reproduction."""
+    latest: str = ""
+    """The hex SHA-256 of the latest record (to say a reproduction was of it)."""
 
 
 def _t(text: object) -> str:
@@ -164,6 +169,23 @@ def _signature(signing: Signing | None, failed: bool) -> dict[str, Any]:
     return {"state": signing.state, "text": _t(signing.detail), "class": colour}
 
 
+_REPRODUCTION_CLASS = {"identical": "pass", "reproduced": "pass", "not reproduced": "fail"}
+
+
+def _reproduction(found: LastReproduction | None, latest: str) -> dict[str, Any]:
+    """Return what the page says of the last reproduction, and how it is coloured."""
+    if found is None:
+        return {"verdict": "", "when": "", "of": "", "class": ""}
+    of = f"sha256:{found.of[:12]}" if found.of else "an unnamed record"
+    of += " (the latest)" if found.of is not None and found.of == latest else ""
+    return {
+        "verdict": found.verdict,
+        "when": _t(found.when),
+        "of": of,
+        "class": _REPRODUCTION_CLASS.get(found.verdict, ""),
+    }
+
+
 def section(s: Section) -> dict[str, Any]:
     """Return what the template draws of one name."""
     return {
@@ -182,6 +204,7 @@ def section(s: Section) -> dict[str, Any]:
         "lineage": _lineage(s.lineage, s.earlier),
         "changes": _changes(s.report),
         "signature": _signature(s.signing, s.signature_failed),
+        "reproduction": _reproduction(s.reproduction, s.latest),
         "failed": s.report.failed or s.signature_failed,
     }
 
