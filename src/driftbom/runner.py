@@ -57,6 +57,7 @@ def run(
     metrics: Path | None = None,
     env: Mapping[str, str] | None = None,
     record_diff: bool = False,
+    output_to_stderr: bool = False,
 ) -> Ran:
     """Snapshot, run ``argv`` (its output streamed, stdin inherited), hash the outputs.
 
@@ -70,6 +71,8 @@ def run(
     one that is missing or unreadable is a note, never the end of the record. The command
     runs in ``options.context.cwd``, with ``env`` (default: drift's own environment).
     With ``record_diff``, the uncommitted patch is taken before it runs (see ``inputs.patch``).
+    ``output_to_stderr`` sends the command's standard output to drift's standard error (a
+    caller whose own output is a result to parse).
     """
     from driftbom.snapshotter import take  # noqa: PLC0415
 
@@ -82,7 +85,9 @@ def run(
     start, clock = now_utc(), time.monotonic()
     with Supervised(grace) as supervised:
         try:
-            ended = supervised.run(argv, options.context.cwd, env)
+            ended = supervised.run(
+                argv, options.context.cwd, env, stdout=2 if output_to_stderr else None
+            )
         except OSError as exc:
             raise _cannot_start(exc, argv) from None
         seconds, end = time.monotonic() - clock, now_utc()

@@ -94,12 +94,15 @@ class Supervised:
         argv: Sequence[str],
         cwd: Path | None = None,
         env: Mapping[str, str] | None = None,
+        *,
+        stdout: int | None = None,
     ) -> Ended:
         """Run ``argv`` to its end, in ``cwd`` with ``env`` (default: ours).
 
-        Raises OSError when it cannot start.
+        ``stdout``: a file descriptor its output goes to (default: ours). Raises OSError when
+        it cannot start.
         """
-        proc = subprocess.Popen(list(argv), cwd=cwd, env=env)
+        proc = subprocess.Popen(list(argv), cwd=cwd, env=env, stdout=stdout)
         self._proc = proc
         watch = {*FORWARDED, signal.SIGCHLD}
         blocked = bool(self._previous) and hasattr(signal, "sigtimedwait")

@@ -343,3 +343,34 @@ def test_a_signature_is_verified_before_anything_is_built(project, tmp_path):
     broken = project.reproduce(str(run), "--plan", code=clone)  # no key: still refused
     assert broken.returncode == 2
     assert broken.stderr.startswith("drift: error: --signature ")
+
+
+def test_the_commands_own_output_goes_to_stderr_and_stdout_is_the_verdict(tmp_path):
+    repo, python = tmp_path / "repo", tmp_path / "env" / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "env")], check=True
+    )
+    (repo / "data").mkdir(parents=True)
+    (repo / "data" / "x.csv").write_text("1\n")
+    (repo / "train.py").write_text(
+        "import os\nprint('epoch 1: loss 0.5')\nos.makedirs('out', exist_ok=True)\n"
+        "open('out/model.bin', 'w').write('w')\n"
+    )
+    (repo / ".gitignore").write_text("out/\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "init")
+    record = tmp_path / "run.cdx.json"
+    done = run_drift(
+        "run", "--python", str(python), "-o", str(record), "--dataset", "x=data",
+        "--model", "m=out/model.bin", "--", str(python), "train.py", cwd=repo,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    again = run_drift(
+        "reproduce", "--in", "venv", str(record), "--format", "json",
+        "-o", str(tmp_path / "again.cdx.json"),
+        env={"DRIFT_CACHE_DIR": str(tmp_path / "cache")}, cwd=repo,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["verdict"] == "identical"
+    assert "epoch 1: loss 0.5" in again.stderr

@@ -225,6 +225,7 @@ def _rerun(
             argv,
             metrics=metrics,
             env=target.env(),
+            output_to_stderr=True,  # stdout is the verdict's, in the format asked
         )
     except CannotExecuteError as exc:
         why = f"the command could not start: {exc}"
