@@ -50,3 +50,25 @@ def test_no_module_outside_the_cli_imports_typer_or_prints():
 def test_the_check_sees_what_it_looks_for():
     code = "import typer\nimport sys\nprint(1)\nsys.stderr.write('x')\nfrom click import echo\n"
     assert sorted(_speaks(ast.parse(code))) == ["from click", "print", "sys.stderr", "typer"]
+
+
+def test_command_modules_import_no_other_command_module():
+    folder = Path(driftbom.__file__).parent / "cli"
+    commands = {p.stem for p in folder.glob("*.py")} - {
+        "__init__",
+        "output",
+        "references",
+        "inputs",
+    }
+    found = []
+    for path in sorted(folder.glob("*.py")):
+        if path.name == "__init__.py":  # it imports each command module to register it
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom) or not (node.module or "").startswith(
+                "driftbom.cli"
+            ):
+                continue
+            named = [a.name for a in node.names] if node.module == "driftbom.cli" else [node.module]
+            found += [f"{path.name}: {n}" for n in named if n.rpartition(".")[2] in commands]
+    assert found == []

@@ -1,4 +1,8 @@
-"""Document arguments: a file, or a reference into a store (``NAME@baseline``, ``NAME@3``)."""
+"""Documents the commands read and write.
+
+An argument: a file, or a reference into a store (``NAME@baseline``, ``NAME@3``), its signature
+checked first. A document written: ``-o``, its sidecars, and ``--store``.
+"""
 
 import os
 from pathlib import Path
@@ -6,12 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from driftbom.cli import status
+from driftbom.cli import EXIT_BUG, status
+from driftbom.cli.output import diagnostic, emit_or_write
 from driftbom.safetext import visible
 from driftbom.store.documents import Document, from_file, stored
 
 if TYPE_CHECKING:
     from driftbom.model import Snapshot
+    from driftbom.snapshotter import Recorded
 
 StoreOpt = Annotated[
     str | None,
@@ -98,3 +104,26 @@ def verified_first(
     if verdict is not None and verdict.key_id is not None:
         status(f"verified {visible(document.label)}: signed by key {verdict.key_id[:16]}")
     return document, snap
+
+
+def write_recorded(recorded: "Recorded", output: Path | None, store: str | None = None) -> None:
+    """Write a validated document to ``output`` (or stdout), and to ``store`` when one is named."""
+    from driftbom.render.snapshot import summarize  # noqa: PLC0415
+
+    if recorded.problems:  # a bug: nothing invalid ever reaches -o
+        problem = recorded.problems[0]
+        diagnostic(f"internal error: the snapshot is not valid {recorded.codec.name}: {problem}")
+        raise typer.Exit(EXIT_BUG)
+    emit_or_write(output, recorded.encoded)
+    if output is not None and str(output) != "-":
+        from driftbom.sbom.sidecars import write_sidecars  # noqa: PLC0415
+
+        for sidecar in write_sidecars(recorded.snapshot, output):
+            status(f"wrote {sidecar} (a dataset's manifest, too large to be inline)")
+        status(f"wrote {output}: {summarize(recorded.snapshot)}")
+    from driftbom.store import put_if_asked  # noqa: PLC0415
+
+    stored = put_if_asked(recorded.snapshot, recorded.encoded, store)
+    if stored is not None:
+        opened, entry = stored
+        status(f"stored {recorded.snapshot.name} in {opened}: sha256:{entry.digest[:12]}")

@@ -14,6 +14,7 @@ from driftbom.cli.references import (
     SignatureOpt,
     TrustOpt,
     verified_first,
+    write_recorded,
 )
 from driftbom.render import Format, Result
 from driftbom.safetext import visible
@@ -140,7 +141,6 @@ def reproduce(
     done = reproduction.reproduce(document, options, status)
     result, kept = done.result, None
     if done.record is not None:
-        from driftbom.cli.snapshot import write_recorded  # noqa: PLC0415
         from driftbom.sbom.codecs import for_path  # noqa: PLC0415
 
         kept = documented(done.record, for_path(output))

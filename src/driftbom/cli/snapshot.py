@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from driftbom.cli import EXIT_BUG, RUN_FAILED, app, status
-from driftbom.cli.output import diagnostic, emit_or_write
+from driftbom.cli import RUN_FAILED, app, status
+from driftbom.cli.output import diagnostic
+from driftbom.cli.references import write_recorded
 
 if TYPE_CHECKING:
     from driftbom.runner import Ran
     from driftbom.signing.keys import Signer
-    from driftbom.snapshotter import Recorded, SnapshotOptions
+    from driftbom.snapshotter import SnapshotOptions
 
 PythonOpt = Annotated[
     str | None,
@@ -198,29 +199,6 @@ def snapshot_options(
         progress=Progress(),
     )
     return SnapshotOptions(name, request, default_context(cache=not no_cache))
-
-
-def write_recorded(recorded: "Recorded", output: Path | None, store: str | None = None) -> None:
-    """Write a validated document to ``output`` (or stdout), and to ``store`` when one is named."""
-    from driftbom.render.snapshot import summarize  # noqa: PLC0415
-
-    if recorded.problems:  # a bug: nothing invalid ever reaches -o
-        problem = recorded.problems[0]
-        diagnostic(f"internal error: the snapshot is not valid {recorded.codec.name}: {problem}")
-        raise typer.Exit(EXIT_BUG)
-    emit_or_write(output, recorded.encoded)
-    if output is not None and str(output) != "-":
-        from driftbom.sbom.sidecars import write_sidecars  # noqa: PLC0415
-
-        for sidecar in write_sidecars(recorded.snapshot, output):
-            status(f"wrote {sidecar} (a dataset's manifest, too large to be inline)")
-        status(f"wrote {output}: {summarize(recorded.snapshot)}")
-    from driftbom.store import put_if_asked  # noqa: PLC0415
-
-    stored = put_if_asked(recorded.snapshot, recorded.encoded, store)
-    if stored is not None:
-        opened, entry = stored
-        status(f"stored {recorded.snapshot.name} in {opened}: sha256:{entry.digest[:12]}")
 
 
 def signer_of(
