@@ -374,3 +374,19 @@ def test_the_commands_own_output_goes_to_stderr_and_stdout_is_the_verdict(tmp_pa
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["verdict"] == "identical"
     assert "epoch 1: loss 0.5" in again.stderr
+
+
+def test_with_caching_off_the_venv_is_built_for_the_run_and_removed(project, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    done = run_drift(
+        "reproduce", "--in", "venv", str(project.run), "--metrics", "out/metrics.json",
+        "-o", str(tmp_path / "again.cdx.json"), cwd=project.clone("no-cache"),
+        env={"DRIFT_NO_CACHE": "1", "HOME": str(home), "TMPDIR": str(scratch)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("IDENTICAL: ")
+    assert not (home / ".cache").exists()  # nothing kept in ~/.cache
+    assert list(scratch.iterdir()) == []  # the scratch venv is gone

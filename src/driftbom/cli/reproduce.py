@@ -1,6 +1,9 @@
 """``drift reproduce``: verify a recorded run's inputs, rerun it in a rebuilt venv, judge it."""
 
+import contextlib
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -118,7 +121,6 @@ def reproduce(
     from driftbom.atomic import check_file_target  # noqa: PLC0415
     from driftbom.cli.inputs import named_places  # noqa: PLC0415
     from driftbom.errors import UsageError  # noqa: PLC0415
-    from driftbom.probes._cache import default_dir  # noqa: PLC0415
     from driftbom.reproduce import run as reproduction  # noqa: PLC0415
     from driftbom.reproduce.tolerance import parse_all  # noqa: PLC0415
     from driftbom.reproductions import name_of  # noqa: PLC0415
@@ -129,32 +131,50 @@ def reproduce(
     output = output or _beside(run)
     if not plan:
         check_file_target(output)
-    cache = default_dir(os.environ) or Path.home() / ".cache" / "driftbom"
-    options = reproduction.Options(
-        code=code.resolve(), cache=cache, data=named_places(data or ()),
-        tolerances=parse_all(tolerance or []), metrics=metrics, allow_dirty=allow_dirty,
-        plan_only=plan, where=reproduction.Where(where or _default_target()),
-        base_image=base_image,
-    )  # fmt: skip
-    document, recorded_run = verified_first(run, store, require_signature, key, trust, signature)
-    keep_as = name_of(recorded_run.name) if store is not None and not plan else None
-    done = reproduction.reproduce(document, options, status)
-    result, kept = done.result, None
-    if done.record is not None:
-        from driftbom.sbom.codecs import for_path  # noqa: PLC0415
+    with _cache_dir() as cache:
+        options = reproduction.Options(
+            code=code.resolve(), cache=cache, data=named_places(data or ()),
+            tolerances=parse_all(tolerance or []), metrics=metrics, allow_dirty=allow_dirty,
+            plan_only=plan, where=reproduction.Where(where or _default_target()),
+            base_image=base_image,
+        )  # fmt: skip
+        document, recorded_run = verified_first(
+            run, store, require_signature, key, trust, signature
+        )
+        keep_as = name_of(recorded_run.name) if store is not None and not plan else None
+        done = reproduction.reproduce(document, options, status)
+        result, kept = done.result, None
+        if done.record is not None:
+            from driftbom.sbom.codecs import for_path  # noqa: PLC0415
 
-        kept = documented(done.record, for_path(output))
-        write_recorded(kept, output, None)
-        result = result._replace(record=str(output))
-    elif result.verdict is not None and result.verdict.value == "blocked":
-        from driftbom.reproductions import blocked  # noqa: PLC0415
+            kept = documented(done.record, for_path(output))
+            write_recorded(kept, output, None)
+            result = result._replace(record=str(output))
+        elif result.verdict is not None and result.verdict.value == "blocked":
+            from driftbom.reproductions import blocked  # noqa: PLC0415
 
-        kept = documented(blocked(recorded_run.name, document.digest, result.reasons))
-    if keep_as is not None and kept is not None:
-        _keep(kept, str(store), keep_as)
-    show_as(Result.REPRODUCTION, fmt, result)
-    if result.verdict is not None and _EXITS[result.verdict.value]:
-        raise typer.Exit(_EXITS[result.verdict.value])
+            kept = documented(blocked(recorded_run.name, document.digest, result.reasons))
+        if keep_as is not None and kept is not None:
+            _keep(kept, str(store), keep_as)
+        show_as(Result.REPRODUCTION, fmt, result)
+        if result.verdict is not None and _EXITS[result.verdict.value]:
+            raise typer.Exit(_EXITS[result.verdict.value])
+
+
+@contextlib.contextmanager
+def _cache_dir() -> Iterator[Path]:
+    """Yield drift's cache folder, where venvs are kept; with caching off, a scratch one.
+
+    The scratch folder (its venv built for this run only) is removed when the command ends.
+    """
+    from driftbom.probes._cache import default_dir  # noqa: PLC0415
+
+    found = default_dir(os.environ)
+    if found is not None:
+        yield found
+        return
+    with tempfile.TemporaryDirectory(prefix="drift-reproduce-") as scratch:
+        yield Path(scratch)
 
 
 def _keep(recorded: "Recorded", url: str, name: str) -> None:
