@@ -14,24 +14,27 @@ if TYPE_CHECKING:
     from driftbom.store import Store
 
 _RECORD_HELP = (
-    "A drift record (CycloneDX JSON), or with --store a stored one (NAME@latest, "
-    "NAME@baseline, NAME@N, a digest prefix); a file of that name wins."
+    "A drift record (CycloneDX or another registered format), or with --store a stored one "
+    "(NAME@latest, NAME@baseline, NAME@N, a digest prefix); a file of that name wins."
 )
 _STORE_HELP = (
     "A folder or s3://bucket/prefix: where a stored RECORD is read (default: $DRIFT_STORE, "
     "else ./.drift/store). With a RECORD file, only when given: the store that {what}."
 )
-_KEY_HELP = (
-    "A PEM key file, or env:NAME for a key held in that environment variable (a CI secret). "
-    "An encrypted key reads its passphrase from DRIFT_KEY_PASSPHRASE."
-)
+_KEY_HELP = "A PEM key file, or env:NAME for a key held in that environment variable"
 
 
 @app.command("sign")
 def sign(
     record: Annotated[str, typer.Argument(metavar="RECORD", help=_RECORD_HELP)],
     key: Annotated[
-        str, typer.Option("--key", help="The private key (ECDSA P-256 or Ed25519). " + _KEY_HELP)
+        str,
+        typer.Option(
+            "--key",
+            help="The private key (ECDSA P-256 or Ed25519). "
+            + _KEY_HELP
+            + " (a CI secret). An encrypted key reads its passphrase from DRIFT_KEY_PASSPHRASE.",
+        ),
     ],
     model: Annotated[
         list[str] | None,
@@ -103,7 +106,9 @@ def verify(
     record: Annotated[str, typer.Argument(metavar="RECORD", help=_RECORD_HELP)],
     key: Annotated[
         list[str] | None,
-        typer.Option("--key", help="A trusted public key (PEM; repeat for several). " + _KEY_HELP),
+        typer.Option(
+            "--key", help="A trusted public key (PEM; repeat for several). " + _KEY_HELP + "."
+        ),
     ] = None,
     trust: Annotated[
         Path | None,
