@@ -53,7 +53,7 @@ def load(path: Path, raw: bytes | None = None) -> tuple[bytes, Snapshot]:
     return raw, codecs.decode_any(raw, str(path), sidecars.beside(path))
 
 
-def _writable(target: Path, record: Path) -> None:
+def writable(target: Path, record: Path) -> None:
     """Raise UsageError unless ``target`` is a new or regular file, and not the record.
 
     A link is refused, not replaced or written through: a name that points elsewhere was
@@ -99,7 +99,7 @@ def sign_parsed(
 
     Each of ``models`` gets its OpenSSF signature beside ``base``; the envelope is written to
     ``output`` when given (it is returned in any case). Neither may be a link, a device or
-    the record itself (see ``_writable``).
+    the record itself (see ``writable``).
     """
     by_ref = {c.ref: c for c in snapshot.components}
     wanted = {}
@@ -111,7 +111,7 @@ def sign_parsed(
         raise UsageError("is a model's signature", what=Input.OUTPUT, path=str(output))
     if base is not None:
         for where in (*([output] if output is not None else []), *wanted.values()):
-            _writable(where, base)
+            writable(where, base)
     bundles = []
     for name, where in wanted.items():
         comp = by_ref.get(f"model:{name}")
