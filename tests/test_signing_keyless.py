@@ -22,6 +22,7 @@ import pytest
 import sigstore
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from sigstore import dsse as sigstore_dsse
 from sigstore.errors import TUFError
 from sigstore.models import Bundle, ClientTrustConfig, InvalidBundle
@@ -218,6 +219,10 @@ def test_sign_then_verify(home, fake, capsys):
     (policy,) = fake.policies
     assert (policy._identity, policy._issuer._value) == (IDENTITY, ISSUER)
     assert fake.instances == ["production", "verify production"]
+    moved = home / "elsewhere.json"
+    (home / "run.cdx.json.sigstore.json").rename(moved)
+    code, out, _ = _verify(capsys, home, "--signature", moved)
+    assert code == 0, out
 
 
 def _flip(path: Path) -> None:
@@ -310,6 +315,18 @@ def test_a_stored_record_keeps_its_bundle(home, fake, capsys, tmp_path):
     digest = opened.resolve("box@latest")
     (kept,) = opened.signatures(digest)
     assert "dsseEnvelope" in json.loads(opened.read_signature(digest, kept))
+    # a trust policy trusts keys only: the bundle is a signature by no trusted key
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    pem = key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    (tmp_path / "team.pub").write_bytes(pem)
+    (tmp_path / "trust.toml").write_text(f'[[keys]]\nkey = "{tmp_path / "team.pub"}"\n')
+    code, out, _ = _drift(capsys, "audit", "--store", store, "--trust", tmp_path / "trust.toml",
+                          "--format", "json")  # fmt: skip
+    (entry,) = json.loads(out)["environments"]
+    assert entry["signature"]["state"] == "unsigned", entry["signature"]
+    assert entry["signature"]["signatures"] == 1
     args = ("--certificate-identity", IDENTITY, "--certificate-oidc-issuer", ISSUER)
     code, out, _ = _drift(capsys, "verify", "box@latest", "--store", store, *args)
     assert code == 0, out

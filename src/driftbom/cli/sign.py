@@ -66,8 +66,8 @@ def sign(
         typer.Option(
             "-o",
             "--output",
-            help="Where the envelope goes (default: RECORD.intoto.json; a stored record's "
-            "goes only into the store).",
+            help="Where the envelope goes (default: RECORD.intoto.json, with --keyless "
+            "RECORD.sigstore.json; a stored record's goes only into the store).",
         ),
     ] = None,
     store: Annotated[
@@ -181,8 +181,8 @@ def verify(
         Path | None,
         typer.Option(
             "--signature",
-            help="The envelope (default: RECORD.intoto.json; a stored record's: those the "
-            "store keeps beside it).",
+            help="The envelope (default: RECORD.intoto.json, with --certificate-identity "
+            "RECORD.sigstore.json; a stored record's: those the store keeps beside it).",
         ),
     ] = None,
     store: Annotated[
