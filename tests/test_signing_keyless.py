@@ -307,10 +307,13 @@ def test_a_stored_record_keeps_its_bundle(home, fake, capsys, tmp_path):
     code, _, err = _drift(capsys, "snapshot", "--python", sys.executable, "--no-cache",
                           "--store", store, "--name", "box")  # fmt: skip
     assert code == 0, err
-    code, _, err = _drift(capsys, "sign", "box@latest", "--store", store, "--keyless")
+    (tmp_path / "box.sigstore.json").write_text("an older bundle")
+    code, _, err = _drift(capsys, "sign", "box@latest", "--store", store, "--keyless",
+                          "-o", tmp_path / "box.sigstore.json")  # fmt: skip
     assert code == 0, err
     assert "through Sigstore" in err
     assert "kept beside it in" in err
+    assert "dsseEnvelope" in json.loads((tmp_path / "box.sigstore.json").read_text())
     opened = LocalStore(store)
     digest = opened.resolve("box@latest")
     (kept,) = opened.signatures(digest)
@@ -347,6 +350,16 @@ def test_a_stored_record_without_a_bundle_is_not_verified(fake, capsys, tmp_path
     code, out, _ = _drift(capsys, "verify", "box@latest", "--store", store, *args)
     assert code == 1
     assert "no signature of it was found" in out
+    # a key's envelope beside it is no bundle: named, not verified; a bundle then verifies
+    code, _, err = _drift(capsys, "sign", "box@latest", "--store", store, "--key", home / "ec.pem")
+    assert code == 0, err
+    code, out, _ = _drift(capsys, "verify", "box@latest", "--store", store, *args)
+    assert code == 1
+    assert "signature: not a Sigstore bundle" in out
+    code, _, err = _drift(capsys, "sign", "box@latest", "--store", store, "--keyless")
+    assert code == 0, err
+    code, out, _ = _drift(capsys, "verify", "box@latest", "--store", store, *args)
+    assert code == 0, out
 
 
 # Every failure mode: exit 2, one line, no traceback.

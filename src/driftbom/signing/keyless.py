@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from sigstore.dsse import Statement
+    from sigstore.models import Bundle
     from sigstore.oidc import IdentityToken
     from sigstore.verify import Verifier
 
@@ -188,7 +189,7 @@ def sign_stored(
     record = stored.load(store, reference)
     label = stored.subject(record)
     if output is not None:
-        records.writable(output, output)
+        records.writable(output, None)  # a stored record is no file -o could overwrite
     signed = _sign(record.raw, record.snapshot, label, identity, output, staging=staging)
     store.put_signature(record.digest, signed.data)
     return signed
@@ -233,52 +234,52 @@ def verifier(who: Identity) -> Verifier:
         raise UsageError(reason) from None
 
 
-def read_bundle(where: Path) -> bytes:
-    """Return the bytes of the bundle file ``where``; raises UsageError when it is not one."""
+def _bundle(data: bytes, label: str) -> Bundle:
+    """Return the Sigstore bundle in ``data``; raises UsageError naming ``label`` if not one."""
+    _imported()
+    from sigstore.errors import Error  # noqa: PLC0415 - optional: the extra
+    from sigstore.models import Bundle  # noqa: PLC0415
+
+    dsse.parse(data, label)  # bounded JSON, a DSSE envelope inside, before the library parses
+    try:
+        return Bundle.from_json(data)
+    except (Error, ValueError, TypeError) as exc:
+        reason = f"not a Sigstore bundle ({_short(exc)})"
+        raise UsageError(reason, what=Input.SIGNATURE, path=label) from None
+
+
+def read_bundle(where: Path) -> Bundle:
+    """Return the bundle in the file ``where``; raises UsageError when it is not one."""
     try:
         raw = codecs.read_bytes(where)
     except SbomError as exc:
         reason = f"no signature here ({str(exc).removeprefix(f'{where}: ')})"
         raise UsageError(reason, what=Input.SIGNATURE, path=str(where)) from None
-    dsse.parse(raw, str(where))  # bounded JSON, a DSSE envelope inside, before the library
-    return raw
-
-
-def _payload(data: bytes, label: str, who: Identity, found: Verifier) -> tuple[str, bytes]:
-    """Return the payload type and payload of the bundle ``data`` once Sigstore verified it.
-
-    Raises UsageError when it is not a Sigstore bundle, VerificationError when it does not
-    verify (another identity or issuer, a broken chain or log entry, an altered envelope).
-    """
-    from sigstore.errors import Error  # noqa: PLC0415 - optional: the extra
-    from sigstore.models import Bundle  # noqa: PLC0415
-    from sigstore.verify.policy import Identity as Policy  # noqa: PLC0415
-
-    try:
-        bundle = Bundle.from_json(data)
-    except (Error, ValueError) as exc:
-        reason = f"not a Sigstore bundle ({_short(exc)})"
-        raise UsageError(reason, what=Input.SIGNATURE, path=label) from None
-    return found.verify_dsse(bundle, Policy(identity=who.identity, issuer=who.issuer))
+    return _bundle(raw, str(where))
 
 
 def _verdict(
-    data: bytes | DriftError,
-    label: str,
+    bundle: Bundle | DriftError,
     who: Identity,
     found: Verifier,
     raw: bytes,
     parse: Callable[[], Snapshot],
     cache: Path | None,
 ) -> verify.Verdict:
-    """Return the verdict of one bundle over the record ``raw`` (``parse`` reads it)."""
-    from sigstore.errors import Error  # noqa: PLC0415 - optional: the extra
+    """Return the verdict of one bundle over the record ``raw`` (``parse`` reads it).
 
-    if isinstance(data, DriftError):
-        return verify.Verdict(None, (verify.Problem("signature", data.reason),), (), 0)
+    Sigstore verifies it first (the certificate's chain, identity and issuer, the log entry,
+    the DSSE signature); then the payload and every subject are checked as for a key.
+    """
+    from sigstore.errors import Error  # noqa: PLC0415 - optional: the extra
+    from sigstore.verify.policy import Identity as Policy  # noqa: PLC0415
+
+    if isinstance(bundle, DriftError):
+        return verify.Verdict(None, (verify.Problem("signature", bundle.reason),), (), 0)
+    policy = Policy(identity=who.identity, issuer=who.issuer)
     try:
-        kind, payload = _payload(data, label, who, found)
-    except Error as exc:
+        kind, payload = found.verify_dsse(bundle, policy)
+    except (Error, ValueError, TypeError) as exc:  # a hostile bundle is not verified
         reason = f"not verified by Sigstore for {who.label}: {_short(exc)}"
         return verify.Verdict(None, (verify.Problem("signature", reason),), (), 0)
     signed = verify.payload(who.label, kind, payload, raw)
@@ -287,21 +288,18 @@ def _verdict(
     return verify.matches(who.label, *signed, raw, parse(), cache)
 
 
-def _stored(store: Store, digest: str) -> Iterator[tuple[str, bytes | DriftError]]:
-    """Yield each signature the store keeps beside ``digest``: its bytes, or why not one."""
+def _stored(store: Store, digest: str) -> Iterator[tuple[str, Bundle | DriftError]]:
+    """Yield each signature the store keeps beside ``digest``: its bundle, or why not one."""
     for signature in store.signatures(digest):
         label = f"signature {signature[:12]}"
         try:
-            data = store.read_signature(digest, signature)
-            dsse.parse(data, label)
+            yield label, _bundle(store.read_signature(digest, signature), label)
         except DriftError as exc:
             yield label, exc
-            continue
-        yield label, data
 
 
 def _first(
-    bundles: Iterable[tuple[str, bytes | DriftError]],
+    bundles: Iterable[tuple[str, Bundle | DriftError]],
     who: Identity,
     raw: bytes,
     parse: Callable[[], Snapshot],
@@ -309,8 +307,8 @@ def _first(
 ) -> verify.Verdict:
     """Return the verdict of the first bundle that verifies, else every bundle's problems."""
     found, verdicts = verifier(who), []
-    for label, data in bundles:
-        verdict = _verdict(data, label, who, found, raw, parse, cache)
+    for label, bundle in bundles:
+        verdict = _verdict(bundle, who, found, raw, parse, cache)
         if verdict.verified:
             return verdict
         verdicts.append((label, verdict))
@@ -331,7 +329,9 @@ def check(
     """
     where = signature or bundle_path(path)
     given = store is None or signature is not None or where.exists()
-    mine: list[tuple[str, bytes | DriftError]] = [(str(where), read_bundle(where))] if given else []
+    mine: list[tuple[str, Bundle | DriftError]] = (
+        [(str(where), read_bundle(where))] if given else []
+    )
     raw = codecs.read_bytes(path)
     others = _stored(store, sha256(raw).hexdigest()) if store is not None else iter(())
     return _first(

@@ -53,8 +53,8 @@ def load(path: Path, raw: bytes | None = None) -> tuple[bytes, Snapshot]:
     return raw, codecs.decode_any(raw, str(path), sidecars.beside(path))
 
 
-def writable(target: Path, record: Path) -> None:
-    """Raise UsageError unless ``target`` is a new or regular file, and not the record.
+def writable(target: Path, record: Path | None) -> None:
+    """Raise UsageError unless ``target`` is a new or regular file, and not the ``record``.
 
     A link is refused, not replaced or written through: a name that points elsewhere was
     made by someone, and an envelope over the record would destroy it.
@@ -69,7 +69,7 @@ def writable(target: Path, record: Path) -> None:
     if not stat.S_ISREG(info.st_mode):
         reason = "exists and is not a regular file (a link, a folder or a device): not replaced"
         raise UsageError(reason, what=Input.OUTPUT, path=str(target))
-    if record.exists() and os.path.samestat(info, record.stat()):
+    if record is not None and record.exists() and os.path.samestat(info, record.stat()):
         raise UsageError("is the record itself", what=Input.OUTPUT, path=str(target))
 
 
