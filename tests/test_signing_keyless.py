@@ -475,6 +475,11 @@ def test_no_bundle(home, fake, capsys):
              "--certificate-oidc-issuer", ISSUER),
             "give --key/--trust or --certificate-identity, not both",
         ),
+        (
+            ("verify", "box@latest", "--certificate-identity", IDENTITY,
+             "--certificate-oidc-issuer", ISSUER, "--signature", "b.json"),
+            "a stored record's bundles are the store's",
+        ),
     ],
 )  # fmt: skip
 def test_flags_that_do_not_go_together(home, fake, capsys, args, starts):
