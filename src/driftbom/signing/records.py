@@ -53,8 +53,8 @@ def load(path: Path, raw: bytes | None = None) -> tuple[bytes, Snapshot]:
     return raw, codecs.decode_any(raw, str(path), sidecars.beside(path))
 
 
-def _writable(target: Path, record: Path) -> None:
-    """Raise UsageError unless ``target`` is a new or regular file, and not the record.
+def writable(target: Path, record: Path | None) -> None:
+    """Raise UsageError unless ``target`` is a new or regular file, and not the ``record``.
 
     A link is refused, not replaced or written through: a name that points elsewhere was
     made by someone, and an envelope over the record would destroy it.
@@ -69,7 +69,7 @@ def _writable(target: Path, record: Path) -> None:
     if not stat.S_ISREG(info.st_mode):
         reason = "exists and is not a regular file (a link, a folder or a device): not replaced"
         raise UsageError(reason, what=Input.OUTPUT, path=str(target))
-    if record.exists() and os.path.samestat(info, record.stat()):
+    if record is not None and record.exists() and os.path.samestat(info, record.stat()):
         raise UsageError("is the record itself", what=Input.OUTPUT, path=str(target))
 
 
@@ -99,7 +99,7 @@ def sign_parsed(
 
     Each of ``models`` gets its OpenSSF signature beside ``base``; the envelope is written to
     ``output`` when given (it is returned in any case). Neither may be a link, a device or
-    the record itself (see ``_writable``).
+    the record itself (see ``writable``).
     """
     by_ref = {c.ref: c for c in snapshot.components}
     wanted = {}
@@ -111,7 +111,7 @@ def sign_parsed(
         raise UsageError("is a model's signature", what=Input.OUTPUT, path=str(output))
     if base is not None:
         for where in (*([output] if output is not None else []), *wanted.values()):
-            _writable(where, base)
+            writable(where, base)
     bundles = []
     for name, where in wanted.items():
         comp = by_ref.get(f"model:{name}")

@@ -58,14 +58,19 @@ def sign(
     the working folder as ``NAME.model-MODEL.sig``.
     """
     record = load(store, reference)
-    name = record.snapshot.name if _SAFE.fullmatch(record.snapshot.name) else record.digest[:12]
-    label = f"{name}@sha256:{record.digest}"
-    base = output or Path(name)
+    label = subject(record)
+    base = output or Path(label.partition("@")[0])
     signed = records.sign_parsed(
         record.raw, record.snapshot, label, signer, models, base, output, cache
     )
     store.put_signature(record.digest, signed.data)
     return signed
+
+
+def subject(record: Stored) -> str:
+    """Return the name a stored record has as its Statement's first subject: NAME@sha256:HEX."""
+    name = record.snapshot.name if _SAFE.fullmatch(record.snapshot.name) else record.digest[:12]
+    return f"{name}@sha256:{record.digest}"
 
 
 def keep(store: Store, signed: records.Signed) -> bool:

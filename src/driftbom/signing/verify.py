@@ -151,16 +151,29 @@ def signature(envelope: dsse.Envelope, trust: TrustPolicy, raw: bytes) -> Signed
         claimed = ", ".join(k[:16] for k in envelope.key_ids) or "no key id"
         reason = f"not signed by a trusted key ({trusted}); the envelope says signed by {claimed}"
         return _failed(None, "signature", reason)
-    if envelope.payload_type != dsse.IN_TOTO:
-        return _failed(keys[0].id, "signature", "not an in-toto payload")
-    found = _statement(envelope.payload)
+    found = payload(keys[0].id, envelope.payload_type, envelope.payload, raw)
+    return found if isinstance(found, Verdict) else Signed(tuple(keys), *found)
+
+
+def payload(
+    signer: str, payload_type: str, body: bytes, raw: bytes
+) -> tuple[tuple[Subject, ...], Any] | Verdict:
+    """Return the subjects and predicate of a payload ``signer`` signed, or why it fails.
+
+    It must be an in-toto Statement of a CycloneDX document whose first subject is the
+    record with the digests of ``raw``. ``signer`` names who signed it (a key id, an
+    identity) in the Verdict.
+    """
+    if payload_type != dsse.IN_TOTO:
+        return _failed(signer, "signature", "not an in-toto payload")
+    found = _statement(body)
     if isinstance(found, Problem):
-        return Verdict(keys[0].id, (found,), (), 0)
+        return Verdict(signer, (found,), (), 0)
     items, predicate = found
     problem = _record(*items[0], raw)
     if problem is not None:
-        return Verdict(keys[0].id, (problem,), (), len(items))
-    return Signed(tuple(keys), items, predicate)
+        return Verdict(signer, (problem,), (), len(items))
+    return items, predicate
 
 
 def _coverage(signed: Sequence[Subject], raw: bytes, snapshot: Snapshot) -> list[Problem]:
@@ -302,9 +315,24 @@ def check(
     if not allowed:
         ids = ", ".join(key.id[:16] for key in signed.keys)
         return _failed(None, "signature", f"key {ids} may not sign records named {snapshot.name!r}")
-    key, count = allowed[0].id, len(signed.subjects)
-    problems = _coverage(signed.subjects, raw, snapshot)
-    if signed.predicate != predicate(raw, snapshot):
+    return matches(allowed[0].id, signed.subjects, signed.predicate, raw, snapshot, cache)
+
+
+def matches(
+    signer: str,
+    signed: Sequence[Subject],
+    document: Any,
+    raw: bytes,
+    snapshot: Snapshot,
+    cache: Path | None = None,
+) -> Verdict:
+    """Check the ``signed`` subjects and predicate ``document`` against the record and disk.
+
+    ``signer`` (who signed them, already checked) names the Verdict.
+    """
+    key, count = signer, len(signed)
+    problems = _coverage(signed, raw, snapshot)
+    if document != predicate(raw, snapshot):
         problems.append(Problem("statement", "the predicate is not the signed record"))
     checker = _Checker(cache)
     for comp in snapshot.components:
