@@ -45,7 +45,7 @@ def _read(
         document, _ = verified_first(
             record, store, require=False, keys=None, trust=None, signature=signature
         )
-        return document, compliance.Signature(checked=True, detail=f"not verified: {exc.reason}")
+        return document, compliance.Signature(checked=True, detail=exc.reason)
     if not checking:
         return document, compliance.NOT_CHECKED
     return document, compliance.Signature(

@@ -91,7 +91,8 @@ def _text_element(element: dict[str, Any]) -> list[str]:
     if element["missing"]:
         more = element["missing_count"] - len(element["missing"])
         named = ", ".join(visible(m) for m in element["missing"][:5])
-        lines.append(f"              lacking: {named}" + (f" and {more} more" if more > 0 else ""))
+        word = "lacking" if element["state"] == State.MISSING.value else "note"
+        lines.append(f"              {word}: {named}" + (f" and {more} more" if more > 0 else ""))
     if element["add"]:
         lines.append(f"              add: {visible(element['add'])}")
     return lines
