@@ -74,7 +74,7 @@ def _items_line(element: dict[str, Any]) -> str | None:
     if element["applies"] == "document" or not element["items"]:
         return None
     present = element["items"] - element["missing_count"]
-    return f"{present} of {element['items']} ({element['applies']}) have it"
+    return f"proved for {present} of {element['items']} ({element['applies']})"
 
 
 def _text_element(element: dict[str, Any]) -> list[str]:
@@ -133,7 +133,7 @@ def markdown(result: Evaluation) -> str:
     lines = [
         f"## {cell(data['framework']['title'])}",
         "",
-        f"{cell(data['record'])}: **{cell(headline(result))}**",
+        f"**{cell(headline(result))}** for {cell(data['record'])}",
         "",
         f"Source: {cell(data['framework']['source'])}",
         "",
