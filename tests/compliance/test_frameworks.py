@@ -154,3 +154,15 @@ def test_exactly_one_framework_is_named(capsys):
     assert main(["comply", str(DESCRIBED)]) == 2
     assert "name one framework" in capsys.readouterr().err
     assert main(["comply", str(DESCRIBED), "--framework", "iso-42001"]) == 2
+
+
+def test_docs_list_every_element_of_every_framework_with_its_selectors():
+    text = (FIXTURES.parent / "docs" / "compliance.md").read_text()
+    for name in compliance.names():
+        loaded = compliance.shipped(name)
+        assert f"### `{name}`" in text
+        for element in loaded.elements:
+            proof = ", ".join(f"`{s.text}`" for s in element.proof).replace("|", "\\|")
+            row = f"| `{element.id}` | {element.text.replace('|', chr(92) + '|')} |"
+            assert row in text, element.id
+            assert proof in text, element.id
