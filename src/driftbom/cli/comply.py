@@ -9,17 +9,29 @@ from typer._types import TyperChoice
 from driftbom import compliance
 from driftbom.cli import EXIT_FINDINGS, app
 from driftbom.cli.output import emit_or_write, format_option
-from driftbom.cli.references import (
-    KeyOpt,
-    ReferenceStoreOpt,
-    SignatureOpt,
-    TrustOpt,
-    verified_first,
-)
+from driftbom.cli.references import ReferenceStoreOpt, SignatureOpt, verified_first
 from driftbom.errors import Input, UsageError
 from driftbom.redact import scrub
 from driftbom.render import Format, Result, rendered
 from driftbom.store.documents import Document
+
+KeyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--key",
+        metavar="PUB",
+        help="A trusted public key (PEM, or env:NAME; repeatable): a signature element is "
+        "present only when it verifies the record.",
+    ),
+]
+TrustOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--trust",
+        metavar="POLICY",
+        help="A trust policy (TOML, as drift verify reads it), instead of --key.",
+    ),
+]
 
 
 def _framework(name: str | None, file: Path | None) -> compliance.Framework:

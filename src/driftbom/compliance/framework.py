@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sys
 from enum import Enum
+from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -173,7 +174,11 @@ def shipped(name: str) -> Framework:
     if name not in names():
         known = ", ".join(names())
         raise UsageError(f"no framework {name!r}; the frameworks are {known}")
-    path = SHIPPED / f"{name}.toml"
+    return _shipped(SHIPPED / f"{name}.toml")
+
+
+@cache
+def _shipped(path: Path) -> Framework:
     try:
         return parse(path.read_bytes(), path.name)
     except UsageError as exc:
