@@ -34,6 +34,7 @@ class Input(str, Enum):
     SIGNATURE = "signature"
     SIGNING_KEY = "signing-key"
     TRUST = "trust"
+    FRAMEWORK = "framework"
 
 
 class Remedy(str, Enum):

@@ -6,14 +6,17 @@ the applicable checks that pass. It scores reproducibility, not model-card compl
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from driftbom import compliance
 from driftbom.errors import RebuildError
 from driftbom.model import VENV_TOOLS, Layer, lock_disagreements
 from driftbom.properties import Prop
 from driftbom.render.inspection import Check, Inspection
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from driftbom.model import Component, Snapshot
 
 
@@ -140,8 +143,12 @@ def _rebuild(snapshot: Snapshot) -> Check:
     )
 
 
-def inspect(snapshot: Snapshot) -> Inspection:
-    """Return what ``snapshot`` records and its reproducibility checklist."""
+def inspect(snapshot: Snapshot, document: Mapping[str, Any] | None = None) -> Inspection:
+    """Return what ``snapshot`` records, its reproducibility checklist and compliance scores.
+
+    The scores are of ``document``, the record's CycloneDX JSON when at hand (see
+    ``compliance.decoded``), else of the snapshot encoded as CycloneDX.
+    """
     summary = {
         "name": snapshot.name,
         "recorded": snapshot.timestamp,
@@ -157,4 +164,5 @@ def inspect(snapshot: Snapshot) -> Inspection:
         summary["python"] = python.version or "?"
     if snapshot.run is not None:
         summary["run"] = f"{snapshot.run.command} (exit {snapshot.run.exit_code})"
-    return Inspection(summary, (*_checks(snapshot), _rebuild(snapshot)))
+    scored = compliance.scores(snapshot if document is None else document)
+    return Inspection(summary, (*_checks(snapshot), _rebuild(snapshot)), tuple(scored.items()))

@@ -34,6 +34,9 @@ COMMANDS = {
     "lineage.json": ("lineage", "train@latest", "--format", "json"),
     "lineage-files.text": ("lineage", "train@2", "train@4", "ci@latest"),
     "check.github": ("check", "train@baseline", "train@latest", "--format", "github"),
+    "comply.text": ("comply", "train@latest", "--framework", "eu-ai-act-annex-xi"),
+    "comply.json": ("comply", "train@latest", "--framework", "g7-ai-sbom", "--format", "json"),
+    "comply.markdown": ("comply", "train@latest", "--framework", "ntia", "--format", "markdown"),
 }
 
 

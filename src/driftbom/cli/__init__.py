@@ -68,6 +68,7 @@ _FLAGS = {
     Input.SIGNATURE: "--signature",
     Input.SIGNING_KEY: "--sign",
     Input.TRUST: "--trust",
+    Input.FRAMEWORK: "--framework-file",
 }
 _REMEDIES = {
     Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",
@@ -230,5 +231,6 @@ def run() -> NoReturn:
 # isort: off
 from driftbom.cli import snapshot, validate, compare, rebuild, lineage, inspect, stored, sign  # noqa: E402, F401
 from driftbom.cli import export  # noqa: E402, F401
+from driftbom.cli import comply  # noqa: E402, F401
 from driftbom.cli import reproduce  # noqa: E402, F401
 # isort: on

@@ -8,6 +8,7 @@ import typer
 from driftbom.cli import app
 from driftbom.cli.output import format_option, show_as
 from driftbom.cli.references import ReferenceStoreOpt
+from driftbom.compliance import decoded
 from driftbom.inspection import inspect as inspected
 from driftbom.render import Format, Result
 from driftbom.render.inspection import Inspected
@@ -26,5 +27,7 @@ def inspect(
     store: ReferenceStoreOpt = None,
 ) -> None:
     """Summarise what FILE records and score whether its run can be reproduced."""
-    result = inspected(located(file, store).parsed())
+    document = located(file, store)
+    record = decoded(document.raw, document.label, document.manifest)
+    result = inspected(record.snapshot, record.document)
     show_as(Result.INSPECTION, fmt, Inspected(str(file), result))

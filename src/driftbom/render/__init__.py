@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from driftbom.render import (
     audit,
+    compliance,
     github,
     history,
     html,
@@ -64,5 +65,9 @@ for _result, _format, _function in (
     (Result.REPRODUCTION, Format.JSON, reproduction.json),
     (Result.REPRODUCTION, Format.MARKDOWN, reproduction.markdown),
     (Result.REPRODUCTION, Format.GITHUB, reproduction.github),
+    (Result.COMPLIANCE, Format.TEXT, compliance.text),
+    (Result.COMPLIANCE, Format.JSON, compliance.json),
+    (Result.COMPLIANCE, Format.MARKDOWN, compliance.markdown),
+    (Result.COMPLIANCE, "html", compliance.html),
 ):
     register(_result, _format, _function)

@@ -23,6 +23,8 @@ class Inspection(NamedTuple):
 
     summary: dict[str, str]
     checks: tuple[Check, ...]
+    compliance: tuple[tuple[str, float], ...] = ()
+    """Each framework's compliance score, 0.0 to 1.0 (an unchecked signature not present)."""
 
     @property
     def score(self) -> int:
@@ -54,6 +56,10 @@ def text(inspected: Inspected) -> str:
         if check.fix and check.passed is False:
             lines.append(f"        fix: {visible(check.fix)}")
     lines += ["", f"reproducibility score: {result.score}/100"]
+    lines += [
+        f"compliance: {visible(name)} {round(100 * score)}/100 (drift comply --framework {name})"
+        for name, score in result.compliance
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -64,5 +70,6 @@ def json(inspected: Inspected) -> str:
         "summary": result.summary,
         "score": result.score,
         "checks": [c._asdict() for c in result.checks],
+        "compliance": {name: round(score, 4) for name, score in result.compliance},
     }
     return dumps(data)

@@ -43,6 +43,8 @@ class Result(str, Enum):
     """``render.lineage.Chain``: runs in parent order and the store parents came from."""
     REPRODUCTION = "reproduction"
     """``reproduce.verdict.Reproduction``: a rerun's verdict and its evidence (reproduce)."""
+    COMPLIANCE = "compliance"
+    """``compliance.Evaluation``: a framework's elements in one record, and its score."""
 
 
 _renderers: dict[tuple[Result, str], Callable[..., str]] = {}
