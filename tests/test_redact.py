@@ -138,6 +138,10 @@ def test_plain_env_keeps_value_but_not_url_credentials():
         ("git@github.com:org/repo.git", "git@github.com:org/repo.git"),
         ("pkg:pypi/torch@2.1.0", "pkg:pypi/torch@2.1.0"),
         ("torch@2.1.0: upgraded", "torch@2.1.0: upgraded"),
+        # a store reference before a colon is not a remote: a path follows an scp ':' at once
+        ("train@latest: not in the store", "train@latest: not in the store"),
+        ("error: box@baseline:", "error: box@baseline:"),
+        ("ghp_canary@github.com:/srv/repo.git", "github.com:/srv/repo.git"),
         # tokens of a known shape, wherever they stand
         ("ghp_" + "a" * 36, REDACTED),
         ("key AKIA" + "B" * 16 + " used", "key *** used"),

@@ -56,8 +56,9 @@ _USERINFO_AHEAD = re.compile(r"[^/\s@]*@")
 _URL_END = re.compile(r"[\s\x00-\x1f\x7f]")
 _PUBLIC_USERS = frozenset({"git"})  # a convention (git@host), not a credential
 # an scp-style remote, TOKEN@host:path (the user 'git' is kept); found from its '@', then
-# its user read backwards up to a separator (regexes that start with a class scan slowly)
-_SCP_HOST = re.compile(r"@[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*:(?!//|\d)")
+# its user read backwards up to a separator (regexes that start with a class scan slowly);
+# a path follows the ':' at once, so 'box@baseline: not found' is a store reference, not one
+_SCP_HOST = re.compile(r"@[A-Za-z][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*:(?!//|[\d\s]|$)")
 _SCP_USER_REVERSED = re.compile(r"[^\s@/'\"=<>(\[,]{1,256}")
 # tokens whose shape names them, wherever they stand (not inside a longer word)
 _TOKENS = re.compile(
