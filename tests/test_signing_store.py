@@ -125,6 +125,24 @@ def test_sign_a_stored_record_then_verify_it_from_the_store(home, keys, capsys):
         assert code == 0, out
 
 
+def test_a_stored_record_signed_again_to_the_same_output_file(home, keys, capsys):
+    """-o names an envelope file, never the record: an earlier envelope there is replaced."""
+    store = LocalStore(home / "store")
+    digests = _names(store, "train")
+    url, out = str(home / "store"), home / "train.intoto.json"
+    for key in ("ec", "ed"):
+        code, _, err = _drift(
+            capsys, "sign", "train@latest", "--store", url, "--key", str(keys / f"{key}.pem"),
+            "-o", str(out),
+        )  # fmt: skip
+        assert code == 0, err
+        envelope = json.loads(out.read_bytes())
+        assert envelope["payloadType"] == "application/vnd.in-toto+json"
+    assert len(store.signatures(digests["train"])) == 2
+    statement = json.loads(base64.b64decode(json.loads(out.read_bytes())["payload"]))
+    assert statement["subject"][0]["digest"]["sha256"] == digests["train"]
+
+
 def test_an_unsigned_stored_record_is_not_verified(home, keys, capsys):
     _names(LocalStore(home / "store"), "train")
     code, out, _ = _drift(

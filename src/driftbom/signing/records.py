@@ -94,12 +94,13 @@ def sign_parsed(
     base: Path | None = None,
     output: Path | None = None,
     cache: Path | None = None,
+    record_file: Path | None = None,
 ) -> Signed:
     """Sign the record ``raw`` (``snapshot``; its subject named ``label``).
 
     Each of ``models`` gets its OpenSSF signature beside ``base``; the envelope is written to
     ``output`` when given (it is returned in any case). Neither may be a link, a device or
-    the record itself (see ``writable``).
+    the ``record_file`` (see ``writable``); a stored record has none.
     """
     by_ref = {c.ref: c for c in snapshot.components}
     wanted = {}
@@ -111,7 +112,7 @@ def sign_parsed(
         raise UsageError("is a model's signature", what=Input.OUTPUT, path=str(output))
     if base is not None:
         for where in (*([output] if output is not None else []), *wanted.values()):
-            writable(where, base)
+            writable(where, record_file)
     bundles = []
     for name, where in wanted.items():
         comp = by_ref.get(f"model:{name}")
@@ -142,7 +143,7 @@ def sign(
     """Sign the record at ``path`` (and the OpenSSF signature of each of ``models``)."""
     raw, snapshot = load(path)
     target = output or envelope_path(path)
-    return sign_parsed(raw, snapshot, path.name, signer, models, path, target, cache)
+    return sign_parsed(raw, snapshot, path.name, signer, models, path, target, cache, path)
 
 
 def read_envelope(where: Path) -> dsse.Envelope:
