@@ -198,3 +198,22 @@ def test_a_single_file_and_an_empty_folder_are_answered_too(tmp_path, monkeypatc
         watch = _Watch(monkeypatch)
         assert datasets.hash_dataset("d", target, tmp_path / "cache") == first
         assert (watch.hashed, watch.encoded) == ([], 0)
+
+
+def test_hex_digests_read_as_the_list_they_stand_for():
+    raw = os.urandom(3 * 32)
+    as_list = [raw[i : i + 32].hex() for i in range(0, 96, 32)]
+    digests = hash_cache.HexDigests(raw)
+    assert (len(digests), list(digests), digests[-1], digests[1:]) == (
+        3,
+        as_list,
+        as_list[2],
+        as_list[1:],
+    )
+    assert digests == as_list
+    assert digests == hash_cache.HexDigests(raw)
+    assert digests != hash_cache.HexDigests(raw[::-1])
+    assert digests != as_list[:2]
+    with pytest.raises(IndexError):
+        digests[3]
+    assert list(hash_cache.HexDigests(b"")) == []

@@ -28,7 +28,7 @@ from driftbom import bounded, hashes, manifest
 from driftbom.errors import Input, ProbeError, UsageError
 from driftbom.hashes import blake3_hex
 from driftbom.inputs import hash_cache, listing
-from driftbom.inputs.hash_cache import HashCache, Hashed, Summary
+from driftbom.inputs.hash_cache import HashCache, Hashed, HexDigests, Summary
 from driftbom.inputs.listing import Files, stamp_of
 from driftbom.model import Component, ComponentType
 from driftbom.properties import Prop
@@ -284,12 +284,12 @@ def hash_dataset(
     cache = HashCache(cache_dir, str(root.resolve()))
     missing = cache.fill(files, hashed)
     _hash_missing(files, missing, hashed, progress)
-    hexes = hashed.digests.hex()
-    digests = [hexes[i : i + 64] for i in range(0, len(hexes), 64)]
+    digests = HexDigests(bytes(hashed.digests))
     summary = cache.summary(files)  # the same walk as last time: its digest and manifest
     if summary is None:
-        digest = digests[0] if files.single else digest_of(files.paths, digests)
-        summary = Summary(digest, manifest.encode(files.paths, files.sizes, digests))
+        column = list(digests)
+        digest = column[0] if files.single else digest_of(files.paths, column)
+        summary = Summary(digest, manifest.encode(files.paths, files.sizes, column))
     cache.save(files, hashed, summary)
     lfs = hashed.flags.count(hash_cache.LFS)
     return Dataset(

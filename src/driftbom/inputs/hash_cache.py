@@ -28,7 +28,8 @@ import logging
 import struct
 import time
 import zlib
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NamedTuple, overload
 
 import blake3
 
@@ -38,6 +39,7 @@ from driftbom.probes import _cache
 from driftbom.probes._cache import _safe_directory as safe_directory
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from driftbom.inputs.listing import Files
@@ -81,6 +83,46 @@ class Hashed:
         """Record file ``index``'s digest and flags."""
         self.digests[index * DIGEST : (index + 1) * DIGEST] = digest
         self.flags[index] = flags
+
+
+class HexDigests(Sequence[str]):
+    """A column of BLAKE3 digests (32 bytes each), each read as hex only when asked for.
+
+    An unchanged dataset of 100,000 files needs none of them as text (its manifest is
+    cached): a string per file would cost more than the rest of its answer.
+    """
+
+    def __init__(self, raw: bytes) -> None:
+        """Hold the digests ``raw``, one after the other."""
+        self._raw = raw
+
+    def __len__(self) -> int:
+        """Return how many digests there are."""
+        return len(self._raw) // DIGEST
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        """Return digest ``index`` in hex (a list for a slice); raises IndexError."""
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        at = range(len(self))[index]
+        return self._raw[at * DIGEST : (at + 1) * DIGEST].hex()
+
+    def __iter__(self) -> Iterator[str]:
+        """Return the digests in hex, in order."""
+        hexes = self._raw.hex()
+        return (hexes[i : i + 2 * DIGEST] for i in range(0, len(hexes), 2 * DIGEST))
+
+    def __eq__(self, other: object) -> bool:
+        """Return True for the same digests, in the same order, whatever holds them."""
+        if isinstance(other, HexDigests):
+            return self._raw == other._raw
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class HashCache:
