@@ -5,9 +5,10 @@ A dataset is a file or a folder. A folder's digest is BLAKE3 over its files' rel
 or moved file changes it too. Files are read into bounded buffers, never memory-mapped
 (``hashes.blake3_file``): small ones in order, a window of them asked of the disk at once,
 large ones on every core. A per-user cache keyed by device, inode, size, mtime and ctime
-(``hash_cache``) makes an unchanged file free. A path that is missing, unreadable, neither
-a regular file nor a folder, on a kernel filesystem, loops through symbolic links or
-changes while it is hashed is an error, never skipped.
+(``hash_cache``) makes an unchanged file free, and gives an unchanged dataset its digest
+and manifest whole. A path that is missing, unreadable, neither a regular file nor a
+folder, on a kernel filesystem, loops through symbolic links or changes while it is hashed
+is an error, never skipped.
 
 Version metadata found beside a dataset is recorded too: the Hugging Face hub cache entry
 it lies in (repo id and revision), the ``.dvc`` file that tracks it, and how many of its

@@ -13,7 +13,8 @@ the manifest's length and the manifest. A walk with the same key (no file added,
 renamed or changed, not even a folder above it renamed) takes the digest and the manifest
 as they are: nothing is looked up per file and no manifest is written out again. While a
 file is too recent to cache, the key is zeros (no walk has it). A file written before the
-answer existed ends with the columns, and is read as it always was.
+answer existed ends with the columns, and is read as it always was. With its answer, the
+file of 100,000 files takes 15.8 MB.
 
 Like the parse cache (``probes._cache``: the same folder, the same rules) it is an
 optimisation only, never trusted beyond its shape: a file of the wrong size or magic is
