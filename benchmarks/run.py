@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -509,15 +510,62 @@ def bench_datasets(python: Path, reps: int) -> list[Table]:
     return [one, many_table, unchanged]
 
 
+def paired(
+    commands: dict[str, tuple[list[str], dict[str, str]]], reps: int
+) -> dict[str, tuple[float, float]]:
+    """Return each command's median wall and CPU seconds (user+sys of the child).
+
+    After one warm-up run each, the commands run in turn, ``reps`` rounds: on a shared
+    machine a busy moment then costs every command alike, and CPU time shows what the
+    command itself spent whatever the others sharing the cores did.
+    """
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    cpus: dict[str, list[float]] = {name: [] for name in commands}
+    for round_ in range(reps + 1):
+        for name, (argv, env) in commands.items():
+            run_env = {**os.environ, **env}
+            run_env.pop("PYTHONDONTWRITEBYTECODE", None)  # as ``timed``: compiled once
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            subprocess.run(argv, env=run_env, capture_output=True, check=True)
+            wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            if round_:  # the first round warms up
+                walls[name].append(wall)
+                cpus[name].append(
+                    after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+                )
+    return {n: (statistics.median(walls[n]), statistics.median(cpus[n])) for n in commands}
+
+
 def _unchanged(
-    snap: list[str], files: Path, count: str, budget: str, warm: dict[str, str], reps: int
+    snap: list[str],
+    files: Path,
+    count: str,
+    budget: str,
+    warm: dict[str, str],
+    reps: int,
+    floor: tuple[str, list[str]] | None = None,
 ) -> Table:
-    """Return what an unchanged dataset of ``files`` adds to a snapshot, its cache warmed."""
-    subprocess.run([*snap, "--dataset", f"d={files}"], env={**os.environ, **warm}, check=True)
-    table = Table(f"An unchanged {count}-file dataset in a snapshot", budget)
-    table.add(f"drift snapshot --dataset d=<{count} files> (unchanged)",
-              timed([*snap, "--dataset", f"d={files}"], reps, env=warm), ours=True)  # fmt: skip
-    table.add("drift snapshot (no dataset)", timed(snap, reps, env=warm))
+    """Return what an unchanged dataset of ``files`` adds to a snapshot, its cache warmed.
+
+    The snapshot with and without the dataset (and ``floor``, a named command for scale)
+    run paired; the budget line gives what the dataset adds in wall and in CPU time.
+    """
+    commands = {"with": ([*snap, "--dataset", f"d={files}"], warm), "without": (snap, warm)}
+    if floor is not None:
+        commands["floor"] = (floor[1], {})
+    got = paired(commands, reps)
+    (wall, cpu), (wall0, cpu0) = got["with"], got["without"]
+    measured = f"measured over {reps} paired runs: adds {wall - wall0:.3f} s wall, "
+    measured += f"{cpu - cpu0:.3f} s CPU (user+sys)"
+    if floor is not None:
+        measured += f"; the stat floor {got['floor'][0]:.3f} s wall, {got['floor'][1]:.3f} s CPU"
+    table = Table(f"An unchanged {count}-file dataset in a snapshot", f"{budget}; {measured}")
+    table.add(f"drift snapshot --dataset d=<{count} files> (unchanged)", wall, ours=True)
+    table.add("drift snapshot (no dataset)", wall0)
+    if floor is not None:
+        table.add(floor[0], got["floor"][0])
     return table
 
 
@@ -700,13 +748,19 @@ def bench_hashing_many(python: Path, reps: int) -> list[Table]:
     fresh.add("drift snapshot --no-cache --dataset d=<100,000 files>", timed(cold, 3), ours=True)
     b3sum = f"find {files} -type f -print0 | xargs -0 b3sum > /dev/null"
     fresh.add("find | xargs -0 b3sum (Debian's b3sum)", timed(["sh", "-c", b3sum], 3))
-    warm = {"DRIFT_CACHE_DIR": str(cache)}
+    return [fresh, bench_unchanged_many(python, reps)]
+
+
+def bench_unchanged_many(python: Path, reps: int) -> Table:
+    """What an unchanged 100,000-file dataset adds to a snapshot, beside the stat floor."""
+    files = _small_files(100_000)
+    snap = [DRIFT, "-q", "snapshot", "--python", str(python), "-o", str(WORK / "ds100k.cdx.json")]
+    warm = {"DRIFT_CACHE_DIR": str(WORK / "ds-cache-100k")}
+    subprocess.run([*snap, "--dataset", f"d={files}"], env={**os.environ, **warm}, check=True)
     budget = "adds ≤ 0.3 s to the snapshot (the difference of the first two rows)"
-    unchanged = _unchanged(snap, files, "100,000", budget, warm, reps)
     stat_all = ["find", str(files), "-type", "f", "-printf", "%i %s %T@ %C@\n"]
-    unchanged.add("for scale: find -printf of each file's inode, size, mtime and ctime (the stat floor)",
-                  timed(stat_all, reps))  # fmt: skip
-    return [fresh, unchanged]
+    floor = "for scale: find -printf of each file's inode, size, mtime and ctime (the stat floor)"
+    return _unchanged(snap, files, "100,000", budget, warm, max(reps, 9), (floor, stat_all))
 
 
 def hashing_tables(python: Path, reps: int) -> list[Table]:
@@ -1011,7 +1065,7 @@ def main() -> int:
     parser.add_argument("--write", type=Path, help="also write the tables to this Markdown file")
     parser.add_argument(
         "--only",
-        choices=["hashing", "audit-page", "signing"],
+        choices=["hashing", "unchanged", "audit-page", "signing"],
         help="run one group of tables (printed, never written)",
     )
     args = parser.parse_args()
@@ -1019,6 +1073,9 @@ def main() -> int:
     os.environ["DRIFT_CACHE_DIR"] = str(WORK / "cache")  # never the user's ~/.cache
     if args.only == "hashing":  # drift's own venv stands in for the ML environment
         print("\n".join(t.markdown() for t in hashing_tables(Path(sys.executable), args.reps)))
+        return 0
+    if args.only == "unchanged":  # the 100,000-file table alone, drift's own venv again
+        print(bench_unchanged_many(Path(sys.executable), args.reps).markdown())
         return 0
     if args.only == "audit-page":
         print(bench_audit_page(args.reps).markdown())

@@ -5,9 +5,10 @@ A dataset is a file or a folder. A folder's digest is BLAKE3 over its files' rel
 or moved file changes it too. Files are read into bounded buffers, never memory-mapped
 (``hashes.blake3_file``): small ones in order, a window of them asked of the disk at once,
 large ones on every core. A per-user cache keyed by device, inode, size, mtime and ctime
-(``hash_cache``) makes an unchanged file free. A path that is missing, unreadable, neither
-a regular file nor a folder, on a kernel filesystem, loops through symbolic links or
-changes while it is hashed is an error, never skipped.
+(``hash_cache``) makes an unchanged file free, and gives an unchanged dataset its digest
+and manifest whole. A path that is missing, unreadable, neither a regular file nor a
+folder, on a kernel filesystem, loops through symbolic links or changes while it is hashed
+is an error, never skipped.
 
 Version metadata found beside a dataset is recorded too: the Hugging Face hub cache entry
 it lies in (repo id and revision), the ``.dvc`` file that tracks it, and how many of its
@@ -28,7 +29,7 @@ from driftbom import bounded, hashes, manifest
 from driftbom.errors import Input, ProbeError, UsageError
 from driftbom.hashes import blake3_hex
 from driftbom.inputs import hash_cache, listing
-from driftbom.inputs.hash_cache import HashCache, Hashed
+from driftbom.inputs.hash_cache import HashCache, Hashed, HexDigests, Summary
 from driftbom.inputs.listing import Files, stamp_of
 from driftbom.model import Component, ComponentType
 from driftbom.properties import Prop
@@ -75,6 +76,8 @@ class Dataset(NamedTuple):
     sizes: Sequence[int]
     digests: Sequence[str]
     lfs_pointers: int
+    manifest: str
+    """``manifest.encode`` of its files."""
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -258,7 +261,8 @@ def list_remote(name: str, url: str) -> Dataset:
         paths.append(rel)
         sizes.append(size)
         tags.append(tag or "unknown")
-    return Dataset(name, url, digest_of(paths, tags), paths, sizes, tags, 0)
+    text = manifest.encode(paths, sizes, tags)
+    return Dataset(name, url, digest_of(paths, tags), paths, sizes, tags, 0, text)
 
 
 def hash_dataset(
@@ -280,6 +284,24 @@ def hash_dataset(
     hashed = Hashed(len(files.paths))
     cache = HashCache(cache_dir, str(root.resolve()))
     missing = cache.fill(files, hashed)
+    _hash_missing(files, missing, hashed, progress)
+    digests = HexDigests(bytes(hashed.digests))
+    summary = cache.summary(files)  # the same walk as last time: its digest and manifest
+    if summary is None:
+        column = list(digests)
+        digest = column[0] if files.single else digest_of(files.paths, column)
+        summary = Summary(digest, manifest.encode(files.paths, files.sizes, column))
+    cache.save(files, hashed, summary)
+    lfs = hashed.flags.count(hash_cache.LFS)
+    return Dataset(
+        name, str(root), summary.digest, files.paths, files.sizes, digests, lfs, summary.manifest
+    )
+
+
+def _hash_missing(
+    files: Files, missing: list[int], hashed: Hashed, progress: Callable[[int, int], None]
+) -> None:
+    """Hash the ``missing`` files into ``hashed``, telling ``progress`` at most once a second."""
     total = sum(files.sizes)
     done = total - sum(files.sizes[i] for i in missing)
     progress(done, total)
@@ -292,12 +314,6 @@ def hash_dataset(
             progress(done, total)
 
     _hash_files(files, missing, hashed, advance)
-    cache.save(files, hashed)
-    hexes = hashed.digests.hex()
-    digests = [hexes[i : i + 64] for i in range(0, len(hexes), 64)]
-    digest = digests[0] if files.single else digest_of(files.paths, digests)
-    lfs = sum(1 for flag in hashed.flags if flag & hash_cache.LFS)
-    return Dataset(name, str(root), digest, files.paths, files.sizes, digests, lfs)
 
 
 def _version_metadata(root: Path) -> list[tuple[str, str]]:
@@ -360,7 +376,7 @@ def component(dataset: Dataset) -> Component:
         (Prop.DATASET_PATH, dataset.path),
         *(_version_metadata(Path(dataset.path)) if "://" not in dataset.path else []),
     ]
-    text = manifest.encode(dataset.paths, dataset.sizes, dataset.digests)
+    text = dataset.manifest
     props.append((Prop.DATASET_MANIFEST, text))
     if len(dataset.paths) > manifest.INLINE:  # in memory; the document keeps a reference
         props.append((Prop.DATASET_MANIFEST_REF, manifest.reference(text)))
