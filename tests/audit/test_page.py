@@ -47,11 +47,11 @@ def work(monkeypatch):
 
 def page(store, results, policy=None):
     """The audit page, as ``drift audit --html`` writes it."""
-    return rendered(Result.AUDIT_PAGE, "html", auditpage.sections(store, results, policy))
+    return rendered(Result.AUDIT_PAGE, "html", auditpage.sections(store, results, policy, ("*",)))
 
 
 def _page(store, policy=None):
-    results, errors = audit(store, policy=policy)
+    results, errors, _ = audit(store, policy=policy)
     assert errors == []
     return results, page(store, results, policy)
 
@@ -76,7 +76,7 @@ def test_a_repeat_page_costs_only_the_new_snapshots(tmp_path, cache, work):
 def test_each_point_has_its_own_score_and_metric(tmp_path, cache):
     store = page_store(tmp_path / "store")
     results, _ = audit(store)
-    [train] = [s for s in auditpage.sections(store, results, None) if s.name == "train"]
+    [train] = [s for s in auditpage.sections(store, results, None, ("*",)).sections if s.name == "train"]
     assert [p.score for p in train.timeline] == [0, 0, 5, 40]
     assert [p.failed for p in train.timeline] == [False, False, False, True]
     assert [dict(p.metrics)["accuracy"] for p in train.timeline] == [
@@ -98,7 +98,7 @@ def test_another_policy_is_scored_again(tmp_path, cache, work):
     work.update(check=0)
     results, _ = _page(store, lenient)
     assert work["check"] == 3
-    [train] = [s for s in auditpage.sections(store, results, lenient) if s.name == "train"]
+    [train] = [s for s in auditpage.sections(store, results, lenient, ("*",)).sections if s.name == "train"]
     assert not any(p.failed for p in train.timeline)
 
 
@@ -153,7 +153,7 @@ def test_a_parent_the_store_does_not_hold_ends_the_lineage(tmp_path, cache):
     orphan = record("train", "1.16.0", parent=b"a document never stored")
     store.put("train", orphan)
     results, _ = audit(store)
-    [section] = auditpage.sections(store, results, None)
+    [section] = auditpage.sections(store, results, None, ("*",)).sections
     assert [n.found for n in section.lineage] == [False, True]
     assert not section.earlier
     html = page(store, results)
@@ -168,7 +168,7 @@ def test_a_long_lineage_says_earlier_runs_are_not_drawn(tmp_path, cache):
         store.put("train", previous_doc)
         previous = previous_doc
     results, _ = audit(store)
-    [section] = auditpage.sections(store, results, None)
+    [section] = auditpage.sections(store, results, None, ("*",)).sections
     assert len(section.lineage) == MAX_LINEAGE + 1
     assert section.earlier
     assert section.lineage[-1].digest == results[0].latest

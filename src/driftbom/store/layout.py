@@ -8,6 +8,10 @@ Layout::
     manifests/<blake3>.manifest           dataset manifests too large to be inline, once each
     signatures/<sha256>/<sha256>.json     a document's signature envelopes, each under its own
                                           SHA-256, in the folder of the document's digest
+    summaries/<sha256>.json               a snapshot's verdict against its baseline (small JSON),
+                                          under its own SHA-256, referenced from its entry
+    summary-refs/<name>/<entry id>        the SHA-256 of a summary computed after the put (by
+                                          the audit): entries are never rewritten
 
 Objects, manifests and entries are whole writes under keys that never change meaning; the
 first baseline of a name is a conditional create (``Blobs.create``), so of two first puts
@@ -37,6 +41,7 @@ MAX_SIGNATURE = 2 * MAX_DOCUMENT
 """An envelope carries the whole document (base64) as its payload."""
 MAX_SIGNATURES = 64
 """Envelopes kept beside one document."""
+MAX_SUMMARY = 256 * 1024
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 _ID = re.compile(r"[0-9]{8}T[0-9]{12}Z-[0-9a-f]{8}")
@@ -56,11 +61,14 @@ def _parsed_entry(raw: bytes) -> Entry | None:
         return None
     try:
         data = orjson.loads(raw)
-        entry = Entry(data["id"], data["digest"], data["timestamp"])
-    except (ValueError, KeyError, TypeError):
+        entry = Entry(data["id"], data["digest"], data["timestamp"], data.get("summary", ""))
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    patterns = zip(entry, (_ID, _DIGEST, _TIMESTAMP), strict=True)
-    return entry if all(isinstance(v, str) and p.fullmatch(v) for v, p in patterns) else None
+    patterns = zip(entry[:3], (_ID, _DIGEST, _TIMESTAMP), strict=True)
+    if not all(isinstance(v, str) and p.fullmatch(v) for v, p in patterns):
+        return None
+    summary_ok = isinstance(entry.summary, str) and _DIGEST.fullmatch(entry.summary)
+    return entry if summary_ok else entry._replace(summary="")
 
 
 def _history(name: str, files: list[tuple[str, bytes | None]]) -> History:
@@ -155,11 +163,19 @@ class Layout:
         return self.where
 
     @_answered
-    def put(self, name: str, document: bytes, manifests: Iterable[bytes] = ()) -> Entry:
+    def put(
+        self,
+        name: str,
+        document: bytes,
+        manifests: Iterable[bytes] = (),
+        summarize: Callable[[Entry, str], bytes | None] | None = None,
+    ) -> Entry:
         """Store ``document`` under ``name``; the first one for a name becomes its baseline.
 
         ``manifests`` are the dataset manifests it names (``sidecar_manifests``): stored
         first, under their BLAKE3, so no reader sees the document without them.
+        ``summarize(entry, baseline digest)`` returns the entry's summary (or None), called
+        once the document is stored: the summary is stored and the entry names it.
         """
         name = checked_name(name)
         for manifest in manifests:
@@ -167,9 +183,58 @@ class Layout:
         digest = sha256(document).hexdigest()
         self.blobs.create(_object_key(digest), document)
         entry = _new_entry(digest)
-        self.blobs.write(f"history/{name}/{entry.id}.json", orjson.dumps(entry._asdict()))
+        summary = summarize(entry, self.baseline(name) or digest) if summarize else None
+        if summary is not None and len(summary) <= MAX_SUMMARY:
+            entry = entry._replace(summary=self._put_summary(summary))
+        data = {k: v for k, v in entry._asdict().items() if v}  # no summary: no key
+        self.blobs.write(f"history/{name}/{entry.id}.json", orjson.dumps(data))
         self.blobs.create(f"baselines/{name}", digest.encode())
         return entry
+
+    def _put_summary(self, summary: bytes) -> str:
+        hexdigest = sha256(summary).hexdigest()
+        self.blobs.create(f"summaries/{hexdigest}.json", summary)
+        return hexdigest
+
+    @_answered
+    def put_summary(self, name: str, entry: Entry, summary: bytes) -> str:
+        """Store a summary of ``entry`` computed after its put; return its SHA-256.
+
+        Entries are never rewritten: ``summary-refs/<name>/<entry id>`` names it.
+        """
+        if len(summary) > MAX_SUMMARY:
+            raise StoreError(f"a summary of over {MAX_SUMMARY} bytes is not kept")
+        hexdigest = self._put_summary(summary)
+        if not _ID.fullmatch(entry.id):
+            raise StoreError(f"{entry.id[:40]!r} is not a history entry's id")
+        self.blobs.write(f"summary-refs/{checked_name(name)}/{entry.id}", hexdigest.encode())
+        return hexdigest
+
+    @_answered
+    def summary_ref(self, name: str, entry: Entry) -> str | None:
+        """Return the SHA-256 of the summary of ``entry`` stored after its put, or None."""
+        if not _ID.fullmatch(entry.id):
+            return None
+        raw = self.blobs.read(f"summary-refs/{checked_name(name)}/{entry.id}", 128)
+        hexdigest = raw.decode(errors="replace").strip() if raw is not None else ""
+        return hexdigest if _DIGEST.fullmatch(hexdigest) else None
+
+    @_answered
+    def read_summary(self, hexdigest: str) -> bytes | None:
+        """Return the summary stored under ``hexdigest``; None when there is none.
+
+        Raises StoreError when its content is not its digest (altered in place) or too large.
+        """
+        if not _DIGEST.fullmatch(hexdigest):
+            return None
+        data = self.blobs.read(f"summaries/{hexdigest}.json", MAX_SUMMARY + 1)
+        if data is None:
+            return None
+        if len(data) > MAX_SUMMARY:
+            raise StoreError(f"summary {hexdigest[:12]} is over {MAX_SUMMARY} bytes")
+        if sha256(data).hexdigest() != hexdigest:
+            raise StoreError(f"summary {hexdigest[:12]} is altered: its content is not its digest")
+        return data
 
     @_answered
     def names(self) -> list[str]:
