@@ -314,7 +314,8 @@ def _recomputed(store: Store, fetched: _Fetched, policy: Policy | None) -> Summa
     seen = codecs.decoder()  # unchanged components are built once
     reference = _parsed(store, pair.baseline_raw, f"{name}@baseline", seen)
     current = _parsed(store, pair.latest_raw, f"{name}@latest", seen)
-    summary = compared(reference, current, (entry.id, pair.baseline, entry.digest), policy)
+    digests = (entry.id, pair.baseline, entry.digest)
+    summary = compared(reference, current, digests, policy)._replace(name=name)
     if isinstance(store, Layout):
         with contextlib.suppress(StoreError):  # a read-only store: compared again next time
             store.put_summary(name, entry, encoded(summary))

@@ -292,7 +292,8 @@ def summary_of(
     seen = codecs.decoder()
     reference = seen(store.read(baseline), f"{name}@baseline", store.manifest)
     current = seen(store.read(entry.digest), f"{name}@latest", store.manifest)
-    return compared(reference, current, (entry.id, baseline, entry.digest), policy)
+    summary = compared(reference, current, (entry.id, baseline, entry.digest), policy)
+    return summary._replace(name=name)  # the name it is stored under
 
 
 def _summarizer(name: str, document: bytes, store: Layout) -> Callable[[Entry, str], bytes | None]:
@@ -305,7 +306,8 @@ def _summarizer(name: str, document: bytes, store: Layout) -> Callable[[Entry, s
             same = baseline == entry.digest
             label = f"{name}@baseline"
             reference = current if same else seen(store.read(baseline), label, store.manifest)
-            return encoded(compared(reference, current, (entry.id, baseline, entry.digest), None))
+            found = compared(reference, current, (entry.id, baseline, entry.digest), None)
+            return encoded(found._replace(name=name))
         except (SbomError, StoreError):
             return None  # the snapshot is stored all the same; the audit compares it
 

@@ -63,7 +63,7 @@ def test_the_last_reproduction_is_folded_into_its_name(store):
 def test_a_reproductions_name_without_its_name_is_a_name_of_its_own(tmp_path):
     store = LocalStore(tmp_path / "store")
     store.put("lone.reproduced", rerun("lone", "identical", "sha256:" + "a" * 64))
-    results, _ = audit(store)
+    results = audit(store).results
     assert [r.name for r in results] == ["lone.reproduced"]
 
 
