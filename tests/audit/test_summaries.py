@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import orjson
 import pytest
@@ -16,6 +17,7 @@ from driftbom.sbom import cyclonedx
 from driftbom.store import LocalStore
 from driftbom.summaries import parsed, policy_digest, put_if_asked
 from tests.audit.pagestore import record
+from tests.conftest import run_drift
 
 
 def _put(store: LocalStore, name: str, six: str, day: int = 1):
@@ -114,6 +116,8 @@ def test_a_summary_altered_in_place_is_reported_and_the_documents_decide(fleet):
     assert b.summary.verdict == "fail"
     assert any("b: summary" in e and "altered" in e for e in report.errors)
     assert report.recomputed == 1
+    again = audit(fleet)  # the recomputed one is the entry's own: its file was repaired
+    assert (again.errors, again.recomputed) == ([], 0)
 
 
 def test_a_summary_of_other_documents_is_ignored(fleet):
@@ -164,3 +168,42 @@ def test_the_page_grows_by_a_table_row_per_passing_name(tmp_path, monkeypatch):
     small, large = _page_size(tmp_path, 10), _page_size(tmp_path, 60)
     per_name = (large - small) / 50
     assert per_name * 10_000 + small < 5_000_000  # 10,000 names stay under 5 MB
+
+
+def test_drift_snapshot_and_write_store_summaries(tmp_path):
+    import driftbom
+
+    root = tmp_path / "store"
+    done = run_drift("snapshot", "--store", str(root), "--name", "box", "-o", "-", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    store = LocalStore(root)
+    [first] = store.history("box")
+    assert _summary(store, first.summary).verdict == "pass"
+    snapshot = driftbom.read(first.digest, store=str(root))
+    driftbom.write(snapshot._replace(timestamp="2026-12-01T00:00:00Z"), store=str(root))
+    latest = store.history("box")[0]
+    assert latest.digest != first.digest
+    assert _summary(store, latest.summary).baseline == first.digest
+
+
+def test_drift_audit_counts_what_it_compares_and_details_failing_names(fleet, tmp_path):
+    root = str(fleet.root)
+    policy = tmp_path / "policy.toml"
+    policy.write_text('fail-on = "critical"\n')
+    done = run_drift("audit", "--store", root, "--policy", str(policy))
+    assert done.returncode == 0, done.stderr
+    assert "audit: 3 names, 3 compared from their documents" in done.stderr
+    page = tmp_path / "audit.html"
+    again = run_drift("audit", "--store", root, "--html", str(page))
+    assert again.returncode == 1
+    assert "audit: 3 names, 0 compared from their documents" in again.stderr
+    html = page.read_text()
+    assert '<section class="name" id="b">' in html
+    assert '<section class="name" id="a">' not in html  # passing: a row only
+    asked = run_drift("audit", "--store", root, "--html", str(page), "--name", "a", "--name", "b")
+    assert asked.returncode == 1
+    assert '<section class="name" id="a">' in page.read_text()
+    assert '<section class="name" id="c">' not in page.read_text()
+    data = run_drift("audit", "--store", root, "--format", "json")
+    [b] = [e for e in json.loads(data.stdout)["environments"] if e["name"] == "b"]
+    assert (b["verdict"], b["changes"][0]["id"], b["changes_total"]) == ("fail", "pypi:six", 1)

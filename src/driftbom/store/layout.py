@@ -200,14 +200,19 @@ class Layout:
     def put_summary(self, name: str, entry: Entry, summary: bytes) -> str:
         """Store a summary of ``entry`` computed after its put; return its SHA-256.
 
-        Entries are never rewritten: ``summary-refs/<name>/<entry id>`` names it.
+        Entries are never rewritten: ``summary-refs/<name>/<entry id>`` names it, unless it
+        is the one the entry names: then its file is written whole again (one altered in
+        place is repaired, its key says what it must hold).
         """
         if len(summary) > MAX_SUMMARY:
             raise StoreError(f"a summary of over {MAX_SUMMARY} bytes is not kept")
-        hexdigest = self._put_summary(summary)
         if not _ID.fullmatch(entry.id):
             raise StoreError(f"{entry.id[:40]!r} is not a history entry's id")
-        self.blobs.write(f"summary-refs/{checked_name(name)}/{entry.id}", hexdigest.encode())
+        hexdigest = sha256(summary).hexdigest()
+        self.blobs.write(f"summaries/{hexdigest}.json", summary)
+        if hexdigest != entry.summary:
+            key = f"summary-refs/{checked_name(name)}/{entry.id}"
+            self.blobs.write(key, hexdigest.encode())
         return hexdigest
 
     @_answered
