@@ -9,6 +9,7 @@ documents read and compared, one name at a time in order, so memory holds at mos
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from fnmatch import fnmatchcase
@@ -219,6 +220,13 @@ def _candidate(
     except StoreError as exc:
         errors.append(f"{name}: {exc}: ignored, compared from the documents")
         return None
+    return _judged(name, entry, hexdigest, raw, errors)
+
+
+def _judged(
+    name: str, entry: Entry, hexdigest: str, raw: bytes | None, errors: list[str]
+) -> Summary | None:
+    """Return the summary ``raw`` (read under ``hexdigest``) holds when it is ``entry``'s."""
     found = parsed(raw) if raw is not None else None
     if raw is not None and found is None:
         errors.append(f"{name}: summary {hexdigest[:12]} is not a summary: ignored")
@@ -322,6 +330,50 @@ def _recomputed(store: Store, fetched: _Fetched, policy: Policy | None) -> Summa
     return summary
 
 
+BLOCK = 1000
+"""Names whose entries, baselines and summaries a store that ``walks`` reads at once."""
+
+
+def _quick(
+    store: Layout, names: list[str], how: _How, again: set[str]
+) -> Iterator[Callable[[], _Fetched]]:
+    """Yield, for each name in order, what reads it: its summary read with many others.
+
+    A name whose summary is not valid (or that needs more: its last reproduction, its
+    signatures verified) is read one by one (``_fetch``), which says what is wrong.
+    """
+    signed = store.signed()
+    for start in range(0, len(names), BLOCK):
+        block = names[start : start + BLOCK]
+        heads = store.latest(block)
+        raws = store.read_summaries([e.summary if e else "" for e, _ in heads])
+        for name, (entry, baseline), raw in zip(block, heads, raws, strict=True):
+            summary = None
+            if entry is not None and baseline is not None and not isinstance(raw, StoreError):
+                summary = _judged(name, entry, entry.summary, raw, [])
+            current = summary is not None and (summary.baseline, summary.policy) == (
+                baseline,
+                how.policy_id,
+            )
+            envelopes = signed.get(entry.digest, 0) if entry is not None else 0
+            if entry is None or not current or name in again or (how.trust and envelopes):
+                yield functools.partial(_fetch, store, name, how, name in again)
+            elif how.since and entry.timestamp < how.since:
+                yield functools.partial(_Fetched, name, None, "", None, None, [])
+            else:
+                state = PRESENT if envelopes else UNSIGNED
+                signing = Signing(state, envelopes, "not checked", checked=False)
+                found = _Fetched(name, entry, baseline or "", summary, None, [], signing)
+                yield functools.partial(lambda f: f, found)
+
+
+def _read_all(store: Store, names: list[str], how: _How, again: set[str]) -> Iterator[_Fetched]:
+    """Yield what auditing each name needs, in order, read ahead on threads."""
+    if isinstance(store, Layout) and store.walks:
+        return _ahead(lambda read: read(), _quick(store, names, how, again), AHEAD_SUMMARIES)
+    return _ahead(lambda n: _fetch(store, n, how, n in again), names, AHEAD_SUMMARIES)
+
+
 def audit(
     store: Store,
     pattern: str | tuple[str, ...] = "*",
@@ -356,8 +408,7 @@ def audit(
     found: list[Audited] = []
     errors: list[str] = []
     recomputed = 0
-    fetched = _ahead(lambda n: _fetch(store, n, how, n in again), names, AHEAD_SUMMARIES)
-    for done, one in enumerate(fetched, 1):
+    for done, one in enumerate(_read_all(store, names, how, set(again)), 1):
         errors += one.errors
         summary = one.summary
         if one.entry is not None and summary is None:

@@ -87,6 +87,15 @@ def _history(name: str, files: list[tuple[str, bytes | None]]) -> History:
     return History(entries, junk)
 
 
+def _summary_problem(hexdigest: str, data: bytes | None) -> str:
+    """Return what is wrong with the summary ``data`` read under ``hexdigest`` ("" if nothing)."""
+    if data is not None and len(data) > MAX_SUMMARY:
+        return f"summary {hexdigest[:12]} is over {MAX_SUMMARY} bytes"
+    if data is not None and sha256(data).hexdigest() != hexdigest:
+        return f"summary {hexdigest[:12]} is altered: its content is not its digest"
+    return ""
+
+
 def checked_name(name: str) -> str:
     """Return ``name`` when it is a valid store name; raises UsageError (no path tricks)."""
     if not _NAME.fullmatch(name) or ".." in name:
@@ -233,12 +242,9 @@ class Layout:
         if not _DIGEST.fullmatch(hexdigest):
             return None
         data = self.blobs.read(f"summaries/{hexdigest}.json", MAX_SUMMARY + 1)
-        if data is None:
-            return None
-        if len(data) > MAX_SUMMARY:
-            raise StoreError(f"summary {hexdigest[:12]} is over {MAX_SUMMARY} bytes")
-        if sha256(data).hexdigest() != hexdigest:
-            raise StoreError(f"summary {hexdigest[:12]} is altered: its content is not its digest")
+        problem = _summary_problem(hexdigest, data)
+        if problem:
+            raise StoreError(problem)
         return data
 
     @_answered
@@ -261,6 +267,84 @@ class Layout:
             return self.blobs.read(key, MAX_ENTRY + 1)
         except (OSError, StoreError):
             return None  # a link, unreadable, not a regular file: junk
+
+    @property
+    def walks(self) -> bool:
+        """Return True when the backend lists a whole folder at once and reads in parallel.
+
+        Then ``latest`` reads many names in a few requests (object storage).
+        """
+        return hasattr(self.blobs, "walk") and hasattr(self.blobs, "read_many")
+
+    def _read_keys(self, keys: list[str], limit: int) -> list[bytes | None]:
+        many = getattr(self.blobs, "read_many", None)
+        if many is not None:
+            return list(many(keys, limit))
+        return [self._entry_or_none(key, limit) for key in keys]
+
+    def _entry_or_none(self, key: str, limit: int) -> bytes | None:
+        try:
+            return self.blobs.read(key, limit)
+        except (OSError, StoreError):
+            return None
+
+    @_answered
+    def latest(self, names: list[str]) -> list[tuple[Entry | None, str | None]]:
+        """Return each name's latest entry and baseline digest (None for none), in order.
+
+        A backend that ``walks`` lists every history once and reads the entries and
+        baselines in parallel; a name whose newest file is not an entry is read one by one
+        (``read_history``, which says what is wrong).
+        """
+        wanted = {checked_name(n) for n in names}
+        newest: dict[str, str] = {}
+        walk = getattr(self.blobs, "walk", None)
+        if walk is None:
+            raise StoreError(f"{self} cannot list its histories at once")
+        for key in walk("history"):
+            name, _, file = key.partition("/")
+            if name in wanted and file.endswith(".json") and "/" not in file:
+                newest[name] = max(newest.get(name, ""), file)
+        keys = [f"history/{n}/{newest[n]}" for n in names if n in newest]
+        raws = iter(self._read_keys(keys, MAX_ENTRY + 1))
+        bases = self._read_keys([f"baselines/{n}" for n in names], 128)
+        found: list[tuple[Entry | None, str | None]] = []
+        for name, base in zip(names, bases, strict=True):
+            raw = next(raws) if name in newest else None
+            entry = _parsed_entry(raw) if raw is not None else None
+            if entry is None or f"{entry.id}.json" != newest.get(name):
+                entry = None  # read one by one: the caller says what is wrong
+            digest = base.decode(errors="replace").strip() if base is not None else ""
+            found.append((entry, digest if _DIGEST.fullmatch(digest) else None))
+        return found
+
+    @_answered
+    def read_summaries(self, hexdigests: list[str]) -> list[bytes | StoreError | None]:
+        """Return the summaries stored under ``hexdigests`` (read in parallel when it can).
+
+        None for one not there; a StoreError for one altered in place or too large.
+        """
+        keys = [f"summaries/{h}.json" for h in hexdigests if _DIGEST.fullmatch(h)]
+        raws = iter(self._read_keys(keys, MAX_SUMMARY + 1))
+        found: list[bytes | StoreError | None] = []
+        for hexdigest in hexdigests:
+            data = next(raws) if _DIGEST.fullmatch(hexdigest) else None
+            problem = _summary_problem(hexdigest, data)
+            found.append(StoreError(problem) if problem else data)
+        return found
+
+    @_answered
+    def signed(self) -> dict[str, int]:
+        """Return how many envelopes each signed document has, by digest (one listing)."""
+        walk = getattr(self.blobs, "walk", None)
+        if walk is None:
+            raise StoreError(f"{self} cannot list its signatures at once")
+        counts: dict[str, int] = {}
+        for key in walk("signatures"):
+            digest, _, file = key.partition("/")
+            if _DIGEST.fullmatch(digest) and _DIGEST.fullmatch(file.removesuffix(".json")):
+                counts[digest] = min(counts.get(digest, 0) + 1, MAX_SIGNATURES)
+        return counts
 
     @_answered
     def read_history(self, name: str, limit: int | None = None) -> History:
