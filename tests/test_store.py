@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import multiprocessing
+import shutil
 from pathlib import Path
 from typing import Any
 

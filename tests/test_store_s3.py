@@ -116,6 +116,15 @@ def test_summaries_are_put_and_read_in_s3(s3, monkeypatch):
     lenient = dataclasses.replace(default(), fail_on=Severity.CRITICAL)
     assert audit(store, policy=lenient).recomputed == 1  # stored back in the bucket
     assert audit(store, policy=lenient).recomputed == 0
+    key = f"{store.root}/summaries/{latest.summary}.json"
+    store.fs.pipe(key, store.fs.cat(key).replace(b'"fail"', b'"pass"'))
+    entry = f"{store.root}/history/box/{latest.id}.json"
+    store.fs.pipe(entry, store.fs.cat(entry).replace(b'\\"fail\\"', b'\\"pass\\"'))
+    store.fs.invalidate_cache()
+    flipped = audit(store)
+    assert flipped.results[0].summary.verdict == "fail"
+    assert any("in its entry is altered" in e for e in flipped.errors), flipped.errors
+    assert any("is altered: its content is not its digest" in e for e in flipped.errors)
 
 
 def test_the_local_copies_of_stored_documents_are_removed_at_exit(s3, tmp_path):

@@ -16,6 +16,7 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from driftbom.errors import Remedy, SbomError, StoreError
+from driftbom.hashes import sha256
 from driftbom.reproductions import LastReproduction, folded, last, reproduced
 from driftbom.sbom import codecs
 from driftbom.store import Layout
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from driftbom.model import Snapshot
     from driftbom.sbom.interface import Decode
     from driftbom.store import Entry, Store
+    from driftbom.store.layout import Head
 
 __all__ = ["AuditReport", "Audited", "Card", "Signing", "Trust", "audit", "inventory", "run_status"]
 
@@ -334,8 +336,30 @@ BLOCK = 1000
 """Names whose entries, baselines and summaries a store that ``walks`` reads at once."""
 
 
+def _slow(store: Store, name: str, how: _How, again: bool, met: list[str]) -> _Fetched:
+    """Read ``name`` one by one (``_fetch``), after the errors already ``met``."""
+    found = _fetch(store, name, how, again)
+    return found._replace(errors=[*met, *(e for e in found.errors if e not in met)])
+
+
+def _inline_summaries(store: Layout, heads: list[Head]) -> list[bytes | StoreError | None]:
+    """Return the summary of each head: its entry's copy, else read (all at once)."""
+    wanted = [(i, h.entry.summary) for i, h in enumerate(heads) if h.entry and h.inline is None]
+    unread = [(i, hexdigest) for i, hexdigest in wanted if hexdigest]
+    read = store.read_summaries([hexdigest for _, hexdigest in unread])
+    found: list[bytes | StoreError | None] = [h.inline for h in heads]
+    for (index, _), raw in zip(unread, read, strict=True):
+        found[index] = raw
+    for index, head in enumerate(heads):
+        raw = found[index]
+        if isinstance(raw, bytes) and head.entry and sha256(raw).hexdigest() != head.entry.summary:
+            reason = f"the copy of summary {head.entry.summary[:12]} in its entry is altered"
+            found[index] = StoreError(reason)
+    return found
+
+
 def _quick(
-    store: Layout, names: list[str], how: _How, again: set[str]
+    store: Layout, names: list[str], how: _How, again: frozenset[str]
 ) -> Iterator[Callable[[], _Fetched]]:
     """Yield, for each name in order, what reads it: its summary read with many others.
 
@@ -343,31 +367,53 @@ def _quick(
     signatures verified) is read one by one (``_fetch``), which says what is wrong.
     """
     signed = store.signed()
-    for start in range(0, len(names), BLOCK):
-        block = names[start : start + BLOCK]
-        heads = store.latest(block)
-        raws = store.read_summaries([e.summary if e else "" for e, _ in heads])
-        for name, (entry, baseline), raw in zip(block, heads, raws, strict=True):
-            summary = None
-            if entry is not None and baseline is not None and not isinstance(raw, StoreError):
-                summary = _judged(name, entry, entry.summary, raw, [])
-            current = summary is not None and (summary.baseline, summary.policy) == (
-                baseline,
-                how.policy_id,
+    heads: list[Head] = []
+    for head in store.heads(names, BLOCK):
+        heads.append(head)
+        if len(heads) == BLOCK or head.name == names[-1]:
+            yield from _judge_all(store, heads, how, again, signed)
+            heads = []
+
+
+def _judge_all(
+    store: Layout, heads: list[Head], how: _How, again: frozenset[str], signed: dict[str, int]
+) -> Iterator[Callable[[], _Fetched]]:
+    for head, raw in zip(heads, _inline_summaries(store, heads), strict=True):
+        name, entry, baseline = head.name, head.entry, head.baseline
+        met = []
+        if isinstance(raw, StoreError):
+            met.append(f"{name}: {raw}: ignored, compared from the documents")
+        summary = None
+        if entry is not None and baseline is not None and isinstance(raw, bytes):
+            summary = _judged(name, entry, entry.summary, raw, met)
+        current = summary is not None and (summary.baseline, summary.policy) == (
+            baseline,
+            how.policy_id,
+        )
+        envelopes = signed.get(entry.digest, 0) if entry is not None else 0
+        if (
+            entry is None
+            or summary is None
+            or not current
+            or name in again
+            or (how.trust and envelopes)
+        ):
+            yield functools.partial(
+                _slow, store, name, how, name in again, met if summary is None else []
             )
-            envelopes = signed.get(entry.digest, 0) if entry is not None else 0
-            if entry is None or not current or name in again or (how.trust and envelopes):
-                yield functools.partial(_fetch, store, name, how, name in again)
-            elif how.since and entry.timestamp < how.since:
-                yield functools.partial(_Fetched, name, None, "", None, None, [])
-            else:
-                state = PRESENT if envelopes else UNSIGNED
-                signing = Signing(state, envelopes, "not checked", checked=False)
-                found = _Fetched(name, entry, baseline or "", summary, None, [], signing)
-                yield functools.partial(lambda f: f, found)
+        elif how.since and entry.timestamp < how.since:
+            yield functools.partial(_Fetched, name, None, "", None, None, [])
+        else:
+            state = PRESENT if envelopes else UNSIGNED
+            signing = Signing(state, envelopes, "not checked", checked=False)
+            yield functools.partial(
+                _Fetched, name, entry, baseline or "", summary, None, [], signing
+            )
 
 
-def _read_all(store: Store, names: list[str], how: _How, again: set[str]) -> Iterator[_Fetched]:
+def _read_all(
+    store: Store, names: list[str], how: _How, again: frozenset[str]
+) -> Iterator[_Fetched]:
     """Yield what auditing each name needs, in order, read ahead on threads."""
     if isinstance(store, Layout) and store.walks:
         return _ahead(lambda read: read(), _quick(store, names, how, again), AHEAD_SUMMARIES)
@@ -408,7 +454,7 @@ def audit(
     found: list[Audited] = []
     errors: list[str] = []
     recomputed = 0
-    for done, one in enumerate(_read_all(store, names, how, set(again)), 1):
+    for done, one in enumerate(_read_all(store, names, how, again), 1):
         errors += one.errors
         summary = one.summary
         if one.entry is not None and summary is None:

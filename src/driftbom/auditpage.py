@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 MAX_TEXT = 4096
+MAX_FAILING = 100
+"""Failing names the page details (the highest scores): 10,000 names stay under 5 MB."""
 
 
 def _text(value: Any, *, optional: bool = False) -> bool:
@@ -237,8 +239,9 @@ def sections(
     """
     scores = Scores(store, policy)
     found = []
+    detailed = _detailed(results, detail)
     for result in results:
-        if not (result.failed or any(fnmatchcase(result.name, glob) for glob in detail)):
+        if result.name not in detailed:
             continue
         points = timeline(store, result, scores)
         nodes, earlier = lineage(store, result.latest, scores)
@@ -269,4 +272,15 @@ def sections(
         )
         for r in results
     ]
-    return Page(rows, found)
+    hidden = sum(1 for r in results if r.failed and r.name not in detailed)
+    return Page(rows, found, hidden)
+
+
+def _detailed(results: list[Audited], detail: tuple[str, ...]) -> set[str]:
+    """Return the names the page details: those asked for, and some failing ones.
+
+    The ``MAX_FAILING`` failing names with the highest scores.
+    """
+    asked = {r.name for r in results if any(fnmatchcase(r.name, glob) for glob in detail)}
+    failing = sorted((r for r in results if r.failed), key=lambda r: (-r.summary.score, r.name))
+    return asked | {r.name for r in failing[:MAX_FAILING]}

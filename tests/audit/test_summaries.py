@@ -207,3 +207,17 @@ def test_drift_audit_counts_what_it_compares_and_details_failing_names(fleet, tm
     data = run_drift("audit", "--store", root, "--format", "json")
     [b] = [e for e in json.loads(data.stdout)["environments"] if e["name"] == "b"]
     assert (b["verdict"], b["changes"][0]["id"], b["changes_total"]) == ("fail", "pypi:six", 1)
+
+
+def test_the_page_details_the_failing_names_with_the_highest_scores(fleet, monkeypatch):
+    monkeypatch.setenv("DRIFT_NO_CACHE", "1")
+    _put(fleet, "d", "1.16.0")
+    _put(fleet, "d", "1.17.0", day=2)  # a minor bump: a lower score than b's major one
+    monkeypatch.setattr(auditpage, "MAX_FAILING", 1)
+    results = audit(fleet, policy=dataclasses.replace(default(), fail_on=Severity.MINOR)).results
+    page = auditpage.sections(fleet, results, None)
+    assert [s.name for s in page.sections] == ["b"]
+    assert page.hidden == 1
+    html = rendered(Result.AUDIT_PAGE, "html", page)
+    assert "1 more without" in html
+    assert '<tr data-name="d"' in html

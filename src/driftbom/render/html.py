@@ -189,6 +189,8 @@ class Page(NamedTuple):
 
     rows: list[Section]
     sections: list[Section]
+    hidden: int = 0
+    """Failing names not detailed (past the page's bound)."""
 
 
 def row(s: Section) -> dict[str, Any]:
@@ -250,6 +252,7 @@ def render(page: Page, title: str = "drift audit") -> str:
             failed=sum(1 for d in rows if d["failed"]),
             rows=rows,
             sections=drawn,
+            hidden=page.hidden,
             phases=phases,
         )
     )

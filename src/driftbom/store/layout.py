@@ -9,7 +9,8 @@ Layout::
     signatures/<sha256>/<sha256>.json     a document's signature envelopes, each under its own
                                           SHA-256, in the folder of the document's digest
     summaries/<sha256>.json               a snapshot's verdict against its baseline (small JSON),
-                                          under its own SHA-256, referenced from its entry
+                                          under its own SHA-256, referenced from its entry (which
+                                          also carries a copy when small: ``summary_text``)
     summary-refs/<name>/<entry id>        the SHA-256 of a summary computed after the put (by
                                           the audit): entries are never rewritten
 
@@ -22,11 +23,12 @@ tampered one is an error naming it, never used.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 
@@ -85,6 +87,42 @@ def _history(name: str, files: list[tuple[str, bytes | None]]) -> History:
             entries.append(entry)
     entries.sort(key=lambda e: e.id, reverse=True)
     return History(entries, junk)
+
+
+class Head(NamedTuple):
+    """A name's latest entry (None: not read), its baseline, and the summary its entry carries."""
+
+    name: str
+    entry: Entry | None
+    baseline: str | None
+    inline: bytes | None
+
+
+MAX_INLINE = 16 * 1024
+"""A summary up to this size is also carried by its history entry (one read in an audit)."""
+
+
+def _inline(raw: bytes) -> bytes | None:
+    """Return the summary an entry carries (``summary_text``), None when it carries none."""
+    try:
+        text = orjson.loads(raw).get("summary_text")
+    except (ValueError, AttributeError):
+        return None
+    return text.encode() if isinstance(text, str) and len(text) <= MAX_INLINE else None
+
+
+def _named_baseline(summary: bytes | None) -> str:
+    """Return the baseline digest a summary names ("" for none): its ``baseline`` field."""
+    try:
+        value = orjson.loads(summary).get("baseline") if summary else None
+    except (ValueError, AttributeError):
+        return ""
+    return value if isinstance(value, str) and _DIGEST.fullmatch(value) else ""
+
+
+def _md5(digest: str) -> str:
+    """Return the ETag S3 lists for a baseline file holding ``digest`` (its MD5)."""
+    return hashlib.md5(digest.encode(), usedforsecurity=False).hexdigest()
 
 
 def _summary_problem(hexdigest: str, data: bytes | None) -> str:
@@ -196,6 +234,8 @@ class Layout:
         if summary is not None and len(summary) <= MAX_SUMMARY:
             entry = entry._replace(summary=self._put_summary(summary))
         data = {k: v for k, v in entry._asdict().items() if v}  # no summary: no key
+        if summary is not None and len(summary) <= MAX_INLINE:
+            data["summary_text"] = summary.decode()  # its copy: checked against its digest
         self.blobs.write(f"history/{name}/{entry.id}.json", orjson.dumps(data))
         self.blobs.create(f"baselines/{name}", digest.encode())
         return entry
@@ -272,7 +312,7 @@ class Layout:
     def walks(self) -> bool:
         """Return True when the backend lists a whole folder at once and reads in parallel.
 
-        Then ``latest`` reads many names in a few requests (object storage).
+        Then ``heads`` reads many names in a few requests (object storage).
         """
         return hasattr(self.blobs, "walk") and hasattr(self.blobs, "read_many")
 
@@ -288,34 +328,59 @@ class Layout:
         except (OSError, StoreError):
             return None
 
-    @_answered
-    def latest(self, names: list[str]) -> list[tuple[Entry | None, str | None]]:
-        """Return each name's latest entry and baseline digest (None for none), in order.
+    def heads(self, names: list[str], block: int = 1000) -> Iterator[Head]:
+        """Yield each name's latest entry, baseline and inline summary, in order.
 
-        A backend that ``walks`` lists every history once and reads the entries and
-        baselines in parallel; a name whose newest file is not an entry is read one by one
-        (``read_history``, which says what is wrong).
+        For a backend that ``walks``: every history and baseline is listed once, and
+        ``block`` names' entries are read at once, in parallel. An entry carries its summary
+        (``summary_text``, when small), and a baseline whose listed ETag is the MD5 of the
+        digest that summary names is that digest: it is read only when it is not. A name
+        whose newest file is not an entry has ``entry`` None (``read_history`` says why).
         """
-        wanted = {checked_name(n) for n in names}
-        newest: dict[str, str] = {}
+        newest = self._newest(names)
+        tags = self._walk("baselines")
+        for start in range(0, len(names), block):
+            yield from self._heads(names[start : start + block], newest, tags)
+
+    @_answered
+    def _walk(self, folder: str) -> dict[str, str]:
         walk = getattr(self.blobs, "walk", None)
         if walk is None:
-            raise StoreError(f"{self} cannot list its histories at once")
-        for key in walk("history"):
+            raise StoreError(f"{self} cannot list a whole folder at once")
+        found: dict[str, str] = walk(folder)
+        return found
+
+    def _newest(self, names: list[str]) -> dict[str, str]:
+        wanted = {checked_name(n) for n in names}
+        newest: dict[str, str] = {}
+        for key in self._walk("history"):
             name, _, file = key.partition("/")
             if name in wanted and file.endswith(".json") and "/" not in file:
                 newest[name] = max(newest.get(name, ""), file)
+        return newest
+
+    @_answered
+    def _heads(self, names: list[str], newest: dict[str, str], tags: dict[str, str]) -> list[Head]:
         keys = [f"history/{n}/{newest[n]}" for n in names if n in newest]
         raws = iter(self._read_keys(keys, MAX_ENTRY + 1))
-        bases = self._read_keys([f"baselines/{n}" for n in names], 128)
-        found: list[tuple[Entry | None, str | None]] = []
-        for name, base in zip(names, bases, strict=True):
+        found: list[Head] = []
+        for name in names:
             raw = next(raws) if name in newest else None
             entry = _parsed_entry(raw) if raw is not None else None
             if entry is None or f"{entry.id}.json" != newest.get(name):
-                entry = None  # read one by one: the caller says what is wrong
+                found.append(Head(name, None, None, None))
+                continue
+            inline = _inline(raw) if raw is not None else None
+            expected = _named_baseline(inline)
+            tagged = expected and tags.get(name) == _md5(expected)
+            found.append(Head(name, entry, expected if tagged else None, inline))
+        unknown = [i for i, head in enumerate(found) if head.entry and head.baseline is None]
+        bases = self._read_keys([f"baselines/{found[i].name}" for i in unknown], 128)
+        for index, base in zip(unknown, bases, strict=True):
             digest = base.decode(errors="replace").strip() if base is not None else ""
-            found.append((entry, digest if _DIGEST.fullmatch(digest) else None))
+            found[index] = found[index]._replace(
+                baseline=digest if _DIGEST.fullmatch(digest) else None
+            )
         return found
 
     @_answered
