@@ -52,6 +52,11 @@ class Line(NamedTuple):
     subject: str
     text: str
     remedy: str | None
+    rule: str = ""
+    layer: str = ""
+    kind: str = ""
+    field: str = ""
+    """A change's policy rule, layer, kind of change and field ("" for a cause)."""
 
 
 class Summary(NamedTuple):
@@ -142,7 +147,16 @@ def summarize(
         for c in report.causes[:TOP_CAUSES]
     )
     changes = tuple(
-        Line(f.severity.value, f.change.id, f.change.reason, f.change.remedy or None)
+        Line(
+            f.severity.value,
+            f.change.id,
+            f.change.reason,
+            f.change.remedy or None,
+            f.change.rule,
+            f.change.layer.value,
+            f.change.kind.value,
+            f.change.field,
+        )
         for f in report.findings[:TOP_CHANGES]
     )
     return Summary(
@@ -198,10 +212,11 @@ def _lines(value: Any, limit: int) -> tuple[Line, ...] | None:
         Line(*v)
         for v in value
         if isinstance(v, list)
-        and len(v) == 4
+        and len(v) == len(Line._fields)
         and v[0] in _SEVERITIES
         and all(map(_text, v[1:3]))
         and _text(v[3], optional=True)
+        and all(map(_text, v[4:]))
     ]
     return tuple(lines) if len(lines) == len(value) else None
 

@@ -163,7 +163,8 @@ def audit(
     Each name's verdict is its summary, stored when the snapshot was; one missing, stale
     (the baseline moved, another policy) or not valid is compared from the documents and
     stored back, and the count is shown on stderr. The page (--html) has a row for every
-    name and details for the failing ones and those given with --name. Each latest record's
+    name and details for the failing ones (the 100 with the highest scores) and those
+    given with --name. Each latest record's
     signatures are shown; with --trust they are verified, and an invalid one (or, under
     require = "signed", an unsigned one) fails the name. Each name's last reproduction
     (NAME.reproduced) is shown; it never fails the name.

@@ -29,8 +29,12 @@ def verdict_line(summary: Summary) -> str:
 
 def _line(line: Line) -> dict[str, Any]:
     return {
-        "severity": line.severity,
         "id": line.subject,
+        "layer": line.layer,
+        "change": line.kind,
+        "field": line.field,
+        "severity": line.severity,
+        "rule": line.rule,
         "reason": line.text,
         "remedy": line.remedy,
     }

@@ -98,7 +98,7 @@ class Head(NamedTuple):
     inline: bytes | None
 
 
-MAX_INLINE = 16 * 1024
+MAX_INLINE = 32 * 1024
 """A summary up to this size is also carried by its history entry (one read in an audit)."""
 
 
