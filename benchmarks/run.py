@@ -970,7 +970,9 @@ def bench_fleet(names: int = FLEET_NAMES) -> list[Table]:
     shutil.rmtree(root / "summary-refs", ignore_errors=True)  # the last run's recomputed ones
     changed = [*audit, "--policy", str(policy)]
     recomputed = _recomputed(changed)
-    local.add(f"policy changed: every summary recomputed ({recomputed[1]} of {names})", recomputed[0])
+    local.add(
+        f"policy changed: every summary recomputed ({recomputed[1]} of {names})", recomputed[0]
+    )
     again = _recomputed(changed)
     local.add(f"the next run under it ({again[1]} recomputed)", again[0])
     return [local, _fleet_s3(root)]
