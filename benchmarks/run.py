@@ -6,6 +6,7 @@ Prints medians and ratios and writes them to docs/benchmarks.md (--write).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -949,6 +950,123 @@ def bench_audit_page(reps: int) -> Table:
     return table
 
 
+FLEET_NAMES = 10_000
+
+
+def _fleet_store(names: int) -> Path:
+    """Create (once) a store of ``names`` names x 2 snapshots, each put with its summary.
+
+    Every name's baseline and latest are the same two documents of the size the product
+    writes (stored once: content-addressed), every tenth name's latest a major bump. Each
+    put is ``Layout.put`` with the summary a real put writes: the two documents are compared
+    once per kind of name by ``summaries.compared`` and the summary given each name's entry.
+    """
+    sys.path.insert(0, str(HERE.parent / "src"))
+    import orjson  # noqa: PLC0415 - after src is on the path
+
+    from driftbom.sbom import codecs  # noqa: PLC0415
+    from driftbom.store import LocalStore  # noqa: PLC0415
+    from driftbom.summaries import compared, encoded  # noqa: PLC0415
+
+    root = WORK / f"fleet-store-{names}"
+    if (root / ".complete").exists():
+        return root
+    shutil.rmtree(root, ignore_errors=True)
+    print(f"bench: storing {names} names x 2 snapshots with their summaries", file=sys.stderr)
+    store = LocalStore(root)
+    create = store.blobs.create
+    store.blobs.create = lambda key, data: False if (root / key).exists() else create(key, data)
+    data = orjson.loads(_page_document().read_bytes())
+    target = next(c for c in data["components"] if c["bom-ref"] == "pypi:six")
+    documents = []
+    for version in ("1.16.0", "1.17.0", "2.0.0"):
+        target["version"] = version
+        documents.append(orjson.dumps(data))
+    parsed = [codecs.decode_any(d, "bench") for d in documents]
+    digest = [hashlib.sha256(d).hexdigest() for d in documents]
+    done: dict[int, object] = {}
+
+    def summarize(kind: int, name: str):
+        def summarized(entry, baseline):
+            if kind not in done:  # each kind of name compared once, as its puts would
+                done[kind] = compared(parsed[0], parsed[kind], ("", digest[0], digest[kind]), None)
+            ids = {"name": name, "entry": entry.id, "baseline": baseline, "snapshot": entry.digest}
+            return encoded(done[kind]._replace(**ids))
+
+        return summarized
+
+    for index in range(names):
+        name = f"machine-{index:05}"
+        kind = 2 if index % 10 == 0 else 1
+        store.put(name, documents[0], (), summarize(0, name))
+        store.put(name, documents[kind], (), summarize(kind, name))
+    (root / ".complete").write_text(f"{names} x 2\n")
+    return root
+
+
+def bench_fleet(names: int = FLEET_NAMES) -> list[Table]:
+    """The nightly audit of a fleet: every name's summary read, locally and in S3."""
+    root = _fleet_store(names)
+    size = _page_document().stat().st_size / 1000
+    audit = [DRIFT, "-q", "audit", "--store", str(root), "--format", "json"]
+    page = [*audit, "--html", str(WORK / "fleet.html")]
+    local = Table(
+        f"drift audit of a fleet: {names} names × 2 snapshots ({size:.0f} KB each), local",
+        f"≤ 10 s, --html ≤ 20 s at 10,000 names; peak {peak_mib(audit):.0f} MiB, "
+        f"--html {peak_mib(page):.0f} MiB (≤ 200 MiB)",
+    )
+    local.add("drift audit (each name's stored summary)", timed(audit, 3), ours=True)
+    local.add("drift audit --html (a row per name, details of the failing ones)", timed(page, 1))
+    local.rows[-1] = (f"{local.rows[-1][0]}: {(WORK / 'fleet.html').stat().st_size / 1e6:.1f} MB",
+                      *local.rows[-1][1:])  # fmt: skip
+    policy = WORK / "fleet-policy.toml"
+    policy.write_text('fail-on = "critical"\n')
+    shutil.rmtree(root / "summary-refs", ignore_errors=True)  # the last run's recomputed ones
+    changed = [*audit, "--policy", str(policy)]
+    recomputed = _recomputed(changed)
+    local.add(
+        f"policy changed: every summary recomputed ({recomputed[1]} of {names})", recomputed[0]
+    )
+    again = _recomputed(changed)
+    local.add(f"the next run under it ({again[1]} recomputed)", again[0])
+    return [local, _fleet_s3(root)]
+
+
+def _recomputed(argv: list[str]) -> tuple[float, int]:
+    """Run ``argv`` (an audit) once: its time and the count of summaries it recomputed."""
+    start = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, check=False, text=True)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(argv)} exited {done.returncode}: {done.stderr[-400:]}")
+    return time.perf_counter() - start, int(json.loads(done.stdout)["recomputed"])
+
+
+def _fleet_s3(root: Path) -> Table:
+    server, env = _moto_server()
+    try:
+        os.environ.update(env)
+        import s3fs  # type: ignore[import-untyped]  # noqa: PLC0415
+
+        fs = s3fs.S3FileSystem()
+        fs.mkdir("fleet")
+        files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+        files = [f for f in files if not f.startswith((".", "summary-refs"))]
+        print(f"bench: uploading {len(files)} files of the fleet store to moto", file=sys.stderr)
+        fs.put([str(root / f) for f in files], [f"fleet/store/{f}" for f in files])
+        audit = [DRIFT, "-q", "audit", "--store", "s3://fleet/store", "--format", "json"]
+        table = Table(
+            f"drift audit of the same fleet in S3 (moto's server, {len(files)} objects)",
+            f"≤ 60 s at 10,000 names; peak {peak_mib(audit, env):.0f} MiB (≤ 200 MiB)",
+        )
+        table.add("drift audit --store s3://fleet/store", timed(audit, 1, env=env), ours=True)
+        return table
+    finally:
+        for key in env:
+            os.environ.pop(key, None)
+        server.terminate()
+        server.wait()
+
+
 def _signing_key() -> Path:
     """Create (once) an ECDSA P-256 key for the signing benchmark."""
     key = WORK / "signing.pem"
@@ -1062,10 +1180,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("--peer-reps", type=int, default=5)
+    parser.add_argument(
+        "--fleet-names", type=int, default=FLEET_NAMES, help="names in the fleet's store"
+    )
     parser.add_argument("--write", type=Path, help="also write the tables to this Markdown file")
     parser.add_argument(
         "--only",
-        choices=["hashing", "unchanged", "audit-page", "signing"],
+        choices=["hashing", "unchanged", "audit-page", "signing", "fleet"],
         help="run one group of tables (printed, never written)",
     )
     args = parser.parse_args()
@@ -1079,6 +1200,9 @@ def main() -> int:
         return 0
     if args.only == "audit-page":
         print(bench_audit_page(args.reps).markdown())
+        return 0
+    if args.only == "fleet":
+        print("\n".join(t.markdown() for t in bench_fleet(args.fleet_names)))
         return 0
     if args.only == "signing":  # drift's own venv stands in for the ML environment
         print(bench_signing(Path(sys.executable), args.reps).markdown())
@@ -1105,6 +1229,7 @@ def main() -> int:
         bench_audit(3),
         bench_audit_s3(3),
         bench_audit_page(3),
+        *bench_fleet(args.fleet_names),
         bench_signing(python, args.reps),
         *bench_optimisations(python, args.reps),
         bench_scrub(python),

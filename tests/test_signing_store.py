@@ -381,7 +381,7 @@ def test_the_page_shows_signed_unsigned_and_invalid(home, keys, capsys):
     store.put_signature(digests["none"], json.dumps(hostile).encode())  # an untrusted key id
     page = home / "audit.html"
     code, _, _ = _drift(
-        capsys, "audit", "--store", str(home / "store"), "--html", str(page),
+        capsys, "audit", "--store", str(home / "store"), "--html", str(page), "--name", "*",
         "--trust", str(_policy(home, keys, "signed")),
     )  # fmt: skip
     assert code == 1

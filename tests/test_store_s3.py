@@ -88,6 +88,45 @@ def test_the_audit_against_moto(s3):
     assert "pypi:six" in diff.stdout
 
 
+def test_summaries_are_put_and_read_in_s3(s3, monkeypatch):
+    import dataclasses
+
+    from driftbom.audit import audit
+    from driftbom.comparator.policy import default
+    from driftbom.comparator.severity import Severity
+    from driftbom.sbom import codecs
+    from driftbom.store import open_store
+    from driftbom.store.layout import Layout
+    from driftbom.summaries import put_if_asked
+
+    url, _ = s3
+    for six in ("1.17.0", "2.0.0"):
+        document = _doc(six=six)
+        snapshot = codecs.decode_any(document, "box")._replace(name="box")
+        put_if_asked(snapshot, document, url)
+    store = open_store(url, None)
+    latest = store.history("box")[0]
+    assert latest.summary
+    reads = []
+    real = Layout.read
+    monkeypatch.setattr(Layout, "read", lambda self, d: reads.append(d) or real(self, d))
+    report = audit(store)
+    assert (report.errors, report.recomputed, reads) == ([], 0, [])
+    assert report.results[0].summary.verdict == "fail"
+    lenient = dataclasses.replace(default(), fail_on=Severity.CRITICAL)
+    assert audit(store, policy=lenient).recomputed == 1  # stored back in the bucket
+    assert audit(store, policy=lenient).recomputed == 0
+    key = f"{store.root}/summaries/{latest.summary}.json"
+    store.fs.pipe(key, store.fs.cat(key).replace(b'"fail"', b'"pass"'))
+    entry = f"{store.root}/history/box/{latest.id}.json"
+    store.fs.pipe(entry, store.fs.cat(entry).replace(b'\\"fail\\"', b'\\"pass\\"'))
+    store.fs.invalidate_cache()
+    flipped = audit(store)
+    assert flipped.results[0].summary.verdict == "fail"
+    assert any("in its entry is altered" in e for e in flipped.errors), flipped.errors
+    assert any("is altered: its content is not its digest" in e for e in flipped.errors)
+
+
 def test_the_local_copies_of_stored_documents_are_removed_at_exit(s3, tmp_path):
     from driftbom.store import open_store
 

@@ -157,7 +157,7 @@ def write(snapshot: Snapshot, path: str | Path | None = None, *, store: str | No
 
         atomic.write_file(Path(path), recorded.encoded)
         write_sidecars(snapshot, Path(path))
-    from driftbom.store import put_if_asked  # noqa: PLC0415
+    from driftbom.summaries import put_if_asked  # noqa: PLC0415
 
     put_if_asked(snapshot, recorded.encoded, store)
     return recorded.encoded

@@ -1,37 +1,51 @@
 """``drift audit``: each stored name's latest snapshot against its baseline, under the policy.
 
-Documents are fetched a few names ahead on threads (S3 reads overlap) and compared one name
-at a time in order, so memory holds at most ``AHEAD`` names' documents whatever the store's
-size.
+Each name's summary (``driftbom.summaries``, stored when the snapshot was) is read, many
+names ahead on threads (S3 reads overlap). Only a name without a valid one has its two
+documents read and compared, one name at a time in order, so memory holds at most
+``AHEAD_SUMMARIES`` names' documents whatever the store's size; the summary is stored back.
 """
 
 from __future__ import annotations
 
-import re
+import contextlib
+import functools
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from driftbom.comparator import check
 from driftbom.errors import Remedy, SbomError, StoreError
-from driftbom.properties import Prop
+from driftbom.hashes import sha256
 from driftbom.reproductions import LastReproduction, folded, last, reproduced
 from driftbom.sbom import codecs
+from driftbom.store import Layout
+from driftbom.summaries import (
+    Summary,
+    compared,
+    encoded,
+    parent_of,
+    parsed,
+    policy_digest,
+    run_status,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
     from driftbom.comparator.policy import Policy
-    from driftbom.comparator.report import DriftReport
     from driftbom.model import Snapshot
     from driftbom.sbom.interface import Decode
     from driftbom.store import Entry, Store
+    from driftbom.store.layout import Head
+
+__all__ = ["AuditReport", "Audited", "Card", "Signing", "Trust", "audit", "inventory", "run_status"]
 
 AHEAD = 8
 """Names (or timeline snapshots) fetched ahead of the comparison, in parallel."""
+AHEAD_SUMMARIES = 32
+"""Names whose summaries an audit reads ahead, in parallel (S3 requests overlap)."""
 
-_DIGEST = re.compile(r"[0-9a-f]{64}")
 MAX_METRICS = 256
 """Metrics of a document the audit page keeps (the first, by name)."""
 
@@ -39,13 +53,13 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _ahead(fetch: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-    """Yield ``fetch(item)`` for each item in order, with at most ``AHEAD`` fetched ahead."""
-    with ThreadPoolExecutor(AHEAD) as pool:
+def _ahead(fetch: Callable[[T], R], items: Iterable[T], ahead: int = AHEAD) -> Iterator[R]:
+    """Yield ``fetch(item)`` for each item in order, with at most ``ahead`` fetched ahead."""
+    with ThreadPoolExecutor(ahead) as pool:
         pending: deque[Any] = deque()
         for item in items:
             pending.append(pool.submit(fetch, item))
-            if len(pending) >= AHEAD:
+            if len(pending) >= ahead:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
@@ -65,11 +79,10 @@ class Card(NamedTuple):
 
 def card_of(snapshot: Snapshot) -> Card:
     """Return the card of a parsed document (what the audit page shows of it)."""
-    parent = dict(snapshot.properties).get(Prop.PARENT_DIGEST, "").removeprefix("sha256:")
     return Card(
         snapshot.name,
         snapshot.timestamp,
-        parent if _DIGEST.fullmatch(parent) else None,
+        parent_of(snapshot),
         run_status(snapshot),
         snapshot.phase,
         tuple(list(snapshot.metrics.items())[:MAX_METRICS]),
@@ -133,11 +146,8 @@ class Audited(NamedTuple):
     name: str
     baseline: str
     latest: str
-    report: DriftReport
-    run: str | None = None
-    """How the latest run record's command ended (``run_status``), None for no run."""
-    card: Card | None = None
-    """What the audit page shows of the latest document."""
+    summary: Summary
+    """Its latest snapshot against its baseline (stored, or compared now)."""
     signing: Signing | None = None
     """The latest record's signatures."""
     signature_failed: bool = False
@@ -145,12 +155,24 @@ class Audited(NamedTuple):
     reproduction: LastReproduction | None = None
     """The name's last stored reproduction (shown; it never fails the name)."""
 
+    @property
+    def run(self) -> str | None:
+        """Return how the latest run record's command ended (``run_status``), None for no run."""
+        return self.summary.run
+
+    @property
+    def failed(self) -> bool:
+        """Return True when the name fails: its drift, or its signatures under ``--trust``."""
+        return self.summary.failed or self.signature_failed
+
 
 class AuditReport(NamedTuple):
     """Each audited name's verdict, in name order, and the errors met (a corrupt object...)."""
 
     results: list[Audited]
     errors: list[str]
+    recomputed: int = 0
+    """Summaries compared from the documents in this audit (missing, stale or ignored)."""
 
 
 class _Pair(NamedTuple):
@@ -166,10 +188,14 @@ class _Fetched(NamedTuple):
     """What auditing one name needs from the store (None when skipped) and the errors met."""
 
     name: str
+    entry: Entry | None
+    baseline: str
+    summary: Summary | None
+    """Its stored summary, when one is valid under the policy in force."""
     pair: _Pair | None
+    """The documents, read when no summary is valid (or signatures are verified)."""
     errors: list[str]
     signatures: Signing | None = None
-    """Whether the latest carries signatures (listed on the worker thread too)."""
     reproduction: LastReproduction | None = None
 
 
@@ -187,8 +213,62 @@ def _parsed(store: Store, raw: bytes, label: str, decode: Decode = codecs.decode
     return decode(raw, label, store.manifest)
 
 
-def _fetch(store: Store, name: str, since: str, again: bool = False) -> _Fetched:
-    """Read ``name``'s latest entry, its baseline and both documents (on a worker thread).
+def _candidate(
+    store: Layout, name: str, entry: Entry, hexdigest: str, errors: list[str]
+) -> Summary | None:
+    """Return the summary ``hexdigest`` of ``entry`` when it is one; what is wrong is an error."""
+    try:
+        raw = store.read_summary(hexdigest)
+    except StoreError as exc:
+        errors.append(f"{name}: {exc}: ignored, compared from the documents")
+        return None
+    return _judged(name, entry, hexdigest, raw, errors)
+
+
+def _judged(
+    name: str, entry: Entry, hexdigest: str, raw: bytes | None, errors: list[str]
+) -> Summary | None:
+    """Return the summary ``raw`` (read under ``hexdigest``) holds when it is ``entry``'s."""
+    found = parsed(raw) if raw is not None else None
+    if raw is not None and found is None:
+        errors.append(f"{name}: summary {hexdigest[:12]} is not a summary: ignored")
+    if found is not None and (found.entry, found.snapshot, found.name) != (
+        entry.id,
+        entry.digest,
+        name,
+    ):
+        errors.append(
+            f"{name}: summary {hexdigest[:12]} names other documents than its entry: ignored"
+        )
+        return None
+    return found
+
+
+def stored_summary(
+    store: Store, name: str, entry: Entry, baseline: str, policy: str, errors: list[str]
+) -> Summary | None:
+    """Return ``entry``'s stored summary when it is against ``baseline`` under ``policy``.
+
+    The entry's own summary first, then one stored after its put; None when neither is
+    valid (missing, the baseline moved, another policy). One altered, malformed or naming
+    other documents than the entry is an error met, and ignored.
+    """
+    if not isinstance(store, Layout):
+        return None
+    seen: set[str] = set()
+    for hexdigest in (entry.summary, None):
+        found_hex = hexdigest if hexdigest is not None else store.summary_ref(name, entry)
+        if not found_hex or found_hex in seen:
+            continue
+        seen.add(found_hex)
+        found = _candidate(store, name, entry, found_hex, errors)
+        if found is not None and found.baseline == baseline and found.policy == policy:
+            return found
+    return None
+
+
+def _fetch(store: Store, name: str, how: _How, again: bool = False) -> _Fetched:
+    """Read ``name``'s latest entry, its baseline and summary, or both documents (a thread).
 
     ``again``: it has stored reproductions, and the last is read too.
     """
@@ -198,81 +278,208 @@ def _fetch(store: Store, name: str, since: str, again: bool = False) -> _Fetched
         errors += [f"{name}: {problem}" for problem in junk]
         baseline = store.baseline(name)
         if not latest or baseline is None:
-            return _Fetched(name, None, [*errors, f"{name}: no baseline or no history"])
-        if since and latest[0].timestamp < since:
-            return _Fetched(name, None, errors)
-        digest = latest[0].digest
-        pair = _Pair(baseline, digest, store.read(baseline), store.read(digest))
-        signatures = present(store, digest)
+            errors.append(f"{name}: no baseline or no history")
+            return _Fetched(name, None, "", None, None, errors)
+        entry = latest[0]
+        if how.since and entry.timestamp < how.since:
+            return _Fetched(name, None, "", None, None, errors)
+        summary = stored_summary(store, name, entry, baseline, how.policy_id, errors)
+        signatures = present(store, entry.digest)
+        verify = how.trust is not None and signatures.envelopes > 0
+        pair = None
+        if summary is None or verify:
+            base_raw = store.read(baseline) if summary is None else b""
+            pair = _Pair(baseline, entry.digest, base_raw, store.read(entry.digest))
     except StoreError as exc:
-        return _Fetched(name, None, [*errors, f"{name}: {exc}"])
+        return _Fetched(name, None, "", None, None, [*errors, f"{name}: {exc}"])
     reproduction = _last(store, name, errors) if again else None
-    return _Fetched(name, pair, errors, signatures, reproduction)
+    return _Fetched(name, entry, baseline, summary, pair, errors, signatures, reproduction)
 
 
 def _signing(
-    store: Store, pair: _Pair, current: Snapshot, found: Signing | None, trust: Trust | None
+    store: Store, pair: _Pair | None, name: str, found: Signing | None, trust: Trust | None
 ) -> Signing | None:
     """Return what the latest's signatures say: checked under ``trust``, else only counted."""
     if found is None or trust is None:
         return found
-    if not found.envelopes:
+    if not found.envelopes or pair is None:
         return Signing(UNSIGNED, 0, "no signature")
-    return trust.check(store, pair.latest, pair.latest_raw, current.name)
+    return trust.check(store, pair.latest, pair.latest_raw, name)
+
+
+class _How(NamedTuple):
+    """How an audit reads each name."""
+
+    since: str
+    policy: Policy | None
+    policy_id: str
+    trust: Trust | None
+
+
+def _recomputed(store: Store, fetched: _Fetched, policy: Policy | None) -> Summary:
+    """Return the summary compared from the documents, stored back when the store takes it."""
+    name, entry, pair = fetched.name, fetched.entry, fetched.pair
+    if entry is None or pair is None:
+        raise StoreError(f"{name}: nothing read to compare")
+    seen = codecs.decoder()  # unchanged components are built once
+    reference = _parsed(store, pair.baseline_raw, f"{name}@baseline", seen)
+    current = _parsed(store, pair.latest_raw, f"{name}@latest", seen)
+    digests = (entry.id, pair.baseline, entry.digest)
+    summary = compared(reference, current, digests, policy)._replace(name=name)
+    if isinstance(store, Layout):
+        with contextlib.suppress(StoreError):  # a read-only store: compared again next time
+            store.put_summary(name, entry, encoded(summary))
+    return summary
+
+
+BLOCK = 1000
+"""Names whose entries, baselines and summaries a store that ``walks`` reads at once."""
+
+
+def _slow(store: Store, name: str, how: _How, again: bool, met: list[str]) -> _Fetched:
+    """Read ``name`` one by one (``_fetch``), after the errors already ``met``."""
+    found = _fetch(store, name, how, again)
+    return found._replace(errors=[*met, *(e for e in found.errors if e not in met)])
+
+
+def _inline_summaries(store: Layout, heads: list[Head]) -> list[bytes | StoreError | None]:
+    """Return the summary of each head: its entry's copy, else read (all at once)."""
+    wanted = [(i, h.entry.summary) for i, h in enumerate(heads) if h.entry and h.inline is None]
+    unread = [(i, hexdigest) for i, hexdigest in wanted if hexdigest]
+    read = store.read_summaries([hexdigest for _, hexdigest in unread])
+    found: list[bytes | StoreError | None] = [h.inline for h in heads]
+    for (index, _), raw in zip(unread, read, strict=True):
+        found[index] = raw
+    for index, head in enumerate(heads):
+        raw = found[index]
+        if isinstance(raw, bytes) and head.entry and sha256(raw).hexdigest() != head.entry.summary:
+            reason = f"the copy of summary {head.entry.summary[:12]} in its entry is altered"
+            found[index] = StoreError(reason)
+    return found
+
+
+def _quick(
+    store: Layout, names: list[str], how: _How, again: frozenset[str]
+) -> Iterator[Callable[[], _Fetched]]:
+    """Yield, for each name in order, what reads it: its summary read with many others.
+
+    A name whose summary is not valid (or that needs more: its last reproduction, its
+    signatures verified) is read one by one (``_fetch``), which says what is wrong.
+    """
+    signed = store.signed()
+    heads: list[Head] = []
+    for head in store.heads(names, BLOCK):
+        heads.append(head)
+        if len(heads) == BLOCK or head.name == names[-1]:
+            yield from _judge_all(store, heads, how, again, signed)
+            heads = []
+
+
+def _judge_all(
+    store: Layout, heads: list[Head], how: _How, again: frozenset[str], signed: dict[str, int]
+) -> Iterator[Callable[[], _Fetched]]:
+    for head, raw in zip(heads, _inline_summaries(store, heads), strict=True):
+        name, entry, baseline = head.name, head.entry, head.baseline
+        met = []
+        if isinstance(raw, StoreError):
+            met.append(f"{name}: {raw}: ignored, compared from the documents")
+        summary = None
+        if entry is not None and baseline is not None and isinstance(raw, bytes):
+            summary = _judged(name, entry, entry.summary, raw, met)
+        current = summary is not None and (summary.baseline, summary.policy) == (
+            baseline,
+            how.policy_id,
+        )
+        envelopes = signed.get(entry.digest, 0) if entry is not None else 0
+        if (
+            entry is None
+            or summary is None
+            or not current
+            or name in again
+            or (how.trust and envelopes)
+        ):
+            yield functools.partial(
+                _slow, store, name, how, name in again, met if summary is None else []
+            )
+        elif how.since and entry.timestamp < how.since:
+            yield functools.partial(_Fetched, name, None, "", None, None, [])
+        else:
+            state = PRESENT if envelopes else UNSIGNED
+            signing = Signing(state, envelopes, "not checked", checked=False)
+            yield functools.partial(
+                _Fetched, name, entry, baseline or "", summary, None, [], signing
+            )
+
+
+def _read_all(
+    store: Store, names: list[str], how: _How, again: frozenset[str]
+) -> Iterator[_Fetched]:
+    """Yield what auditing each name needs, in order, read ahead on threads."""
+    if isinstance(store, Layout) and store.walks:
+        return _ahead(lambda read: read(), _quick(store, names, how, again), AHEAD_SUMMARIES)
+    return _ahead(lambda n: _fetch(store, n, how, n in again), names, AHEAD_SUMMARIES)
 
 
 def audit(
     store: Store,
-    pattern: str = "*",
+    pattern: str | tuple[str, ...] = "*",
     policy: Policy | None = None,
     since: str = "",
     trust: Trust | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
 ) -> AuditReport:
-    """Return each matching name's report and the errors met (a corrupt object, ...).
+    """Return the verdict of each name matching ``pattern`` (a glob, or any of several).
 
-    ``since`` (an ISO date or time) leaves out names whose latest snapshot is older. A name
-    that cannot be audited is an error, and the others are still audited. Each latest
-    record's signatures are counted; under ``trust`` they are verified, and its ``require``
-    decides which fail the name.
+    Each name's stored summary is read (``summaries``); one missing, stale (the baseline
+    moved, another policy: ``policy``, None for the default) or not valid is compared from
+    the documents again, and stored back when the store is writable. ``since`` (an ISO date
+    or time) leaves out names whose latest snapshot is older. A name that cannot be audited
+    is an error, and the others are still audited. Each latest record's signatures are
+    counted; under ``trust`` they are verified, and its ``require`` decides which fail.
+    ``progress(done, all, recomputed)`` is told of each name audited.
     """
-    found: list[Audited] = []
-    errors: list[str] = []
+    from driftbom.comparator import policy as policies  # noqa: PLC0415
+
     stored = store.names()
     if not stored:
         raise StoreError(f"no snapshot in {store}", remedy=Remedy.STORE_ONE)
-    names = [n for n in folded(stored) if fnmatchcase(n, pattern)]
+    globs = (pattern,) if isinstance(pattern, str) else pattern
+    names = [n for n in folded(stored) if any(fnmatchcase(n, g) for g in globs)]
     again = reproduced(stored)
     if not names:
-        raise StoreError(f"no stored name matches {pattern!r}", remedy=Remedy.LIST_NAMES)
-    fetched = _ahead(lambda n: _fetch(store, n, since, n in again), names)
-    for name, pair, met, signatures, reproduction in fetched:
-        errors += met
-        if pair is None:
-            continue
-        try:
-            seen = codecs.decoder()  # unchanged components are built once
-            reference = _parsed(store, pair.baseline_raw, f"{name}@baseline", seen)
-            current = _parsed(store, pair.latest_raw, f"{name}@latest", seen)
-        except (SbomError, StoreError) as exc:
-            errors.append(f"{name}: {exc}")
-            continue
-        report = check(reference, current, policy)
-        signed = _signing(store, pair, current, signatures, trust)
-        fails = signed is not None and trust is not None and signed.fails(trust.require)
-        found.append(
-            Audited(
-                name,
-                pair.baseline,
-                pair.latest,
-                report,
-                run_status(current),
-                card_of(current),
-                signed,
-                fails,
-                reproduction,
+        shown = " or ".join(repr(g) for g in globs)
+        raise StoreError(f"no stored name matches {shown}", remedy=Remedy.LIST_NAMES)
+    chosen = policy if policy is not None else policies.default()
+    how = _How(since, chosen, policy_digest(chosen), trust)
+    found: list[Audited] = []
+    errors: list[str] = []
+    recomputed = 0
+    for done, one in enumerate(_read_all(store, names, how, again), 1):
+        errors += one.errors
+        summary = one.summary
+        if one.entry is not None and summary is None:
+            try:
+                summary = _recomputed(store, one, chosen)
+                recomputed += 1
+            except (SbomError, StoreError) as exc:
+                errors.append(f"{one.name}: {exc}")
+        if summary is not None and one.entry is not None:
+            signed = _signing(store, one.pair, one.name, one.signatures, trust)
+            fails = signed is not None and trust is not None and signed.fails(trust.require)
+            found.append(
+                Audited(
+                    one.name,
+                    one.baseline,
+                    one.entry.digest,
+                    summary,
+                    signed,
+                    fails,
+                    one.reproduction,
+                )
             )
-        )
-    return AuditReport(found, errors)
+        if progress is not None:
+            progress(done, len(names), recomputed)
+    return AuditReport(found, errors, recomputed)
 
 
 MAX_TIMELINE = 20
@@ -280,80 +487,58 @@ MAX_TIMELINE = 20
 MAX_LINEAGE = 20
 
 
-class _Listed(NamedTuple):
-    """What ``drift ls`` needs of one name: its history, baseline and both documents' bytes."""
-
-    name: str
-    entries: list[Entry]
-    baseline: str | None
-    documents: tuple[bytes, bytes | None] | StoreError
-    signatures: Signing | None = None
-    reproduction: LastReproduction | StoreError | SbomError | None = None
-
-
-def _listed(store: Store, name: str, again: bool = False) -> _Listed:
+def _row(store: Store, name: str, trust: Trust | None, again: bool) -> dict[str, Any] | None:
+    """Return the inventory row of a name with a history (None without one), on a thread."""
     entries = store.history(name)
-    base = store.baseline(name)
-    signatures = None
-    try:
-        latest = store.read(entries[0].digest) if entries else b""
-        documents: tuple[bytes, bytes | None] | StoreError = (
-            latest,
-            store.read(base) if base is not None and entries else None,
-        )
-        signatures = present(store, entries[0].digest) if entries else None
-    except StoreError as exc:
-        documents = exc
-    try:
-        reproduction: LastReproduction | StoreError | SbomError | None = (
-            last(store, name) if again else None
-        )
-    except (StoreError, SbomError) as exc:
-        reproduction = exc
-    return _Listed(name, entries, base, documents, signatures, reproduction)
-
-
-def _row(store: Store, listed: _Listed, trust: Trust | None = None) -> dict[str, Any]:
-    """Return the inventory row of a name with a history."""
-    from driftbom.model import Layer  # noqa: PLC0415
-
-    name = listed.name
+    if not entries:
+        return None
     row: dict[str, Any] = {
         "name": name,
-        "latest": listed.entries[0].timestamp,
-        "snapshots": len(listed.entries),
-        "baseline": listed.baseline,
+        "latest": entries[0].timestamp,
+        "snapshots": len(entries),
+        "baseline": store.baseline(name),
         "verdict": None,
         "run": None,
         "metrics": {},
         "phase": None,
         "models": [],
         "datasets": [],
-        "signature": listed.signatures.as_dict() if listed.signatures else None,
-        "reproduction": _reproduction_row(listed.reproduction),
+        "signature": None,
+        "reproduction": None,
     }
-    if isinstance(listed.documents, StoreError):
-        row["verdict"] = f"error: {listed.documents}"
-        return row
-    latest_raw, base_raw = listed.documents
     try:
-        seen = codecs.decoder()
-        latest = _parsed(store, latest_raw, f"{name}@latest", seen)
-        if base_raw is not None:
-            reference = _parsed(store, base_raw, f"{name}@baseline", seen)
-            row["verdict"] = check(reference, latest).verdict
+        row["reproduction"] = _reproduction_row(last(store, name) if again else None)
+    except (StoreError, SbomError) as exc:
+        row["reproduction"] = _reproduction_row(exc)
+    how = _How("", None, policy_digest(_default()), trust)
+    fetched = _fetch(store, name, how)
+    summary = fetched.summary
+    try:
+        if summary is None and fetched.pair is not None:
+            summary = _recomputed(store, fetched, how.policy)
     except (SbomError, StoreError) as exc:
         row["verdict"] = f"error: {exc}"
-    else:
-        row["run"] = run_status(latest)
-        row["metrics"] = latest.metrics
-        row["phase"] = latest.phase
-        row["models"] = [c.name for c in latest.by_layer(Layer.MODELS)]
-        row["datasets"] = [c.name for c in latest.by_layer(Layer.DATASETS)]
-        pair = _Pair("", listed.entries[0].digest, b"", latest_raw)
-        signed = _signing(store, pair, latest, listed.signatures, trust)
-        row["signature"] = signed.as_dict() if signed else None
+    problems = [e.removeprefix(f"{name}: ") for e in fetched.errors]
+    if summary is None and row["verdict"] is None and problems:
+        row["verdict"] = f"error: {problems[-1]}"
+    if summary is not None:
+        signed = _signing(store, fetched.pair, name, fetched.signatures, trust)
+        row.update(
+            verdict=summary.verdict,
+            run=summary.run,
+            metrics=dict(summary.metrics),
+            phase=summary.phase,
+            models=list(summary.models),
+            datasets=list(summary.datasets),
+            signature=signed.as_dict() if signed else None,
+        )
     return row
+
+
+def _default() -> Policy:
+    from driftbom.comparator import policy as policies  # noqa: PLC0415
+
+    return policies.default()
 
 
 def _reproduction_row(found: LastReproduction | Exception | None) -> dict[str, Any] | None:
@@ -363,25 +548,16 @@ def _reproduction_row(found: LastReproduction | Exception | None) -> dict[str, A
     return found.as_dict() if found is not None else None
 
 
-def run_status(snapshot: Snapshot) -> str | None:
-    """Return how a run record's command ended (``failed (exit 3)``); None for no run."""
-    run = snapshot.run
-    if run is None:
-        return None
-    if run.interrupted:
-        return f"interrupted ({run.interrupted}, exit {run.exit_code})"
-    return "succeeded" if run.succeeded else f"failed (exit {run.exit_code})"
-
-
 def inventory(store: Store, trust: Trust | None = None) -> list[dict[str, Any]]:
     """Return one row per stored name with a history, for ``drift ls``.
 
-    Snapshots, latest time, baseline, the latest's verdict against it (``error: ...`` when a
-    document cannot be read), how its run ended, phase, models, datasets, and its signatures
-    (verified under ``trust``, else only counted), and its last reproduction
-    (``NAME.reproduced`` is folded into NAME's row).
+    Snapshots, latest time, baseline, the latest's verdict against it under the default
+    policy (its stored summary, else compared from the documents; ``error: ...`` when one
+    cannot be read), how its run ended, phase, models, datasets, and its signatures (verified
+    under ``trust``, else only counted), and its last reproduction (``NAME.reproduced`` is
+    folded into NAME's row).
     """
     names = store.names()
     again = reproduced(names)
-    listed = _ahead(lambda name: _listed(store, name, name in again), folded(names))
-    return [_row(store, one, trust) for one in listed if one.entries]
+    rows = _ahead(lambda n: _row(store, n, trust, n in again), folded(names), AHEAD_SUMMARIES)
+    return [row for row in rows if row is not None]

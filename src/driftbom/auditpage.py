@@ -11,9 +11,9 @@ used, and every entry is type- and size-checked when read: a bad one is computed
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import re
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 from driftbom.audit import (
@@ -24,23 +24,25 @@ from driftbom.audit import (
     _ahead,
     _parsed,
     card_of,
+    stored_summary,
 )
 from driftbom.comparator import check
 from driftbom.errors import SbomError, StoreError
-from driftbom.hashes import sha256
 from driftbom.probes._cache import StatCache, default_dir
 from driftbom.render.charts import when
-from driftbom.render.html import Node, Point, Section
+from driftbom.render.html import Node, Page, Point, Section
 from driftbom.sbom import codecs
+from driftbom.summaries import Summary, policy_digest
 
 if TYPE_CHECKING:
     from driftbom.audit import Audited
     from driftbom.comparator.policy import Policy
-    from driftbom.comparator.report import DriftReport
     from driftbom.store import Entry, Store
 
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 MAX_TEXT = 4096
+MAX_FAILING = 100
+"""Failing names the page details (the highest scores): 10,000 names stay under 5 MB."""
 
 
 def _text(value: Any, *, optional: bool = False) -> bool:
@@ -73,21 +75,6 @@ def _score(value: Any) -> tuple[int, bool] | None:
     return score, failed
 
 
-def _canonical(value: Any) -> Any:
-    """Return ``value`` in an order that is the same in every process (sets, dicts sorted)."""
-    if isinstance(value, (set, frozenset)):
-        return sorted(map(str, value))
-    if isinstance(value, dict):
-        return sorted((str(k), repr(v)) for k, v in value.items())
-    return value
-
-
-def policy_digest(policy: Policy) -> str:
-    """Return a digest of ``policy``'s rules, the same in every process (no hash order)."""
-    fields = [(f.name, _canonical(getattr(policy, f.name))) for f in dataclasses.fields(policy)]
-    return sha256(repr(fields).encode()).hexdigest()[:32]
-
-
 class Scores:
     """The page's cache: documents' cards by digest, scores by (baseline, snapshot, policy)."""
 
@@ -96,7 +83,7 @@ class Scores:
         from driftbom.comparator import policy as policies  # noqa: PLC0415
 
         self.chosen = policy if policy is not None else policies.default()
-        self.policy = policy_digest(self.chosen)
+        self.policy = policy_digest(self.chosen)  # a summary's own: they are read as scores
         where = str(store)  # a folder by its absolute path: one cache whatever the cwd
         scope = where if "://" in where else os.path.abspath(where)  # noqa: PTH100
         self._cache = StatCache(default_dir(os.environ), "audit-page", scope)
@@ -121,11 +108,16 @@ class Scores:
             self._scores[key] = _score(self._cache.get(key, []))
         return self._scores[key]
 
-    def put_score(self, baseline: str, digest: str, report: DriftReport) -> None:
+    def put_score(self, baseline: str, digest: str, score: int, failed: bool) -> None:
         """Remember the score of ``digest`` against ``baseline``."""
         key = f"score:{self.policy}:{baseline}:{digest}"
-        self._scores[key] = (report.score, report.failed)
-        self._cache.put(key, [], [report.score, report.failed])
+        self._scores[key] = (score, failed)
+        self._cache.put(key, [], [score, failed])
+
+    def put_summary(self, summary: Summary) -> None:
+        """Remember the card and score a summary gives of its snapshot."""
+        self.put_card(summary.snapshot, summary_card(summary))
+        self.put_score(summary.baseline, summary.snapshot, summary.score, summary.failed)
 
     def save(self) -> None:
         """Write the entries this page used back (see ``StatCache.save``)."""
@@ -154,9 +146,8 @@ def _compute(store: Store, result: Audited, todo: list[Entry], scores: Scores) -
                 continue
             scores.put_card(entry.digest, card_of(current))
             if reference is not None and entry in policy_needed:
-                scores.put_score(
-                    result.baseline, entry.digest, check(reference, current, scores.chosen)
-                )
+                report = check(reference, current, scores.chosen)
+                scores.put_score(result.baseline, entry.digest, report.score, report.failed)
         except (SbomError, StoreError):
             continue
 
@@ -167,9 +158,19 @@ def timeline(store: Store, result: Audited, scores: Scores) -> tuple[Point, ...]
     Each is placed at the time it was recorded (its ``metadata.timestamp``), else stored.
     """
     entries = list(reversed(store.read_history(result.name, limit=MAX_TIMELINE).entries))
-    scores.put_score(result.baseline, result.latest, result.report)  # the audit compared it
-    if result.card is not None:  # and read it
-        scores.put_card(result.latest, result.card)
+    scores.put_summary(result.summary)  # the audit read it
+
+    def unknown(entry: Entry) -> bool:
+        return (
+            scores.card(entry.digest) is None or scores.score(result.baseline, entry.digest) is None
+        )
+
+    def summary(entry: Entry) -> Summary | None:
+        return stored_summary(store, result.name, entry, result.baseline, scores.policy, [])
+
+    for found in _ahead(summary, [e for e in entries if unknown(e)]):
+        if found is not None:
+            scores.put_summary(found)
     todo = [
         e
         for e in entries
@@ -215,22 +216,41 @@ def lineage(store: Store, latest: str, scores: Scores) -> tuple[tuple[Node, ...]
     return tuple(reversed(nodes)), digest is not None
 
 
-def sections(store: Store, results: list[Audited], policy: Policy | None) -> list[Section]:
-    """Return what the page shows of each audited name (the cache saved once, at the end)."""
+def summary_card(summary: Summary) -> Card:
+    """Return the card a summary gives of its snapshot."""
+    return Card(
+        summary.name,
+        summary.timestamp,
+        summary.parent,
+        summary.run,
+        summary.phase,
+        summary.metrics,
+    )
+
+
+def sections(
+    store: Store, results: list[Audited], policy: Policy | None, detail: tuple[str, ...] = ()
+) -> Page:
+    """Return the page: a row for every audited name, a section for each failing one.
+
+    And for each name matching one of the globs ``detail``. A section draws the name's
+    timeline (its snapshots' summaries, or documents compared once and cached) and lineage;
+    the cache is saved once, at the end.
+    """
     scores = Scores(store, policy)
     found = []
+    detailed = _detailed(results, detail)
     for result in results:
+        if result.name not in detailed:
+            continue
         points = timeline(store, result, scores)
         nodes, earlier = lineage(store, result.latest, scores)
-        latest = scores.card(result.latest)
         found.append(
             Section(
                 result.name,
-                result.report,
+                result.summary,
                 points,
                 nodes,
-                run=result.run,
-                phase=latest.phase if latest else None,
                 earlier=earlier,
                 signing=result.signing,
                 signature_failed=result.signature_failed,
@@ -239,4 +259,28 @@ def sections(store: Store, results: list[Audited], policy: Policy | None) -> lis
             )
         )
     scores.save()
-    return found
+    rows = [
+        Section(
+            r.name,
+            r.summary,
+            (),
+            (),
+            signing=r.signing,
+            signature_failed=r.signature_failed,
+            reproduction=r.reproduction,
+            latest=r.latest,
+        )
+        for r in results
+    ]
+    hidden = sum(1 for r in results if r.failed and r.name not in detailed)
+    return Page(rows, found, hidden)
+
+
+def _detailed(results: list[Audited], detail: tuple[str, ...]) -> set[str]:
+    """Return the names the page details: those asked for, and some failing ones.
+
+    The ``MAX_FAILING`` failing names with the highest scores.
+    """
+    asked = {r.name for r in results if any(fnmatchcase(r.name, glob) for glob in detail)}
+    failing = sorted((r for r in results if r.failed), key=lambda r: (-r.summary.score, r.name))
+    return asked | {r.name for r in failing[:MAX_FAILING]}

@@ -44,7 +44,7 @@ from driftbom.snapshotter import (
     outputs,
     take,
 )
-from driftbom.store import put_if_asked
+from driftbom.summaries import put_if_asked
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

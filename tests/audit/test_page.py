@@ -47,11 +47,11 @@ def work(monkeypatch):
 
 def page(store, results, policy=None):
     """The audit page, as ``drift audit --html`` writes it."""
-    return rendered(Result.AUDIT_PAGE, "html", auditpage.sections(store, results, policy))
+    return rendered(Result.AUDIT_PAGE, "html", auditpage.sections(store, results, policy, ("*",)))
 
 
 def _page(store, policy=None):
-    results, errors = audit(store, policy=policy)
+    results, errors, _ = audit(store, policy=policy)
     assert errors == []
     return results, page(store, results, policy)
 
@@ -64,19 +64,21 @@ def test_a_repeat_page_costs_only_the_new_snapshots(tmp_path, cache, work):
     _, again = _page(store)
     assert again == first
     assert work["check"] == 0
-    assert work["parse"] == 4  # the audit's own: each name's baseline and latest
+    assert work["parse"] == 0  # the audit read the summaries it stored back the first time
     store.put("train", record("train", "1.17.0", "0.96", day=5))
     work.update(check=0, parse=0)
     _, third = _page(store)
     assert work["check"] == 0  # the new one: the audit compared it, the page took its score
-    assert work["parse"] == 4  # the audit's own: the page took the new one's card from it
+    assert work["parse"] == 2  # the audit's own (train's two): the page took the card from it
     assert "0.96" in third
 
 
 def test_each_point_has_its_own_score_and_metric(tmp_path, cache):
     store = page_store(tmp_path / "store")
-    results, _ = audit(store)
-    [train] = [s for s in auditpage.sections(store, results, None) if s.name == "train"]
+    results = audit(store).results
+    [train] = [
+        s for s in auditpage.sections(store, results, None, ("*",)).sections if s.name == "train"
+    ]
     assert [p.score for p in train.timeline] == [0, 0, 5, 40]
     assert [p.failed for p in train.timeline] == [False, False, False, True]
     assert [dict(p.metrics)["accuracy"] for p in train.timeline] == [
@@ -85,8 +87,8 @@ def test_each_point_has_its_own_score_and_metric(tmp_path, cache):
     assert [p.timestamp[:10] for p in train.timeline] == [
         "2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04",
     ]  # fmt: skip
-    assert train.run == "failed (exit 3)"
-    assert train.phase == "training"
+    assert train.summary.run == "failed (exit 3)"
+    assert train.summary.phase == "training"
     assert [n.digest for n in train.lineage] == [e.digest for e in reversed(store.history("train"))]
     assert not train.earlier
 
@@ -98,7 +100,9 @@ def test_another_policy_is_scored_again(tmp_path, cache, work):
     work.update(check=0)
     results, _ = _page(store, lenient)
     assert work["check"] == 3
-    [train] = [s for s in auditpage.sections(store, results, lenient) if s.name == "train"]
+    [train] = [
+        s for s in auditpage.sections(store, results, lenient, ("*",)).sections if s.name == "train"
+    ]
     assert not any(p.failed for p in train.timeline)
 
 
@@ -152,8 +156,8 @@ def test_a_parent_the_store_does_not_hold_ends_the_lineage(tmp_path, cache):
     store = LocalStore(tmp_path / "store")
     orphan = record("train", "1.16.0", parent=b"a document never stored")
     store.put("train", orphan)
-    results, _ = audit(store)
-    [section] = auditpage.sections(store, results, None)
+    results = audit(store).results
+    [section] = auditpage.sections(store, results, None, ("*",)).sections
     assert [n.found for n in section.lineage] == [False, True]
     assert not section.earlier
     html = page(store, results)
@@ -167,8 +171,8 @@ def test_a_long_lineage_says_earlier_runs_are_not_drawn(tmp_path, cache):
         previous_doc = record("train", f"1.{day}.0", parent=previous, day=min(day, 28))
         store.put("train", previous_doc)
         previous = previous_doc
-    results, _ = audit(store)
-    [section] = auditpage.sections(store, results, None)
+    results = audit(store).results
+    [section] = auditpage.sections(store, results, None, ("*",)).sections
     assert len(section.lineage) == MAX_LINEAGE + 1
     assert section.earlier
     assert section.lineage[-1].digest == results[0].latest
@@ -185,7 +189,7 @@ def test_hostile_values_are_escaped_everywhere(tmp_path, cache):
     hostile["metadata"]["properties"].append({"name": f"drift:metric:{HOSTILE}", "value": "1"})
     hostile["metadata"]["component"]["name"] = HOSTILE
     store.put("box", json.dumps(hostile).encode())
-    results, _ = audit(store)
+    results = audit(store).results
     html = page(store, results)
     assert "<img" not in html
     assert "<script>alert" not in html

@@ -121,7 +121,7 @@ def write_recorded(recorded: "Recorded", output: Path | None, store: str | None 
         for sidecar in write_sidecars(recorded.snapshot, output):
             status(f"wrote {sidecar} (a dataset's manifest, too large to be inline)")
         status(f"wrote {output}: {summarize(recorded.snapshot)}")
-    from driftbom.store import put_if_asked  # noqa: PLC0415
+    from driftbom.summaries import put_if_asked  # noqa: PLC0415
 
     stored = put_if_asked(recorded.snapshot, recorded.encoded, store)
     if stored is not None:

@@ -9,13 +9,14 @@ import typer
 
 if TYPE_CHECKING:
     from driftbom.audit import Trust
+    from driftbom.comparator.policy import Policy
     from driftbom.store import Store
 
 from driftbom import atomic
 from driftbom.audit import audit as audited
 from driftbom.audit import inventory
 from driftbom.auditpage import sections
-from driftbom.cli import EXIT_FINDINGS, EXIT_USAGE, app
+from driftbom.cli import EXIT_FINDINGS, EXIT_USAGE, app, status
 from driftbom.cli.output import diagnostic, emit, format_option, show_as
 from driftbom.cli.references import StoreOpt
 from driftbom.errors import StoreError, UsageError
@@ -39,6 +40,14 @@ TrustOpt = Annotated[
         "valid) decides which fail.",
     ),
 ]
+
+
+def _policy(path: Path | None) -> "Policy | None":
+    if path is None:
+        return None
+    from driftbom.comparator.policy import load  # noqa: PLC0415
+
+    return load(path)
 
 
 def _trust(path: Path | None) -> "Trust | None":
@@ -109,10 +118,25 @@ def ls(
     show_as(Result.INVENTORY, fmt, inventory(_store(store), policy))
 
 
+PROGRESS_EVERY = 1000
+"""Names between two progress lines of an audit on stderr."""
+
+
+def _progress(done: int, total: int, recomputed: int) -> None:
+    if done % PROGRESS_EVERY == 0 or (done == total and total >= PROGRESS_EVERY):
+        status(f"audit: {done}/{total} names, {recomputed} compared from their documents")
+
+
 @app.command("audit")
 def audit(
     store: StoreOpt = None,
-    name: Annotated[str, typer.Option("--name", help="Only names matching this glob.")] = "*",
+    name: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--name",
+            help="Only names matching this glob (repeatable); the page details each of them.",
+        ),
+    ] = None,
     since: Annotated[
         str | None,
         typer.Option("--since", help="Only names with a snapshot since this date (2026-11-30)."),
@@ -125,28 +149,45 @@ def audit(
         ),
     ] = None,
     trust: TrustOpt = None,
+    policy_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy",
+            help="Policy TOML to audit under (default: the built-in policy, as drift snapshot "
+            "--store computes each summary).",
+        ),
+    ] = None,
 ) -> None:
     """Each stored name's latest snapshot against its baseline; exit 1 when any fails.
 
-    Each latest record's signatures are shown; with --trust they are verified, and an
-    invalid one (or, under require = "signed", an unsigned one) fails the name. Each name's
-    last reproduction (NAME.reproduced) is shown; it never fails the name.
+    Each name's verdict is its summary, stored when the snapshot was; one missing, stale
+    (the baseline moved, another policy) or not valid is compared from the documents and
+    stored back, and the count is shown on stderr. The page (--html) has a row for every
+    name and details for the failing ones (the 100 with the highest scores) and those
+    given with --name. Each latest record's
+    signatures are shown; with --trust they are verified, and an invalid one (or, under
+    require = "signed", an unsigned one) fails the name. Each name's last reproduction
+    (NAME.reproduced) is shown; it never fails the name.
     """
     if since is not None:
         try:
             date.fromisoformat(since[:10])
         except ValueError:
             raise UsageError("not an ISO date (2026-11-30)", path=since) from None
-    policy = _trust(trust)
+    trusted = _trust(trust)
+    rules = _policy(policy_file)
     opened = _store(store)
-    report = audited(opened, name, since=since or "", trust=policy)
+    globs = tuple(name or ("*",))
+    report = audited(opened, globs, rules, since or "", trusted, _progress)
+    status(f"audit: {len(report.results)} names, {report.recomputed} compared from their documents")
     if html is not None:
-        page = rendered(Result.AUDIT_PAGE, "html", sections(opened, report.results, None))
-        atomic.write_file(html, page.encode())
+        detail = globs if name else ()
+        drawn = sections(opened, report.results, rules, detail)
+        atomic.write_file(html, rendered(Result.AUDIT_PAGE, "html", drawn).encode())
     show_as(Result.AUDIT, fmt, report)
     for error in report.errors:
         diagnostic(f"error: {error}")
     if report.errors:
         raise typer.Exit(EXIT_USAGE)
-    if any(r.report.failed or r.signature_failed for r in report.results):
+    if any(r.failed for r in report.results):
         raise typer.Exit(EXIT_FINDINGS)

@@ -4,17 +4,40 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from driftbom.render.jsonout import dumps, to_dict
+from driftbom.render.jsonout import dumps
 from driftbom.render.markdown import cell
-from driftbom.render.summary import describe, remedy, subject, verdict_line
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
     from driftbom.audit import Audited, AuditReport, Signing
     from driftbom.reproductions import LastReproduction
+    from driftbom.summaries import Line, Summary
 
-TOP_CAUSES = 5
-"""Causes listed under each failing name in the audit's text and Markdown."""
+
+def counts(summary: Summary) -> str:
+    """Return ``2 major, 1 minor`` (causes, most severe first), or ``no drift``."""
+    return ", ".join(f"{n} {s}" for s, n in summary.counts) or "no drift"
+
+
+def verdict_line(summary: Summary) -> str:
+    """Return e.g. ``FAIL: 1 major, 2 info; score 20 (fails at major)``."""
+    return (
+        f"{summary.verdict.upper()}: {counts(summary)}; score {summary.score}"
+        f" (fails at {summary.fail_on})"
+    )
+
+
+def _line(line: Line) -> dict[str, Any]:
+    return {
+        "id": line.subject,
+        "layer": line.layer,
+        "change": line.kind,
+        "field": line.field,
+        "severity": line.severity,
+        "rule": line.rule,
+        "reason": line.text,
+        "remedy": line.remedy,
+    }
 
 
 def signature_text(signing: Signing | None) -> str:
@@ -47,23 +70,22 @@ def _table(audited: AuditReport, *, markdown: bool) -> str:
     lines = head.splitlines() if markdown else []
     for r in audited.results:
         run = f" (run {r.run})" if r.run and r.run != "succeeded" else ""
-        name, verdict = visible(r.name), verdict_line(r.report) + run
+        name, verdict = visible(r.name), verdict_line(r.summary) + run
         signed, again = _signature(r), reproduction_text(r.reproduction, r.latest)
         if markdown:
             lines.append(f"| {name} | {verdict} | {cell(signed or '-')} | {cell(again or '-')} |")
         else:
             line = f"{name}  {verdict}" + (f"  [signature: {signed}]" if signed else "")
             lines.append(line + (f"  [last reproduction: {again}]" if again else ""))
-        if not r.report.failed:
+        if not r.summary.failed:
             continue
-        causes = r.report.causes
-        for cause in causes[:TOP_CAUSES]:
-            todo = remedy(cause)
-            text = f"{cause.severity.value.upper()} {subject(cause)}: {describe(cause)}"
+        for cause in r.summary.causes:
+            todo = cause.remedy
+            text = f"{cause.severity.upper()} {cause.subject}: {cause.text}"
             text = visible(text + (f" [{todo}]" if todo else ""))
             lines.append(f"| | {cell(text)} | | |" if markdown else f"    {text}")
-        if len(causes) > TOP_CAUSES:
-            hidden = len(causes) - TOP_CAUSES
+        if r.summary.causes_total > len(r.summary.causes):
+            hidden = r.summary.causes_total - len(r.summary.causes)
             more = f"... and {hidden} more: drift check {r.name}@baseline {r.name}@latest"
             lines.append(f"| | {cell(more)} | | |" if markdown else f"    {visible(more)}")
     return "\n".join(lines) + "\n"
@@ -80,18 +102,24 @@ def markdown(audited: AuditReport) -> str:
 
 
 def json(audited: AuditReport) -> str:
-    """Return the audit as indented JSON: each name's verdict and changes, then the errors."""
+    """Return the audit as indented JSON: each name's verdict and top changes, then the errors.
+
+    ``changes`` are the first ``summaries.TOP_CHANGES`` (most severe first), of
+    ``changes_total``; ``drift check --format json`` lists them all.
+    """
     data: dict[str, Any] = {
         "environments": [
             {
                 "name": r.name,
                 "baseline": r.baseline,
                 "latest": r.latest,
-                "verdict": r.report.verdict,
+                "verdict": r.summary.verdict,
                 "run": r.run,
-                "max_severity": r.report.max_severity.value if r.report.max_severity else None,
-                "score": r.report.score,
-                "changes": to_dict(r.report)["changes"],
+                "max_severity": r.summary.max_severity,
+                "score": r.summary.score,
+                "policy": r.summary.policy,
+                "changes": [_line(c) for c in r.summary.changes],
+                "changes_total": r.summary.changes_total,
                 "signature": r.signing.as_dict() if r.signing else None,
                 "signature_failed": r.signature_failed,
                 "reproduction": r.reproduction.as_dict() if r.reproduction else None,
@@ -99,5 +127,6 @@ def json(audited: AuditReport) -> str:
             for r in audited.results
         ],
         "errors": audited.errors,
+        "recomputed": audited.recomputed,
     }
     return dumps(data)

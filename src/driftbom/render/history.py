@@ -34,7 +34,7 @@ def history_text(listing: Listing) -> str:
 
 def history_json(listing: Listing) -> str:
     """Return the entries as an indented JSON list."""
-    return dumps([e._asdict() for e in listing.entries])
+    return dumps([e._asdict() for e in listing.entries])  # summary: its SHA-256, "" for none
 
 
 def _signature(signed: dict[str, Any] | None) -> str:

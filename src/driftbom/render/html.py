@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from driftbom.comparator.metrics import number as metric_number
 from driftbom.render import charts
-from driftbom.render.summary import counts
+from driftbom.render.audit import counts
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
     import jinja2
 
     from driftbom.audit import Signing
-    from driftbom.comparator.report import DriftReport
     from driftbom.reproductions import LastReproduction
+    from driftbom.summaries import Summary
 
 MAX_CHANGES = 50
 MAX_LABEL = 48
@@ -54,12 +54,10 @@ class Section(NamedTuple):
     """What the page says of one name."""
 
     name: str
-    report: DriftReport
+    summary: Summary
     timeline: tuple[Point, ...]
     lineage: tuple[Node, ...]
     """From the first recorded run to the latest, oldest first."""
-    run: str | None = None
-    phase: str | None = None
     earlier: bool = False
     """The lineage goes further back than drawn."""
     signing: Signing | None = None
@@ -142,17 +140,17 @@ def _lineage(nodes: tuple[Node, ...], earlier: bool) -> dict[str, Any]:
     return {"nodes": drawn, "earlier": earlier, "height": max(height, 40)}
 
 
-def _changes(report: DriftReport) -> dict[str, Any]:
+def _changes(summary: Summary) -> dict[str, Any]:
     rows = [
         {
-            "severity": f.severity.value,
-            "id": _t(f.change.id),
-            "reason": _t(f.change.reason),
-            "remedy": _t(f.change.remedy or ""),
+            "severity": c.severity,
+            "id": _t(c.subject),
+            "reason": _t(c.text),
+            "remedy": _t(c.remedy or ""),
         }
-        for f in report.findings[:MAX_CHANGES]
+        for c in summary.changes[:MAX_CHANGES]
     ]
-    return {"rows": rows, "more": max(0, len(report.findings) - MAX_CHANGES)}
+    return {"rows": rows, "more": max(0, summary.changes_total - len(rows))}
 
 
 def _signature(signing: Signing | None, failed: bool) -> dict[str, Any]:
@@ -186,26 +184,42 @@ def _reproduction(found: LastReproduction | None, latest: str) -> dict[str, Any]
     }
 
 
-def section(s: Section) -> dict[str, Any]:
-    """Return what the template draws of one name."""
+class Page(NamedTuple):
+    """The audit page: a row for every name, a section for some (the failing ones...)."""
+
+    rows: list[Section]
+    sections: list[Section]
+    hidden: int = 0
+    """Failing names not detailed (past the page's bound)."""
+
+
+def row(s: Section) -> dict[str, Any]:
+    """Return what the summary table draws of one name."""
+    run, phase = s.summary.run, s.summary.phase
     return {
         "name": _t(s.name),
-        "verdict": s.report.verdict,
-        "score": s.report.score,
-        "counts": counts(s.report),
-        "run": _t(s.run) if s.run else "",
-        "run_class": _run_class(s.run),
-        "phase": _t(s.phase) if s.phase else "",
-        "reference_time": _t(s.report.reference_time),
-        "current_time": _t(s.report.current_time),
+        "verdict": s.summary.verdict,
+        "score": s.summary.score,
+        "counts": counts(s.summary),
+        "run": _t(run) if run else "",
+        "run_class": _run_class(run),
+        "phase": _t(phase) if phase else "",
+        "reference_time": _t(s.summary.reference_time),
+        "current_time": _t(s.summary.timestamp),
+        "signature": _signature(s.signing, s.signature_failed),
+        "reproduction": _reproduction(s.reproduction, s.latest),
+        "failed": s.summary.failed or s.signature_failed,
+    }
+
+
+def section(s: Section) -> dict[str, Any]:
+    """Return what the template draws of one name's section."""
+    return row(s) | {
         "snapshots": len(s.timeline),
         "score_chart": _score_chart(s.timeline),
         "metrics": _metrics(s.timeline),
         "lineage": _lineage(s.lineage, s.earlier),
-        "changes": _changes(s.report),
-        "signature": _signature(s.signing, s.signature_failed),
-        "reproduction": _reproduction(s.reproduction, s.latest),
-        "failed": s.report.failed or s.signature_failed,
+        "changes": _changes(s.summary),
     }
 
 
@@ -222,17 +236,23 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render(sections: list[Section], title: str = "drift audit") -> str:
-    """Return the page: a summary table (sortable and filterable), then each name's section."""
-    drawn = [section(s) for s in sections]
-    phases = sorted({d["phase"] for d in drawn if d["phase"]})
+def render(page: Page, title: str = "drift audit") -> str:
+    """Return the page: a summary table (sortable and filterable), then the sections."""
+    rows = [row(s) for s in page.rows]
+    drawn = [section(s) for s in page.sections]
+    detailed = {d["name"] for d in drawn}
+    for one in rows:
+        one["detailed"] = one["name"] in detailed
+    phases = sorted({d["phase"] for d in rows if d["phase"]})
     return (
         _environment()
         .get_template("audit.html.j2")
         .render(
             title=title,
-            failed=sum(1 for d in drawn if d["failed"]),
+            failed=sum(1 for d in rows if d["failed"]),
+            rows=rows,
             sections=drawn,
+            hidden=page.hidden,
             phases=phases,
         )
     )

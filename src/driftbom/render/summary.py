@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from driftbom.comparator.causes import NOT_RECORDED
+from driftbom.comparator.causes import NOT_RECORDED, describe, remedy, subject
 from driftbom.comparator.severity import Severity
 
 if TYPE_CHECKING:
     from driftbom.comparator.causes import Cause
     from driftbom.comparator.report import DriftReport
 
-DETAILS = 2
-"""Details named on a cause's line; the rest are counted (all of them are in the JSON)."""
+__all__ = [
+    "by_layer",
+    "counts",
+    "describe",
+    "header",
+    "kind",
+    "remedy",
+    "subject",
+    "verdict_line",
+]
+
 NOT_RECORDED_HEADING = "not recorded"
 _RUN_KEYS = frozenset({"run", "phase", "parent"})
 
@@ -45,54 +54,9 @@ def header(report: DriftReport) -> tuple[str, str]:
     )
 
 
-def _not_recorded(cause: Cause) -> str:
-    sides: dict[str, list[str]] = {"current": [], "reference": []}
-    for finding in cause.findings:
-        change = finding.change
-        side = "reference" if change.current is None else "current"
-        sides[side].append(change.layer.value)
-    return "; ".join(
-        f"the {side} document does not record {', '.join(sorted(layers))}"
-        for side, layers in sides.items()
-        if layers
-    )
-
-
-def describe(cause: Cause) -> str:
-    """Return the cause's line: its headline first, then its details and what came with it."""
-    if cause.key == NOT_RECORDED:
-        return _not_recorded(cause)
-    parts = [cause.headline.change.reason]
-    details = cause.details
-    parts += [f.change.reason for f in details[:DETAILS]]
-    if len(details) > DETAILS:
-        parts.append(f"+{len(details) - DETAILS} more")
-    members = cause.members
-    if members:
-        own = max((f.severity.rank for f in cause.findings if f.change.id == cause.key), default=-1)
-        worst = next(f for f in cause.findings if f.change.id != cause.key)
-        if worst.severity.rank > own:  # what makes the line this severe is named on it
-            parts.append(worst.change.reason)
-        parts.append(f"+{len(members)} with it")
-    return "; ".join(parts)
-
-
-def subject(cause: Cause) -> str:
-    """Return what the cause is about: a bom-ref, or the layers not recorded."""
-    return "layers" if cause.key == NOT_RECORDED else cause.key
-
-
 def kind(cause: Cause) -> str:
     """Return the headline's kind of change (``upgraded``, ``added``, ``not-recorded``)."""
     return cause.headline.change.kind.value
-
-
-def remedy(cause: Cause) -> str | None:
-    """Return what to do: the cause's own remedy, else the requested distribution's."""
-    change = cause.headline.change
-    if change.via:  # a CUDA change, or a cause whose requested distribution was ignored
-        return f"via {change.via.removeprefix('pypi:')}"
-    return change.remedy
 
 
 def by_layer(report: DriftReport) -> list[tuple[str, list[Cause]]]:

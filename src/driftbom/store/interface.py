@@ -15,6 +15,8 @@ class Entry(NamedTuple):
     digest: str
     timestamp: str
     """When it was stored (UTC)."""
+    summary: str = ""
+    """The hex SHA-256 of its summary (``summaries/``), written at put; "" for none."""
 
 
 class History(NamedTuple):

@@ -8,6 +8,11 @@ Layout::
     manifests/<blake3>.manifest           dataset manifests too large to be inline, once each
     signatures/<sha256>/<sha256>.json     a document's signature envelopes, each under its own
                                           SHA-256, in the folder of the document's digest
+    summaries/<sha256>.json               a snapshot's verdict against its baseline (small JSON),
+                                          under its own SHA-256, referenced from its entry (which
+                                          also carries a copy when small: ``summary_text``)
+    summary-refs/<name>/<entry id>        the SHA-256 of a summary computed after the put (by
+                                          the audit): entries are never rewritten
 
 Objects, manifests and entries are whole writes under keys that never change meaning; the
 first baseline of a name is a conditional create (``Blobs.create``), so of two first puts
@@ -18,11 +23,12 @@ tampered one is an error naming it, never used.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 
@@ -37,6 +43,7 @@ MAX_SIGNATURE = 2 * MAX_DOCUMENT
 """An envelope carries the whole document (base64) as its payload."""
 MAX_SIGNATURES = 64
 """Envelopes kept beside one document."""
+MAX_SUMMARY = 256 * 1024
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 _ID = re.compile(r"[0-9]{8}T[0-9]{12}Z-[0-9a-f]{8}")
@@ -56,11 +63,14 @@ def _parsed_entry(raw: bytes) -> Entry | None:
         return None
     try:
         data = orjson.loads(raw)
-        entry = Entry(data["id"], data["digest"], data["timestamp"])
-    except (ValueError, KeyError, TypeError):
+        entry = Entry(data["id"], data["digest"], data["timestamp"], data.get("summary", ""))
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    patterns = zip(entry, (_ID, _DIGEST, _TIMESTAMP), strict=True)
-    return entry if all(isinstance(v, str) and p.fullmatch(v) for v, p in patterns) else None
+    patterns = zip(entry[:3], (_ID, _DIGEST, _TIMESTAMP), strict=True)
+    if not all(isinstance(v, str) and p.fullmatch(v) for v, p in patterns):
+        return None
+    summary_ok = isinstance(entry.summary, str) and _DIGEST.fullmatch(entry.summary)
+    return entry if summary_ok else entry._replace(summary="")
 
 
 def _history(name: str, files: list[tuple[str, bytes | None]]) -> History:
@@ -77,6 +87,51 @@ def _history(name: str, files: list[tuple[str, bytes | None]]) -> History:
             entries.append(entry)
     entries.sort(key=lambda e: e.id, reverse=True)
     return History(entries, junk)
+
+
+class Head(NamedTuple):
+    """A name's latest entry (None: not read), its baseline, and the summary its entry carries."""
+
+    name: str
+    entry: Entry | None
+    baseline: str | None
+    inline: bytes | None
+
+
+MAX_INLINE = 32 * 1024
+"""A summary up to this size is also carried by its history entry (one read in an audit)."""
+
+
+def _inline(raw: bytes) -> bytes | None:
+    """Return the summary an entry carries (``summary_text``), None when it carries none."""
+    try:
+        text = orjson.loads(raw).get("summary_text")
+    except (ValueError, AttributeError):
+        return None
+    return text.encode() if isinstance(text, str) and len(text) <= MAX_INLINE else None
+
+
+def _named_baseline(summary: bytes | None) -> str:
+    """Return the baseline digest a summary names ("" for none): its ``baseline`` field."""
+    try:
+        value = orjson.loads(summary).get("baseline") if summary else None
+    except (ValueError, AttributeError):
+        return ""
+    return value if isinstance(value, str) and _DIGEST.fullmatch(value) else ""
+
+
+def _md5(digest: str) -> str:
+    """Return the ETag S3 lists for a baseline file holding ``digest`` (its MD5)."""
+    return hashlib.md5(digest.encode(), usedforsecurity=False).hexdigest()
+
+
+def _summary_problem(hexdigest: str, data: bytes | None) -> str:
+    """Return what is wrong with the summary ``data`` read under ``hexdigest`` ("" if nothing)."""
+    if data is not None and len(data) > MAX_SUMMARY:
+        return f"summary {hexdigest[:12]} is over {MAX_SUMMARY} bytes"
+    if data is not None and sha256(data).hexdigest() != hexdigest:
+        return f"summary {hexdigest[:12]} is altered: its content is not its digest"
+    return ""
 
 
 def checked_name(name: str) -> str:
@@ -155,11 +210,19 @@ class Layout:
         return self.where
 
     @_answered
-    def put(self, name: str, document: bytes, manifests: Iterable[bytes] = ()) -> Entry:
+    def put(
+        self,
+        name: str,
+        document: bytes,
+        manifests: Iterable[bytes] = (),
+        summarize: Callable[[Entry, str], bytes | None] | None = None,
+    ) -> Entry:
         """Store ``document`` under ``name``; the first one for a name becomes its baseline.
 
         ``manifests`` are the dataset manifests it names (``sidecar_manifests``): stored
         first, under their BLAKE3, so no reader sees the document without them.
+        ``summarize(entry, baseline digest)`` returns the entry's summary (or None), called
+        once the document is stored: the summary is stored and the entry names it.
         """
         name = checked_name(name)
         for manifest in manifests:
@@ -167,9 +230,62 @@ class Layout:
         digest = sha256(document).hexdigest()
         self.blobs.create(_object_key(digest), document)
         entry = _new_entry(digest)
-        self.blobs.write(f"history/{name}/{entry.id}.json", orjson.dumps(entry._asdict()))
+        summary = summarize(entry, self.baseline(name) or digest) if summarize else None
+        if summary is not None and len(summary) <= MAX_SUMMARY:
+            entry = entry._replace(summary=self._put_summary(summary))
+        data = {k: v for k, v in entry._asdict().items() if v}  # no summary: no key
+        if summary is not None and len(summary) <= MAX_INLINE:
+            data["summary_text"] = summary.decode()  # its copy: checked against its digest
+        self.blobs.write(f"history/{name}/{entry.id}.json", orjson.dumps(data))
         self.blobs.create(f"baselines/{name}", digest.encode())
         return entry
+
+    def _put_summary(self, summary: bytes) -> str:
+        hexdigest = sha256(summary).hexdigest()
+        self.blobs.create(f"summaries/{hexdigest}.json", summary)
+        return hexdigest
+
+    @_answered
+    def put_summary(self, name: str, entry: Entry, summary: bytes) -> str:
+        """Store a summary of ``entry`` computed after its put; return its SHA-256.
+
+        Entries are never rewritten: ``summary-refs/<name>/<entry id>`` names it, unless it
+        is the one the entry names: then its file is written whole again (one altered in
+        place is repaired, its key says what it must hold).
+        """
+        if len(summary) > MAX_SUMMARY:
+            raise StoreError(f"a summary of over {MAX_SUMMARY} bytes is not kept")
+        if not _ID.fullmatch(entry.id):
+            raise StoreError(f"{entry.id[:40]!r} is not a history entry's id")
+        hexdigest = sha256(summary).hexdigest()
+        self.blobs.write(f"summaries/{hexdigest}.json", summary)
+        if hexdigest != entry.summary:
+            key = f"summary-refs/{checked_name(name)}/{entry.id}"
+            self.blobs.write(key, hexdigest.encode())
+        return hexdigest
+
+    @_answered
+    def summary_ref(self, name: str, entry: Entry) -> str | None:
+        """Return the SHA-256 of the summary of ``entry`` stored after its put, or None."""
+        if not _ID.fullmatch(entry.id):
+            return None
+        raw = self.blobs.read(f"summary-refs/{checked_name(name)}/{entry.id}", 128)
+        hexdigest = raw.decode(errors="replace").strip() if raw is not None else ""
+        return hexdigest if _DIGEST.fullmatch(hexdigest) else None
+
+    @_answered
+    def read_summary(self, hexdigest: str) -> bytes | None:
+        """Return the summary stored under ``hexdigest``; None when there is none.
+
+        Raises StoreError when its content is not its digest (altered in place) or too large.
+        """
+        if not _DIGEST.fullmatch(hexdigest):
+            return None
+        data = self.blobs.read(f"summaries/{hexdigest}.json", MAX_SUMMARY + 1)
+        problem = _summary_problem(hexdigest, data)
+        if problem:
+            raise StoreError(problem)
+        return data
 
     @_answered
     def names(self) -> list[str]:
@@ -191,6 +307,109 @@ class Layout:
             return self.blobs.read(key, MAX_ENTRY + 1)
         except (OSError, StoreError):
             return None  # a link, unreadable, not a regular file: junk
+
+    @property
+    def walks(self) -> bool:
+        """Return True when the backend lists a whole folder at once and reads in parallel.
+
+        Then ``heads`` reads many names in a few requests (object storage).
+        """
+        return hasattr(self.blobs, "walk") and hasattr(self.blobs, "read_many")
+
+    def _read_keys(self, keys: list[str], limit: int) -> list[bytes | None]:
+        many = getattr(self.blobs, "read_many", None)
+        if many is not None:
+            return list(many(keys, limit))
+        return [self._entry_or_none(key, limit) for key in keys]
+
+    def _entry_or_none(self, key: str, limit: int) -> bytes | None:
+        try:
+            return self.blobs.read(key, limit)
+        except (OSError, StoreError):
+            return None
+
+    def heads(self, names: list[str], block: int = 1000) -> Iterator[Head]:
+        """Yield each name's latest entry, baseline and inline summary, in order.
+
+        For a backend that ``walks``: every history and baseline is listed once, and
+        ``block`` names' entries are read at once, in parallel. An entry carries its summary
+        (``summary_text``, when small), and a baseline whose listed ETag is the MD5 of the
+        digest that summary names is that digest: it is read only when it is not. A name
+        whose newest file is not an entry has ``entry`` None (``read_history`` says why).
+        """
+        newest = self._newest(names)
+        tags = self._walk("baselines")
+        for start in range(0, len(names), block):
+            yield from self._heads(names[start : start + block], newest, tags)
+
+    @_answered
+    def _walk(self, folder: str) -> dict[str, str]:
+        walk = getattr(self.blobs, "walk", None)
+        if walk is None:
+            raise StoreError(f"{self} cannot list a whole folder at once")
+        found: dict[str, str] = walk(folder)
+        return found
+
+    def _newest(self, names: list[str]) -> dict[str, str]:
+        wanted = {checked_name(n) for n in names}
+        newest: dict[str, str] = {}
+        for key in self._walk("history"):
+            name, _, file = key.partition("/")
+            if name in wanted and file.endswith(".json") and "/" not in file:
+                newest[name] = max(newest.get(name, ""), file)
+        return newest
+
+    @_answered
+    def _heads(self, names: list[str], newest: dict[str, str], tags: dict[str, str]) -> list[Head]:
+        keys = [f"history/{n}/{newest[n]}" for n in names if n in newest]
+        raws = iter(self._read_keys(keys, MAX_ENTRY + 1))
+        found: list[Head] = []
+        for name in names:
+            raw = next(raws) if name in newest else None
+            entry = _parsed_entry(raw) if raw is not None else None
+            if entry is None or f"{entry.id}.json" != newest.get(name):
+                found.append(Head(name, None, None, None))
+                continue
+            inline = _inline(raw) if raw is not None else None
+            expected = _named_baseline(inline)
+            tagged = expected and tags.get(name) == _md5(expected)
+            found.append(Head(name, entry, expected if tagged else None, inline))
+        unknown = [i for i, head in enumerate(found) if head.entry and head.baseline is None]
+        bases = self._read_keys([f"baselines/{found[i].name}" for i in unknown], 128)
+        for index, base in zip(unknown, bases, strict=True):
+            digest = base.decode(errors="replace").strip() if base is not None else ""
+            found[index] = found[index]._replace(
+                baseline=digest if _DIGEST.fullmatch(digest) else None
+            )
+        return found
+
+    @_answered
+    def read_summaries(self, hexdigests: list[str]) -> list[bytes | StoreError | None]:
+        """Return the summaries stored under ``hexdigests`` (read in parallel when it can).
+
+        None for one not there; a StoreError for one altered in place or too large.
+        """
+        keys = [f"summaries/{h}.json" for h in hexdigests if _DIGEST.fullmatch(h)]
+        raws = iter(self._read_keys(keys, MAX_SUMMARY + 1))
+        found: list[bytes | StoreError | None] = []
+        for hexdigest in hexdigests:
+            data = next(raws) if _DIGEST.fullmatch(hexdigest) else None
+            problem = _summary_problem(hexdigest, data)
+            found.append(StoreError(problem) if problem else data)
+        return found
+
+    @_answered
+    def signed(self) -> dict[str, int]:
+        """Return how many envelopes each signed document has, by digest (one listing)."""
+        walk = getattr(self.blobs, "walk", None)
+        if walk is None:
+            raise StoreError(f"{self} cannot list its signatures at once")
+        counts: dict[str, int] = {}
+        for key in walk("signatures"):
+            digest, _, file = key.partition("/")
+            if _DIGEST.fullmatch(digest) and _DIGEST.fullmatch(file.removesuffix(".json")):
+                counts[digest] = min(counts.get(digest, 0) + 1, MAX_SIGNATURES)
+        return counts
 
     @_answered
     def read_history(self, name: str, limit: int | None = None) -> History:

@@ -59,6 +59,19 @@ class Objects:
             raise next(r for r in failed if not isinstance(r, FileNotFoundError))
         return [r if isinstance(r, bytes) else None for r in found]
 
+    def walk(self, folder: str) -> dict[str, str]:
+        """Return every key under ``folder``, relative to it, with its ETag ("" unknown).
+
+        One paginated listing on S3, where a small file's ETag is the MD5 of its content.
+        """
+        prefix = self._key(folder).rstrip("/") + "/"
+        found = self.fs.find(prefix, detail=True)
+        return {
+            key.removeprefix(prefix): str(info.get("ETag") or "").strip('"')
+            for key, info in found.items()
+            if key.startswith(prefix)
+        }
+
     def list(self, folder: str) -> list[str]:
         """Return the names in ``folder``, a subfolder's with a ``/``; raises for no bucket."""
         try:
