@@ -34,6 +34,10 @@ class Input(str, Enum):
     SIGNATURE = "signature"
     SIGNING_KEY = "signing-key"
     TRUST = "trust"
+    DATASET_INFO = "dataset-info"
+    MODEL_INFO = "model-info"
+    AUTHOR = "author"
+    SUPPLIER = "supplier"
 
 
 class Remedy(str, Enum):

@@ -68,6 +68,10 @@ _FLAGS = {
     Input.SIGNATURE: "--signature",
     Input.SIGNING_KEY: "--sign",
     Input.TRUST: "--trust",
+    Input.DATASET_INFO: "--dataset-info",
+    Input.MODEL_INFO: "--model-info",
+    Input.AUTHOR: "--author",
+    Input.SUPPLIER: "--supplier",
 }
 _REMEDIES = {
     Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",

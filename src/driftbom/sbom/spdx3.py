@@ -62,6 +62,8 @@ _CDX_ALGORITHMS = {spdx: cdx for cdx, spdx in _ALGORITHMS.items()}
 # what SPDX has no field for, under names no drift property takes (``cdx:`` is CycloneDX's)
 X_TYPE, X_LICENSE, X_CARD, X_ANCESTORS = "cdx:type", "cdx:license", "cdx:modelCard", "cdx:pedigree"
 X_WORKFLOWS, X_LIFECYCLES, X_VERSION = "cdx:workflows", "cdx:lifecycles", "cdx:tool-version"
+X_AUTHORS, X_SUPPLIER = "cdx:authors", "cdx:supplier"
+_PEOPLE = {X_AUTHORS: "authors", X_SUPPLIER: "supplier"}
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -185,6 +187,7 @@ def _document_pairs(document: dict[str, Any]) -> list[tuple[str, str]]:
     pairs.append((X_VERSION, metadata["tools"]["components"][0]["version"]))
     if metadata.get("lifecycles"):
         pairs.append((X_LIFECYCLES, _json(metadata["lifecycles"])))
+    pairs += [(key, _json(metadata[field])) for key, field in _PEOPLE.items() if field in metadata]
     workflows = [w for f in document.get("formulation") or () for w in f.get("workflows") or ()]
     if workflows:
         pairs.append((X_WORKFLOWS, _json(workflows)))
@@ -302,7 +305,7 @@ def _relationships(graph: list[Any], kind: str, ids: Ids) -> dict[str, list[str]
 
 def _metadata(spdx_document: dict[str, Any], created: str) -> dict[str, Any]:
     pairs = _pairs(spdx_document)
-    special = dict(p for p in pairs if p[0] in (X_VERSION, X_LIFECYCLES, X_WORKFLOWS))
+    special = dict(p for p in pairs if p[0] in (X_VERSION, X_LIFECYCLES, X_WORKFLOWS, *_PEOPLE))
     metadata: dict[str, Any] = {
         "timestamp": created,
         "tools": {"components": [{"name": TOOL, "version": special.get(X_VERSION, "")}]},
@@ -311,6 +314,9 @@ def _metadata(spdx_document: dict[str, Any], created: str) -> dict[str, Any]:
     }
     if X_LIFECYCLES in special:
         metadata["lifecycles"] = orjson.loads(special[X_LIFECYCLES])
+    for key, field in _PEOPLE.items():
+        if key in special:
+            metadata[field] = orjson.loads(special[key])
     return {"metadata": metadata, "workflows": orjson.loads(special.get(X_WORKFLOWS, "[]"))}
 
 
