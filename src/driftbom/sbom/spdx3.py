@@ -206,8 +206,26 @@ def to_graph(document: dict[str, Any]) -> dict[str, Any]:
     graph += _environment(document, ids, [r["bom-ref"] for r in raws])
     for kind, source, targets in spdx3_ai.lineage(raws):
         graph.append(_relationship(ids, kind, source, targets))
+    graph += _licences(raws, ids)
     graph.sort(key=lambda e: e["spdxId"])
     return {"@context": CONTEXT, "@graph": [*_header(document, ids), *graph]}
+
+
+def _licences(raws: list[dict[str, Any]], ids: Ids) -> list[dict[str, Any]]:
+    """Return each dataset's and model's declared licence: an expression and its relationship."""
+    out: list[dict[str, Any]] = []
+    for ref, expression in spdx3_ai.licences(raws):
+        licence_ref = f"{ref}/license/{expression}"
+        out.append(
+            {
+                "type": "simplelicensing_LicenseExpression",
+                "spdxId": ids.of(licence_ref),
+                "creationInfo": CREATION,
+                "simplelicensing_licenseExpression": expression,
+            }
+        )
+        out.append(_relationship(ids, "hasDeclaredLicense", ref, [licence_ref]))
+    return out
 
 
 def _header(document: dict[str, Any], ids: Ids) -> list[dict[str, Any]]:
