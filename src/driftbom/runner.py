@@ -112,7 +112,7 @@ def run(
         seconds=seconds,
         exit_code=code if code >= 0 else 128 - code,
         interrupted=ended.interrupted,
-        resources=tuple(p for p in used if p[0] != Prop.NOTE),
+        resources=tuple(sorted(p for p in used if p[0] != Prop.NOTE)),
     )
     notes = [p for p in used if p[0] == Prop.NOTE]
     snapshot = before._replace(

@@ -141,7 +141,7 @@ class Run:
             end=now_utc(),
             seconds=seconds,
             exit_code=1 if failed else 0,
-            resources=tuple(p for p in used if p[0] != Prop.NOTE),
+            resources=tuple(sorted(p for p in used if p[0] != Prop.NOTE)),
         )
         request = self._options.request
         models = by_name([*request.models.items(), *self._models], Input.MODEL)

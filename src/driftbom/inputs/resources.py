@@ -128,7 +128,7 @@ def rapl_zones(root: Path = RAPL_ROOT) -> dict[str, RaplZone]:
 
 
 def rapl_joules(start: dict[str, RaplZone], end: dict[str, RaplZone]) -> dict[str, float]:
-    """Return the joules each zone read at both ends used, counting one wrap-around."""
+    """Return the joules each zone read at both ends used, by its name, counting one wrap-around."""
     used: dict[str, float] = {}
     for key, first in start.items():
         last = end.get(key)
@@ -138,7 +138,8 @@ def rapl_joules(start: dict[str, RaplZone], end: dict[str, RaplZone]) -> dict[st
         if delta < 0:
             delta += first.wraps_at + 1 if first.wraps_at > 0 else 0
         if delta >= 0:
-            used[f"{key.partition(':')[2]}-{first.name}"[:64]] = delta / 1e6
+            name = first.name if first.name not in used else key
+            used[name[:64]] = delta / 1e6
     return used
 
 
