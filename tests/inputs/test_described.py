@@ -144,7 +144,8 @@ def test_a_datasheet_that_is_a_fifo_is_refused_and_never_hangs(tmp_path):
     worker.start()
     worker.join(5)
     assert not worker.is_alive(), "reading a FIFO datasheet blocked"
-    assert failed and "not a regular file" in str(failed[0])
+    (error,) = failed
+    assert "not a regular file" in str(error)
 
 
 def test_a_datasheet_linking_out_of_the_tree_is_refused(tmp_path):
