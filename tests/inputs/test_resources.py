@@ -141,3 +141,36 @@ def test_cpu_time_and_peak_memory_of_a_child_command(tmp_path):
 def test_energy_reads_round_trip_through_the_fixture_format():
     read = EnergyRead(2, {0: 5, 1: 7}, None)
     assert EnergyRead.from_json(read.to_json()) == read
+
+
+def test_drift_run_records_the_fixture_energy_on_its_workflow_and_model_card(tmp_path):
+    import orjson
+
+    from driftbom.inputs.probes import ModelsProbe
+    from driftbom.probes.interface import ProbeContext, Request
+    from driftbom.runner import run
+    from driftbom.sbom import codecs, schema
+    from driftbom.snapshotter import SnapshotOptions
+
+    header = b'{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}'
+    model = tmp_path / "w.safetensors"
+    model.write_bytes(len(header).to_bytes(8, "little") + header + bytes(8))
+    options = SnapshotOptions(
+        name="gpu-box",
+        request=Request(models={"clf": model}, code=False),
+        context=ProbeContext(root=tmp_path, cwd=tmp_path),
+        probes=(ModelsProbe(),),
+    )
+    meter = Meter(nvml=FakeEnergy("energy-2gpu"), rapl_root=tmp_path / "no-rapl")
+    ran = run(options, [sys.executable, "-c", "pass"], meter=meter)
+    resources = dict(ran.snapshot.run.resources)
+    assert resources["drift:run:energy-joules:gpu:1"] == "40800.000"
+    assert resources["drift:run:gpu-hours:source"] == "nvml: 2 GPUs x wall time"
+    document = orjson.loads(codecs.CYCLONEDX.encode(ran.snapshot).data)
+    assert schema.errors(document) == []
+    (clf,) = document["components"]
+    (used,) = clf["modelCard"]["considerations"]["environmentalConsiderations"][
+        "energyConsumptions"
+    ]
+    assert used["activityEnergyCost"] == {"value": pytest.approx(0.023), "unit": "kWh"}
+    assert "nvml" in used["energyProviders"][0]["description"]
