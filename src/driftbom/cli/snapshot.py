@@ -430,6 +430,9 @@ def run(
 ) -> None:
     """Snapshot, run COMMAND, hash its datasets and models, record it; exit with its code.
 
+    The record holds what COMMAND used, each with its source: CPU time and peak memory,
+    and where the machine reports them GPU-hours and energy (NVML, Linux RAPL).
+
     drift's own failures exit 125 (126: COMMAND cannot execute; 127: it is not found). With
     --sign, a record that cannot be signed is still written, and drift exits 125.
     """

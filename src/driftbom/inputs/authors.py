@@ -34,17 +34,18 @@ def parsed(given: str, what: Input = Input.AUTHOR) -> Pair:
 
 def git_user(cwd: Path, environ: Mapping[str, str]) -> Pair | None:
     """Return git's ``user.name`` and ``user.email`` (None when neither is set or no git)."""
-    env = _gitsafe.environment(dict(environ))
-    found = []
-    for key in ("user.name", "user.email"):
-        argv = ["git", "-C", str(cwd), *_gitsafe.SAFE_OPTIONS, "config", "--get", key]
-        try:
-            done = bounded.run(argv, timeout=GIT_TIMEOUT_S, env=env, limit=4096)
-        except bounded.ProcessFailedError:
-            return None
-        value = done.stdout.decode("utf-8", "replace").strip() if done.returncode == 0 else ""
-        found.append(text(value)[:MAX_NAME])
-    return (found[0], found[1]) if any(found) else None
+    argv = ["git", "-C", str(cwd), *_gitsafe.SAFE_OPTIONS, "config", "-z", "--get-regexp"]
+    argv.append(r"^user\.(name|email)$")
+    try:
+        done = bounded.run(argv, timeout=GIT_TIMEOUT_S, env=_gitsafe.environment(dict(environ)))
+    except bounded.ProcessFailedError:
+        return None
+    found: dict[str, str] = {}
+    for entry in done.stdout.decode("utf-8", "replace").split("\0") if done.returncode == 0 else ():
+        key, _, value = entry.partition("\n")
+        found[key] = text(value.strip())[:MAX_NAME]  # the last one set wins, as in git
+    name, email = found.get("user.name", ""), found.get("user.email", "")
+    return (name, email) if name or email else None
 
 
 def author(given: str | None, cwd: Path, environ: Mapping[str, str]) -> tuple[Pair, ...]:
