@@ -9,7 +9,8 @@ import threading
 import orjson
 import pytest
 
-from driftbom.errors import Input, ProbeError
+from driftbom.cli.inputs import described as described_pairs
+from driftbom.errors import Input, ProbeError, UsageError
 from driftbom.inputs import datasets, described, models
 from driftbom.inputs.described import (
     DATASET_KEYS,
@@ -17,7 +18,6 @@ from driftbom.inputs.described import (
     card_licence,
     card_sections,
     checked_all,
-    parse_pairs,
     read_datasheet,
 )
 
@@ -67,7 +67,7 @@ def test_without_a_datasheet_nothing_is_added(tmp_path):
 
 def test_the_option_wins_over_the_file_key_by_key(tmp_path):
     (tmp_path / "datasheet.yaml").write_text("license: MIT\norigin: the file\n")
-    given = parse_pairs([("train", "license=Apache-2.0")], DATASET_KEYS, Input.DATASET_INFO)
+    given = checked_all({"train": {"license": "Apache-2.0"}}, DATASET_KEYS, Input.DATASET_INFO)
     comp = dataset(tmp_path, given=given["train"])
     assert comp.licenses == (("expression", "Apache-2.0"),)
     assert comp.prop("drift:dataset:origin") == "the file"
@@ -114,13 +114,24 @@ def test_a_bad_datasheet_is_a_probe_error_naming_it(tmp_path, text, reason):
         ("license=GPL-9000-only", "not an SPDX expression"),
         ("sensitivity=secret", "not one of"),
         ("records=-1", "non-negative integer"),
-        ("records", "is not NAME key=value"),
     ],
 )
 def test_a_bad_dataset_info_is_a_probe_error_naming_the_option(pair, reason):
+    parsed = described_pairs([("train", pair)], Input.DATASET_INFO)
     with pytest.raises(ProbeError, match=reason) as caught:
-        parse_pairs([("train", pair)], DATASET_KEYS, Input.DATASET_INFO)
+        checked_all(parsed, DATASET_KEYS, Input.DATASET_INFO)
     assert caught.value.what is Input.DATASET_INFO
+    assert caught.value.path == "train"
+
+
+def test_the_command_line_splits_pairs_and_joins_repeated_notes():
+    parsed = described_pairs(
+        [("t", "collection=a"), ("t", "collection=b"), ("t", "role=x"), ("t", "role=y=z")],
+        Input.DATASET_INFO,
+    )
+    assert parsed == {"t": {"collection": "a\nb", "role": "y=z"}}
+    with pytest.raises(UsageError, match="is not NAME KEY=VALUE"):
+        described_pairs([("t", "records")], Input.DATASET_INFO)
 
 
 def test_a_huge_datasheet_is_refused_unread(tmp_path):
@@ -237,8 +248,8 @@ def test_a_cards_licence_is_an_spdx_expression_when_it_is_one():
 def test_a_model_folder_gets_its_cards_uses_and_the_option_wins(tmp_path):
     (tmp_path / "README.md").write_text(CARD)
     (tmp_path / "model.safetensors").write_bytes(b"\x02\x00\x00\x00\x00\x00\x00\x00{}")
-    given = parse_pairs(
-        [("m", "limitations=Small data"), ("m", "license=MIT")], MODEL_KEYS, Input.MODEL_INFO
+    given = checked_all(
+        {"m": {"limitations": "Small data", "license": "MIT"}}, MODEL_KEYS, Input.MODEL_INFO
     )
     comp = models.component("m", tmp_path, None, (), given["m"])
     card = orjson.loads(comp.model_card)
@@ -249,3 +260,11 @@ def test_a_model_folder_gets_its_cards_uses_and_the_option_wins(tmp_path):
     assert comp.props("drift:model:out-of-scope")[0].startswith("Anything with a token")
     assert comp.licenses == (("expression", "MIT"),)
     assert comp.prop("drift:model:license") == "MIT"
+
+
+def test_a_datasheet_that_is_a_loop_of_links_is_a_probe_error(tmp_path):
+    (tmp_path / "datasheet.yaml").symlink_to(tmp_path / "other.yaml")
+    (tmp_path / "other.yaml").symlink_to(tmp_path / "datasheet.yaml")
+    with pytest.raises(ProbeError) as caught:
+        read_datasheet(tmp_path)
+    assert caught.value.what is Input.DATASET

@@ -272,6 +272,7 @@ class Described:
 
     def applied(self, request: "Request") -> "Request":
         """Return ``request`` with what they say; raises DriftError for a bad value."""
+        from driftbom.cli.inputs import described  # noqa: PLC0415
         from driftbom.errors import Input  # noqa: PLC0415
         from driftbom.inputs import authors  # noqa: PLC0415
         from driftbom.inputs import described as info  # noqa: PLC0415
@@ -279,9 +280,11 @@ class Described:
         if self.author is not None:
             authors.parsed(self.author)
         authors.supplier(self.supplier)
+        datasets = described(self.dataset_info, Input.DATASET_INFO)
+        models = described(self.model_info, Input.MODEL_INFO)
         return request._replace(
-            dataset_info=info.parse_pairs(self.dataset_info, info.DATASET_KEYS, Input.DATASET_INFO),
-            model_info=info.parse_pairs(self.model_info, info.MODEL_KEYS, Input.MODEL_INFO),
+            dataset_info=info.checked_all(datasets, info.DATASET_KEYS, Input.DATASET_INFO),
+            model_info=info.checked_all(models, info.MODEL_KEYS, Input.MODEL_INFO),
             author=self.author,
             supplier=self.supplier,
         )

@@ -140,12 +140,16 @@ def read_datasheet(place: Path | str) -> tuple[Info, str | None]:
     """
     if isinstance(place, str):  # object storage: nothing is downloaded
         return {}, None
-    path = datasheet_path(place)
+    try:
+        path = datasheet_path(place)
+        if not os.path.lexists(path):
+            return {}, None
+        tree = (place if place.is_dir() else place.parent).resolve()
+        real = path.resolve()
+    except (OSError, RuntimeError) as exc:  # a name too long, a loop of links
+        reason = f"cannot read the datasheet ({getattr(exc, 'strerror', None) or exc})"
+        raise _error(Input.DATASET, str(place), reason) from None
     shown = str(path)
-    if not os.path.lexists(path):
-        return {}, None
-    tree = (place if place.is_dir() else place.parent).resolve()
-    real = path.resolve()
     if real != tree and tree not in real.parents:
         raise _error(Input.DATASET, shown, "the datasheet is a link out of the dataset's tree")
     try:
@@ -222,22 +226,6 @@ def merged(*sources: Mapping[str, Info]) -> dict[str, Info]:
         for name, info in source.items():
             out.setdefault(name, {}).update(info)
     return out
-
-
-def parse_pairs(
-    texts: list[tuple[str, str]], keys: tuple[str, ...], what: Input
-) -> dict[str, Info]:
-    """Return ``NAME key=value`` pairs (as the CLI splits them) by name, checked."""
-    out: dict[str, dict[str, object]] = {}
-    for name, pair in texts:
-        key, eq, value = pair.partition("=")
-        if not eq or not key:
-            raise _error(what, f"{name} {pair}"[:120], "is not NAME key=value")
-        known = out.setdefault(name, {})
-        if key in known and key in ("collection", "labelling", "cleaning", "out-of-scope"):
-            value = f"{known[key]}\n{value}"
-        known[key.strip()] = value
-    return {name: checked(info, keys, what, name) for name, info in out.items()}
 
 
 _SECTIONS = {

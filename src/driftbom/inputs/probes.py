@@ -59,9 +59,9 @@ def _dataset(ctx: ProbeContext, name: str, place: Path | str) -> Component:
         if tell is not None:
             tell(f"dataset {name}", done, total)
 
-    sheet, digest = described.read_datasheet(place)
-    given = {**sheet, **ctx.request.dataset_info.get(name, {})}
     found = datasets.component(datasets.hash_dataset(name, place, ctx.cache, progress))
+    sheet, digest = described.read_datasheet(place)  # the dataset is there: hashed
+    given = {**sheet, **ctx.request.dataset_info.get(name, {})}
     return described.described_dataset(found, given, digest)
 
 
