@@ -113,7 +113,7 @@ def _with_energy(component: dict[str, Any], run: RunRecord | None) -> dict[str, 
                 "activity": "training",
                 "energyProviders": [
                     {
-                        "description": f"measured by drift run ({source})",
+                        "description": f"measured by driftbom ({source})",
                         "organization": {"name": "unknown"},
                         "energySource": "unknown",
                         "energyProvided": {"value": float(kwh), "unit": "kWh"},
