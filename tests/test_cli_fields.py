@@ -80,14 +80,16 @@ def test_drift_run_records_every_field_in_its_place(work):
         (("--dataset-info", "train", "sensitivity=secret"), "--dataset-info train"),
         (("--dataset-info", "train", "records=many"), "--dataset-info train"),
         (("--model-info", "clf", "uses=x"), "--model-info clf"),
+        (("--dataset-info", "tran", "role=test"), "--dataset-info tran"),
+        (("--model-info", "nope", "license=MIT"), "--model-info nope"),
         (("--author", "<>"), "--author"),
         (("--supplier", "  "), "--supplier"),
     ],
 )
 def test_a_bad_value_is_exit_2_naming_the_option(work, args, flag):
     done = run_drift(
-        "snapshot", "--python", sys.executable, "--no-cache", "--dataset", "train=train", *args,
-        cwd=work,
+        "snapshot", "--python", sys.executable, "--no-cache", "--dataset", "train=train",
+        "--model", "clf=m", *args, cwd=work,
     )  # fmt: skip
     assert done.returncode == 2, done.stderr
     assert flag in done.stderr
@@ -136,6 +138,8 @@ def test_track_takes_the_same_descriptions(work, monkeypatch):
     monkeypatch.chdir(work)
     with pytest.raises(ProbeError, match="unknown key"):
         driftbom.track("t", output=work / "t.cdx.json", dataset_info={"train": {"colour": 1}})
+    with pytest.raises(ProbeError, match="names no dataset"):
+        driftbom.track("t", output=work / "t.cdx.json", dataset_info={"train": {"role": "x"}})
     out = work / "t.cdx.json"
     with driftbom.track(
         "t",

@@ -29,7 +29,7 @@ from driftbom.hashes import sha256
 from driftbom.inputs import params as hyper
 from driftbom.inputs.authors import parsed
 from driftbom.inputs.datasets import by_name, local, places
-from driftbom.inputs.described import DATASET_KEYS, MODEL_KEYS, checked_all
+from driftbom.inputs.described import DATASET_KEYS, MODEL_KEYS, check_names, checked_all
 from driftbom.inputs.metrics import properties
 from driftbom.inputs.patch import Patch, capture, recorded, write_beside
 from driftbom.inputs.resources import Meter
@@ -267,8 +267,9 @@ def track(
     --record-diff`` does (off by default: a diff can hold secrets).
     ``dataset_info`` and ``model_info`` describe datasets and models by name, as
     ``--dataset-info`` and ``--model-info`` do (``{"train": {"license": "MIT"}}``;
-    ProbeError for an unknown key or a bad value, now). ``author`` (``Name <email>``;
-    default: git's configured user) and ``supplier`` go into the document's metadata.
+    ProbeError, now, for an unknown key, a bad value or a dataset not in ``datasets``).
+    ``author`` (``Name <email>``; default: git's configured user) and ``supplier`` go
+    into the document's metadata.
     The run's CPU time, peak memory, GPU-hours and energy are this process's, measured
     from ``with`` to its end.
     """
@@ -291,6 +292,7 @@ def track(
     )
     if author is not None:
         parsed(author)
+    check_names(request.dataset_info, request.datasets, Input.DATASET_INFO)
     options = SnapshotOptions(name, request, default_context())
     return Run(name, Path(output), options, store, signer, record_diff=record_diff)
 

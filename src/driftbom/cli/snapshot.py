@@ -282,6 +282,8 @@ class Described:
         authors.supplier(self.supplier)
         datasets = described(self.dataset_info, Input.DATASET_INFO)
         models = described(self.model_info, Input.MODEL_INFO)
+        info.check_names(datasets, request.datasets, Input.DATASET_INFO)
+        info.check_names(models, request.models, Input.MODEL_INFO)
         return request._replace(
             dataset_info=info.checked_all(datasets, info.DATASET_KEYS, Input.DATASET_INFO),
             model_info=info.checked_all(models, info.MODEL_KEYS, Input.MODEL_INFO),

@@ -22,7 +22,7 @@ from driftbom.redact import scrub
 from driftbom.safetext import json_safe
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
     from pathlib import Path
 
     from driftbom.model import Component, Pair
@@ -123,6 +123,13 @@ def checked_all(
             raise _error(what, str(name), "is not a mapping of key to value")
         out[str(name)] = checked(info, keys, what, str(name))
     return out
+
+
+def check_names(info: Mapping[str, object], names: Iterable[str], what: Input) -> None:
+    """Raise ProbeError for info about a name not recorded (a typo would say nothing)."""
+    unknown = sorted(set(info) - set(names))
+    if unknown:
+        raise _error(what, unknown[0], "names no dataset or model of this record")
 
 
 def datasheet_path(place: Path) -> Path:
