@@ -83,3 +83,32 @@ answer = {
 (out / "nvml-energy.json").write_text(json.dumps(answer, indent=2) + "\n")
 print("energy:", (end["energy_mj"] - start["energy_mj"]) / 1000, "J over", round(end["time"] - start["time"], 1), "s")
 PYEOF
+
+# The same counters as drift run reads them (driftbom.inputs.resources.RealEnergy), every GPU,
+# before and after a load on each: saved as $OUT/nvml-energy-reads.json, the format of
+# fixtures/nvml/energy-*.json (commit it as fixtures/nvml/energy-<machine>.json).
+"$PY" - "$OUT" <<'PYEOF' 2>&1 | tee -a "$OUT/gpu-check.log"
+import json, subprocess, sys, time
+from pathlib import Path
+import pynvml
+from driftbom.inputs.resources import RealEnergy
+out = Path(sys.argv[1])
+pynvml.nvmlInit()
+count = pynvml.nvmlDeviceGetCount()
+machine = f"{count}x {pynvml.nvmlDeviceGetName(pynvml.nvmlDeviceGetHandleByIndex(0))}, driver {pynvml.nvmlSystemGetDriverVersion()}"
+pynvml.nvmlShutdown()
+load = ("import torch,time\nxs=[torch.randn(8192,8192,device=f'cuda:{i}') for i in range(torch.cuda.device_count())]\n"
+        "end=time.time()+8\nwhile time.time()<end:\n  ys=[x@x for x in xs]\ntorch.cuda.synchronize()\n")
+def read():
+    return {"time": time.time(), **RealEnergy().read().to_json()}
+first = read()
+done = subprocess.run(["/opt/torch/.venv/bin/python", "-c", load], capture_output=True, text=True, timeout=120)
+last = read()
+answer = {
+    "machine": machine,
+    "load": "8 s of 8192x8192 float32 matmuls in torch on every GPU" if done.returncode == 0 else f"load failed: {done.stderr[-300:]}",
+    "reads": [first, last],
+}
+(out / "nvml-energy-reads.json").write_text(json.dumps(answer, indent=2) + "\n")
+print("energy reads:", {k: (last["energy_mj"][k] - v) / 1000 for k, v in first["energy_mj"].items()}, "J")
+PYEOF

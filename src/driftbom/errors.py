@@ -35,6 +35,10 @@ class Input(str, Enum):
     SIGNING_KEY = "signing-key"
     TRUST = "trust"
     FRAMEWORK = "framework"
+    DATASET_INFO = "dataset-info"
+    MODEL_INFO = "model-info"
+    AUTHOR = "author"
+    SUPPLIER = "supplier"
 
 
 class Remedy(str, Enum):

@@ -216,6 +216,8 @@ class RunRecord(NamedTuple):
     exit_code: int
     interrupted: str | None = None
     """The signal drift was sent while it ran (``SIGINT``, ``SIGTERM``), or None."""
+    resources: tuple[Pair, ...] = ()
+    """What it used (``drift:run:cpu-seconds``, energy...), each with its ``:source``."""
 
     @property
     def succeeded(self) -> bool:
@@ -243,6 +245,10 @@ class Snapshot(NamedTuple):
     """The lifecycle phase of the run (CycloneDX's, or an alias such as ``training``)."""
     run: RunRecord | None = None
     """The command ``drift run`` ran, when it did."""
+    authors: tuple[Pair, ...] = ()
+    """Who made the record: (name, email), email possibly empty."""
+    supplier: str | None = None
+    """Who supplies what the record describes (an organisation)."""
 
     def component(self, ref: str) -> Component | None:
         """Return the component whose bom-ref is ``ref``, or None."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom.errors import CannotExecuteError, CommandNotFoundError, DriftError, Input, UsageError
 from driftbom.inputs.patch import Patch, capture, recorded
+from driftbom.inputs.resources import Meter
 from driftbom.model import Layer, RunRecord, Skipped
 from driftbom.properties import Prop
 from driftbom.redact_command import scrub_argv
@@ -58,6 +59,7 @@ def run(
     env: Mapping[str, str] | None = None,
     record_diff: bool = False,
     output_to_stderr: bool = False,
+    meter: Meter | None = None,
 ) -> Ran:
     """Snapshot, run ``argv`` (its output streamed, stdin inherited), hash the outputs.
 
@@ -72,7 +74,8 @@ def run(
     runs in ``options.context.cwd``, with ``env`` (default: drift's own environment).
     With ``record_diff``, the uncommitted patch is taken before it runs (see ``inputs.patch``).
     ``output_to_stderr`` sends the command's standard output to drift's standard error (a
-    caller whose own output is a result to parse).
+    caller whose own output is a result to parse). ``meter`` reads what the command used
+    (CPU time, peak memory, GPU-hours, energy; default: this machine's counters).
     """
     from driftbom.snapshotter import take  # noqa: PLC0415
 
@@ -82,6 +85,8 @@ def run(
         raise UsageError(f"a grace period is 0 to {MAX_GRACE_S:g} seconds, not {grace:g}")
     before = take(options, output=False)
     patch = capture(options.context.cwd, options.context.environ) if record_diff else None
+    meter = meter if meter is not None else Meter()
+    meter.start()
     start, clock = now_utc(), time.monotonic()
     with Supervised(grace) as supervised:
         try:
@@ -91,6 +96,7 @@ def run(
         except OSError as exc:
             raise _cannot_start(exc, argv) from None
         seconds, end = time.monotonic() - clock, now_utc()
+        used = meter.measured(seconds)
         artifacts, layers, failure = _outputs(options)  # a signal now does not stop the record
         measured = _metrics(metrics)
     if supervised.interrupted and not ended.interrupted:
@@ -106,11 +112,13 @@ def run(
         seconds=seconds,
         exit_code=code if code >= 0 else 128 - code,
         interrupted=ended.interrupted,
+        resources=tuple(sorted(p for p in used if p[0] != Prop.NOTE)),
     )
+    notes = [p for p in used if p[0] == Prop.NOTE]
     snapshot = before._replace(
         components=tuple(sorted((*before.components, *artifacts), key=lambda c: c.ref)),
         layers=tuple(sorted({*before.layers, *layers}, key=lambda layer: layer.value)),
-        properties=tuple(sorted({*before.properties, *measured})),
+        properties=tuple(sorted({*before.properties, *measured, *notes})),
         run=record,
     )
     return Ran(_not_recorded(recorded(snapshot, patch), options, failure), failure, patch)

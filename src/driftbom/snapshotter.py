@@ -12,6 +12,7 @@ from driftbom import compat
 from driftbom._version import __version__
 from driftbom.errors import DriftError, Input, SbomError, UsageError
 from driftbom.gcpause import paused
+from driftbom.inputs import authors
 from driftbom.model import PHASE_ALIASES, PHASES, Collected, Component, Layer, Skipped, Snapshot
 from driftbom.probes import registry
 from driftbom.probes._cache import default_dir
@@ -162,6 +163,7 @@ def take(options: SnapshotOptions, *, output: bool = True) -> Snapshot:
     dataset); a probe's other failures are recorded as skipped layers.
     """
     checked_phase(options.request.phase)
+    people = _people(options)
     when = timestamp(options.context.environ)
     ctx = _context(options)
     begun: list[tuple[Probe, bool | Skipped]] = []
@@ -175,7 +177,7 @@ def take(options: SnapshotOptions, *, output: bool = True) -> Snapshot:
         assert ctx.shared is not None  # noqa: S101 - made by _context
         ctx.shared.cancel()  # never leave the helper or git running behind an error
         raise
-    return _snapshot(options, when, found)
+    return _snapshot(options, when, found)._replace(authors=people[0], supplier=people[1])
 
 
 def _snapshot(options: SnapshotOptions, when: str, found: _Found) -> Snapshot:
@@ -202,6 +204,14 @@ def _snapshot(options: SnapshotOptions, when: str, found: _Found) -> Snapshot:
         skipped=tuple(found.skipped),
         phase=request.phase,
     )
+
+
+def _people(options: SnapshotOptions) -> tuple[tuple[tuple[str, str], ...], str | None]:
+    """Return the record's authors and supplier; raises UsageError for a bad one."""
+    request, ctx = options.request, options.context
+    wanted = request.author is not None or request.code
+    found = authors.author(request.author, ctx.cwd, ctx.environ) if wanted else ()
+    return found, authors.supplier(request.supplier)
 
 
 MAX_VERSION = 1024

@@ -27,11 +27,15 @@ from driftbom.atomic import write_file
 from driftbom.errors import DriftError, Input, UsageError
 from driftbom.hashes import sha256
 from driftbom.inputs import params as hyper
+from driftbom.inputs.authors import parsed
 from driftbom.inputs.datasets import by_name, local, places
+from driftbom.inputs.described import DATASET_KEYS, MODEL_KEYS, check_names, checked_all
 from driftbom.inputs.metrics import properties
 from driftbom.inputs.patch import Patch, capture, recorded, write_beside
+from driftbom.inputs.resources import Meter
 from driftbom.model import Layer, RunRecord
 from driftbom.probes.interface import Request
+from driftbom.properties import Prop
 from driftbom.redact import REDACTED, looks_secret, scrub
 from driftbom.redact_command import scrub_argv
 from driftbom.runner import now_utc
@@ -69,6 +73,7 @@ class Run:
         signer: Signer | None = None,
         *,
         record_diff: bool = False,
+        meter: Meter | None = None,
     ) -> None:
         """Hold what to record; nothing happens before ``with`` enters."""
         self._record_diff = record_diff
@@ -83,6 +88,7 @@ class Run:
         self._models: list[tuple[str, Path | str]] = []
         self._metrics: dict[str, float | str] = {}
         self._before: Snapshot | None = None
+        self._meter = meter if meter is not None else Meter(children=False)
         self._start, self._clock = "", 0.0
         self.snapshot: Snapshot | None = None
         """The recorded snapshot, once the run has ended."""
@@ -113,6 +119,7 @@ class Run:
         self._before = take(self._options._replace(request=request), output=False)
         if self._record_diff:
             self._patch = capture(self._options.context.cwd, self._options.context.environ)
+        self._meter.start()
         self._start, self._clock = now_utc(), time.monotonic()
         return self
 
@@ -125,13 +132,16 @@ class Run:
         """Hash the outputs and write the document; an exception is recorded as a failure."""
         assert self._before is not None  # noqa: S101 - entered first
         failed = kind is not None
+        seconds = time.monotonic() - self._clock
+        used = self._meter.measured(seconds)
         record = RunRecord(
             command=scrub_argv(script_command()),
             cwd=str(self._options.context.cwd.resolve()),
             start=self._start,
             end=now_utc(),
-            seconds=time.monotonic() - self._clock,
+            seconds=seconds,
             exit_code=1 if failed else 0,
+            resources=tuple(sorted(p for p in used if p[0] != Prop.NOTE)),
         )
         request = self._options.request
         models = by_name([*request.models.items(), *self._models], Input.MODEL)
@@ -144,7 +154,7 @@ class Run:
             found.append(hyper.component(self._params))
             layers.append(Layer.PARAMS)
 
-        measured = properties(self._metrics.items())
+        measured = [*properties(self._metrics.items()), *(p for p in used if p[0] == Prop.NOTE)]
         self.snapshot = recorded(
             self._before._replace(
                 properties=tuple(sorted({*self._before.properties, *measured})),
@@ -235,6 +245,10 @@ def track(
     redact: Sequence[str] = (),
     sign: str | None = None,
     record_diff: bool = False,
+    dataset_info: Mapping[str, Mapping[str, object]] | None = None,
+    model_info: Mapping[str, Mapping[str, object]] | None = None,
+    author: str | None = None,
+    supplier: str | None = None,
 ) -> Run:
     """Return a Run to use as a context manager (see the module's docstring).
 
@@ -251,6 +265,13 @@ def track(
     written; the DriftError is raised unless the run itself failed (a warning then).
     ``record_diff`` keeps the uncommitted patch beside the document, as ``drift run
     --record-diff`` does (off by default: a diff can hold secrets).
+    ``dataset_info`` and ``model_info`` describe datasets and models by name, as
+    ``--dataset-info`` and ``--model-info`` do (``{"train": {"license": "MIT"}}``;
+    ProbeError, now, for an unknown key, a bad value or a dataset not in ``datasets``).
+    ``author`` (``Name <email>``; default: git's configured user) and ``supplier`` go
+    into the document's metadata.
+    The run's CPU time, peak memory, GPU-hours and energy are this process's, measured
+    from ``with`` to its end.
     """
     try:
         redaction.add_patterns(tuple(redact))
@@ -264,7 +285,14 @@ def track(
         datasets=places(datasets),
         models=places(models, Input.MODEL),
         parent=local(str(parent), Input.PARENT) if parent is not None else None,
+        dataset_info=checked_all(dataset_info, DATASET_KEYS, Input.DATASET_INFO),
+        model_info=checked_all(model_info, MODEL_KEYS, Input.MODEL_INFO),
+        author=author,
+        supplier=supplier,
     )
+    if author is not None:
+        parsed(author)
+    check_names(request.dataset_info, request.datasets, Input.DATASET_INFO)
     options = SnapshotOptions(name, request, default_context())
     return Run(name, Path(output), options, store, signer, record_diff=record_diff)
 

@@ -46,3 +46,26 @@ class HangingNvml(Nvml):
     def query(self) -> NvmlAnswer:
         self.release.wait(30)
         raise NvmlUnavailableError("released")
+
+
+class FakeEnergy:
+    """Answers NVML's energy counters with the reads of a fixture from fixtures/nvml/, in turn."""
+
+    def __init__(self, fixture: str) -> None:
+        from driftbom.inputs.resources import EnergyRead
+
+        data = json.loads((FIXTURES / "nvml" / f"{fixture}.json").read_text())
+        self.reads = [EnergyRead.from_json(read) for read in data["reads"]]
+        self.calls = 0
+
+    def read(self):
+        read = self.reads[min(self.calls, len(self.reads) - 1)]
+        self.calls += 1
+        return read
+
+
+class MissingEnergy:
+    """No NVML on this machine."""
+
+    def read(self):
+        raise NvmlUnavailableError("NVML: NVML Shared Library Not Found")

@@ -69,6 +69,10 @@ _FLAGS = {
     Input.SIGNING_KEY: "--sign",
     Input.TRUST: "--trust",
     Input.FRAMEWORK: "--framework-file",
+    Input.DATASET_INFO: "--dataset-info",
+    Input.MODEL_INFO: "--model-info",
+    Input.AUTHOR: "--author",
+    Input.SUPPLIER: "--supplier",
 }
 _REMEDIES = {
     Remedy.SKIP_UNREPRODUCIBLE: "--skip-unreproducible leaves them out",

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from driftbom.errors import Input, ProbeError
+from driftbom.errors import Input, ProbeError, UsageError
 from driftbom.inputs.datasets import by_name, checked_name, location
 from driftbom.inputs.params import normalized
 
@@ -48,3 +48,24 @@ def pair(text: str) -> tuple[str, Any]:
     except orjson.JSONDecodeError:
         value = raw
     return normalized(key.strip(), text), normalized(value, text)
+
+
+_JOINED = frozenset({"collection", "labelling", "cleaning", "out-of-scope"})
+"""Keys whose values join as lines when the option gives them twice."""
+
+
+def described(pairs: Iterable[tuple[str, str]], what: Input) -> dict[str, dict[str, str]]:
+    """Return ``--dataset-info``/``--model-info`` ``NAME KEY=VALUE`` pairs by name and key.
+
+    A free-text key given twice keeps both, one a line; another keeps the last. Raises
+    UsageError for a value that is not ``KEY=VALUE`` (the library checks keys and values).
+    """
+    out: dict[str, dict[str, str]] = {}
+    for name, text in pairs:
+        key, eq, value = text.partition("=")
+        key = key.strip()
+        if not eq or not key:
+            raise UsageError("is not NAME KEY=VALUE", what=what, path=f"{name} {text}"[:120])
+        known = out.setdefault(name, {})
+        known[key] = f"{known[key]}\n{value}" if key in known and key in _JOINED else value
+    return out

@@ -2,15 +2,18 @@
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
+import click
 import typer
+from typer.core import TyperCommand
 
 from driftbom.cli import RUN_FAILED, app, status
 from driftbom.cli.output import diagnostic
 from driftbom.cli.references import write_recorded
 
 if TYPE_CHECKING:
+    from driftbom.probes.interface import Request
     from driftbom.runner import Ran
     from driftbom.signing.keys import Signer
     from driftbom.snapshotter import SnapshotOptions
@@ -74,6 +77,55 @@ ModelOpt = Annotated[
             "model card; nothing is loaded or unpickled."
         ),
     ),
+]
+
+
+class _PairOptions(TyperCommand):
+    """A command whose ``--dataset-info`` and ``--model-info`` take two values each."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Build the command, then make those options ``NAME KEY=VALUE`` pairs."""
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if param.name in ("dataset_info", "model_info"):
+                param.nargs = 2
+                param.type = click.Tuple([str, str])  # type: ignore[assignment]
+
+
+DatasetInfoOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--dataset-info",
+        metavar="NAME KEY=VALUE",
+        help=(
+            "Describe dataset NAME (repeatable): role, license (SPDX), origin, sensitivity "
+            "(none, personal, special-category, confidential), collection, labelling, "
+            "cleaning, records. Wins over its datasheet.yaml, key by key."
+        ),
+    ),
+]
+ModelInfoOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--model-info",
+        metavar="NAME KEY=VALUE",
+        help=(
+            "Describe model NAME (repeatable): intended-use, out-of-scope, limitations, "
+            "license (SPDX). Wins over its model card, key by key."
+        ),
+    ),
+]
+AuthorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--author",
+        metavar='"NAME <EMAIL>"',
+        help="Who makes the record (default: git's user.name and user.email), scrubbed.",
+    ),
+]
+SupplierOpt = Annotated[
+    str | None,
+    typer.Option("--supplier", help="Who supplies what the record describes (metadata.supplier)."),
 ]
 ParentOpt = Annotated[
     str | None,
@@ -163,6 +215,7 @@ def snapshot_options(
     no_cache: bool,
     store: str | None = None,
     redact: list[str] | None = None,
+    described: "Described | None" = None,
 ) -> "SnapshotOptions":
     """Return the library's options for what ``drift snapshot`` or ``drift run`` was asked.
 
@@ -198,7 +251,45 @@ def snapshot_options(
         parent_reference=parent if found is not None else None,
         progress=Progress(),
     )
+    request = (described or Described()).applied(request)
     return SnapshotOptions(name, request, default_context(cache=not no_cache))
+
+
+class Described:
+    """``--dataset-info``, ``--model-info``, ``--author`` and ``--supplier`` as given."""
+
+    def __init__(
+        self,
+        dataset_info: "list[str] | list[tuple[str, str]] | None" = None,
+        model_info: "list[str] | list[tuple[str, str]] | None" = None,
+        author: str | None = None,
+        supplier: str | None = None,
+    ) -> None:
+        """Hold the options; ``request_fields`` checks them."""
+        self.dataset_info = [(str(p[0]), str(p[1])) for p in dataset_info or []]
+        self.model_info = [(str(p[0]), str(p[1])) for p in model_info or []]
+        self.author, self.supplier = author, supplier
+
+    def applied(self, request: "Request") -> "Request":
+        """Return ``request`` with what they say; raises DriftError for a bad value."""
+        from driftbom.cli.inputs import described  # noqa: PLC0415
+        from driftbom.errors import Input  # noqa: PLC0415
+        from driftbom.inputs import authors  # noqa: PLC0415
+        from driftbom.inputs import described as info  # noqa: PLC0415
+
+        if self.author is not None:
+            authors.parsed(self.author)
+        authors.supplier(self.supplier)
+        datasets = described(self.dataset_info, Input.DATASET_INFO)
+        models = described(self.model_info, Input.MODEL_INFO)
+        info.check_names(datasets, request.datasets, Input.DATASET_INFO)
+        info.check_names(models, request.models, Input.MODEL_INFO)
+        return request._replace(
+            dataset_info=info.checked_all(datasets, info.DATASET_KEYS, Input.DATASET_INFO),
+            model_info=info.checked_all(models, info.MODEL_KEYS, Input.MODEL_INFO),
+            author=self.author,
+            supplier=self.supplier,
+        )
 
 
 def signer_of(
@@ -233,7 +324,7 @@ def sign_written(output: Path, signer: "Signer", models: list[str] | None) -> No
         status(f"wrote {visible(str(where))}")
 
 
-@app.command("snapshot")
+@app.command("snapshot", cls=_PairOptions)
 def snapshot(
     output: OutputOpt = None,
     python: PythonOpt = None,
@@ -250,6 +341,10 @@ def snapshot(
     no_cache: NoCacheOpt = False,
     sign: SignOpt = None,
     sign_model: SignModelOpt = None,
+    dataset_info: DatasetInfoOpt = None,
+    model_info: ModelInfoOpt = None,
+    author: AuthorOpt = None,
+    supplier: SupplierOpt = None,
 ) -> None:
     """Snapshot this environment into a CycloneDX 1.6 SBOM, validated before it is written."""
     from driftbom.sbom.codecs import for_path  # noqa: PLC0415
@@ -258,6 +353,7 @@ def snapshot(
     options = snapshot_options(
         python, name, lock, params_file, param, dataset, model, parent, phase,
         no_cache=no_cache, store=store, redact=redact,
+        described=Described(dataset_info, model_info, author, supplier),
     )  # fmt: skip
     signer = signer_of(sign, sign_model, options, output)
     write_recorded(record(options, for_path(output)), output, store)
@@ -266,7 +362,9 @@ def snapshot(
 
 
 @app.command(
-    "run", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
+    "run",
+    cls=_PairOptions,
+    context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True},
 )
 def run(
     command: Annotated[
@@ -330,8 +428,15 @@ def run(
             ),
         ),
     ] = False,
+    dataset_info: DatasetInfoOpt = None,
+    model_info: ModelInfoOpt = None,
+    author: AuthorOpt = None,
+    supplier: SupplierOpt = None,
 ) -> None:
     """Snapshot, run COMMAND, hash its datasets and models, record it; exit with its code.
+
+    The record holds what COMMAND used, each with its source: CPU time and peak memory,
+    and where the machine reports them GPU-hours and energy (NVML, Linux RAPL).
 
     drift's own failures exit 125 (126: COMMAND cannot execute; 127: it is not found). With
     --sign, a record that cannot be signed is still written, and drift exits 125.
@@ -343,6 +448,7 @@ def run(
     options = snapshot_options(
         python, name, lock, params_file, param, dataset, model, parent, phase,
         no_cache=no_cache, store=store, redact=redact,
+        described=Described(dataset_info, model_info, author, supplier),
     )  # fmt: skip
     if command[0].startswith("-"):
         reason = f"No such option: {command[0]} (COMMAND follows --; see drift run --help)"

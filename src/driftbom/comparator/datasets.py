@@ -57,6 +57,35 @@ def model_changes(ref: Component, cur: Component) -> list[Change]:
     return found
 
 
+_DESCRIBED = (
+    ("role", Prop.DATASET_ROLE, Rule.DATASET_ROLE),
+    ("licence", "licenses", Rule.DATASET_LICENSE),
+    ("sensitivity", Prop.DATASET_SENSITIVITY, Rule.DATASET_SENSITIVITY),
+)
+
+
+def _declared(comp: Component, prop: str) -> str | None:
+    if prop == "licenses":
+        return " AND ".join(value for _, value in comp.licenses) or None
+    return comp.prop(prop)
+
+
+def described_changes(ref: Component, cur: Component) -> list[Change]:
+    """Return a dataset's declared role, licence or sensitivity changed (both records say one).
+
+    Its notes, origin, record count and datasheet digest are descriptions, never drift.
+    """
+    found = []
+    for label, prop, rule in _DESCRIBED:
+        old, new = _declared(ref, prop), _declared(cur, prop)
+        if old is not None and new is not None and old != new:
+            reason = f"dataset {cur.name}: {label} {old} -> {new}"
+            found.append(
+                Change(cur.ref, cur.layer, ChangeKind.MODIFIED, prop, old, new, rule, reason)
+            )
+    return found
+
+
 def dataset_change(
     ref: Component, cur: Component, *, what: str = "dataset", rule: Rule = Rule.DATASET
 ) -> Change | None:

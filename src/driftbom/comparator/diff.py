@@ -8,7 +8,7 @@ from driftbom import compat
 from driftbom.comparator import fields, state
 from driftbom.comparator.changes import Change, ChangeKind
 from driftbom.comparator.classify import Bump, Direction, classify
-from driftbom.comparator.datasets import dataset_change, model_changes
+from driftbom.comparator.datasets import dataset_change, described_changes, model_changes
 from driftbom.comparator.lockfiles import pins_change
 from driftbom.comparator.rules import Rule
 from driftbom.model import Component, Layer, Snapshot, layer_of
@@ -205,7 +205,7 @@ def compare_component(ref: Component, cur: Component, *, partial: bool = False) 
     """
     if cur.layer is Layer.DATASETS:
         found = dataset_change(ref, cur)
-        return [found] if found is not None else []
+        return ([found] if found is not None else []) + described_changes(ref, cur)
     if cur.layer is Layer.MODELS:
         return model_changes(ref, cur)
     changes = []

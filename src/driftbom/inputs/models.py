@@ -22,7 +22,7 @@ import orjson
 
 from driftbom import bounded, manifest
 from driftbom.errors import Input, ProbeError
-from driftbom.inputs import datasets, pickles
+from driftbom.inputs import datasets, described, pickles
 from driftbom.model import Component, ComponentType, Pair
 from driftbom.properties import Prop
 from driftbom.redact import redact_tree, scrub
@@ -47,6 +47,10 @@ class ModelInfo(NamedTuple):
     card: dict[str, Any]
     """modelCard fields (CycloneDX 1.6) from config.json and README front matter."""
     base_models: tuple[str, ...]
+    described: tuple[Pair, ...] = ()
+    """What the card says of its uses and limitations (see ``described.card_sections``)."""
+    licenses: tuple[Pair, ...] = ()
+    """The card's ``license:``, as declared licences."""
 
 
 def _error(path: str, reason: str) -> ProbeError:
@@ -192,7 +196,15 @@ def _short_int(value: object) -> bool:
     return isinstance(value, int) and value.bit_length() <= 64
 
 
-def _hugging_face(folder: Path) -> tuple[dict[str, Any], list[tuple[str, str]], list[str]]:
+class _Card(NamedTuple):
+    card: dict[str, Any]
+    props: list[Pair]
+    bases: list[str]
+    described: tuple[Pair, ...]
+    licenses: tuple[Pair, ...]
+
+
+def _hugging_face(folder: Path) -> _Card:
     card: dict[str, Any] = {}
     props: list[tuple[str, str]] = []
     try:
@@ -210,11 +222,10 @@ def _hugging_face(folder: Path) -> tuple[dict[str, Any], list[tuple[str, str]], 
         if isinstance(dtype, str):
             props.append((Prop.MODEL_TORCH_DTYPE, dtype[:32]))
     try:
-        front = redact_tree(
-            _front_matter(bounded.read_text(folder / "README.md", MAX_CARD), folder / "README.md")
-        )
+        readme = bounded.read_text(folder / "README.md", MAX_CARD)
     except OSError:
-        front = {}
+        readme = ""
+    front = redact_tree(_front_matter(readme, folder / "README.md"))
     task = front.get("pipeline_tag")
     if isinstance(task, str):  # a YAML "\ud800" escape is text JSON cannot hold
         card.setdefault("modelParameters", {})["task"] = json_safe(task)
@@ -226,7 +237,9 @@ def _hugging_face(folder: Path) -> tuple[dict[str, Any], list[tuple[str, str]], 
     licence = _as_list(front.get("license"))
     if licence:
         props.append((Prop.MODEL_LICENSE, " ".join(licence)[:128]))
-    return card, props, _as_list(front.get("base_model"))[:8]
+    sections = tuple(described.card_sections(readme).items())
+    bases = _as_list(front.get("base_model"))[:8]
+    return _Card(card, props, bases, sections, described.card_licence(licence))
 
 
 _PICKLED = ("pytorch-zip", "pytorch-pickle", "pickle")
@@ -268,20 +281,30 @@ def inspect(root: Path, cache_dir: Path | None = None) -> ModelInfo:
         elif kind == "gguf":
             props += _gguf(path)
     props += _load_safety(pickled, formats, cache_dir)
-    card: dict[str, Any] = {}
-    bases: list[str] = []
-    if root.is_dir():
-        card, hf_props, bases = _hugging_face(root)
-        props += hf_props
-    return ModelInfo(tuple(sorted(formats)), tuple(props), card, tuple(bases))
+    if not root.is_dir():
+        return ModelInfo(tuple(sorted(formats)), tuple(props), {}, ())
+    found = _hugging_face(root)
+    return ModelInfo(
+        tuple(sorted(formats)),
+        (*props, *found.props),
+        found.card,
+        tuple(found.bases),
+        found.described,
+        found.licenses,
+    )
 
 
 def component(
-    name: str, root: Path | str, cache_dir: Path | None = None, dataset_refs: tuple[str, ...] = ()
+    name: str,
+    root: Path | str,
+    cache_dir: Path | None = None,
+    dataset_refs: tuple[str, ...] = (),
+    given: described.Info | None = None,
 ) -> Component:
     """Return the ``model:<name>`` component: weights digest, format, model card, base model.
 
     A model in object storage (``root`` a URL) is listed, never downloaded: digest only.
+    ``given`` (checked ``--model-info``) wins over what the card says, key by key.
     """
     weights = datasets.hash_dataset(name, root, cache_dir, what=Input.MODEL)
     info = ModelInfo((), (), {}, ()) if isinstance(root, str) else inspect(root, cache_dir)
@@ -300,7 +323,7 @@ def component(
         props.append(
             (Prop.MODEL_MANIFEST, manifest.encode(weights.paths, weights.sizes, weights.digests))
         )
-    return Component(
+    found = Component(
         ref=f"model:{name}",
         type=ComponentType.MODEL,
         name=name,
@@ -308,4 +331,6 @@ def component(
         properties=tuple(props),
         model_card=orjson.dumps(card, option=orjson.OPT_SORT_KEYS).decode() if card else None,
         ancestors=info.base_models,
+        licenses=info.licenses,
     ).normalized()
+    return described.described_model(found, {**dict(info.described), **(given or {})})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from driftbom.inputs import datasets, models, params
+from driftbom.inputs import datasets, described, models, params
 from driftbom.inputs.git import PendingGit
 from driftbom.model import Collected, Component, Layer, Skipped
 from driftbom.probes.interface import Probe, ProbeContext
@@ -59,7 +59,10 @@ def _dataset(ctx: ProbeContext, name: str, place: Path | str) -> Component:
         if tell is not None:
             tell(f"dataset {name}", done, total)
 
-    return datasets.component(datasets.hash_dataset(name, place, ctx.cache, progress))
+    found = datasets.component(datasets.hash_dataset(name, place, ctx.cache, progress))
+    sheet, digest = described.read_datasheet(place)  # the dataset is there: hashed
+    given = {**sheet, **ctx.request.dataset_info.get(name, {})}
+    return described.described_dataset(found, given, digest)
 
 
 class ModelsProbe(Probe):
@@ -78,7 +81,9 @@ class ModelsProbe(Probe):
         refs = tuple(f"dataset:{name}" for name in ctx.request.datasets)
         return Collected(
             tuple(
-                models.component(name, place, ctx.cache, refs)
+                models.component(
+                    name, place, ctx.cache, refs, dict(ctx.request.model_info.get(name, {}))
+                )
                 for name, place in ctx.request.models.items()
             )
         )

@@ -46,6 +46,14 @@ class Request(NamedTuple):
     """Record the code revision of the repository around the working directory."""
     progress: Callable[[str, int, int], None] | None = None
     """Told ``(what, bytes done, bytes in all)`` while datasets are hashed."""
+    dataset_info: Mapping[str, Mapping[str, str]] = MappingProxyType({})
+    """Per dataset name, what is said of it (role, license...), checked; wins over a datasheet."""
+    model_info: Mapping[str, Mapping[str, str]] = MappingProxyType({})
+    """Per model name, its intended use, out-of-scope uses, limitations, licence, checked."""
+    author: str | None = None
+    """Who makes the record, ``Name <email>``; None: git's configured user, if any."""
+    supplier: str | None = None
+    """Who supplies what the record describes."""
 
 
 class Pending(Protocol):

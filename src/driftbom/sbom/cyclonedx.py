@@ -79,6 +79,63 @@ def _component(comp: Component) -> dict[str, Any]:
         out["properties"] = _properties(comp.properties)
     if comp.components:
         out["components"] = [_component(c) for c in comp.components]
+    if comp.type is ComponentType.DATA:
+        out.update(_dataset_fields(comp))
+    return out
+
+
+def _dataset_fields(comp: Component) -> dict[str, Any]:
+    """Return a dataset's sensitivity and origin in CycloneDX's own places (also properties)."""
+    out: dict[str, Any] = {}
+    sensitivity = comp.prop(Prop.DATASET_SENSITIVITY)
+    if sensitivity:
+        out["data"] = [{"type": "dataset", "name": comp.name, "classification": sensitivity}]
+    origin = comp.prop(Prop.DATASET_ORIGIN) or ""
+    if origin.startswith(("https://", "http://", "s3://", "gs://", "hf://")) and " " not in origin:
+        out["externalReferences"] = [{"type": "distribution", "url": origin}]
+    return out
+
+
+_ENERGY = "environmentalConsiderations"
+
+
+def _with_energy(component: dict[str, Any], run: RunRecord | None) -> dict[str, Any]:
+    """Return a model's JSON with the run's energy on its card (CycloneDX's place for it)."""
+    kwh = dict(run.resources).get(Prop.RUN_ENERGY_KWH) if run is not None else None
+    if kwh is None or component.get("type") != ComponentType.MODEL.value:
+        return component
+    source = dict(run.resources).get(Prop.RUN_ENERGY_SOURCE, "") if run else ""
+    card = dict(component.get("modelCard") or {})
+    considerations = dict(card.get("considerations") or {})
+    considerations[_ENERGY] = {
+        "energyConsumptions": [
+            {
+                "activity": "training",
+                "energyProviders": [
+                    {
+                        "description": f"measured by driftbom ({source})",
+                        "organization": {"name": "unknown"},
+                        "energySource": "unknown",
+                        "energyProvided": {"value": float(kwh), "unit": "kWh"},
+                    }
+                ],
+                "activityEnergyCost": {"value": float(kwh), "unit": "kWh"},
+            }
+        ]
+    }
+    card["considerations"] = considerations
+    return {**component, "modelCard": card}
+
+
+def _metadata_people(snapshot: Snapshot) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if snapshot.authors:
+        out["authors"] = [
+            {"name": name, **({"email": email} if email else {})}
+            for name, email in snapshot.authors
+        ]
+    if snapshot.supplier:
+        out["supplier"] = {"name": snapshot.supplier}
     return out
 
 
@@ -106,8 +163,13 @@ def to_dict(snapshot: Snapshot) -> dict[str, Any]:
                 "name": snapshot.name,
             },
             "properties": _properties(tuple(sorted(metadata_props))),
+            **_metadata_people(snapshot),
         },
-        "components": [_component(c) for c in snapshot.components if c.layer not in FORMULA_LAYERS],
+        "components": [
+            _with_energy(_component(c), snapshot.run)
+            for c in snapshot.components
+            if c.layer not in FORMULA_LAYERS
+        ],
         "dependencies": [
             {"ref": c.ref, "dependsOn": list(c.depends_on)}
             for c in snapshot.components
@@ -163,6 +225,7 @@ def _workflow(run: RunRecord) -> dict[str, Any]:
         *(((Prop.RUN_INTERRUPTED, run.interrupted),) if run.interrupted else ()),
         (Prop.RUN_SECONDS, f"{run.seconds:.3f}"),
         (Prop.RUN_STATUS, status),
+        *run.resources,
     )
     return {
         "bom-ref": RUN_REF,
@@ -174,6 +237,12 @@ def _workflow(run: RunRecord) -> dict[str, Any]:
         "timeEnd": run.end,
         "properties": _properties(props),
     }
+
+
+_RUN_OWN = frozenset(
+    {Prop.RUN_CWD, Prop.RUN_EXIT_CODE, Prop.RUN_INTERRUPTED, Prop.RUN_SECONDS, Prop.RUN_STATUS}
+)
+"""The workflow's properties RunRecord holds as fields; the others are its resources."""
 
 
 def _run(document: dict[str, Any]) -> RunRecord | None:
@@ -193,6 +262,9 @@ def _run(document: dict[str, Any]) -> RunRecord | None:
                     seconds=float(props.get(Prop.RUN_SECONDS, "0")),
                     exit_code=int(props.get(Prop.RUN_EXIT_CODE, "0")),
                     interrupted=props.get(Prop.RUN_INTERRUPTED) or None,
+                    resources=tuple(
+                        p for p in _pairs(flow.get("properties")) if p[0] not in _RUN_OWN
+                    ),
                 )
             except (ValueError, AttributeError, IndexError):
                 return None
@@ -514,6 +586,9 @@ def _from_dict(
     component = metadata.get("component")
     if not isinstance(component, dict):
         component = {}
+    run = _run(document)
+    if ours and run is not None and dict(run.resources).get(Prop.RUN_ENERGY_KWH):
+        comps = tuple(_without_energy(c) for c in comps)
     return Snapshot(
         name=str(component.get("name", label)),
         timestamp=_string(metadata.get("timestamp", ""), "metadata.timestamp", label) or "",
@@ -525,8 +600,38 @@ def _from_dict(
         spec_version=str(document["specVersion"]),
         serial=_optional_str(document.get("serialNumber")),
         phase=_phase(metadata),
-        run=_run(document),
+        run=run,
+        authors=_authors(metadata.get("authors")),
+        supplier=_supplier(metadata.get("supplier")),
     )
+
+
+def _without_energy(comp: Component) -> Component:
+    """Return a model without the energy its card holds: the run's, written from it."""
+    if comp.model_card is None or _ENERGY not in comp.model_card:
+        return comp
+    card = orjson.loads(comp.model_card)
+    considerations = card.get("considerations")
+    if isinstance(considerations, dict):
+        considerations.pop(_ENERGY, None)
+        if not considerations:
+            card.pop("considerations")
+    return comp._replace(model_card=_model_card(card))
+
+
+def _authors(items: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(items, list):
+        return ()
+    return tuple(
+        (str(a.get("name", "")), str(a.get("email", "")))
+        for a in items
+        if isinstance(a, dict) and (a.get("name") or a.get("email"))
+    )
+
+
+def _supplier(value: Any) -> str | None:
+    name = value.get("name") if isinstance(value, dict) else None
+    return name if isinstance(name, str) and name else None
 
 
 def parse(

@@ -62,6 +62,8 @@ _CDX_ALGORITHMS = {spdx: cdx for cdx, spdx in _ALGORITHMS.items()}
 # what SPDX has no field for, under names no drift property takes (``cdx:`` is CycloneDX's)
 X_TYPE, X_LICENSE, X_CARD, X_ANCESTORS = "cdx:type", "cdx:license", "cdx:modelCard", "cdx:pedigree"
 X_WORKFLOWS, X_LIFECYCLES, X_VERSION = "cdx:workflows", "cdx:lifecycles", "cdx:tool-version"
+X_AUTHORS, X_SUPPLIER = "cdx:authors", "cdx:supplier"
+_PEOPLE = {X_AUTHORS: "authors", X_SUPPLIER: "supplier"}
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -185,6 +187,7 @@ def _document_pairs(document: dict[str, Any]) -> list[tuple[str, str]]:
     pairs.append((X_VERSION, metadata["tools"]["components"][0]["version"]))
     if metadata.get("lifecycles"):
         pairs.append((X_LIFECYCLES, _json(metadata["lifecycles"])))
+    pairs += [(key, _json(metadata[field])) for key, field in _PEOPLE.items() if field in metadata]
     workflows = [w for f in document.get("formulation") or () for w in f.get("workflows") or ()]
     if workflows:
         pairs.append((X_WORKFLOWS, _json(workflows)))
@@ -203,8 +206,26 @@ def to_graph(document: dict[str, Any]) -> dict[str, Any]:
     graph += _environment(document, ids, [r["bom-ref"] for r in raws])
     for kind, source, targets in spdx3_ai.lineage(raws):
         graph.append(_relationship(ids, kind, source, targets))
+    graph += _licences(raws, ids)
     graph.sort(key=lambda e: e["spdxId"])
     return {"@context": CONTEXT, "@graph": [*_header(document, ids), *graph]}
+
+
+def _licences(raws: list[dict[str, Any]], ids: Ids) -> list[dict[str, Any]]:
+    """Return each dataset's and model's declared licence: an expression and its relationship."""
+    out: list[dict[str, Any]] = []
+    for ref, expression in spdx3_ai.licences(raws):
+        licence_ref = f"{ref}/license/{expression}"
+        out.append(
+            {
+                "type": "simplelicensing_LicenseExpression",
+                "spdxId": ids.of(licence_ref),
+                "creationInfo": CREATION,
+                "simplelicensing_licenseExpression": expression,
+            }
+        )
+        out.append(_relationship(ids, "hasDeclaredLicense", ref, [licence_ref]))
+    return out
 
 
 def _header(document: dict[str, Any], ids: Ids) -> list[dict[str, Any]]:
@@ -302,7 +323,7 @@ def _relationships(graph: list[Any], kind: str, ids: Ids) -> dict[str, list[str]
 
 def _metadata(spdx_document: dict[str, Any], created: str) -> dict[str, Any]:
     pairs = _pairs(spdx_document)
-    special = dict(p for p in pairs if p[0] in (X_VERSION, X_LIFECYCLES, X_WORKFLOWS))
+    special = dict(p for p in pairs if p[0] in (X_VERSION, X_LIFECYCLES, X_WORKFLOWS, *_PEOPLE))
     metadata: dict[str, Any] = {
         "timestamp": created,
         "tools": {"components": [{"name": TOOL, "version": special.get(X_VERSION, "")}]},
@@ -311,6 +332,9 @@ def _metadata(spdx_document: dict[str, Any], created: str) -> dict[str, Any]:
     }
     if X_LIFECYCLES in special:
         metadata["lifecycles"] = orjson.loads(special[X_LIFECYCLES])
+    for key, field in _PEOPLE.items():
+        if key in special:
+            metadata[field] = orjson.loads(special[key])
     return {"metadata": metadata, "workflows": orjson.loads(special.get(X_WORKFLOWS, "[]"))}
 
 

@@ -26,6 +26,13 @@ _SUFFIX_TYPES = {
 }
 
 
+CONFIDENTIALITY = {"none": "clear", "personal": "amber", "special-category": "red"}
+CONFIDENTIALITY["confidential"] = "red"
+"""drift's sensitivity as SPDX's confidentiality level (TLP: clear, green, amber, red)."""
+PERSONAL = {"none": "no", "personal": "yes", "special-category": "yes"}
+"""drift's sensitivity as SPDX's presence of sensitive personal information."""
+
+
 class Facts(NamedTuple):
     """What every model of one run shares: its hyperparameters, metrics and training."""
 
@@ -33,6 +40,8 @@ class Facts(NamedTuple):
     metrics: list[dict[str, str]]
     training: str | None
     energy: str | None
+    sensitivity: dict[str, str]
+    """Each dataset's declared sensitivity, by bom-ref."""
 
 
 def _props(raw: dict[str, Any]) -> list[tuple[str, str]]:
@@ -63,7 +72,9 @@ def facts(document: dict[str, Any], raws: list[dict[str, Any]]) -> Facts:
     """Return the run-wide facts a model is described with."""
     params = next((r for r in raws if r["bom-ref"] == "params"), {})
     run_props = _props(document["metadata"])
-    energy = dict(run_props).get(ENERGY_KWH)
+    flows = [w for f in document.get("formulation") or () for w in f.get("workflows") or ()]
+    energy = next((v for w in flows for k, v in _props(w) if k == ENERGY_KWH), None)
+    energy = energy or dict(run_props).get(ENERGY_KWH)
     if energy is not None and not _DECIMAL.fullmatch(energy):
         energy = None  # xsd:decimal or nothing
     return Facts(
@@ -71,6 +82,11 @@ def facts(document: dict[str, Any], raws: list[dict[str, Any]]) -> Facts:
         _entries(run_props, Prop.METRIC_PREFIX),
         _training(document, raws),
         energy,
+        {
+            r["bom-ref"]: dict(_props(r))[Prop.DATASET_SENSITIVITY]
+            for r in raws
+            if Prop.DATASET_SENSITIVITY in dict(_props(r))
+        },
     )
 
 
@@ -88,15 +104,30 @@ def _dataset(element: dict[str, Any], props: dict[str, str]) -> dict[str, Any]:
     element["dataset_datasetType"] = [_dataset_type(path)]
     if props.get(Prop.DATASET_BYTES, "").isdigit():
         element["dataset_datasetSize"] = int(props[Prop.DATASET_BYTES])
-    origin = props.get(Prop.DATASET_HF_REPO) or path
+    origin = props.get(Prop.DATASET_ORIGIN) or props.get(Prop.DATASET_HF_REPO) or path
     if origin:
         element["software_sourceInfo"] = f"recorded from {origin}"
-    if "://" in origin:
+    if "://" in origin and " " not in origin:
         element["software_downloadLocation"] = origin
+    sensitivity = props.get(Prop.DATASET_SENSITIVITY)
+    if sensitivity in CONFIDENTIALITY:
+        element["dataset_confidentialityLevel"] = CONFIDENTIALITY[sensitivity]
+        element["dataset_hasSensitivePersonalInformation"] = PERSONAL.get(
+            sensitivity, "noAssertion"
+        )
+    notes = [f"{k}: {props[p]}" for k, p in _NOTES if props.get(p)]
+    if notes:
+        element["dataset_dataCollectionProcess"] = "\n".join(notes)
+    if props.get(Prop.DATASET_CLEANING):
+        element["dataset_dataPreprocessing"] = [props[Prop.DATASET_CLEANING]]
     return element
 
 
-def _model(element: dict[str, Any], props: dict[str, str], shared: Facts) -> dict[str, Any]:
+_NOTES = (("Collection", Prop.DATASET_COLLECTION), ("Labelling", Prop.DATASET_LABELLING))
+
+
+def _model(element: dict[str, Any], model: dict[str, Any], shared: Facts) -> dict[str, Any]:
+    props = dict(_props(model))
     element = {**element, "type": "ai_AIPackage"}
     kind = props.get(Prop.MODEL_ARCHITECTURE) or props.get(Prop.MODEL_FORMAT)
     found: dict[str, Any] = {
@@ -113,7 +144,46 @@ def _model(element: dict[str, Any], props: dict[str, str], shared: Facts) -> dic
             "ai_trainingEnergyConsumption": [amount],
         }
     element.update({k: v for k, v in found.items() if v})
-    return element
+    return {**element, **_model_card(model, shared)}
+
+
+def _model_card(model: dict[str, Any], shared: Facts) -> dict[str, Any]:
+    """Return a model's limitations, domains and use of sensitive personal information."""
+    card = model.get("modelCard") or {}
+    considerations = card.get("considerations") or {}
+    out: dict[str, Any] = {}
+    limits = [str(x) for x in considerations.get("technicalLimitations") or ()]
+    limits += [f"Out of scope: {use}" for use in props_all(model, Prop.MODEL_OUT_OF_SCOPE)]
+    if limits:
+        out["ai_limitation"] = "\n".join(limits)
+    uses = [str(x) for x in considerations.get("useCases") or ()]
+    if uses:
+        out["ai_domain"] = uses
+    named = [d.get("ref") for d in card.get("modelParameters", {}).get("datasets") or ()]
+    declared = [shared.sensitivity[r] for r in named if r in shared.sensitivity]
+    if declared and any(PERSONAL.get(d) == "yes" for d in declared):
+        out["ai_useSensitivePersonalInformation"] = "yes"
+    elif declared and all(d == "none" for d in declared) and len(declared) == len(named):
+        out["ai_useSensitivePersonalInformation"] = "no"
+    return out
+
+
+def props_all(raw: dict[str, Any], name: str) -> list[str]:
+    """Return every value of property ``name`` of a component's JSON."""
+    return [v for k, v in _props(raw) if k == name]
+
+
+def licences(raws: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Return ``(bom-ref, SPDX expression)`` of each dataset and model declaring a licence."""
+    found = []
+    for raw in raws:
+        if not raw["bom-ref"].startswith(("dataset:", "model:")):
+            continue
+        declared = [i["expression"] for i in raw.get("licenses") or () if "expression" in i]
+        if len(declared) > 1:
+            declared = [" AND ".join(f"({e})" for e in declared)]
+        found += [(raw["bom-ref"], e) for e in declared]
+    return found
 
 
 def with_profile(element: dict[str, Any], raw: dict[str, Any], shared: Facts) -> dict[str, Any]:
@@ -122,7 +192,7 @@ def with_profile(element: dict[str, Any], raw: dict[str, Any], shared: Facts) ->
     if ref.startswith("dataset:"):
         return _dataset(element, dict(_props(raw)))
     if ref.startswith("model:"):
-        return _model(element, dict(_props(raw)), shared)
+        return _model(element, raw, shared)
     return element
 
 
