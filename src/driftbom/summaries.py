@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
+from driftbom import compliance
 from driftbom.comparator.causes import describe, remedy, subject
 from driftbom.errors import SbomError, StoreError
 from driftbom.hashes import sha256
@@ -40,6 +41,7 @@ TOP_CAUSES = 5
 TOP_CHANGES = 50
 """Changes a summary keeps (the page's table of a failing name)."""
 MAX_METRICS = 256
+MAX_FRAMEWORKS = 64
 MAX_TEXT = 4096
 _HEX = frozenset("0123456789abcdef")
 _SEVERITIES = ("critical", "major", "minor", "info")
@@ -89,6 +91,8 @@ class Summary(NamedTuple):
     models: tuple[str, ...] = ()
     datasets: tuple[str, ...] = ()
     """The latest document's models and datasets, by name (``drift ls``)."""
+    compliance: tuple[tuple[str, int], ...] = ()
+    """The latest document's score (0-100) against each shipped compliance framework."""
 
     @property
     def failed(self) -> bool:
@@ -132,11 +136,16 @@ def parent_of(snapshot: Snapshot) -> str | None:
 
 
 def summarize(
-    report: DriftReport, current: Snapshot, digests: tuple[str, str, str], policy: str
+    report: DriftReport,
+    current: Snapshot,
+    digests: tuple[str, str, str],
+    policy: str,
+    scores: tuple[tuple[str, int], ...] = (),
 ) -> Summary:
     """Return the summary of ``report`` (``current`` against its baseline).
 
-    ``digests`` are the entry's id, the baseline's and the snapshot's hex SHA-256.
+    ``digests`` are the entry's id, the baseline's and the snapshot's hex SHA-256;
+    ``scores`` the snapshot's compliance scores (``compliance_of``).
     """
     entry, baseline, snapshot = digests
     by: dict[str, int] = {}
@@ -181,13 +190,26 @@ def summarize(
         tuple(list(current.metrics.items())[:MAX_METRICS]),
         tuple(c.name for c in current.by_layer(Layer.MODELS))[:MAX_METRICS],
         tuple(c.name for c in current.by_layer(Layer.DATASETS))[:MAX_METRICS],
+        scores,
     )
+
+
+def compliance_of(current: Snapshot, document: bytes | None = None) -> tuple[tuple[str, int], ...]:
+    """Return the record's score (0-100) against each shipped compliance framework.
+
+    ``document`` is the record's bytes: a CycloneDX one is scored as written (no encoding).
+    """
+    if document is not None and codecs.CYCLONEDX.sniff(document):
+        found = compliance.scores(orjson.loads(document.removeprefix(b"\xef\xbb\xbf")))
+    else:
+        found = compliance.scores(current)
+    return tuple((name, round(score * 100)) for name, score in sorted(found.items()))
 
 
 def encoded(summary: Summary) -> bytes:
     """Return the summary as canonical JSON (sorted keys): equal summaries, equal bytes."""
     data: dict[str, Any] = summary._asdict()
-    for key in ("counts", "causes", "changes", "metrics"):
+    for key in ("counts", "causes", "changes", "metrics", "compliance"):
         data[key] = [list(item) for item in data[key]]
     data["schema"] = SCHEMA
     return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
@@ -203,6 +225,10 @@ def _text(value: Any, *, optional: bool = False) -> bool:
 
 def _count(value: Any, top: int = 1 << 30) -> bool:
     return type(value) is int and 0 <= value <= top
+
+
+def _percent(value: Any) -> bool:
+    return _count(value, 100)
 
 
 def _lines(value: Any, limit: int) -> tuple[Line, ...] | None:
@@ -256,6 +282,7 @@ def _checked(data: dict[str, Any]) -> Summary | None:
     causes, changes = _lines(data["causes"], TOP_CAUSES), _lines(data["changes"], TOP_CHANGES)
     counts = _pairs(data["counts"], len(_SEVERITIES), _count)
     metrics = _pairs(data["metrics"], MAX_METRICS, _text)
+    scores = _pairs(data.get("compliance", []), MAX_FRAMEWORKS, _percent)
     names = [_names(data[k]) for k in ("models", "datasets")]
     texts = ("name", "entry", "policy", "fail_on", "reference_time", "timestamp")
     ok = (
@@ -263,6 +290,7 @@ def _checked(data: dict[str, Any]) -> Summary | None:
         and changes is not None
         and counts is not None
         and metrics is not None
+        and scores is not None
         and None not in names
         and all(_text(data[k]) for k in texts)
         and all(_hex(data[k]) for k in ("baseline", "snapshot"))
@@ -276,25 +304,32 @@ def _checked(data: dict[str, Any]) -> Summary | None:
     )
     if not ok:
         return None
-    fields = {k: data[k] for k in Summary._fields}
+    fields = {k: data[k] for k in Summary._fields if k != "compliance"}
     fields.update(causes=causes, changes=changes, counts=counts, metrics=metrics)
-    fields.update(models=names[0], datasets=names[1])
+    fields.update(models=names[0], datasets=names[1], compliance=scores)
     return Summary(**fields)
 
 
 def compared(
-    reference: Snapshot, current: Snapshot, digests: tuple[str, str, str], policy: Policy | None
+    reference: Snapshot,
+    current: Snapshot,
+    digests: tuple[str, str, str],
+    policy: Policy | None,
+    document: bytes | None = None,
 ) -> Summary:
     """Return the summary of ``current`` against ``reference`` under ``policy`` (None: default).
 
-    ``digests`` are the entry's id, the baseline's and the snapshot's hex SHA-256. Raises
+    ``digests`` are the entry's id, the baseline's and the snapshot's hex SHA-256;
+    ``document`` is ``current``'s bytes, scored for compliance as written. Raises
     SbomError when there is nothing to compare.
     """
     from driftbom.comparator import check  # noqa: PLC0415
     from driftbom.comparator import policy as policies  # noqa: PLC0415
 
     chosen = policy if policy is not None else policies.default()
-    return summarize(check(reference, current, chosen), current, digests, policy_digest(chosen))
+    report = check(reference, current, chosen)
+    scores = compliance_of(current, document)
+    return summarize(report, current, digests, policy_digest(chosen), scores)
 
 
 def summary_of(
@@ -306,8 +341,9 @@ def summary_of(
     """
     seen = codecs.decoder()
     reference = seen(store.read(baseline), f"{name}@baseline", store.manifest)
-    current = seen(store.read(entry.digest), f"{name}@latest", store.manifest)
-    summary = compared(reference, current, (entry.id, baseline, entry.digest), policy)
+    raw = store.read(entry.digest)
+    current = seen(raw, f"{name}@latest", store.manifest)
+    summary = compared(reference, current, (entry.id, baseline, entry.digest), policy, raw)
     return summary._replace(name=name)  # the name it is stored under
 
 
@@ -321,7 +357,8 @@ def _summarizer(name: str, document: bytes, store: Layout) -> Callable[[Entry, s
             same = baseline == entry.digest
             label = f"{name}@baseline"
             reference = current if same else seen(store.read(baseline), label, store.manifest)
-            found = compared(reference, current, (entry.id, baseline, entry.digest), None)
+            digests = (entry.id, baseline, entry.digest)
+            found = compared(reference, current, digests, None, document)
             return encoded(found._replace(name=name))
         except (SbomError, StoreError):
             return None  # the snapshot is stored all the same; the audit compares it

@@ -8,7 +8,7 @@ import json
 import orjson
 import pytest
 
-from driftbom import auditpage
+from driftbom import auditpage, compliance
 from driftbom.audit import audit, inventory
 from driftbom.comparator.policy import default
 from driftbom.comparator.severity import Severity
@@ -137,7 +137,10 @@ def test_a_malformed_summary_is_never_used(fleet):
     latest = fleet.history("a")[0]
     path = fleet.root / "summaries" / f"{latest.summary}.json"
     data = orjson.loads(path.read_bytes())
-    for bad in ({"score": 101}, {"verdict": "maybe"}, {"baseline": "x"}, {"causes": "no"}):
+    bad_scores = ({"compliance": [["ntia", 101]]}, {"compliance": [["ntia"]]}, {"compliance": 3})
+    for bad in (
+        {"score": 101}, {"verdict": "maybe"}, {"baseline": "x"}, {"causes": "no"}, *bad_scores,
+    ):  # fmt: skip
         assert parsed(orjson.dumps(data | bad)) is None
     assert parsed(b"[]") is None
     assert parsed(b"\xff") is None
@@ -221,3 +224,21 @@ def test_the_page_details_the_failing_names_with_the_highest_scores(fleet, monke
     html = rendered(Result.AUDIT_PAGE, "html", page)
     assert "1 more without" in html
     assert '<tr data-name="d"' in html
+
+
+def test_a_summary_carries_the_records_compliance_scores_to_the_audit_and_page(fleet, tmp_path):
+    """Scored at put time from the document as written, the same as drift comply's scores."""
+    latest = fleet.history("b")[0]
+    mine = _summary(fleet, latest.summary)
+    expected = compliance.scores(json.loads(fleet.read(latest.digest)))
+    assert dict(mine.compliance) == {k: round(v * 100) for k, v in expected.items()}
+    assert set(dict(mine.compliance)) == set(compliance.names())
+    done = run_drift("audit", "--store", str(fleet.root), "--format", "json")
+    rows = {e["name"]: e for e in json.loads(done.stdout)["environments"]}
+    assert rows["b"]["compliance"] == dict(mine.compliance)
+    page = tmp_path / "page.html"
+    run_drift("audit", "--store", str(fleet.root), "--html", str(page))
+    html = page.read_text()
+    lowest = min(score for _, score in mine.compliance)
+    assert f'<td data-sort="{lowest}" title="eu-ai-act-annex-iv ' in html
+    assert ">compliance</th>" in html

@@ -123,6 +123,7 @@ def json(audited: AuditReport) -> str:
                 "signature": r.signing.as_dict() if r.signing else None,
                 "signature_failed": r.signature_failed,
                 "reproduction": r.reproduction.as_dict() if r.reproduction else None,
+                "compliance": dict(r.summary.compliance),
             }
             for r in audited.results
         ],

@@ -208,7 +208,18 @@ def row(s: Section) -> dict[str, Any]:
         "current_time": _t(s.summary.timestamp),
         "signature": _signature(s.signing, s.signature_failed),
         "reproduction": _reproduction(s.reproduction, s.latest),
+        "compliance": _compliance(s.summary.compliance),
         "failed": s.summary.failed or s.signature_failed,
+    }
+
+
+def _compliance(scores: tuple[tuple[str, int], ...]) -> dict[str, Any]:
+    """Return the lowest compliance score (sorted on) and every framework's, for its title."""
+    if not scores:
+        return {"lowest": "", "text": ""}
+    return {
+        "lowest": min(score for _, score in scores),
+        "text": _t(", ".join(f"{name} {score}" for name, score in scores)),
     }
 
 
