@@ -6,18 +6,15 @@ text, HTML through ``templates/compliance.html.j2`` with Jinja2's autoescaping.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from driftbom.compliance import State
-from driftbom.render.html import TEMPLATES
+from driftbom.render.html import environment
 from driftbom.render.jsonout import dumps
 from driftbom.render.markdown import cell
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:
-    import jinja2
-
     from driftbom.compliance import Evaluation, Outcome
 
 _MARK = {State.PRESENT: "PRESENT", State.MISSING: "MISSING", State.UNCHECKED: "NOT CHECKED"}
@@ -148,24 +145,11 @@ def markdown(result: Evaluation) -> str:
     return "\n".join(lines) + "\n"
 
 
-@cache
-def _environment() -> jinja2.Environment:
-    import jinja2  # noqa: PLC0415 - only a page needs it
-
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def html(result: Evaluation) -> str:
     """Return a self-contained HTML page: the score, then a table of every element."""
     data = _data(result)
     data["headline"] = headline(result)
-    template = _environment().get_template("compliance.html.j2")
+    template = environment().get_template("compliance.html.j2")
     return template.render(visible_data=_visible(data))
 
 

@@ -235,7 +235,8 @@ def section(s: Section) -> dict[str, Any]:
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """Return the template engine every HTML renderer uses (autoescaped, strict)."""
     import jinja2  # noqa: PLC0415 - only a page needs it
 
     return jinja2.Environment(
@@ -256,7 +257,7 @@ def render(page: Page, title: str = "drift audit") -> str:
         one["detailed"] = one["name"] in detailed
     phases = sorted({d["phase"] for d in rows if d["phase"]})
     return (
-        _environment()
+        environment()
         .get_template("audit.html.j2")
         .render(
             title=title,
