@@ -332,21 +332,6 @@ def compared(
     return summarize(report, current, digests, policy_digest(chosen), scores)
 
 
-def summary_of(
-    store: Store, name: str, entry: Entry, baseline: str, policy: Policy | None = None
-) -> Summary:
-    """Return ``entry``'s summary against ``baseline``, compared from the stored documents.
-
-    Raises SbomError or StoreError when a document cannot be read or compared.
-    """
-    seen = codecs.decoder()
-    reference = seen(store.read(baseline), f"{name}@baseline", store.manifest)
-    raw = store.read(entry.digest)
-    current = seen(raw, f"{name}@latest", store.manifest)
-    summary = compared(reference, current, (entry.id, baseline, entry.digest), policy, raw)
-    return summary._replace(name=name)  # the name it is stored under
-
-
 def _summarizer(name: str, document: bytes, store: Layout) -> Callable[[Entry, str], bytes | None]:
     """Return what ``Layout.put`` calls to summarise the document it stores (None: not done)."""
 
