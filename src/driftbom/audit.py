@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from driftbom.comparator import policy as policies
 from driftbom.errors import Remedy, SbomError, StoreError
 from driftbom.hashes import sha256
 from driftbom.reproductions import LastReproduction, folded, last, reproduced
@@ -438,8 +439,6 @@ def audit(
     counted; under ``trust`` they are verified, and its ``require`` decides which fail.
     ``progress(done, all, recomputed)`` is told of each name audited.
     """
-    from driftbom.comparator import policy as policies  # noqa: PLC0415
-
     stored = store.names()
     if not stored:
         raise StoreError(f"no snapshot in {store}", remedy=Remedy.STORE_ONE)
@@ -510,7 +509,7 @@ def _row(store: Store, name: str, trust: Trust | None, again: bool) -> dict[str,
         row["reproduction"] = _reproduction_row(last(store, name) if again else None)
     except (StoreError, SbomError) as exc:
         row["reproduction"] = _reproduction_row(exc)
-    how = _How("", None, policy_digest(_default()), trust)
+    how = _How("", None, policy_digest(policies.default()), trust)
     fetched = _fetch(store, name, how)
     summary = fetched.summary
     try:
@@ -533,12 +532,6 @@ def _row(store: Store, name: str, trust: Trust | None, again: bool) -> dict[str,
             signature=signed.as_dict() if signed else None,
         )
     return row
-
-
-def _default() -> Policy:
-    from driftbom.comparator import policy as policies  # noqa: PLC0415
-
-    return policies.default()
 
 
 def _reproduction_row(found: LastReproduction | Exception | None) -> dict[str, Any] | None:

@@ -26,6 +26,7 @@ from driftbom.audit import (
     stored_summary,
 )
 from driftbom.comparator import check
+from driftbom.comparator import policy as policies
 from driftbom.errors import SbomError, StoreError
 from driftbom.probes._cache import StatCache, default_dir
 from driftbom.render.charts import when
@@ -69,8 +70,6 @@ class Scores:
 
     def __init__(self, store: Store, policy: Policy | None) -> None:
         """Open the cache of ``store``'s pages under ``policy`` (None: the default policy)."""
-        from driftbom.comparator import policy as policies  # noqa: PLC0415
-
         self.chosen = policy if policy is not None else policies.default()
         self.policy = policy_digest(self.chosen)  # a summary's own: they are read as scores
         where = str(store)  # a folder by its absolute path: one cache whatever the cwd

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 from driftbom import compliance
+from driftbom.comparator import check
+from driftbom.comparator import policy as policies
 from driftbom.comparator.causes import describe, remedy, subject
 from driftbom.errors import SbomError, StoreError
 from driftbom.hashes import sha256
@@ -323,9 +325,6 @@ def compared(
     ``document`` is ``current``'s bytes, scored for compliance as written. Raises
     SbomError when there is nothing to compare.
     """
-    from driftbom.comparator import check  # noqa: PLC0415
-    from driftbom.comparator import policy as policies  # noqa: PLC0415
-
     chosen = policy if policy is not None else policies.default()
     report = check(reference, current, chosen)
     scores = compliance_of(current, document)

@@ -8,12 +8,19 @@ import click
 import typer
 from typer.core import TyperCommand
 
-from driftbom.cli import RUN_FAILED, app, status
-from driftbom.cli.output import diagnostic
+from driftbom import redact as redaction
+from driftbom.atomic import check_file_target
+from driftbom.cli import RUN_FAILED, app, message, status
+from driftbom.cli.output import Progress, diagnostic
 from driftbom.cli.references import write_recorded
+from driftbom.errors import DriftError, Input, UsageError
+from driftbom.probes._cache import default_dir
+from driftbom.probes.interface import Request
+from driftbom.safetext import visible
+from driftbom.sbom.codecs import for_path
+from driftbom.store.documents import stored
 
 if TYPE_CHECKING:
-    from driftbom.probes.interface import Request
     from driftbom.runner import Ran
     from driftbom.signing.keys import Signer
     from driftbom.snapshotter import SnapshotOptions
@@ -221,15 +228,10 @@ def snapshot_options(
 
     The ``--redact`` patterns apply from here on, to everything the process writes.
     """
-    from driftbom import redact as redaction  # noqa: PLC0415
     from driftbom.cli.inputs import named_places, pair  # noqa: PLC0415
-    from driftbom.cli.output import Progress  # noqa: PLC0415
-    from driftbom.errors import Input, UsageError  # noqa: PLC0415
     from driftbom.inputs import params as hyper  # noqa: PLC0415
     from driftbom.inputs.datasets import local  # noqa: PLC0415
-    from driftbom.probes.interface import Request  # noqa: PLC0415
     from driftbom.snapshotter import SnapshotOptions, default_context  # noqa: PLC0415
-    from driftbom.store.documents import stored  # noqa: PLC0415
 
     try:
         redaction.add_patterns(redact or [])
@@ -273,7 +275,6 @@ class Described:
     def applied(self, request: "Request") -> "Request":
         """Return ``request`` with what they say; raises DriftError for a bad value."""
         from driftbom.cli.inputs import described  # noqa: PLC0415
-        from driftbom.errors import Input  # noqa: PLC0415
         from driftbom.inputs import authors  # noqa: PLC0415
         from driftbom.inputs import described as info  # noqa: PLC0415
 
@@ -296,8 +297,6 @@ def signer_of(
     key: str | None, models: list[str] | None, options: "SnapshotOptions", output: Path | None
 ) -> "Signer | None":
     """Return the signer of ``--sign``, checked before anything is recorded (or None)."""
-    from driftbom.errors import UsageError  # noqa: PLC0415
-
     if key is None:
         if models:
             raise UsageError("--sign-model signs with the --sign key: give --sign KEY")
@@ -311,8 +310,6 @@ def signer_of(
 
 def sign_written(output: Path, signer: "Signer", models: list[str] | None) -> None:
     """Sign the record just written to ``output`` (and the models asked)."""
-    from driftbom.probes._cache import default_dir  # noqa: PLC0415
-    from driftbom.safetext import visible  # noqa: PLC0415
     from driftbom.signing import records  # noqa: PLC0415 - cryptography
 
     signed = records.sign(output, signer, models or (), None, default_dir(os.environ))
@@ -347,7 +344,6 @@ def snapshot(
     supplier: SupplierOpt = None,
 ) -> None:
     """Snapshot this environment into a CycloneDX 1.6 SBOM, validated before it is written."""
-    from driftbom.sbom.codecs import for_path  # noqa: PLC0415
     from driftbom.snapshotter import record  # noqa: PLC0415 - not before a command runs
 
     options = snapshot_options(
@@ -441,8 +437,6 @@ def run(
     drift's own failures exit 125 (126: COMMAND cannot execute; 127: it is not found). With
     --sign, a record that cannot be signed is still written, and drift exits 125.
     """
-    from driftbom.atomic import check_file_target  # noqa: PLC0415
-    from driftbom.errors import UsageError  # noqa: PLC0415
     from driftbom.runner import run as run_command  # noqa: PLC0415
 
     options = snapshot_options(
@@ -473,7 +467,6 @@ def run(
 
 def _write_run(ran: "Ran", output: Path, store: str | None, code: int) -> None:
     """Write a run's record; a failure to is drift's (125), whatever the command's code."""
-    from driftbom.sbom.codecs import for_path  # noqa: PLC0415
     from driftbom.snapshotter import documented  # noqa: PLC0415
 
     try:
@@ -509,9 +502,6 @@ def _sign_run(output: Path, signer: "Signer", models: list[str] | None, code: in
 
 
 def _failure(exc: Exception) -> str:
-    from driftbom.cli import message  # noqa: PLC0415
-    from driftbom.errors import DriftError  # noqa: PLC0415
-
     if isinstance(exc, DriftError):
         return message(exc)
     return f"internal error: {type(exc).__name__}: {exc}"
