@@ -218,15 +218,15 @@ def snapshot_options(
     model: list[str] | None,
     parent: str | None,
     phase: str | None,
-    *,
     no_cache: bool,
-    store: str | None = None,
-    redact: list[str] | None = None,
-    described: "Described | None" = None,
+    store: str | None,
+    redact: list[str] | None,
+    described: tuple[list[str] | None, list[str] | None, str | None, str | None],
 ) -> "SnapshotOptions":
     """Return the library's options for what ``drift snapshot`` or ``drift run`` was asked.
 
-    The ``--redact`` patterns apply from here on, to everything the process writes.
+    ``described``: ``--dataset-info``, ``--model-info``, ``--author`` and ``--supplier``. The
+    ``--redact`` patterns apply from here on, to everything the process writes.
     """
     from driftbom.cli.inputs import named_places, pair  # noqa: PLC0415
     from driftbom.inputs import params as hyper  # noqa: PLC0415
@@ -253,44 +253,38 @@ def snapshot_options(
         parent_reference=parent if found is not None else None,
         progress=Progress(),
     )
-    request = (described or Described()).applied(request)
+    request = _described(request, *described)
     return SnapshotOptions(name, request, default_context(cache=not no_cache))
 
 
-class Described:
-    """``--dataset-info``, ``--model-info``, ``--author`` and ``--supplier`` as given."""
+def _described(
+    request: "Request",
+    dataset_info: list[str] | None,
+    model_info: list[str] | None,
+    author: str | None,
+    supplier: str | None,
+) -> "Request":
+    """Return ``request`` with what those options say; raises DriftError for a bad value.
 
-    def __init__(
-        self,
-        dataset_info: "list[str] | list[tuple[str, str]] | None" = None,
-        model_info: "list[str] | list[tuple[str, str]] | None" = None,
-        author: str | None = None,
-        supplier: str | None = None,
-    ) -> None:
-        """Hold the options; ``request_fields`` checks them."""
-        self.dataset_info = [(str(p[0]), str(p[1])) for p in dataset_info or []]
-        self.model_info = [(str(p[0]), str(p[1])) for p in model_info or []]
-        self.author, self.supplier = author, supplier
+    ``--dataset-info`` and ``--model-info`` are ``NAME KEY=VALUE`` pairs (``_PairOptions``).
+    """
+    from driftbom.cli.inputs import described  # noqa: PLC0415
+    from driftbom.inputs import authors  # noqa: PLC0415
+    from driftbom.inputs import described as info  # noqa: PLC0415
 
-    def applied(self, request: "Request") -> "Request":
-        """Return ``request`` with what they say; raises DriftError for a bad value."""
-        from driftbom.cli.inputs import described  # noqa: PLC0415
-        from driftbom.inputs import authors  # noqa: PLC0415
-        from driftbom.inputs import described as info  # noqa: PLC0415
-
-        if self.author is not None:
-            authors.parsed(self.author)
-        authors.supplier(self.supplier)
-        datasets = described(self.dataset_info, Input.DATASET_INFO)
-        models = described(self.model_info, Input.MODEL_INFO)
-        info.check_names(datasets, request.datasets, Input.DATASET_INFO)
-        info.check_names(models, request.models, Input.MODEL_INFO)
-        return request._replace(
-            dataset_info=info.checked_all(datasets, info.DATASET_KEYS, Input.DATASET_INFO),
-            model_info=info.checked_all(models, info.MODEL_KEYS, Input.MODEL_INFO),
-            author=self.author,
-            supplier=self.supplier,
-        )
+    if author is not None:
+        authors.parsed(author)
+    authors.supplier(supplier)
+    datasets = described([(str(p[0]), str(p[1])) for p in dataset_info or []], Input.DATASET_INFO)
+    models = described([(str(p[0]), str(p[1])) for p in model_info or []], Input.MODEL_INFO)
+    info.check_names(datasets, request.datasets, Input.DATASET_INFO)
+    info.check_names(models, request.models, Input.MODEL_INFO)
+    return request._replace(
+        dataset_info=info.checked_all(datasets, info.DATASET_KEYS, Input.DATASET_INFO),
+        model_info=info.checked_all(models, info.MODEL_KEYS, Input.MODEL_INFO),
+        author=author,
+        supplier=supplier,
+    )
 
 
 def signer_of(
@@ -347,9 +341,8 @@ def snapshot(
     from driftbom.snapshotter import record  # noqa: PLC0415 - not before a command runs
 
     options = snapshot_options(
-        python, name, lock, params_file, param, dataset, model, parent, phase,
-        no_cache=no_cache, store=store, redact=redact,
-        described=Described(dataset_info, model_info, author, supplier),
+        python, name, lock, params_file, param, dataset, model, parent, phase, no_cache, store,
+        redact, (dataset_info, model_info, author, supplier),
     )  # fmt: skip
     signer = signer_of(sign, sign_model, options, output)
     write_recorded(record(options, for_path(output)), output, store)
@@ -440,9 +433,8 @@ def run(
     from driftbom.runner import run as run_command  # noqa: PLC0415
 
     options = snapshot_options(
-        python, name, lock, params_file, param, dataset, model, parent, phase,
-        no_cache=no_cache, store=store, redact=redact,
-        described=Described(dataset_info, model_info, author, supplier),
+        python, name, lock, params_file, param, dataset, model, parent, phase, no_cache, store,
+        redact, (dataset_info, model_info, author, supplier),
     )  # fmt: skip
     if command[0].startswith("-"):
         reason = f"No such option: {command[0]} (COMMAND follows --; see drift run --help)"
