@@ -32,15 +32,6 @@ from driftbom.store import open_store
 if TYPE_CHECKING:
     from driftbom.snapshotter import Recorded
 
-StoreOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        help="Where a stored RUN (NAME@latest...) is read from: a folder or s3://bucket/prefix "
-        "(default: $DRIFT_STORE, else ./.drift/store; a file of that name wins). Given, the "
-        "rerun's record is also kept there, as NAME.reproduced, for drift audit and ls.",
-    ),
-]
 
 _EXITS = {"identical": 0, "reproduced": 0, "not reproduced": EXIT_FINDINGS, "blocked": EXIT_USAGE}
 
@@ -113,7 +104,15 @@ def reproduce(
     fmt: Annotated[
         str, format_option(Result.REPRODUCTION, "Output format; github: workflow commands")
     ] = Format.TEXT.value,
-    store: StoreOpt = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="Where a stored RUN (NAME@latest...) is read from: a folder or s3://bucket/prefix "
+            "(default: $DRIFT_STORE, else ./.drift/store; a file of that name wins). Given, the "
+            "rerun's record is also kept there, as NAME.reproduced, for drift audit and ls.",
+        ),
+    ] = None,
     require_signature: RequireSignatureOpt = False,
     key: KeyOpt = None,
     trust: TrustOpt = None,

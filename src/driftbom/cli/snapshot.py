@@ -37,17 +37,6 @@ PythonOpt = Annotated[
 ]
 
 
-OutputOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "-o",
-        "--output",
-        help=(
-            "Write the SBOM here (atomically) instead of stdout: CycloneDX, unless the name "
-            "ends with the suffix of another registered document format."
-        ),
-    ),
-]
 NameOpt = Annotated[
     str | None, typer.Option("--name", help="Name of the environment (default: the host name).")
 ]
@@ -317,7 +306,17 @@ def sign_written(output: Path, signer: "Signer", models: list[str] | None) -> No
 
 @app.command("snapshot", cls=_PairOptions)
 def snapshot(
-    output: OutputOpt = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help=(
+                "Write the SBOM here (atomically) instead of stdout: CycloneDX, unless the name "
+                "ends with the suffix of another registered document format."
+            ),
+        ),
+    ] = None,
     python: PythonOpt = None,
     name: NameOpt = None,
     lock: LockOpt = None,
