@@ -157,11 +157,6 @@ class Audited(NamedTuple):
     """The name's last stored reproduction (shown; it never fails the name)."""
 
     @property
-    def run(self) -> str | None:
-        """Return how the latest run record's command ended (``run_status``), None for no run."""
-        return self.summary.run
-
-    @property
     def failed(self) -> bool:
         """Return True when the name fails: its drift, or its signatures under ``--trust``."""
         return self.summary.failed or self.signature_failed
@@ -214,18 +209,6 @@ def _parsed(store: Store, raw: bytes, label: str, decode: Decode = codecs.decode
     return decode(raw, label, store.manifest)
 
 
-def _candidate(
-    store: Layout, name: str, entry: Entry, hexdigest: str, errors: list[str]
-) -> Summary | None:
-    """Return the summary ``hexdigest`` of ``entry`` when it is one; what is wrong is an error."""
-    try:
-        raw = store.read_summary(hexdigest)
-    except StoreError as exc:
-        errors.append(f"{name}: {exc}: ignored, compared from the documents")
-        return None
-    return _judged(name, entry, hexdigest, raw, errors)
-
-
 def _judged(
     name: str, entry: Entry, hexdigest: str, raw: bytes | None, errors: list[str]
 ) -> Summary | None:
@@ -262,7 +245,12 @@ def stored_summary(
         if not found_hex or found_hex in seen:
             continue
         seen.add(found_hex)
-        found = _candidate(store, name, entry, found_hex, errors)
+        try:
+            raw = store.read_summary(found_hex)
+        except StoreError as exc:
+            errors.append(f"{name}: {exc}: ignored, compared from the documents")
+            continue
+        found = _judged(name, entry, found_hex, raw, errors)
         if found is not None and found.baseline == baseline and found.policy == policy:
             return found
     return None
