@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
     from driftbom.comparator.policy import Policy
     from driftbom.model import Snapshot
-    from driftbom.sbom.interface import Decode
     from driftbom.store import Entry, Store
     from driftbom.store.layout import Head
 
@@ -137,7 +136,11 @@ class Trust(NamedTuple):
 
 def present(store: Store, digest: str) -> Signing:
     """Return whether the stored record ``digest`` carries signatures (none checked)."""
-    count = len(store.signatures(digest))
+    return counted(len(store.signatures(digest)))
+
+
+def counted(count: int) -> Signing:
+    """Return that a record carries ``count`` signatures (none checked)."""
     return Signing(PRESENT if count else UNSIGNED, count, "not checked", checked=False)
 
 
@@ -202,11 +205,6 @@ def _last(store: Store, name: str, errors: list[str]) -> LastReproduction | None
     except (SbomError, StoreError) as exc:
         errors.append(f"{name}: its last reproduction: {exc}")
         return None
-
-
-def _parsed(store: Store, raw: bytes, label: str, decode: Decode = codecs.decode_any) -> Snapshot:
-    """Read a stored document, with the dataset manifests it names from the store."""
-    return decode(raw, label, store.manifest)
 
 
 def _judged(
@@ -311,8 +309,8 @@ def _recomputed(store: Store, fetched: _Fetched, policy: Policy | None) -> Summa
     if entry is None or pair is None:
         raise StoreError(f"{name}: nothing read to compare")
     seen = codecs.decoder()  # unchanged components are built once
-    reference = _parsed(store, pair.baseline_raw, f"{name}@baseline", seen)
-    current = _parsed(store, pair.latest_raw, f"{name}@latest", seen)
+    reference = seen(pair.baseline_raw, f"{name}@baseline", store.manifest)
+    current = seen(pair.latest_raw, f"{name}@latest", store.manifest)
     digests = (entry.id, pair.baseline, entry.digest)
     summary = compared(reference, current, digests, policy)._replace(name=name)
     if isinstance(store, Layout):
@@ -393,10 +391,8 @@ def _judge_all(
         elif how.since and entry.timestamp < how.since:
             yield functools.partial(_Fetched, name, None, "", None, None, [])
         else:
-            state = PRESENT if envelopes else UNSIGNED
-            signing = Signing(state, envelopes, "not checked", checked=False)
             yield functools.partial(
-                _Fetched, name, entry, baseline or "", summary, None, [], signing
+                _Fetched, name, entry, baseline or "", summary, None, [], counted(envelopes)
             )
 
 
@@ -526,7 +522,7 @@ def _reproduction_row(found: LastReproduction | Exception | None) -> dict[str, A
     """Return what a row of ``ls`` says of a name's last reproduction."""
     if isinstance(found, Exception):
         return {"verdict": f"error: {found}", "when": None, "of": None, "digest": None}
-    return found.as_dict() if found is not None else None
+    return found._asdict() if found is not None else None
 
 
 def inventory(store: Store, trust: Trust | None = None) -> list[dict[str, Any]]:

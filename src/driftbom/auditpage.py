@@ -21,7 +21,6 @@ from driftbom.audit import (
     MAX_TIMELINE,
     Card,
     _ahead,
-    _parsed,
     card_of,
     stored_summary,
 )
@@ -126,10 +125,10 @@ def _compute(store: Store, result: Audited, todo: list[Entry], scores: Scores) -
     reference = None
     if policy_needed:
         label = f"{result.name}@baseline"
-        reference = _parsed(store, store.read(result.baseline), label, seen)
+        reference = seen(store.read(result.baseline), label, store.manifest)
     for entry, raw in _ahead(lambda e: _read(store, e), todo):
         try:
-            current = _parsed(store, raw, entry.id, seen) if raw else None
+            current = seen(raw, entry.id, store.manifest) if raw else None
             if current is None:
                 continue
             scores.put_card(entry.digest, card_of(current))

@@ -122,7 +122,7 @@ def json(audited: AuditReport) -> str:
                 "changes_total": r.summary.changes_total,
                 "signature": r.signing.as_dict() if r.signing else None,
                 "signature_failed": r.signature_failed,
-                "reproduction": r.reproduction.as_dict() if r.reproduction else None,
+                "reproduction": r.reproduction._asdict() if r.reproduction else None,
                 "compliance": dict(r.summary.compliance),
             }
             for r in audited.results

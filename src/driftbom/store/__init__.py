@@ -24,4 +24,3 @@ __all__ = [
     "open_store",
     "register",
 ]
-
