@@ -4,23 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from driftbom.comparator.causes import NOT_RECORDED, describe, remedy, subject
+from driftbom.comparator.causes import NOT_RECORDED
 from driftbom.comparator.severity import Severity
 
 if TYPE_CHECKING:
     from driftbom.comparator.causes import Cause
     from driftbom.comparator.report import DriftReport
-
-__all__ = [
-    "by_layer",
-    "counts",
-    "describe",
-    "header",
-    "kind",
-    "remedy",
-    "subject",
-    "verdict_line",
-]
 
 NOT_RECORDED_HEADING = "not recorded"
 _RUN_KEYS = frozenset({"run", "phase", "parent"})
