@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections import Counter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
@@ -150,9 +151,7 @@ def summarize(
     ``scores`` the snapshot's compliance scores (``compliance_of``).
     """
     entry, baseline, snapshot = digests
-    by: dict[str, int] = {}
-    for cause in report.causes:
-        by[cause.severity.value] = by.get(cause.severity.value, 0) + 1
+    by = Counter(cause.severity.value for cause in report.causes)
     causes = tuple(
         Line(c.severity.value, subject(c), describe(c), remedy(c))
         for c in report.causes[:TOP_CAUSES]
@@ -229,10 +228,6 @@ def _count(value: Any, top: int = 1 << 30) -> bool:
     return type(value) is int and 0 <= value <= top
 
 
-def _percent(value: Any) -> bool:
-    return _count(value, 100)
-
-
 def _lines(value: Any, limit: int) -> tuple[Line, ...] | None:
     if not isinstance(value, list) or len(value) > limit:
         return None
@@ -284,16 +279,11 @@ def _checked(data: dict[str, Any]) -> Summary | None:
     causes, changes = _lines(data["causes"], TOP_CAUSES), _lines(data["changes"], TOP_CHANGES)
     counts = _pairs(data["counts"], len(_SEVERITIES), _count)
     metrics = _pairs(data["metrics"], MAX_METRICS, _text)
-    scores = _pairs(data.get("compliance", []), MAX_FRAMEWORKS, _percent)
+    scores = _pairs(data.get("compliance", []), MAX_FRAMEWORKS, lambda v: _count(v, 100))
     names = [_names(data[k]) for k in ("models", "datasets")]
     texts = ("name", "entry", "policy", "fail_on", "reference_time", "timestamp")
     ok = (
-        causes is not None
-        and changes is not None
-        and counts is not None
-        and metrics is not None
-        and scores is not None
-        and None not in names
+        None not in (causes, changes, counts, metrics, scores, *names)
         and all(_text(data[k]) for k in texts)
         and all(_hex(data[k]) for k in ("baseline", "snapshot"))
         and all(_text(data[k], optional=True) for k in ("run", "phase"))
