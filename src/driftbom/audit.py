@@ -22,6 +22,7 @@ from driftbom.reproductions import LastReproduction, folded, last, reproduced
 from driftbom.sbom import codecs
 from driftbom.store import Layout
 from driftbom.summaries import (
+    MAX_METRICS,
     Summary,
     compared,
     encoded,
@@ -45,9 +46,6 @@ AHEAD = 8
 """Names (or timeline snapshots) fetched ahead of the comparison, in parallel."""
 AHEAD_SUMMARIES = 32
 """Names whose summaries an audit reads ahead, in parallel (S3 requests overlap)."""
-
-MAX_METRICS = 256
-"""Metrics of a document the audit page keeps (the first, by name)."""
 
 T = TypeVar("T")
 R = TypeVar("R")

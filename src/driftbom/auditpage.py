@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from driftbom.audit import (
     MAX_LINEAGE,
-    MAX_METRICS,
     MAX_TIMELINE,
     Card,
     _ahead,
@@ -31,7 +30,7 @@ from driftbom.probes._cache import StatCache, default_dir
 from driftbom.render.charts import when
 from driftbom.render.html import Node, Page, Point, Section
 from driftbom.sbom import codecs
-from driftbom.summaries import Summary, _hex, _pairs, _text, policy_digest
+from driftbom.summaries import MAX_METRICS, Summary, _hex, _pairs, _text, policy_digest
 
 if TYPE_CHECKING:
     from driftbom.audit import Audited
