@@ -488,9 +488,10 @@ def _row(store: Store, name: str, trust: Trust | None, again: bool) -> dict[str,
         "reproduction": None,
     }
     try:
-        row["reproduction"] = _reproduction_row(last(store, name) if again else None)
+        found = last(store, name) if again else None
+        row["reproduction"] = found._asdict() if found is not None else None
     except (StoreError, SbomError) as exc:
-        row["reproduction"] = _reproduction_row(exc)
+        row["reproduction"] = {"verdict": f"error: {exc}", "when": None, "of": None, "digest": None}
     how = _How("", None, policy_digest(policies.default()), trust)
     fetched = _fetch(store, name, how)
     summary = fetched.summary
@@ -514,13 +515,6 @@ def _row(store: Store, name: str, trust: Trust | None, again: bool) -> dict[str,
             signature=signed.as_dict() if signed else None,
         )
     return row
-
-
-def _reproduction_row(found: LastReproduction | Exception | None) -> dict[str, Any] | None:
-    """Return what a row of ``ls`` says of a name's last reproduction."""
-    if isinstance(found, Exception):
-        return {"verdict": f"error: {found}", "when": None, "of": None, "digest": None}
-    return found._asdict() if found is not None else None
 
 
 def inventory(store: Store, trust: Trust | None = None) -> list[dict[str, Any]]:
