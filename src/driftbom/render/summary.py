@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
 from driftbom.comparator.causes import NOT_RECORDED
-from driftbom.comparator.severity import Severity
 
 if TYPE_CHECKING:
     from driftbom.comparator.causes import Cause
@@ -17,10 +17,8 @@ _RUN_KEYS = frozenset({"run", "phase", "parent"})
 
 def counts(report: DriftReport) -> str:
     """Return ``2 major, 1 minor`` (causes, most severe first), or ``no drift``."""
-    by = dict.fromkeys(Severity, 0)
-    for cause in report.causes:
-        by[cause.severity] += 1
-    parts = [f"{n} {s.value}" for s, n in sorted(by.items(), key=lambda i: -i[0].rank) if n]
+    by = Counter(cause.severity for cause in report.causes)
+    parts = [f"{by[s]} {s.value}" for s in sorted(by, key=lambda s: -s.rank)]
     return ", ".join(parts) if parts else "no drift"
 
 
