@@ -347,13 +347,13 @@ def test_the_latest_entry_is_one_read(tmp_path, monkeypatch):
     for i in range(30):
         store.put("box", _doc(six=f"1.{i}.0"))
     read: list[str] = []
-    real = store._read_entries
+    real = store._read_keys
     monkeypatch.setattr(
-        store, "_read_entries", lambda n, files: read.extend(files) or real(n, files)
+        store, "_read_keys", lambda keys, limit: read.extend(keys) or real(keys, limit)
     )
     latest = store.read_history("box", limit=1).entries
     assert latest == store.history("box")[:1]
-    assert read[0] == f"{latest[0].id}.json"
+    assert read[0] == f"history/box/{latest[0].id}.json"
     assert len(read) == 1 + 30  # one for the latest, then the whole history above
 
 

@@ -180,13 +180,9 @@ def compare(
 
     from driftbom.comparator import check  # noqa: PLC0415
     from driftbom.comparator import policy as policies  # noqa: PLC0415
-
-    if isinstance(policy, (str, Path)):
-        chosen: Policy | None = policies.load(Path(policy))
-    else:
-        chosen = policy
     from driftbom.comparator.severity import Severity  # noqa: PLC0415
 
+    chosen = policies.load(Path(policy)) if isinstance(policy, (str, Path)) else policy
     threshold = Severity(fail_on) if isinstance(fail_on, str) else fail_on
     return check(reference, current, chosen, threshold)
 
@@ -211,9 +207,7 @@ def check(
     """
     from pathlib import Path  # noqa: PLC0415
 
-    from driftbom.comparator import check as compared  # noqa: PLC0415
     from driftbom.comparator import policy as policies  # noqa: PLC0415
-    from driftbom.comparator.severity import Severity  # noqa: PLC0415
     from driftbom.sbom import codecs  # noqa: PLC0415
     from driftbom.store.documents import located  # noqa: PLC0415
 
@@ -226,8 +220,7 @@ def check(
         ref, cur = located(reference, store).parsed(), snapshot(python)
         if snapshotted is not None:
             snapshotted(cur)
-    threshold = Severity(fail_on) if isinstance(fail_on, str) else fail_on
-    return compared(ref, cur, chosen, threshold)
+    return compare(ref, cur, policy=chosen, fail_on=fail_on)
 
 
 def rebuild(

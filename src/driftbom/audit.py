@@ -15,12 +15,14 @@ from concurrent.futures import ThreadPoolExecutor
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+from driftbom.comparator import policy as policies
 from driftbom.errors import Remedy, SbomError, StoreError
 from driftbom.hashes import sha256
 from driftbom.reproductions import LastReproduction, folded, last, reproduced
 from driftbom.sbom import codecs
 from driftbom.store import Layout
 from driftbom.summaries import (
+    MAX_METRICS,
     Summary,
     compared,
     encoded,
@@ -35,7 +37,6 @@ if TYPE_CHECKING:
 
     from driftbom.comparator.policy import Policy
     from driftbom.model import Snapshot
-    from driftbom.sbom.interface import Decode
     from driftbom.store import Entry, Store
     from driftbom.store.layout import Head
 
@@ -45,9 +46,6 @@ AHEAD = 8
 """Names (or timeline snapshots) fetched ahead of the comparison, in parallel."""
 AHEAD_SUMMARIES = 32
 """Names whose summaries an audit reads ahead, in parallel (S3 requests overlap)."""
-
-MAX_METRICS = 256
-"""Metrics of a document the audit page keeps (the first, by name)."""
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -136,7 +134,11 @@ class Trust(NamedTuple):
 
 def present(store: Store, digest: str) -> Signing:
     """Return whether the stored record ``digest`` carries signatures (none checked)."""
-    count = len(store.signatures(digest))
+    return counted(len(store.signatures(digest)))
+
+
+def counted(count: int) -> Signing:
+    """Return that a record carries ``count`` signatures (none checked)."""
     return Signing(PRESENT if count else UNSIGNED, count, "not checked", checked=False)
 
 
@@ -154,11 +156,6 @@ class Audited(NamedTuple):
     """The trust policy's ``require`` fails on them."""
     reproduction: LastReproduction | None = None
     """The name's last stored reproduction (shown; it never fails the name)."""
-
-    @property
-    def run(self) -> str | None:
-        """Return how the latest run record's command ended (``run_status``), None for no run."""
-        return self.summary.run
 
     @property
     def failed(self) -> bool:
@@ -208,23 +205,6 @@ def _last(store: Store, name: str, errors: list[str]) -> LastReproduction | None
         return None
 
 
-def _parsed(store: Store, raw: bytes, label: str, decode: Decode = codecs.decode_any) -> Snapshot:
-    """Read a stored document, with the dataset manifests it names from the store."""
-    return decode(raw, label, store.manifest)
-
-
-def _candidate(
-    store: Layout, name: str, entry: Entry, hexdigest: str, errors: list[str]
-) -> Summary | None:
-    """Return the summary ``hexdigest`` of ``entry`` when it is one; what is wrong is an error."""
-    try:
-        raw = store.read_summary(hexdigest)
-    except StoreError as exc:
-        errors.append(f"{name}: {exc}: ignored, compared from the documents")
-        return None
-    return _judged(name, entry, hexdigest, raw, errors)
-
-
 def _judged(
     name: str, entry: Entry, hexdigest: str, raw: bytes | None, errors: list[str]
 ) -> Summary | None:
@@ -261,7 +241,12 @@ def stored_summary(
         if not found_hex or found_hex in seen:
             continue
         seen.add(found_hex)
-        found = _candidate(store, name, entry, found_hex, errors)
+        try:
+            raw = store.read_summary(found_hex)
+        except StoreError as exc:
+            errors.append(f"{name}: {exc}: ignored, compared from the documents")
+            continue
+        found = _judged(name, entry, found_hex, raw, errors)
         if found is not None and found.baseline == baseline and found.policy == policy:
             return found
     return None
@@ -322,8 +307,8 @@ def _recomputed(store: Store, fetched: _Fetched, policy: Policy | None) -> Summa
     if entry is None or pair is None:
         raise StoreError(f"{name}: nothing read to compare")
     seen = codecs.decoder()  # unchanged components are built once
-    reference = _parsed(store, pair.baseline_raw, f"{name}@baseline", seen)
-    current = _parsed(store, pair.latest_raw, f"{name}@latest", seen)
+    reference = seen(pair.baseline_raw, f"{name}@baseline", store.manifest)
+    current = seen(pair.latest_raw, f"{name}@latest", store.manifest)
     digests = (entry.id, pair.baseline, entry.digest)
     summary = compared(reference, current, digests, policy)._replace(name=name)
     if isinstance(store, Layout):
@@ -404,10 +389,8 @@ def _judge_all(
         elif how.since and entry.timestamp < how.since:
             yield functools.partial(_Fetched, name, None, "", None, None, [])
         else:
-            state = PRESENT if envelopes else UNSIGNED
-            signing = Signing(state, envelopes, "not checked", checked=False)
             yield functools.partial(
-                _Fetched, name, entry, baseline or "", summary, None, [], signing
+                _Fetched, name, entry, baseline or "", summary, None, [], counted(envelopes)
             )
 
 
@@ -438,8 +421,6 @@ def audit(
     counted; under ``trust`` they are verified, and its ``require`` decides which fail.
     ``progress(done, all, recomputed)`` is told of each name audited.
     """
-    from driftbom.comparator import policy as policies  # noqa: PLC0415
-
     stored = store.names()
     if not stored:
         raise StoreError(f"no snapshot in {store}", remedy=Remedy.STORE_ONE)
@@ -507,10 +488,11 @@ def _row(store: Store, name: str, trust: Trust | None, again: bool) -> dict[str,
         "reproduction": None,
     }
     try:
-        row["reproduction"] = _reproduction_row(last(store, name) if again else None)
+        found = last(store, name) if again else None
+        row["reproduction"] = found._asdict() if found is not None else None
     except (StoreError, SbomError) as exc:
-        row["reproduction"] = _reproduction_row(exc)
-    how = _How("", None, policy_digest(_default()), trust)
+        row["reproduction"] = {"verdict": f"error: {exc}", "when": None, "of": None, "digest": None}
+    how = _How("", None, policy_digest(policies.default()), trust)
     fetched = _fetch(store, name, how)
     summary = fetched.summary
     try:
@@ -533,19 +515,6 @@ def _row(store: Store, name: str, trust: Trust | None, again: bool) -> dict[str,
             signature=signed.as_dict() if signed else None,
         )
     return row
-
-
-def _default() -> Policy:
-    from driftbom.comparator import policy as policies  # noqa: PLC0415
-
-    return policies.default()
-
-
-def _reproduction_row(found: LastReproduction | Exception | None) -> dict[str, Any] | None:
-    """Return what a row of ``ls`` says of a name's last reproduction."""
-    if isinstance(found, Exception):
-        return {"verdict": f"error: {found}", "when": None, "of": None, "digest": None}
-    return found.as_dict() if found is not None else None
 
 
 def inventory(store: Store, trust: Trust | None = None) -> list[dict[str, Any]]:

@@ -12,41 +12,33 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 from driftbom.audit import (
     MAX_LINEAGE,
-    MAX_METRICS,
     MAX_TIMELINE,
     Card,
     _ahead,
-    _parsed,
     card_of,
     stored_summary,
 )
 from driftbom.comparator import check
+from driftbom.comparator import policy as policies
 from driftbom.errors import SbomError, StoreError
 from driftbom.probes._cache import StatCache, default_dir
 from driftbom.render.charts import when
 from driftbom.render.html import Node, Page, Point, Section
 from driftbom.sbom import codecs
-from driftbom.summaries import Summary, policy_digest
+from driftbom.summaries import MAX_METRICS, Summary, _hex, _pairs, _text, policy_digest
 
 if TYPE_CHECKING:
     from driftbom.audit import Audited
     from driftbom.comparator.policy import Policy
     from driftbom.store import Entry, Store
 
-_DIGEST = re.compile(r"[0-9a-f]{64}")
-MAX_TEXT = 4096
 MAX_FAILING = 100
 """Failing names the page details (the highest scores): 10,000 names stay under 5 MB."""
-
-
-def _text(value: Any, *, optional: bool = False) -> bool:
-    return (optional and value is None) or (isinstance(value, str) and len(value) <= MAX_TEXT)
 
 
 def _card(value: Any) -> Card | None:
@@ -54,15 +46,11 @@ def _card(value: Any) -> Card | None:
     if not isinstance(value, list) or len(value) != 6:
         return None
     name, timestamp, parent, run, phase, metrics = value
-    fields_ok = _text(name) and _text(timestamp) and _text(run, optional=True)
-    fields_ok = fields_ok and _text(phase, optional=True)
-    parent_ok = parent is None or (isinstance(parent, str) and _DIGEST.fullmatch(parent))
-    if not (fields_ok and parent_ok and isinstance(metrics, list)) or len(metrics) > MAX_METRICS:
+    texts_ok = all(map(_text, (name, timestamp))) and _text(run, optional=True)
+    pairs = _pairs(metrics, MAX_METRICS, _text)
+    if not texts_ok or not _text(phase, optional=True) or not (parent is None or _hex(parent)):
         return None
-    pairs = [p for p in metrics if isinstance(p, list) and len(p) == 2 and all(map(_text, p))]
-    if len(pairs) != len(metrics):
-        return None
-    return Card(name, timestamp, parent, run, phase, tuple((k, v) for k, v in pairs))
+    return Card(name, timestamp, parent, run, phase, pairs) if pairs is not None else None
 
 
 def _score(value: Any) -> tuple[int, bool] | None:
@@ -80,8 +68,6 @@ class Scores:
 
     def __init__(self, store: Store, policy: Policy | None) -> None:
         """Open the cache of ``store``'s pages under ``policy`` (None: the default policy)."""
-        from driftbom.comparator import policy as policies  # noqa: PLC0415
-
         self.chosen = policy if policy is not None else policies.default()
         self.policy = policy_digest(self.chosen)  # a summary's own: they are read as scores
         where = str(store)  # a folder by its absolute path: one cache whatever the cwd
@@ -138,10 +124,10 @@ def _compute(store: Store, result: Audited, todo: list[Entry], scores: Scores) -
     reference = None
     if policy_needed:
         label = f"{result.name}@baseline"
-        reference = _parsed(store, store.read(result.baseline), label, seen)
+        reference = seen(store.read(result.baseline), label, store.manifest)
     for entry, raw in _ahead(lambda e: _read(store, e), todo):
         try:
-            current = _parsed(store, raw, entry.id, seen) if raw else None
+            current = seen(raw, entry.id, store.manifest) if raw else None
             if current is None:
                 continue
             scores.put_card(entry.digest, card_of(current))
@@ -171,11 +157,7 @@ def timeline(store: Store, result: Audited, scores: Scores) -> tuple[Point, ...]
     for found in _ahead(summary, [e for e in entries if unknown(e)]):
         if found is not None:
             scores.put_summary(found)
-    todo = [
-        e
-        for e in entries
-        if scores.card(e.digest) is None or scores.score(result.baseline, e.digest) is None
-    ]
+    todo = [e for e in entries if unknown(e)]
     if todo:
         with contextlib.suppress(SbomError, StoreError):  # a bad baseline: the audit said so
             _compute(store, result, todo, scores)
@@ -217,15 +199,8 @@ def lineage(store: Store, latest: str, scores: Scores) -> tuple[tuple[Node, ...]
 
 
 def summary_card(summary: Summary) -> Card:
-    """Return the card a summary gives of its snapshot."""
-    return Card(
-        summary.name,
-        summary.timestamp,
-        summary.parent,
-        summary.run,
-        summary.phase,
-        summary.metrics,
-    )
+    """Return the card a summary gives of its snapshot (its fields of the same names)."""
+    return Card._make(getattr(summary, field) for field in Card._fields)
 
 
 def sections(
@@ -238,27 +213,6 @@ def sections(
     the cache is saved once, at the end.
     """
     scores = Scores(store, policy)
-    found = []
-    detailed = _detailed(results, detail)
-    for result in results:
-        if result.name not in detailed:
-            continue
-        points = timeline(store, result, scores)
-        nodes, earlier = lineage(store, result.latest, scores)
-        found.append(
-            Section(
-                result.name,
-                result.summary,
-                points,
-                nodes,
-                earlier=earlier,
-                signing=result.signing,
-                signature_failed=result.signature_failed,
-                reproduction=result.reproduction,
-                latest=result.latest,
-            )
-        )
-    scores.save()
     rows = [
         Section(
             r.name,
@@ -272,6 +226,14 @@ def sections(
         )
         for r in results
     ]
+    found = []
+    detailed = _detailed(results, detail)
+    for result, row in zip(results, rows, strict=True):
+        if result.name in detailed:
+            points = timeline(store, result, scores)
+            nodes, earlier = lineage(store, result.latest, scores)
+            found.append(row._replace(timeline=points, lineage=nodes, earlier=earlier))
+    scores.save()
     hidden = sum(1 for r in results if r.failed and r.name not in detailed)
     return Page(rows, found, hidden)
 

@@ -57,11 +57,17 @@ def _pins(packages: tuple[Component, ...]) -> tuple[Check, Check]:
 
 
 def _checks(snapshot: Snapshot) -> list[Check]:
-    packages = snapshot.by_layer(Layer.PACKAGES)
-    checks = list(_pins(packages))
     lock = snapshot.by_layer(Layer.LOCKFILE)
     mismatches = lock_disagreements(lock[0]) if lock else ()
-    checks.append(
+    git = snapshot.component("git")
+    dirty = git is not None and git.prop(Prop.GIT_DIRTY) == "true"
+    params = snapshot.component("params")
+    seeds = params.prop(Prop.PARAMS_SEEDS) if params is not None else None
+    sets = snapshot.by_layer(Layer.DATASETS)
+    found = snapshot.by_layer(Layer.MODELS)
+    orphans = [m for m in found if '"datasets"' not in (m.model_card or "")]
+    return [
+        *_pins(snapshot.by_layer(Layer.PACKAGES)),
         Check(
             "environment matches its lockfile",
             (not mismatches) if lock else False,
@@ -69,11 +75,7 @@ def _checks(snapshot: Snapshot) -> list[Check]:
             ("sync the environment (uv sync, pip-sync)" if mismatches else None)
             if lock
             else "keep a lockfile beside the code (uv lock, pip-compile)",
-        )
-    )
-    git = snapshot.component("git")
-    dirty = git is not None and git.prop(Prop.GIT_DIRTY) == "true"
-    checks.append(
+        ),
         Check(
             "committed code",
             (not dirty)
@@ -87,38 +89,26 @@ def _checks(snapshot: Snapshot) -> list[Check]:
             "commit before the run"
             if dirty
             else (None if git is not None else "run drift inside the code's git repository"),
-        )
-    )
-    params = snapshot.component("params")
-    seeds = params.prop(Prop.PARAMS_SEEDS) if params is not None else None
-    checks.append(
+        ),
         Check(
             "seed recorded",
             bool(seeds) if params is not None else None,
             f"seeds: {seeds}" if seeds else "no seed among the hyperparameters",
             None if seeds else "record the random seed among the hyperparameters (seed=42)",
-        )
-    )
-    sets = snapshot.by_layer(Layer.DATASETS)
-    checks.append(
+        ),
         Check(
             "datasets recorded",
             bool(sets) if Layer.MODELS in snapshot.layers or sets else None,
             f"{len(sets)} datasets, each with a content digest" if sets else "none",
             None if sets else "record the training data as a dataset (train=PATH)",
-        )
-    )
-    found = snapshot.by_layer(Layer.MODELS)
-    orphans = [m for m in found if '"datasets"' not in (m.model_card or "")]
-    checks.append(
+        ),
         Check(
             "models with their data",
             not orphans if found else None,
             f"{len(found) - len(orphans)} of {len(found)} models name their datasets",
             f"record the datasets with the model: {_names(orphans)}" if orphans else None,
-        )
-    )
-    return checks
+        ),
+    ]
 
 
 def _rebuild(snapshot: Snapshot) -> Check:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom.model import Snapshot
 from driftbom.properties import Prop
@@ -57,10 +57,6 @@ class LastReproduction(NamedTuple):
     """The hex SHA-256 of the record it reproduced (None when the record names none)."""
     digest: str
     """The hex SHA-256 of the rerun's record (``drift show`` takes a prefix)."""
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return what the JSON of ``ls`` and ``audit`` says of it."""
-        return self._asdict()
 
 
 def folded(names: list[str]) -> list[str]:

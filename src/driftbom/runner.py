@@ -15,7 +15,9 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, NamedTuple
 
+from driftbom import snapshotter
 from driftbom.errors import CannotExecuteError, CommandNotFoundError, DriftError, Input, UsageError
+from driftbom.inputs.metrics import from_file
 from driftbom.inputs.patch import Patch, capture, recorded
 from driftbom.inputs.resources import Meter
 from driftbom.model import Layer, RunRecord, Skipped
@@ -77,13 +79,11 @@ def run(
     caller whose own output is a result to parse). ``meter`` reads what the command used
     (CPU time, peak memory, GPU-hours, energy; default: this machine's counters).
     """
-    from driftbom.snapshotter import take  # noqa: PLC0415
-
     if not argv:
         raise UsageError("no command to run", what=Input.COMMAND)
     if not 0 <= grace <= MAX_GRACE_S:
         raise UsageError(f"a grace period is 0 to {MAX_GRACE_S:g} seconds, not {grace:g}")
-    before = take(options, output=False)
+    before = snapshotter.take(options, output=False)
     patch = capture(options.context.cwd, options.context.environ) if record_diff else None
     meter = meter if meter is not None else Meter()
     meter.start()
@@ -128,8 +128,6 @@ def _metrics(path: Path | None) -> tuple[tuple[str, str], ...]:
     """Return the metrics the command wrote to ``path``, or a note saying why there are none."""
     if path is None:
         return ()
-    from driftbom.inputs.metrics import from_file  # noqa: PLC0415
-
     try:
         return from_file(path)
     except DriftError as exc:
@@ -146,10 +144,8 @@ def _cannot_start(exc: OSError, argv: Sequence[str]) -> CannotExecuteError:
 
 def _outputs(options: SnapshotOptions) -> tuple[list[Component], list[Layer], Exception | None]:
     """Return the datasets and models hashed, or nothing and why they could not be."""
-    from driftbom.snapshotter import outputs  # noqa: PLC0415
-
     try:
-        artifacts, layers = outputs(options)
+        artifacts, layers = snapshotter.outputs(options)
     except Exception as exc:  # noqa: BLE001 - the command has run: its record is kept
         return [], [], exc
     return artifacts, layers, None

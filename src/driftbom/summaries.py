@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections import Counter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
 from driftbom import compliance
+from driftbom.comparator import check
+from driftbom.comparator import policy as policies
 from driftbom.comparator.causes import describe, remedy, subject
 from driftbom.errors import SbomError, StoreError
 from driftbom.hashes import sha256
@@ -148,9 +151,7 @@ def summarize(
     ``scores`` the snapshot's compliance scores (``compliance_of``).
     """
     entry, baseline, snapshot = digests
-    by: dict[str, int] = {}
-    for cause in report.causes:
-        by[cause.severity.value] = by.get(cause.severity.value, 0) + 1
+    by = Counter(cause.severity.value for cause in report.causes)
     causes = tuple(
         Line(c.severity.value, subject(c), describe(c), remedy(c))
         for c in report.causes[:TOP_CAUSES]
@@ -227,10 +228,6 @@ def _count(value: Any, top: int = 1 << 30) -> bool:
     return type(value) is int and 0 <= value <= top
 
 
-def _percent(value: Any) -> bool:
-    return _count(value, 100)
-
-
 def _lines(value: Any, limit: int) -> tuple[Line, ...] | None:
     if not isinstance(value, list) or len(value) > limit:
         return None
@@ -282,16 +279,11 @@ def _checked(data: dict[str, Any]) -> Summary | None:
     causes, changes = _lines(data["causes"], TOP_CAUSES), _lines(data["changes"], TOP_CHANGES)
     counts = _pairs(data["counts"], len(_SEVERITIES), _count)
     metrics = _pairs(data["metrics"], MAX_METRICS, _text)
-    scores = _pairs(data.get("compliance", []), MAX_FRAMEWORKS, _percent)
+    scores = _pairs(data.get("compliance", []), MAX_FRAMEWORKS, lambda v: _count(v, 100))
     names = [_names(data[k]) for k in ("models", "datasets")]
     texts = ("name", "entry", "policy", "fail_on", "reference_time", "timestamp")
     ok = (
-        causes is not None
-        and changes is not None
-        and counts is not None
-        and metrics is not None
-        and scores is not None
-        and None not in names
+        None not in (causes, changes, counts, metrics, scores, *names)
         and all(_text(data[k]) for k in texts)
         and all(_hex(data[k]) for k in ("baseline", "snapshot"))
         and all(_text(data[k], optional=True) for k in ("run", "phase"))
@@ -323,28 +315,10 @@ def compared(
     ``document`` is ``current``'s bytes, scored for compliance as written. Raises
     SbomError when there is nothing to compare.
     """
-    from driftbom.comparator import check  # noqa: PLC0415
-    from driftbom.comparator import policy as policies  # noqa: PLC0415
-
     chosen = policy if policy is not None else policies.default()
     report = check(reference, current, chosen)
     scores = compliance_of(current, document)
     return summarize(report, current, digests, policy_digest(chosen), scores)
-
-
-def summary_of(
-    store: Store, name: str, entry: Entry, baseline: str, policy: Policy | None = None
-) -> Summary:
-    """Return ``entry``'s summary against ``baseline``, compared from the stored documents.
-
-    Raises SbomError or StoreError when a document cannot be read or compared.
-    """
-    seen = codecs.decoder()
-    reference = seen(store.read(baseline), f"{name}@baseline", store.manifest)
-    raw = store.read(entry.digest)
-    current = seen(raw, f"{name}@latest", store.manifest)
-    summary = compared(reference, current, (entry.id, baseline, entry.digest), policy, raw)
-    return summary._replace(name=name)  # the name it is stored under
 
 
 def _summarizer(name: str, document: bytes, store: Layout) -> Callable[[Entry, str], bytes | None]:

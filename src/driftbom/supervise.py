@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple, final
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
-    from types import FrameType, TracebackType
+    from types import FrameType
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM)
 DEFAULT_GRACE_S = 10.0
@@ -65,12 +65,7 @@ class Supervised:
             self._previous = {s: signal.signal(s, self._record) for s in FORWARDED}
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *_: object) -> None:
         """Restore what SIGINT and SIGTERM did before."""
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)  # type: ignore[arg-type]

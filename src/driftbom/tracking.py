@@ -52,7 +52,6 @@ from driftbom.summaries import put_if_asked
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from types import TracebackType
 
     from driftbom.model import Component, Snapshot
     from driftbom.signing.keys import Signer
@@ -123,12 +122,7 @@ class Run:
         self._start, self._clock = now_utc(), time.monotonic()
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         """Hash the outputs and write the document; an exception is recorded as a failure."""
         assert self._before is not None  # noqa: S101 - entered first
         failed = kind is not None

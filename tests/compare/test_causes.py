@@ -13,7 +13,7 @@ from driftbom.comparator.rules import Rule
 from driftbom.comparator.severity import Severity
 from driftbom.model import Component, ComponentType, Layer, RunRecord
 from driftbom.properties import Prop
-from driftbom.render import Format, render
+from driftbom.render import Format, Result, rendered
 from tests.compare.helpers import ALL_LAYERS, pkg, python, snap
 
 REQUESTED = (Prop.PYPI_REQUESTED, "true")
@@ -144,7 +144,7 @@ def test_a_downgrade_states_its_versions_first_with_the_lock_mismatch_as_detail(
     assert cause.headline.change.reason == "scikit-learn 1.7.2 -> 1.7.1 (patch downgrade)"
     assert cause.severity is Severity.MAJOR  # the lock mismatch
     assert [f.change.rule for f in cause.details] == [Rule.LOCK_MISMATCH]
-    text = render(report, Format.TEXT)
+    text = rendered(Result.DRIFT_REPORT, Format.TEXT, report)
     (line,) = [line for line in text.splitlines() if "scikit-learn" in line]
     assert line.index("1.7.2 -> 1.7.1 (patch downgrade)") < line.index("locks 1.7.2")
     assert "[pip install scikit-learn==1.7.2]" in line
@@ -170,14 +170,14 @@ def test_sixty_one_dependencies_installed_with_one_package_are_one_line():
     assert cause.key == "pypi:mlflow-skinny"
     assert len(cause.members) == 61
     for fmt in (Format.TEXT, Format.MARKDOWN, Format.GITHUB):
-        output = render(report, fmt)
+        output = rendered(Result.DRIFT_REPORT, fmt, report)
         rows = [line for line in output.splitlines() if "mlflow-skinny" in line]
         assert len(rows) == 1, output
         assert "mlflow-skinny 3.18.0 is new (requested); installed but not in" in rows[0]
         assert "; +61 with it" in rows[0]
         assert "dep1" not in output  # no line, no remedy names a dependency
     assert report.score == Severity.MAJOR.points
-    changes = json.loads(render(report, Format.JSON))["changes"]
+    changes = json.loads(rendered(Result.DRIFT_REPORT, Format.JSON, report))["changes"]
     assert len(changes) == 124
     assert {c["via"] for c in changes if c["id"].startswith("pypi:dep")} == {"pypi:mlflow-skinny"}
 
@@ -206,7 +206,7 @@ def test_layers_not_recorded_are_one_line():
     )
     report = build(before, after, policies.default())
     assert len(report.findings) == 3
-    text = render(report, Format.TEXT)
+    text = rendered(Result.DRIFT_REPORT, Format.TEXT, report)
     (line,) = [line for line in text.splitlines() if "does not record" in line]
     assert "the current document does not record cpu, memory, os" in line
     assert "1 info" in text.splitlines()[-1]
@@ -283,7 +283,7 @@ def test_a_dependency_that_drives_the_severity_is_named_and_its_files_go_with_it
     report = build(env("1.1.0", "3.0.0", "sha256:a"), env("1.0.0", "1.0.0", "sha256:b"),
                    policies.default())  # fmt: skip
     assert len(report.causes) == 1
-    text = render(report, Format.TEXT)
+    text = rendered(Result.DRIFT_REPORT, Format.TEXT, report)
     (line,) = [line for line in text.splitlines() if "grpapp" in line]
     assert line.split()[0] == "CRITICAL"
     assert "grpdep 3.0.0 -> 1.0.0 (major downgrade)" in line

@@ -9,7 +9,7 @@ from driftbom.comparator.report import build
 from driftbom.comparator.rules import Rule
 from driftbom.comparator.severity import Severity
 from driftbom.errors import PolicyError
-from driftbom.render import Format, render
+from driftbom.render import Format, Result, rendered
 from tests.compare.helpers import pkg, python, snap
 
 
@@ -32,7 +32,7 @@ def test_a_regression_beyond_its_tolerance_fails_naming_both_values(tmp_path):
     (finding,) = report.findings
     assert (finding.change.rule, finding.severity) == (Rule.METRIC_REGRESSION, Severity.MAJOR)
     assert report.failed
-    line = render(report, Format.TEXT)
+    line = rendered(Result.DRIFT_REPORT, Format.TEXT, report)
     assert "accuracy 0.9515 -> 0.94 (-0.0115, -1.21%)" in line
     assert "worse than its tolerance (higher is better, tolerance 0.005)" in line
 

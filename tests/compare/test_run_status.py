@@ -7,7 +7,7 @@ from driftbom.comparator.report import build
 from driftbom.comparator.rules import Rule
 from driftbom.comparator.severity import Severity
 from driftbom.model import RunRecord
-from driftbom.render import Format, render
+from driftbom.render import Format, Result, rendered
 from tests.compare.helpers import pkg, python, snap
 
 
@@ -22,7 +22,7 @@ def test_a_failed_latest_run_fails_with_its_exit_code():
     (cause,) = report.causes
     assert cause.severity is Severity.MAJOR
     assert {f.change.rule for f in cause.findings} == {Rule.RUN_FAILED, Rule.RUN_STATUS}
-    text = render(report, Format.TEXT)
+    text = rendered(Result.DRIFT_REPORT, Format.TEXT, report)
     assert "the run failed: exit 3" in text
     assert "\nrun\n" in text  # under its own heading, not "other"
 

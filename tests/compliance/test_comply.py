@@ -186,7 +186,7 @@ def test_a_stored_reference_is_read_from_the_store(tmp_path, capsys):
     store = tmp_path / "store"
     assert main(["history", "x", "--store", str(store)]) in (0, 2)  # an empty store is fine
     from driftbom.sbom.codecs import read
-    from driftbom.store import put_if_asked
+    from driftbom.summaries import put_if_asked
 
     put_if_asked(read(DESCRIBED), DESCRIBED.read_bytes(), str(store))
     capsys.readouterr()

@@ -12,7 +12,7 @@ from driftbom.comparator.changes import ChangeKind
 from driftbom.comparator.report import build
 from driftbom.model import Component, ComponentType, Layer
 from driftbom.properties import Prop
-from driftbom.render import Format, render
+from driftbom.render import Format, Result, rendered
 from tests.compare.helpers import ALL_LAYERS, cpu, pkg, python, snap
 from tests.conftest import FIXTURES
 
@@ -74,7 +74,7 @@ def test_fixture_report_covers_every_change_kind():
 
 @pytest.mark.parametrize("fmt", list(Format))
 def test_golden_output(fmt):
-    output = render(every_kind_report(), fmt)
+    output = rendered(Result.DRIFT_REPORT, fmt, every_kind_report())
     path = GOLDEN / f"report.{fmt.value}.txt"
     if os.environ.get("DRIFT_REGEN_GOLDEN") == "1":
         path.write_text(output)
@@ -95,7 +95,7 @@ def test_golden_output(fmt):
 
 
 def test_json_shape():
-    data = json.loads(render(every_kind_report(), Format.JSON))
+    data = json.loads(rendered(Result.DRIFT_REPORT, Format.JSON, every_kind_report()))
     assert {"verdict", "fail_on", "score", "max_severity", "changes"} <= set(data)
     assert data["verdict"] == "fail"
     for change in data["changes"]:
@@ -112,25 +112,25 @@ def test_json_shape():
 
 
 def test_github_commands():
-    lines = render(every_kind_report(), Format.GITHUB).splitlines()
+    lines = rendered(Result.DRIFT_REPORT, Format.GITHUB, every_kind_report()).splitlines()
     assert any(line.startswith("::error title=drift critical%3A python::") for line in lines)
     assert any(line.startswith("::warning ") for line in lines)
     assert lines[-1].startswith("FAIL:")
 
 
 def test_markdown_escapes_pipes():
-    output = render(every_kind_report(), Format.MARKDOWN)
+    output = rendered(Result.DRIFT_REPORT, Format.MARKDOWN, every_kind_report())
     assert "ci-runner \\| 2" in output
 
 
 def test_text_colour_only_when_asked():
     report = every_kind_report()
-    assert "\x1b[" not in render(report, Format.TEXT)
-    assert "\x1b[" in render(report, Format.TEXT, color=True)
+    assert "\x1b[" not in rendered(Result.DRIFT_REPORT, Format.TEXT, report)
+    assert "\x1b[" in rendered(Result.DRIFT_REPORT, Format.TEXT, report, color=True)
 
 
 def test_clean_report_says_no_drift():
     one = snap(python(), pkg("six", "1.16.0"))
     report = build(one, one, policy.default())
     for fmt in Format:
-        assert "PASS: no drift" in render(report, fmt) or fmt is Format.JSON
+        assert "PASS: no drift" in rendered(Result.DRIFT_REPORT, fmt, report) or fmt is Format.JSON

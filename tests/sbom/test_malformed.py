@@ -12,7 +12,7 @@ import pytest
 from driftbom.comparator import policy
 from driftbom.comparator.report import build
 from driftbom.errors import SbomError
-from driftbom.render import Format, render
+from driftbom.render import Format, Result, rendered
 from driftbom.sbom import cyclonedx
 from tests.conftest import FIXTURES, run_drift
 
@@ -47,7 +47,7 @@ def _compare_everything(reference: object, current: object) -> None:
     cur = cyclonedx.from_dict(current, "cur.json")
     report = build(ref, cur, policy.default())
     for fmt in Format:
-        render(report, fmt)
+        rendered(Result.DRIFT_REPORT, fmt, report)
 
 
 @pytest.mark.parametrize("source", DOCUMENTS, ids=lambda p: p.name)

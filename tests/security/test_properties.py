@@ -26,7 +26,7 @@ from driftbom.probes.python import distributions
 from driftbom.probes.python.lockfiles import LockFormat, LockParseError, parser
 from driftbom.rebuilder import dockerfile
 from driftbom.rebuilder.plan import PlanOptions, plan
-from driftbom.render import Format, render
+from driftbom.render import Format, Result, rendered
 from driftbom.safetext import has_unsafe
 from driftbom.sbom import codecs, cyclonedx, schema
 from tests.conftest import FIXTURES
@@ -90,7 +90,7 @@ def _through_everything(document: object) -> None:
         except DriftError:
             continue
         for fmt in Format:
-            out = render(report, fmt)
+            out = rendered(Result.DRIFT_REPORT, fmt, report)
             if fmt is Format.JSON:
                 json.loads(out)
             else:  # a value from a document never starts a line, a command or a row

@@ -16,7 +16,7 @@ from driftbom.render import Format, Result, rendered
 from driftbom.render.snapshot import summarize
 
 if TYPE_CHECKING:
-    from driftbom.comparator.report import DriftReport
+    from driftbom.model import Snapshot
 
 ReferenceArg = Annotated[
     Path,
@@ -46,25 +46,9 @@ PolicyOpt = Annotated[
 ]
 
 
-def _compared(
-    reference: Path,
-    current: Path | None,
-    *,
-    store: str | None,
-    python: str | None,
-    policy: Path | None,
-    fail_on: Severity | None = None,
-) -> "DriftReport":
-    """Compare two documents, or the reference with the live environment, named on stderr."""
-    return driftbom.check(
-        reference,
-        current,
-        store=store,
-        python=python,
-        policy=policy,
-        fail_on=fail_on,
-        snapshotted=lambda live: status(f"current: {summarize(live)}"),
-    )
+def _named(live: "Snapshot") -> None:
+    """Say on stderr what the live environment's snapshot (CURRENT omitted) holds."""
+    status(f"current: {summarize(live)}")
 
 
 @app.command("diff")
@@ -80,7 +64,9 @@ def diff(
     store: ReferenceStoreOpt = None,
 ) -> None:
     """Show what changed from REFERENCE to CURRENT, with severities (exit 0 unless bad input)."""
-    report = _compared(reference, current, store=store, python=python, policy=policy)
+    report = driftbom.check(
+        reference, current, store=store, python=python, policy=policy, snapshotted=_named
+    )
     show_as(Result.DRIFT_REPORT, fmt, report)
 
 
@@ -103,8 +89,14 @@ def check(
     store: ReferenceStoreOpt = None,
 ) -> None:
     """Gate CI: compare CURRENT (default: the live environment) with REFERENCE; exit 1 on drift."""
-    report = _compared(
-        reference, current, store=store, python=python, policy=policy, fail_on=fail_on
+    report = driftbom.check(
+        reference,
+        current,
+        store=store,
+        python=python,
+        policy=policy,
+        fail_on=fail_on,
+        snapshotted=_named,
     )
     show_as(Result.DRIFT_REPORT, fmt, report)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")

@@ -15,24 +15,6 @@ from driftbom.redact import scrub
 from driftbom.render import Format, Result, rendered
 from driftbom.store.documents import Document
 
-KeyOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--key",
-        metavar="PUB",
-        help="A trusted public key (PEM, or env:NAME; repeatable): a signature element is "
-        "present only when it verifies the record.",
-    ),
-]
-TrustOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--trust",
-        metavar="POLICY",
-        help="A trust policy (TOML, as drift verify reads it), instead of --key.",
-    ),
-]
-
 
 def _framework(name: str | None, file: Path | None) -> compliance.Framework:
     if (name is None) == (file is None):
@@ -103,8 +85,23 @@ def comply(
         typer.Option("-o", "--output", help="Write here instead of stdout.", show_default=False),
     ] = None,
     store: ReferenceStoreOpt = None,
-    key: KeyOpt = None,
-    trust: TrustOpt = None,
+    key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--key",
+            metavar="PUB",
+            help="A trusted public key (PEM, or env:NAME; repeatable): a signature element is "
+            "present only when it verifies the record.",
+        ),
+    ] = None,
+    trust: Annotated[
+        Path | None,
+        typer.Option(
+            "--trust",
+            metavar="POLICY",
+            help="A trust policy (TOML, as drift verify reads it), instead of --key.",
+        ),
+    ] = None,
     signature: SignatureOpt = None,
 ) -> None:
     """Say which of a framework's elements RECORD proves, and how to add each one missing.

@@ -19,108 +19,95 @@ from driftbom.comparator.severity import Severity
 from driftbom.gcpause import collecting
 from driftbom.render import Format, Result
 
-SbomArg = Annotated[
-    Path,
-    typer.Argument(
-        metavar="SBOM",
-        help="The SBOM of the environment to recreate, or a stored NAME@baseline.",
-        show_default=False,
-    ),
-]
-OutputOpt = Annotated[
-    Path,
-    typer.Option(
-        "-o",
-        "--output",
-        help="Folder to write Dockerfile, requirements.lock, .dockerignore, RUN.md.",
-    ),
-]
-BaseImageOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--base-image",
-        help="Base image (default: python:<X.Y.Z>-slim-<codename>; a @sha256: pin is kept).",
-    ),
-]
-BuildOpt = Annotated[
-    bool, typer.Option("--build", help="Build the image through the Docker Engine API.")
-]
-TagOpt = Annotated[
-    str | None,
-    typer.Option("--tag", help="Image tag for --build (default: drift-rebuild:<digest>)."),
-]
-VerifyOpt = Annotated[
-    bool,
-    typer.Option(
-        "--verify",
-        help="Snapshot the image (or --venv) and check it against the SBOM; exit 1 on drift.",
-    ),
-]
-FailOnOpt = Annotated[
-    Severity,
-    typer.Option(
-        "--fail-on",
-        help="With --verify: exit 1 when a change reaches this severity (default: any change).",
-    ),
-]
-NoResolveOpt = Annotated[
-    bool,
-    typer.Option(
-        "--no-resolve",
-        help="Pin without hashes when the SBOM has none (no network; pip cannot verify them).",
-    ),
-]
-IndexUrlOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--index-url",
-        help="Index for every pin, instead of the recorded ones (credentials: ~/.netrc).",
-    ),
-]
-ExtraIndexUrlOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--extra-index-url", help="More indexes, asked in order after --index-url (repeat)."
-    ),
-]
-SkipOpt = Annotated[
-    bool,
-    typer.Option(
-        "--skip-unreproducible",
-        help="Leave out editable, local and non-PEP 440 installs instead of failing.",
-    ),
-]
-SystemPackagesOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--system-packages",
-        help="Debian packages to pin at their recorded versions (repeat or comma-separate).",
-    ),
-]
-VenvOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--venv", help="Rebuild the Python layer into this virtualenv (needs the recorded Python)."
-    ),
-]
-
 
 @app.command("rebuild")
 def rebuild(
-    sbom: SbomArg,
-    output: OutputOpt = Path("rebuild"),
-    base_image: BaseImageOpt = None,
-    build_image: BuildOpt = False,
-    tag: TagOpt = None,
-    verify_image: VerifyOpt = False,
-    fail_on: FailOnOpt = Severity.INFO,
-    no_resolve: NoResolveOpt = False,
-    index_url: IndexUrlOpt = None,
-    extra_index_url: ExtraIndexUrlOpt = None,
-    skip_unreproducible: SkipOpt = False,
-    system_packages: SystemPackagesOpt = None,
+    sbom: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SBOM",
+            help="The SBOM of the environment to recreate, or a stored NAME@baseline.",
+            show_default=False,
+        ),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o",
+            "--output",
+            help="Folder to write Dockerfile, requirements.lock, .dockerignore, RUN.md.",
+        ),
+    ] = Path("rebuild"),
+    base_image: Annotated[
+        str | None,
+        typer.Option(
+            "--base-image",
+            help="Base image (default: python:<X.Y.Z>-slim-<codename>; a @sha256: pin is kept).",
+        ),
+    ] = None,
+    build_image: Annotated[
+        bool, typer.Option("--build", help="Build the image through the Docker Engine API.")
+    ] = False,
+    tag: Annotated[
+        str | None,
+        typer.Option("--tag", help="Image tag for --build (default: drift-rebuild:<digest>)."),
+    ] = None,
+    verify_image: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Snapshot the image (or --venv) and check it against the SBOM; exit 1 on drift.",
+        ),
+    ] = False,
+    fail_on: Annotated[
+        Severity,
+        typer.Option(
+            "--fail-on",
+            help="With --verify: exit 1 when a change reaches this severity (default: any change).",
+        ),
+    ] = Severity.INFO,
+    no_resolve: Annotated[
+        bool,
+        typer.Option(
+            "--no-resolve",
+            help="Pin without hashes when the SBOM has none (no network; pip cannot verify them).",
+        ),
+    ] = False,
+    index_url: Annotated[
+        str | None,
+        typer.Option(
+            "--index-url",
+            help="Index for every pin, instead of the recorded ones (credentials: ~/.netrc).",
+        ),
+    ] = None,
+    extra_index_url: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--extra-index-url", help="More indexes, asked in order after --index-url (repeat)."
+        ),
+    ] = None,
+    skip_unreproducible: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unreproducible",
+            help="Leave out editable, local and non-PEP 440 installs instead of failing.",
+        ),
+    ] = False,
+    system_packages: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--system-packages",
+            help="Debian packages to pin at their recorded versions (repeat or comma-separate).",
+        ),
+    ] = None,
     store: ReferenceStoreOpt = None,
-    venv: VenvOpt = None,
+    venv: Annotated[
+        Path | None,
+        typer.Option(
+            "--venv",
+            help="Rebuild the Python layer into this virtualenv (needs the recorded Python).",
+        ),
+    ] = None,
     require_signature: RequireSignatureOpt = False,
     key: KeyOpt = None,
     trust: TrustOpt = None,

@@ -12,8 +12,12 @@ import typer
 
 from driftbom.cli import EXIT_BUG, status
 from driftbom.cli.output import diagnostic, emit_or_write
+from driftbom.probes._cache import default_dir
+from driftbom.render.snapshot import summarize
 from driftbom.safetext import visible
+from driftbom.sbom.sidecars import write_sidecars
 from driftbom.store.documents import Document, from_file, stored
+from driftbom.summaries import put_if_asked
 
 if TYPE_CHECKING:
     from driftbom.model import Snapshot
@@ -85,7 +89,6 @@ def verified_first(
     ``require`` (or a key or a trust policy) makes a verified signature a condition; an
     invalid envelope beside the record is refused always (UsageError, exit 2).
     """
-    from driftbom.probes._cache import default_dir  # noqa: PLC0415
     from driftbom.signing import records  # noqa: PLC0415
 
     found = stored(sbom, store)
@@ -108,21 +111,15 @@ def verified_first(
 
 def write_recorded(recorded: "Recorded", output: Path | None, store: str | None = None) -> None:
     """Write a validated document to ``output`` (or stdout), and to ``store`` when one is named."""
-    from driftbom.render.snapshot import summarize  # noqa: PLC0415
-
     if recorded.problems:  # a bug: nothing invalid ever reaches -o
         problem = recorded.problems[0]
         diagnostic(f"internal error: the snapshot is not valid {recorded.codec.name}: {problem}")
         raise typer.Exit(EXIT_BUG)
     emit_or_write(output, recorded.encoded)
     if output is not None and str(output) != "-":
-        from driftbom.sbom.sidecars import write_sidecars  # noqa: PLC0415
-
         for sidecar in write_sidecars(recorded.snapshot, output):
             status(f"wrote {sidecar} (a dataset's manifest, too large to be inline)")
         status(f"wrote {output}: {summarize(recorded.snapshot)}")
-    from driftbom.summaries import put_if_asked  # noqa: PLC0415
-
     stored = put_if_asked(recorded.snapshot, recorded.encoded, store)
     if stored is not None:
         opened, entry = stored

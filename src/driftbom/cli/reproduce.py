@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from driftbom.atomic import check_file_target
 from driftbom.cli import EXIT_BUG, EXIT_FINDINGS, EXIT_USAGE, app, status
 from driftbom.cli.output import diagnostic, format_option, show_as
 from driftbom.cli.references import (
@@ -19,21 +20,18 @@ from driftbom.cli.references import (
     verified_first,
     write_recorded,
 )
+from driftbom.errors import RebuildError, UsageError
+from driftbom.probes._cache import default_dir
 from driftbom.render import Format, Result
+from driftbom.reproductions import blocked, name_of
 from driftbom.safetext import visible
+from driftbom.sbom.codecs import for_path
+from driftbom.sbom.sidecars import sidecar_manifests
+from driftbom.store import open_store
 
 if TYPE_CHECKING:
     from driftbom.snapshotter import Recorded
 
-StoreOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        help="Where a stored RUN (NAME@latest...) is read from: a folder or s3://bucket/prefix "
-        "(default: $DRIFT_STORE, else ./.drift/store; a file of that name wins). Given, the "
-        "rerun's record is also kept there, as NAME.reproduced, for drift audit and ls.",
-    ),
-]
 
 _EXITS = {"identical": 0, "reproduced": 0, "not reproduced": EXIT_FINDINGS, "blocked": EXIT_USAGE}
 
@@ -106,7 +104,15 @@ def reproduce(
     fmt: Annotated[
         str, format_option(Result.REPRODUCTION, "Output format; github: workflow commands")
     ] = Format.TEXT.value,
-    store: StoreOpt = None,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="Where a stored RUN (NAME@latest...) is read from: a folder or s3://bucket/prefix "
+            "(default: $DRIFT_STORE, else ./.drift/store; a file of that name wins). Given, the "
+            "rerun's record is also kept there, as NAME.reproduced, for drift audit and ls.",
+        ),
+    ] = None,
     require_signature: RequireSignatureOpt = False,
     key: KeyOpt = None,
     trust: TrustOpt = None,
@@ -118,12 +124,9 @@ def reproduce(
     tolerance) exit 0; NOT REPRODUCED exits 1; BLOCKED (an input does not verify, or the
     command cannot start) exits 2, before anything is built.
     """
-    from driftbom.atomic import check_file_target  # noqa: PLC0415
     from driftbom.cli.inputs import named_places  # noqa: PLC0415
-    from driftbom.errors import UsageError  # noqa: PLC0415
     from driftbom.reproduce import run as reproduction  # noqa: PLC0415
     from driftbom.reproduce.tolerance import parse_all  # noqa: PLC0415
-    from driftbom.reproductions import name_of  # noqa: PLC0415
     from driftbom.snapshotter import documented  # noqa: PLC0415
 
     if where not in (None, "venv", "docker"):
@@ -145,14 +148,10 @@ def reproduce(
         done = reproduction.reproduce(document, options, status)
         result, kept = done.result, None
         if done.record is not None:
-            from driftbom.sbom.codecs import for_path  # noqa: PLC0415
-
             kept = documented(done.record, for_path(output))
             write_recorded(kept, output, None)
             result = result._replace(record=str(output))
         elif result.verdict is not None and result.verdict.value == "blocked":
-            from driftbom.reproductions import blocked  # noqa: PLC0415
-
             kept = documented(blocked(recorded_run.name, document.digest, result.reasons))
         if keep_as is not None and kept is not None:
             _keep(kept, str(store), keep_as)
@@ -167,8 +166,6 @@ def _cache_dir() -> Iterator[Path]:
 
     The scratch folder (its venv built for this run only) is removed when the command ends.
     """
-    from driftbom.probes._cache import default_dir  # noqa: PLC0415
-
     found = default_dir(os.environ)
     if found is not None:
         yield found
@@ -182,14 +179,11 @@ def _keep(recorded: "Recorded", url: str, name: str) -> None:
 
     A BLOCKED one ran nothing: its record is the attempt only (verdict, of, reasons).
     """
-    from driftbom.sbom.sidecars import sidecar_manifests  # noqa: PLC0415
-    from driftbom.store import open_store  # noqa: PLC0415
-
     if recorded.problems:  # a bug: nothing invalid is ever stored
         problem = recorded.problems[0]
         diagnostic(f"internal error: the reproduction's record is not valid: {problem}")
         raise typer.Exit(EXIT_BUG)
-    opened = open_store(url, Path.cwd())
+    opened = open_store(url)
     manifests = sidecar_manifests(recorded.snapshot).values()
     entry = opened.put(name, recorded.encoded, manifests)
     status(f"stored the reproduction as {visible(name)} in {opened}: sha256:{entry.digest[:12]}")
@@ -205,7 +199,6 @@ def _beside(run: Path) -> Path:
 
 def _default_target() -> str:
     """Return docker when an engine answers, else venv (said on stderr)."""
-    from driftbom.errors import RebuildError  # noqa: PLC0415
     from driftbom.rebuilder import build  # noqa: PLC0415 - the docker SDK
 
     try:

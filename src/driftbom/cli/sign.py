@@ -9,13 +9,14 @@ import typer
 from driftbom.cli import EXIT_FINDINGS, app, status
 from driftbom.cli.output import emit
 from driftbom.errors import UsageError
+from driftbom.probes._cache import default_dir
 from driftbom.safetext import visible
+from driftbom.store import open_store
 
 if TYPE_CHECKING:
     from driftbom.signing.keyless import Identity
     from driftbom.signing.records import Signed
     from driftbom.signing.verify import Verdict
-    from driftbom.store import Store
 
 _RECORD_HELP = (
     "A drift record (CycloneDX or another registered format), or with --store a stored one "
@@ -84,7 +85,6 @@ def sign(
     the store beside the record (when the store holds it). --keyless signs the same
     Statement through Sigstore (a Sigstore bundle) instead of with --key.
     """
-    from driftbom.probes._cache import default_dir  # noqa: PLC0415
     from driftbom.signing import keys, records, stored  # noqa: PLC0415 - cryptography
 
     if keyless:
@@ -97,7 +97,7 @@ def sign(
     signer = keys.private_key(key, os.environ)
     cache = default_dir(os.environ)
     if _stored(record, store):
-        opened = _open(store)
+        opened = open_store(store)
         signed = stored.sign(opened, record, signer, model or (), output, cache)
         where = f"kept beside it in {visible(str(opened))}"
         where += f", wrote {visible(str(output))}" if output else ""
@@ -128,7 +128,7 @@ def _sign_keyless(
 
     token = keyless.token(os.environ)
     if _stored(record, store):
-        opened = _open(store)
+        opened = open_store(store)
         signed = keyless.sign_stored(opened, record, token, output, staging=staging)
         where = f"kept beside it in {visible(str(opened))}"
         where += f", wrote {visible(str(output))}" if output else ""
@@ -145,7 +145,7 @@ def _kept(store: str | None, signed: "Signed") -> str:
         return ""
     from driftbom.signing import stored  # noqa: PLC0415 - cryptography
 
-    opened = _open(store)
+    opened = open_store(store)
     kept = "kept" if stored.keep(opened, signed) else "not kept (the record is not stored)"
     return f", {kept} in {visible(str(opened))}"
 
@@ -153,12 +153,6 @@ def _kept(store: str | None, signed: "Signed") -> str:
 def _stored(record: str, store: str | None) -> bool:
     """Return True when ``record`` names a stored record: not a file, and a store given."""
     return not Path(record).exists() and (store is not None or "@" in record)
-
-
-def _open(store: str | None) -> "Store":
-    from driftbom.store import open_store  # noqa: PLC0415
-
-    return open_store(store, Path.cwd())
 
 
 @app.command("verify")
@@ -229,7 +223,6 @@ def verify(
     verifies. A keyless signature (--certificate-identity and --certificate-oidc-issuer) is
     verified through Sigstore, then its subjects the same way. Exit 0 verified, 1 not verified.
     """
-    from driftbom.probes._cache import default_dir  # noqa: PLC0415
     from driftbom.signing import records, stored  # noqa: PLC0415 - cryptography
     from driftbom.signing.trust import policy_of  # noqa: PLC0415
 
@@ -243,11 +236,11 @@ def verify(
     cache = default_dir(os.environ)
     if _stored(record, store):
         extra = [(str(signature), records.read_envelope(signature))] if signature else []
-        opened = _open(store)
+        opened = open_store(store)
         verdict = stored.check(opened, record, policy, cache, extra)
         record = f"{record} in {opened}"  # NAME@REF: alone, it reads as user@host:
     elif store is not None:
-        verdict = stored.check_file(_open(store), Path(record), signature, policy, cache)
+        verdict = stored.check_file(open_store(store), Path(record), signature, policy, cache)
     else:
         verdict = records.check(Path(record), signature, policy, cache)
     _verdict(record, verdict, f"key {(verdict.key_id or '')[:16]}")
@@ -275,18 +268,17 @@ def _verify_keyless(
     record: str, who: "Identity", signature: Path | None, store: str | None
 ) -> None:
     """Verify RECORD's Sigstore bundle for ``who``, then its subjects; render the verdict."""
-    from driftbom.probes._cache import default_dir  # noqa: PLC0415
     from driftbom.signing import keyless  # noqa: PLC0415 - sigstore, when installed
 
     cache = default_dir(os.environ)
     if _stored(record, store):
         if signature is not None:
             raise UsageError("a stored record's bundles are the store's: --signature is a file's")
-        opened = _open(store)
+        opened = open_store(store)
         verdict = keyless.check_stored(opened, record, who, cache)
         record = f"{record} in {opened}"
     else:
-        also = _open(store) if store is not None else None
+        also = open_store(store) if store is not None else None
         verdict = keyless.check(Path(record), signature, who, cache, also)
     _verdict(record, verdict, f"{who.label} through Sigstore")
 

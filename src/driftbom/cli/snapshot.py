@@ -8,12 +8,19 @@ import click
 import typer
 from typer.core import TyperCommand
 
-from driftbom.cli import RUN_FAILED, app, status
-from driftbom.cli.output import diagnostic
+from driftbom import redact as redaction
+from driftbom.atomic import check_file_target
+from driftbom.cli import RUN_FAILED, app, message, status
+from driftbom.cli.output import Progress, diagnostic
 from driftbom.cli.references import write_recorded
+from driftbom.errors import DriftError, Input, UsageError
+from driftbom.probes._cache import default_dir
+from driftbom.probes.interface import Request
+from driftbom.safetext import visible
+from driftbom.sbom.codecs import for_path
+from driftbom.store.documents import stored
 
 if TYPE_CHECKING:
-    from driftbom.probes.interface import Request
     from driftbom.runner import Ran
     from driftbom.signing.keys import Signer
     from driftbom.snapshotter import SnapshotOptions
@@ -30,17 +37,6 @@ PythonOpt = Annotated[
 ]
 
 
-OutputOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "-o",
-        "--output",
-        help=(
-            "Write the SBOM here (atomically) instead of stdout: CycloneDX, unless the name "
-            "ends with the suffix of another registered document format."
-        ),
-    ),
-]
 NameOpt = Annotated[
     str | None, typer.Option("--name", help="Name of the environment (default: the host name).")
 ]
@@ -211,25 +207,20 @@ def snapshot_options(
     model: list[str] | None,
     parent: str | None,
     phase: str | None,
-    *,
     no_cache: bool,
-    store: str | None = None,
-    redact: list[str] | None = None,
-    described: "Described | None" = None,
+    store: str | None,
+    redact: list[str] | None,
+    described: tuple[list[str] | None, list[str] | None, str | None, str | None],
 ) -> "SnapshotOptions":
     """Return the library's options for what ``drift snapshot`` or ``drift run`` was asked.
 
-    The ``--redact`` patterns apply from here on, to everything the process writes.
+    ``described``: ``--dataset-info``, ``--model-info``, ``--author`` and ``--supplier``. The
+    ``--redact`` patterns apply from here on, to everything the process writes.
     """
-    from driftbom import redact as redaction  # noqa: PLC0415
     from driftbom.cli.inputs import named_places, pair  # noqa: PLC0415
-    from driftbom.cli.output import Progress  # noqa: PLC0415
-    from driftbom.errors import Input, UsageError  # noqa: PLC0415
     from driftbom.inputs import params as hyper  # noqa: PLC0415
     from driftbom.inputs.datasets import local  # noqa: PLC0415
-    from driftbom.probes.interface import Request  # noqa: PLC0415
     from driftbom.snapshotter import SnapshotOptions, default_context  # noqa: PLC0415
-    from driftbom.store.documents import stored  # noqa: PLC0415
 
     try:
         redaction.add_patterns(redact or [])
@@ -251,53 +242,44 @@ def snapshot_options(
         parent_reference=parent if found is not None else None,
         progress=Progress(),
     )
-    request = (described or Described()).applied(request)
+    request = _described(request, *described)
     return SnapshotOptions(name, request, default_context(cache=not no_cache))
 
 
-class Described:
-    """``--dataset-info``, ``--model-info``, ``--author`` and ``--supplier`` as given."""
+def _described(
+    request: "Request",
+    dataset_info: list[str] | None,
+    model_info: list[str] | None,
+    author: str | None,
+    supplier: str | None,
+) -> "Request":
+    """Return ``request`` with what those options say; raises DriftError for a bad value.
 
-    def __init__(
-        self,
-        dataset_info: "list[str] | list[tuple[str, str]] | None" = None,
-        model_info: "list[str] | list[tuple[str, str]] | None" = None,
-        author: str | None = None,
-        supplier: str | None = None,
-    ) -> None:
-        """Hold the options; ``request_fields`` checks them."""
-        self.dataset_info = [(str(p[0]), str(p[1])) for p in dataset_info or []]
-        self.model_info = [(str(p[0]), str(p[1])) for p in model_info or []]
-        self.author, self.supplier = author, supplier
+    ``--dataset-info`` and ``--model-info`` are ``NAME KEY=VALUE`` pairs (``_PairOptions``).
+    """
+    from driftbom.cli.inputs import described  # noqa: PLC0415
+    from driftbom.inputs import authors  # noqa: PLC0415
+    from driftbom.inputs import described as info  # noqa: PLC0415
 
-    def applied(self, request: "Request") -> "Request":
-        """Return ``request`` with what they say; raises DriftError for a bad value."""
-        from driftbom.cli.inputs import described  # noqa: PLC0415
-        from driftbom.errors import Input  # noqa: PLC0415
-        from driftbom.inputs import authors  # noqa: PLC0415
-        from driftbom.inputs import described as info  # noqa: PLC0415
-
-        if self.author is not None:
-            authors.parsed(self.author)
-        authors.supplier(self.supplier)
-        datasets = described(self.dataset_info, Input.DATASET_INFO)
-        models = described(self.model_info, Input.MODEL_INFO)
-        info.check_names(datasets, request.datasets, Input.DATASET_INFO)
-        info.check_names(models, request.models, Input.MODEL_INFO)
-        return request._replace(
-            dataset_info=info.checked_all(datasets, info.DATASET_KEYS, Input.DATASET_INFO),
-            model_info=info.checked_all(models, info.MODEL_KEYS, Input.MODEL_INFO),
-            author=self.author,
-            supplier=self.supplier,
-        )
+    if author is not None:
+        authors.parsed(author)
+    authors.supplier(supplier)
+    datasets = described([(str(p[0]), str(p[1])) for p in dataset_info or []], Input.DATASET_INFO)
+    models = described([(str(p[0]), str(p[1])) for p in model_info or []], Input.MODEL_INFO)
+    info.check_names(datasets, request.datasets, Input.DATASET_INFO)
+    info.check_names(models, request.models, Input.MODEL_INFO)
+    return request._replace(
+        dataset_info=info.checked_all(datasets, info.DATASET_KEYS, Input.DATASET_INFO),
+        model_info=info.checked_all(models, info.MODEL_KEYS, Input.MODEL_INFO),
+        author=author,
+        supplier=supplier,
+    )
 
 
 def signer_of(
     key: str | None, models: list[str] | None, options: "SnapshotOptions", output: Path | None
 ) -> "Signer | None":
     """Return the signer of ``--sign``, checked before anything is recorded (or None)."""
-    from driftbom.errors import UsageError  # noqa: PLC0415
-
     if key is None:
         if models:
             raise UsageError("--sign-model signs with the --sign key: give --sign KEY")
@@ -311,8 +293,6 @@ def signer_of(
 
 def sign_written(output: Path, signer: "Signer", models: list[str] | None) -> None:
     """Sign the record just written to ``output`` (and the models asked)."""
-    from driftbom.probes._cache import default_dir  # noqa: PLC0415
-    from driftbom.safetext import visible  # noqa: PLC0415
     from driftbom.signing import records  # noqa: PLC0415 - cryptography
 
     signed = records.sign(output, signer, models or (), None, default_dir(os.environ))
@@ -326,7 +306,17 @@ def sign_written(output: Path, signer: "Signer", models: list[str] | None) -> No
 
 @app.command("snapshot", cls=_PairOptions)
 def snapshot(
-    output: OutputOpt = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o",
+            "--output",
+            help=(
+                "Write the SBOM here (atomically) instead of stdout: CycloneDX, unless the name "
+                "ends with the suffix of another registered document format."
+            ),
+        ),
+    ] = None,
     python: PythonOpt = None,
     name: NameOpt = None,
     lock: LockOpt = None,
@@ -347,13 +337,11 @@ def snapshot(
     supplier: SupplierOpt = None,
 ) -> None:
     """Snapshot this environment into a CycloneDX 1.6 SBOM, validated before it is written."""
-    from driftbom.sbom.codecs import for_path  # noqa: PLC0415
     from driftbom.snapshotter import record  # noqa: PLC0415 - not before a command runs
 
     options = snapshot_options(
-        python, name, lock, params_file, param, dataset, model, parent, phase,
-        no_cache=no_cache, store=store, redact=redact,
-        described=Described(dataset_info, model_info, author, supplier),
+        python, name, lock, params_file, param, dataset, model, parent, phase, no_cache, store,
+        redact, (dataset_info, model_info, author, supplier),
     )  # fmt: skip
     signer = signer_of(sign, sign_model, options, output)
     write_recorded(record(options, for_path(output)), output, store)
@@ -441,14 +429,11 @@ def run(
     drift's own failures exit 125 (126: COMMAND cannot execute; 127: it is not found). With
     --sign, a record that cannot be signed is still written, and drift exits 125.
     """
-    from driftbom.atomic import check_file_target  # noqa: PLC0415
-    from driftbom.errors import UsageError  # noqa: PLC0415
     from driftbom.runner import run as run_command  # noqa: PLC0415
 
     options = snapshot_options(
-        python, name, lock, params_file, param, dataset, model, parent, phase,
-        no_cache=no_cache, store=store, redact=redact,
-        described=Described(dataset_info, model_info, author, supplier),
+        python, name, lock, params_file, param, dataset, model, parent, phase, no_cache, store,
+        redact, (dataset_info, model_info, author, supplier),
     )  # fmt: skip
     if command[0].startswith("-"):
         reason = f"No such option: {command[0]} (COMMAND follows --; see drift run --help)"
@@ -473,7 +458,6 @@ def run(
 
 def _write_run(ran: "Ran", output: Path, store: str | None, code: int) -> None:
     """Write a run's record; a failure to is drift's (125), whatever the command's code."""
-    from driftbom.sbom.codecs import for_path  # noqa: PLC0415
     from driftbom.snapshotter import documented  # noqa: PLC0415
 
     try:
@@ -509,9 +493,6 @@ def _sign_run(output: Path, signer: "Signer", models: list[str] | None, code: in
 
 
 def _failure(exc: Exception) -> str:
-    from driftbom.cli import message  # noqa: PLC0415
-    from driftbom.errors import DriftError  # noqa: PLC0415
-
     if isinstance(exc, DriftError):
         return message(exc)
     return f"internal error: {type(exc).__name__}: {exc}"

@@ -9,8 +9,6 @@ import typer
 
 if TYPE_CHECKING:
     from driftbom.audit import Trust
-    from driftbom.comparator.policy import Policy
-    from driftbom.store import Store
 
 from driftbom import atomic
 from driftbom.audit import audit as audited
@@ -19,17 +17,12 @@ from driftbom.auditpage import sections
 from driftbom.cli import EXIT_FINDINGS, EXIT_USAGE, app, status
 from driftbom.cli.output import diagnostic, emit, format_option, show_as
 from driftbom.cli.references import StoreOpt
+from driftbom.comparator import policy as policies
 from driftbom.errors import StoreError, UsageError
 from driftbom.render import Format, Result, rendered
 from driftbom.render.history import Listing
 from driftbom.safetext import visible
-
-
-def _store(url: str | None) -> "Store":
-    from driftbom.store import open_store  # noqa: PLC0415
-
-    return open_store(url, Path.cwd())
-
+from driftbom.store import open_store
 
 TrustOpt = Annotated[
     Path | None,
@@ -40,14 +33,6 @@ TrustOpt = Annotated[
         "valid) decides which fail.",
     ),
 ]
-
-
-def _policy(path: Path | None) -> "Policy | None":
-    if path is None:
-        return None
-    from driftbom.comparator.policy import load  # noqa: PLC0415
-
-    return load(path)
 
 
 def _trust(path: Path | None) -> "Trust | None":
@@ -68,7 +53,7 @@ def baseline(
     store: StoreOpt = None,
 ) -> None:
     """Show NAME's baseline, or set it to REF (NAME@2, a digest prefix...)."""
-    opened = _store(store)
+    opened = open_store(store)
     if ref is not None:
         opened.set_baseline(name, opened.resolve(ref))
     digest = opened.baseline(name)
@@ -82,7 +67,7 @@ def history(
     fmt: Annotated[str, format_option(Result.HISTORY)] = Format.TEXT.value,
 ) -> None:
     """List NAME's stored snapshots, newest first."""
-    opened = _store(store)
+    opened = open_store(store)
     entries, junk = opened.read_history(name)
     if not entries and not junk:
         raise StoreError(f"{name!r} has no snapshot in {opened}")
@@ -99,7 +84,7 @@ def show(
     store: StoreOpt = None,
 ) -> None:
     """Print a stored document (NAME, NAME@baseline, NAME@latest, NAME@N, a digest prefix)."""
-    opened = _store(store)
+    opened = open_store(store)
     emit(opened.read(opened.resolve(ref)).decode())
 
 
@@ -115,7 +100,7 @@ def ls(
     its last reproduction (drift reproduce --store keeps them as NAME.reproduced).
     """
     policy = _trust(trust)
-    show_as(Result.INVENTORY, fmt, inventory(_store(store), policy))
+    show_as(Result.INVENTORY, fmt, inventory(open_store(store), policy))
 
 
 PROGRESS_EVERY = 1000
@@ -175,8 +160,8 @@ def audit(
         except ValueError:
             raise UsageError("not an ISO date (2026-11-30)", path=since) from None
     trusted = _trust(trust)
-    rules = _policy(policy_file)
-    opened = _store(store)
+    rules = policies.load(policy_file) if policy_file is not None else None
+    opened = open_store(store)
     globs = tuple(name or ("*",))
     report = audited(opened, globs, rules, since or "", trusted, _progress)
     status(f"audit: {len(report.results)} names, {report.recomputed} compared from their documents")

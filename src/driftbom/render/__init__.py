@@ -7,7 +7,6 @@ lists a result type's, ``rendered`` renders one. Drift's own are registered here
 from __future__ import annotations
 
 from enum import Enum
-from typing import TYPE_CHECKING
 
 from driftbom.render import (
     audit,
@@ -24,10 +23,7 @@ from driftbom.render import (
 )
 from driftbom.render.registry import Result, formats, register, rendered
 
-if TYPE_CHECKING:
-    from driftbom.comparator.report import DriftReport
-
-__all__ = ["Format", "Result", "formats", "register", "render", "rendered"]
+__all__ = ["Format", "Result", "formats", "register", "rendered"]
 
 
 class Format(str, Enum):
@@ -37,11 +33,6 @@ class Format(str, Enum):
     JSON = "json"
     MARKDOWN = "markdown"
     GITHUB = "github"
-
-
-def render(report: DriftReport, fmt: Format | str, *, color: bool = False) -> str:
-    """Return a drift report in ``fmt``; colour (ANSI) applies to text only."""
-    return rendered(Result.DRIFT_REPORT, fmt, report, color=color)
 
 
 for _result, _format, _function in (

@@ -69,7 +69,7 @@ def _table(audited: AuditReport, *, markdown: bool) -> str:
     head = "| name | verdict | signature | last reproduction |\n|---|---|---|---|"
     lines = head.splitlines() if markdown else []
     for r in audited.results:
-        run = f" (run {r.run})" if r.run and r.run != "succeeded" else ""
+        run = f" (run {r.summary.run})" if r.summary.run and r.summary.run != "succeeded" else ""
         name, verdict = visible(r.name), verdict_line(r.summary) + run
         signed, again = _signature(r), reproduction_text(r.reproduction, r.latest)
         if markdown:
@@ -114,7 +114,7 @@ def json(audited: AuditReport) -> str:
                 "baseline": r.baseline,
                 "latest": r.latest,
                 "verdict": r.summary.verdict,
-                "run": r.run,
+                "run": r.summary.run,
                 "max_severity": r.summary.max_severity,
                 "score": r.summary.score,
                 "policy": r.summary.policy,
@@ -122,7 +122,7 @@ def json(audited: AuditReport) -> str:
                 "changes_total": r.summary.changes_total,
                 "signature": r.signing.as_dict() if r.signing else None,
                 "signature_failed": r.signature_failed,
-                "reproduction": r.reproduction.as_dict() if r.reproduction else None,
+                "reproduction": r.reproduction._asdict() if r.reproduction else None,
                 "compliance": dict(r.summary.compliance),
             }
             for r in audited.results

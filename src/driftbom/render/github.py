@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from driftbom.comparator.causes import describe, remedy, subject
 from driftbom.comparator.severity import Severity
-from driftbom.render.summary import describe, remedy, subject, verdict_line
+from driftbom.render.summary import verdict_line
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:

@@ -29,12 +29,8 @@ class Inspection(NamedTuple):
     @property
     def score(self) -> int:
         """Return the share of applicable checks that pass, 0 to 100."""
-        applicable = [c for c in self.checks if c.passed is not None]
-        return (
-            round(100 * sum(1 for c in applicable if c.passed) / len(applicable))
-            if applicable
-            else 0
-        )
+        applicable = [c.passed for c in self.checks if c.passed is not None]
+        return round(100 * sum(applicable) / len(applicable)) if applicable else 0
 
 
 class Inspected(NamedTuple):

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom.render.jsonout import dumps
 from driftbom.safetext import visible
+from driftbom.summaries import _hex
 
 if TYPE_CHECKING:
     from driftbom.lineage import Parent, Step
@@ -46,7 +47,7 @@ def text(chain: Chain) -> str:
 
 def _step(number: int, step: Step, where: str) -> list[str]:
     """Return the lines of one step: the run, its parent, and what changed since."""
-    shown_path = f"store {step.path[:12]}" if _is_hex(step.path) else step.path
+    shown_path = f"store {step.path[:12]}" if _hex(step.path) else step.path
     head = f"{number}. {visible(step.name)} ({visible(step.timestamp)}) {step.digest[:19]}"
     lines = [f"{head}  {visible(shown_path)}"]
     parent = step.parent
@@ -75,7 +76,3 @@ def _parent_words(parent: Parent) -> str:
     elif parent.stored:
         facts.append(f"store {parent.stored[:12]}")
     return visible(f"{parent.name or '(no name)'} ({', '.join(facts)})")
-
-
-def _is_hex(text: str) -> bool:
-    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from driftbom.render.summary import by_layer, describe, header, kind, remedy, subject, verdict_line
+from driftbom.comparator.causes import describe, remedy, subject
+from driftbom.render.summary import by_layer, header, kind, verdict_line
 from driftbom.safetext import visible
 
 if TYPE_CHECKING:

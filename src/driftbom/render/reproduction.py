@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from driftbom.render.jsonout import dumps
 from driftbom.safetext import visible
@@ -49,23 +49,21 @@ def text(result: Reproduction) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _json_data(result: Reproduction) -> dict[str, Any]:
-    return {
-        "verdict": result.verdict.value if result.verdict is not None else None,
-        "run": result.run,
-        "reasons": list(result.reasons),
-        "metrics": [{**m._asdict()} for m in result.metrics],
-        "models": [{**m._asdict(), "same": m.same} for m in result.models],
-        "drift": list(result.drift),
-        "steps": list(result.steps),
-        "command": result.command,
-        "record": result.record,
-    }
-
-
 def json(result: Reproduction) -> str:
     """Return the verdict and its evidence as one JSON object."""
-    return dumps(_json_data(result))
+    return dumps(
+        {
+            "verdict": result.verdict.value if result.verdict is not None else None,
+            "run": result.run,
+            "reasons": list(result.reasons),
+            "metrics": [{**m._asdict()} for m in result.metrics],
+            "models": [{**m._asdict(), "same": m.same} for m in result.models],
+            "drift": list(result.drift),
+            "steps": list(result.steps),
+            "command": result.command,
+            "record": result.record,
+        }
+    )
 
 
 def _cell(value: str) -> str:

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING
 
-from driftbom.comparator.causes import NOT_RECORDED, describe, remedy, subject
-from driftbom.comparator.severity import Severity
+from driftbom.comparator.causes import NOT_RECORDED
 
 if TYPE_CHECKING:
     from driftbom.comparator.causes import Cause
     from driftbom.comparator.report import DriftReport
-
-__all__ = [
-    "by_layer",
-    "counts",
-    "describe",
-    "header",
-    "kind",
-    "remedy",
-    "subject",
-    "verdict_line",
-]
 
 NOT_RECORDED_HEADING = "not recorded"
 _RUN_KEYS = frozenset({"run", "phase", "parent"})
@@ -28,10 +17,8 @@ _RUN_KEYS = frozenset({"run", "phase", "parent"})
 
 def counts(report: DriftReport) -> str:
     """Return ``2 major, 1 minor`` (causes, most severe first), or ``no drift``."""
-    by = dict.fromkeys(Severity, 0)
-    for cause in report.causes:
-        by[cause.severity] += 1
-    parts = [f"{n} {s.value}" for s, n in sorted(by.items(), key=lambda i: -i[0].rank) if n]
+    by = Counter(cause.severity for cause in report.causes)
+    parts = [f"{by[s]} {s.value}" for s in sorted(by, key=lambda s: -s.rank)]
     return ", ".join(parts) if parts else "no drift"
 
 

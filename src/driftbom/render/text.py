@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from driftbom.comparator.causes import describe, remedy, subject
 from driftbom.comparator.severity import Severity
-from driftbom.render.summary import by_layer, describe, header, kind, remedy, subject, verdict_line
+from driftbom.render.summary import by_layer, header, kind, verdict_line
 from driftbom.safetext import visible as v
 
 if TYPE_CHECKING:

@@ -73,7 +73,7 @@ def _parsed_entry(raw: bytes) -> Entry | None:
     return entry if summary_ok else entry._replace(summary="")
 
 
-def _history(name: str, files: list[tuple[str, bytes | None]]) -> History:
+def _history(name: str, files: Iterable[tuple[str, bytes | None]]) -> History:
     """Return the history that (file name, content) pairs make; None content: unreadable.
 
     An entry's id is its file's name, so the newest entry is the last name in a listing.
@@ -118,6 +118,12 @@ def _named_baseline(summary: bytes | None) -> str:
     except (ValueError, AttributeError):
         return ""
     return value if isinstance(value, str) and _DIGEST.fullmatch(value) else ""
+
+
+def _digest_in(raw: bytes | None) -> str | None:
+    """Return the SHA-256 hex a small file holds (a baseline, a reference), None when not one."""
+    digest = raw.decode(errors="replace").strip() if raw is not None else ""
+    return digest if _DIGEST.fullmatch(digest) else None
 
 
 def _md5(digest: str) -> str:
@@ -269,9 +275,7 @@ class Layout:
         """Return the SHA-256 of the summary of ``entry`` stored after its put, or None."""
         if not _ID.fullmatch(entry.id):
             return None
-        raw = self.blobs.read(f"summary-refs/{checked_name(name)}/{entry.id}", 128)
-        hexdigest = raw.decode(errors="replace").strip() if raw is not None else ""
-        return hexdigest if _DIGEST.fullmatch(hexdigest) else None
+        return _digest_in(self.blobs.read(f"summary-refs/{checked_name(name)}/{entry.id}", 128))
 
     @_answered
     def read_summary(self, hexdigest: str) -> bytes | None:
@@ -293,21 +297,6 @@ class Layout:
         found = (n.removesuffix("/") for n in self.blobs.list("history") if n.endswith("/"))
         return sorted(n for n in found if _NAME.fullmatch(n))
 
-    @_answered
-    def _read_entries(self, name: str, files: list[str]) -> list[tuple[str, bytes | None]]:
-        """Read the entries (a backend's ``read_many`` reads them in parallel, when it has one)."""
-        keys = [f"history/{name}/{file}" for file in files]
-        many = getattr(self.blobs, "read_many", None)
-        if many is not None:
-            return list(zip(files, many(keys, MAX_ENTRY + 1), strict=True))
-        return [(file, self._entry(key)) for file, key in zip(files, keys, strict=True)]
-
-    def _entry(self, key: str) -> bytes | None:
-        try:
-            return self.blobs.read(key, MAX_ENTRY + 1)
-        except (OSError, StoreError):
-            return None  # a link, unreadable, not a regular file: junk
-
     @property
     def walks(self) -> bool:
         """Return True when the backend lists a whole folder at once and reads in parallel.
@@ -316,17 +305,19 @@ class Layout:
         """
         return hasattr(self.blobs, "walk") and hasattr(self.blobs, "read_many")
 
+    @_answered
     def _read_keys(self, keys: list[str], limit: int) -> list[bytes | None]:
+        """Read ``keys`` (a backend's ``read_many`` reads them in parallel, when it has one)."""
         many = getattr(self.blobs, "read_many", None)
         if many is not None:
             return list(many(keys, limit))
-        return [self._entry_or_none(key, limit) for key in keys]
+        return [self._read_or_none(key, limit) for key in keys]
 
-    def _entry_or_none(self, key: str, limit: int) -> bytes | None:
+    def _read_or_none(self, key: str, limit: int) -> bytes | None:
         try:
             return self.blobs.read(key, limit)
         except (OSError, StoreError):
-            return None
+            return None  # a link, unreadable, not a regular file: junk
 
     def heads(self, names: list[str], block: int = 1000) -> Iterator[Head]:
         """Yield each name's latest entry, baseline and inline summary, in order.
@@ -377,10 +368,7 @@ class Layout:
         unknown = [i for i, head in enumerate(found) if head.entry and head.baseline is None]
         bases = self._read_keys([f"baselines/{found[i].name}" for i in unknown], 128)
         for index, base in zip(unknown, bases, strict=True):
-            digest = base.decode(errors="replace").strip() if base is not None else ""
-            found[index] = found[index]._replace(
-                baseline=digest if _DIGEST.fullmatch(digest) else None
-            )
+            found[index] = found[index]._replace(baseline=_digest_in(base))
         return found
 
     @_answered
@@ -401,11 +389,8 @@ class Layout:
     @_answered
     def signed(self) -> dict[str, int]:
         """Return how many envelopes each signed document has, by digest (one listing)."""
-        walk = getattr(self.blobs, "walk", None)
-        if walk is None:
-            raise StoreError(f"{self} cannot list its signatures at once")
         counts: dict[str, int] = {}
-        for key in walk("signatures"):
+        for key in self._walk("signatures"):
             digest, _, file = key.partition("/")
             if _DIGEST.fullmatch(digest) and _DIGEST.fullmatch(file.removesuffix(".json")):
                 counts[digest] = min(counts.get(digest, 0) + 1, MAX_SIGNATURES)
@@ -425,7 +410,8 @@ class Layout:
         junk: list[str] = []
         while files and len(entries) < wanted:
             batch, files = files[: wanted - len(entries)], files[wanted - len(entries) :]
-            read = _history(name, self._read_entries(name, batch))
+            raws = self._read_keys([f"history/{name}/{file}" for file in batch], MAX_ENTRY + 1)
+            read = _history(name, zip(batch, raws, strict=True))
             entries += read.entries
             junk += read.junk
         return History(entries, junk)
@@ -441,8 +427,7 @@ class Layout:
             raw = self.blobs.read(f"baselines/{checked_name(name)}", 128)
         except OSError:
             return None
-        digest = raw.decode(errors="replace").strip() if raw is not None else ""
-        return digest if _DIGEST.fullmatch(digest) else None
+        return _digest_in(raw)
 
     @_answered
     def set_baseline(self, name: str, digest: str) -> None:
@@ -454,13 +439,17 @@ class Layout:
     @_answered
     def read(self, digest: str) -> bytes:
         """Return an object's bytes after checking they are what its digest says."""
-        data = self.blobs.read(_object_key(digest), MAX_DOCUMENT + 1)
+        return self._checked(_object_key(digest), digest, MAX_DOCUMENT, f"object {digest[:12]}")
+
+    def _checked(self, key: str, digest: str, limit: int, label: str) -> bytes:
+        """Return ``key``'s bytes: present, at most ``limit`` bytes, and of SHA-256 ``digest``."""
+        data = self.blobs.read(key, limit + 1)
         if data is None:
-            raise StoreError(f"object {digest[:12]} is missing from {self}")
-        if len(data) > MAX_DOCUMENT:
-            raise StoreError(f"object {digest[:12]} is over {MAX_DOCUMENT} bytes")
+            raise StoreError(f"{label} is missing from {self}")
+        if len(data) > limit:
+            raise StoreError(f"{label} is over {limit} bytes")
         if sha256(data).hexdigest() != digest:
-            raise StoreError(f"object {digest[:12]} is corrupt: its content is not its digest")
+            raise StoreError(f"{label} is corrupt: its content is not its digest")
         return data
 
     @_answered
@@ -536,12 +525,5 @@ class Layout:
     @_answered
     def read_signature(self, digest: str, signature: str) -> bytes:
         """Return an envelope's bytes after checking they are what its digest says."""
-        data = self.blobs.read(_signature_key(digest, signature), MAX_SIGNATURE + 1)
         label = f"signature {signature[:12]} of {digest[:12]}"
-        if data is None:
-            raise StoreError(f"{label} is missing from {self}")
-        if len(data) > MAX_SIGNATURE:
-            raise StoreError(f"{label} is over {MAX_SIGNATURE} bytes")
-        if sha256(data).hexdigest() != signature:
-            raise StoreError(f"{label} is corrupt: its content is not its digest")
-        return data
+        return self._checked(_signature_key(digest, signature), signature, MAX_SIGNATURE, label)
