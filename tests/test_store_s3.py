@@ -127,6 +127,35 @@ def test_summaries_are_put_and_read_in_s3(s3, monkeypatch):
     assert any("is altered: its content is not its digest" in e for e in flipped.errors)
 
 
+def test_the_audit_lists_the_history_and_baselines_once_and_keeps_no_listing(s3, monkeypatch):
+    """One listing of each folder names every name (no listing of names apart) and says
+    each one's newest entry; the listings' details are not kept once read."""
+    from driftbom.audit import audit
+    from driftbom.sbom import codecs
+    from driftbom.store import open_store
+    from driftbom.store.objects import Objects
+    from driftbom.summaries import put_if_asked
+
+    url, _ = s3
+    names = [f"box-{n}" for n in range(5)]
+    for name in names:
+        for six in ("1.17.0", "2.0.0"):
+            document = _doc(six=six)
+            put_if_asked(codecs.decode_any(document, name)._replace(name=name), document, url)
+    store = open_store(url, None)
+    listed, walked = [], []
+    real_list, real_walk = Objects.list, Objects.walk
+    monkeypatch.setattr(Objects, "list", lambda self, f: listed.append(f) or real_list(self, f))
+    monkeypatch.setattr(Objects, "walk", lambda self, f: walked.append(f) or real_walk(self, f))
+    monkeypatch.setattr("driftbom.audit.BLOCK", 2)  # three blocks
+    report = audit(store)
+    assert [r.name for r in report.results] == names
+    assert {r.summary.verdict for r in report.results} == {"fail"}
+    assert (report.errors, report.recomputed) == ([], 0)
+    assert (sorted(walked), listed) == (["baselines", "history", "signatures"], [])
+    assert not any(store.fs.dircache)
+
+
 def test_the_local_copies_of_stored_documents_are_removed_at_exit(s3, tmp_path):
     from driftbom.store import open_store
 

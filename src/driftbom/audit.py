@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from driftbom.comparator.policy import Policy
     from driftbom.model import Snapshot
     from driftbom.store import Entry, Store
-    from driftbom.store.layout import Head
+    from driftbom.store.layout import Head, Listing
 
 __all__ = ["AuditReport", "Audited", "Card", "Signing", "Trust", "audit", "inventory", "run_status"]
 
@@ -344,7 +344,7 @@ def _inline_summaries(store: Layout, heads: list[Head]) -> list[bytes | StoreErr
 
 
 def _quick(
-    store: Layout, names: list[str], how: _How, again: frozenset[str]
+    store: Layout, names: list[str], how: _How, again: frozenset[str], listing: Listing
 ) -> Iterator[Callable[[], _Fetched]]:
     """Yield, for each name in order, what reads it: its summary read with many others.
 
@@ -353,7 +353,7 @@ def _quick(
     """
     signed = store.signed()
     heads: list[Head] = []
-    for head in store.heads(names, BLOCK):
+    for head in store.heads(names, BLOCK, listing):
         heads.append(head)
         if len(heads) == BLOCK or head.name == names[-1]:
             yield from _judge_all(store, heads, how, again, signed)
@@ -395,11 +395,12 @@ def _judge_all(
 
 
 def _read_all(
-    store: Store, names: list[str], how: _How, again: frozenset[str]
+    store: Store, names: list[str], how: _How, again: frozenset[str], listing: Listing | None
 ) -> Iterator[_Fetched]:
     """Yield what auditing each name needs, in order, read ahead on threads."""
-    if isinstance(store, Layout) and store.walks:
-        return _ahead(lambda read: read(), _quick(store, names, how, again), AHEAD_SUMMARIES)
+    if isinstance(store, Layout) and listing is not None:
+        quick = _quick(store, names, how, again, listing)
+        return _ahead(lambda read: read(), quick, AHEAD_SUMMARIES)
     return _ahead(lambda n: _fetch(store, n, how, n in again), names, AHEAD_SUMMARIES)
 
 
@@ -421,7 +422,8 @@ def audit(
     counted; under ``trust`` they are verified, and its ``require`` decides which fail.
     ``progress(done, all, recomputed)`` is told of each name audited.
     """
-    stored = store.names()
+    listing = store.listing() if isinstance(store, Layout) and store.walks else None
+    stored = listing.names if listing is not None and listing.names else store.names()
     if not stored:
         raise StoreError(f"no snapshot in {store}", remedy=Remedy.STORE_ONE)
     globs = (pattern,) if isinstance(pattern, str) else pattern
@@ -435,7 +437,7 @@ def audit(
     found: list[Audited] = []
     errors: list[str] = []
     recomputed = 0
-    for done, one in enumerate(_read_all(store, names, how, again), 1):
+    for done, one in enumerate(_read_all(store, names, how, again, listing), 1):
         errors += one.errors
         summary = one.summary
         if one.entry is not None and summary is None:

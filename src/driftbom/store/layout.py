@@ -89,6 +89,16 @@ def _history(name: str, files: Iterable[tuple[str, bytes | None]]) -> History:
     return History(entries, junk)
 
 
+class Listing(NamedTuple):
+    """What one listing of a store's history and baselines says (a backend that walks)."""
+
+    names: list[str]
+    newest: dict[str, str]
+    """Each name's newest entry file (``<id>.json``); a name with none is left out."""
+    baselines: dict[str, str]
+    """Each name's baseline file's ETag ("" unknown)."""
+
+
 class Head(NamedTuple):
     """A name's latest entry (None: not read), its baseline, and the summary its entry carries."""
 
@@ -319,19 +329,38 @@ class Layout:
         except (OSError, StoreError):
             return None  # a link, unreadable, not a regular file: junk
 
-    def heads(self, names: list[str], block: int = 1000) -> Iterator[Head]:
+    def listing(self) -> Listing:
+        """Return every name with a history, each one's newest entry file and baseline ETags.
+
+        For a backend that ``walks``: the history and the baselines are each listed once. A
+        name folder holding no entry file is listed with none.
+        """
+        names: set[str] = set()
+        newest: dict[str, str] = {}
+        for key in self._walk("history"):
+            name, slash, file = key.partition("/")
+            if not slash or not _NAME.fullmatch(name):
+                continue
+            names.add(name)
+            if file.endswith(".json") and "/" not in file:
+                newest[name] = max(newest.get(name, ""), file)
+        return Listing(sorted(names), newest, self._walk("baselines"))
+
+    def heads(
+        self, names: list[str], block: int = 1000, listing: Listing | None = None
+    ) -> Iterator[Head]:
         """Yield each name's latest entry, baseline and inline summary, in order.
 
-        For a backend that ``walks``: every history and baseline is listed once, and
-        ``block`` names' entries are read at once, in parallel. An entry carries its summary
-        (``summary_text``, when small), and a baseline whose listed ETag is the MD5 of the
-        digest that summary names is that digest: it is read only when it is not. A name
-        whose newest file is not an entry has ``entry`` None (``read_history`` says why).
+        For a backend that ``walks``: the ``listing`` (made when not given) says each name's
+        newest entry, and ``block`` names' entries are read at once, in parallel. An entry
+        carries its summary (``summary_text``, when small), and a baseline whose listed ETag
+        is the MD5 of the digest that summary names is that digest: it is read only when it
+        is not. A name whose newest file is not an entry has ``entry`` None
+        (``read_history`` says why).
         """
-        newest = self._newest(names)
-        tags = self._walk("baselines")
+        found = listing if listing is not None else self.listing()
         for start in range(0, len(names), block):
-            yield from self._heads(names[start : start + block], newest, tags)
+            yield from self._heads(names[start : start + block], found)
 
     @_answered
     def _walk(self, folder: str) -> dict[str, str]:
@@ -341,17 +370,9 @@ class Layout:
         found: dict[str, str] = walk(folder)
         return found
 
-    def _newest(self, names: list[str]) -> dict[str, str]:
-        wanted = {checked_name(n) for n in names}
-        newest: dict[str, str] = {}
-        for key in self._walk("history"):
-            name, _, file = key.partition("/")
-            if name in wanted and file.endswith(".json") and "/" not in file:
-                newest[name] = max(newest.get(name, ""), file)
-        return newest
-
     @_answered
-    def _heads(self, names: list[str], newest: dict[str, str], tags: dict[str, str]) -> list[Head]:
+    def _heads(self, names: list[str], listing: Listing) -> list[Head]:
+        newest, tags = listing.newest, listing.baselines
         keys = [f"history/{n}/{newest[n]}" for n in names if n in newest]
         raws = iter(self._read_keys(keys, MAX_ENTRY + 1))
         found: list[Head] = []

@@ -65,7 +65,10 @@ class Objects:
         One paginated listing on S3, where a small file's ETag is the MD5 of its content.
         """
         prefix = self._key(folder).rstrip("/") + "/"
-        found = self.fs.find(prefix, detail=True)
+        try:
+            found = self.fs.find(prefix, detail=True)
+        finally:
+            self.fs.invalidate_cache()  # each key's details, cached by folder: not kept
         return {
             key.removeprefix(prefix): str(info.get("ETag") or "").strip('"')
             for key, info in found.items()
