@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from driftbom.model import layer_of
+
 if TYPE_CHECKING:
     from driftbom.comparator.rules import Rule
     from driftbom.model import Layer
@@ -37,3 +39,18 @@ class Change:
     remedy: str | None = None
     via: str | None = None
     """The requested distribution whose remedy also restores this one (``pypi:torch``)."""
+
+
+def modified(
+    ref: str,
+    field: str,
+    reference: str | None,
+    current: str | None,
+    rule: Rule,
+    reason: str,
+    remedy: str | None = None,
+) -> Change:
+    """Return the change of ``field`` of what bom-ref ``ref`` names (its layer from the ref)."""
+    return Change(
+        ref, layer_of(ref), ChangeKind.MODIFIED, field, reference, current, rule, reason, remedy
+    )

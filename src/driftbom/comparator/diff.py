@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from driftbom import compat
 from driftbom.comparator import fields, state
-from driftbom.comparator.changes import Change, ChangeKind
+from driftbom.comparator.changes import Change, ChangeKind, modified
 from driftbom.comparator.classify import Bump, Direction, classify
 from driftbom.comparator.datasets import dataset_change, described_changes, model_changes
 from driftbom.comparator.lockfiles import pins_change
@@ -44,9 +44,7 @@ _ADDED_RULES = {
     Layer.LOCKFILE: Rule.LOCKFILE_ADDED,
 }
 _REMOVED_RULES = {
-    Layer.DATASETS: Rule.DATASET,
-    Layer.MODELS: Rule.MODEL,
-    Layer.GPU: Rule.GPU_COUNT,
+    **_ADDED_RULES,
     Layer.PACKAGES: Rule.PACKAGE_REMOVED,
     Layer.OS_PACKAGES: Rule.OS_PACKAGE_REMOVED,
     Layer.LOCKFILE: Rule.LOCKFILE_REMOVED,
@@ -68,6 +66,13 @@ _KIND = {Direction.UP: ChangeKind.UPGRADED, Direction.DOWN: ChangeKind.DOWNGRADE
 _WAYS = {Direction.UP: "upgrade", Direction.DOWN: "downgrade"}
 
 
+_NAME_RULES = {
+    Layer.PYTHON: (Rule.PYTHON_IMPLEMENTATION, ""),
+    Layer.OS: (Rule.OS_RELEASE, ""),
+    Layer.CPU: (Rule.CPU_MODEL, "CPU "),
+    Layer.GPU: (Rule.GPU_MODEL, "GPU "),
+}
+"""A component renamed (another implementation, distribution or model): its rule, its label."""
 _CUDA_RULES = {
     Bump.MAJOR: Rule.CUDA_MAJOR,
     Bump.EPOCH: Rule.CUDA_MAJOR,
@@ -171,16 +176,8 @@ def _hash_change(ref: Component, cur: Component) -> Change | None:
         return None  # different algorithms: nothing to compare
     old, new = ref.hashes[0][1][:12], cur.hashes[0][1][:12]
     reason = f"same version {cur.version}, different artifact hashes ({old}... -> {new}...)"
-    return Change(
-        cur.ref,
-        cur.layer,
-        ChangeKind.MODIFIED,
-        "hashes",
-        old,
-        new,
-        Rule.PACKAGE_HASH,
-        reason,
-        _remedy(cur, ref.version),
+    return modified(
+        cur.ref, "hashes", old, new, Rule.PACKAGE_HASH, reason, _remedy(cur, ref.version)
     )
 
 
@@ -191,10 +188,7 @@ def _declared(comp: Component) -> frozenset[str]:
 def _license_change(ref: Component, cur: Component) -> Change:
     """A licence both driftbom documents declare, changed (none on one side: not known)."""
     old, new = (" AND ".join(v for _, v in c.licenses) for c in (ref, cur))
-    return Change(
-        cur.ref, cur.layer, ChangeKind.MODIFIED, "licenses", old, new, Rule.PACKAGE_LICENSE,
-        f"licence {old} -> {new}",
-    )  # fmt: skip
+    return modified(cur.ref, "licenses", old, new, Rule.PACKAGE_LICENSE, f"licence {old} -> {new}")
 
 
 def compare_component(ref: Component, cur: Component, *, partial: bool = False) -> list[Change]:
@@ -212,28 +206,10 @@ def compare_component(ref: Component, cur: Component, *, partial: bool = False) 
     if cur.layer is Layer.LOCKFILE:
         pins = pins_change(ref, cur)
         changes += [pins] if pins is not None else []
-    if ref.name != cur.name and cur.layer in (Layer.PYTHON, Layer.OS):
-        rule = Rule.PYTHON_IMPLEMENTATION if cur.layer is Layer.PYTHON else Rule.OS_RELEASE
-        reason = f"{ref.name} -> {cur.name}"
-        changes.append(
-            Change(
-                cur.ref, cur.layer, ChangeKind.MODIFIED, "name", ref.name, cur.name, rule, reason
-            )
-        )
-    elif ref.name != cur.name and cur.layer in (Layer.CPU, Layer.GPU):
-        rule, what = (Rule.CPU_MODEL, "CPU") if cur.layer is Layer.CPU else (Rule.GPU_MODEL, "GPU")
-        changes.append(
-            Change(
-                cur.ref,
-                cur.layer,
-                ChangeKind.MODIFIED,
-                "name",
-                ref.name,
-                cur.name,
-                rule,
-                f"{what} {ref.name} -> {cur.name}",
-            )
-        )
+    if ref.name != cur.name and cur.layer in _NAME_RULES:
+        rule, what = _NAME_RULES[cur.layer]
+        reason = f"{what}{ref.name} -> {cur.name}"
+        changes.append(modified(cur.ref, "name", ref.name, cur.name, rule, reason))
     version = _version_change(ref, cur)
     if version is not None:
         changes.append(version)
@@ -263,39 +239,18 @@ def _asked(comp: Component) -> str:
 
 
 def _presence(comp: Component, kind: ChangeKind) -> Change:
-    tool = _tool(comp)
-    if kind is ChangeKind.ADDED:
-        rule = _PRESENCE_RULES.get(comp.ref) or _ADDED_RULES.get(
-            comp.layer, fields.layer_rule(comp.layer)
-        )
+    added = kind is ChangeKind.ADDED
+    rules = _ADDED_RULES if added else _REMOVED_RULES
+    rule = _PRESENCE_RULES.get(comp.ref) or rules.get(comp.layer, fields.layer_rule(comp.layer))
+    if added:
         remedy = f"pip uninstall {comp.name}" if comp.layer is Layer.PACKAGES else None
-        rule, remedy = (Rule.PACKAGE_TOOL, None) if tool else (rule, remedy)
-        return Change(
-            comp.ref,
-            comp.layer,
-            kind,
-            "component",
-            None,
-            comp.version,
-            rule,
-            f"{comp.name} {comp.version or ''} is new{_asked(comp)}".replace("  ", " "),
-            remedy,
-        )
-    rule = _PRESENCE_RULES.get(comp.ref) or _REMOVED_RULES.get(
-        comp.layer, fields.layer_rule(comp.layer)
-    )
-    rule = Rule.PACKAGE_TOOL if tool else rule
-    return Change(
-        comp.ref,
-        comp.layer,
-        kind,
-        "component",
-        comp.version,
-        None,
-        rule,
-        f"{comp.name} {comp.version or ''} is gone{_asked(comp)}".replace("  ", " "),
-        _remedy(comp, comp.version),
-    )
+    else:
+        remedy = _remedy(comp, comp.version)
+    if _tool(comp):
+        rule, remedy = Rule.PACKAGE_TOOL, None
+    was, now, how = (None, comp.version, "new") if added else (comp.version, None, "gone")
+    reason = f"{comp.name} {comp.version or ''} is {how}{_asked(comp)}".replace("  ", " ")
+    return Change(comp.ref, comp.layer, kind, "component", was, now, rule, reason, remedy)
 
 
 def _env_changes(reference: Snapshot, current: Snapshot) -> list[Change]:
@@ -368,16 +323,7 @@ def diff(
     if reference.phase and current.phase and reference.phase != current.phase and keep("phase"):
         reason = f"lifecycle phase {reference.phase} -> {current.phase}"
         changes.append(
-            Change(
-                "phase",
-                Layer.OTHER,
-                ChangeKind.MODIFIED,
-                "lifecycles",
-                reference.phase,
-                current.phase,
-                Rule.PHASE,
-                reason,
-            )
+            modified("phase", "lifecycles", reference.phase, current.phase, Rule.PHASE, reason)
         )
     if Layer.PACKAGES in recorded_cur:
         changes += state.lock_changes(reference, current, keep)
@@ -400,31 +346,12 @@ def _run_changes(reference: Snapshot, current: Snapshot) -> list[Change]:
     if before.command != after.command:
         reason = f"command: {before.command} -> {after.command}"
         found.append(
-            Change(
-                "run",
-                Layer.OTHER,
-                ChangeKind.MODIFIED,
-                "command",
-                before.command,
-                after.command,
-                Rule.COMMAND,
-                reason,
-            )
+            modified("run", "command", before.command, after.command, Rule.COMMAND, reason)
         )
     if before.succeeded != after.succeeded:
         was, now = (f"exit {r.exit_code}" for r in (before, after))
-        found.append(
-            Change(
-                "run",
-                Layer.OTHER,
-                ChangeKind.MODIFIED,
-                "status",
-                was,
-                now,
-                Rule.RUN_STATUS,
-                f"the command's status: {was} -> {now}",
-            )
-        )
+        reason = f"the command's status: {was} -> {now}"
+        found.append(modified("run", "status", was, now, Rule.RUN_STATUS, reason))
     return found
 
 
@@ -435,18 +362,7 @@ def _parent_change(reference: Snapshot, current: Snapshot) -> list[Change]:
         return []
     names = [dict(s.properties).get(Prop.PARENT_NAME, "?") for s in (reference, current)]
     reason = f"follows another run: {names[0]} -> {names[1]}"
-    return [
-        Change(
-            "parent",
-            Layer.OTHER,
-            ChangeKind.MODIFIED,
-            Prop.PARENT_DIGEST,
-            before,
-            after,
-            Rule.PARENT,
-            reason,
-        )
-    ]
+    return [modified("parent", Prop.PARENT_DIGEST, before, after, Rule.PARENT, reason)]
 
 
 def _driver_conflicts(reference: Snapshot, current: Snapshot) -> list[Change]:
@@ -462,10 +378,8 @@ def _driver_conflicts(reference: Snapshot, current: Snapshot) -> list[Change]:
         needed = compat.required_driver(runtime.version or "") if runtime else None
         version = driver.version if driver else None
         changes.append(
-            Change(
+            modified(
                 "nvidia-driver",
-                Layer.GPU,
-                ChangeKind.MODIFIED,
                 "cuda-compatibility",
                 version if side == "reference" else None,
                 version if side == "current" else None,

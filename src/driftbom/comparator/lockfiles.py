@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from driftbom.comparator.changes import Change, ChangeKind
+from driftbom.comparator.changes import Change, modified
 from driftbom.comparator.rules import Rule
 
 if TYPE_CHECKING:
@@ -65,6 +65,4 @@ def pins_change(ref: Component, cur: Component) -> Change | None:
         reason = f"{cur.name} changed, with the same pins"
     old = ref.hashes[0][1][:12] if ref.hashes else None
     new = cur.hashes[0][1][:12] if cur.hashes else None
-    return Change(
-        cur.ref, cur.layer, ChangeKind.MODIFIED, "pins", old, new, Rule.LOCKFILE_CHANGED, reason
-    )
+    return modified(cur.ref, "pins", old, new, Rule.LOCKFILE_CHANGED, reason)
