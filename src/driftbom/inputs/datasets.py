@@ -42,7 +42,6 @@ WINDOW_FILES = max(1, min(256, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 
 WINDOW_BYTES = 64 * bounded.MiB
 """Files are opened and asked of the disk in runs of this many files (an eighth of the
 descriptors this process may open, 256 at most) or bytes."""
-"""Datasets with at most this many files carry their manifest in the SBOM."""
 _READ = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _LFS = b"version https://git-lfs.github.com/spec/v1"

@@ -36,7 +36,6 @@ MAX_HEADER = 100 * bounded.MiB
 MAX_CARD = bounded.MiB
 MAX_PARAMETERS = 2**64 - 1
 """More parameters than any file could hold (safetensors offsets are 64-bit)."""
-_WEIGHTS = (".safetensors", ".gguf", ".onnx", ".pt", ".pth", ".bin", ".ckpt")
 
 
 class ModelInfo(NamedTuple):
