@@ -52,7 +52,7 @@ def read_lockfile(path: Path, markers: Mapping[str, str]) -> tuple[bytes, LockDa
         raise ProbeError(reason, what=Input.LOCK, path=str(path)) from exc
     fmt = detect_format(path.name)
     try:
-        return raw, parser(fmt)(raw.decode("utf-8"), markers)
+        return raw, PARSERS[fmt](raw.decode("utf-8"), markers)
     except (LockParseError, ValueError, KeyError, TypeError, AttributeError) as exc:
         msg = f"not a valid {fmt.value} file ({str(exc)[:160]})"
         raise ProbeError(msg, what=Input.LOCK, path=str(path)) from exc
@@ -130,18 +130,13 @@ def reconcile(
     return component, tuple(updated)
 
 
-_PARSERS: dict[LockFormat, Callable[[str, Mapping[str, str]], LockData]] = {
+PARSERS: dict[LockFormat, Callable[[str, Mapping[str, str]], LockData]] = {
     LockFormat.REQUIREMENTS: requirements.parse,
     LockFormat.PYLOCK: pylock.parse,
     LockFormat.UV: uv.parse,
     LockFormat.POETRY: poetry.parse,
     LockFormat.PIPFILE: pipfile.parse,
 }
-
-
-def parser(fmt: LockFormat) -> Callable[[str, Mapping[str, str]], LockData]:
-    """Return the ``parse`` function of ``fmt``'s module."""
-    return _PARSERS[fmt]
 
 
 def detect_format(filename: str) -> LockFormat:
@@ -156,13 +151,13 @@ def detect_format(filename: str) -> LockFormat:
 
 __all__ = [
     "CANDIDATES",
+    "PARSERS",
     "LockData",
     "LockFormat",
     "LockParseError",
     "Pin",
     "detect_format",
     "find_lockfile",
-    "parser",
     "read_lockfile",
     "reconcile",
 ]
