@@ -88,16 +88,12 @@ def _energy(pynvml: Any) -> EnergyRead:
     count = int(pynvml.nvmlDeviceGetCount())
     found: dict[int, int] = {}
     failed: list[str] = []
-
-    def read(index: int) -> None:
+    for index in range(count):
         try:
             handle = pynvml.nvmlDeviceGetHandleByIndex(index)
             found[index] = int(pynvml.nvmlDeviceGetTotalEnergyConsumption(handle))
-        except pynvml.NVMLError as exc:
+        except pynvml.NVMLError as exc:  # noqa: PERF203 - each GPU answers on its own
             failed.append(f"GPU {index}: {exc}")
-
-    for index in range(count):
-        read(index)
     return EnergyRead(count, found, failed[0] if failed else None)
 
 
