@@ -191,14 +191,10 @@ class PendingGit:
     def _diff_digest(self, status: bytes) -> str:
         """Return ``sha256:`` of the uncommitted changes: the diff and the untracked paths."""
         try:
-            diff = bounded.run(
-                self._argv(*_DIFF), timeout=GIT_TIMEOUT_S * 4, limit=DIFF_LIMIT, env=self._env
-            )
+            diff = self.diff(DIFF_LIMIT)
         except bounded.ProcessFailedError as exc:
             return f"unknown ({exc})"
-        if diff.returncode != 0:
-            return f"unknown (git diff: {_last_line(diff)})"
-        return "sha256:" + sha256(diff.stdout + b"\0" + status).hexdigest()
+        return "sha256:" + sha256(diff + b"\0" + status).hexdigest()
 
 
 def _chunks(paths: tuple[str, ...]) -> Iterator[list[str]]:
