@@ -9,7 +9,7 @@ from driftbom import bounded, purl
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
 from driftbom.probes._cache import StatCache, file_stamp
 from driftbom.probes.interface import Probe
-from driftbom.probes.system.operating_system import OS_RELEASE_PATHS, parse_os_release
+from driftbom.probes.system.operating_system import read_os_release
 from driftbom.properties import Prop
 
 if TYPE_CHECKING:
@@ -74,15 +74,12 @@ def parse_apk_installed(text: str) -> list[tuple[str, str, str, str]]:
 
 def _distro(ctx: ProbeContext) -> tuple[str, str]:
     """Return (os-release ID, ``id-version`` qualifier) for purls."""
-    for candidate in OS_RELEASE_PATHS:
-        try:
-            release = parse_os_release(bounded.read_text(ctx.path(candidate)))
-        except OSError:
-            continue
-        distro_id = release.get("ID", "linux")
-        version = release.get("VERSION_ID", "")
-        return distro_id, f"{distro_id}-{version}" if version else distro_id
-    return "linux", ""
+    release = read_os_release(ctx)
+    if release is None:
+        return "linux", ""
+    distro_id = release.get("ID", "linux")
+    version = release.get("VERSION_ID", "")
+    return distro_id, f"{distro_id}-{version}" if version else distro_id
 
 
 def _components(
