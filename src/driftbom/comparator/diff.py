@@ -73,6 +73,13 @@ _NAME_RULES = {
     Layer.GPU: (Rule.GPU_MODEL, "GPU "),
 }
 """A component renamed (another implementation, distribution or model): its rule, its label."""
+_FIXED_RULES = {
+    "nccl": Rule.NCCL,
+    "nvidia-driver": Rule.DRIVER_CHANGE,
+    "cuda-toolkit": Rule.CUDA_TOOLKIT,
+    "git": Rule.CODE_REVISION,
+}
+"""The rule of a version change of these, whatever its bump."""
 _CUDA_RULES = {
     Bump.MAJOR: Rule.CUDA_MAJOR,
     Bump.EPOCH: Rule.CUDA_MAJOR,
@@ -85,14 +92,8 @@ def _version_rule(comp: Component, bump: Bump, direction: Direction) -> Rule:
         return _CUDA_RULES.get(bump, Rule.CUDA_PATCH)
     if comp.ref == "cudnn":
         return Rule.CUDNN_MAJOR if bump in (Bump.MAJOR, Bump.EPOCH) else Rule.CUDNN_MINOR
-    if comp.ref == "nccl":
-        return Rule.NCCL
-    if comp.ref == "nvidia-driver":
-        return Rule.DRIVER_CHANGE
-    if comp.ref == "cuda-toolkit":
-        return Rule.CUDA_TOOLKIT
-    if comp.ref == "git":
-        return Rule.CODE_REVISION
+    if comp.ref in _FIXED_RULES:
+        return _FIXED_RULES[comp.ref]
     layer = comp.layer
     if layer is Layer.PACKAGES:
         rule = _BUMP_RULES[bump]
@@ -101,11 +102,7 @@ def _version_rule(comp: Component, bump: Bump, direction: Direction) -> Rule:
         return {Bump.MAJOR: Rule.PYTHON_MAJOR, Bump.MINOR: Rule.PYTHON_MINOR}.get(
             bump, Rule.PYTHON_PATCH
         )
-    if layer is Layer.OS:
-        return Rule.OS_RELEASE
-    if layer is Layer.OS_PACKAGES:
-        return Rule.OS_PACKAGE_CHANGED
-    return fields.layer_rule(layer)
+    return fields.layer_rule(layer)  # the os, an os package: a release, a package changed
 
 
 def _tool(comp: Component) -> bool:
