@@ -47,10 +47,6 @@ _CUDNN_DEFINE = r"#define\s+CUDNN_(MAJOR|MINOR|PATCHLEVEL)\s+(\d+)"
 # (patterns used only when a CUDA runtime is found are compiled on first use)
 
 
-def _by_key(dists: Iterable[Distribution]) -> dict[str, Distribution]:
-    return {d.key: d for d in dists}
-
-
 def _torch_cuda(torch: Distribution) -> tuple[str | None, str]:
     """Return torch's CUDA build version from torch/version.py (read as text), and how."""
     try:
@@ -236,7 +232,7 @@ def _libraries(
 
 def collect(dists: Iterable[Distribution], ctx: ProbeContext) -> Collected | Skipped:
     """Return ``cuda``, ``cudnn`` and ``nccl`` components, each with where it was read."""
-    by_key = _by_key(dists)
+    by_key = {d.key: d for d in dists}
     toolkit = _toolkit(ctx)
     runtime = _runtime(by_key, toolkit)
     comps = [runtime] if runtime is not None else []

@@ -144,10 +144,7 @@ def _from_cache(rows: Any) -> tuple[Component, ...] | None:
 
 
 def _native_arch(rows: list[tuple[str, str, str, str]], manager: str) -> str:
-    for name, _, arch, _ in rows:
-        if name == manager:
-            return arch
-    return ""
+    return next((arch for name, _, arch, _ in rows if name == manager), "")
 
 
 class OsPackagesProbe(Probe):
