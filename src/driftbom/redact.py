@@ -142,11 +142,7 @@ def _scrub_url(url: str) -> str:
     scheme, _, rest = url.partition(":/")
     slashes = "//" if rest.startswith("/") else "/"
     rest = rest.removeprefix("/")
-    end = len(rest)
-    for stop in "/?#":
-        found = rest.find(stop)
-        if found != -1:
-            end = min(end, found)
+    end = min((i for i in map(rest.find, "/?#") if i != -1), default=len(rest))
     authority, tail = rest[:end], rest[end:]
     userinfo, at, host = authority.rpartition("@")
     if at and userinfo not in _PUBLIC_USERS:
