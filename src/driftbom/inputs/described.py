@@ -290,15 +290,11 @@ def _first_paragraph(lines: list[str]) -> str:
 
 def card_licence(values: list[str]) -> tuple[Pair, ...]:
     """Return a card's ``license:`` as declared licences: SPDX when it is one, else by name."""
-    from packaging.licenses import (  # noqa: PLC0415
-        InvalidLicenseExpression,
-        canonicalize_license_expression,
-    )
 
     def declared(value: str) -> Pair:
         try:
-            return "expression", canonicalize_license_expression(value[:MAX_TEXT])
-        except InvalidLicenseExpression:
+            return "expression", licence(value, Input.MODEL, value)
+        except ProbeError:
             return "name", text(value)[:128]
 
     return tuple(declared(value) for value in values[:8])
