@@ -30,7 +30,7 @@ from driftbom.errors import Input, ProbeError, UsageError
 from driftbom.hashes import blake3_hex
 from driftbom.inputs import hash_cache, listing
 from driftbom.inputs.hash_cache import HashCache, Hashed, HexDigests, Summary
-from driftbom.inputs.listing import Files, stamp_of
+from driftbom.inputs.listing import Files, error, stamp_of
 from driftbom.model import Component, ComponentType
 from driftbom.properties import Prop
 from driftbom.redact import scrub
@@ -82,10 +82,6 @@ class Dataset(NamedTuple):
     def entries(self) -> tuple[Entry, ...]:
         """Return one ``Entry`` per file (built on demand: a few files, or a test)."""
         return tuple(map(Entry, self.paths, self.sizes, self.digests))
-
-
-def _error(path: str, reason: str, what: Input = Input.DATASET) -> ProbeError:
-    return ProbeError(reason, what=what, path=path)
 
 
 def location(text: str, what: Input = Input.DATASET) -> Path | str:
@@ -152,7 +148,7 @@ def _open(files: Files, index: int) -> int:
     try:
         return os.open(files.full_path(index), _READ)
     except OSError as exc:
-        raise _error(
+        raise error(
             files.full_path(index), f"cannot read it ({exc.strerror})", files.what
         ) from None
 
@@ -164,11 +160,11 @@ def _hash_open(files: Files, index: int, fd: int, hashed: Hashed) -> None:
         digest, head = hashes.blake3_file(fd, files.sizes[index])
         after = stamp_of(os.fstat(fd))
     except bounded.UnsafeInputError as exc:
-        raise _error(path, exc.reason, files.what) from None
+        raise error(path, exc.reason, files.what) from None
     except OSError as exc:
-        raise _error(path, f"cannot read it ({exc.strerror})", files.what) from None
+        raise error(path, f"cannot read it ({exc.strerror})", files.what) from None
     if after != files.stamp(index):  # another file, or this one written to, since listed
-        raise _error(path, "changed while it was hashed", files.what)
+        raise error(path, "changed while it was hashed", files.what)
     lfs = files.sizes[index] < _LFS_MAX and head.startswith(_LFS)
     hashed.set(index, digest, hash_cache.LFS if lfs else 0)
 
