@@ -77,14 +77,11 @@ def scan(path: Path) -> Safety:
     argv = [sys.executable, "-I", "-c", _SCRIPT, str(path), str(MEMORY_LIMIT)]
     try:
         done = bounded.run(argv, timeout=TIMEOUT_S, limit=bounded.MiB, env={})
-    except bounded.ProcessFailedError:
-        return Safety("unknown")
-    if done.returncode != 0:
-        return Safety("unknown")
-    try:
-        return _judged(orjson.loads(done.stdout))
-    except orjson.JSONDecodeError:
-        return Safety("unknown")
+        if done.returncode == 0:
+            return _judged(orjson.loads(done.stdout))
+    except (bounded.ProcessFailedError, orjson.JSONDecodeError):
+        pass
+    return Safety("unknown")
 
 
 def scanned(paths: Iterable[Path], cache_dir: Path | None) -> Safety:
