@@ -180,9 +180,8 @@ def main():  # type: () -> None
             "sys_platform": sys.platform,
         },
     }
-    sys.stdout.write(
-        json.dumps(info) + "\n"
-    )  # a last line without newline can be lost in docker logs
+    # a last line without a newline can be lost in docker logs
+    sys.stdout.write(json.dumps(info) + "\n")
 
 
 main()
