@@ -146,16 +146,9 @@ def _version_change(ref: Component, cur: Component) -> Change | None:
         reason = f"{cur.name} {ref.version} -> {cur.version} ({what} {way})"
     elif cur.layer is Layer.OS and ref.name != cur.name:
         reason = f"{ref.name} {ref.version} -> {cur.name} {cur.version}"
+    remedy = _LOCK_MOVED if cur.prop(Prop.PYPI_LOCK) == _LOCKED else _remedy(cur, ref.version)
     return Change(
-        cur.ref,
-        cur.layer,
-        kind,
-        "version",
-        ref.version,
-        cur.version,
-        rule,
-        reason,
-        _LOCK_MOVED if cur.prop(Prop.PYPI_LOCK) == _LOCKED else _remedy(cur, ref.version),
+        cur.ref, cur.layer, kind, "version", ref.version, cur.version, rule, reason, remedy
     )
 
 
@@ -287,18 +280,9 @@ def diff(
             continue
         side = "current" if layer in recorded_ref else "reference"
         was, now = (None, NOT_RECORDED) if side == "current" else (NOT_RECORDED, None)
-        changes.append(
-            Change(
-                f"layer:{layer.value}",
-                layer,
-                ChangeKind.NOT_RECORDED,
-                "layer",
-                was,
-                now,
-                Rule.NOT_RECORDED,
-                f"the {side} document does not record {layer.value}",
-            )
-        )
+        reason = f"the {side} document does not record {layer.value}"
+        kind, rule = ChangeKind.NOT_RECORDED, Rule.NOT_RECORDED
+        changes.append(Change(f"layer:{layer.value}", layer, kind, "layer", was, now, rule, reason))
     both = recorded_ref & recorded_cur
     partial = reference.tool != "driftbom" or current.tool != "driftbom"
     old = {c.ref: c for c in reference.components if c.layer in both and keep(c.ref)}
