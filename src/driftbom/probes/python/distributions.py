@@ -6,6 +6,7 @@ import contextlib
 import os
 import re
 from functools import lru_cache
+from itertools import takewhile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -137,15 +138,8 @@ def _read(path: Path) -> str | None:
 
 def _egg_requires(text: str | None) -> tuple[str, ...]:
     """Return the unconditional requirements of an egg-info ``requires.txt``."""
-    if not text:
-        return ()
-    reqs = []
-    for line in text.splitlines():
-        if line.startswith("["):
-            break
-        if line.strip():
-            reqs.append(line.strip())
-    return tuple(reqs)
+    lines = takewhile(lambda line: not line.startswith("["), (text or "").splitlines())
+    return tuple(stripped for line in lines if (stripped := line.strip()))
 
 
 _STAMPED = (
