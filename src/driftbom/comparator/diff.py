@@ -11,7 +11,7 @@ from driftbom.comparator.classify import Bump, Direction, classify
 from driftbom.comparator.datasets import dataset_change, described_changes, model_changes
 from driftbom.comparator.lockfiles import pins_change
 from driftbom.comparator.rules import Rule
-from driftbom.model import Component, Layer, Snapshot, layer_of
+from driftbom.model import VENV_TOOLS, Component, Layer, Snapshot, layer_of
 from driftbom.properties import Prop
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def _tool(comp: Component) -> bool:
     """Return True for pip, setuptools or wheel that no lock pins: venv creation's choice."""
     return (
         comp.layer is Layer.PACKAGES
-        and comp.name.lower() in state.TOOLS
+        and comp.name.lower() in VENV_TOOLS
         and comp.prop(Prop.PYPI_LOCK) != _LOCKED
     )
 

@@ -21,9 +21,6 @@ if TYPE_CHECKING:
 
     from driftbom.model import Component, Snapshot
 
-TOOLS = VENV_TOOLS
-"""Installed by venv creation and rarely locked: their absence from a lock is no disagreement."""
-
 
 def _lock_change(
     ref: str, locked: str | None, installed: str | None, reason: str, remedy: str
@@ -63,7 +60,7 @@ def _disagreements(snapshot: Snapshot) -> list[Change]:
             reason = f"{lock.name} locks {want}, {comp.version} is installed"
             remedy = f"pip install {comp.name}=={want}"
             changes.append(_lock_change(ref, want, comp.version, reason, remedy))
-        elif status == "not-in-lock" and comp.name.lower() not in TOOLS:
+        elif status == "not-in-lock" and comp.name.lower() not in VENV_TOOLS:
             reason = f"installed but not in {lock.name}"
             remedy = f"pip uninstall {comp.name}"
             changes.append(_lock_change(ref, None, comp.version, reason, remedy))
