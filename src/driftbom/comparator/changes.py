@@ -41,6 +41,16 @@ class Change:
     """The requested distribution whose remedy also restores this one (``pypi:torch``)."""
 
 
+SHOWN = 5
+"""Items named in a reason (files, pins); the rest are counted."""
+
+
+def listed(items: list[str]) -> str:
+    """Return the first ``SHOWN`` items, comma-separated, and how many more there are."""
+    more = f" and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
+    return ", ".join(items[:SHOWN]) + more
+
+
 def modified(
     ref: str,
     field: str,

@@ -5,15 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from driftbom import manifest
-from driftbom.comparator.changes import Change, modified
+from driftbom.comparator.changes import Change, listed, modified
 from driftbom.comparator.rules import Rule
 from driftbom.properties import Prop
 
 if TYPE_CHECKING:
     from driftbom.model import Component
-
-SHOWN = 5
-"""Files named in a reason; the rest are counted."""
 
 
 def _manifest(comp: Component) -> dict[str, str] | None:
@@ -22,12 +19,7 @@ def _manifest(comp: Component) -> dict[str, str] | None:
 
 
 def _named(label: str, paths: list[str]) -> str:
-    if not paths:
-        return ""
-    shown = ", ".join(paths[:SHOWN]) + (
-        f" and {len(paths) - SHOWN} more" if len(paths) > SHOWN else ""
-    )
-    return f"{len(paths)} {label} ({shown})"
+    return f"{len(paths)} {label} ({listed(paths)})" if paths else ""
 
 
 def model_changes(ref: Component, cur: Component) -> list[Change]:
