@@ -114,16 +114,11 @@ def layer_rule(layer: Layer) -> Rule:
 
 
 def _comparable(comp: Component) -> dict[str, Any]:
-    found: dict[str, Any] = {}
+    grouped: dict[str, list[str]] = {}
     for key, value in comp.properties:
-        if key in IGNORED:
-            continue
-        if key in found:
-            previous = found[key]
-            found[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
-        else:
-            found[key] = value
-    return found
+        if key not in IGNORED:
+            grouped.setdefault(key, []).append(value)
+    return {key: values[0] if len(values) == 1 else values for key, values in grouped.items()}
 
 
 def _flag_changes(cur: Component, old: str, new: str) -> list[Change]:
@@ -137,10 +132,8 @@ def _flag_changes(cur: Component, old: str, new: str) -> list[Change]:
         changes.append(modified(cur.ref, Prop.CPU_FLAGS, flags, None, Rule.CPU_FLAG_LOST, reason))
     others = [f for f in lost if f not in important]
     if others or gained:
-        parts = ([f"lost {' '.join(others)}"] if others else []) + (
-            [f"gained {' '.join(gained)}"] if gained else []
-        )
         was, now = " ".join(others) or None, " ".join(gained) or None
+        parts = [f"{how} {flags}" for how, flags in (("lost", was), ("gained", now)) if flags]
         reason = "ISA flags: " + "; ".join(parts)
         changes.append(modified(cur.ref, Prop.CPU_FLAGS, was, now, Rule.CPU_FLAGS, reason))
     return changes
