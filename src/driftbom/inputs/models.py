@@ -133,15 +133,13 @@ def _gguf(path: Path) -> list[tuple[str, str]]:
         }
     except Exception as exc:  # noqa: BLE001 - a malformed file, whatever gguf raises
         raise _error(str(path), f"not a readable GGUF file ({scrub(str(exc))[:120]})") from None
-    props = []
-    if "general.architecture" in fields:
-        props.append((Prop.MODEL_ARCHITECTURE, str(fields["general.architecture"])[:128]))
-    if "general.file_type" in fields:
-        props.append((Prop.MODEL_QUANTISATION, str(fields["general.file_type"])[:64]))
     context = next((v for k, v in fields.items() if k.endswith(".context_length")), None)
-    if context is not None:
-        props.append((Prop.MODEL_CONTEXT, str(context)[:32]))
-    return props
+    found = (
+        (Prop.MODEL_ARCHITECTURE, fields.get("general.architecture"), 128),
+        (Prop.MODEL_QUANTISATION, fields.get("general.file_type"), 64),
+        (Prop.MODEL_CONTEXT, context, 32),
+    )
+    return [(prop, str(value)[:size]) for prop, value, size in found if value is not None]
 
 
 def _format(path: Path) -> str | None:
