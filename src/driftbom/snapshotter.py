@@ -119,12 +119,9 @@ def outputs(options: SnapshotOptions) -> tuple[list[Component], list[Layer]]:
     """
     ctx = _context(options)
     chosen = [p for p in options.probes or registry.probes() if p.output and p.wanted(ctx)]
-    components: list[Component] = []
-    for probe in chosen:
-        result = probe.collect(ctx)
-        if isinstance(result, Collected):
-            components += result.components
-    return components, [p.layer for p in chosen]
+    results = [probe.collect(ctx) for probe in chosen]
+    found = [c for r in results if isinstance(r, Collected) for c in r.components]
+    return found, [p.layer for p in chosen]
 
 
 def _parent(given: Path | Document, reference: str | None) -> list[tuple[str, str]]:
