@@ -166,11 +166,8 @@ class Meter:
     def measured(self, seconds: float) -> tuple[Pair, ...]:
         """Return the run's resource properties (and notes), ``seconds`` of wall time long."""
         usage = resource.getrusage(self._who)
-        source = (
-            "getrusage(RUSAGE_CHILDREN)"
-            if self._who == resource.RUSAGE_CHILDREN
-            else ("getrusage(RUSAGE_SELF)")
-        )
+        who = "CHILDREN" if self._who == resource.RUSAGE_CHILDREN else "SELF"
+        source = f"getrusage(RUSAGE_{who})"
         scale = 1 if sys.platform == "darwin" else 1024  # KiB on Linux, bytes on macOS
         props: list[Pair] = [
             (Prop.RUN_CPU_SECONDS, f"{max(0.0, _cpu_seconds(self._who) - self._cpu):.3f}"),
