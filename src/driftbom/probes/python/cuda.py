@@ -183,10 +183,8 @@ def _runtime(by_key: dict[str, Distribution], toolkit: Toolkit | None) -> Compon
                 bundled = re.search(_LOCAL_CU, torch.version) is not None
                 if toolkit and not bundled and _release(torch_cuda) == toolkit.release:
                     version, source = toolkit.exact, "toolkit"
-    for key in sorted(by_key):
-        plugin = re.fullmatch(_JAX_PLUGIN, key) if key.startswith("jax-cuda") else None
-        if plugin:
-            props.append((Prop.CUDA_JAX, plugin.group(1)))
+    plugins = (re.fullmatch(_JAX_PLUGIN, key) for key in sorted(by_key) if key.startswith("jax"))
+    props += [(Prop.CUDA_JAX, plugin.group(1)) for plugin in plugins if plugin]
     if version is None:
         return None
     props.append((Prop.CUDA_SOURCE, source))
