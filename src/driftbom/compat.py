@@ -39,10 +39,8 @@ def required_driver(cuda_version: str) -> str | None:
     if len(parts) < 2:
         return None
     major, minor = parts[0], parts[1]
-    for table_major, first, last, driver in MINIMUM_DRIVER:
-        if major == table_major and first <= minor <= last:
-            return driver
-    return None
+    found = (d for m, low, high, d in MINIMUM_DRIVER if m == major and low <= minor <= high)
+    return next(found, None)
 
 
 def driver_too_old(driver_version: str, cuda_version: str) -> str | None:
