@@ -90,11 +90,7 @@ def _venv_site(venv):  # type: (str) -> list[str]
     names = sysconfig.get_scheme_names()
     scheme = "venv" if "venv" in names else ("nt" if os.name == "nt" else "posix_prefix")
     paths = sysconfig.get_paths(scheme, vars={"base": venv, "platbase": venv})
-    found = []  # type: list[str]
-    for key in ("purelib", "platlib"):
-        if paths.get(key) and paths[key] not in found:
-            found.append(paths[key])
-    return found
+    return list(dict.fromkeys(p for p in (paths.get("purelib"), paths.get("platlib")) if p))
 
 
 def _user_site():  # type: () -> list[str]
