@@ -14,7 +14,7 @@ from driftbom.errors import Input, ProbeError
 from driftbom.hashes import sha256
 from driftbom.model import Component, ComponentType
 from driftbom.probes.python.lockfiles import pipfile, poetry, pylock, requirements, uv
-from driftbom.probes.python.lockfiles._common import LockData, LockFormat, LockParseError, Pin
+from driftbom.probes.python.lockfiles._common import LockData, LockFormat, LockParseError
 from driftbom.properties import Prop
 from driftbom.redact import scrub
 
@@ -147,17 +147,3 @@ def detect_format(filename: str) -> LockFormat:
         if filename == fmt.value:
             return fmt
     return LockFormat.REQUIREMENTS
-
-
-__all__ = [
-    "CANDIDATES",
-    "PARSERS",
-    "LockData",
-    "LockFormat",
-    "LockParseError",
-    "Pin",
-    "detect_format",
-    "find_lockfile",
-    "read_lockfile",
-    "reconcile",
-]
