@@ -15,6 +15,7 @@ memory). Results are kept in the stat-keyed cache: an unchanged file is not scan
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -75,12 +76,10 @@ def _judged(answer: object) -> Safety:
 def scan(path: Path) -> Safety:
     """Return the load safety of the pickle-based file ``path`` (nothing in it is run)."""
     argv = [sys.executable, "-I", "-c", _SCRIPT, str(path), str(MEMORY_LIMIT)]
-    try:
+    with contextlib.suppress(bounded.ProcessFailedError, orjson.JSONDecodeError):
         done = bounded.run(argv, timeout=TIMEOUT_S, limit=bounded.MiB, env={})
         if done.returncode == 0:
             return _judged(orjson.loads(done.stdout))
-    except (bounded.ProcessFailedError, orjson.JSONDecodeError):
-        pass
     return Safety("unknown")
 
 

@@ -10,6 +10,7 @@ built for the toolkit's release with no CUDA wheel and no bundled (``+cuXYZ``) b
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -83,19 +84,15 @@ def _toolkit(ctx: ProbeContext) -> Toolkit | None:
     homes.append("/usr/local/cuda")
     for home in homes:
         base = ctx.path(home) if home.startswith("/") else Path(home)
-        try:
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             data = orjson.loads(bounded.read_bytes(base / "version.json"))
             exact = str(data["cuda"]["version"])
             return Toolkit(_release(exact), exact, f"{home}/version.json", base)
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-        try:
+        with contextlib.suppress(OSError):
             found = re.search(_VERSION_TXT, bounded.read_text(base / "version.txt"))
             if found:
                 exact = found.group(1)
                 return Toolkit(_release(exact), exact, f"{home}/version.txt", base)
-        except OSError:
-            pass
         nvcc = base / "bin" / "nvcc"
         stamp = file_stamp("nvcc", str(nvcc))
         if stamp is not None:
