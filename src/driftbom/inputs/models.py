@@ -193,15 +193,8 @@ def _short_int(value: object) -> bool:
     return isinstance(value, int) and value.bit_length() <= 64
 
 
-class _Card(NamedTuple):
-    card: dict[str, Any]
-    props: list[Pair]
-    bases: list[str]
-    described: tuple[Pair, ...]
-    licenses: tuple[Pair, ...]
-
-
-def _hugging_face(folder: Path) -> _Card:
+def _hugging_face(folder: Path) -> ModelInfo:
+    """Return what a Hugging Face folder's config and card say (its formats left empty)."""
     card: dict[str, Any] = {}
     props: list[tuple[str, str]] = []
     try:
@@ -236,7 +229,8 @@ def _hugging_face(folder: Path) -> _Card:
         props.append((Prop.MODEL_LICENSE, " ".join(licence)[:128]))
     sections = tuple(described.card_sections(readme).items())
     bases = _as_list(front.get("base_model"))[:8]
-    return _Card(card, props, bases, sections, described.card_licence(licence))
+    licences = described.card_licence(licence)
+    return ModelInfo((), tuple(props), card, tuple(bases), sections, licences)
 
 
 _PICKLED = ("pytorch-zip", "pytorch-pickle", "pickle")
@@ -278,17 +272,8 @@ def inspect(root: Path, cache_dir: Path | None = None) -> ModelInfo:
         elif kind == "gguf":
             props += _gguf(path)
     props += _load_safety(pickled, formats, cache_dir)
-    if not root.is_dir():
-        return ModelInfo(tuple(sorted(formats)), tuple(props), {}, ())
-    found = _hugging_face(root)
-    return ModelInfo(
-        tuple(sorted(formats)),
-        (*props, *found.props),
-        found.card,
-        tuple(found.bases),
-        found.described,
-        found.licenses,
-    )
+    found = _hugging_face(root) if root.is_dir() else ModelInfo((), (), {}, ())
+    return found._replace(formats=tuple(sorted(formats)), properties=(*props, *found.properties))
 
 
 def component(
