@@ -70,13 +70,6 @@ def register(probe: Probe) -> Probe:
     return checked
 
 
-def unregister(name: str) -> None:
-    """Remove the probe registered under ``name`` (nothing when there is none)."""
-    _added.pop(name, None)
-    if _plugins is not None:
-        _plugins.pop(name, None)
-
-
 def _load_plugins() -> dict[str, Probe]:
     # 12 ms to import, and it reads every installed distribution: only once the helper runs
     from importlib import metadata  # noqa: PLC0415
