@@ -198,11 +198,10 @@ class OsPackagesProbe(Probe):
         if done.returncode != 0:
             err = done.stderr.decode("utf-8", "replace").strip()[:200]
             return Skipped(self.layer, f"rpm -qa failed: {err}")
-        rows = []
-        for line in stdout.splitlines():
-            parts = line.split("\t")
-            if len(parts) == 4:
-                name, version, arch, source = parts
-                rows.append((name, version.removeprefix("0:"), arch, source))
+        fields = [parts for line in stdout.splitlines() if len(parts := line.split("\t")) == 4]
+        rows = [
+            (name, version.removeprefix("0:"), arch, source)
+            for name, version, arch, source in fields
+        ]
         native = _native_arch(rows, "rpm")
         return Collected(components=_components("rpm", rows, namespace, distro, native))
