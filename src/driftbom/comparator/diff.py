@@ -250,13 +250,9 @@ def _env_changes(reference: Snapshot, current: Snapshot) -> list[Change]:
         before, after = old.get(name), new.get(name)
         if before == after:
             continue
-        kind = (
-            ChangeKind.ADDED
-            if before is None
-            else ChangeKind.REMOVED
-            if after is None
-            else ChangeKind.MODIFIED
-        )
+        kind = ChangeKind.MODIFIED
+        if before is None or after is None:
+            kind = ChangeKind.ADDED if before is None else ChangeKind.REMOVED
         shown = ["(unset)" if v is None else v for v in (before, after)]
         reason = f"{name}: {shown[0]} -> {shown[1]}"
         changes.append(
