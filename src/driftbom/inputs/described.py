@@ -163,9 +163,8 @@ def read_datasheet(place: Path | str) -> tuple[Info, str | None]:
         raw = bounded.read_bytes(real, MAX_DATASHEET)
     except OSError as exc:
         raise _error(Input.DATASET, shown, f"cannot read the datasheet ({exc.strerror})") from None
-    return checked(
-        _yaml(raw, shown), DATASET_KEYS, Input.DATASET, shown
-    ), f"blake3:{blake3_hex(raw)}"
+    info = checked(_yaml(raw, shown), DATASET_KEYS, Input.DATASET, shown)
+    return info, f"blake3:{blake3_hex(raw)}"
 
 
 def _yaml(raw: bytes, shown: str) -> Mapping[str, object]:

@@ -140,9 +140,8 @@ def _cudnn_header(ctx: ProbeContext, home: Path | None) -> tuple[str, str] | Non
             continue
         if {"MAJOR", "MINOR", "PATCHLEVEL"} <= defines.keys():
             version = f"{defines['MAJOR']}.{defines['MINOR']}.{defines['PATCHLEVEL']}"
-            return version, str(header.relative_to(ctx.root)) if header.is_relative_to(
-                ctx.root
-            ) else str(header)
+            shown = header.relative_to(ctx.root) if header.is_relative_to(ctx.root) else header
+            return version, str(shown)
     return None
 
 
