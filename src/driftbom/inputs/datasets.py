@@ -238,19 +238,18 @@ def list_remote(name: str, url: str) -> Dataset:
         found = fs.find(root, detail=True)
     except ImportError as exc:
         reason = f"needs the object-storage extra (pip install 'driftbom[s3]'): {exc.name}"
-        raise ProbeError(reason, what=Input.DATASET, path=url) from None
+        raise error(url, reason) from None
     except Exception as exc:  # noqa: BLE001 - whatever the backend raises (botocore's own)
-        raise ProbeError(
-            f"cannot list it ({scrub(str(exc))[:160]})", what=Input.DATASET, path=url
-        ) from None
+        raise error(url, f"cannot list it ({scrub(str(exc))[:160]})") from None
     if not found:
-        raise ProbeError("no object under this prefix", what=Input.DATASET, path=url)
+        raise error(url, "no object under this prefix")
+    prefix = root.rstrip("/") + "/"
     paths, sizes, tags = [], [], []
     for key, info in sorted(found.items()):
         etag = str(info.get("ETag") or info.get("etag") or "").strip('"')
         version = info.get("VersionId") or info.get("version_id")
         tag = f"{etag}@{version}" if version else etag
-        rel = key[len(root.rstrip("/")) + 1 :] if key.startswith(root.rstrip("/") + "/") else key
+        rel = key.removeprefix(prefix)
         size = info.get("size")
         size = size if isinstance(size, int) and size >= 0 else 0
         paths.append(rel)
