@@ -76,16 +76,11 @@ def _load_plugins() -> dict[str, Probe]:
 
     found: dict[str, Probe] = {}
     for entry in metadata.entry_points(group=GROUP):
+        origin = f"{entry.name} ({entry.value})"
         try:
-            probe = _checked(entry.load(), f"{entry.name} ({entry.value})")
+            probe = _checked(entry.load(), origin)
         except Exception as exc:  # noqa: BLE001 - a broken plugin never stops a snapshot
-            log.warning(
-                "probe plugin %s (%s) not loaded: %s: %s",
-                entry.name,
-                entry.value,
-                type(exc).__name__,
-                exc,
-            )
+            log.warning("probe plugin %s not loaded: %s: %s", origin, type(exc).__name__, exc)
             continue
         found[probe.name] = probe
     return found
