@@ -195,7 +195,7 @@ def _short_int(value: object) -> bool:
 
 def _hugging_face(folder: Path) -> ModelInfo:
     """Return what a Hugging Face folder's config and card say (its formats left empty)."""
-    card: dict[str, Any] = {}
+    params: dict[str, Any] = {}  # the card's modelParameters
     props: list[tuple[str, str]] = []
     try:
         config = orjson.loads(bounded.read_bytes(folder / "config.json", MAX_CARD))
@@ -205,9 +205,9 @@ def _hugging_face(folder: Path) -> ModelInfo:
         config = redact_tree(config)
         architectures = _as_list(config.get("architectures"))
         if architectures:
-            card.setdefault("modelParameters", {})["modelArchitecture"] = ", ".join(architectures)
+            params["modelArchitecture"] = ", ".join(architectures)
         if isinstance(config.get("model_type"), str):
-            card.setdefault("modelParameters", {})["architectureFamily"] = config["model_type"]
+            params["architectureFamily"] = config["model_type"]
         dtype = config.get("torch_dtype") or config.get("dtype")
         if isinstance(dtype, str):
             props.append((Prop.MODEL_TORCH_DTYPE, dtype[:32]))
@@ -218,18 +218,17 @@ def _hugging_face(folder: Path) -> ModelInfo:
     front = redact_tree(_front_matter(readme, folder / "README.md"))
     task = front.get("pipeline_tag")
     if isinstance(task, str):  # a YAML "\ud800" escape is text JSON cannot hold
-        card.setdefault("modelParameters", {})["task"] = json_safe(task)
+        params["task"] = json_safe(task)
     names = _as_list(front.get("datasets"))
     if names:
-        card.setdefault("modelParameters", {})["datasets"] = [
-            {"type": "dataset", "name": n} for n in names[:32]
-        ]
+        params["datasets"] = [{"type": "dataset", "name": n} for n in names[:32]]
     licence = _as_list(front.get("license"))
     if licence:
         props.append((Prop.MODEL_LICENSE, " ".join(licence)[:128]))
     sections = tuple(described.card_sections(readme).items())
     bases = _as_list(front.get("base_model"))[:8]
     licences = described.card_licence(licence)
+    card = {"modelParameters": params} if params else {}
     return ModelInfo((), tuple(props), card, tuple(bases), sections, licences)
 
 
