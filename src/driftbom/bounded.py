@@ -214,8 +214,7 @@ def finish(proc: subprocess.Popen[bytes], timeout: float, limit: int = OUTPUT_LI
     except subprocess.TimeoutExpired as exc:
         raise ProcessFailedError(f"no answer within {timeout:g} s") from exc
     finally:
-        _kill_group(proc)
-        _close(proc)
+        stop(proc)
     return Finished(code, b"".join(out[pipes[0]]), b"".join(out[pipes[1]]))
 
 
@@ -231,10 +230,8 @@ def run(
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Kill ``proc`` and its group, and reap it."""
+    """Kill ``proc`` and its group, close its pipes and reap it."""
     _kill_group(proc)
-    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-        proc.wait(5)
     _close(proc)
 
 
