@@ -370,10 +370,9 @@ def component(dataset: Dataset) -> Component:
         (Prop.DATASET_PATH, dataset.path),
         *(_version_metadata(Path(dataset.path)) if "://" not in dataset.path else []),
     ]
-    text = dataset.manifest
-    props.append((Prop.DATASET_MANIFEST, text))
+    props.append((Prop.DATASET_MANIFEST, dataset.manifest))
     if len(dataset.paths) > manifest.INLINE:  # in memory; the document keeps a reference
-        props.append((Prop.DATASET_MANIFEST_REF, manifest.reference(text)))
+        props.append((Prop.DATASET_MANIFEST_REF, manifest.reference(dataset.manifest)))
     if dataset.lfs_pointers:
         props.append((Prop.DATASET_LFS_POINTERS, str(dataset.lfs_pointers)))
     return Component(
