@@ -55,15 +55,6 @@ REMOTE_SCHEMES = ("s3", "gs", "gcs", "az", "abfs")
 _LISTED = tuple(f"{scheme}://" for scheme in REMOTE_SCHEMES)
 
 
-class Entry(NamedTuple):
-    """One file of a dataset."""
-
-    path: str
-    """Relative to the dataset's root, ``/``-separated (the file's name for a file)."""
-    size: int
-    digest: str
-
-
 class Dataset(NamedTuple):
     """A hashed dataset, its files as columns in digest order (no object per file)."""
 
@@ -77,11 +68,6 @@ class Dataset(NamedTuple):
     lfs_pointers: int
     manifest: str
     """``manifest.encode`` of its files."""
-
-    @property
-    def entries(self) -> tuple[Entry, ...]:
-        """Return one ``Entry`` per file (built on demand: a few files, or a test)."""
-        return tuple(map(Entry, self.paths, self.sizes, self.digests))
 
 
 def location(text: str, what: Input = Input.DATASET) -> Path | str:
