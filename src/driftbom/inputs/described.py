@@ -225,15 +225,6 @@ def _lines(value: str) -> list[str]:
     return [line.strip() for line in value.splitlines() if line.strip()][:32]
 
 
-def merged(*sources: Mapping[str, Info]) -> dict[str, Info]:
-    """Return the info by name, a later source winning key by key."""
-    out: dict[str, Info] = {}
-    for source in sources:
-        for name, info in source.items():
-            out.setdefault(name, {}).update(info)
-    return out
-
-
 _SECTIONS = {
     "intended uses": "intended-use",
     "intended use": "intended-use",
