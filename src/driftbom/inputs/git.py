@@ -43,10 +43,7 @@ _DIFF = ("diff", "--no-ext-diff", "--no-textconv", "--no-color", "--binary", "--
 
 def _repository(cwd: Path) -> Path | None:
     """Return the nearest folder holding ``.git`` (a directory, or a worktree's file)."""
-    for folder in (cwd, *cwd.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
+    return next((folder for folder in (cwd, *cwd.parents) if (folder / ".git").exists()), None)
 
 
 def _last_line(done: bounded.Finished) -> str:
