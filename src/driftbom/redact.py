@@ -260,9 +260,7 @@ def scrub(text: str) -> str:
 
 def scrub_env(name: str, value: str) -> str:
     """Return the value to record for environment variable ``name``."""
-    if looks_secret(name):
-        return REDACTED
-    return scrub(value)
+    return REDACTED if looks_secret(name) else scrub(value)
 
 
 def scrub_tree(value: Any) -> Any:
