@@ -36,11 +36,9 @@ CANDIDATES = (
 
 def find_lockfile(cwd: Path) -> Path | None:
     """Return the lockfile in ``cwd`` that driftbom would record, or None."""
-    for name in CANDIDATES:
-        if (cwd / name).is_file():
-            return cwd / name
-    named = sorted(cwd.glob("pylock.*.toml"))
-    return named[0] if named else None
+    found = [cwd / name for name in CANDIDATES if (cwd / name).is_file()]
+    found += sorted(cwd.glob("pylock.*.toml"))
+    return found[0] if found else None
 
 
 def read_lockfile(path: Path, markers: Mapping[str, str]) -> tuple[bytes, LockData]:
