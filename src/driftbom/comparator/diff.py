@@ -223,11 +223,6 @@ _PRESENCE_RULES = {
 }
 
 
-def _asked(comp: Component) -> str:
-    """Return `` (requested)`` for a distribution asked for by name (what a remedy names)."""
-    return " (requested)" if comp.prop(Prop.PYPI_REQUESTED) == "true" else ""
-
-
 def _presence(comp: Component, kind: ChangeKind) -> Change:
     added = kind is ChangeKind.ADDED
     rules = _ADDED_RULES if added else _REMOVED_RULES
@@ -239,7 +234,8 @@ def _presence(comp: Component, kind: ChangeKind) -> Change:
     if _tool(comp):
         rule, remedy = Rule.PACKAGE_TOOL, None
     was, now, how = (None, comp.version, "new") if added else (comp.version, None, "gone")
-    reason = f"{comp.name} {comp.version or ''} is {how}{_asked(comp)}".replace("  ", " ")
+    asked = " (requested)" if comp.prop(Prop.PYPI_REQUESTED) == "true" else ""  # a remedy names it
+    reason = f"{comp.name} {comp.version or ''} is {how}{asked}".replace("  ", " ")
     return Change(comp.ref, comp.layer, kind, "component", was, now, rule, reason, remedy)
 
 
