@@ -19,7 +19,7 @@ from driftbom.properties import Prop
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from driftbom.model import Component, Snapshot
+    from driftbom.model import Snapshot
 
 
 def _lock_change(
@@ -31,10 +31,6 @@ def _lock_change(
 def _same(change: Change) -> tuple[str, str | None, bool]:
     """The disagreement, whatever the installed version: not locked, locked at X, missing."""
     return change.id, change.reference, change.current is None
-
-
-def _locked(lock: Component) -> dict[str, str | None]:
-    return {c.ref.partition("#")[2]: c.version for c in lock.components}
 
 
 def lock_changes(
@@ -50,7 +46,7 @@ def _disagreements(snapshot: Snapshot) -> list[Change]:
     if not locks or not locks[0].components:
         return []
     lock = locks[0]
-    pinned = _locked(lock)
+    pinned = {c.ref.partition("#")[2]: c.version for c in lock.components}
     installed = {c.ref: c for c in snapshot.by_layer(Layer.PACKAGES)}
     changes = []
     for ref, comp in installed.items():
