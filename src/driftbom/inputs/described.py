@@ -132,13 +132,6 @@ def check_names(info: Mapping[str, object], names: Iterable[str], what: Input) -
         raise _error(what, unknown[0], "names no dataset or model of this record")
 
 
-def datasheet_path(place: Path) -> Path:
-    """Return where a dataset's datasheet lies: inside a folder, or beside a file."""
-    if place.is_dir():
-        return place / DATASHEET
-    return place.with_name(f"{place.name}.{DATASHEET}")
-
-
 def read_datasheet(place: Path | str) -> tuple[Info, str | None]:
     """Return the datasheet beside a dataset (checked) and ``blake3:`` of it; ({}, None): none.
 
@@ -148,7 +141,8 @@ def read_datasheet(place: Path | str) -> tuple[Info, str | None]:
     if isinstance(place, str):  # object storage: nothing is downloaded
         return {}, None
     try:
-        path = datasheet_path(place)
+        # inside a folder, or beside a file
+        path = place / DATASHEET if place.is_dir() else place.with_name(f"{place.name}.{DATASHEET}")
         if not os.path.lexists(path):
             return {}, None
         tree = (place if place.is_dir() else place.parent).resolve()
