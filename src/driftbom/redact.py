@@ -129,12 +129,8 @@ def _signed(name: str) -> bool:
 
 
 def _params(text: str, *, drop_all: bool) -> str:
-    kept = []
-    for part in re.split(r"[&;]", text):
-        name = part.partition("=")[0]
-        if part and not drop_all and not looks_secret(name):
-            kept.append(part)
-    return "&".join(kept)
+    parts = [] if drop_all else re.split(r"[&;]", text)
+    return "&".join(p for p in parts if p and not looks_secret(p.partition("=")[0]))
 
 
 def _scrub_url(url: str) -> str:
