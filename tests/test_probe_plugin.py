@@ -63,16 +63,9 @@ class BrokenStartProbe(Probe):
 
 
 @pytest.fixture
-def plugins():
-    added: list[str] = []
-
-    def add(probe: Probe) -> None:
-        register(probe)
-        added.append(probe.name)
-
-    yield add
-    for name in added:
-        registry.unregister(name)
+def plugins(monkeypatch):
+    monkeypatch.setattr(registry, "_added", {})  # what a test registers goes with it
+    return register
 
 
 def _snapshot(tmp_path, monkeypatch) -> dict:

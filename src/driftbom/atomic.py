@@ -21,7 +21,11 @@ def _error(target: Path, reason: str) -> UsageError:
     return UsageError(reason, what=Input.OUTPUT, path=str(target))
 
 
-def _check_file_target(target: Path) -> Path:
+def check_file_target(target: Path) -> Path:
+    """Return the folder ``write_file`` would put ``target`` in; raises UsageError if it cannot.
+
+    Asked before work, so a bad ``target`` fails fast.
+    """
     directory = target.parent if str(target.parent) else Path()
     try:
         if not directory.is_dir():
@@ -35,18 +39,13 @@ def _check_file_target(target: Path) -> Path:
     return directory
 
 
-def check_file_target(target: Path) -> None:
-    """Raise UsageError unless ``write_file`` could put a file at ``target`` (asked before work)."""
-    _check_file_target(target)
-
-
 def write_file(target: Path, data: bytes) -> None:
     """Put ``data`` at ``target``: written beside it, then renamed over it.
 
     Raises UsageError when the directory is missing or unwritable, or ``target`` is a
     directory or not a regular file; a failed write leaves ``target`` as it was.
     """
-    directory = _check_file_target(target)
+    directory = check_file_target(target)
     temporary = directory / f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     try:
         fd = os.open(temporary, _CREATE, 0o644)

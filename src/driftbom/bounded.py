@@ -106,17 +106,10 @@ def read_bytes(path: str | Path, limit: int = TEXT_LIMIT, *, kernel: bool = Fals
     refuse(info, kernel=kernel)
     if info.st_size > limit:
         raise UnsafeInputError(f"too large ({info.st_size} bytes; the limit is {limit})")
-    fd = open_as(path, info)
-    try:
-        chunks, total = [], 0
-        while chunk := read_some(fd, min(limit + 1 - total, 4 * MiB) or 1):
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:  # grew while it was read
-                raise UnsafeInputError(f"too large (over {limit} bytes)")
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
+    data = _read_open(path, info, limit + 1)
+    if len(data) > limit:  # grew while it was read
+        raise UnsafeInputError(f"too large (over {limit} bytes)")
+    return data
 
 
 def read_head(path: str | Path, count: int) -> bytes:
@@ -126,6 +119,11 @@ def read_head(path: str | Path, count: int) -> bytes:
     """
     info = os.stat(path)  # noqa: PTH116 - a str or a Path
     refuse(info)
+    return _read_open(path, info, count)
+
+
+def _read_open(path: str | Path, info: os.stat_result, count: int) -> bytes:
+    """Return at most ``count`` bytes of the file ``info`` describes (see ``open_as``)."""
     fd = open_as(path, info)
     try:
         chunks, total = [], 0
@@ -216,8 +214,7 @@ def finish(proc: subprocess.Popen[bytes], timeout: float, limit: int = OUTPUT_LI
     except subprocess.TimeoutExpired as exc:
         raise ProcessFailedError(f"no answer within {timeout:g} s") from exc
     finally:
-        _kill_group(proc)
-        _close(proc)
+        stop(proc)
     return Finished(code, b"".join(out[pipes[0]]), b"".join(out[pipes[1]]))
 
 
@@ -233,10 +230,8 @@ def run(
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
-    """Kill ``proc`` and its group, and reap it."""
+    """Kill ``proc`` and its group, close its pipes and reap it."""
     _kill_group(proc)
-    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
-        proc.wait(5)
     _close(proc)
 
 

@@ -39,18 +39,14 @@ def required_driver(cuda_version: str) -> str | None:
     if len(parts) < 2:
         return None
     major, minor = parts[0], parts[1]
-    for table_major, first, last, driver in MINIMUM_DRIVER:
-        if major == table_major and first <= minor <= last:
-            return driver
-    return None
+    found = (d for m, low, high, d in MINIMUM_DRIVER if m == major and low <= minor <= high)
+    return next(found, None)
 
 
 def driver_too_old(driver_version: str, cuda_version: str) -> str | None:
     """Return why ``driver_version`` cannot run ``cuda_version``, or None when it can."""
     needed = required_driver(cuda_version)
-    if needed is None or not _numbers(driver_version):
-        return None
-    if _numbers(driver_version) >= _numbers(needed):
+    if needed is None or not (have := _numbers(driver_version)) or have >= _numbers(needed):
         return None
     short = ".".join(str(n) for n in _numbers(cuda_version)[:2])
     return f"driver {driver_version} is too old for CUDA {short}, which needs >= {needed}"

@@ -34,14 +34,8 @@ def collecting() -> Iterator[None]:
 @contextmanager
 def _collector(*, on: bool) -> Iterator[None]:
     enabled = gc.isenabled()
-    if on:
-        gc.enable()
-    else:
-        gc.disable()
+    (gc.enable if on else gc.disable)()
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
-        else:
-            gc.disable()
+        (gc.enable if enabled else gc.disable)()

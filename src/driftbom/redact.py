@@ -129,12 +129,8 @@ def _signed(name: str) -> bool:
 
 
 def _params(text: str, *, drop_all: bool) -> str:
-    kept = []
-    for part in re.split(r"[&;]", text):
-        name = part.partition("=")[0]
-        if part and not drop_all and not looks_secret(name):
-            kept.append(part)
-    return "&".join(kept)
+    parts = [] if drop_all else re.split(r"[&;]", text)
+    return "&".join(p for p in parts if p and not looks_secret(p.partition("=")[0]))
 
 
 def _scrub_url(url: str) -> str:
@@ -142,11 +138,7 @@ def _scrub_url(url: str) -> str:
     scheme, _, rest = url.partition(":/")
     slashes = "//" if rest.startswith("/") else "/"
     rest = rest.removeprefix("/")
-    end = len(rest)
-    for stop in "/?#":
-        found = rest.find(stop)
-        if found != -1:
-            end = min(end, found)
+    end = min((i for i in map(rest.find, "/?#") if i != -1), default=len(rest))
     authority, tail = rest[:end], rest[end:]
     userinfo, at, host = authority.rpartition("@")
     if at and userinfo not in _PUBLIC_USERS:
@@ -264,9 +256,7 @@ def scrub(text: str) -> str:
 
 def scrub_env(name: str, value: str) -> str:
     """Return the value to record for environment variable ``name``."""
-    if looks_secret(name):
-        return REDACTED
-    return scrub(value)
+    return REDACTED if looks_secret(name) else scrub(value)
 
 
 def scrub_tree(value: Any) -> Any:

@@ -78,10 +78,6 @@ def scrub_argv(argv: Sequence[str]) -> str:
     words: list[str] = []
     rule: Callable[[str], str] | None = None
     for word in argv:
-        if rule is not None:
-            words.append(rule(word))
-            rule = None
-        else:
-            recorded, rule = _word(word)
-            words.append(recorded)
+        recorded, rule = (rule(word), None) if rule is not None else _word(word)
+        words.append(recorded)
     return shlex.join(words)

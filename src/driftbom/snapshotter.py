@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from driftbom import compat
 from driftbom._version import __version__
@@ -24,13 +25,14 @@ from driftbom.sbom import codecs
 from driftbom.store.documents import Document, from_file
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from driftbom.probes.python import distributions
     from driftbom.probes.python.interpreter import Interpreter
     from driftbom.sbom.interface import Codec
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class SnapshotOptions(NamedTuple):
@@ -58,32 +60,27 @@ def timestamp(environ: Mapping[str, str]) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _failed(probe: Probe, exc: Exception) -> Skipped:
-    log.warning("%s probe failed: %s", probe.name, exc)
-    return Skipped(probe.layer, f"probe failed: {type(exc).__name__}: {exc}")
+def _guarded(probe: Probe, call: Callable[[], T]) -> T | Skipped:
+    """Return ``call()``; a failure is recorded, never raised, unless it is the user's bad input."""
+    try:
+        return call()
+    except DriftError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a probe must never sink the snapshot
+        log.warning("%s probe failed: %s", probe.name, exc)
+        return Skipped(probe.layer, f"probe failed: {type(exc).__name__}: {exc}")
 
 
 def _begin(probe: Probe, ctx: ProbeContext) -> bool | Skipped:
     """Return whether ``probe`` is wanted, started if it is; its failure is a Skipped."""
-    try:
+
+    def begin() -> bool:
         if not probe.wanted(ctx):
             return False
         probe.start(ctx)
-    except DriftError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a probe must never sink the snapshot
-        return _failed(probe, exc)
-    return True
+        return True
 
-
-def _run(probe: Probe, ctx: ProbeContext) -> Collected | Skipped:
-    """Run one probe; a failure is recorded, never raised, unless it is the user's bad input."""
-    try:
-        return probe.collect(ctx)
-    except DriftError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - a probe must never sink the snapshot
-        return _failed(probe, exc)
+    return _guarded(probe, begin)
 
 
 class _Found(NamedTuple):
@@ -99,7 +96,8 @@ def _collect(begun: Iterable[tuple[Probe, bool | Skipped]], ctx: ProbeContext) -
     found = _Found([], [], [], [], [])
     for probe, started in begun:
         found.layers.append(probe.layer)
-        result = started if isinstance(started, Skipped) else _run(probe, ctx)
+        collect = partial(probe.collect, ctx)
+        result = started if isinstance(started, Skipped) else _guarded(probe, collect)
         if isinstance(result, Skipped):
             found.skipped.append(result)
             continue
@@ -121,12 +119,9 @@ def outputs(options: SnapshotOptions) -> tuple[list[Component], list[Layer]]:
     """
     ctx = _context(options)
     chosen = [p for p in options.probes or registry.probes() if p.output and p.wanted(ctx)]
-    components: list[Component] = []
-    for probe in chosen:
-        result = probe.collect(ctx)
-        if isinstance(result, Collected):
-            components += result.components
-    return components, [p.layer for p in chosen]
+    results = [probe.collect(ctx) for probe in chosen]
+    found = [c for r in results if isinstance(r, Collected) for c in r.components]
+    return found, [p.layer for p in chosen]
 
 
 def _parent(given: Path | Document, reference: str | None) -> list[tuple[str, str]]:

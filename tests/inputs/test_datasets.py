@@ -29,9 +29,9 @@ def _tree(root, count: int = 12):
 def test_a_folder_digest_covers_paths_and_contents(tmp_path):
     root = _tree(tmp_path / "train")
     first = datasets.hash_dataset("train", root)
-    assert len(first.entries) == 13
-    assert [e.path for e in first.entries][:2] == ["img/000.png", "img/001.png"]
-    assert first.entries[0].digest == blake3.blake3((root / "img/000.png").read_bytes()).hexdigest()
+    assert len(first.paths) == len(first.digests) == 13
+    assert first.paths[:2] == ["img/000.png", "img/001.png"]
+    assert first.digests[0] == blake3.blake3((root / "img/000.png").read_bytes()).hexdigest()
     assert datasets.hash_dataset("train", root).digest == first.digest  # stable
     (root / "img/000.png").rename(root / "img/zzz.png")
     assert datasets.hash_dataset("train", root).digest != first.digest  # a move changes it
@@ -42,7 +42,7 @@ def test_a_single_file_is_its_own_blake3(tmp_path):
     path.write_bytes(os.urandom(4096))
     found = datasets.hash_dataset("data", path)
     assert found.digest == blake3.blake3(path.read_bytes()).hexdigest()
-    assert [e.path for e in found.entries] == ["data.parquet"]
+    assert list(found.paths) == ["data.parquet"]
 
 
 @pytest.mark.parametrize("readers", [1, 3])
@@ -179,7 +179,7 @@ def test_a_file_name_with_a_newline_stays_one_manifest_line(tmp_path):
 def test_an_empty_folder_is_a_dataset_of_no_files(tmp_path):
     (tmp_path / "empty").mkdir()
     found = datasets.hash_dataset("empty", tmp_path / "empty")
-    assert found.entries == ()
+    assert (list(found.paths), list(found.digests)) == ([], [])
     assert found.digest == blake3.blake3(b"").hexdigest()
 
 
@@ -189,7 +189,7 @@ def test_a_link_to_a_sibling_folder_is_walked_under_its_own_name(tmp_path):
     (root / "x" / "rows.csv").write_text("a\n")
     (root / "y").symlink_to(root / "x")
     found = datasets.hash_dataset("data", root)
-    assert [e.path for e in found.entries] == ["x/rows.csv", "y/rows.csv"]
+    assert list(found.paths) == ["x/rows.csv", "y/rows.csv"]
 
 
 def test_files_are_in_walk_order_and_the_digest_is_as_it_always_was(tmp_path):
@@ -200,7 +200,7 @@ def test_files_are_in_walk_order_and_the_digest_is_as_it_always_was(tmp_path):
     found = datasets.hash_dataset("data", root)
     # each folder's names sorted, a subfolder's files where its name sorts: not a sort of
     # whole paths (which would put "a-c/d" and "a.txt" before "a/b")
-    assert [e.path for e in found.entries] == ["a/b", "a-c/d", "a.txt"]
+    assert list(found.paths) == ["a/b", "a-c/d", "a.txt"]
     lines = "".join(
         f"{p}\0{blake3.blake3(p.encode()).hexdigest()}\n" for p in ("a/b", "a-c/d", "a.txt")
     )
@@ -215,8 +215,8 @@ def test_a_tree_deeper_than_the_recursion_limit(tmp_path):
         for folder in folders:
             os.mkdir(folder)  # noqa: PTH102
         Path(folders[-1], "rows.csv").write_text("a\n")
-        (found,) = datasets.hash_dataset("deep", Path(folders[0])).entries
-        assert found.path == "d/" * 1100 + "rows.csv"
+        (found,) = datasets.hash_dataset("deep", Path(folders[0])).paths
+        assert found == "d/" * 1100 + "rows.csv"
     finally:  # bottom up, here: pytest's own clean-up of tmp_path recurses and would fail
         Path(folders[-1], "rows.csv").unlink(missing_ok=True)
         for folder in reversed(folders):
@@ -255,10 +255,9 @@ def test_the_cache_is_compact_and_an_unchanged_dataset_is_not_hashed_or_rewritte
     (root / "img" / "017.bin").write_bytes(b"new one in the middle")
     again = datasets.hash_dataset("train", root, tmp_path / "cache")
     assert counting.hashed == [21]  # only the new file
-    assert len(again.entries) == 42
-    assert {e.path: e.digest for e in first.entries}.items() <= {
-        e.path: e.digest for e in again.entries
-    }.items()
+    assert len(again.paths) == 42
+    before, after = (dict(zip(d.paths, d.digests, strict=True)) for d in (first, again))
+    assert before.items() <= after.items()
 
 
 def test_the_cache_of_the_format_before_is_removed(tmp_path, monkeypatch):

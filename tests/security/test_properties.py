@@ -23,7 +23,7 @@ from driftbom.comparator.policy import default
 from driftbom.comparator.report import build
 from driftbom.errors import DriftError
 from driftbom.probes.python import distributions
-from driftbom.probes.python.lockfiles import LockFormat, LockParseError, parser
+from driftbom.probes.python.lockfiles import PARSERS, LockFormat, LockParseError
 from driftbom.rebuilder import dockerfile
 from driftbom.rebuilder.plan import PlanOptions, plan
 from driftbom.render import Format, Result, rendered
@@ -211,7 +211,7 @@ def test_lockfile_parsers_only_raise_their_own_errors(text, fmt):
     with contextlib.suppress(
         LockParseError, ValueError, KeyError, TypeError, AttributeError, RecursionError
     ):
-        lock = parser(fmt)(text, MARKERS)
+        lock = PARSERS[fmt](text, MARKERS)
         assert all(isinstance(pin.name, str) for pin in lock.pins)
 
 

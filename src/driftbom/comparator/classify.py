@@ -60,14 +60,6 @@ def _release(version: Version, size: int = 3) -> tuple[int, ...]:
     return tuple(release[i] if i < len(release) else 0 for i in range(size))
 
 
-def _strip(release: tuple[int, ...]) -> tuple[int, ...]:
-    """Drop trailing zeros: 1.0 and 1.0.0 are the same release."""
-    end = len(release)
-    while end > 1 and release[end - 1] == 0:
-        end -= 1
-    return release[:end]
-
-
 def _bump(old: Version, new: Version) -> Bump:
     if old.epoch != new.epoch:
         return Bump.EPOCH
@@ -75,7 +67,8 @@ def _bump(old: Version, new: Version) -> Bump:
     for index, bump in enumerate((Bump.MAJOR, Bump.MINOR, Bump.PATCH)):
         if old_r[index] != new_r[index]:
             return bump
-    if _strip(old.release) != _strip(new.release):
+    size = max(len(old.release), len(new.release))  # zeros padded: 1.0 is 1.0.0
+    if _release(old, size) != _release(new, size):
         return Bump.PATCH  # a fourth component (1.2.3.4)
     for attr, bump in (("pre", Bump.PRE), ("post", Bump.POST), ("dev", Bump.DEV)):
         if getattr(old, attr) != getattr(new, attr):

@@ -5,15 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from driftbom import manifest
-from driftbom.comparator.changes import Change, ChangeKind
+from driftbom.comparator.changes import Change, listed, modified
 from driftbom.comparator.rules import Rule
 from driftbom.properties import Prop
 
 if TYPE_CHECKING:
     from driftbom.model import Component
-
-SHOWN = 5
-"""Files named in a reason; the rest are counted."""
 
 
 def _manifest(comp: Component) -> dict[str, str] | None:
@@ -22,12 +19,7 @@ def _manifest(comp: Component) -> dict[str, str] | None:
 
 
 def _named(label: str, paths: list[str]) -> str:
-    if not paths:
-        return ""
-    shown = ", ".join(paths[:SHOWN]) + (
-        f" and {len(paths) - SHOWN} more" if len(paths) > SHOWN else ""
-    )
-    return f"{len(paths)} {label} ({shown})"
+    return f"{len(paths)} {label} ({listed(paths)})" if paths else ""
 
 
 def model_changes(ref: Component, cur: Component) -> list[Change]:
@@ -42,18 +34,7 @@ def model_changes(ref: Component, cur: Component) -> list[Change]:
     ):
         if old != new:
             reason = f"model {cur.name}: {field} changed"
-            found.append(
-                Change(
-                    cur.ref,
-                    cur.layer,
-                    ChangeKind.MODIFIED,
-                    field,
-                    old,
-                    new,
-                    Rule.MODEL_CARD,
-                    reason,
-                )
-            )
+            found.append(modified(cur.ref, field, old, new, Rule.MODEL_CARD, reason))
     return found
 
 
@@ -80,9 +61,7 @@ def described_changes(ref: Component, cur: Component) -> list[Change]:
         old, new = _declared(ref, prop), _declared(cur, prop)
         if old is not None and new is not None and old != new:
             reason = f"dataset {cur.name}: {label} {old} -> {new}"
-            found.append(
-                Change(cur.ref, cur.layer, ChangeKind.MODIFIED, prop, old, new, rule, reason)
-            )
+            found.append(modified(cur.ref, prop, old, new, rule, reason))
     return found
 
 
@@ -103,4 +82,4 @@ def dataset_change(
         parts = [_named("changed", changed), _named("added", added), _named("removed", removed)]
         detail = "; ".join(p for p in parts if p) or "the same files in another layout"
     reason = f"{what} {cur.name}: content changed ({old[:12]}... -> {new[:12]}...): {detail}"
-    return Change(cur.ref, cur.layer, ChangeKind.MODIFIED, "hashes", old, new, rule, reason)
+    return modified(cur.ref, "hashes", old, new, rule, reason)

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 from driftbom import compat
 from driftbom.comparator import fields, state
-from driftbom.comparator.changes import Change, ChangeKind
+from driftbom.comparator.changes import Change, ChangeKind, modified
 from driftbom.comparator.classify import Bump, Direction, classify
 from driftbom.comparator.datasets import dataset_change, described_changes, model_changes
 from driftbom.comparator.lockfiles import pins_change
 from driftbom.comparator.rules import Rule
-from driftbom.model import Component, Layer, Snapshot, layer_of
+from driftbom.model import VENV_TOOLS, Component, Layer, Snapshot, layer_of
 from driftbom.properties import Prop
 
 if TYPE_CHECKING:
@@ -44,9 +44,7 @@ _ADDED_RULES = {
     Layer.LOCKFILE: Rule.LOCKFILE_ADDED,
 }
 _REMOVED_RULES = {
-    Layer.DATASETS: Rule.DATASET,
-    Layer.MODELS: Rule.MODEL,
-    Layer.GPU: Rule.GPU_COUNT,
+    **_ADDED_RULES,
     Layer.PACKAGES: Rule.PACKAGE_REMOVED,
     Layer.OS_PACKAGES: Rule.OS_PACKAGE_REMOVED,
     Layer.LOCKFILE: Rule.LOCKFILE_REMOVED,
@@ -68,6 +66,20 @@ _KIND = {Direction.UP: ChangeKind.UPGRADED, Direction.DOWN: ChangeKind.DOWNGRADE
 _WAYS = {Direction.UP: "upgrade", Direction.DOWN: "downgrade"}
 
 
+_NAME_RULES = {
+    Layer.PYTHON: (Rule.PYTHON_IMPLEMENTATION, ""),
+    Layer.OS: (Rule.OS_RELEASE, ""),
+    Layer.CPU: (Rule.CPU_MODEL, "CPU "),
+    Layer.GPU: (Rule.GPU_MODEL, "GPU "),
+}
+"""A component renamed (another implementation, distribution or model): its rule, its label."""
+_FIXED_RULES = {
+    "nccl": Rule.NCCL,
+    "nvidia-driver": Rule.DRIVER_CHANGE,
+    "cuda-toolkit": Rule.CUDA_TOOLKIT,
+    "git": Rule.CODE_REVISION,
+}
+"""The rule of a version change of these, whatever its bump."""
 _CUDA_RULES = {
     Bump.MAJOR: Rule.CUDA_MAJOR,
     Bump.EPOCH: Rule.CUDA_MAJOR,
@@ -80,14 +92,8 @@ def _version_rule(comp: Component, bump: Bump, direction: Direction) -> Rule:
         return _CUDA_RULES.get(bump, Rule.CUDA_PATCH)
     if comp.ref == "cudnn":
         return Rule.CUDNN_MAJOR if bump in (Bump.MAJOR, Bump.EPOCH) else Rule.CUDNN_MINOR
-    if comp.ref == "nccl":
-        return Rule.NCCL
-    if comp.ref == "nvidia-driver":
-        return Rule.DRIVER_CHANGE
-    if comp.ref == "cuda-toolkit":
-        return Rule.CUDA_TOOLKIT
-    if comp.ref == "git":
-        return Rule.CODE_REVISION
+    if comp.ref in _FIXED_RULES:
+        return _FIXED_RULES[comp.ref]
     layer = comp.layer
     if layer is Layer.PACKAGES:
         rule = _BUMP_RULES[bump]
@@ -96,18 +102,14 @@ def _version_rule(comp: Component, bump: Bump, direction: Direction) -> Rule:
         return {Bump.MAJOR: Rule.PYTHON_MAJOR, Bump.MINOR: Rule.PYTHON_MINOR}.get(
             bump, Rule.PYTHON_PATCH
         )
-    if layer is Layer.OS:
-        return Rule.OS_RELEASE
-    if layer is Layer.OS_PACKAGES:
-        return Rule.OS_PACKAGE_CHANGED
-    return fields.layer_rule(layer)
+    return fields.layer_rule(layer)  # the os, an os package: a release, a package changed
 
 
 def _tool(comp: Component) -> bool:
     """Return True for pip, setuptools or wheel that no lock pins: venv creation's choice."""
     return (
         comp.layer is Layer.PACKAGES
-        and comp.name.lower() in state.TOOLS
+        and comp.name.lower() in VENV_TOOLS
         and comp.prop(Prop.PYPI_LOCK) != _LOCKED
     )
 
@@ -144,16 +146,9 @@ def _version_change(ref: Component, cur: Component) -> Change | None:
         reason = f"{cur.name} {ref.version} -> {cur.version} ({what} {way})"
     elif cur.layer is Layer.OS and ref.name != cur.name:
         reason = f"{ref.name} {ref.version} -> {cur.name} {cur.version}"
+    remedy = _LOCK_MOVED if cur.prop(Prop.PYPI_LOCK) == _LOCKED else _remedy(cur, ref.version)
     return Change(
-        cur.ref,
-        cur.layer,
-        kind,
-        "version",
-        ref.version,
-        cur.version,
-        rule,
-        reason,
-        _LOCK_MOVED if cur.prop(Prop.PYPI_LOCK) == _LOCKED else _remedy(cur, ref.version),
+        cur.ref, cur.layer, kind, "version", ref.version, cur.version, rule, reason, remedy
     )
 
 
@@ -171,16 +166,8 @@ def _hash_change(ref: Component, cur: Component) -> Change | None:
         return None  # different algorithms: nothing to compare
     old, new = ref.hashes[0][1][:12], cur.hashes[0][1][:12]
     reason = f"same version {cur.version}, different artifact hashes ({old}... -> {new}...)"
-    return Change(
-        cur.ref,
-        cur.layer,
-        ChangeKind.MODIFIED,
-        "hashes",
-        old,
-        new,
-        Rule.PACKAGE_HASH,
-        reason,
-        _remedy(cur, ref.version),
+    return modified(
+        cur.ref, "hashes", old, new, Rule.PACKAGE_HASH, reason, _remedy(cur, ref.version)
     )
 
 
@@ -191,10 +178,7 @@ def _declared(comp: Component) -> frozenset[str]:
 def _license_change(ref: Component, cur: Component) -> Change:
     """A licence both driftbom documents declare, changed (none on one side: not known)."""
     old, new = (" AND ".join(v for _, v in c.licenses) for c in (ref, cur))
-    return Change(
-        cur.ref, cur.layer, ChangeKind.MODIFIED, "licenses", old, new, Rule.PACKAGE_LICENSE,
-        f"licence {old} -> {new}",
-    )  # fmt: skip
+    return modified(cur.ref, "licenses", old, new, Rule.PACKAGE_LICENSE, f"licence {old} -> {new}")
 
 
 def compare_component(ref: Component, cur: Component, *, partial: bool = False) -> list[Change]:
@@ -212,28 +196,10 @@ def compare_component(ref: Component, cur: Component, *, partial: bool = False) 
     if cur.layer is Layer.LOCKFILE:
         pins = pins_change(ref, cur)
         changes += [pins] if pins is not None else []
-    if ref.name != cur.name and cur.layer in (Layer.PYTHON, Layer.OS):
-        rule = Rule.PYTHON_IMPLEMENTATION if cur.layer is Layer.PYTHON else Rule.OS_RELEASE
-        reason = f"{ref.name} -> {cur.name}"
-        changes.append(
-            Change(
-                cur.ref, cur.layer, ChangeKind.MODIFIED, "name", ref.name, cur.name, rule, reason
-            )
-        )
-    elif ref.name != cur.name and cur.layer in (Layer.CPU, Layer.GPU):
-        rule, what = (Rule.CPU_MODEL, "CPU") if cur.layer is Layer.CPU else (Rule.GPU_MODEL, "GPU")
-        changes.append(
-            Change(
-                cur.ref,
-                cur.layer,
-                ChangeKind.MODIFIED,
-                "name",
-                ref.name,
-                cur.name,
-                rule,
-                f"{what} {ref.name} -> {cur.name}",
-            )
-        )
+    if ref.name != cur.name and cur.layer in _NAME_RULES:
+        rule, what = _NAME_RULES[cur.layer]
+        reason = f"{what}{ref.name} -> {cur.name}"
+        changes.append(modified(cur.ref, "name", ref.name, cur.name, rule, reason))
     version = _version_change(ref, cur)
     if version is not None:
         changes.append(version)
@@ -257,45 +223,20 @@ _PRESENCE_RULES = {
 }
 
 
-def _asked(comp: Component) -> str:
-    """Return `` (requested)`` for a distribution asked for by name (what a remedy names)."""
-    return " (requested)" if comp.prop(Prop.PYPI_REQUESTED) == "true" else ""
-
-
 def _presence(comp: Component, kind: ChangeKind) -> Change:
-    tool = _tool(comp)
-    if kind is ChangeKind.ADDED:
-        rule = _PRESENCE_RULES.get(comp.ref) or _ADDED_RULES.get(
-            comp.layer, fields.layer_rule(comp.layer)
-        )
+    added = kind is ChangeKind.ADDED
+    rules = _ADDED_RULES if added else _REMOVED_RULES
+    rule = _PRESENCE_RULES.get(comp.ref) or rules.get(comp.layer, fields.layer_rule(comp.layer))
+    if added:
         remedy = f"pip uninstall {comp.name}" if comp.layer is Layer.PACKAGES else None
-        rule, remedy = (Rule.PACKAGE_TOOL, None) if tool else (rule, remedy)
-        return Change(
-            comp.ref,
-            comp.layer,
-            kind,
-            "component",
-            None,
-            comp.version,
-            rule,
-            f"{comp.name} {comp.version or ''} is new{_asked(comp)}".replace("  ", " "),
-            remedy,
-        )
-    rule = _PRESENCE_RULES.get(comp.ref) or _REMOVED_RULES.get(
-        comp.layer, fields.layer_rule(comp.layer)
-    )
-    rule = Rule.PACKAGE_TOOL if tool else rule
-    return Change(
-        comp.ref,
-        comp.layer,
-        kind,
-        "component",
-        comp.version,
-        None,
-        rule,
-        f"{comp.name} {comp.version or ''} is gone{_asked(comp)}".replace("  ", " "),
-        _remedy(comp, comp.version),
-    )
+    else:
+        remedy = _remedy(comp, comp.version)
+    if _tool(comp):
+        rule, remedy = Rule.PACKAGE_TOOL, None
+    was, now, how = (None, comp.version, "new") if added else (comp.version, None, "gone")
+    asked = " (requested)" if comp.prop(Prop.PYPI_REQUESTED) == "true" else ""  # a remedy names it
+    reason = f"{comp.name} {comp.version or ''} is {how}{asked}".replace("  ", " ")
+    return Change(comp.ref, comp.layer, kind, "component", was, now, rule, reason, remedy)
 
 
 def _env_changes(reference: Snapshot, current: Snapshot) -> list[Change]:
@@ -305,13 +246,9 @@ def _env_changes(reference: Snapshot, current: Snapshot) -> list[Change]:
         before, after = old.get(name), new.get(name)
         if before == after:
             continue
-        kind = (
-            ChangeKind.ADDED
-            if before is None
-            else ChangeKind.REMOVED
-            if after is None
-            else ChangeKind.MODIFIED
-        )
+        kind = ChangeKind.MODIFIED
+        if before is None or after is None:
+            kind = ChangeKind.ADDED if before is None else ChangeKind.REMOVED
         shown = ["(unset)" if v is None else v for v in (before, after)]
         reason = f"{name}: {shown[0]} -> {shown[1]}"
         changes.append(
@@ -335,18 +272,9 @@ def diff(
             continue
         side = "current" if layer in recorded_ref else "reference"
         was, now = (None, NOT_RECORDED) if side == "current" else (NOT_RECORDED, None)
-        changes.append(
-            Change(
-                f"layer:{layer.value}",
-                layer,
-                ChangeKind.NOT_RECORDED,
-                "layer",
-                was,
-                now,
-                Rule.NOT_RECORDED,
-                f"the {side} document does not record {layer.value}",
-            )
-        )
+        reason = f"the {side} document does not record {layer.value}"
+        kind, rule = ChangeKind.NOT_RECORDED, Rule.NOT_RECORDED
+        changes.append(Change(f"layer:{layer.value}", layer, kind, "layer", was, now, rule, reason))
     both = recorded_ref & recorded_cur
     partial = reference.tool != "driftbom" or current.tool != "driftbom"
     old = {c.ref: c for c in reference.components if c.layer in both and keep(c.ref)}
@@ -368,16 +296,7 @@ def diff(
     if reference.phase and current.phase and reference.phase != current.phase and keep("phase"):
         reason = f"lifecycle phase {reference.phase} -> {current.phase}"
         changes.append(
-            Change(
-                "phase",
-                Layer.OTHER,
-                ChangeKind.MODIFIED,
-                "lifecycles",
-                reference.phase,
-                current.phase,
-                Rule.PHASE,
-                reason,
-            )
+            modified("phase", "lifecycles", reference.phase, current.phase, Rule.PHASE, reason)
         )
     if Layer.PACKAGES in recorded_cur:
         changes += state.lock_changes(reference, current, keep)
@@ -400,31 +319,12 @@ def _run_changes(reference: Snapshot, current: Snapshot) -> list[Change]:
     if before.command != after.command:
         reason = f"command: {before.command} -> {after.command}"
         found.append(
-            Change(
-                "run",
-                Layer.OTHER,
-                ChangeKind.MODIFIED,
-                "command",
-                before.command,
-                after.command,
-                Rule.COMMAND,
-                reason,
-            )
+            modified("run", "command", before.command, after.command, Rule.COMMAND, reason)
         )
     if before.succeeded != after.succeeded:
         was, now = (f"exit {r.exit_code}" for r in (before, after))
-        found.append(
-            Change(
-                "run",
-                Layer.OTHER,
-                ChangeKind.MODIFIED,
-                "status",
-                was,
-                now,
-                Rule.RUN_STATUS,
-                f"the command's status: {was} -> {now}",
-            )
-        )
+        reason = f"the command's status: {was} -> {now}"
+        found.append(modified("run", "status", was, now, Rule.RUN_STATUS, reason))
     return found
 
 
@@ -435,18 +335,7 @@ def _parent_change(reference: Snapshot, current: Snapshot) -> list[Change]:
         return []
     names = [dict(s.properties).get(Prop.PARENT_NAME, "?") for s in (reference, current)]
     reason = f"follows another run: {names[0]} -> {names[1]}"
-    return [
-        Change(
-            "parent",
-            Layer.OTHER,
-            ChangeKind.MODIFIED,
-            Prop.PARENT_DIGEST,
-            before,
-            after,
-            Rule.PARENT,
-            reason,
-        )
-    ]
+    return [modified("parent", Prop.PARENT_DIGEST, before, after, Rule.PARENT, reason)]
 
 
 def _driver_conflicts(reference: Snapshot, current: Snapshot) -> list[Change]:
@@ -462,10 +351,8 @@ def _driver_conflicts(reference: Snapshot, current: Snapshot) -> list[Change]:
         needed = compat.required_driver(runtime.version or "") if runtime else None
         version = driver.version if driver else None
         changes.append(
-            Change(
+            modified(
                 "nvidia-driver",
-                Layer.GPU,
-                ChangeKind.MODIFIED,
                 "cuda-compatibility",
                 version if side == "reference" else None,
                 version if side == "current" else None,

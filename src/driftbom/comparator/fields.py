@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from driftbom.comparator.changes import Change, ChangeKind
+from driftbom.comparator.changes import Change, modified
 from driftbom.comparator.rules import Rule
 from driftbom.model import Layer
 from driftbom.properties import Prop
@@ -114,16 +114,11 @@ def layer_rule(layer: Layer) -> Rule:
 
 
 def _comparable(comp: Component) -> dict[str, Any]:
-    found: dict[str, Any] = {}
+    grouped: dict[str, list[str]] = {}
     for key, value in comp.properties:
-        if key in IGNORED:
-            continue
-        if key in found:
-            previous = found[key]
-            found[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
-        else:
-            found[key] = value
-    return found
+        if key not in IGNORED:
+            grouped.setdefault(key, []).append(value)
+    return {key: values[0] if len(values) == 1 else values for key, values in grouped.items()}
 
 
 def _flag_changes(cur: Component, old: str, new: str) -> list[Change]:
@@ -132,36 +127,15 @@ def _flag_changes(cur: Component, old: str, new: str) -> list[Change]:
     important = [f for f in lost if f.startswith(IMPORTANT_FLAGS)]
     changes = []
     if important:
-        reason = f"lost ISA flags: {' '.join(important)}"
-        changes.append(
-            Change(
-                cur.ref,
-                cur.layer,
-                ChangeKind.MODIFIED,
-                Prop.CPU_FLAGS,
-                " ".join(important),
-                None,
-                Rule.CPU_FLAG_LOST,
-                reason,
-            )
-        )
+        flags = " ".join(important)
+        reason = f"lost ISA flags: {flags}"
+        changes.append(modified(cur.ref, Prop.CPU_FLAGS, flags, None, Rule.CPU_FLAG_LOST, reason))
     others = [f for f in lost if f not in important]
     if others or gained:
-        parts = ([f"lost {' '.join(others)}"] if others else []) + (
-            [f"gained {' '.join(gained)}"] if gained else []
-        )
-        changes.append(
-            Change(
-                cur.ref,
-                cur.layer,
-                ChangeKind.MODIFIED,
-                Prop.CPU_FLAGS,
-                " ".join(others) or None,
-                " ".join(gained) or None,
-                Rule.CPU_FLAGS,
-                "ISA flags: " + "; ".join(parts),
-            )
-        )
+        was, now = " ".join(others) or None, " ".join(gained) or None
+        parts = [f"{how} {flags}" for how, flags in (("lost", was), ("gained", now)) if flags]
+        reason = "ISA flags: " + "; ".join(parts)
+        changes.append(modified(cur.ref, Prop.CPU_FLAGS, was, now, Rule.CPU_FLAGS, reason))
     return changes
 
 
@@ -221,9 +195,7 @@ def nested_changes(cur: Component, key: str, before: str, after: str) -> list[Ch
             now = None if type(level.t2).__name__ == "NotPresent" else json.dumps(level.t2)
             field = f"{key}.{path}" if path else key
             reason = f"{field.rsplit(':', 1)[-1]}: {was or '(none)'} -> {now or '(none)'}"
-            changes.append(
-                Change(cur.ref, cur.layer, ChangeKind.MODIFIED, field, was, now, rule, reason)
-            )
+            changes.append(modified(cur.ref, field, was, now, rule, reason))
     return sorted(changes, key=lambda c: c.field)
 
 
@@ -254,9 +226,5 @@ def property_changes(ref: Component, cur: Component, *, partial: bool = False) -
                 continue
         rule = RULES.get(key, layer_rule(cur.layer))
         reason = f"{key.rsplit(':', 1)[-1]}: {text_before or '(none)'} -> {text_after or '(none)'}"
-        changes.append(
-            Change(
-                cur.ref, cur.layer, ChangeKind.MODIFIED, key, text_before, text_after, rule, reason
-            )
-        )
+        changes.append(modified(cur.ref, key, text_before, text_after, rule, reason))
     return changes

@@ -9,23 +9,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from driftbom.comparator.changes import Change, ChangeKind
+from driftbom.comparator.changes import Change, listed, modified
 from driftbom.comparator.rules import Rule
 
 if TYPE_CHECKING:
     from driftbom.model import Component
 
-SHOWN = 5
-"""Pins named per kind of change; the rest are counted."""
-
 
 def _pins(lock: Component) -> dict[str, Component]:
     return {pin.ref.partition("#")[2] or pin.ref: pin for pin in lock.components}
-
-
-def _named(items: list[str], prefix: str, suffix: str) -> str:
-    more = f" and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
-    return f"{prefix}{', '.join(items[:SHOWN])}{more}{suffix}"
 
 
 def pin_differences(ref: Component, cur: Component) -> list[str]:
@@ -48,7 +40,7 @@ def pin_differences(ref: Component, cur: Component) -> list[str]:
     gone = [f"{old[k].name} {old[k].version or ''}".rstrip() for k in sorted(old.keys() - new)]
     kinds = ((moved, "", ""), (added, "added ", ""), (gone, "removed ", ""))
     return [
-        _named(items, prefix, suffix)
+        f"{prefix}{listed(items)}{suffix}"
         for items, prefix, suffix in (*kinds, (rehashed, "", " (other hashes)"))
         if items
     ]
@@ -65,6 +57,4 @@ def pins_change(ref: Component, cur: Component) -> Change | None:
         reason = f"{cur.name} changed, with the same pins"
     old = ref.hashes[0][1][:12] if ref.hashes else None
     new = cur.hashes[0][1][:12] if cur.hashes else None
-    return Change(
-        cur.ref, cur.layer, ChangeKind.MODIFIED, "pins", old, new, Rule.LOCKFILE_CHANGED, reason
-    )
+    return modified(cur.ref, "pins", old, new, Rule.LOCKFILE_CHANGED, reason)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from driftbom.comparator.changes import Change, ChangeKind
+from driftbom.comparator.changes import Change, ChangeKind, modified
 from driftbom.comparator.rules import Rule
 from driftbom.model import Layer
 
@@ -47,9 +47,7 @@ def _changed(name: str, was: str, now: str, rule: MetricRule | None) -> Change:
             reason, kind = f"{reason}: worse than its tolerance ({rule})", Rule.METRIC_REGRESSION
         elif rule is not None and rule.worse_by(before, after) > 0:
             reason = f"{reason}: within its tolerance ({rule})"
-    return Change(
-        f"metric:{name}", Layer.METRICS, ChangeKind.MODIFIED, "value", was, now, kind, reason
-    )
+    return modified(f"metric:{name}", "value", was, now, kind, reason)
 
 
 def metric_changes(

@@ -149,9 +149,7 @@ def _apply(base: Policy, data: dict[str, Any], label: str) -> Policy:
             scope = frozenset(Scope(v) for v in values)
         except ValueError as exc:
             raise PolicyError(f"{label}: scope: {exc} (software, hardware, data, code)") from exc
-    ignore = base.ignore
-    if "ignore" in data:
-        ignore = _globs(data["ignore"], label)
+    ignore = _globs(data["ignore"], label) if "ignore" in data else base.ignore
     metrics = _metric_rules(data["metrics"], label) if "metrics" in data else base.metrics
     return Policy(
         severities=severities, fail_on=fail_on, scope=scope, ignore=ignore, metrics=metrics

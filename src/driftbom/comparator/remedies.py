@@ -28,18 +28,11 @@ _CUDA_REFS = ("cuda", "cudnn", "nccl")
 _VERSION_KINDS = frozenset({ChangeKind.UPGRADED, ChangeKind.DOWNGRADED, ChangeKind.MODIFIED})
 
 
-def _carried(reference: Snapshot, current: Snapshot, changed: set[str]) -> set[str]:
-    """Return the refs of wheels whose change is a CUDA component's change."""
-    wheels = set()
-    for ref in _CUDA_REFS:
-        if ref not in changed:
-            continue
-        for snapshot in (reference, current):
-            comp = snapshot.component(ref)
-            package = comp.prop(Prop.CUDA_PACKAGE) if comp is not None else None
-            if package:
-                wheels.add(f"pypi:{normalize_pypi(package)}")
-    return wheels
+def _wheel(snapshot: Snapshot, ref: str) -> str | None:
+    """Return the ref of the wheel that carries CUDA component ``ref`` in ``snapshot``."""
+    comp = snapshot.component(ref)
+    package = comp.prop(Prop.CUDA_PACKAGE) if comp is not None else None
+    return f"pypi:{normalize_pypi(package)}" if package else None
 
 
 def _requested_ancestors(ref: str, parents: dict[str, set[str]], requested: set[str]) -> set[str]:
@@ -59,7 +52,13 @@ def _requested_ancestors(ref: str, parents: dict[str, set[str]], requested: set[
 def fold(reference: Snapshot, current: Snapshot, changes: list[Change]) -> list[Change]:
     """Return ``changes`` with CUDA wheels folded into their CUDA change and ``via`` set."""
     moved = {c.id for c in changes if c.field == "version" and c.kind in _VERSION_KINDS}
-    carried = _carried(reference, current, moved)
+    carried = {
+        wheel
+        for ref in _CUDA_REFS
+        if ref in moved
+        for snapshot in (reference, current)
+        if (wheel := _wheel(snapshot, ref))
+    }  # the wheels whose change is a CUDA component's change
     kept = [
         c
         for c in changes
@@ -74,11 +73,7 @@ def fold(reference: Snapshot, current: Snapshot, changes: list[Change]) -> list[
             if comp.prop(Prop.PYPI_REQUESTED) == "true":
                 requested.add(comp.ref)
     with_remedy = {c.id for c in kept if c.layer is Layer.PACKAGES and c.remedy}
-    wheel_of = {
-        ref: f"pypi:{normalize_pypi(package)}"
-        for ref in _CUDA_REFS
-        if (found := reference.component(ref)) and (package := found.prop(Prop.CUDA_PACKAGE))
-    }
+    wheel_of = {ref: wheel for ref in _CUDA_REFS if (wheel := _wheel(reference, ref))}
     out = []
     for change in kept:
         subject = wheel_of.get(change.id) if change.layer is Layer.CUDA else None

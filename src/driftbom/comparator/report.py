@@ -145,14 +145,11 @@ def build(reference: Snapshot, current: Snapshot, policy: Policy) -> DriftReport
     def keep(ref: str) -> bool:
         return (every_scope or scope_of(ref) in scopes) and not policy.ignores(ref)
 
-    findings = []
     with paused():
         changes = fold(reference, current, diff(reference, current, keep))
         changes += metric_changes(reference, current, policy, keep)
-    for change in changes:
-        severity = policy.severity(change.rule)
-        if severity is not None:
-            findings.append(Finding(change, severity))
+    severities = [(change, policy.severity(change.rule)) for change in changes]
+    findings = [Finding(change, severity) for change, severity in severities if severity]
     return DriftReport(
         reference=reference.name,
         current=current.name,

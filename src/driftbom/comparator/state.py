@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from driftbom.comparator.changes import Change, ChangeKind
+from driftbom.comparator.changes import Change, modified
 from driftbom.comparator.rules import Rule
 from driftbom.model import VENV_TOOLS, Layer
 from driftbom.properties import Prop
@@ -19,35 +19,18 @@ from driftbom.properties import Prop
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from driftbom.model import Component, Snapshot
-
-TOOLS = VENV_TOOLS
-"""Installed by venv creation and rarely locked: their absence from a lock is no disagreement."""
+    from driftbom.model import Snapshot
 
 
 def _lock_change(
     ref: str, locked: str | None, installed: str | None, reason: str, remedy: str
 ) -> Change:
-    return Change(
-        ref, Layer.PACKAGES, ChangeKind.MODIFIED, "lock", locked, installed, Rule.LOCK_MISMATCH,
-        reason, remedy,
-    )  # fmt: skip
+    return modified(ref, "lock", locked, installed, Rule.LOCK_MISMATCH, reason, remedy)
 
 
 def _same(change: Change) -> tuple[str, str | None, bool]:
     """The disagreement, whatever the installed version: not locked, locked at X, missing."""
     return change.id, change.reference, change.current is None
-
-
-def _broken_change(comp: Component, reason: str, remedy: str) -> Change:
-    return Change(
-        comp.ref, Layer.PACKAGES, ChangeKind.MODIFIED, "requirement", None, comp.version,
-        Rule.BROKEN_REQUIREMENT, reason, remedy,
-    )  # fmt: skip
-
-
-def _locked(lock: Component) -> dict[str, str | None]:
-    return {c.ref.partition("#")[2]: c.version for c in lock.components}
 
 
 def lock_changes(
@@ -63,7 +46,7 @@ def _disagreements(snapshot: Snapshot) -> list[Change]:
     if not locks or not locks[0].components:
         return []
     lock = locks[0]
-    pinned = _locked(lock)
+    pinned = {c.ref.partition("#")[2]: c.version for c in lock.components}
     installed = {c.ref: c for c in snapshot.by_layer(Layer.PACKAGES)}
     changes = []
     for ref, comp in installed.items():
@@ -73,7 +56,7 @@ def _disagreements(snapshot: Snapshot) -> list[Change]:
             reason = f"{lock.name} locks {want}, {comp.version} is installed"
             remedy = f"pip install {comp.name}=={want}"
             changes.append(_lock_change(ref, want, comp.version, reason, remedy))
-        elif status == "not-in-lock" and comp.name.lower() not in TOOLS:
+        elif status == "not-in-lock" and comp.name.lower() not in VENV_TOOLS:
             reason = f"installed but not in {lock.name}"
             remedy = f"pip uninstall {comp.name}"
             changes.append(_lock_change(ref, None, comp.version, reason, remedy))
@@ -103,8 +86,12 @@ def broken_changes(
             if (comp.ref, text) in before:
                 continue
             wanted = text.partition(" (")[0]
+            rule = Rule.BROKEN_REQUIREMENT
             reason = f"{comp.name} {comp.version} requires {text}"
-            changes.append(_broken_change(comp, reason, f"pip install '{wanted}'"))
+            remedy = f"pip install '{wanted}'"
+            changes.append(
+                modified(comp.ref, "requirement", None, comp.version, rule, reason, remedy)
+            )
     return changes
 
 
@@ -116,11 +103,7 @@ def unsafe_models(current: Snapshot) -> list[Change]:
             continue
         imports = comp.prop(Prop.MODEL_PICKLE_IMPORTS) or "a denied import"
         reason = f"model {comp.name} would run code when loaded: {imports}"
-        unsafe = Change(
-            comp.ref, Layer.MODELS, ChangeKind.MODIFIED, "load-safety", None, "unsafe",
-            Rule.MODEL_UNSAFE, reason,
-        )  # fmt: skip
-        found.append(unsafe)
+        found.append(modified(comp.ref, "load-safety", None, "unsafe", Rule.MODEL_UNSAFE, reason))
     return found
 
 
@@ -131,8 +114,4 @@ def run_failure(current: Snapshot) -> list[Change]:
         return []
     how = f"was interrupted ({run.interrupted})" if run.interrupted else "failed"
     reason = f"the run {how}: exit {run.exit_code}"
-    failed = Change(
-        "run", Layer.OTHER, ChangeKind.MODIFIED, "status", None, f"exit {run.exit_code}",
-        Rule.RUN_FAILED, reason,
-    )  # fmt: skip
-    return [failed]
+    return [modified("run", "status", None, f"exit {run.exit_code}", Rule.RUN_FAILED, reason)]

@@ -30,7 +30,7 @@ from driftbom.errors import Input, ProbeError, UsageError
 from driftbom.hashes import blake3_hex
 from driftbom.inputs import hash_cache, listing
 from driftbom.inputs.hash_cache import HashCache, Hashed, HexDigests, Summary
-from driftbom.inputs.listing import Files, stamp_of
+from driftbom.inputs.listing import Files, error, stamp_of
 from driftbom.model import Component, ComponentType
 from driftbom.properties import Prop
 from driftbom.redact import scrub
@@ -42,7 +42,6 @@ WINDOW_FILES = max(1, min(256, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 
 WINDOW_BYTES = 64 * bounded.MiB
 """Files are opened and asked of the disk in runs of this many files (an eighth of the
 descriptors this process may open, 256 at most) or bytes."""
-"""Datasets with at most this many files carry their manifest in the SBOM."""
 _READ = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 _LFS = b"version https://git-lfs.github.com/spec/v1"
@@ -54,15 +53,6 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,31}")
 REMOTE_SCHEMES = ("s3", "gs", "gcs", "az", "abfs")
 """Object storage, listed rather than read (``s3://bucket/prefix``)."""
 _LISTED = tuple(f"{scheme}://" for scheme in REMOTE_SCHEMES)
-
-
-class Entry(NamedTuple):
-    """One file of a dataset."""
-
-    path: str
-    """Relative to the dataset's root, ``/``-separated (the file's name for a file)."""
-    size: int
-    digest: str
 
 
 class Dataset(NamedTuple):
@@ -78,15 +68,6 @@ class Dataset(NamedTuple):
     lfs_pointers: int
     manifest: str
     """``manifest.encode`` of its files."""
-
-    @property
-    def entries(self) -> tuple[Entry, ...]:
-        """Return one ``Entry`` per file (built on demand: a few files, or a test)."""
-        return tuple(map(Entry, self.paths, self.sizes, self.digests))
-
-
-def _error(path: str, reason: str, what: Input = Input.DATASET) -> ProbeError:
-    return ProbeError(reason, what=what, path=path)
 
 
 def location(text: str, what: Input = Input.DATASET) -> Path | str:
@@ -153,7 +134,7 @@ def _open(files: Files, index: int) -> int:
     try:
         return os.open(files.full_path(index), _READ)
     except OSError as exc:
-        raise _error(
+        raise error(
             files.full_path(index), f"cannot read it ({exc.strerror})", files.what
         ) from None
 
@@ -165,11 +146,11 @@ def _hash_open(files: Files, index: int, fd: int, hashed: Hashed) -> None:
         digest, head = hashes.blake3_file(fd, files.sizes[index])
         after = stamp_of(os.fstat(fd))
     except bounded.UnsafeInputError as exc:
-        raise _error(path, exc.reason, files.what) from None
+        raise error(path, exc.reason, files.what) from None
     except OSError as exc:
-        raise _error(path, f"cannot read it ({exc.strerror})", files.what) from None
+        raise error(path, f"cannot read it ({exc.strerror})", files.what) from None
     if after != files.stamp(index):  # another file, or this one written to, since listed
-        raise _error(path, "changed while it was hashed", files.what)
+        raise error(path, "changed while it was hashed", files.what)
     lfs = files.sizes[index] < _LFS_MAX and head.startswith(_LFS)
     hashed.set(index, digest, hash_cache.LFS if lfs else 0)
 
@@ -243,19 +224,18 @@ def list_remote(name: str, url: str) -> Dataset:
         found = fs.find(root, detail=True)
     except ImportError as exc:
         reason = f"needs the object-storage extra (pip install 'driftbom[s3]'): {exc.name}"
-        raise ProbeError(reason, what=Input.DATASET, path=url) from None
+        raise error(url, reason) from None
     except Exception as exc:  # noqa: BLE001 - whatever the backend raises (botocore's own)
-        raise ProbeError(
-            f"cannot list it ({scrub(str(exc))[:160]})", what=Input.DATASET, path=url
-        ) from None
+        raise error(url, f"cannot list it ({scrub(str(exc))[:160]})") from None
     if not found:
-        raise ProbeError("no object under this prefix", what=Input.DATASET, path=url)
+        raise error(url, "no object under this prefix")
+    prefix = root.rstrip("/") + "/"
     paths, sizes, tags = [], [], []
     for key, info in sorted(found.items()):
         etag = str(info.get("ETag") or info.get("etag") or "").strip('"')
         version = info.get("VersionId") or info.get("version_id")
         tag = f"{etag}@{version}" if version else etag
-        rel = key[len(root.rstrip("/")) + 1 :] if key.startswith(root.rstrip("/") + "/") else key
+        rel = key.removeprefix(prefix)
         size = info.get("size")
         size = size if isinstance(size, int) and size >= 0 else 0
         paths.append(rel)
@@ -376,10 +356,9 @@ def component(dataset: Dataset) -> Component:
         (Prop.DATASET_PATH, dataset.path),
         *(_version_metadata(Path(dataset.path)) if "://" not in dataset.path else []),
     ]
-    text = dataset.manifest
-    props.append((Prop.DATASET_MANIFEST, text))
+    props.append((Prop.DATASET_MANIFEST, dataset.manifest))
     if len(dataset.paths) > manifest.INLINE:  # in memory; the document keeps a reference
-        props.append((Prop.DATASET_MANIFEST_REF, manifest.reference(text)))
+        props.append((Prop.DATASET_MANIFEST_REF, manifest.reference(dataset.manifest)))
     if dataset.lfs_pointers:
         props.append((Prop.DATASET_LFS_POINTERS, str(dataset.lfs_pointers)))
     return Component(

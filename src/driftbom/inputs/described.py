@@ -132,13 +132,6 @@ def check_names(info: Mapping[str, object], names: Iterable[str], what: Input) -
         raise _error(what, unknown[0], "names no dataset or model of this record")
 
 
-def datasheet_path(place: Path) -> Path:
-    """Return where a dataset's datasheet lies: inside a folder, or beside a file."""
-    if place.is_dir():
-        return place / DATASHEET
-    return place.with_name(f"{place.name}.{DATASHEET}")
-
-
 def read_datasheet(place: Path | str) -> tuple[Info, str | None]:
     """Return the datasheet beside a dataset (checked) and ``blake3:`` of it; ({}, None): none.
 
@@ -148,7 +141,8 @@ def read_datasheet(place: Path | str) -> tuple[Info, str | None]:
     if isinstance(place, str):  # object storage: nothing is downloaded
         return {}, None
     try:
-        path = datasheet_path(place)
+        # inside a folder, or beside a file
+        path = place / DATASHEET if place.is_dir() else place.with_name(f"{place.name}.{DATASHEET}")
         if not os.path.lexists(path):
             return {}, None
         tree = (place if place.is_dir() else place.parent).resolve()
@@ -163,9 +157,8 @@ def read_datasheet(place: Path | str) -> tuple[Info, str | None]:
         raw = bounded.read_bytes(real, MAX_DATASHEET)
     except OSError as exc:
         raise _error(Input.DATASET, shown, f"cannot read the datasheet ({exc.strerror})") from None
-    return checked(
-        _yaml(raw, shown), DATASET_KEYS, Input.DATASET, shown
-    ), f"blake3:{blake3_hex(raw)}"
+    info = checked(_yaml(raw, shown), DATASET_KEYS, Input.DATASET, shown)
+    return info, f"blake3:{blake3_hex(raw)}"
 
 
 def _yaml(raw: bytes, shown: str) -> Mapping[str, object]:
@@ -226,15 +219,6 @@ def _lines(value: str) -> list[str]:
     return [line.strip() for line in value.splitlines() if line.strip()][:32]
 
 
-def merged(*sources: Mapping[str, Info]) -> dict[str, Info]:
-    """Return the info by name, a later source winning key by key."""
-    out: dict[str, Info] = {}
-    for source in sources:
-        for name, info in source.items():
-            out.setdefault(name, {}).update(info)
-    return out
-
-
 _SECTIONS = {
     "intended uses": "intended-use",
     "intended use": "intended-use",
@@ -290,15 +274,11 @@ def _first_paragraph(lines: list[str]) -> str:
 
 def card_licence(values: list[str]) -> tuple[Pair, ...]:
     """Return a card's ``license:`` as declared licences: SPDX when it is one, else by name."""
-    from packaging.licenses import (  # noqa: PLC0415
-        InvalidLicenseExpression,
-        canonicalize_license_expression,
-    )
 
     def declared(value: str) -> Pair:
         try:
-            return "expression", canonicalize_license_expression(value[:MAX_TEXT])
-        except InvalidLicenseExpression:
+            return "expression", licence(value, Input.MODEL, value)
+        except ProbeError:
             return "name", text(value)[:128]
 
     return tuple(declared(value) for value in values[:8])

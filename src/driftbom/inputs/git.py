@@ -43,10 +43,7 @@ _DIFF = ("diff", "--no-ext-diff", "--no-textconv", "--no-color", "--binary", "--
 
 def _repository(cwd: Path) -> Path | None:
     """Return the nearest folder holding ``.git`` (a directory, or a worktree's file)."""
-    for folder in (cwd, *cwd.parents):
-        if (folder / ".git").exists():
-            return folder
-    return None
+    return next((folder for folder in (cwd, *cwd.parents) if (folder / ".git").exists()), None)
 
 
 def _last_line(done: bounded.Finished) -> str:
@@ -191,14 +188,10 @@ class PendingGit:
     def _diff_digest(self, status: bytes) -> str:
         """Return ``sha256:`` of the uncommitted changes: the diff and the untracked paths."""
         try:
-            diff = bounded.run(
-                self._argv(*_DIFF), timeout=GIT_TIMEOUT_S * 4, limit=DIFF_LIMIT, env=self._env
-            )
+            diff = self.diff(DIFF_LIMIT)
         except bounded.ProcessFailedError as exc:
             return f"unknown ({exc})"
-        if diff.returncode != 0:
-            return f"unknown (git diff: {_last_line(diff)})"
-        return "sha256:" + sha256(diff.stdout + b"\0" + status).hexdigest()
+        return "sha256:" + sha256(diff + b"\0" + status).hexdigest()
 
 
 def _chunks(paths: tuple[str, ...]) -> Iterator[list[str]]:

@@ -132,9 +132,8 @@ class HashCache:
     def __init__(self, directory: Path | None, scope: str) -> None:
         """Open the cache of the dataset at ``scope`` (its resolved path); None: no cache."""
         self.scope = scope.encode("utf-8", "surrogateescape")
-        self.path = None
-        if directory is not None:
-            self.path = directory / f"blake3-{zlib.crc32(self.scope):08x}.bin"
+        name = f"blake3-{zlib.crc32(self.scope):08x}.bin"
+        self.path = directory / name if directory is not None else None
         self._stamps, self._digests, self._flags = b"", b"", b""
         self._key, self._digest, self._manifest = b"", b"", b""
         self._unchanged = False
@@ -215,11 +214,7 @@ class HashCache:
             answer = _ANSWER.pack(key, digest, len(text)) + text
         header = MAGIC + _HEADER.pack(len(self.scope), len(files.paths))
         parts = (header, self.scope, stamps, hashed.digests, hashed.flags, answer)
-        self._write(b"".join(parts))
-
-    def _write(self, data: bytes) -> None:
-        assert self.path is not None  # noqa: S101 - save() checked it
-        if _cache.write_private(self.path, data):
+        if _cache.write_private(self.path, b"".join(parts)):
             self.path.with_suffix(".json").unlink(missing_ok=True)  # the format before this one
 
 

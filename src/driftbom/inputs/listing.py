@@ -71,7 +71,10 @@ def stamp_of(info: os.stat_result) -> bytes:
 
 def list_files(root: Path, what: Input = Input.DATASET) -> Files:
     """Return the files of the file or folder ``root``; raises ProbeError for what cannot be."""
-    info = _stat(str(root), what)
+    try:
+        info = os.stat(root)  # noqa: PTH116
+    except OSError as exc:
+        raise _unreadable(str(root), exc, what) from None
     if stat.S_ISREG(info.st_mode):
         _refuse_kernel(str(root), info, what)
         files = Files(str(root), single=True, what=what)
@@ -168,13 +171,6 @@ def _enter(
         os.close(fd)
         raise
     return _Folder(key, prefix, fd, iter(names))
-
-
-def _stat(path: str, what: Input) -> os.stat_result:
-    try:
-        return os.stat(path)  # noqa: PTH116
-    except OSError as exc:
-        raise _unreadable(path, exc, what) from None
 
 
 def _unreadable(path: str, exc: OSError, what: Input) -> ProbeError:

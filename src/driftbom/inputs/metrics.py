@@ -51,4 +51,4 @@ def properties(metrics: Iterable[tuple[str, Any]]) -> tuple[Pair, ...]:
 def from_file(path: Path) -> tuple[Pair, ...]:
     """Return the properties of a metrics file; raises ProbeError for a bad or missing one."""
     tree = params.load(path)
-    return properties((key, value) for key, value in params.flatten(tree))
+    return properties(params.flatten(tree))

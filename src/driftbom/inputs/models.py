@@ -36,7 +36,6 @@ MAX_HEADER = 100 * bounded.MiB
 MAX_CARD = bounded.MiB
 MAX_PARAMETERS = 2**64 - 1
 """More parameters than any file could hold (safetensors offsets are 64-bit)."""
-_WEIGHTS = (".safetensors", ".gguf", ".onnx", ".pt", ".pth", ".bin", ".ckpt")
 
 
 class ModelInfo(NamedTuple):
@@ -134,15 +133,13 @@ def _gguf(path: Path) -> list[tuple[str, str]]:
         }
     except Exception as exc:  # noqa: BLE001 - a malformed file, whatever gguf raises
         raise _error(str(path), f"not a readable GGUF file ({scrub(str(exc))[:120]})") from None
-    props = []
-    if "general.architecture" in fields:
-        props.append((Prop.MODEL_ARCHITECTURE, str(fields["general.architecture"])[:128]))
-    if "general.file_type" in fields:
-        props.append((Prop.MODEL_QUANTISATION, str(fields["general.file_type"])[:64]))
     context = next((v for k, v in fields.items() if k.endswith(".context_length")), None)
-    if context is not None:
-        props.append((Prop.MODEL_CONTEXT, str(context)[:32]))
-    return props
+    found = (
+        (Prop.MODEL_ARCHITECTURE, fields.get("general.architecture"), 128),
+        (Prop.MODEL_QUANTISATION, fields.get("general.file_type"), 64),
+        (Prop.MODEL_CONTEXT, context, 32),
+    )
+    return [(prop, str(value)[:size]) for prop, value, size in found if value is not None]
 
 
 def _format(path: Path) -> str | None:
@@ -196,16 +193,9 @@ def _short_int(value: object) -> bool:
     return isinstance(value, int) and value.bit_length() <= 64
 
 
-class _Card(NamedTuple):
-    card: dict[str, Any]
-    props: list[Pair]
-    bases: list[str]
-    described: tuple[Pair, ...]
-    licenses: tuple[Pair, ...]
-
-
-def _hugging_face(folder: Path) -> _Card:
-    card: dict[str, Any] = {}
+def _hugging_face(folder: Path) -> ModelInfo:
+    """Return what a Hugging Face folder's config and card say (its formats left empty)."""
+    params: dict[str, Any] = {}  # the card's modelParameters
     props: list[tuple[str, str]] = []
     try:
         config = orjson.loads(bounded.read_bytes(folder / "config.json", MAX_CARD))
@@ -215,9 +205,9 @@ def _hugging_face(folder: Path) -> _Card:
         config = redact_tree(config)
         architectures = _as_list(config.get("architectures"))
         if architectures:
-            card.setdefault("modelParameters", {})["modelArchitecture"] = ", ".join(architectures)
+            params["modelArchitecture"] = ", ".join(architectures)
         if isinstance(config.get("model_type"), str):
-            card.setdefault("modelParameters", {})["architectureFamily"] = config["model_type"]
+            params["architectureFamily"] = config["model_type"]
         dtype = config.get("torch_dtype") or config.get("dtype")
         if isinstance(dtype, str):
             props.append((Prop.MODEL_TORCH_DTYPE, dtype[:32]))
@@ -228,18 +218,18 @@ def _hugging_face(folder: Path) -> _Card:
     front = redact_tree(_front_matter(readme, folder / "README.md"))
     task = front.get("pipeline_tag")
     if isinstance(task, str):  # a YAML "\ud800" escape is text JSON cannot hold
-        card.setdefault("modelParameters", {})["task"] = json_safe(task)
+        params["task"] = json_safe(task)
     names = _as_list(front.get("datasets"))
     if names:
-        card.setdefault("modelParameters", {})["datasets"] = [
-            {"type": "dataset", "name": n} for n in names[:32]
-        ]
+        params["datasets"] = [{"type": "dataset", "name": n} for n in names[:32]]
     licence = _as_list(front.get("license"))
     if licence:
         props.append((Prop.MODEL_LICENSE, " ".join(licence)[:128]))
     sections = tuple(described.card_sections(readme).items())
     bases = _as_list(front.get("base_model"))[:8]
-    return _Card(card, props, bases, sections, described.card_licence(licence))
+    licences = described.card_licence(licence)
+    card = {"modelParameters": params} if params else {}
+    return ModelInfo((), tuple(props), card, tuple(bases), sections, licences)
 
 
 _PICKLED = ("pytorch-zip", "pytorch-pickle", "pickle")
@@ -281,17 +271,8 @@ def inspect(root: Path, cache_dir: Path | None = None) -> ModelInfo:
         elif kind == "gguf":
             props += _gguf(path)
     props += _load_safety(pickled, formats, cache_dir)
-    if not root.is_dir():
-        return ModelInfo(tuple(sorted(formats)), tuple(props), {}, ())
-    found = _hugging_face(root)
-    return ModelInfo(
-        tuple(sorted(formats)),
-        (*props, *found.props),
-        found.card,
-        tuple(found.bases),
-        found.described,
-        found.licenses,
-    )
+    found = _hugging_face(root) if root.is_dir() else ModelInfo((), (), {}, ())
+    return found._replace(formats=tuple(sorted(formats)), properties=(*props, *found.properties))
 
 
 def component(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 
@@ -54,8 +54,7 @@ def load(path: Path) -> dict[str, Any]:
     data = _parse(text, path.suffix.lower(), label)
     if not isinstance(data, dict):
         raise _error(label, "is not a mapping of names to values")
-    tree: dict[str, Any] = normalized(data, label)
-    return tree
+    return cast("dict[str, Any]", normalized(data, label))
 
 
 def _parse(text: str, suffix: str, label: str) -> Any:
@@ -149,8 +148,7 @@ def merged(base: dict[str, Any], pairs: list[tuple[str, Any]]) -> dict[str, Any]
             node[part] = child = child if isinstance(child, dict) else {}
             node = child
         node[last] = value
-    result: dict[str, Any] = out
-    return result
+    return cast("dict[str, Any]", out)
 
 
 def flatten(tree: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

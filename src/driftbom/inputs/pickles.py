@@ -15,6 +15,7 @@ memory). Results are kept in the stat-keyed cache: an unchanged file is not scan
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -75,16 +76,11 @@ def _judged(answer: object) -> Safety:
 def scan(path: Path) -> Safety:
     """Return the load safety of the pickle-based file ``path`` (nothing in it is run)."""
     argv = [sys.executable, "-I", "-c", _SCRIPT, str(path), str(MEMORY_LIMIT)]
-    try:
+    with contextlib.suppress(bounded.ProcessFailedError, orjson.JSONDecodeError):
         done = bounded.run(argv, timeout=TIMEOUT_S, limit=bounded.MiB, env={})
-    except bounded.ProcessFailedError:
-        return Safety("unknown")
-    if done.returncode != 0:
-        return Safety("unknown")
-    try:
-        return _judged(orjson.loads(done.stdout))
-    except orjson.JSONDecodeError:
-        return Safety("unknown")
+        if done.returncode == 0:
+            return _judged(orjson.loads(done.stdout))
+    return Safety("unknown")
 
 
 def scanned(paths: Iterable[Path], cache_dir: Path | None) -> Safety:

@@ -88,16 +88,12 @@ def _energy(pynvml: Any) -> EnergyRead:
     count = int(pynvml.nvmlDeviceGetCount())
     found: dict[int, int] = {}
     failed: list[str] = []
-
-    def read(index: int) -> None:
+    for index in range(count):
         try:
             handle = pynvml.nvmlDeviceGetHandleByIndex(index)
             found[index] = int(pynvml.nvmlDeviceGetTotalEnergyConsumption(handle))
-        except pynvml.NVMLError as exc:
+        except pynvml.NVMLError as exc:  # noqa: PERF203 - each GPU answers on its own
             failed.append(f"GPU {index}: {exc}")
-
-    for index in range(count):
-        read(index)
     return EnergyRead(count, found, failed[0] if failed else None)
 
 
@@ -170,11 +166,8 @@ class Meter:
     def measured(self, seconds: float) -> tuple[Pair, ...]:
         """Return the run's resource properties (and notes), ``seconds`` of wall time long."""
         usage = resource.getrusage(self._who)
-        source = (
-            "getrusage(RUSAGE_CHILDREN)"
-            if self._who == resource.RUSAGE_CHILDREN
-            else ("getrusage(RUSAGE_SELF)")
-        )
+        who = "CHILDREN" if self._who == resource.RUSAGE_CHILDREN else "SELF"
+        source = f"getrusage(RUSAGE_{who})"
         scale = 1 if sys.platform == "darwin" else 1024  # KiB on Linux, bytes on macOS
         props: list[Pair] = [
             (Prop.RUN_CPU_SECONDS, f"{max(0.0, _cpu_seconds(self._who) - self._cpu):.3f}"),

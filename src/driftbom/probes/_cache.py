@@ -112,8 +112,6 @@ class StatCache:
         self._old: dict[str, Any] = self._load() if self.enabled else {}
         self._new: dict[str, Any] = dict(self._old) if keep_unused else {}
         self._changed = False
-        self.hits = 0
-        self.misses = 0
 
     def _load(self) -> dict[str, Any]:
         if not _safe_directory(self.path.parent):
@@ -150,9 +148,7 @@ class StatCache:
         entry = self._old.get(key)
         if isinstance(entry, list) and len(entry) == 2 and entry[0] == stamp:
             self._new[key] = entry
-            self.hits += 1
             return entry[1]
-        self.misses += 1
         return None
 
     def put(self, key: str, stamp: Stamp, value: Any) -> None:

@@ -70,29 +70,17 @@ def register(probe: Probe) -> Probe:
     return checked
 
 
-def unregister(name: str) -> None:
-    """Remove the probe registered under ``name`` (nothing when there is none)."""
-    _added.pop(name, None)
-    if _plugins is not None:
-        _plugins.pop(name, None)
-
-
 def _load_plugins() -> dict[str, Probe]:
     # 12 ms to import, and it reads every installed distribution: only once the helper runs
     from importlib import metadata  # noqa: PLC0415
 
     found: dict[str, Probe] = {}
     for entry in metadata.entry_points(group=GROUP):
+        origin = f"{entry.name} ({entry.value})"
         try:
-            probe = _checked(entry.load(), f"{entry.name} ({entry.value})")
+            probe = _checked(entry.load(), origin)
         except Exception as exc:  # noqa: BLE001 - a broken plugin never stops a snapshot
-            log.warning(
-                "probe plugin %s (%s) not loaded: %s: %s",
-                entry.name,
-                entry.value,
-                type(exc).__name__,
-                exc,
-            )
+            log.warning("probe plugin %s not loaded: %s: %s", origin, type(exc).__name__, exc)
             continue
         found[probe.name] = probe
     return found

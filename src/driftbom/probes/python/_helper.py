@@ -90,11 +90,7 @@ def _venv_site(venv):  # type: (str) -> list[str]
     names = sysconfig.get_scheme_names()
     scheme = "venv" if "venv" in names else ("nt" if os.name == "nt" else "posix_prefix")
     paths = sysconfig.get_paths(scheme, vars={"base": venv, "platbase": venv})
-    found = []  # type: list[str]
-    for key in ("purelib", "platlib"):
-        if paths.get(key) and paths[key] not in found:
-            found.append(paths[key])
-    return found
+    return list(dict.fromkeys(p for p in (paths.get("purelib"), paths.get("platlib")) if p))
 
 
 def _user_site():  # type: () -> list[str]
@@ -180,9 +176,8 @@ def main():  # type: () -> None
             "sys_platform": sys.platform,
         },
     }
-    sys.stdout.write(
-        json.dumps(info) + "\n"
-    )  # a last line without newline can be lost in docker logs
+    # a last line without a newline can be lost in docker logs
+    sys.stdout.write(json.dumps(info) + "\n")
 
 
 main()

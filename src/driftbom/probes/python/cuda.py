@@ -10,6 +10,7 @@ built for the toolkit's release with no CUDA wheel and no bundled (``+cuXYZ``) b
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -45,10 +46,6 @@ _NVCC_RELEASE = r"release ([0-9.]+), V([0-9.]+)"
 _VERSION_TXT = r"CUDA Version ([0-9.]+)"
 _CUDNN_DEFINE = r"#define\s+CUDNN_(MAJOR|MINOR|PATCHLEVEL)\s+(\d+)"
 # (patterns used only when a CUDA runtime is found are compiled on first use)
-
-
-def _by_key(dists: Iterable[Distribution]) -> dict[str, Distribution]:
-    return {d.key: d for d in dists}
 
 
 def _torch_cuda(torch: Distribution) -> tuple[str | None, str]:
@@ -87,19 +84,15 @@ def _toolkit(ctx: ProbeContext) -> Toolkit | None:
     homes.append("/usr/local/cuda")
     for home in homes:
         base = ctx.path(home) if home.startswith("/") else Path(home)
-        try:
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             data = orjson.loads(bounded.read_bytes(base / "version.json"))
             exact = str(data["cuda"]["version"])
             return Toolkit(_release(exact), exact, f"{home}/version.json", base)
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-        try:
+        with contextlib.suppress(OSError):
             found = re.search(_VERSION_TXT, bounded.read_text(base / "version.txt"))
             if found:
                 exact = found.group(1)
                 return Toolkit(_release(exact), exact, f"{home}/version.txt", base)
-        except OSError:
-            pass
         nvcc = base / "bin" / "nvcc"
         stamp = file_stamp("nvcc", str(nvcc))
         if stamp is not None:
@@ -147,9 +140,8 @@ def _cudnn_header(ctx: ProbeContext, home: Path | None) -> tuple[str, str] | Non
             continue
         if {"MAJOR", "MINOR", "PATCHLEVEL"} <= defines.keys():
             version = f"{defines['MAJOR']}.{defines['MINOR']}.{defines['PATCHLEVEL']}"
-            return version, str(header.relative_to(ctx.root)) if header.is_relative_to(
-                ctx.root
-            ) else str(header)
+            shown = header.relative_to(ctx.root) if header.is_relative_to(ctx.root) else header
+            return version, str(shown)
     return None
 
 
@@ -187,10 +179,8 @@ def _runtime(by_key: dict[str, Distribution], toolkit: Toolkit | None) -> Compon
                 bundled = re.search(_LOCAL_CU, torch.version) is not None
                 if toolkit and not bundled and _release(torch_cuda) == toolkit.release:
                     version, source = toolkit.exact, "toolkit"
-    for key in sorted(by_key):
-        plugin = re.fullmatch(_JAX_PLUGIN, key) if key.startswith("jax-cuda") else None
-        if plugin:
-            props.append((Prop.CUDA_JAX, plugin.group(1)))
+    plugins = (re.fullmatch(_JAX_PLUGIN, key) for key in sorted(by_key) if key.startswith("jax"))
+    props += [(Prop.CUDA_JAX, plugin.group(1)) for plugin in plugins if plugin]
     if version is None:
         return None
     props.append((Prop.CUDA_SOURCE, source))
@@ -236,7 +226,7 @@ def _libraries(
 
 def collect(dists: Iterable[Distribution], ctx: ProbeContext) -> Collected | Skipped:
     """Return ``cuda``, ``cudnn`` and ``nccl`` components, each with where it was read."""
-    by_key = _by_key(dists)
+    by_key = {d.key: d for d in dists}
     toolkit = _toolkit(ctx)
     runtime = _runtime(by_key, toolkit)
     comps = [runtime] if runtime is not None else []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from functools import lru_cache
+from itertools import takewhile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -136,15 +138,8 @@ def _read(path: Path) -> str | None:
 
 def _egg_requires(text: str | None) -> tuple[str, ...]:
     """Return the unconditional requirements of an egg-info ``requires.txt``."""
-    if not text:
-        return ()
-    reqs = []
-    for line in text.splitlines():
-        if line.startswith("["):
-            break
-        if line.strip():
-            reqs.append(line.strip())
-    return tuple(reqs)
+    lines = takewhile(lambda line: not line.startswith("["), (text or "").splitlines())
+    return tuple(stripped for line in lines if (stripped := line.strip()))
 
 
 _STAMPED = (
@@ -428,91 +423,77 @@ def read_distribution(
 def _read_distribution(
     meta_dir: Path, location: str, present: set[str] | None
 ) -> Distribution | str:
-    egg = meta_dir.name.endswith(".egg-info")
-    if present is None:
+    """Read a metadata directory's files as ``_dists_helper.py`` dumps them, then parse them."""
+    if present is None:  # a single-file egg-info is PKG-INFO itself
         text = _read(meta_dir)
-    else:
-        metadata_name = "PKG-INFO" if egg else "METADATA"
-        text = _read_headers(meta_dir / metadata_name) if metadata_name in present else None
-    if text is None:
-        return f"{meta_dir}: metadata is unreadable; distribution skipped"
-    headers = _headers(text)
-    name = (headers.get("name") or [""])[0]
-    if not name:
-        return f"{meta_dir}: metadata has no Name; distribution skipped"
-    version = (headers.get("version") or [""])[0]
-    if present is None:
-        return Distribution(
-            name=name, version=version, location=location, metadata_dir=str(meta_dir)
-        )
-    direct_url: dict[str, Any] | None = None
-    problems: tuple[str, ...] = ()
-    if "direct_url.json" in present:
-        direct_url, problems = _direct_url(_read(meta_dir / "direct_url.json"))
+        headers = _headers(text) if text is not None else {}
+        if not (headers.get("name") or [""])[0]:
+            return _unreadable(str(meta_dir), text)
+        version = (headers.get("version") or [""])[0]
+        return Distribution(headers["name"][0], version, location, str(meta_dir))
+    metadata = "PKG-INFO" if meta_dir.name.endswith(".egg-info") else "METADATA"
     record = None
     if "RECORD" in present:
-        try:
+        with contextlib.suppress(OSError):
             record = "sha256:" + sha256(bounded.read_bytes(meta_dir / "RECORD")).hexdigest()
-        except OSError:
-            record = None
-    requires = tuple(headers.get("requires-dist", ()))
-    if egg:
-        requires = _egg_requires(
-            _read(meta_dir / "requires.txt") if "requires.txt" in present else None
-        )
-    installer = None
-    if "INSTALLER" in present:
-        installer = (_read(meta_dir / "INSTALLER") or "").strip() or None
-    tags = wheel_tags(_read(meta_dir / "WHEEL")) if "WHEEL" in present else ()
-    return Distribution(
-        name=name,
-        version=version,
-        location=location,
-        requires=requires,
-        installer=installer,
-        requested="REQUESTED" in present,
-        direct_url=direct_url,
-        record_digest=record,
-        metadata_dir=str(meta_dir),
-        licenses=declared_licenses(headers),
-        wheel_tags=tags,
-        problems=problems,
-    )
+
+    def read(name: str) -> str | None:
+        return _read(meta_dir / name) if name in present else None
+
+    entry = {
+        "location": location,
+        "dir": meta_dir.name,
+        "files": present,
+        "metadata": _read_headers(meta_dir / metadata) if metadata in present else None,
+        "direct_url": read("direct_url.json"),
+        "installer": read("INSTALLER"),
+        "requires_txt": read("requires.txt"),
+        "wheel": read("WHEEL"),
+        "record_digest": record,
+    }
+    return _parsed(str(meta_dir), entry)
+
+
+def _unreadable(meta_dir: str, text: str | None) -> str:
+    """Return the note for metadata that could not be read (None) or names nothing."""
+    if text is None:
+        return f"{meta_dir}: metadata is unreadable; distribution skipped"
+    return f"{meta_dir}: metadata has no Name; distribution skipped"
 
 
 def from_dump(entry: Mapping[str, Any]) -> Distribution | str:
     """Build a Distribution from one entry of ``_dists_helper.py``'s output, or a note."""
     location, dirname = str(entry.get("location", "")), str(entry.get("dir", ""))
-    meta_dir = os.path.join(location, dirname)  # noqa: PTH118
+    return _parsed(os.path.join(location, dirname), entry)  # noqa: PTH118
+
+
+def _parsed(meta_dir: str, entry: Mapping[str, Any]) -> Distribution | str:
     text = entry.get("metadata")
-    if not isinstance(text, str):
-        return f"{meta_dir}: metadata is unreadable; distribution skipped"
-    headers = _headers(text)
+    headers = _headers(text) if isinstance(text, str) else {}
     name = (headers.get("name") or [""])[0]
     if not name:
-        return f"{meta_dir}: metadata has no Name; distribution skipped"
+        return _unreadable(meta_dir, text if isinstance(text, str) else None)
+    files = entry.get("files") or ()
     direct_url: dict[str, Any] | None = None
     problems: tuple[str, ...] = ()
-    if isinstance(entry.get("direct_url"), str):
-        direct_url, problems = _direct_url(entry["direct_url"])
+    if "direct_url.json" in files:
+        direct_url, problems = _direct_url(entry.get("direct_url"))
     requires = tuple(headers.get("requires-dist", ()))
-    if dirname.endswith(".egg-info"):
+    if meta_dir.endswith(".egg-info"):
         requires = _egg_requires(entry.get("requires_txt"))
-    installer = entry.get("installer")
+    installer, record, wheel = (entry.get(k) for k in ("installer", "record_digest", "wheel"))
     return Distribution(
         name=name,
         version=(headers.get("version") or [""])[0],
-        location=location,
+        location=str(entry.get("location", "")),
         metadata_dir=meta_dir,
         requires=requires,
         installer=installer.strip() or None if isinstance(installer, str) else None,
-        requested="REQUESTED" in (entry.get("files") or ()),
+        requested="REQUESTED" in files,
         direct_url=direct_url,
-        record_digest=entry.get("record_digest")
-        if isinstance(entry.get("record_digest"), str)
-        else None,
+        record_digest=record if isinstance(record, str) else None,
         licenses=declared_licenses(headers),
-        wheel_tags=wheel_tags(entry["wheel"]) if isinstance(entry.get("wheel"), str) else (),
+        wheel_tags=wheel_tags(wheel) if isinstance(wheel, str) else (),
         problems=problems,
     )
 

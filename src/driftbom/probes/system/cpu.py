@@ -51,9 +51,8 @@ def parse_cpuinfo(text: str) -> dict[str, Any]:
         if "core id" in p
     }
     sockets = {p["physical id"] for p in processors if "physical id" in p}
-    vendor = first.get("vendor_id") or _ARM_IMPLEMENTERS.get(
-        first.get("CPU implementer", "").lower(), first.get("CPU implementer", "")
-    )
+    implementer = first.get("CPU implementer", "")
+    vendor = first.get("vendor_id") or _ARM_IMPLEMENTERS.get(implementer.lower(), implementer)
     model = first.get("model name") or header.get("Model") or header.get("Hardware") or ""
     if not model and "CPU part" in first:
         model = f"{vendor} part {first['CPU part']}".strip()

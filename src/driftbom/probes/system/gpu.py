@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import threading
@@ -86,12 +87,10 @@ def _ask(nvml: Nvml, timeout: float) -> NvmlAnswer | str:
 
 
 def _driver_from_files(ctx: ProbeContext) -> str | None:
-    try:
+    with contextlib.suppress(OSError):
         found = re.search(_PROC_DRIVER, bounded.read_text(ctx.path(PROC_VERSION), kernel=True))
         if found:
             return found.group(1)
-    except OSError:
-        pass
     try:
         return bounded.read_text(ctx.path(SYS_VERSION), kernel=True).strip() or None
     except OSError:

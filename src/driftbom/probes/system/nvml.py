@@ -7,6 +7,7 @@ known to be loaded.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -40,24 +41,7 @@ class NvmlAnswer:
 
     def to_json(self) -> dict[str, Any]:
         """Return the answer as JSON data (what scripts/gpu-check.sh saves)."""
-        return {
-            "driver_version": self.driver_version,
-            "cuda_driver_version": self.cuda_driver_version,
-            "gpus": [
-                {
-                    "index": g.index,
-                    "name": g.name,
-                    "uuid": g.uuid,
-                    "memory_total": g.memory_total,
-                    "compute_capability": list(g.compute_capability)
-                    if g.compute_capability
-                    else None,
-                    "mig_mode": g.mig_mode,
-                    "persistence_mode": g.persistence_mode,
-                }
-                for g in self.gpus
-            ],
-        }
+        return dataclasses.asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> NvmlAnswer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 from typing import TYPE_CHECKING
@@ -33,6 +34,14 @@ def parse_os_release(text: str) -> dict[str, str]:
     return fields
 
 
+def read_os_release(ctx: ProbeContext) -> dict[str, str] | None:
+    """Return the fields of the first os-release file there is, or None."""
+    for candidate in OS_RELEASE_PATHS:
+        with contextlib.suppress(OSError):
+            return parse_os_release(bounded.read_text(ctx.path(candidate)))
+    return None
+
+
 def libc_version() -> tuple[str, str] | None:
     """Return (name, version) of the C library this process runs on, or None."""
     try:
@@ -53,13 +62,7 @@ class OperatingSystemProbe(Probe):
 
     def collect(self, ctx: ProbeContext) -> Collected | Skipped:
         """Return the ``os`` component, or Skipped when no os-release exists."""
-        release = None
-        for candidate in OS_RELEASE_PATHS:
-            try:
-                release = parse_os_release(bounded.read_text(ctx.path(candidate)))
-                break
-            except OSError:
-                continue
+        release = read_os_release(ctx)
         uname = os.uname()
         if release is None:
             if uname.sysname == "Linux":

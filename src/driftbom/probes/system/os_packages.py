@@ -9,7 +9,7 @@ from driftbom import bounded, purl
 from driftbom.model import Collected, Component, ComponentType, Layer, Skipped
 from driftbom.probes._cache import StatCache, file_stamp
 from driftbom.probes.interface import Probe
-from driftbom.probes.system.operating_system import OS_RELEASE_PATHS, parse_os_release
+from driftbom.probes.system.operating_system import read_os_release
 from driftbom.properties import Prop
 
 if TYPE_CHECKING:
@@ -74,15 +74,12 @@ def parse_apk_installed(text: str) -> list[tuple[str, str, str, str]]:
 
 def _distro(ctx: ProbeContext) -> tuple[str, str]:
     """Return (os-release ID, ``id-version`` qualifier) for purls."""
-    for candidate in OS_RELEASE_PATHS:
-        try:
-            release = parse_os_release(bounded.read_text(ctx.path(candidate)))
-        except OSError:
-            continue
-        distro_id = release.get("ID", "linux")
-        version = release.get("VERSION_ID", "")
-        return distro_id, f"{distro_id}-{version}" if version else distro_id
-    return "linux", ""
+    release = read_os_release(ctx)
+    if release is None:
+        return "linux", ""
+    distro_id = release.get("ID", "linux")
+    version = release.get("VERSION_ID", "")
+    return distro_id, f"{distro_id}-{version}" if version else distro_id
 
 
 def _components(
@@ -147,10 +144,7 @@ def _from_cache(rows: Any) -> tuple[Component, ...] | None:
 
 
 def _native_arch(rows: list[tuple[str, str, str, str]], manager: str) -> str:
-    for name, _, arch, _ in rows:
-        if name == manager:
-            return arch
-    return ""
+    return next((arch for name, _, arch, _ in rows if name == manager), "")
 
 
 class OsPackagesProbe(Probe):
@@ -204,11 +198,10 @@ class OsPackagesProbe(Probe):
         if done.returncode != 0:
             err = done.stderr.decode("utf-8", "replace").strip()[:200]
             return Skipped(self.layer, f"rpm -qa failed: {err}")
-        rows = []
-        for line in stdout.splitlines():
-            parts = line.split("\t")
-            if len(parts) == 4:
-                name, version, arch, source = parts
-                rows.append((name, version.removeprefix("0:"), arch, source))
+        fields = [parts for line in stdout.splitlines() if len(parts := line.split("\t")) == 4]
+        rows = [
+            (name, version.removeprefix("0:"), arch, source)
+            for name, version, arch, source in fields
+        ]
         native = _native_arch(rows, "rpm")
         return Collected(components=_components("rpm", rows, namespace, distro, native))

@@ -14,7 +14,7 @@ from driftbom.errors import Input, ProbeError
 from driftbom.hashes import sha256
 from driftbom.model import Component, ComponentType
 from driftbom.probes.python.lockfiles import pipfile, poetry, pylock, requirements, uv
-from driftbom.probes.python.lockfiles._common import LockData, LockFormat, LockParseError, Pin
+from driftbom.probes.python.lockfiles._common import LockData, LockFormat, LockParseError
 from driftbom.properties import Prop
 from driftbom.redact import scrub
 
@@ -36,11 +36,9 @@ CANDIDATES = (
 
 def find_lockfile(cwd: Path) -> Path | None:
     """Return the lockfile in ``cwd`` that driftbom would record, or None."""
-    for name in CANDIDATES:
-        if (cwd / name).is_file():
-            return cwd / name
-    named = sorted(cwd.glob("pylock.*.toml"))
-    return named[0] if named else None
+    found = [cwd / name for name in CANDIDATES if (cwd / name).is_file()]
+    found += sorted(cwd.glob("pylock.*.toml"))
+    return found[0] if found else None
 
 
 def read_lockfile(path: Path, markers: Mapping[str, str]) -> tuple[bytes, LockData]:
@@ -52,7 +50,7 @@ def read_lockfile(path: Path, markers: Mapping[str, str]) -> tuple[bytes, LockDa
         raise ProbeError(reason, what=Input.LOCK, path=str(path)) from exc
     fmt = detect_format(path.name)
     try:
-        return raw, parser(fmt)(raw.decode("utf-8"), markers)
+        return raw, PARSERS[fmt](raw.decode("utf-8"), markers)
     except (LockParseError, ValueError, KeyError, TypeError, AttributeError) as exc:
         msg = f"not a valid {fmt.value} file ({str(exc)[:160]})"
         raise ProbeError(msg, what=Input.LOCK, path=str(path)) from exc
@@ -130,18 +128,13 @@ def reconcile(
     return component, tuple(updated)
 
 
-_PARSERS: dict[LockFormat, Callable[[str, Mapping[str, str]], LockData]] = {
+PARSERS: dict[LockFormat, Callable[[str, Mapping[str, str]], LockData]] = {
     LockFormat.REQUIREMENTS: requirements.parse,
     LockFormat.PYLOCK: pylock.parse,
     LockFormat.UV: uv.parse,
     LockFormat.POETRY: poetry.parse,
     LockFormat.PIPFILE: pipfile.parse,
 }
-
-
-def parser(fmt: LockFormat) -> Callable[[str, Mapping[str, str]], LockData]:
-    """Return the ``parse`` function of ``fmt``'s module."""
-    return _PARSERS[fmt]
 
 
 def detect_format(filename: str) -> LockFormat:
@@ -152,17 +145,3 @@ def detect_format(filename: str) -> LockFormat:
         if filename == fmt.value:
             return fmt
     return LockFormat.REQUIREMENTS
-
-
-__all__ = [
-    "CANDIDATES",
-    "LockData",
-    "LockFormat",
-    "LockParseError",
-    "Pin",
-    "detect_format",
-    "find_lockfile",
-    "parser",
-    "read_lockfile",
-    "reconcile",
-]

@@ -28,13 +28,8 @@ def parse(text: str, markers: Mapping[str, str]) -> LockData:
     for package in lock.packages:
         if package.marker is not None and not package.marker.evaluate({**markers, "extra": ""}):
             continue
-        hashes: list[str] = []
-        for wheel in package.wheels or ():
-            hashes += [f"{a}:{d}" for a, d in wheel.hashes.items()]
-        if package.sdist is not None:
-            hashes += [f"{a}:{d}" for a, d in package.sdist.hashes.items()]
-        if package.archive is not None:
-            hashes += [f"{a}:{d}" for a, d in package.archive.hashes.items()]
+        artifacts = [*(package.wheels or ()), package.sdist, package.archive]
+        hashes = [f"{a}:{d}" for f in artifacts if f is not None for a, d in f.hashes.items()]
         if package.index:
             indexes.append(package.index)
         url = package.vcs.url if package.vcs is not None else None
