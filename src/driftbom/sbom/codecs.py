@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from driftbom import bounded
 from driftbom.errors import SbomError
-from driftbom.hashes import sha256
 from driftbom.sbom.cyclonedx import CycloneDX
 from driftbom.sbom.sidecars import beside
 from driftbom.sbom.spdx3 import Spdx3
@@ -139,12 +138,6 @@ def read_bytes(path: Path) -> bytes:
 def read(path: Path, decode: Decode = decode_any) -> Snapshot:
     """Read the document at ``path``, with the dataset manifests beside it; raises SbomError."""
     return decode(read_bytes(path), str(path), beside(path))
-
-
-def read_with_digest(path: Path) -> tuple[Snapshot, str]:
-    """Read one document and return it with the ``sha256:`` digest of its bytes."""
-    raw = read_bytes(path)
-    return decode_any(raw, str(path), beside(path)), "sha256:" + sha256(raw).hexdigest()
 
 
 def read_pair(reference: Path, current: Path) -> tuple[Snapshot, Snapshot]:

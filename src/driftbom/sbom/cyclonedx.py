@@ -28,8 +28,6 @@ from driftbom.safetext import json_safe
 from driftbom.sbom import schema
 from driftbom.sbom.interface import Encoded
 from driftbom.sbom.schema import SUPPORTED_SPECS
-
-# store.py still reads these from here
 from driftbom.sbom.sidecars import with_manifests
 
 if TYPE_CHECKING:
