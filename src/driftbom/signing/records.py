@@ -247,12 +247,7 @@ def gate(
         if problem is not None:
             raise _refused(where, problem)
         return None
-    signed = verify.signature(envelope, trust, raw)
-    verdict = (
-        signed
-        if isinstance(signed, verify.Verdict)
-        else verify.check(signed, trust, raw, snapshot, cache)
-    )
+    verdict = verify.verified(envelope, trust, raw, snapshot, cache)
     if not verdict.verified:
         raise _refused(where, verdict.problems[0])
     return verdict

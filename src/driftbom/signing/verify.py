@@ -34,7 +34,7 @@ from driftbom.signing.statement import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from driftbom.model import Component, Snapshot
     from driftbom.signing.keys import Verifier
@@ -74,8 +74,9 @@ class Signed(NamedTuple):
     predicate: Any
 
 
-def _failed(key_id: str | None, subject: str, reason: str, count: int = 0) -> Verdict:
-    return Verdict(key_id, (Problem(subject, reason),), (), count)
+def failed(reason: str, key_id: str | None = None) -> Verdict:
+    """Return the Verdict of one problem with the signature (signed by ``key_id``, if any)."""
+    return Verdict(key_id, (Problem("signature", reason),), (), 0)
 
 
 def _named(paths: Sequence[str]) -> str:
@@ -130,13 +131,8 @@ def intact(envelope: dsse.Envelope, raw: bytes) -> Problem | None:
     None when it carries an in-toto Statement of a CycloneDX record whose first subject is
     ``raw``'s bytes. Without a trusted key this proves no signer: only that the two agree.
     """
-    if envelope.payload_type != dsse.IN_TOTO:
-        return Problem("signature", "not an in-toto payload")
-    found = _statement(envelope.payload)
-    if isinstance(found, Problem):
-        return found
-    (name, digest), *_ = found[0]
-    return _record(name, digest, raw)
+    found = payload("", envelope.payload_type, envelope.payload, raw)
+    return found.problems[0] if isinstance(found, Verdict) else None
 
 
 def signature(envelope: dsse.Envelope, trust: TrustPolicy, raw: bytes) -> Signed | Verdict:
@@ -150,7 +146,7 @@ def signature(envelope: dsse.Envelope, trust: TrustPolicy, raw: bytes) -> Signed
         trusted = ", ".join(v.id[:16] for v in trust.verifiers)
         claimed = ", ".join(k[:16] for k in envelope.key_ids) or "no key id"
         reason = f"not signed by a trusted key ({trusted}); the envelope says signed by {claimed}"
-        return _failed(None, "signature", reason)
+        return failed(reason)
     found = payload(keys[0].id, envelope.payload_type, envelope.payload, raw)
     return found if isinstance(found, Verdict) else Signed(tuple(keys), *found)
 
@@ -165,7 +161,7 @@ def payload(
     identity) in the Verdict.
     """
     if payload_type != dsse.IN_TOTO:
-        return _failed(signer, "signature", "not an in-toto payload")
+        return failed("not an in-toto payload", signer)
     found = _statement(body)
     if isinstance(found, Problem):
         return Verdict(signer, (found,), (), 0)
@@ -311,11 +307,19 @@ def check(
     cache: Path | None = None,
 ) -> Verdict:
     """Check the rest of ``signed`` over the record ``raw`` (parsed: ``snapshot``)."""
-    allowed = [key for key in signed.keys if trust.allowed(key.id, snapshot.name)]
-    if not allowed:
-        ids = ", ".join(key.id[:16] for key in signed.keys)
-        return _failed(None, "signature", f"key {ids} may not sign records named {snapshot.name!r}")
-    return matches(allowed[0].id, signed.subjects, signed.predicate, raw, snapshot, cache)
+    signer = _allowed(signed, trust, snapshot.name)
+    if isinstance(signer, Verdict):
+        return signer
+    return matches(signer, signed.subjects, signed.predicate, raw, snapshot, cache)
+
+
+def _allowed(signed: Signed, trust: TrustPolicy, name: str) -> str | Verdict:
+    """Return the id of the first signing key that may sign records named ``name``, else why."""
+    allowed = [key for key in signed.keys if trust.allowed(key.id, name)]
+    if allowed:
+        return allowed[0].id
+    ids = ", ".join(key.id[:16] for key in signed.keys)
+    return failed(f"key {ids} may not sign records named {name!r}")
 
 
 def matches(
@@ -330,7 +334,6 @@ def matches(
 
     ``signer`` (who signed them, already checked) names the Verdict.
     """
-    key, count = signer, len(signed)
     problems = _coverage(signed, raw, snapshot)
     if document != predicate(raw, snapshot):
         problems.append(Problem("statement", "the predicate is not the signed record"))
@@ -340,7 +343,7 @@ def matches(
             checker.model(comp)
         elif comp.type is ComponentType.DATA and comp.ref.startswith("dataset:"):
             checker.dataset(comp)
-    return Verdict(key, (*problems, *checker.problems), tuple(checker.notes), count)
+    return Verdict(signer, (*problems, *checker.problems), tuple(checker.notes), len(signed))
 
 
 def verified(
@@ -366,23 +369,25 @@ def check_signature(
     signed = signature(envelope, trust, raw)
     if isinstance(signed, Verdict):
         return signed
-    allowed = [key for key in signed.keys if trust.allowed(key.id, name)]
-    if not allowed:
-        ids = ", ".join(key.id[:16] for key in signed.keys)
-        return _failed(None, "signature", f"key {ids} may not sign records named {name!r}")
-    return allowed[0].id, signed.subjects
+    signer = _allowed(signed, trust, name)
+    return signer if isinstance(signer, Verdict) else (signer, signed.subjects)
 
 
-def first_verified(verdicts: list[tuple[str, Verdict]]) -> Verdict:
+def first_verified(labelled: Iterable[tuple[str, Verdict]]) -> Verdict:
     """Return the first verified of several envelopes' verdicts, else all their problems.
 
-    Each is labelled (the envelope's file or digest) when there are several.
+    Read in order, none past the first verified. Each problem is labelled (the envelope's
+    file or digest) when there are several.
     """
+    verdicts = []
+    for label, verdict in labelled:
+        if verdict.verified:
+            return verdict
+        verdicts.append((label, verdict))
     if not verdicts:
-        return Verdict(None, (Problem("signature", "no signature of it was found"),), (), 0)
-    found = next((v for _, v in verdicts if v.verified), None)
-    if found is not None or len(verdicts) == 1:
-        return found or verdicts[0][1]
+        return failed("no signature of it was found")
+    if len(verdicts) == 1:
+        return verdicts[0][1]
     problems = tuple(
         Problem(f"{label}: {p.subject}", p.reason) for label, v in verdicts for p in v.problems
     )
