@@ -188,7 +188,7 @@ def _document_pairs(document: dict[str, Any]) -> list[tuple[str, str]]:
     if metadata.get("lifecycles"):
         pairs.append((X_LIFECYCLES, _json(metadata["lifecycles"])))
     pairs += [(key, _json(metadata[field])) for key, field in _PEOPLE.items() if field in metadata]
-    workflows = [w for f in document.get("formulation") or () for w in f.get("workflows") or ()]
+    workflows = spdx3_ai.workflows(document)
     if workflows:
         pairs.append((X_WORKFLOWS, _json(workflows)))
     return pairs

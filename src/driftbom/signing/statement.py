@@ -61,11 +61,6 @@ def recorded_sizes(comp: Component) -> dict[str, int]:
     return {p: size for p, (_, size) in (sizes_of(comp.prop(Prop.MODEL_MANIFEST)) or {}).items()}
 
 
-def dataset_manifest(comp: Component) -> str | None:
-    """Return the dataset's manifest text as recorded (sidecars attached), or None."""
-    return comp.prop(Prop.DATASET_MANIFEST)
-
-
 def _model_subjects(comp: Component) -> list[dict[str, Any]]:
     files = model_files(comp)
     if files is None:
@@ -82,7 +77,7 @@ def _dataset_subjects(comp: Component) -> list[dict[str, Any]]:
     digest = _digest(comp)
     if digest:
         found.append({"name": comp.ref, "digest": {"blake3": digest}})
-    text = dataset_manifest(comp)
+    text = comp.prop(Prop.DATASET_MANIFEST)  # sidecars attached
     if text is not None:
         found.append(
             {"name": f"{comp.ref}/manifest", "digest": {"blake3": blake3_hex(manifest.data(text))}}
