@@ -109,12 +109,7 @@ def run(
     image = options.tag or f"drift-rebuild:{digest.removeprefix('sha256:')[:12]}"
     atomic.write_folder(
         output,
-        {
-            "requirements.lock": dockerfile.render_lock(the_plan),
-            ".dockerignore": dockerfile.DOCKERIGNORE,
-            "Dockerfile": dockerfile.render(the_plan),
-            "RUN.md": runmd.render(snapshot, image, str(output)),
-        },
+        {**dockerfile.context(the_plan), "RUN.md": runmd.render(snapshot, image, str(output))},
     )
     progress(
         f"wrote {output}/Dockerfile, requirements.lock ({len(the_plan.pins)} pins) and RUN.md "

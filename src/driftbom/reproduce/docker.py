@@ -56,12 +56,7 @@ def ensure(plan: BuildPlan, progress: Callable[[str], None]) -> tuple[str, bool]
 
         plan = resolve(plan)
     with tempfile.TemporaryDirectory() as folder:
-        files = {
-            "requirements.lock": dockerfile.render_lock(plan),
-            ".dockerignore": dockerfile.DOCKERIGNORE,
-            "Dockerfile": dockerfile.render(plan),
-        }
-        atomic.write_folder(Path(folder) / "context", files)
+        atomic.write_folder(Path(folder) / "context", dockerfile.context(plan))
         build.build(Path(folder) / "context", tag, progress)
     return tag, True
 
@@ -95,11 +90,6 @@ def data_mounts(
     return mounts
 
 
-def _in_code(target: str) -> bool:
-    norm = posixpath.normpath(target)
-    return norm == runmd.CODE or norm.startswith(runmd.CODE + "/")
-
-
 def problems(
     snapshot: Snapshot, places: Mapping[str, Path | str], code: Path, folders: list[str]
 ) -> list[str]:
@@ -115,7 +105,7 @@ def problems(
         if any(":" in p or has_unsafe(p) for p in (source, target)):
             why = "cannot be mounted with -v (a ':' or a control character)"
             found.append(f"docker: {visible(source)!r} {why}")
-        elif not _in_code(target) and runmd.covers_image(target):
+        elif not runmd.in_code(target) and runmd.covers_image(target):
             why = "would cover the image's own folders"
             found.append(f"docker: a mount at {visible(target)!r} {why}")
     return found
