@@ -162,11 +162,7 @@ def check(
     """Verify the record at ``path`` against its envelope (default: beside it)."""
     envelope = read_envelope(signature or envelope_path(path))
     raw = codecs.read_bytes(path)
-    signed = verify.signature(envelope, trust, raw)  # before any of the record is parsed
-    if isinstance(signed, verify.Verdict):
-        return signed
-    _, snapshot = load(path, raw)
-    return verify.check(signed, trust, raw, snapshot, cache)
+    return verify.verified(envelope, trust, raw, lambda: load(path, raw)[1], cache)
 
 
 def signer(
@@ -247,7 +243,7 @@ def gate(
         if problem is not None:
             raise _refused(where, problem)
         return None
-    verdict = verify.verified(envelope, trust, raw, snapshot, cache)
+    verdict = verify.verified(envelope, trust, raw, lambda: snapshot, cache)
     if not verdict.verified:
         raise _refused(where, verdict.problems[0])
     return verdict

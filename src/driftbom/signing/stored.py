@@ -132,7 +132,7 @@ def check_record(
     return verify.first_verified(
         (label, verify.failed(envelope.reason))
         if isinstance(envelope, DriftError)
-        else (label, verify.verified(envelope, trust, record.raw, record.snapshot, cache))
+        else (label, verify.verified(envelope, trust, record.raw, lambda: record.snapshot, cache))
         for label, envelope in found
     )
 

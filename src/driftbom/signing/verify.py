@@ -34,7 +34,7 @@ from driftbom.signing.statement import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from driftbom.model import Component, Snapshot
     from driftbom.signing.keys import Verifier
@@ -350,12 +350,12 @@ def verified(
     envelope: dsse.Envelope,
     trust: TrustPolicy,
     raw: bytes,
-    snapshot: Snapshot,
+    parse: Callable[[], Snapshot],
     cache: Path | None = None,
 ) -> Verdict:
-    """Check ``envelope`` over the record ``raw`` (parsed: ``snapshot``): all of it."""
+    """Check ``envelope`` over the record ``raw``, parsed by ``parse`` once it names ``raw``."""
     signed = signature(envelope, trust, raw)
-    return signed if isinstance(signed, Verdict) else check(signed, trust, raw, snapshot, cache)
+    return signed if isinstance(signed, Verdict) else check(signed, trust, raw, parse(), cache)
 
 
 def check_signature(
