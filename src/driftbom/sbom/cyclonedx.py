@@ -461,10 +461,15 @@ def _flatten(items: list[Any]) -> list[Any]:
     return out
 
 
-def _is_ours(metadata: dict[str, Any]) -> bool:
+def _our_versions(metadata: dict[str, Any]) -> list[str]:
+    """Return the version of each ``driftbom`` among the tools (none: another tool's document)."""
     tools = metadata.get("tools")
     listed = tools.get("components", []) if isinstance(tools, dict) else tools or []
-    return any(isinstance(t, dict) and t.get("name") == "driftbom" for t in listed)
+    return [
+        str(t.get("version", ""))
+        for t in listed
+        if isinstance(t, dict) and t.get("name") == "driftbom"
+    ]
 
 
 class ComponentIndex:
@@ -556,21 +561,13 @@ def _components(
     return tuple(sorted(components.values(), key=lambda c: c.ref))
 
 
-def _tool_version(metadata: dict[str, Any]) -> str:
-    tools = metadata.get("tools")
-    found = ""
-    for tool in tools.get("components", []) if isinstance(tools, dict) else tools or []:
-        if isinstance(tool, dict) and tool.get("name") == "driftbom":
-            found = str(tool.get("version", ""))
-    return found
-
-
 def _from_dict(
     document: Any, label: str, index: ComponentIndex | None, reuse: ComponentIndex | None
 ) -> Snapshot:
     metadata, raw_components = _checked_header(document, label)
     raw_components = [*raw_components, *_formula_components(document)]
-    ours = _is_ours(metadata)
+    versions = _our_versions(metadata)
+    ours = bool(versions)
     if not ours:
         raw_components = _flatten(raw_components)
     depends = _dependencies(document) if ours else {}
@@ -594,7 +591,7 @@ def _from_dict(
         properties=tuple(p for p in props if p[0] != Prop.LAYERS),
         layers=layers,
         tool="driftbom" if ours else "foreign",
-        tool_version=_tool_version(metadata),
+        tool_version=versions[-1] if versions else "",
         spec_version=str(document["specVersion"]),
         serial=_optional_str(document.get("serialNumber")),
         phase=_phase(metadata),
@@ -662,8 +659,7 @@ class CycloneDX:
 
     def decode(self, data: bytes, label: str, manifests: Fetcher | None = None) -> Snapshot:
         """Read a document, with the manifests ``manifests`` supplies; raises SbomError."""
-        snapshot = parse(data, label)
-        return snapshot if manifests is None else with_manifests(snapshot, manifests)
+        return with_manifests(parse(data, label), manifests)
 
     def decoder(self) -> Decode:
         """Return a decode that builds each component unchanged since its first document once.
@@ -675,7 +671,7 @@ class CycloneDX:
         def decode(data: bytes, label: str, manifests: Fetcher | None = None) -> Snapshot:
             first = seen.ours is None
             snapshot = parse(data, label, seen if first else None, None if first else seen)
-            return snapshot if manifests is None else with_manifests(snapshot, manifests)
+            return with_manifests(snapshot, manifests)
 
         return decode
 

@@ -419,4 +419,4 @@ class Spdx3:
         """Read an SPDX 3 document drift wrote, with ``manifests``; raises SbomError."""
         with paused():
             snapshot = decode(data, label)
-        return snapshot if manifests is None else with_manifests(snapshot, manifests)
+        return with_manifests(snapshot, manifests)
