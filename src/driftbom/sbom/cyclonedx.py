@@ -397,13 +397,8 @@ def _read_component(
     if kind is None:
         raise SbomError(f"{label}: unknown component type {raw.get('type')!r}")
     nested = raw.get("components") if ours else None
-    hashes: tuple[tuple[str, str], ...] = ()
-    if raw.get("hashes"):
-        found = [
-            (str(h.get("alg")), str(h.get("content"))) for h in raw["hashes"] if isinstance(h, dict)
-        ]
-        found.sort()
-        hashes = tuple(found)
+    listed = raw.get("hashes") or ()
+    hashes = [(str(h.get("alg")), str(h.get("content"))) for h in listed if isinstance(h, dict)]
     ref = _identity(raw, ours)
     return Component(
         ref=ref,
@@ -411,7 +406,7 @@ def _read_component(
         name=_string(raw.get("name", ""), "a component's name", label) or "",
         version=_string(raw.get("version"), f"the version of {ref[:80]!r}", label),
         purl=_string(raw.get("purl"), f"the purl of {ref[:80]!r}", label),
-        hashes=hashes,
+        hashes=tuple(sorted(hashes)),
         properties=_pairs(raw.get("properties")),
         depends_on=depends.get(ref, ()) if depends else (),
         components=tuple(_read_component(c, ours, label) for c in nested) if nested else (),
