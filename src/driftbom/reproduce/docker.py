@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from driftbom import atomic
 from driftbom.model import Layer
 from driftbom.properties import Prop
-from driftbom.rebuilder import dockerfile, runmd
+from driftbom.rebuilder import build, dockerfile, runmd
+from driftbom.rebuilder.resolve import resolve
 from driftbom.reproduce.venvs import plan_digest
 from driftbom.safetext import has_unsafe, visible
 
@@ -35,8 +36,6 @@ def image_tag(plan: BuildPlan) -> str:
 
 
 def _exists(tag: str) -> bool:
-    from driftbom.rebuilder import build  # noqa: PLC0415 - needs the docker SDK
-
     try:
         build.client().images.get(tag)
     except Exception:  # noqa: BLE001 - not found, or not readable: built again
@@ -46,14 +45,10 @@ def _exists(tag: str) -> bool:
 
 def ensure(plan: BuildPlan, progress: Callable[[str], None]) -> tuple[str, bool]:
     """Return the plan's image tag, and whether it was built now; raises RebuildError."""
-    from driftbom.rebuilder import build  # noqa: PLC0415 - needs the docker SDK
-
     tag = image_tag(plan)
     if _exists(tag):
         return tag, False
     if not plan.fully_hashed:
-        from driftbom.rebuilder.resolve import resolve  # noqa: PLC0415 - network
-
         plan = resolve(plan)
     with tempfile.TemporaryDirectory() as folder:
         atomic.write_folder(Path(folder) / "context", dockerfile.context(plan))
@@ -135,6 +130,4 @@ def argv(
 
 def environment(tag: str, name: str) -> tuple[Component, ...]:
     """Return the image's interpreter and packages, snapshotted inside it."""
-    from driftbom.rebuilder import build  # noqa: PLC0415 - needs the docker SDK
-
     return build.snapshot_image(tag, name).components
