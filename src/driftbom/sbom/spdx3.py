@@ -204,8 +204,7 @@ def to_graph(document: dict[str, Any]) -> dict[str, Any]:
         if entry.get("dependsOn"):
             graph.append(_relationship(ids, "dependsOn", entry["ref"], entry["dependsOn"]))
     graph += _environment(document, ids, [r["bom-ref"] for r in raws])
-    for kind, source, targets in spdx3_ai.lineage(raws):
-        graph.append(_relationship(ids, kind, source, targets))
+    graph += [_relationship(ids, *found) for found in spdx3_ai.lineage(raws)]
     graph += _licences(raws, ids)
     graph.sort(key=lambda e: e["spdxId"])
     return {"@context": CONTEXT, "@graph": [*_header(document, ids), *graph]}

@@ -102,7 +102,6 @@ def sign_parsed(
     ``output`` when given (it is returned in any case). Neither may be a link, a device or
     the ``record_file`` (see ``writable``); a stored record has none.
     """
-    by_ref = {c.ref: c for c in snapshot.components}
     wanted = {}
     for name in models:
         if base is None:
@@ -115,7 +114,7 @@ def sign_parsed(
             writable(where, record_file)
     bundles = []
     for name, where in wanted.items():
-        comp = by_ref.get(f"model:{name}")
+        comp = snapshot.component(f"model:{name}")
         if comp is None:
             raise UsageError("not a model of the record", what=Input.MODEL, path=name)
         bundles.append((where, openssf.bundle(comp, signer, cache)))
