@@ -21,6 +21,7 @@ from driftbom.properties import Prop
 from driftbom.rebuilder import build, dockerfile, runmd
 from driftbom.rebuilder.resolve import resolve
 from driftbom.reproduce.venvs import plan_digest
+from driftbom.reproduce.verify import leaves_code
 from driftbom.safetext import has_unsafe, visible
 
 if TYPE_CHECKING:
@@ -58,10 +59,9 @@ def ensure(plan: BuildPlan, progress: Callable[[str], None]) -> tuple[str, bool]
 
 def _relative_folder(path: str) -> str | None:
     """Return the folder of a relative path inside the code (``.`` for its root), else None."""
-    norm = posixpath.normpath(path)
-    if posixpath.isabs(norm) or norm == ".." or norm.startswith("../"):
+    if posixpath.isabs(path) or leaves_code(path):
         return None
-    return posixpath.dirname(norm) or "."
+    return posixpath.dirname(posixpath.normpath(path)) or "."
 
 
 def writable(snapshot: Snapshot, metrics: Path | None) -> list[str]:

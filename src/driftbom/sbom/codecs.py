@@ -7,7 +7,10 @@ A third party adds one with :func:`register`, or in the ``driftbom.codecs`` entr
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from codecs import BOM_UTF8
+from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from driftbom import bounded
 from driftbom.errors import SbomError
@@ -133,6 +136,15 @@ def read_bytes(path: Path) -> bytes:
     except OSError as exc:
         raise SbomError(f"{label}: cannot read it ({exc.strerror})") from exc
     return raw
+
+
+def cyclonedx_json(raw: bytes | None, snapshot: Snapshot) -> Any:
+    """Return the CycloneDX JSON of a record: ``raw`` when it is CycloneDX, else ``snapshot``'s.
+
+    ``raw`` as written (a UTF-8 byte order mark dropped), else as drift writes ``snapshot``.
+    """
+    document = raw if raw is not None and CYCLONEDX.sniff(raw) else CYCLONEDX.encode(snapshot).data
+    return orjson.loads(document.removeprefix(BOM_UTF8))
 
 
 def read(path: Path, decode: Decode = decode_any) -> Snapshot:

@@ -24,8 +24,6 @@ if TYPE_CHECKING:
 
 STATEMENT = "https://in-toto.io/Statement/v1"
 PREDICATE = "https://cyclonedx.org/bom"
-BOM = b"\xef\xbb\xbf"
-"""A UTF-8 byte order mark: a record may start with one (RFC 8259 lets a reader skip it)."""
 
 
 def record_digests(raw: bytes) -> dict[str, str]:
@@ -96,23 +94,12 @@ def subjects(name: str, raw: bytes, snapshot: Snapshot) -> list[dict[str, Any]]:
     return found
 
 
-def predicate(raw: bytes, snapshot: Snapshot) -> Any:
-    """Return the CycloneDX document a statement of the record ``raw`` carries.
-
-    The record itself when it is CycloneDX (a UTF-8 byte order mark before it dropped), else
-    the record as drift writes it in CycloneDX.
-    """
-    cyclonedx = codecs.for_path(None)
-    document = raw if cyclonedx.sniff(raw) else cyclonedx.encode(snapshot).data
-    return orjson.loads(document.removeprefix(BOM))
-
-
 def statement(name: str, raw: bytes, snapshot: Snapshot) -> bytes:
     """Return the Statement (JSON bytes) whose predicate is the document ``raw``."""
     body = {
         "_type": STATEMENT,
         "subject": subjects(name, raw, snapshot),
         "predicateType": PREDICATE,
-        "predicate": predicate(raw, snapshot),
+        "predicate": codecs.cyclonedx_json(raw, snapshot),
     }
     return orjson.dumps(body)

@@ -23,11 +23,11 @@ from driftbom.inputs.listing import list_files
 from driftbom.model import ComponentType
 from driftbom.properties import Prop
 from driftbom.safetext import has_unsafe, visible
+from driftbom.sbom import codecs
 from driftbom.signing import dsse
 from driftbom.signing.statement import (
     PREDICATE,
     STATEMENT,
-    predicate,
     record_digests,
     sizes_of,
     subjects,
@@ -335,7 +335,7 @@ def matches(
     ``signer`` (who signed them, already checked) names the Verdict.
     """
     problems = _coverage(signed, raw, snapshot)
-    if document != predicate(raw, snapshot):
+    if document != codecs.cyclonedx_json(raw, snapshot):
         problems.append(Problem("statement", "the predicate is not the signed record"))
     checker = _Checker(cache)
     for comp in snapshot.components:
