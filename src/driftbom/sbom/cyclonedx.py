@@ -521,11 +521,11 @@ def _checked_header(document: Any, label: str) -> tuple[dict[str, Any], list[Any
 
 
 def _dependencies(document: dict[str, Any]) -> dict[str, tuple[str, ...]]:
-    depends: dict[str, tuple[str, ...]] = {}
-    for entry in document.get("dependencies") or ():
-        if isinstance(entry, dict) and entry.get("dependsOn"):
-            depends[str(entry.get("ref"))] = tuple(sorted(str(x) for x in entry["dependsOn"]))
-    return depends
+    return {
+        str(entry.get("ref")): tuple(sorted(str(x) for x in entry["dependsOn"]))
+        for entry in document.get("dependencies") or ()
+        if isinstance(entry, dict) and entry.get("dependsOn")
+    }
 
 
 def _components(

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 from driftbom import atomic, bounded
-from driftbom.errors import DriftError, Input, SbomError, UsageError
+from driftbom.errors import DriftError, Input, UsageError
 from driftbom.hashes import sha256
 from driftbom.sbom import codecs
 from driftbom.signing import dsse, records, statement, stored, verify
@@ -250,12 +250,7 @@ def _bundle(data: bytes, label: str) -> Bundle:
 
 def read_bundle(where: Path) -> Bundle:
     """Return the bundle in the file ``where``; raises UsageError when it is not one."""
-    try:
-        raw = codecs.read_bytes(where)
-    except SbomError as exc:
-        reason = f"no signature here ({str(exc).removeprefix(f'{where}: ')})"
-        raise UsageError(reason, what=Input.SIGNATURE, path=str(where)) from None
-    return _bundle(raw, str(where))
+    return _bundle(records.read_signature(where), str(where))
 
 
 def _verdict(

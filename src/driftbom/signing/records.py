@@ -145,14 +145,18 @@ def sign(
     return sign_parsed(raw, snapshot, path.name, signer, models, path, target, cache, path)
 
 
-def read_envelope(where: Path) -> dsse.Envelope:
-    """Return the envelope in the file ``where``; raises UsageError naming it."""
+def read_signature(where: Path) -> bytes:
+    """Return the bytes of the signature file ``where``; raises UsageError naming it."""
     try:
-        raw_envelope = codecs.read_bytes(where)
+        return codecs.read_bytes(where)
     except SbomError as exc:
         reason = f"no signature here ({str(exc).removeprefix(f'{where}: ')})"
         raise UsageError(reason, what=Input.SIGNATURE, path=str(where)) from None
-    return dsse.parse(raw_envelope, str(where))
+
+
+def read_envelope(where: Path) -> dsse.Envelope:
+    """Return the envelope in the file ``where``; raises UsageError naming it."""
+    return dsse.parse(read_signature(where), str(where))
 
 
 def check(
