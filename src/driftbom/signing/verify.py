@@ -299,20 +299,6 @@ class _Checker:
             self.problems.append(Problem(comp.ref, reason))
 
 
-def check(
-    signed: Signed,
-    trust: TrustPolicy,
-    raw: bytes,
-    snapshot: Snapshot,
-    cache: Path | None = None,
-) -> Verdict:
-    """Check the rest of ``signed`` over the record ``raw`` (parsed: ``snapshot``)."""
-    signer = _allowed(signed, trust, snapshot.name)
-    if isinstance(signer, Verdict):
-        return signer
-    return matches(signer, signed.subjects, signed.predicate, raw, snapshot, cache)
-
-
 def _allowed(signed: Signed, trust: TrustPolicy, name: str) -> str | Verdict:
     """Return the id of the first signing key that may sign records named ``name``, else why."""
     allowed = [key for key in signed.keys if trust.allowed(key.id, name)]
@@ -355,7 +341,13 @@ def verified(
 ) -> Verdict:
     """Check ``envelope`` over the record ``raw``, parsed by ``parse`` once it names ``raw``."""
     signed = signature(envelope, trust, raw)
-    return signed if isinstance(signed, Verdict) else check(signed, trust, raw, parse(), cache)
+    if isinstance(signed, Verdict):
+        return signed
+    snapshot = parse()
+    signer = _allowed(signed, trust, snapshot.name)
+    if isinstance(signer, Verdict):
+        return signer
+    return matches(signer, signed.subjects, signed.predicate, raw, snapshot, cache)
 
 
 def check_signature(
