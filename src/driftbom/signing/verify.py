@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
+from driftbom import manifest
 from driftbom.errors import DriftError, Input
 from driftbom.inputs.datasets import digest_of, hash_dataset
 from driftbom.inputs.listing import list_files
 from driftbom.model import ComponentType
 from driftbom.properties import Prop
-from driftbom.safetext import has_unsafe, visible
 from driftbom.sbom import codecs
 from driftbom.signing import dsse
 from driftbom.signing.statement import (
@@ -199,11 +199,6 @@ def _coverage(signed: Sequence[Subject], raw: bytes, snapshot: Snapshot) -> list
     return problems
 
 
-def _shown(paths: Sequence[str]) -> list[str]:
-    """Return the paths as a manifest writes them (control characters escaped)."""
-    return list(map(visible, paths)) if has_unsafe("".join(paths)) else list(paths)
-
-
 class _Checker:
     """Each model's and dataset's files on disk against the (verified) record."""
 
@@ -233,7 +228,7 @@ class _Checker:
         except DriftError as exc:
             self.problems.append(Problem(comp.ref, exc.reason))
             return None
-        return dict(zip(_shown(files.paths), files.sizes, strict=True))
+        return dict(zip(manifest.shown(files.paths), files.sizes, strict=True))
 
     def _digests(self, comp: Component, where: Path, what: Input) -> dict[str, str] | None:
         try:
@@ -241,7 +236,7 @@ class _Checker:
         except (DriftError, OSError) as exc:
             self.problems.append(Problem(comp.ref, getattr(exc, "reason", None) or str(exc)))
             return None
-        return dict(zip(_shown(found.paths), found.digests, strict=True))
+        return dict(zip(manifest.shown(found.paths), found.digests, strict=True))
 
     def _whole(self, comp: Component, where: Path, what: Input, total: str | None) -> None:
         """Check a folder the record keeps only the digest of (and its size in bytes)."""
