@@ -50,14 +50,7 @@ def render_lock(plan: BuildPlan) -> str:
     lines += [f"--extra-index-url {url}" for url in plan.extra_index_urls]
     for pin in plan.pins:
         spec = f"{pin.name} @ {pin.url}" if pin.url else f"{pin.name}=={pin.version}"
-        if pin.hashes:
-            lines.append(spec + " \\")
-            lines += [
-                f"    --hash={h}" + (" \\" if i < len(pin.hashes) - 1 else "")
-                for i, h in enumerate(pin.hashes)
-            ]
-        else:
-            lines.append(spec)
+        lines.append(" \\\n".join([spec, *(f"    --hash={h}" for h in pin.hashes)]))
     return "\n".join(lines) + "\n"
 
 
