@@ -29,9 +29,13 @@ def encode(paths: Sequence[str], sizes: Sequence[int], digests: Sequence[str]) -
     A path's control characters (a newline in a file name) are written escaped, so each file
     stays one line.
     """
-    if has_unsafe("".join(paths)):
-        paths = list(map(visible, paths))
-    return "".join([f"{d} {s} {p}\n" for d, s, p in zip(digests, sizes, paths, strict=True)])
+    lines = zip(digests, sizes, shown(paths), strict=True)
+    return "".join([f"{d} {s} {p}\n" for d, s, p in lines])
+
+
+def shown(paths: Sequence[str]) -> list[str]:
+    """Return the paths as a manifest writes them (control characters escaped)."""
+    return list(map(visible, paths)) if has_unsafe("".join(paths)) else list(paths)
 
 
 def parse(text: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 from functools import lru_cache
+from operator import attrgetter
 from typing import NamedTuple, cast
 
 
@@ -147,8 +148,7 @@ class Component(NamedTuple):
         )
 
 
-def _ref_key(component: Component) -> str:
-    return component.ref
+_ref_key = attrgetter("ref")
 
 
 _PREFIX_LAYERS = {
@@ -252,10 +252,7 @@ class Snapshot(NamedTuple):
 
     def component(self, ref: str) -> Component | None:
         """Return the component whose bom-ref is ``ref``, or None."""
-        for item in self.components:
-            if item.ref == ref:
-                return item
-        return None
+        return next((item for item in self.components if item.ref == ref), None)
 
     def by_layer(self, layer: Layer) -> tuple[Component, ...]:
         """Return the components of ``layer``."""

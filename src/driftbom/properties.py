@@ -147,8 +147,3 @@ class Prop:
     GIT_DIFF = "drift:git:diff-digest"
     GIT_REMOTE = "drift:git:remote"
     GIT_PATCH = "drift:git:patch"  # blake3: of the uncommitted patch kept beside the record
-
-
-def every() -> list[str]:
-    """Return every property name (and the ``drift:env:`` prefix) defined on :class:`Prop`."""
-    return [value for name, value in vars(Prop).items() if name.isupper()]

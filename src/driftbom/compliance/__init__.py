@@ -7,10 +7,7 @@ reads is evaluated as the CycloneDX document it is, or would be (``document_of``
 
 from __future__ import annotations
 
-from codecs import BOM_UTF8
 from typing import TYPE_CHECKING, Any, NamedTuple
-
-import orjson
 
 from driftbom.compliance.framework import Element, Framework, Scope, names, read, shipped
 from driftbom.compliance.outcomes import (
@@ -66,15 +63,7 @@ def decoded(data: bytes, label: str, manifests: Fetcher | None = None) -> Decode
     decoded and encoded again as CycloneDX, so what its codec keeps is what is proved.
     """
     snapshot = codecs.decode_any(data, label, manifests)
-    if not codecs.CYCLONEDX.sniff(data):
-        return Decoded(snapshot, _of_snapshot(snapshot))
-    parsed: dict[str, Any] = orjson.loads(data.removeprefix(BOM_UTF8))
-    return Decoded(snapshot, parsed)
-
-
-def _of_snapshot(snapshot: Snapshot) -> dict[str, Any]:
-    encoded: dict[str, Any] = orjson.loads(codecs.CYCLONEDX.encode(snapshot).data)
-    return encoded
+    return Decoded(snapshot, codecs.cyclonedx_json(data, snapshot))
 
 
 def scores(
@@ -85,7 +74,7 @@ def scores(
     An unchecked signature counts as not present.
     """
     document = (
-        _of_snapshot(snapshot_or_document)
+        codecs.cyclonedx_json(None, snapshot_or_document)
         if isinstance(snapshot_or_document, Snapshot)
         else dict(snapshot_or_document)
     )

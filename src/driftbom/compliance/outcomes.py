@@ -145,13 +145,8 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 
 
 def _proof(element: Element, item: Any, document: Any, where: str) -> Match | None:
-    for chosen in element.proof:
-        if chosen.signature:
-            continue
-        found = select(chosen, item, document, where)
-        if found:
-            return found[0]
-    return None
+    found = (select(s, item, document, where) for s in element.proof if not s.signature)
+    return next((matches[0] for matches in found if matches), None)
 
 
 def _signed(element: Element, signature: Signature) -> Outcome | None:

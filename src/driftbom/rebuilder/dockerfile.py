@@ -50,14 +50,7 @@ def render_lock(plan: BuildPlan) -> str:
     lines += [f"--extra-index-url {url}" for url in plan.extra_index_urls]
     for pin in plan.pins:
         spec = f"{pin.name} @ {pin.url}" if pin.url else f"{pin.name}=={pin.version}"
-        if pin.hashes:
-            lines.append(spec + " \\")
-            lines += [
-                f"    --hash={h}" + (" \\" if i < len(pin.hashes) - 1 else "")
-                for i, h in enumerate(pin.hashes)
-            ]
-        else:
-            lines.append(spec)
+        lines.append(" \\\n".join([spec, *(f"    --hash={h}" for h in pin.hashes)]))
     return "\n".join(lines) + "\n"
 
 
@@ -109,14 +102,11 @@ def render(plan: BuildPlan) -> str:
             " && rm -rf /var/lib/apt/lists/*"
         )
     if plan.python_from_base:
-        python = "python3"
+        lines.append(_exec("python3", "-m", "venv", VENV))
     else:
         lines.append(f"COPY --from=ghcr.io/astral-sh/uv:{UV_VERSION} /uv /usr/local/bin/uv")
         lines.append(_exec("uv", "python", "install", plan.python_version))
-        python = f"python{plan.python_version.rsplit('.', 1)[0]}"
         lines.append(_exec("uv", "venv", "--python", plan.python_version, "--seed", VENV))
-    if plan.python_from_base:
-        lines.append(_exec(python, "-m", "venv", VENV))
     lines.append(f"COPY requirements.lock {LOCK_IN_IMAGE}")
     pip = (f"{VENV}/bin/python", "-m", "pip", "install", "--no-cache-dir", "--no-deps")
     hashed = ("--require-hashes",) if plan.fully_hashed else ()
@@ -138,3 +128,9 @@ def render(plan: BuildPlan) -> str:
 
 
 DOCKERIGNORE = "*\n!requirements.lock\n"
+
+
+def context(plan: BuildPlan) -> dict[str, str]:
+    """Return the files of the plan's build context, by name."""
+    lock, dockerfile = render_lock(plan), render(plan)
+    return {"requirements.lock": lock, ".dockerignore": DOCKERIGNORE, "Dockerfile": dockerfile}

@@ -46,6 +46,7 @@ TIMEOUT_S = 30
 MAX_REDIRECTS = 5
 WORKERS = 16
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+_HASH = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 class UnreadableIndexError(Exception):
@@ -71,9 +72,8 @@ class Lookup:
 def check_index(url: str) -> str:
     """Return ``url`` ending in ``/``; raises ValueError for anything but https (or loopback)."""
     parts = urllib.parse.urlsplit(url)
-    if parts.scheme == "http" and _loopback(parts.hostname):
-        return url if url.endswith("/") else url + "/"
-    if parts.scheme != "https" or not parts.hostname:
+    local = parts.scheme == "http" and _loopback(parts.hostname)
+    if not local and (parts.scheme != "https" or not parts.hostname):
         raise ValueError(f"index {scrub(url)!r} is not an https:// URL")
     return url if url.endswith("/") else url + "/"
 
@@ -238,16 +238,9 @@ def version_hashes(page: Mapping[str, Any], version: str) -> tuple[str, ...]:
 
 def _cached(cache: StatCache, key: str) -> tuple[str, ...] | None:
     value = cache.get(key, [])
-    if (
-        isinstance(value, list)
-        and value
-        and all(
-            isinstance(h, str) and h.startswith("sha256:") and _SHA256.fullmatch(h[7:])
-            for h in value
-        )
-    ):
-        return tuple(value)
-    return None
+    if not isinstance(value, list) or not value:
+        return None
+    return tuple(value) if all(isinstance(h, str) and _HASH.fullmatch(h) for h in value) else None
 
 
 def _ask(indexes: Sequence[str], name: str, versions: Iterable[str]) -> dict[str, tuple[str, ...]]:

@@ -266,13 +266,11 @@ def _base_image(
     notes: list[str] = []
     if requested:
         return validate.image(requested), True, notes
-    toolkit = _loaded_toolkit(snapshot)
+    toolkit, os_comp = _loaded_toolkit(snapshot), snapshot.component("os")
     if toolkit is not None:
-        os_comp = snapshot.component("os")
         ubuntu = os_comp.version if os_comp and os_comp.name == "ubuntu" else None
         base = cuda_base(*toolkit, ubuntu)
         return validate.image(base.image), False, list(base.notes)
-    os_comp = snapshot.component("os")
     codename = DEFAULT_CODENAME
     if os_comp is not None and os_comp.name == "debian" and os_comp.prop(Prop.OS_CODENAME):
         codename = validate.codename(os_comp.prop(Prop.OS_CODENAME) or "")

@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom import atomic
 from driftbom.comparator.severity import Severity
-from driftbom.rebuilder import dockerfile, runmd
+from driftbom.errors import RebuildError
+from driftbom.rebuilder import build, dockerfile, runmd, venv
 from driftbom.rebuilder import plan as plans
+from driftbom.rebuilder.resolve import resolve
+from driftbom.rebuilder.verify import verify
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -81,8 +84,6 @@ def _planned(
         unhashed = sum(1 for p in the_plan.pins if not p.hashes)
         log.warning("%d pins have no hashes; pip cannot verify what it installs", unhashed)
     elif not the_plan.fully_hashed:
-        from driftbom.rebuilder.resolve import resolve  # noqa: PLC0415 - network
-
         the_plan = resolve(the_plan, _every_second(progress))
     for item in the_plan.not_reproduced:
         log.warning("not reproduced: %s", item)
@@ -109,12 +110,7 @@ def run(
     image = options.tag or f"drift-rebuild:{digest.removeprefix('sha256:')[:12]}"
     atomic.write_folder(
         output,
-        {
-            "requirements.lock": dockerfile.render_lock(the_plan),
-            ".dockerignore": dockerfile.DOCKERIGNORE,
-            "Dockerfile": dockerfile.render(the_plan),
-            "RUN.md": runmd.render(snapshot, image, str(output)),
-        },
+        {**dockerfile.context(the_plan), "RUN.md": runmd.render(snapshot, image, str(output))},
     )
     progress(
         f"wrote {output}/Dockerfile, requirements.lock ({len(the_plan.pins)} pins) and RUN.md "
@@ -122,23 +118,17 @@ def run(
     )
     rebuilt, built = None, None
     if options.venv is not None:
-        from driftbom.rebuilder import venv as venvs  # noqa: PLC0415
-
-        python = venvs.build_venv(the_plan, output, options.venv)
+        python = venv.build_venv(the_plan, output, options.venv)
         progress(f"built {options.venv}")
         if options.verify:
-            rebuilt = venvs.snapshot_venv(python, f"venv {options.venv}")
+            rebuilt = venv.snapshot_venv(python, f"venv {options.venv}")
     elif options.build or options.verify:
-        from driftbom.rebuilder import build  # noqa: PLC0415 - needs the docker SDK
-
         built = image
         build.build(output, image, build_log)
         progress(f"built image {image}{_interpreter_note(the_plan, build.python_version(image))}")
         rebuilt = build.snapshot_image(image, image) if options.verify else None
     if rebuilt is None:
         return Rebuilt(the_plan, built)
-    from driftbom.rebuilder.verify import verify  # noqa: PLC0415
-
     return Rebuilt(
         the_plan, built, verify(snapshot, rebuilt, the_plan.left_out, fail_on=options.fail_on)
     )
@@ -146,9 +136,6 @@ def run(
 
 def _base_python(image: str) -> str | None:
     """Return the interpreter version of a requested base image, or None (the build says why)."""
-    from driftbom.errors import RebuildError  # noqa: PLC0415
-    from driftbom.rebuilder import build  # noqa: PLC0415 - needs the docker SDK
-
     try:
         return build.python_version(image)
     except RebuildError as exc:

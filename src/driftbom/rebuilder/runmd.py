@@ -78,15 +78,16 @@ def _command(snapshot: Snapshot) -> tuple[list[str], list[str]]:
     return [shlex.quote(w) for w in words], notes
 
 
-def _covers_image(target: str) -> bool:
-    return target == "/" or any(
-        target == top or target.startswith(top + "/") for top in _IMAGE_FOLDERS
-    )
-
-
 def covers_image(target: str) -> bool:
     """Return True when a mount at ``target`` would cover the image's system or ``/code``."""
-    return _covers_image(posixpath.normpath(target))
+    norm = posixpath.normpath(target)
+    return norm == "/" or any(norm == top or norm.startswith(top + "/") for top in _IMAGE_FOLDERS)
+
+
+def in_code(target: str) -> bool:
+    """Return True when ``target`` is the code folder or inside it (mounted with it)."""
+    norm = posixpath.normpath(target)
+    return norm == CODE or norm.startswith(CODE + "/")
 
 
 def _mount(comp: Component, path: str | None, *, readonly: bool) -> tuple[str | None, str | None]:
@@ -102,10 +103,10 @@ def _mount(comp: Component, path: str | None, *, readonly: bool) -> tuple[str | 
         source = shlex.quote(path)
     else:
         target = posixpath.normpath(posixpath.join(CODE, path))
-        if target == CODE or target.startswith(CODE + "/"):
+        if in_code(target):
             return None, None  # inside the code folder: mounted with it
         source = '"$PWD"/' + shlex.quote(path)
-    if _covers_image(target):
+    if covers_image(target):
         return (
             None,
             f"{what}: not mounted (it would cover {target} of the image): mount it yourself",

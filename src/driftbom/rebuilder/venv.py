@@ -49,17 +49,10 @@ def build_venv(plan: BuildPlan, folder: Path, target: Path) -> Path:
     if target.exists() and any(target.iterdir()):
         raise RebuildError("exists and is not empty", what=Input.VENV, path=str(target))
     base = find_python(plan.python_version)
-    steps = [[base, "-m", "venv", str(target)]]
-    python = str(target / "bin" / "python")
+    python, lock = str(target / "bin" / "python"), str(folder / "requirements.lock")
     pip = [python, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check"]
-    steps.append(
-        [
-            *pip,
-            *(["--require-hashes"] if plan.fully_hashed else []),
-            "-r",
-            str(folder / "requirements.lock"),
-        ]
-    )
+    hashed = ["--require-hashes"] if plan.fully_hashed else []
+    steps = [[base, "-m", "venv", str(target)], [*pip, *hashed, "-r", lock]]
     steps += [[*pip, vcs.requirement] for vcs in plan.vcs]
     for argv in steps:
         try:

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING
 from driftbom import atomic
 from driftbom.model import Layer
 from driftbom.properties import Prop
-from driftbom.rebuilder import dockerfile, runmd
+from driftbom.rebuilder import build, dockerfile, runmd
+from driftbom.rebuilder.resolve import resolve
 from driftbom.reproduce.venvs import plan_digest
+from driftbom.reproduce.verify import leaves_code
 from driftbom.safetext import has_unsafe, visible
 
 if TYPE_CHECKING:
@@ -35,8 +37,6 @@ def image_tag(plan: BuildPlan) -> str:
 
 
 def _exists(tag: str) -> bool:
-    from driftbom.rebuilder import build  # noqa: PLC0415 - needs the docker SDK
-
     try:
         build.client().images.get(tag)
     except Exception:  # noqa: BLE001 - not found, or not readable: built again
@@ -46,32 +46,22 @@ def _exists(tag: str) -> bool:
 
 def ensure(plan: BuildPlan, progress: Callable[[str], None]) -> tuple[str, bool]:
     """Return the plan's image tag, and whether it was built now; raises RebuildError."""
-    from driftbom.rebuilder import build  # noqa: PLC0415 - needs the docker SDK
-
     tag = image_tag(plan)
     if _exists(tag):
         return tag, False
     if not plan.fully_hashed:
-        from driftbom.rebuilder.resolve import resolve  # noqa: PLC0415 - network
-
         plan = resolve(plan)
     with tempfile.TemporaryDirectory() as folder:
-        files = {
-            "requirements.lock": dockerfile.render_lock(plan),
-            ".dockerignore": dockerfile.DOCKERIGNORE,
-            "Dockerfile": dockerfile.render(plan),
-        }
-        atomic.write_folder(Path(folder) / "context", files)
+        atomic.write_folder(Path(folder) / "context", dockerfile.context(plan))
         build.build(Path(folder) / "context", tag, progress)
     return tag, True
 
 
 def _relative_folder(path: str) -> str | None:
     """Return the folder of a relative path inside the code (``.`` for its root), else None."""
-    norm = posixpath.normpath(path)
-    if posixpath.isabs(norm) or norm == ".." or norm.startswith("../"):
+    if posixpath.isabs(path) or leaves_code(path):
         return None
-    return posixpath.dirname(norm) or "."
+    return posixpath.dirname(posixpath.normpath(path)) or "."
 
 
 def writable(snapshot: Snapshot, metrics: Path | None) -> list[str]:
@@ -95,11 +85,6 @@ def data_mounts(
     return mounts
 
 
-def _in_code(target: str) -> bool:
-    norm = posixpath.normpath(target)
-    return norm == runmd.CODE or norm.startswith(runmd.CODE + "/")
-
-
 def problems(
     snapshot: Snapshot, places: Mapping[str, Path | str], code: Path, folders: list[str]
 ) -> list[str]:
@@ -115,7 +100,7 @@ def problems(
         if any(":" in p or has_unsafe(p) for p in (source, target)):
             why = "cannot be mounted with -v (a ':' or a control character)"
             found.append(f"docker: {visible(source)!r} {why}")
-        elif not _in_code(target) and runmd.covers_image(target):
+        elif not runmd.in_code(target) and runmd.covers_image(target):
             why = "would cover the image's own folders"
             found.append(f"docker: a mount at {visible(target)!r} {why}")
     return found
@@ -145,6 +130,4 @@ def argv(
 
 def environment(tag: str, name: str) -> tuple[Component, ...]:
     """Return the image's interpreter and packages, snapshotted inside it."""
-    from driftbom.rebuilder import build  # noqa: PLC0415 - needs the docker SDK
-
     return build.snapshot_image(tag, name).components

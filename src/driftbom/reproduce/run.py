@@ -22,7 +22,9 @@ from driftbom.redact import REDACTED
 from driftbom.reproduce import commands, verify, worktree
 from driftbom.reproduce.targets import DockerTarget, Target, VenvTarget
 from driftbom.reproduce.verdict import Reproduction, Verdict, judge
+from driftbom.runner import run
 from driftbom.safetext import visible
+from driftbom.snapshotter import SnapshotOptions, default_context
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -200,9 +202,6 @@ def _rerun(
     target: Target,
     progress: Callable[[str], None],
 ) -> Reproduced:
-    from driftbom.runner import run  # noqa: PLC0415
-    from driftbom.snapshotter import SnapshotOptions, default_context  # noqa: PLC0415
-
     label = document.label
     if snapshot.metrics and options.metrics is None:
         log.warning("the run recorded metrics, and no metrics file is read after the rerun")

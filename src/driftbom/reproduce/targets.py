@@ -72,15 +72,13 @@ class VenvTarget(Target):
     def __init__(self, snapshot: Snapshot, plan: BuildPlan, code: Path, cache: Path) -> None:
         """Hold the record, its plan, the code folder and where venvs are kept."""
         super().__init__(snapshot, plan, code)
-        self.cache = cache
-        self.bin_python = venvs.venv_dir(cache, plan) / "bin" / "python"
+        self.cache, self.folder = cache, venvs.venv_dir(cache, plan)
+        self.bin_python = self.folder / "bin" / "python"
 
     def describe(self) -> str:
         """Return ``build the venv ...`` or ``reuse the venv ...``."""
         verb = "reuse" if venvs.ready(self.cache, self.plan) else "build"
-        return (
-            f"{verb} the venv {self.bin_python.parent.parent} (Python {self.plan.python_version})"
-        )
+        return f"{verb} the venv {self.folder} (Python {self.plan.python_version})"
 
     def hand(self) -> str:
         """Return ``cd CODE && VARS VENV/bin/python ...``."""
@@ -98,11 +96,7 @@ class VenvTarget(Target):
 
     def env(self) -> Mapping[str, str]:
         """Return ours, with the recorded variables and the venv first on PATH."""
-        env = {
-            **os.environ,
-            **dict(self.plan.env),
-            "VIRTUAL_ENV": str(self.bin_python.parent.parent),
-        }
+        env = {**os.environ, **dict(self.plan.env), "VIRTUAL_ENV": str(self.folder)}
         env["PATH"] = os.pathsep.join([str(self.bin_python.parent), env.get("PATH", "")])
         return env
 

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from driftbom import atomic
-from driftbom.rebuilder import dockerfile
+from driftbom.rebuilder import dockerfile, venv
+from driftbom.rebuilder.resolve import resolve
 
 if TYPE_CHECKING:
     from driftbom.rebuilder.plan import BuildPlan
@@ -43,12 +44,8 @@ def ensure(cache: Path, plan: BuildPlan) -> tuple[Path, bool]:
     found = ready(cache, plan)
     if found is not None:
         return found, False
-    from driftbom.rebuilder import venv  # noqa: PLC0415 - the interpreter's helper
-
     target, key = venv_dir(cache, plan), plan_digest(plan)  # keyed before hashes are looked up
     if not plan.fully_hashed:
-        from driftbom.rebuilder.resolve import resolve  # noqa: PLC0415 - network
-
         plan = resolve(plan)
     if target.exists():
         shutil.rmtree(target)  # a build that did not finish

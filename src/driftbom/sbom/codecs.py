@@ -7,11 +7,13 @@ A third party adds one with :func:`register`, or in the ``driftbom.codecs`` entr
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from codecs import BOM_UTF8
+from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from driftbom import bounded
 from driftbom.errors import SbomError
-from driftbom.hashes import sha256
 from driftbom.sbom.cyclonedx import CycloneDX
 from driftbom.sbom.sidecars import beside
 from driftbom.sbom.spdx3 import Spdx3
@@ -136,15 +138,18 @@ def read_bytes(path: Path) -> bytes:
     return raw
 
 
+def cyclonedx_json(raw: bytes | None, snapshot: Snapshot) -> Any:
+    """Return the CycloneDX JSON of a record: ``raw`` when it is CycloneDX, else ``snapshot``'s.
+
+    ``raw`` as written (a UTF-8 byte order mark dropped), else as drift writes ``snapshot``.
+    """
+    document = raw if raw is not None and CYCLONEDX.sniff(raw) else CYCLONEDX.encode(snapshot).data
+    return orjson.loads(document.removeprefix(BOM_UTF8))
+
+
 def read(path: Path, decode: Decode = decode_any) -> Snapshot:
     """Read the document at ``path``, with the dataset manifests beside it; raises SbomError."""
     return decode(read_bytes(path), str(path), beside(path))
-
-
-def read_with_digest(path: Path) -> tuple[Snapshot, str]:
-    """Read one document and return it with the ``sha256:`` digest of its bytes."""
-    raw = read_bytes(path)
-    return decode_any(raw, str(path), beside(path)), "sha256:" + sha256(raw).hexdigest()
 
 
 def read_pair(reference: Path, current: Path) -> tuple[Snapshot, Snapshot]:

@@ -28,8 +28,6 @@ from driftbom.safetext import json_safe
 from driftbom.sbom import schema
 from driftbom.sbom.interface import Encoded
 from driftbom.sbom.schema import SUPPORTED_SPECS
-
-# store.py still reads these from here
 from driftbom.sbom.sidecars import with_manifests
 
 if TYPE_CHECKING:
@@ -399,13 +397,8 @@ def _read_component(
     if kind is None:
         raise SbomError(f"{label}: unknown component type {raw.get('type')!r}")
     nested = raw.get("components") if ours else None
-    hashes: tuple[tuple[str, str], ...] = ()
-    if raw.get("hashes"):
-        found = [
-            (str(h.get("alg")), str(h.get("content"))) for h in raw["hashes"] if isinstance(h, dict)
-        ]
-        found.sort()
-        hashes = tuple(found)
+    listed = raw.get("hashes") or ()
+    hashes = [(str(h.get("alg")), str(h.get("content"))) for h in listed if isinstance(h, dict)]
     ref = _identity(raw, ours)
     return Component(
         ref=ref,
@@ -413,7 +406,7 @@ def _read_component(
         name=_string(raw.get("name", ""), "a component's name", label) or "",
         version=_string(raw.get("version"), f"the version of {ref[:80]!r}", label),
         purl=_string(raw.get("purl"), f"the purl of {ref[:80]!r}", label),
-        hashes=hashes,
+        hashes=tuple(sorted(hashes)),
         properties=_pairs(raw.get("properties")),
         depends_on=depends.get(ref, ()) if depends else (),
         components=tuple(_read_component(c, ours, label) for c in nested) if nested else (),
@@ -463,10 +456,15 @@ def _flatten(items: list[Any]) -> list[Any]:
     return out
 
 
-def _is_ours(metadata: dict[str, Any]) -> bool:
+def _our_versions(metadata: dict[str, Any]) -> list[str]:
+    """Return the version of each ``driftbom`` among the tools (none: another tool's document)."""
     tools = metadata.get("tools")
     listed = tools.get("components", []) if isinstance(tools, dict) else tools or []
-    return any(isinstance(t, dict) and t.get("name") == "driftbom" for t in listed)
+    return [
+        str(t.get("version", ""))
+        for t in listed
+        if isinstance(t, dict) and t.get("name") == "driftbom"
+    ]
 
 
 class ComponentIndex:
@@ -523,11 +521,11 @@ def _checked_header(document: Any, label: str) -> tuple[dict[str, Any], list[Any
 
 
 def _dependencies(document: dict[str, Any]) -> dict[str, tuple[str, ...]]:
-    depends: dict[str, tuple[str, ...]] = {}
-    for entry in document.get("dependencies") or ():
-        if isinstance(entry, dict) and entry.get("dependsOn"):
-            depends[str(entry.get("ref"))] = tuple(sorted(str(x) for x in entry["dependsOn"]))
-    return depends
+    return {
+        str(entry.get("ref")): tuple(sorted(str(x) for x in entry["dependsOn"]))
+        for entry in document.get("dependencies") or ()
+        if isinstance(entry, dict) and entry.get("dependsOn")
+    }
 
 
 def _components(
@@ -558,21 +556,13 @@ def _components(
     return tuple(sorted(components.values(), key=lambda c: c.ref))
 
 
-def _tool_version(metadata: dict[str, Any]) -> str:
-    tools = metadata.get("tools")
-    found = ""
-    for tool in tools.get("components", []) if isinstance(tools, dict) else tools or []:
-        if isinstance(tool, dict) and tool.get("name") == "driftbom":
-            found = str(tool.get("version", ""))
-    return found
-
-
 def _from_dict(
     document: Any, label: str, index: ComponentIndex | None, reuse: ComponentIndex | None
 ) -> Snapshot:
     metadata, raw_components = _checked_header(document, label)
     raw_components = [*raw_components, *_formula_components(document)]
-    ours = _is_ours(metadata)
+    versions = _our_versions(metadata)
+    ours = bool(versions)
     if not ours:
         raw_components = _flatten(raw_components)
     depends = _dependencies(document) if ours else {}
@@ -596,7 +586,7 @@ def _from_dict(
         properties=tuple(p for p in props if p[0] != Prop.LAYERS),
         layers=layers,
         tool="driftbom" if ours else "foreign",
-        tool_version=_tool_version(metadata),
+        tool_version=versions[-1] if versions else "",
         spec_version=str(document["specVersion"]),
         serial=_optional_str(document.get("serialNumber")),
         phase=_phase(metadata),
@@ -664,8 +654,7 @@ class CycloneDX:
 
     def decode(self, data: bytes, label: str, manifests: Fetcher | None = None) -> Snapshot:
         """Read a document, with the manifests ``manifests`` supplies; raises SbomError."""
-        snapshot = parse(data, label)
-        return snapshot if manifests is None else with_manifests(snapshot, manifests)
+        return with_manifests(parse(data, label), manifests)
 
     def decoder(self) -> Decode:
         """Return a decode that builds each component unchanged since its first document once.
@@ -677,7 +666,7 @@ class CycloneDX:
         def decode(data: bytes, label: str, manifests: Fetcher | None = None) -> Snapshot:
             first = seen.ours is None
             snapshot = parse(data, label, seen if first else None, None if first else seen)
-            return snapshot if manifests is None else with_manifests(snapshot, manifests)
+            return with_manifests(snapshot, manifests)
 
         return decode
 

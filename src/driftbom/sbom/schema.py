@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +52,8 @@ def _pointer(path: Any) -> str:
     return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
 
 
-def errors(document: Any, limit: int = 50) -> list[str]:
-    """Return schema errors of a parsed document as ``$.json.path: message`` lines."""
+def errors(document: Any) -> list[str]:
+    """Return schema errors of a parsed document as ``$.json.path: message`` lines (50 at most)."""
     if not isinstance(document, dict):
         return ["$: not a JSON object"]
     spec = document.get("specVersion")
@@ -60,9 +61,5 @@ def errors(document: Any, limit: int = 50) -> list[str]:
         return ["$.bomFormat: not a CycloneDX document"]
     if spec not in SUPPORTED_SPECS:
         return [f"$.specVersion: {spec!r} is not a supported CycloneDX version"]
-    found = []
-    for error in _validator(spec).iter_errors(document):
-        found.append(f"{_pointer(error.instance_path)}: {error.message}")
-        if len(found) >= limit:
-            break
-    return found
+    found = islice(_validator(spec).iter_errors(document), 50)
+    return [f"{_pointer(error.instance_path)}: {error.message}" for error in found]

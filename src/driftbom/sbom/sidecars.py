@@ -68,19 +68,10 @@ def _attached(comp: Component, ref: str | None, fetch: Fetcher) -> Component:
     return comp._replace(properties=(*comp.properties, (Prop.DATASET_MANIFEST, text)))
 
 
-def manifest_refs(snapshot: Snapshot) -> list[str]:
-    """Return the BLAKE3 hex of each dataset manifest ``snapshot`` names but does not hold."""
-    return sorted(
-        value.removeprefix("blake3:")
-        for c in snapshot.components
-        if (value := c.prop(Prop.DATASET_MANIFEST_REF))
-        and manifest.is_reference(value)
-        and c.prop(Prop.DATASET_MANIFEST) is None
-    )
-
-
-def with_manifests(snapshot: Snapshot, fetch: Fetcher) -> Snapshot:
+def with_manifests(snapshot: Snapshot, fetch: Fetcher | None) -> Snapshot:
     """Attach each referenced manifest ``fetch(BLAKE3 hex)`` returns whose BLAKE3 matches."""
+    if fetch is None:
+        return snapshot
     refs = {c.ref: c.prop(Prop.DATASET_MANIFEST_REF) for c in snapshot.components}
     wanted = {ref: value for ref, value in refs.items() if value and manifest.is_reference(value)}
     if not wanted:

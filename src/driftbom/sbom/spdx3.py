@@ -63,7 +63,8 @@ _CDX_ALGORITHMS = {spdx: cdx for cdx, spdx in _ALGORITHMS.items()}
 X_TYPE, X_LICENSE, X_CARD, X_ANCESTORS = "cdx:type", "cdx:license", "cdx:modelCard", "cdx:pedigree"
 X_WORKFLOWS, X_LIFECYCLES, X_VERSION = "cdx:workflows", "cdx:lifecycles", "cdx:tool-version"
 X_AUTHORS, X_SUPPLIER = "cdx:authors", "cdx:supplier"
-_PEOPLE = {X_AUTHORS: "authors", X_SUPPLIER: "supplier"}
+_METADATA = {X_LIFECYCLES: "lifecycles", X_AUTHORS: "authors", X_SUPPLIER: "supplier"}
+"""The metadata fields kept as JSON text, each under its name."""
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -185,10 +186,10 @@ def _document_pairs(document: dict[str, Any]) -> list[tuple[str, str]]:
     metadata = document["metadata"]
     pairs = [(p["name"], p["value"]) for p in metadata.get("properties") or ()]
     pairs.append((X_VERSION, metadata["tools"]["components"][0]["version"]))
-    if metadata.get("lifecycles"):
-        pairs.append((X_LIFECYCLES, _json(metadata["lifecycles"])))
-    pairs += [(key, _json(metadata[field])) for key, field in _PEOPLE.items() if field in metadata]
-    workflows = [w for f in document.get("formulation") or () for w in f.get("workflows") or ()]
+    pairs += [
+        (key, _json(metadata[field])) for key, field in _METADATA.items() if field in metadata
+    ]
+    workflows = spdx3_ai.workflows(document)
     if workflows:
         pairs.append((X_WORKFLOWS, _json(workflows)))
     return pairs
@@ -204,8 +205,7 @@ def to_graph(document: dict[str, Any]) -> dict[str, Any]:
         if entry.get("dependsOn"):
             graph.append(_relationship(ids, "dependsOn", entry["ref"], entry["dependsOn"]))
     graph += _environment(document, ids, [r["bom-ref"] for r in raws])
-    for kind, source, targets in spdx3_ai.lineage(raws):
-        graph.append(_relationship(ids, kind, source, targets))
+    graph += [_relationship(ids, *found) for found in spdx3_ai.lineage(raws)]
     graph += _licences(raws, ids)
     graph.sort(key=lambda e: e["spdxId"])
     return {"@context": CONTEXT, "@graph": [*_header(document, ids), *graph]}
@@ -323,16 +323,14 @@ def _relationships(graph: list[Any], kind: str, ids: Ids) -> dict[str, list[str]
 
 def _metadata(spdx_document: dict[str, Any], created: str) -> dict[str, Any]:
     pairs = _pairs(spdx_document)
-    special = dict(p for p in pairs if p[0] in (X_VERSION, X_LIFECYCLES, X_WORKFLOWS, *_PEOPLE))
+    special = dict(p for p in pairs if p[0] in (X_VERSION, X_WORKFLOWS, *_METADATA))
     metadata: dict[str, Any] = {
         "timestamp": created,
         "tools": {"components": [{"name": TOOL, "version": special.get(X_VERSION, "")}]},
         "component": {"bom-ref": cyclonedx.ENVIRONMENT_REF, "name": spdx_document.get("name", "")},
         "properties": [{"name": k, "value": v} for k, v in pairs if k not in special],
     }
-    if X_LIFECYCLES in special:
-        metadata["lifecycles"] = orjson.loads(special[X_LIFECYCLES])
-    for key, field in _PEOPLE.items():
+    for key, field in _METADATA.items():
         if key in special:
             metadata[field] = orjson.loads(special[key])
     return {"metadata": metadata, "workflows": orjson.loads(special.get(X_WORKFLOWS, "[]"))}
@@ -419,4 +417,4 @@ class Spdx3:
         """Read an SPDX 3 document drift wrote, with ``manifests``; raises SbomError."""
         with paused():
             snapshot = decode(data, label)
-        return snapshot if manifests is None else with_manifests(snapshot, manifests)
+        return with_manifests(snapshot, manifests)

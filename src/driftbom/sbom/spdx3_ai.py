@@ -11,11 +11,7 @@ from typing import Any, NamedTuple
 
 from driftbom.properties import Prop
 
-ROLE = "drift:dataset:role"
-"""A dataset's role (train, validation, test), when the record holds one."""
 TEST_ROLES = frozenset({"test", "eval", "evaluation", "val", "validation"})
-ENERGY_KWH = "drift:run:energy-kwh"
-"""The run's energy in kilowatt-hours, when the record holds it."""
 _DECIMAL = re.compile(r"[0-9]{1,30}(\.[0-9]{1,30})?")
 _SUFFIX_TYPES = {
     "structured": (".csv", ".tsv", ".parquet", ".arrow", ".feather", ".xlsx", ".sqlite"),
@@ -56,8 +52,13 @@ def _entries(pairs: list[tuple[str, str]], prefix: str) -> list[dict[str, str]]:
     ]
 
 
+def workflows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the workflows of drift's CycloneDX document (the run's, when it holds one)."""
+    return [w for f in document.get("formulation") or () for w in f.get("workflows") or ()]
+
+
 def _training(document: dict[str, Any], raws: list[dict[str, Any]]) -> str | None:
-    flows = [w for f in document.get("formulation") or () for w in f.get("workflows") or ()]
+    flows = workflows(document)
     datasets = sorted(r["name"] for r in raws if r["bom-ref"].startswith("dataset:"))
     if not flows:
         return None
@@ -72,9 +73,9 @@ def facts(document: dict[str, Any], raws: list[dict[str, Any]]) -> Facts:
     """Return the run-wide facts a model is described with."""
     params = next((r for r in raws if r["bom-ref"] == "params"), {})
     run_props = _props(document["metadata"])
-    flows = [w for f in document.get("formulation") or () for w in f.get("workflows") or ()]
-    energy = next((v for w in flows for k, v in _props(w) if k == ENERGY_KWH), None)
-    energy = energy or dict(run_props).get(ENERGY_KWH)
+    flows = [dict(_props(w)) for w in workflows(document)]
+    energy = next((w[Prop.RUN_ENERGY_KWH] for w in flows if Prop.RUN_ENERGY_KWH in w), None)
+    energy = energy or dict(run_props).get(Prop.RUN_ENERGY_KWH)
     if energy is not None and not _DECIMAL.fullmatch(energy):
         energy = None  # xsd:decimal or nothing
     return Facts(
@@ -92,10 +93,7 @@ def facts(document: dict[str, Any], raws: list[dict[str, Any]]) -> Facts:
 
 def _dataset_type(path: str) -> str:
     lowered = path.lower()
-    for kind, suffixes in _SUFFIX_TYPES.items():
-        if lowered.endswith(suffixes):
-            return kind
-    return "noAssertion"
+    return next((k for k, ends in _SUFFIX_TYPES.items() if lowered.endswith(ends)), "noAssertion")
 
 
 def _dataset(element: dict[str, Any], props: dict[str, str]) -> dict[str, Any]:
@@ -153,7 +151,7 @@ def _model_card(model: dict[str, Any], shared: Facts) -> dict[str, Any]:
     considerations = card.get("considerations") or {}
     out: dict[str, Any] = {}
     limits = [str(x) for x in considerations.get("technicalLimitations") or ()]
-    limits += [f"Out of scope: {use}" for use in props_all(model, Prop.MODEL_OUT_OF_SCOPE)]
+    limits += [f"Out of scope: {v}" for k, v in _props(model) if k == Prop.MODEL_OUT_OF_SCOPE]
     if limits:
         out["ai_limitation"] = "\n".join(limits)
     uses = [str(x) for x in considerations.get("useCases") or ()]
@@ -166,11 +164,6 @@ def _model_card(model: dict[str, Any], shared: Facts) -> dict[str, Any]:
     elif declared and all(d == "none" for d in declared) and len(declared) == len(named):
         out["ai_useSensitivePersonalInformation"] = "no"
     return out
-
-
-def props_all(raw: dict[str, Any], name: str) -> list[str]:
-    """Return every value of property ``name`` of a component's JSON."""
-    return [v for k, v in _props(raw) if k == name]
 
 
 def licences(raws: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -204,7 +197,7 @@ def _trained_on(model: dict[str, Any], datasets: list[dict[str, Any]]) -> list[s
 
 
 def _role(dataset: dict[str, Any]) -> str:
-    return dict(_props(dataset)).get(ROLE) or dataset["name"].lower()
+    return dict(_props(dataset)).get(Prop.DATASET_ROLE) or dataset["name"].lower()
 
 
 def lineage(raws: list[dict[str, Any]]) -> list[tuple[str, str, list[str]]]:

@@ -99,10 +99,6 @@ def _b64(value: Any, path: str, field: str, limit: int | None = None) -> bytes:
         raise _bad(path, f"{field} is not base64") from None
 
 
-def _structure(raw: bytes) -> int:
-    return sum(raw.count(mark) for mark in (b"{", b"[", b":", b","))
-
-
 def _signature(item: Any, path: str) -> tuple[str, bytes]:
     if not isinstance(item, dict):
         raise _bad(path, "a signature is not an object")
@@ -115,7 +111,7 @@ def _signature(item: Any, path: str) -> tuple[str, bytes]:
 
 def parse(raw: bytes, path: str) -> Envelope:
     """Return the envelope in ``raw``; raises UsageError naming ``path`` when it is not one."""
-    if _structure(raw) > MAX_STRUCTURE:
+    if sum(raw.count(mark) for mark in (b"{", b"[", b":", b",")) > MAX_STRUCTURE:
         raise _bad(path, "not a DSSE envelope (more JSON structure than one holds)")
     try:
         data = orjson.loads(raw)

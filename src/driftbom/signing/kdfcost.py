@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from typing import NamedTuple
 
 MAX_ITERATIONS = 10_000_000
 """PBKDF2-HMAC-SHA256 at 10,000,000 iterations takes about 2.5 s (OpenSSL writes 2,048)."""
@@ -25,13 +26,12 @@ _INTEGER, _CONSTRUCTED = 0x02, 0x20
 _MAX_DEPTH = 16
 
 
-class _Node:
+class _Node(NamedTuple):
     """One DER element: its tag and where its content lies in ``data``."""
 
-    __slots__ = ("end", "start", "tag")
-
-    def __init__(self, tag: int, start: int, end: int) -> None:
-        self.tag, self.start, self.end = tag, start, end
+    tag: int
+    start: int
+    end: int
 
 
 def _element(data: bytes, at: int, end: int) -> _Node:

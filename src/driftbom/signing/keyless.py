@@ -20,13 +20,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 from driftbom import atomic, bounded
-from driftbom.errors import DriftError, Input, SbomError, UsageError
+from driftbom.errors import DriftError, Input, UsageError
 from driftbom.hashes import sha256
 from driftbom.sbom import codecs
 from driftbom.signing import dsse, records, statement, stored, verify
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Mapping
     from pathlib import Path
 
     from sigstore.dsse import Statement
@@ -250,12 +250,7 @@ def _bundle(data: bytes, label: str) -> Bundle:
 
 def read_bundle(where: Path) -> Bundle:
     """Return the bundle in the file ``where``; raises UsageError when it is not one."""
-    try:
-        raw = codecs.read_bytes(where)
-    except SbomError as exc:
-        reason = f"no signature here ({str(exc).removeprefix(f'{where}: ')})"
-        raise UsageError(reason, what=Input.SIGNATURE, path=str(where)) from None
-    return _bundle(raw, str(where))
+    return _bundle(records.read_signature(where), str(where))
 
 
 def _verdict(
@@ -275,27 +270,16 @@ def _verdict(
     from sigstore.verify.policy import Identity as Policy  # noqa: PLC0415
 
     if isinstance(bundle, DriftError):
-        return verify.Verdict(None, (verify.Problem("signature", bundle.reason),), (), 0)
+        return verify.failed(bundle.reason)
     policy = Policy(identity=who.identity, issuer=who.issuer)
     try:
         kind, payload = found.verify_dsse(bundle, policy)
     except (Error, ValueError, TypeError) as exc:  # a hostile bundle is not verified
-        reason = f"not verified by Sigstore for {who.label}: {_short(exc)}"
-        return verify.Verdict(None, (verify.Problem("signature", reason),), (), 0)
+        return verify.failed(f"not verified by Sigstore for {who.label}: {_short(exc)}")
     signed = verify.payload(who.label, kind, payload, raw)
     if isinstance(signed, verify.Verdict):
         return signed
     return verify.matches(who.label, *signed, raw, parse(), cache)
-
-
-def _stored(store: Store, digest: str) -> Iterator[tuple[str, Bundle | DriftError]]:
-    """Yield each signature the store keeps beside ``digest``: its bundle, or why not one."""
-    for signature in store.signatures(digest):
-        label = f"signature {signature[:12]}"
-        try:
-            yield label, _bundle(store.read_signature(digest, signature), label)
-        except DriftError as exc:
-            yield label, exc
 
 
 def _first(
@@ -306,13 +290,10 @@ def _first(
     cache: Path | None,
 ) -> verify.Verdict:
     """Return the verdict of the first bundle that verifies, else every bundle's problems."""
-    found, verdicts = verifier(who), []
-    for label, bundle in bundles:
-        verdict = _verdict(bundle, who, found, raw, parse, cache)
-        if verdict.verified:
-            return verdict
-        verdicts.append((label, verdict))
-    return verify.first_verified(verdicts)
+    found = verifier(who)
+    return verify.first_verified(
+        (label, _verdict(bundle, who, found, raw, parse, cache)) for label, bundle in bundles
+    )
 
 
 def check(
@@ -333,7 +314,7 @@ def check(
         [(str(where), read_bundle(where))] if given else []
     )
     raw = codecs.read_bytes(path)
-    others = _stored(store, sha256(raw).hexdigest()) if store is not None else iter(())
+    others = stored.signatures(store, sha256(raw).hexdigest(), _bundle) if store is not None else ()
     return _first(
         itertools.chain(mine, others), who, raw, lambda: records.load(path, raw)[1], cache
     )
@@ -344,5 +325,5 @@ def check_stored(
 ) -> verify.Verdict:
     """Verify the stored record ``reference`` with each bundle the store keeps beside it."""
     record = stored.load(store, reference)
-    bundles = _stored(store, record.digest)
+    bundles = stored.signatures(store, record.digest, _bundle)
     return _first(bundles, who, record.raw, lambda: record.snapshot, cache)

@@ -124,15 +124,13 @@ class Verifier:
         return True
 
 
-def _named(where: str) -> str | None:
-    """Return how an error may name ``where``: never key material pasted in its place."""
-    if len(where) > _SHOWN or any(mark in where for mark in _MATERIAL):
-        return None
-    return where
+def _material(where: str) -> bool:
+    """Return True when ``where`` may be key material pasted in a file's place: never shown."""
+    return len(where) > _SHOWN or any(mark in where for mark in _MATERIAL)
 
 
 def _source(where: str, environ: Mapping[str, str]) -> bytes:
-    if _named(where) is None:
+    if _material(where):
         reason = "give a key file or env:NAME (the value given is not shown: it may be a key)"
         raise UsageError(reason, what=Input.KEY)
     if where.startswith(ENV_PREFIX):

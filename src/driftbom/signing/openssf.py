@@ -50,18 +50,16 @@ def _digests(files: Files, index: int, name: str) -> tuple[str, str]:
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
     try:
         fd = os.open(files.full_path(index), flags)
-    except OSError as exc:
-        raise _changed(name, f"{files.paths[index]}: cannot read it ({exc.strerror})") from None
-    try:
-        if stamp_of(os.fstat(fd)) != files.stamp(index):
-            raise _changed(name, f"{files.paths[index]} changed while it was read")
-        blake, sha = hashes.blake3_sha256_file(fd, files.sizes[index])
+        try:
+            if stamp_of(os.fstat(fd)) != files.stamp(index):
+                raise hashes.ChangedError
+            blake, sha = hashes.blake3_sha256_file(fd, files.sizes[index])
+        finally:
+            os.close(fd)
     except hashes.ChangedError:
         raise _changed(name, f"{files.paths[index]} changed while it was read") from None
     except OSError as exc:
         raise _changed(name, f"{files.paths[index]}: cannot read it ({exc.strerror})") from None
-    finally:
-        os.close(fd)
     return blake.hex(), sha.hex()
 
 

@@ -102,7 +102,6 @@ def sign_parsed(
     ``output`` when given (it is returned in any case). Neither may be a link, a device or
     the ``record_file`` (see ``writable``); a stored record has none.
     """
-    by_ref = {c.ref: c for c in snapshot.components}
     wanted = {}
     for name in models:
         if base is None:
@@ -115,7 +114,7 @@ def sign_parsed(
             writable(where, record_file)
     bundles = []
     for name, where in wanted.items():
-        comp = by_ref.get(f"model:{name}")
+        comp = snapshot.component(f"model:{name}")
         if comp is None:
             raise UsageError("not a model of the record", what=Input.MODEL, path=name)
         bundles.append((where, openssf.bundle(comp, signer, cache)))
@@ -146,14 +145,18 @@ def sign(
     return sign_parsed(raw, snapshot, path.name, signer, models, path, target, cache, path)
 
 
-def read_envelope(where: Path) -> dsse.Envelope:
-    """Return the envelope in the file ``where``; raises UsageError naming it."""
+def read_signature(where: Path) -> bytes:
+    """Return the bytes of the signature file ``where``; raises UsageError naming it."""
     try:
-        raw_envelope = codecs.read_bytes(where)
+        return codecs.read_bytes(where)
     except SbomError as exc:
         reason = f"no signature here ({str(exc).removeprefix(f'{where}: ')})"
         raise UsageError(reason, what=Input.SIGNATURE, path=str(where)) from None
-    return dsse.parse(raw_envelope, str(where))
+
+
+def read_envelope(where: Path) -> dsse.Envelope:
+    """Return the envelope in the file ``where``; raises UsageError naming it."""
+    return dsse.parse(read_signature(where), str(where))
 
 
 def check(
@@ -162,11 +165,7 @@ def check(
     """Verify the record at ``path`` against its envelope (default: beside it)."""
     envelope = read_envelope(signature or envelope_path(path))
     raw = codecs.read_bytes(path)
-    signed = verify.signature(envelope, trust, raw)  # before any of the record is parsed
-    if isinstance(signed, verify.Verdict):
-        return signed
-    _, snapshot = load(path, raw)
-    return verify.check(signed, trust, raw, snapshot, cache)
+    return verify.verified(envelope, trust, raw, lambda: load(path, raw)[1], cache)
 
 
 def signer(
@@ -247,12 +246,7 @@ def gate(
         if problem is not None:
             raise _refused(where, problem)
         return None
-    signed = verify.signature(envelope, trust, raw)
-    verdict = (
-        signed
-        if isinstance(signed, verify.Verdict)
-        else verify.check(signed, trust, raw, snapshot, cache)
-    )
+    verdict = verify.verified(envelope, trust, raw, lambda: snapshot, cache)
     if not verdict.verified:
         raise _refused(where, verdict.problems[0])
     return verdict

@@ -24,8 +24,6 @@ if TYPE_CHECKING:
 
 STATEMENT = "https://in-toto.io/Statement/v1"
 PREDICATE = "https://cyclonedx.org/bom"
-BOM = b"\xef\xbb\xbf"
-"""A UTF-8 byte order mark: a record may start with one (RFC 8259 lets a reader skip it)."""
 
 
 def record_digests(raw: bytes) -> dict[str, str]:
@@ -61,11 +59,6 @@ def recorded_sizes(comp: Component) -> dict[str, int]:
     return {p: size for p, (_, size) in (sizes_of(comp.prop(Prop.MODEL_MANIFEST)) or {}).items()}
 
 
-def dataset_manifest(comp: Component) -> str | None:
-    """Return the dataset's manifest text as recorded (sidecars attached), or None."""
-    return comp.prop(Prop.DATASET_MANIFEST)
-
-
 def _model_subjects(comp: Component) -> list[dict[str, Any]]:
     files = model_files(comp)
     if files is None:
@@ -82,7 +75,7 @@ def _dataset_subjects(comp: Component) -> list[dict[str, Any]]:
     digest = _digest(comp)
     if digest:
         found.append({"name": comp.ref, "digest": {"blake3": digest}})
-    text = dataset_manifest(comp)
+    text = comp.prop(Prop.DATASET_MANIFEST)  # sidecars attached
     if text is not None:
         found.append(
             {"name": f"{comp.ref}/manifest", "digest": {"blake3": blake3_hex(manifest.data(text))}}
@@ -101,23 +94,12 @@ def subjects(name: str, raw: bytes, snapshot: Snapshot) -> list[dict[str, Any]]:
     return found
 
 
-def predicate(raw: bytes, snapshot: Snapshot) -> Any:
-    """Return the CycloneDX document a statement of the record ``raw`` carries.
-
-    The record itself when it is CycloneDX (a UTF-8 byte order mark before it dropped), else
-    the record as drift writes it in CycloneDX.
-    """
-    cyclonedx = codecs.for_path(None)
-    document = raw if cyclonedx.sniff(raw) else cyclonedx.encode(snapshot).data
-    return orjson.loads(document.removeprefix(BOM))
-
-
 def statement(name: str, raw: bytes, snapshot: Snapshot) -> bytes:
     """Return the Statement (JSON bytes) whose predicate is the document ``raw``."""
     body = {
         "_type": STATEMENT,
         "subject": subjects(name, raw, snapshot),
         "predicateType": PREDICATE,
-        "predicate": predicate(raw, snapshot),
+        "predicate": codecs.cyclonedx_json(raw, snapshot),
     }
     return orjson.dumps(body)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from driftbom.audit import INVALID, SIGNED, UNSIGNED, Signing, Trust, present
 from driftbom.errors import DriftError
@@ -19,13 +19,14 @@ from driftbom.sbom import codecs
 from driftbom.signing import dsse, records, verify
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from driftbom.model import Snapshot
     from driftbom.signing.keys import Signer
     from driftbom.signing.trust import TrustPolicy
     from driftbom.store import Store
 
+T = TypeVar("T")
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")
 
 
@@ -81,32 +82,20 @@ def keep(store: Store, signed: records.Signed) -> bool:
     return store.put_signature(signed.record, signed.data) is not None
 
 
-def envelopes(
-    store: Store, digest: str, listed: list[str] | None = None
-) -> Iterator[tuple[str, dsse.Envelope | DriftError]]:
-    """Yield each envelope beside ``digest``, by its digest: parsed, or why it is not one.
+def signatures(
+    store: Store, digest: str, parse: Callable[[bytes, str], T], listed: list[str] | None = None
+) -> Iterator[tuple[str, T | DriftError]]:
+    """Yield each signature beside ``digest``, by its digest: ``parse``d, or why it is not one.
 
     ``listed``: the store's listing of them, when already made. One at a time: at most one
-    envelope is held, however many the store keeps.
+    is held, however many the store keeps.
     """
     for signature in store.signatures(digest) if listed is None else listed:
         label = f"signature {signature[:12]}"
         try:
-            yield label, dsse.parse(store.read_signature(digest, signature), label)
+            yield label, parse(store.read_signature(digest, signature), label)
         except DriftError as exc:
             yield label, exc
-
-
-def _verdict(
-    found: dsse.Envelope | DriftError,
-    trust: TrustPolicy,
-    raw: bytes,
-    snapshot: Snapshot,
-    cache: Path | None,
-) -> verify.Verdict:
-    if isinstance(found, DriftError):
-        return verify.Verdict(None, (verify.Problem("signature", found.reason),), (), 0)
-    return verify.verified(found, trust, raw, snapshot, cache)
 
 
 def check(
@@ -139,13 +128,13 @@ def check_record(
     extra: Sequence[tuple[str, dsse.Envelope]] = (),
 ) -> verify.Verdict:
     """Verify ``record`` with each envelope until one verifies (``extra`` first)."""
-    verdicts = []
-    for label, found in itertools.chain(extra, envelopes(store, record.digest)):
-        verdict = _verdict(found, trust, record.raw, record.snapshot, cache)
-        if verdict.verified:
-            return verdict
-        verdicts.append((label, verdict))
-    return verify.first_verified(verdicts)
+    found = itertools.chain(extra, signatures(store, record.digest, dsse.parse))
+    return verify.first_verified(
+        (label, verify.failed(envelope.reason))
+        if isinstance(envelope, DriftError)
+        else (label, verify.verified(envelope, trust, record.raw, lambda: record.snapshot, cache))
+        for label, envelope in found
+    )
 
 
 def _state(
@@ -182,7 +171,7 @@ def signing(store: Store, digest: str, raw: bytes, name: str, trust: TrustPolicy
         return present(store, digest)
     listed = store.signatures(digest)
     first: dict[str, str] = {}
-    for _, envelope in envelopes(store, digest, listed):
+    for _, envelope in signatures(store, digest, dsse.parse, listed):
         state, reason = _state(envelope, trust, raw, name)
         if state == SIGNED:
             return Signing(SIGNED, len(listed), reason)

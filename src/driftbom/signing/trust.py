@@ -40,10 +40,7 @@ class Trusted(NamedTuple):
 
     verifier: Verifier
     names: tuple[str, ...]
-
-    def may_sign(self, name: str) -> bool:
-        """Return True when this key may sign a record named ``name``."""
-        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.names)
+    """Shell-style patterns of the names it may sign."""
 
 
 class TrustPolicy(NamedTuple):
@@ -59,7 +56,10 @@ class TrustPolicy(NamedTuple):
 
     def allowed(self, key_id: str, name: str) -> bool:
         """Return True when the key ``key_id`` may sign records named ``name``."""
-        return any(t.verifier.id == key_id and t.may_sign(name) for t in self.keys)
+        return any(
+            t.verifier.id == key_id and any(fnmatch.fnmatchcase(name, p) for p in t.names)
+            for t in self.keys
+        )
 
 
 def _bad(path: Path, reason: str) -> UsageError:

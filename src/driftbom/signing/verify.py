@@ -17,24 +17,24 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
+from driftbom import manifest
 from driftbom.errors import DriftError, Input
 from driftbom.inputs.datasets import digest_of, hash_dataset
 from driftbom.inputs.listing import list_files
 from driftbom.model import ComponentType
 from driftbom.properties import Prop
-from driftbom.safetext import has_unsafe, visible
+from driftbom.sbom import codecs
 from driftbom.signing import dsse
 from driftbom.signing.statement import (
     PREDICATE,
     STATEMENT,
-    predicate,
     record_digests,
     sizes_of,
     subjects,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from driftbom.model import Component, Snapshot
     from driftbom.signing.keys import Verifier
@@ -74,8 +74,9 @@ class Signed(NamedTuple):
     predicate: Any
 
 
-def _failed(key_id: str | None, subject: str, reason: str, count: int = 0) -> Verdict:
-    return Verdict(key_id, (Problem(subject, reason),), (), count)
+def failed(reason: str, key_id: str | None = None) -> Verdict:
+    """Return the Verdict of one problem with the signature (signed by ``key_id``, if any)."""
+    return Verdict(key_id, (Problem("signature", reason),), (), 0)
 
 
 def _named(paths: Sequence[str]) -> str:
@@ -130,13 +131,8 @@ def intact(envelope: dsse.Envelope, raw: bytes) -> Problem | None:
     None when it carries an in-toto Statement of a CycloneDX record whose first subject is
     ``raw``'s bytes. Without a trusted key this proves no signer: only that the two agree.
     """
-    if envelope.payload_type != dsse.IN_TOTO:
-        return Problem("signature", "not an in-toto payload")
-    found = _statement(envelope.payload)
-    if isinstance(found, Problem):
-        return found
-    (name, digest), *_ = found[0]
-    return _record(name, digest, raw)
+    found = payload("", envelope.payload_type, envelope.payload, raw)
+    return found.problems[0] if isinstance(found, Verdict) else None
 
 
 def signature(envelope: dsse.Envelope, trust: TrustPolicy, raw: bytes) -> Signed | Verdict:
@@ -150,7 +146,7 @@ def signature(envelope: dsse.Envelope, trust: TrustPolicy, raw: bytes) -> Signed
         trusted = ", ".join(v.id[:16] for v in trust.verifiers)
         claimed = ", ".join(k[:16] for k in envelope.key_ids) or "no key id"
         reason = f"not signed by a trusted key ({trusted}); the envelope says signed by {claimed}"
-        return _failed(None, "signature", reason)
+        return failed(reason)
     found = payload(keys[0].id, envelope.payload_type, envelope.payload, raw)
     return found if isinstance(found, Verdict) else Signed(tuple(keys), *found)
 
@@ -165,7 +161,7 @@ def payload(
     identity) in the Verdict.
     """
     if payload_type != dsse.IN_TOTO:
-        return _failed(signer, "signature", "not an in-toto payload")
+        return failed("not an in-toto payload", signer)
     found = _statement(body)
     if isinstance(found, Problem):
         return Verdict(signer, (found,), (), 0)
@@ -203,11 +199,6 @@ def _coverage(signed: Sequence[Subject], raw: bytes, snapshot: Snapshot) -> list
     return problems
 
 
-def _shown(paths: Sequence[str]) -> list[str]:
-    """Return the paths as a manifest writes them (control characters escaped)."""
-    return list(map(visible, paths)) if has_unsafe("".join(paths)) else list(paths)
-
-
 class _Checker:
     """Each model's and dataset's files on disk against the (verified) record."""
 
@@ -237,7 +228,7 @@ class _Checker:
         except DriftError as exc:
             self.problems.append(Problem(comp.ref, exc.reason))
             return None
-        return dict(zip(_shown(files.paths), files.sizes, strict=True))
+        return dict(zip(manifest.shown(files.paths), files.sizes, strict=True))
 
     def _digests(self, comp: Component, where: Path, what: Input) -> dict[str, str] | None:
         try:
@@ -245,7 +236,7 @@ class _Checker:
         except (DriftError, OSError) as exc:
             self.problems.append(Problem(comp.ref, getattr(exc, "reason", None) or str(exc)))
             return None
-        return dict(zip(_shown(found.paths), found.digests, strict=True))
+        return dict(zip(manifest.shown(found.paths), found.digests, strict=True))
 
     def _whole(self, comp: Component, where: Path, what: Input, total: str | None) -> None:
         """Check a folder the record keeps only the digest of (and its size in bytes)."""
@@ -303,19 +294,13 @@ class _Checker:
             self.problems.append(Problem(comp.ref, reason))
 
 
-def check(
-    signed: Signed,
-    trust: TrustPolicy,
-    raw: bytes,
-    snapshot: Snapshot,
-    cache: Path | None = None,
-) -> Verdict:
-    """Check the rest of ``signed`` over the record ``raw`` (parsed: ``snapshot``)."""
-    allowed = [key for key in signed.keys if trust.allowed(key.id, snapshot.name)]
-    if not allowed:
-        ids = ", ".join(key.id[:16] for key in signed.keys)
-        return _failed(None, "signature", f"key {ids} may not sign records named {snapshot.name!r}")
-    return matches(allowed[0].id, signed.subjects, signed.predicate, raw, snapshot, cache)
+def _allowed(signed: Signed, trust: TrustPolicy, name: str) -> str | Verdict:
+    """Return the id of the first signing key that may sign records named ``name``, else why."""
+    allowed = [key for key in signed.keys if trust.allowed(key.id, name)]
+    if allowed:
+        return allowed[0].id
+    ids = ", ".join(key.id[:16] for key in signed.keys)
+    return failed(f"key {ids} may not sign records named {name!r}")
 
 
 def matches(
@@ -330,9 +315,8 @@ def matches(
 
     ``signer`` (who signed them, already checked) names the Verdict.
     """
-    key, count = signer, len(signed)
     problems = _coverage(signed, raw, snapshot)
-    if document != predicate(raw, snapshot):
+    if document != codecs.cyclonedx_json(raw, snapshot):
         problems.append(Problem("statement", "the predicate is not the signed record"))
     checker = _Checker(cache)
     for comp in snapshot.components:
@@ -340,19 +324,25 @@ def matches(
             checker.model(comp)
         elif comp.type is ComponentType.DATA and comp.ref.startswith("dataset:"):
             checker.dataset(comp)
-    return Verdict(key, (*problems, *checker.problems), tuple(checker.notes), count)
+    return Verdict(signer, (*problems, *checker.problems), tuple(checker.notes), len(signed))
 
 
 def verified(
     envelope: dsse.Envelope,
     trust: TrustPolicy,
     raw: bytes,
-    snapshot: Snapshot,
+    parse: Callable[[], Snapshot],
     cache: Path | None = None,
 ) -> Verdict:
-    """Check ``envelope`` over the record ``raw`` (parsed: ``snapshot``): all of it."""
+    """Check ``envelope`` over the record ``raw``, parsed by ``parse`` once it names ``raw``."""
     signed = signature(envelope, trust, raw)
-    return signed if isinstance(signed, Verdict) else check(signed, trust, raw, snapshot, cache)
+    if isinstance(signed, Verdict):
+        return signed
+    snapshot = parse()
+    signer = _allowed(signed, trust, snapshot.name)
+    if isinstance(signer, Verdict):
+        return signer
+    return matches(signer, signed.subjects, signed.predicate, raw, snapshot, cache)
 
 
 def check_signature(
@@ -366,23 +356,25 @@ def check_signature(
     signed = signature(envelope, trust, raw)
     if isinstance(signed, Verdict):
         return signed
-    allowed = [key for key in signed.keys if trust.allowed(key.id, name)]
-    if not allowed:
-        ids = ", ".join(key.id[:16] for key in signed.keys)
-        return _failed(None, "signature", f"key {ids} may not sign records named {name!r}")
-    return allowed[0].id, signed.subjects
+    signer = _allowed(signed, trust, name)
+    return signer if isinstance(signer, Verdict) else (signer, signed.subjects)
 
 
-def first_verified(verdicts: list[tuple[str, Verdict]]) -> Verdict:
+def first_verified(labelled: Iterable[tuple[str, Verdict]]) -> Verdict:
     """Return the first verified of several envelopes' verdicts, else all their problems.
 
-    Each is labelled (the envelope's file or digest) when there are several.
+    Read in order, none past the first verified. Each problem is labelled (the envelope's
+    file or digest) when there are several.
     """
+    verdicts = []
+    for label, verdict in labelled:
+        if verdict.verified:
+            return verdict
+        verdicts.append((label, verdict))
     if not verdicts:
-        return Verdict(None, (Problem("signature", "no signature of it was found"),), (), 0)
-    found = next((v for _, v in verdicts if v.verified), None)
-    if found is not None or len(verdicts) == 1:
-        return found or verdicts[0][1]
+        return failed("no signature of it was found")
+    if len(verdicts) == 1:
+        return verdicts[0][1]
     problems = tuple(
         Problem(f"{label}: {p.subject}", p.reason) for label, v in verdicts for p in v.problems
     )
