@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from importlib import metadata
@@ -127,7 +128,8 @@ def test_an_entry_point_probe_is_loaded_once_and_a_broken_one_is_a_warning(
         return points if selection == {"group": group} else []
 
     monkeypatch.setattr(metadata, "entry_points", entry_points)
-    monkeypatch.setattr(registry, "_plugins", None)
+    fresh = functools.cache(registry._load_plugins.__wrapped__)  # the process's stays as it is
+    monkeypatch.setattr(registry, "_load_plugins", fresh)
     document = _snapshot(tmp_path, monkeypatch)
     assert "entry:one" in _refs(document)
     assert "entry-point-layer" in _meta(document, "drift:layers")[0].split()

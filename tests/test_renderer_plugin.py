@@ -48,7 +48,7 @@ def _entry_points(monkeypatch, *entries: importlib.metadata.EntryPoint) -> None:
         return list(entries) if params.get("group") == registry.GROUP else real(**params)
 
     monkeypatch.setattr(importlib.metadata, "entry_points", fake)
-    monkeypatch.setattr(registry, "_plugins_read", False)
+    registry._read_plugins.cache_clear()
 
 
 def _plugin(name: str, value: str) -> importlib.metadata.EntryPoint:

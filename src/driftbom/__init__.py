@@ -16,11 +16,13 @@ input; nothing here prints or exits.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from driftbom.errors import DriftError, Input, SbomError, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from pathlib import Path
     from typing import Any
 
     from driftbom.comparator.policy import Policy
@@ -59,8 +61,6 @@ def __getattr__(name: str) -> Any:
     found: Any
     if name in ("Component", "Snapshot"):
         from driftbom import model as found  # noqa: PLC0415
-    elif name == "DriftError":
-        from driftbom import errors as found  # noqa: PLC0415
     elif name == "DriftReport":
         from driftbom.comparator import report as found  # noqa: PLC0415
     elif name == "Policy":
@@ -97,7 +97,6 @@ def snapshot(
     interpreter, ``lock``, ``params`` or a dataset is unusable, UsageError for an unknown
     phase.
     """
-    from driftbom.errors import Input  # noqa: PLC0415
     from driftbom.inputs.datasets import places  # noqa: PLC0415
     from driftbom.inputs.params import normalized  # noqa: PLC0415
     from driftbom.probes.interface import Request  # noqa: PLC0415
@@ -141,10 +140,7 @@ def write(snapshot: Snapshot, path: str | Path | None = None, *, store: str | No
     when it is not valid in its format, UsageError when ``path`` cannot be written, StoreError
     when the store cannot be.
     """
-    from pathlib import Path  # noqa: PLC0415
-
     from driftbom import atomic  # noqa: PLC0415
-    from driftbom.errors import SbomError  # noqa: PLC0415
     from driftbom.sbom.codecs import for_path  # noqa: PLC0415
     from driftbom.snapshotter import documented  # noqa: PLC0415
 
@@ -176,8 +172,6 @@ def compare(
     ``fail_on`` overrides its threshold. ``report.failed`` is the verdict. Raises
     PolicyError for a bad policy, SbomError when there is nothing to compare.
     """
-    from pathlib import Path  # noqa: PLC0415
-
     from driftbom.comparator import check  # noqa: PLC0415
     from driftbom.comparator import policy as policies  # noqa: PLC0415
     from driftbom.comparator.severity import Severity  # noqa: PLC0415
@@ -205,8 +199,6 @@ def check(
     reference is read before anything is snapshotted. Either may be a stored ``NAME@...``
     of ``store``, as for ``read``. Raises DriftError.
     """
-    from pathlib import Path  # noqa: PLC0415
-
     from driftbom.comparator import policy as policies  # noqa: PLC0415
     from driftbom.sbom import codecs  # noqa: PLC0415
     from driftbom.store.documents import located  # noqa: PLC0415
@@ -240,9 +232,6 @@ def rebuild(
     ``require_signature`` without ``trust`` is a UsageError; an envelope beside the SBOM
     that does not match it is refused always (UsageError, before anything is written).
     """
-    from pathlib import Path  # noqa: PLC0415
-
-    from driftbom.errors import Input, UsageError  # noqa: PLC0415
     from driftbom.hashes import sha256  # noqa: PLC0415
     from driftbom.probes._cache import default_dir  # noqa: PLC0415
     from driftbom.rebuilder.run import RebuildOptions, run  # noqa: PLC0415

@@ -212,11 +212,8 @@ def _judged(
     found = parsed(raw) if raw is not None else None
     if raw is not None and found is None:
         errors.append(f"{name}: summary {hexdigest[:12]} is not a summary: ignored")
-    if found is not None and (found.entry, found.snapshot, found.name) != (
-        entry.id,
-        entry.digest,
-        name,
-    ):
+    named = (entry.id, entry.digest, name)
+    if found is not None and (found.entry, found.snapshot, found.name) != named:
         errors.append(
             f"{name}: summary {hexdigest[:12]} names other documents than its entry: ignored"
         )
@@ -371,18 +368,9 @@ def _judge_all(
         summary = None
         if entry is not None and baseline is not None and isinstance(raw, bytes):
             summary = _judged(name, entry, entry.summary, raw, met)
-        current = summary is not None and (summary.baseline, summary.policy) == (
-            baseline,
-            how.policy_id,
-        )
+        stale = summary is None or (summary.baseline, summary.policy) != (baseline, how.policy_id)
         envelopes = signed.get(entry.digest, 0) if entry is not None else 0
-        if (
-            entry is None
-            or summary is None
-            or not current
-            or name in again
-            or (how.trust and envelopes)
-        ):
+        if entry is None or stale or name in again or (how.trust and envelopes):
             yield functools.partial(
                 _slow, store, name, how, name in again, met if summary is None else []
             )

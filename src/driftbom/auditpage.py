@@ -102,7 +102,8 @@ class Scores:
 
     def put_summary(self, summary: Summary) -> None:
         """Remember the card and score a summary gives of its snapshot."""
-        self.put_card(summary.snapshot, summary_card(summary))
+        card = Card._make(getattr(summary, field) for field in Card._fields)  # same names
+        self.put_card(summary.snapshot, card)
         self.put_score(summary.baseline, summary.snapshot, summary.score, summary.failed)
 
     def save(self) -> None:
@@ -196,11 +197,6 @@ def lineage(store: Store, latest: str, scores: Scores) -> tuple[tuple[Node, ...]
         nodes.append(Node(card.name, card.timestamp, digest, card.run))
         digest = card.parent if card.parent not in {n.digest for n in nodes} else None
     return tuple(reversed(nodes)), digest is not None
-
-
-def summary_card(summary: Summary) -> Card:
-    """Return the card a summary gives of its snapshot (its fields of the same names)."""
-    return Card._make(getattr(summary, field) for field in Card._fields)
 
 
 def sections(

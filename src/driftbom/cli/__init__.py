@@ -132,13 +132,9 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    level = logging.WARNING
-    if quiet:
-        level = logging.ERROR
-    elif verbose:
-        level = logging.DEBUG if verbose > 1 else logging.INFO
-    _log_to_stderr(level)
     del version
+    levels = (logging.WARNING, logging.INFO, logging.DEBUG)  # by the count of -v
+    _log_to_stderr(logging.ERROR if quiet else levels[min(verbose, 2)])
 
 
 def main(argv: list[str] | None = None) -> int:

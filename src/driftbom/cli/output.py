@@ -102,7 +102,6 @@ class Progress:
     def __init__(self) -> None:
         """Start the clock; nothing is shown unless stderr is a terminal."""
         self._started = time.monotonic()
-        self._shown = False
         self._tty = sys.stderr.isatty()
 
     def __call__(self, what: str, done: int, total: int) -> None:
@@ -114,10 +113,8 @@ class Progress:
         sys.stderr.write(
             f"\rdrift: {visible(what)}: {pct}% ({done / gib:.1f} of {total / gib:.1f} GiB)\x1b[K"
         )
-        self._shown = True
         if done >= total:
             sys.stderr.write("\n")
-            self._shown = False
         sys.stderr.flush()
 
 

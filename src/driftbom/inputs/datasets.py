@@ -235,11 +235,9 @@ def list_remote(name: str, url: str) -> Dataset:
         etag = str(info.get("ETag") or info.get("etag") or "").strip('"')
         version = info.get("VersionId") or info.get("version_id")
         tag = f"{etag}@{version}" if version else etag
-        rel = key.removeprefix(prefix)
         size = info.get("size")
-        size = size if isinstance(size, int) and size >= 0 else 0
-        paths.append(rel)
-        sizes.append(size)
+        paths.append(key.removeprefix(prefix))
+        sizes.append(size if isinstance(size, int) and size >= 0 else 0)
         tags.append(tag or "unknown")
     text = manifest.encode(paths, sizes, tags)
     return Dataset(name, url, digest_of(paths, tags), paths, sizes, tags, 0, text)
@@ -355,8 +353,8 @@ def component(dataset: Dataset) -> Component:
         (Prop.DATASET_BYTES, str(sum(dataset.sizes))),
         (Prop.DATASET_PATH, dataset.path),
         *(_version_metadata(Path(dataset.path)) if "://" not in dataset.path else []),
+        (Prop.DATASET_MANIFEST, dataset.manifest),
     ]
-    props.append((Prop.DATASET_MANIFEST, dataset.manifest))
     if len(dataset.paths) > manifest.INLINE:  # in memory; the document keeps a reference
         props.append((Prop.DATASET_MANIFEST_REF, manifest.reference(dataset.manifest)))
     if dataset.lfs_pointers:

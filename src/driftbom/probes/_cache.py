@@ -124,16 +124,14 @@ class StatCache:
         except (OSError, orjson.JSONDecodeError) as exc:
             log.debug("ignoring the cache %s: %s", self.path, exc)
             return {}
-        if (
-            not isinstance(data, dict)
-            or data.get("format") != FORMAT
-            or data.get("driftbom") != __version__
-            or data.get("scope") != self.scope  # another path with the same checksum
-            or not isinstance(data.get("entries"), dict)
-        ):
+        header = self._header()  # its scope tells apart another path with the same checksum
+        if not isinstance(data, dict) or any(data.get(k) != v for k, v in header.items()):
             return {}
-        entries: dict[str, Any] = data["entries"]
-        return entries
+        entries = data.get("entries")
+        return entries if isinstance(entries, dict) else {}
+
+    def _header(self) -> dict[str, Any]:
+        return {"format": FORMAT, "driftbom": __version__, "scope": self.scope}
 
     def stamp(self, key: str) -> Stamp | None:
         """Return the labels of the stamp ``key`` was cached with (to stat them again), or None."""
@@ -164,14 +162,8 @@ class StatCache:
         """Write the entries used or added in this run back (atomically), if anything changed."""
         if not self.enabled or (not self._changed and self._new.keys() == self._old.keys()):
             return
-        document = {
-            "format": FORMAT,
-            "driftbom": __version__,
-            "scope": self.scope,
-            "entries": self._new,
-        }
-        try:
-            data = orjson.dumps(scrub_tree(document))  # no secret is ever cached
+        try:  # no secret is ever cached
+            data = orjson.dumps(scrub_tree({**self._header(), "entries": self._new}))
         except TypeError as exc:  # a file name that is not UTF-8
             log.debug("cannot write the cache %s: %s", self.path, exc)
             return

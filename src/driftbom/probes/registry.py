@@ -8,6 +8,7 @@ fails to load is a warning naming it, and the snapshot goes on without it.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING
 
@@ -39,7 +40,6 @@ SYSTEM_PROBES: tuple[Probe, ...] = (
 BUILTIN: tuple[Probe, ...] = (*SYSTEM_PROBES, *PYTHON_PROBES, *INPUT_PROBES)
 
 _added: dict[str, Probe] = {}
-_plugins: dict[str, Probe] | None = None
 
 
 def _checked(probe: object, origin: str) -> Probe:
@@ -70,6 +70,7 @@ def register(probe: Probe) -> Probe:
     return checked
 
 
+@functools.cache
 def _load_plugins() -> dict[str, Probe]:
     # 12 ms to import, and it reads every installed distribution: only once the helper runs
     from importlib import metadata  # noqa: PLC0415
@@ -92,8 +93,5 @@ def probes() -> Iterator[Probe]:
     The entry points are read after the built-in probes are yielded: those start their slow
     work (the interpreter's helper, git) first, and it runs meanwhile.
     """
-    global _plugins  # noqa: PLW0603 - loaded once per process
     yield from BUILTIN
-    if _plugins is None:
-        _plugins = _load_plugins()
-    yield from (*_plugins.values(), *_added.values())
+    yield from (*_load_plugins().values(), *_added.values())

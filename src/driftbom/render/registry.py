@@ -11,6 +11,7 @@ warning that names it; the other formats still work.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 from enum import Enum
@@ -18,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from importlib import metadata
 
 GROUP = "driftbom.renderers"
 log = logging.getLogger("driftbom")
@@ -49,7 +49,6 @@ class Result(str, Enum):
 
 _renderers: dict[tuple[Result, str], Callable[..., str]] = {}
 _colored: set[Callable[..., str]] = set()
-_plugins_read = False
 
 
 def register(result_type: Result | str, fmt: str, function: Callable[..., str]) -> None:
@@ -95,22 +94,14 @@ def _name(fmt: str) -> str:
     return str(fmt.value) if isinstance(fmt, Enum) else fmt
 
 
+@functools.cache
 def _read_plugins() -> None:
-    """Register each renderer of the ``driftbom.renderers`` entry points, once."""
-    global _plugins_read  # noqa: PLW0603 - read once per process
-    if _plugins_read:
-        return
-    _plugins_read = True
+    """Register each renderer of the ``driftbom.renderers`` entry points, once (see above)."""
     from importlib import metadata  # noqa: PLC0415 - 12 ms and a scan of every distribution
 
     for entry in metadata.entry_points(group=GROUP):
-        _load(entry)
-
-
-def _load(entry: metadata.EntryPoint) -> None:
-    """Register one plugin renderer, or warn, naming it, when it cannot be loaded."""
-    try:
-        result_type, _, fmt = entry.name.partition(".")
-        register(result_type, fmt, entry.load())
-    except Exception as exc:  # noqa: BLE001 - a broken plugin must not break drift
-        log.warning("renderer plugin %s (%s) not loaded: %s", entry.name, entry.value, exc)
+        try:
+            result_type, _, fmt = entry.name.partition(".")
+            register(result_type, fmt, entry.load())
+        except Exception as exc:  # noqa: BLE001, PERF203 - a broken plugin must not break drift
+            log.warning("renderer plugin %s (%s) not loaded: %s", entry.name, entry.value, exc)
