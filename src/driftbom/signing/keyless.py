@@ -199,11 +199,7 @@ def _trusted_root(where: Path) -> Any:
     from sigstore.models import TrustedRoot  # noqa: PLC0415 - optional: the extra
     from sigstore_models.trustroot import v1  # noqa: PLC0415 - sigstore's own models
 
-    try:
-        data = bounded.read_bytes(where, MAX_ROOT)
-    except (OSError, bounded.UnsafeInputError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise UsageError(f"cannot read it ({reason})", path=str(where)) from None
+    data = bounded.read_or(where, MAX_ROOT, lambda why: UsageError(why, path=str(where)))
     try:
         return TrustedRoot(v1.TrustedRoot.from_json(data))
     except Exception as exc:  # noqa: BLE001 - pydantic and the library's own errors
