@@ -285,18 +285,11 @@ def _phase(metadata: dict[str, Any]) -> str | None:
 
 
 def _formula_components(document: dict[str, Any]) -> list[Any]:
-    found: list[Any] = []
-    for formula in document.get("formulation") or ():
-        if isinstance(formula, dict) and isinstance(formula.get("components"), list):
-            found += formula["components"]
-    return found
+    formulas = [f for f in document.get("formulation") or () if isinstance(f, dict)]
+    return [c for f in formulas if isinstance(f.get("components"), list) for c in f["components"]]
 
 
 # -- reading -------------------------------------------------------------------------------
-
-
-def _refuse_duplicates(raw: bytes | str) -> None:
-    json.loads(raw, object_pairs_hook=_no_duplicates)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -326,7 +319,7 @@ def loads(raw: bytes | str, label: str, *, strict: bool = False) -> Any:
     try:
         parsed = orjson.loads(raw)
         if strict:
-            _refuse_duplicates(raw)
+            json.loads(raw, object_pairs_hook=_no_duplicates)
         orjson.dumps(parsed)  # what every output needs: nesting orjson writes back
     except orjson.JSONDecodeError as exc:
         reason = next((why for key, why in _DECODE_ERRORS if key in str(exc)), f"not JSON ({exc})")
@@ -349,13 +342,11 @@ def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
     try:
         pairs = [(p["name"], p["value"]) for p in items]
         "".join(map("".join, pairs))  # raises TypeError unless every name and value is a string
-        pairs.sort()
     except (KeyError, TypeError):  # not the schema's shape: take what is usable
         pairs = [
             (str(p.get("name", "")), str(p.get("value", ""))) for p in items if isinstance(p, dict)
         ]
-        pairs.sort()
-    return tuple(pairs)
+    return tuple(sorted(pairs))
 
 
 def _identity(raw: dict[str, Any], ours: bool) -> str:
