@@ -71,10 +71,8 @@ def _model_subjects(comp: Component) -> list[dict[str, Any]]:
 
 
 def _dataset_subjects(comp: Component) -> list[dict[str, Any]]:
-    found = []
     digest = _digest(comp)
-    if digest:
-        found.append({"name": comp.ref, "digest": {"blake3": digest}})
+    found = [{"name": comp.ref, "digest": {"blake3": digest}}] if digest else []
     text = comp.prop(Prop.DATASET_MANIFEST)  # sidecars attached
     if text is not None:
         found.append(
