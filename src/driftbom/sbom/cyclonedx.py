@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from codecs import BOM_UTF8
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -458,6 +459,7 @@ def _our_versions(metadata: dict[str, Any]) -> list[str]:
     ]
 
 
+@dataclass
 class ComponentIndex:
     """The components read from one document, by ref, each with the JSON it was read from.
 
@@ -466,12 +468,11 @@ class ComponentIndex:
     comparing two dicts runs in C, building a Component does not, and the comparator
     sees unchanged components as identical objects. In a check of two 10,000-component
     snapshots only the few changed components are built twice.
+    Starts empty: ``from_dict(..., index=)`` fills it.
     """
 
-    def __init__(self) -> None:
-        """Start empty: ``from_dict(..., index=)`` fills it."""
-        self.ours: bool | None = None
-        self.entries: dict[str, tuple[Any, tuple[str, ...], Component]] = {}
+    ours: bool | None = None
+    entries: dict[str, tuple[Any, tuple[str, ...], Component]] = field(default_factory=dict)
 
 
 def from_dict(
