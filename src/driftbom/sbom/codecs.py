@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from codecs import BOM_UTF8
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -31,7 +32,6 @@ MAX_BYTES = 256 * bounded.MiB
 CYCLONEDX = CycloneDX()
 """The built-in codec, and the default."""
 _codecs: list[Codec] = [CYCLONEDX, Spdx3()]
-_plugins_loaded = False
 _ATTRIBUTES = ("name", "suffix", "sniff", "encode", "decode")
 
 
@@ -44,12 +44,9 @@ def register(codec: Codec) -> None:
         _codecs.append(codec)
 
 
+@cache
 def _load_plugins() -> None:
     """Register each codec of the entry-point group once; a broken one is a warning."""
-    global _plugins_loaded  # noqa: PLW0603 - loaded once per process
-    if _plugins_loaded:
-        return
-    _plugins_loaded = True
     from importlib import metadata  # noqa: PLC0415 - 15 ms, not on the path of a check
 
     for entry in metadata.entry_points(group=ENTRY_POINTS):
