@@ -79,14 +79,11 @@ def _json(value: Any) -> str:
 
 
 def _hashes(raw: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for entry in raw.get("hashes") or ():
-        algorithm = _ALGORITHMS.get(entry["alg"], "other")
-        found = {"type": "Hash", "algorithm": algorithm, "hashValue": entry["content"]}
-        if algorithm == "other":
-            found["comment"] = entry["alg"]
-        out.append(found)
-    return out
+    return [
+        {"type": "Hash", "algorithm": _ALGORITHMS.get(e["alg"], "other"), "hashValue": e["content"]}
+        | ({} if e["alg"] in _ALGORITHMS else {"comment": e["alg"]})
+        for e in raw.get("hashes") or ()
+    ]
 
 
 def _kept(raw: dict[str, Any]) -> list[tuple[str, str]]:
