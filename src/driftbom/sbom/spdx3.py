@@ -377,8 +377,6 @@ def decode(data: bytes, label: str) -> Snapshot:
     parsed = cyclonedx.loads(data, label)
     try:
         document = from_graph(parsed, label)
-    except SbomError:
-        raise
     except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
         msg = f"{label}: not a well-formed SPDX 3 document ({type(exc).__name__}: {exc})"
         raise SbomError(msg[:300]) from exc
