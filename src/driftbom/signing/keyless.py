@@ -244,11 +244,6 @@ def _bundle(data: bytes, label: str) -> Bundle:
         raise UsageError(reason, what=Input.SIGNATURE, path=label) from None
 
 
-def read_bundle(where: Path) -> Bundle:
-    """Return the bundle in the file ``where``; raises UsageError when it is not one."""
-    return _bundle(records.read_signature(where), str(where))
-
-
 def _verdict(
     bundle: Bundle | DriftError,
     who: Identity,
@@ -307,7 +302,7 @@ def check(
     where = signature or bundle_path(path)
     given = store is None or signature is not None or where.exists()
     mine: list[tuple[str, Bundle | DriftError]] = (
-        [(str(where), read_bundle(where))] if given else []
+        [(str(where), _bundle(records.read_signature(where), str(where)))] if given else []
     )
     raw = codecs.read_bytes(path)
     others = stored.signatures(store, sha256(raw).hexdigest(), _bundle) if store is not None else ()
