@@ -123,7 +123,7 @@ def read_bytes(path: Path) -> bytes:
     """Return a document's bytes; raises SbomError for a bad file (see bounded.read_bytes)."""
     label = str(path)
     try:
-        raw = bounded.read_bytes(path, MAX_BYTES)
+        return bounded.read_bytes(path, MAX_BYTES)
     except bounded.UnsafeInputError as exc:
         raise SbomError(f"{label}: {exc}") from exc
     except FileNotFoundError as exc:
@@ -132,7 +132,6 @@ def read_bytes(path: Path) -> bytes:
         raise SbomError(f"{label}: is a directory") from exc
     except OSError as exc:
         raise SbomError(f"{label}: cannot read it ({exc.strerror})") from exc
-    return raw
 
 
 def cyclonedx_json(raw: bytes | None, snapshot: Snapshot) -> Any:
