@@ -102,8 +102,10 @@ SKETCH = Sketch()
 def registry(monkeypatch):
     """The registry as a fresh process has it: CycloneDX only, entry points not yet read."""
     monkeypatch.setattr(codecs, "_codecs", [codecs.CYCLONEDX])
-    monkeypatch.setattr(codecs, "_plugins_loaded", False)
+    codecs._load_plugins.cache_clear()
     monkeypatch.delenv("DRIFT_STORE", raising=False)
+    yield
+    codecs._load_plugins.cache_clear()
 
 
 def _entry_points(monkeypatch, *values: tuple[str, str]) -> None:

@@ -24,7 +24,7 @@ from driftbom import mounts
 from driftbom.errors import DriftError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
     from pathlib import Path
 
 MiB = 1024 * 1024
@@ -110,6 +110,14 @@ def read_bytes(path: str | Path, limit: int = TEXT_LIMIT, *, kernel: bool = Fals
     if len(data) > limit:  # grew while it was read
         raise UnsafeInputError(f"too large (over {limit} bytes)")
     return data
+
+
+def read_or(path: str | Path, limit: int, error: Callable[[str], Exception]) -> bytes:
+    """Return ``read_bytes(path, limit)``; a failure raises ``error("cannot read it (why)")``."""
+    try:
+        return read_bytes(path, limit)
+    except OSError as exc:
+        raise error(f"cannot read it ({exc.strerror or exc})") from None
 
 
 def read_head(path: str | Path, count: int) -> bytes:

@@ -124,10 +124,7 @@ class Component(NamedTuple):
 
     def prop(self, name: str) -> str | None:
         """Return the first value of property ``name``, or None."""
-        for key, value in self.properties:
-            if key == name:
-                return value
-        return None
+        return next((value for key, value in self.properties if key == name), None)
 
     def props(self, name: str) -> tuple[str, ...]:
         """Return every value of property ``name`` in order."""
@@ -135,8 +132,7 @@ class Component(NamedTuple):
 
     def with_changes(self, **changes: object) -> Component:
         """Return a copy with ``changes`` applied; tuples are re-sorted."""
-        updated = self._replace(**changes)  # type: ignore[arg-type]
-        return updated.normalized()
+        return self._replace(**changes).normalized()  # type: ignore[arg-type]
 
     def normalized(self) -> Component:
         """Return a copy with hashes, properties and dependencies sorted and unique."""
@@ -184,9 +180,7 @@ def layer_of(ref: str) -> Layer:
     if ref in _EXACT_LAYERS:
         return _EXACT_LAYERS[ref]
     prefix, sep, _ = ref.partition(":")
-    if sep:
-        return _PREFIX_LAYERS.get(prefix, Layer.OTHER)
-    return Layer.OTHER
+    return _PREFIX_LAYERS.get(prefix, Layer.OTHER) if sep else Layer.OTHER
 
 
 class Skipped(NamedTuple):

@@ -30,10 +30,7 @@ MAX_ELEMENTS = 200
 MAX_TEXT = 2000
 _ID = re.compile(r"[a-z0-9][a-z0-9.-]{0,63}")
 _HEAD = {"id": True, "title": True, "source": True, "url": False}
-_ELEMENT = {
-    "id": True, "title": True, "text": True, "applies": True,
-    "proof": True, "required": True, "add": True,
-}  # fmt: skip
+_ELEMENT = dict.fromkeys(("id", "title", "text", "applies", "proof", "required", "add"), True)
 
 
 class Scope(str, Enum):

@@ -114,10 +114,8 @@ def shown(value: Any) -> str:
 
 
 def _label(item: dict[str, Any], fallback: str) -> str:
-    for key in ("bom-ref", "name"):
-        if isinstance(item.get(key), str) and item[key]:
-            return str(item[key])[:MAX_VALUE]
-    return fallback
+    names = (item.get(key) for key in ("bom-ref", "name"))
+    return next((name[:MAX_VALUE] for name in names if isinstance(name, str) and name), fallback)
 
 
 def _items(document: dict[str, Any], scope: Scope) -> Iterator[tuple[str, str, Any]]:

@@ -121,9 +121,7 @@ def render(plan: BuildPlan) -> str:
         *plan.env,
     ]
     lines.append("ENV " + " \\\n    ".join(f"{k}={_quoted(v)}" for k, v in env))
-    lines.append(f"USER {UID}")
-    lines.append(f"WORKDIR /home/{USER}")
-    lines.append('CMD ["python"]')
+    lines += [f"USER {UID}", f"WORKDIR /home/{USER}", 'CMD ["python"]']
     return "\n".join(lines) + "\n"
 
 

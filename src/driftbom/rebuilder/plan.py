@@ -167,21 +167,9 @@ def _checked_index(url: str, source: Input | str) -> str:
         raise RebuildError(f"{source}: {exc}") from None
 
 
-def _sources(comp: Component) -> tuple[str, str | None, str | None]:
-    return (
-        comp.prop(Prop.PYPI_SOURCE) or "index",
-        comp.prop(Prop.PYPI_SOURCE_URL),
-        comp.prop(Prop.PYPI_COMMIT),
-    )
-
-
 def _hashes(comp: Component) -> tuple[str, ...]:
-    found = []
-    for alg, digest in comp.hashes:
-        known = BY_CYCLONEDX_NAME.get(alg)
-        if known is not None and known.pip in PIP_CAN_CHECK:
-            found.append(validate.file_hash(comp.ref, known.pip, digest))
-    return tuple(sorted(set(found)))
+    pip = [(BY_CYCLONEDX_NAME[a].pip, d) for a, d in comp.hashes if a in BY_CYCLONEDX_NAME]
+    return tuple(sorted({validate.file_hash(comp.ref, p, d) for p, d in pip if p in PIP_CAN_CHECK}))
 
 
 def _archive_pin(
@@ -208,7 +196,8 @@ def _python_pins(
     pins, vcs, indexes, problems = [], [], set(), {}
     for comp in snapshot.by_layer(Layer.PACKAGES):
         name = validate.name(comp.ref, comp.name)
-        source, url, commit = _sources(comp)
+        source = comp.prop(Prop.PYPI_SOURCE) or "index"
+        url, commit = comp.prop(Prop.PYPI_SOURCE_URL), comp.prop(Prop.PYPI_COMMIT)
         if source in ("editable", "dir"):
             problems[comp.ref] = f"installed from a local directory ({source}): not in an SBOM"
             continue

@@ -72,10 +72,8 @@ def _command(snapshot: Snapshot) -> tuple[list[str], list[str]]:
         return [PLACEHOLDER], [why]
     python = snapshot.component("python")
     words[0] = _program(words[0], python.prop(Prop.PY_EXECUTABLE) if python else None)
-    notes = []
-    if any(REDACTED in w for w in words):
-        notes.append(f"secrets were removed from the recorded command ({REDACTED}): put yours back")
-    return [shlex.quote(w) for w in words], notes
+    redacted = f"secrets were removed from the recorded command ({REDACTED}): put yours back"
+    return [shlex.quote(w) for w in words], [redacted] if any(REDACTED in w for w in words) else []
 
 
 def covers_image(target: str) -> bool:

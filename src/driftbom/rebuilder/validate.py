@@ -34,11 +34,16 @@ def _fail(component: str, field: str, value: str, why: str) -> RebuildError:
     return RebuildError(f"{visible(component)}: {visible(field)} {shown!r} {why}")
 
 
+def _matched(pattern: re.Pattern[str], component: str, field: str, value: str, why: str) -> str:
+    """Return ``value`` when ``pattern`` matches all of it, else raise ``_fail(... why)``."""
+    if not pattern.fullmatch(value):
+        raise _fail(component, field, value, why)
+    return value
+
+
 def name(component: str, value: str) -> str:
     """Return a PEP 503-valid project name; raises RebuildError naming the component."""
-    if not _NAME.fullmatch(value):
-        raise _fail(component, "name", value, "is not a valid Python project name")
-    return value
+    return _matched(_NAME, component, "name", value, "is not a valid Python project name")
 
 
 def version(component: str, value: str) -> str:
@@ -52,9 +57,8 @@ def file_hash(component: str, algorithm: str, digest: str) -> str:
     """Return ``alg:hex`` for a pip ``--hash``; raises RebuildError for a malformed digest."""
     known = BY_PIP_NAME.get(algorithm) if algorithm in PIP_CAN_CHECK else None
     if known is None or len(digest) != known.hex_length or not _HEX.fullmatch(digest):
-        raise _fail(
-            component, "hash", f"{algorithm}:{digest}", "is not a hex digest of the right length"
-        )
+        why = "is not a hex digest of the right length"
+        raise _fail(component, "hash", f"{algorithm}:{digest}", why)
     return f"{algorithm}:{digest}"
 
 
@@ -64,12 +68,8 @@ def url(component: str, value: str) -> str:
         raise _fail(component, "url", value, "contains characters not allowed in a URL")
     parts = urlsplit(value)
     if parts.scheme not in _URL_SCHEMES:
-        raise _fail(
-            component,
-            "url",
-            value,
-            f"has scheme {parts.scheme!r} (allowed: https, http, git+https)",
-        )
+        why = f"has scheme {parts.scheme!r} (allowed: https, http, git+https)"
+        raise _fail(component, "url", value, why)
     if "@" in parts.netloc or "***" in value:
         raise _fail(component, "url", value, "carries credentials (or their redaction)")
     if not parts.hostname:
@@ -79,9 +79,7 @@ def url(component: str, value: str) -> str:
 
 def commit(component: str, value: str) -> str:
     """Return a full VCS commit id."""
-    if not _COMMIT.fullmatch(value):
-        raise _fail(component, "commit", value, "is not a full commit id")
-    return value
+    return _matched(_COMMIT, component, "commit", value, "is not a full commit id")
 
 
 def image(value: str) -> str:
@@ -102,20 +100,14 @@ def env(component: str, key: str, value: str) -> tuple[str, str]:
 
 def python_version(value: str) -> str:
     """Return an X.Y.Z interpreter version."""
-    if not _PYTHON.fullmatch(value):
-        raise _fail("python", "version", value, "is not an X.Y.Z Python version")
-    return value
+    return _matched(_PYTHON, "python", "version", value, "is not an X.Y.Z Python version")
 
 
 def codename(value: str) -> str:
     """Return a distribution codename (``bookworm``)."""
-    if not _CODENAME.fullmatch(value):
-        raise _fail("os", "codename", value, "is not a distribution codename")
-    return value
+    return _matched(_CODENAME, "os", "codename", value, "is not a distribution codename")
 
 
 def deb_version(component: str, value: str) -> str:
     """Return a Debian package version."""
-    if not _DEB_VERSION.fullmatch(value):
-        raise _fail(component, "version", value, "is not a Debian package version")
-    return value
+    return _matched(_DEB_VERSION, component, "version", value, "is not a Debian package version")

@@ -104,12 +104,11 @@ def metric_checks(
 
 def model_checks(recorded: Snapshot, rerun: Snapshot) -> tuple[ModelCheck, ...]:
     """Return each recorded model's BLAKE3 against the rerun's."""
-    checks = []
-    for comp in recorded.by_layer(Layer.MODELS):
-        again = rerun.component(comp.ref)
-        after = dict(again.hashes).get("BLAKE3") if again is not None else None
-        checks.append(ModelCheck(comp.name, dict(comp.hashes).get("BLAKE3"), after))
-    return tuple(checks)
+    again = {c.ref: dict(c.hashes).get("BLAKE3") for c in rerun.by_layer(Layer.MODELS)}
+    return tuple(
+        ModelCheck(c.name, dict(c.hashes).get("BLAKE3"), again.get(c.ref))
+        for c in recorded.by_layer(Layer.MODELS)
+    )
 
 
 def _failed_run(rerun: Snapshot) -> str | None:

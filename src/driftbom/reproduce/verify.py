@@ -75,20 +75,17 @@ def leaves_code(recorded: str) -> bool:
 
 def check_paths(snapshot: Snapshot, given: Mapping[str, Path | str]) -> list[str]:
     """Return the recorded relative paths that would be read outside the code folder."""
-    blockers = []
     kinds = (
         ("dataset", Layer.DATASETS, Prop.DATASET_PATH),
         ("model", Layer.MODELS, Prop.MODEL_PATH),
     )
-    for kind, layer, key in kinds:
-        for comp in snapshot.by_layer(layer):
-            path = comp.prop(key)
-            if path and comp.name not in given and leaves_code(path):
-                blockers.append(
-                    f"{kind} {visible(comp.name)}: the recorded path {visible(path)!r} "
-                    "leaves the code folder: not read from a record"
-                )
-    return blockers
+    return [
+        f"{kind} {visible(comp.name)}: the recorded path {visible(path)!r} "
+        "leaves the code folder: not read from a record"
+        for kind, layer, key in kinds
+        for comp in snapshot.by_layer(layer)
+        if (path := comp.prop(key)) and comp.name not in given and leaves_code(path)
+    ]
 
 
 def where(comp: Component, given: Mapping[str, Path | str], code: Path) -> Path | str | None:
@@ -136,16 +133,6 @@ def check_data(
     return blockers, places
 
 
-def check_environment(
-    snapshot: Snapshot, digest: str, base_image: str | None = None
-) -> tuple[plans.BuildPlan | None, list[str]]:
-    """Return the rebuild plan, or None and what a rebuild would refuse."""
-    try:
-        return plans.plan(snapshot, digest, plans.PlanOptions(base_image=base_image)), []
-    except RebuildError as exc:
-        return None, [f"environment: {exc}"]
-
-
 def check_run(snapshot: Snapshot, tolerances: Mapping[str, Tolerance]) -> list[str]:
     """Return why the record cannot be rerun or judged: no command, nothing to judge by."""
     blockers = []
@@ -179,5 +166,8 @@ def check(
     if escaping:  # nothing is hashed where a record points outside the code
         return Checked(None, (*blockers, *escaping), {})
     data_blockers, places = check_data(snapshot, given, code)
-    plan, env_blockers = check_environment(snapshot, digest, base_image)
-    return Checked(plan, (*blockers, *data_blockers, *env_blockers), places)
+    try:
+        plan = plans.plan(snapshot, digest, plans.PlanOptions(base_image=base_image))
+    except RebuildError as exc:  # what a rebuild would refuse
+        return Checked(None, (*blockers, *data_blockers, f"environment: {exc}"), places)
+    return Checked(plan, (*blockers, *data_blockers), places)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from codecs import BOM_UTF8
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -31,7 +32,6 @@ MAX_BYTES = 256 * bounded.MiB
 CYCLONEDX = CycloneDX()
 """The built-in codec, and the default."""
 _codecs: list[Codec] = [CYCLONEDX, Spdx3()]
-_plugins_loaded = False
 _ATTRIBUTES = ("name", "suffix", "sniff", "encode", "decode")
 
 
@@ -44,12 +44,9 @@ def register(codec: Codec) -> None:
         _codecs.append(codec)
 
 
+@cache
 def _load_plugins() -> None:
     """Register each codec of the entry-point group once; a broken one is a warning."""
-    global _plugins_loaded  # noqa: PLW0603 - loaded once per process
-    if _plugins_loaded:
-        return
-    _plugins_loaded = True
     from importlib import metadata  # noqa: PLC0415 - 15 ms, not on the path of a check
 
     for entry in metadata.entry_points(group=ENTRY_POINTS):
@@ -126,7 +123,7 @@ def read_bytes(path: Path) -> bytes:
     """Return a document's bytes; raises SbomError for a bad file (see bounded.read_bytes)."""
     label = str(path)
     try:
-        raw = bounded.read_bytes(path, MAX_BYTES)
+        return bounded.read_bytes(path, MAX_BYTES)
     except bounded.UnsafeInputError as exc:
         raise SbomError(f"{label}: {exc}") from exc
     except FileNotFoundError as exc:
@@ -135,7 +132,6 @@ def read_bytes(path: Path) -> bytes:
         raise SbomError(f"{label}: is a directory") from exc
     except OSError as exc:
         raise SbomError(f"{label}: cannot read it ({exc.strerror})") from exc
-    return raw
 
 
 def cyclonedx_json(raw: bytes | None, snapshot: Snapshot) -> Any:

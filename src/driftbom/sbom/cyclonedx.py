@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from codecs import BOM_UTF8
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -285,18 +286,11 @@ def _phase(metadata: dict[str, Any]) -> str | None:
 
 
 def _formula_components(document: dict[str, Any]) -> list[Any]:
-    found: list[Any] = []
-    for formula in document.get("formulation") or ():
-        if isinstance(formula, dict) and isinstance(formula.get("components"), list):
-            found += formula["components"]
-    return found
+    formulas = [f for f in document.get("formulation") or () if isinstance(f, dict)]
+    return [c for f in formulas if isinstance(f.get("components"), list) for c in f["components"]]
 
 
 # -- reading -------------------------------------------------------------------------------
-
-
-def _refuse_duplicates(raw: bytes | str) -> None:
-    json.loads(raw, object_pairs_hook=_no_duplicates)
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -326,7 +320,7 @@ def loads(raw: bytes | str, label: str, *, strict: bool = False) -> Any:
     try:
         parsed = orjson.loads(raw)
         if strict:
-            _refuse_duplicates(raw)
+            json.loads(raw, object_pairs_hook=_no_duplicates)
         orjson.dumps(parsed)  # what every output needs: nesting orjson writes back
     except orjson.JSONDecodeError as exc:
         reason = next((why for key, why in _DECODE_ERRORS if key in str(exc)), f"not JSON ({exc})")
@@ -349,13 +343,11 @@ def _pairs(items: Any) -> tuple[tuple[str, str], ...]:
     try:
         pairs = [(p["name"], p["value"]) for p in items]
         "".join(map("".join, pairs))  # raises TypeError unless every name and value is a string
-        pairs.sort()
     except (KeyError, TypeError):  # not the schema's shape: take what is usable
         pairs = [
             (str(p.get("name", "")), str(p.get("value", ""))) for p in items if isinstance(p, dict)
         ]
-        pairs.sort()
-    return tuple(pairs)
+    return tuple(sorted(pairs))
 
 
 def _identity(raw: dict[str, Any], ours: bool) -> str:
@@ -467,6 +459,7 @@ def _our_versions(metadata: dict[str, Any]) -> list[str]:
     ]
 
 
+@dataclass
 class ComponentIndex:
     """The components read from one document, by ref, each with the JSON it was read from.
 
@@ -475,12 +468,11 @@ class ComponentIndex:
     comparing two dicts runs in C, building a Component does not, and the comparator
     sees unchanged components as identical objects. In a check of two 10,000-component
     snapshots only the few changed components are built twice.
+    Starts empty: ``from_dict(..., index=)`` fills it.
     """
 
-    def __init__(self) -> None:
-        """Start empty: ``from_dict(..., index=)`` fills it."""
-        self.ours: bool | None = None
-        self.entries: dict[str, tuple[Any, tuple[str, ...], Component]] = {}
+    ours: bool | None = None
+    entries: dict[str, tuple[Any, tuple[str, ...], Component]] = field(default_factory=dict)
 
 
 def from_dict(

@@ -16,6 +16,7 @@ import orjson
 
 from driftbom.errors import SbomError
 from driftbom.gcpause import paused
+from driftbom.model import ComponentType
 from driftbom.redact import scrub_tree
 from driftbom.sbom import cyclonedx, spdx3_ai
 from driftbom.sbom.interface import Encoded
@@ -29,20 +30,13 @@ CONTEXT = "https://spdx.org/rdf/3.0.1/spdx-context.jsonld"
 CREATION = "_:creationinfo"
 TOOL = "driftbom"
 _PACKAGE_TYPES = ("software_Package", "ai_AIPackage", "dataset_DatasetPackage")
-_PURPOSES = {
-    "application": "application",
-    "framework": "framework",
-    "library": "library",
-    "container": "container",
-    "platform": "platform",
+_PURPOSES = {t.value: t.value for t in ComponentType if t is not ComponentType.CRYPTOGRAPHIC_ASSET}
+_PURPOSES |= {
     "operating-system": "operatingSystem",
-    "device": "device",
     "device-driver": "deviceDriver",
-    "firmware": "firmware",
-    "file": "file",
     "machine-learning-model": "model",
-    "data": "data",
 }
+"""SPDX's primary purpose of each CycloneDX type: the same word, but for three."""
 _TYPES = {purpose: cdx for cdx, purpose in _PURPOSES.items()}
 _ALGORITHMS = {
     "MD5": "md5",
@@ -85,14 +79,11 @@ def _json(value: Any) -> str:
 
 
 def _hashes(raw: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for entry in raw.get("hashes") or ():
-        algorithm = _ALGORITHMS.get(entry["alg"], "other")
-        found = {"type": "Hash", "algorithm": algorithm, "hashValue": entry["content"]}
-        if algorithm == "other":
-            found["comment"] = entry["alg"]
-        out.append(found)
-    return out
+    return [
+        {"type": "Hash", "algorithm": _ALGORITHMS.get(e["alg"], "other"), "hashValue": e["content"]}
+        | ({} if e["alg"] in _ALGORITHMS else {"comment": e["alg"]})
+        for e in raw.get("hashes") or ()
+    ]
 
 
 def _kept(raw: dict[str, Any]) -> list[tuple[str, str]]:
@@ -386,8 +377,6 @@ def decode(data: bytes, label: str) -> Snapshot:
     parsed = cyclonedx.loads(data, label)
     try:
         document = from_graph(parsed, label)
-    except SbomError:
-        raise
     except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
         msg = f"{label}: not a well-formed SPDX 3 document ({type(exc).__name__}: {exc})"
         raise SbomError(msg[:300]) from exc

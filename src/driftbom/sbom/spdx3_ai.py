@@ -91,15 +91,11 @@ def facts(document: dict[str, Any], raws: list[dict[str, Any]]) -> Facts:
     )
 
 
-def _dataset_type(path: str) -> str:
-    lowered = path.lower()
-    return next((k for k, ends in _SUFFIX_TYPES.items() if lowered.endswith(ends)), "noAssertion")
-
-
 def _dataset(element: dict[str, Any], props: dict[str, str]) -> dict[str, Any]:
     path = props.get(Prop.DATASET_PATH, "")
     element = {**element, "type": "dataset_DatasetPackage"}
-    element["dataset_datasetType"] = [_dataset_type(path)]
+    kind = next((k for k, ends in _SUFFIX_TYPES.items() if path.lower().endswith(ends)), None)
+    element["dataset_datasetType"] = [kind or "noAssertion"]
     if props.get(Prop.DATASET_BYTES, "").isdigit():
         element["dataset_datasetSize"] = int(props[Prop.DATASET_BYTES])
     origin = props.get(Prop.DATASET_ORIGIN) or props.get(Prop.DATASET_HF_REPO) or path
@@ -196,10 +192,6 @@ def _trained_on(model: dict[str, Any], datasets: list[dict[str, Any]]) -> list[s
     return sorted(r for r in named if isinstance(r, str) and r in refs)
 
 
-def _role(dataset: dict[str, Any]) -> str:
-    return dict(_props(dataset)).get(Prop.DATASET_ROLE) or dataset["name"].lower()
-
-
 def lineage(raws: list[dict[str, Any]]) -> list[tuple[str, str, list[str]]]:
     """Return ``(relationship type, model ref, dataset refs)``: trainedOn and testedOn.
 
@@ -210,7 +202,10 @@ def lineage(raws: list[dict[str, Any]]) -> list[tuple[str, str, list[str]]]:
     out = []
     for model in (r for r in raws if r["bom-ref"].startswith("model:")):
         used = _trained_on(model, datasets) or sorted(d["bom-ref"] for d in datasets)
-        roles = {d["bom-ref"]: _role(d) for d in datasets}
+        roles = {
+            d["bom-ref"]: dict(_props(d)).get(Prop.DATASET_ROLE) or d["name"].lower()
+            for d in datasets
+        }
         tested = [r for r in used if roles[r] in TEST_ROLES]
         trained = [r for r in used if r not in tested]
         pairs = (("trainedOn", trained), ("testedOn", tested))

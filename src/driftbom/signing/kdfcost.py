@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import re
 from typing import NamedTuple
 
@@ -78,10 +79,7 @@ def _scrypt(data: bytes, algorithm: _Node) -> int | None:
     if at < 0:
         return None
     params = _element(data, at + len(SCRYPT), algorithm.end)
-    cost = 1
-    for value in _integers(data, params)[:3]:
-        cost *= value if value > 0 else MAX_SCRYPT + 1
-    return cost
+    return math.prod(v if v > 0 else MAX_SCRYPT + 1 for v in _integers(data, params)[:3])
 
 
 def too_costly(der: bytes) -> str | None:

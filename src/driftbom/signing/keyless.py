@@ -199,11 +199,7 @@ def _trusted_root(where: Path) -> Any:
     from sigstore.models import TrustedRoot  # noqa: PLC0415 - optional: the extra
     from sigstore_models.trustroot import v1  # noqa: PLC0415 - sigstore's own models
 
-    try:
-        data = bounded.read_bytes(where, MAX_ROOT)
-    except (OSError, bounded.UnsafeInputError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise UsageError(f"cannot read it ({reason})", path=str(where)) from None
+    data = bounded.read_or(where, MAX_ROOT, lambda why: UsageError(why, path=str(where)))
     try:
         return TrustedRoot(v1.TrustedRoot.from_json(data))
     except Exception as exc:  # noqa: BLE001 - pydantic and the library's own errors
@@ -246,11 +242,6 @@ def _bundle(data: bytes, label: str) -> Bundle:
     except (Error, ValueError, TypeError) as exc:
         reason = f"not a Sigstore bundle ({_short(exc)})"
         raise UsageError(reason, what=Input.SIGNATURE, path=label) from None
-
-
-def read_bundle(where: Path) -> Bundle:
-    """Return the bundle in the file ``where``; raises UsageError when it is not one."""
-    return _bundle(records.read_signature(where), str(where))
 
 
 def _verdict(
@@ -311,7 +302,7 @@ def check(
     where = signature or bundle_path(path)
     given = store is None or signature is not None or where.exists()
     mine: list[tuple[str, Bundle | DriftError]] = (
-        [(str(where), read_bundle(where))] if given else []
+        [(str(where), _bundle(records.read_signature(where), str(where)))] if given else []
     )
     raw = codecs.read_bytes(path)
     others = stored.signatures(store, sha256(raw).hexdigest(), _bundle) if store is not None else ()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -22,7 +21,7 @@ from driftbom.errors import Input, UsageError
 from driftbom.signing.kdfcost import pem_too_costly
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 MAX_KEY = 64 * 1024
 """A PEM key is a few hundred bytes; anything larger is not one."""
@@ -141,12 +140,7 @@ def _source(where: str, environ: Mapping[str, str]) -> bytes:
         if len(value) > MAX_KEY:
             raise UsageError(f"over {MAX_KEY} bytes: not a PEM key", what=Input.KEY, path=where)
         return value.encode("utf-8", "surrogateescape")
-    try:
-        return bounded.read_bytes(Path(where), MAX_KEY)
-    except OSError as exc:
-        raise UsageError(
-            f"cannot read it ({exc.strerror or exc})", what=Input.KEY, path=where
-        ) from None
+    return bounded.read_or(where, MAX_KEY, lambda why: UsageError(why, what=Input.KEY, path=where))
 
 
 def _checked(key: object, where: str) -> None:
@@ -160,9 +154,21 @@ def _checked(key: object, where: str) -> None:
         raise UsageError(reason, what=Input.KEY, path=where)
 
 
-def _panicked(exc: BaseException) -> bool:
-    """Return True for a panic in cryptography's Rust code (pyo3's PanicException)."""
-    return type(exc).__name__ == "PanicException"
+def _loaded(load: Callable[[], object], where: str, kind: str, hint: str = "") -> object:
+    """Return ``load()``'s key, checked; raises UsageError naming ``where`` when it is not one.
+
+    A panic in cryptography's Rust code (pyo3's PanicException) is a key it cannot read too.
+    """
+    try:
+        key = load()
+    except (ValueError, UnsupportedAlgorithm):
+        raise UsageError(f"not a PEM {kind}{hint}", what=Input.KEY, path=where) from None
+    except BaseException as exc:
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise UsageError(f"not a PEM {kind}", what=Input.KEY, path=where) from None
+    _checked(key, where)
+    return key
 
 
 def private_key(where: str, environ: Mapping[str, str]) -> Signer:
@@ -177,18 +183,15 @@ def private_key(where: str, environ: Mapping[str, str]) -> Signer:
     passphrase = environ.get(PASSPHRASE)
     secret = passphrase.encode("utf-8", "surrogateescape") if passphrase else None
     try:
-        key = serialization.load_pem_private_key(raw, secret)
+        key = _loaded(
+            lambda: serialization.load_pem_private_key(raw, secret),
+            where,
+            "private key",
+            " (or a wrong passphrase)",
+        )
     except TypeError:
         reason = f"the key is encrypted: set {PASSPHRASE}" if not passphrase else "not encrypted"
         raise UsageError(reason, what=Input.KEY, path=where) from None
-    except (ValueError, UnsupportedAlgorithm):
-        reason = "not a PEM private key (or a wrong passphrase)"
-        raise UsageError(reason, what=Input.KEY, path=where) from None
-    except BaseException as exc:
-        if not _panicked(exc):
-            raise
-        raise UsageError("not a PEM private key", what=Input.KEY, path=where) from None
-    _checked(key, where)
     assert isinstance(key, (ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey))  # noqa: S101
     return Signer(key, key_id(key.public_key()))
 
@@ -196,15 +199,6 @@ def private_key(where: str, environ: Mapping[str, str]) -> Signer:
 def public_key(where: str, environ: Mapping[str, str]) -> Verifier:
     """Return the verifier of the PEM public key (or certificate-less SPKI) at ``where``."""
     raw = _source(where, environ)
-    try:
-        key = serialization.load_pem_public_key(raw)
-    except (ValueError, UnsupportedAlgorithm):
-        reason = "not a PEM public key"
-        raise UsageError(reason, what=Input.KEY, path=where) from None
-    except BaseException as exc:
-        if not _panicked(exc):
-            raise
-        raise UsageError("not a PEM public key", what=Input.KEY, path=where) from None
-    _checked(key, where)
+    key = _loaded(lambda: serialization.load_pem_public_key(raw), where, "public key")
     assert isinstance(key, (ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey))  # noqa: S101
     return Verifier(key, key_id(key))

@@ -25,7 +25,7 @@ from driftbom.inputs.listing import STAMP, Files, list_files, stamp_of
 from driftbom.probes._cache import StatCache
 from driftbom.properties import Prop
 from driftbom.signing import dsse
-from driftbom.signing.statement import STATEMENT, model_files, recorded_sizes
+from driftbom.signing.statement import STATEMENT, model_files, sizes_of
 
 if TYPE_CHECKING:
     from driftbom.model import Component
@@ -81,7 +81,7 @@ def sha256s(comp: Component, cache_dir: Path | None) -> tuple[str, list[tuple[st
     if listed.keys() != signed.keys():
         moved = sorted(listed.keys() ^ signed.keys())
         raise _changed(comp.name, "files added or removed: " + ", ".join(moved[:5]))
-    sizes = recorded_sizes(comp)
+    sizes = {p: size for p, (_, size) in (sizes_of(comp.prop(Prop.MODEL_MANIFEST)) or {}).items()}
     resized = sorted(p for p, i in listed.items() if sizes.get(p) != files.sizes[i])
     if resized:  # never read: a file swapped for a huge sparse one would take hours
         raise _changed(comp.name, f"{resized[0]} differs from the record (its size)")

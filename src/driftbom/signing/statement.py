@@ -54,11 +54,6 @@ def sizes_of(text: str | None) -> dict[str, tuple[str, int]] | None:
     return found
 
 
-def recorded_sizes(comp: Component) -> dict[str, int]:
-    """Return ``{path: size}`` of a model's files as recorded (empty when not listed)."""
-    return {p: size for p, (_, size) in (sizes_of(comp.prop(Prop.MODEL_MANIFEST)) or {}).items()}
-
-
 def _model_subjects(comp: Component) -> list[dict[str, Any]]:
     files = model_files(comp)
     if files is None:
@@ -71,10 +66,8 @@ def _model_subjects(comp: Component) -> list[dict[str, Any]]:
 
 
 def _dataset_subjects(comp: Component) -> list[dict[str, Any]]:
-    found = []
     digest = _digest(comp)
-    if digest:
-        found.append({"name": comp.ref, "digest": {"blake3": digest}})
+    found = [{"name": comp.ref, "digest": {"blake3": digest}}] if digest else []
     text = comp.prop(Prop.DATASET_MANIFEST)  # sidecars attached
     if text is not None:
         found.append(

@@ -84,11 +84,9 @@ def _key(item: Any, index: int, path: Path, environ: Mapping[str, str]) -> Trust
 
 def load(path: Path, environ: Mapping[str, str]) -> TrustPolicy:
     """Return the trust policy in the TOML file ``path``; raises UsageError naming it."""
+    text = bounded.read_or(path, MAX_POLICY, lambda why: _bad(path, why))
     try:
-        text = bounded.read_text(path, MAX_POLICY)
-        data = tomllib.loads(text)
-    except OSError as exc:
-        raise _bad(path, f"cannot read it ({exc.strerror or exc})") from None
+        data = tomllib.loads(text.decode("utf-8", errors="replace"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError) as exc:
         raise _bad(path, f"not TOML ({str(exc)[:120]})") from None
     keys, require = data.get("keys"), data.get("require", "valid")
