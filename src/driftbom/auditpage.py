@@ -30,7 +30,7 @@ from driftbom.probes._cache import StatCache, default_dir
 from driftbom.render.charts import when
 from driftbom.render.html import Node, Page, Point, Section
 from driftbom.sbom import codecs
-from driftbom.summaries import MAX_METRICS, Summary, _hex, _pairs, _text, policy_digest
+from driftbom.summaries import MAX_METRICS, Summary, is_digest, is_text, pairs_of, policy_digest
 
 if TYPE_CHECKING:
     from driftbom.audit import Audited
@@ -46,9 +46,10 @@ def _card(value: Any) -> Card | None:
     if not isinstance(value, list) or len(value) != 6:
         return None
     name, timestamp, parent, run, phase, metrics = value
-    texts_ok = all(map(_text, (name, timestamp))) and _text(run, optional=True)
-    pairs = _pairs(metrics, MAX_METRICS, _text)
-    if not texts_ok or not _text(phase, optional=True) or not (parent is None or _hex(parent)):
+    texts_ok = all(map(is_text, (name, timestamp)))
+    optional_ok = is_text(run, optional=True) and is_text(phase, optional=True)
+    pairs = pairs_of(metrics, MAX_METRICS, is_text)
+    if not (texts_ok and optional_ok) or not (parent is None or is_digest(parent)):
         return None
     return Card(name, timestamp, parent, run, phase, pairs) if pairs is not None else None
 

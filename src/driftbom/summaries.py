@@ -135,7 +135,7 @@ def run_status(snapshot: Snapshot) -> str | None:
 def parent_of(snapshot: Snapshot) -> str | None:
     """Return the hex SHA-256 of the document's ``--parent``, when it names one."""
     parent = dict(snapshot.properties).get(Prop.PARENT_DIGEST, "").removeprefix("sha256:")
-    return parent if _hex(parent) else None
+    return parent if is_digest(parent) else None
 
 
 def summarize(
@@ -216,11 +216,13 @@ def encoded(summary: Summary) -> bytes:
     return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
 
 
-def _hex(value: Any) -> bool:
+def is_digest(value: Any) -> bool:
+    """Return True for a hex SHA-256 (64 lowercase hex digits)."""
     return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX
 
 
-def _text(value: Any, *, optional: bool = False) -> bool:
+def is_text(value: Any, *, optional: bool = False) -> bool:
+    """Return True for a string of at most ``MAX_TEXT`` characters (or None, ``optional``)."""
     return (optional and value is None) or (isinstance(value, str) and len(value) <= MAX_TEXT)
 
 
@@ -237,26 +239,27 @@ def _lines(value: Any, limit: int) -> tuple[Line, ...] | None:
         if isinstance(v, list)
         and len(v) == len(Line._fields)
         and v[0] in _SEVERITIES
-        and all(map(_text, v[1:3]))
-        and _text(v[3], optional=True)
-        and all(map(_text, v[4:]))
+        and all(map(is_text, v[1:3]))
+        and is_text(v[3], optional=True)
+        and all(map(is_text, v[4:]))
     ]
     return tuple(lines) if len(lines) == len(value) else None
 
 
 def _names(value: Any) -> tuple[str, ...] | None:
-    if not isinstance(value, list) or len(value) > MAX_METRICS or not all(map(_text, value)):
+    if not isinstance(value, list) or len(value) > MAX_METRICS or not all(map(is_text, value)):
         return None
     return tuple(value)
 
 
-def _pairs(value: Any, limit: int, check: Any) -> tuple[tuple[Any, Any], ...] | None:
+def pairs_of(value: Any, limit: int, check: Any) -> tuple[tuple[Any, Any], ...] | None:
+    """Return ``value``'s [text, checked] pairs (at most ``limit``), None if any is not one."""
     if not isinstance(value, list) or len(value) > limit:
         return None
     pairs = [
         (p[0], p[1])
         for p in value
-        if isinstance(p, list) and len(p) == 2 and _text(p[0]) and check(p[1])
+        if isinstance(p, list) and len(p) == 2 and is_text(p[0]) and check(p[1])
     ]
     return tuple(pairs) if len(pairs) == len(value) else None
 
@@ -277,17 +280,17 @@ def parsed(raw: bytes) -> Summary | None:
 
 def _checked(data: dict[str, Any]) -> Summary | None:
     causes, changes = _lines(data["causes"], TOP_CAUSES), _lines(data["changes"], TOP_CHANGES)
-    counts = _pairs(data["counts"], len(_SEVERITIES), _count)
-    metrics = _pairs(data["metrics"], MAX_METRICS, _text)
-    scores = _pairs(data.get("compliance", []), MAX_FRAMEWORKS, lambda v: _count(v, 100))
+    counts = pairs_of(data["counts"], len(_SEVERITIES), _count)
+    metrics = pairs_of(data["metrics"], MAX_METRICS, is_text)
+    scores = pairs_of(data.get("compliance", []), MAX_FRAMEWORKS, lambda v: _count(v, 100))
     names = [_names(data[k]) for k in ("models", "datasets")]
     texts = ("name", "entry", "policy", "fail_on", "reference_time", "timestamp")
     ok = (
         None not in (causes, changes, counts, metrics, scores, *names)
-        and all(_text(data[k]) for k in texts)
-        and all(_hex(data[k]) for k in ("baseline", "snapshot"))
-        and all(_text(data[k], optional=True) for k in ("run", "phase"))
-        and (data["parent"] is None or _hex(data["parent"]))
+        and all(is_text(data[k]) for k in texts)
+        and all(is_digest(data[k]) for k in ("baseline", "snapshot"))
+        and all(is_text(data[k], optional=True) for k in ("run", "phase"))
+        and (data["parent"] is None or is_digest(data["parent"]))
         and data["verdict"] in ("pass", "fail")
         and _count(data["score"], 100)
         and _count(data["causes_total"])

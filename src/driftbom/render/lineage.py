@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom.render.jsonout import dumps
 from driftbom.safetext import visible
-from driftbom.summaries import _hex
+from driftbom.summaries import is_digest
 
 if TYPE_CHECKING:
     from driftbom.lineage import Parent, Step
@@ -47,7 +47,7 @@ def text(chain: Chain) -> str:
 
 def _step(number: int, step: Step, where: str) -> list[str]:
     """Return the lines of one step: the run, its parent, and what changed since."""
-    shown_path = f"store {step.path[:12]}" if _hex(step.path) else step.path
+    shown_path = f"store {step.path[:12]}" if is_digest(step.path) else step.path
     head = f"{number}. {visible(step.name)} ({visible(step.timestamp)}) {step.digest[:19]}"
     lines = [f"{head}  {visible(shown_path)}"]
     parent = step.parent
