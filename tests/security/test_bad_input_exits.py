@@ -100,6 +100,22 @@ PATH_OPTIONS = {
 }
 
 
+@pytest.mark.parametrize(
+    ("name", "opening", "closing"),
+    [
+        ("uv.lock", "a = " + "[" * 50_000, "]" * 50_000),
+        ("poetry.lock", "a = " + "[" * 50_000, "]" * 50_000),
+        ("pylock.toml", "a = " + "{b = " * 50_000 + "1", "}" * 50_000),
+        ("Pipfile.lock", '{"a": ' + "[" * 50_000, "]" * 50_000 + "}"),
+    ],
+)
+def test_a_lockfile_nested_too_deep_is_exit_2_naming_it(tmp_path, name, opening, closing):
+    lock = tmp_path / name
+    lock.write_text(opening + closing + "\n")
+    exit_2(["snapshot", "--lock", str(lock), "-o", str(tmp_path / "s.json")], f"--lock {lock}")
+    assert not (tmp_path / "s.json").exists()
+
+
 @pytest.mark.parametrize("shape", ["name", "path"])
 @pytest.mark.parametrize("option", list(PATH_OPTIONS))
 def test_a_file_name_too_long_for_the_system_is_exit_2(tmp_path, monkeypatch, option, shape):

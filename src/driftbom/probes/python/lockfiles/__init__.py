@@ -51,7 +51,7 @@ def read_lockfile(path: Path, markers: Mapping[str, str]) -> tuple[bytes, LockDa
     fmt = detect_format(path.name)
     try:
         return raw, PARSERS[fmt](raw.decode("utf-8"), markers)
-    except (LockParseError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (LockParseError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         msg = f"not a valid {fmt.value} file ({str(exc)[:160]})"
         raise ProbeError(msg, what=Input.LOCK, path=str(path)) from exc
 
