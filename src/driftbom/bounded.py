@@ -17,11 +17,17 @@ import selectors
 import signal
 import stat
 import subprocess
+import sys
 import time
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from driftbom import mounts
 from driftbom.errors import DriftError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -146,6 +152,12 @@ def _read_open(path: str | Path, info: os.stat_result, count: int) -> bytes:
 def read_text(path: str | Path, limit: int = TEXT_LIMIT, *, kernel: bool = False) -> str:
     """Return ``read_bytes(path, limit, kernel=kernel)`` as UTF-8, undecodable bytes replaced."""
     return read_bytes(path, limit, kernel=kernel).decode("utf-8", errors="replace")
+
+
+def toml(text: str) -> dict[str, Any]:
+    """Return the TOML document ``text``; raises ValueError (RecursionError: nested too deep)."""
+    data: dict[str, Any] = tomllib.loads(text)
+    return data
 
 
 def kind(mode: int) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import sys
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
@@ -14,11 +13,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from driftbom import bounded
 from driftbom.comparator.severity import Severity
 from driftbom.errors import PolicyError, Remedy
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -216,7 +210,7 @@ def _globs(globs: Any, label: str) -> tuple[str, ...]:
 
 def default() -> Policy:
     """Return the shipped default policy."""
-    data = tomllib.loads(default_text())
+    data = bounded.toml(default_text())
     base = Policy(severities=dict.fromkeys(data["severity"]))
     return _apply(base, data, "default policy")
 
@@ -255,9 +249,9 @@ def _drift_table(data: dict[str, Any], path: Path) -> dict[str, Any] | None:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data: dict[str, Any] = tomllib.loads(bounded.read_text(path, MAX_POLICY_BYTES))
+        data = bounded.toml(bounded.read_text(path, MAX_POLICY_BYTES))
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read it ({exc.strerror})") from exc
-    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:
         raise PolicyError(f"{path}: not valid TOML ({exc})") from exc
     return data

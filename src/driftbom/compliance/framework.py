@@ -9,7 +9,6 @@ a ``[framework]`` table (``id``, ``title``, ``source``, optional ``url``) and on
 from __future__ import annotations
 
 import re
-import sys
 from enum import Enum
 from functools import cache
 from pathlib import Path
@@ -18,11 +17,6 @@ from typing import Any, NamedTuple
 from driftbom import bounded
 from driftbom.compliance import selector
 from driftbom.errors import Input, UsageError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 SHIPPED = Path(__file__).parent / "frameworks"
 MAX_BYTES = 256 * 1024
@@ -125,8 +119,8 @@ def _element(value: Any, index: int, label: str) -> Element:
 def parse(data: bytes, label: str) -> Framework:
     """Return the framework a TOML file describes; raises UsageError naming ``label``."""
     try:
-        document = tomllib.loads(data.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        document = bounded.toml(data.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
         raise _bad(label, f"not TOML ({str(exc)[:200]})") from exc
     document = _table(document, {"framework": True, "element": True}, "file", label)
     head = _table(document["framework"], _HEAD, "framework", label)

@@ -14,17 +14,11 @@ trusted. The file is read with a size cap; a malformed one is an error naming it
 from __future__ import annotations
 
 import fnmatch
-import sys
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from driftbom import bounded
 from driftbom.errors import Input, UsageError
 from driftbom.signing.keys import ENV_PREFIX, Verifier, public_key
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -86,8 +80,8 @@ def load(path: Path, environ: Mapping[str, str]) -> TrustPolicy:
     """Return the trust policy in the TOML file ``path``; raises UsageError naming it."""
     text = bounded.read_or(path, MAX_POLICY, lambda why: _bad(path, why))
     try:
-        data = tomllib.loads(text.decode("utf-8", errors="replace"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError) as exc:
+        data = bounded.toml(text.decode("utf-8", errors="replace"))
+    except ValueError as exc:
         raise _bad(path, f"not TOML ({str(exc)[:120]})") from None
     keys, require = data.get("keys"), data.get("require", "valid")
     if not isinstance(keys, list) or not keys or len(keys) > MAX_KEYS:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from driftbom import bounded
 from driftbom.hashes import cdx_hash
 from driftbom.purl import normalize_pypi
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -59,8 +54,8 @@ class LockParseError(ValueError):
 def parse_toml(text: str) -> dict[str, Any]:
     """Parse TOML; raises LockParseError."""
     try:
-        data: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = bounded.toml(text)
+    except ValueError as exc:
         raise LockParseError(f"not valid TOML: {exc}") from exc
     return data
 
