@@ -42,7 +42,7 @@ for _result, _format, _function in (
     (Result.DRIFT_REPORT, Format.GITHUB, github.render),
     (Result.AUDIT_PAGE, "html", html.render),
     (Result.INVENTORY, Format.TEXT, history.inventory_text),
-    (Result.INVENTORY, Format.JSON, history.inventory_json),
+    (Result.INVENTORY, Format.JSON, jsonout.dumps),  # the rows as they are
     (Result.HISTORY, Format.TEXT, history.history_text),
     (Result.HISTORY, Format.JSON, history.history_json),
 ):
