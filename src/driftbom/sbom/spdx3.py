@@ -279,10 +279,9 @@ def _component(element: dict[str, Any], ref: str) -> dict[str, Any]:
         "name": element["name"],
         "type": _TYPES.get(element.get("software_primaryPurpose", ""), "library"),
     }
-    if "software_packageVersion" in element:
-        raw["version"] = element["software_packageVersion"]
-    if "software_packageUrl" in element:
-        raw["purl"] = element["software_packageUrl"]
+    for spdx, cdx in (("software_packageVersion", "version"), ("software_packageUrl", "purl")):
+        if spdx in element:
+            raw[cdx] = element[spdx]
     hashes = [
         {"alg": _CDX_ALGORITHMS.get(h["algorithm"]) or h["comment"], "content": h["hashValue"]}
         for h in element.get("verifiedUsing") or ()
