@@ -76,9 +76,9 @@ class _Run(NamedTuple):
     stored: bool = False
 
 
-def _read(label: str, given: Path | Document) -> _Run:
+def _read(label: str, given: Path | Document, *, stored: bool = False) -> _Run:
     document = from_file(given) if isinstance(given, Path) else given
-    return _Run(label, document.parsed(), document.digest)
+    return _Run(label, document.parsed(), document.digest, stored)
 
 
 def _changes(parent: Snapshot, child: Snapshot) -> dict[str, list[str]]:
@@ -116,8 +116,7 @@ def _ancestors(runs: list[_Run], store: Store) -> list[_Run]:
             raw = store.read(match.group(1))  # checked against its digest
         except StoreError:
             continue  # not in this store: the parent is named, not found
-        run = _read(match.group(1), Document(match.group(1), raw, store.manifest))
-        run = run._replace(stored=True)
+        run = _read(match.group(1), Document(match.group(1), raw, store.manifest), stored=True)
         found.append(run)
         parent = recorded_parent(run.snapshot)
         if parent is not None:

@@ -200,10 +200,7 @@ def compliance_of(current: Snapshot, document: bytes | None = None) -> tuple[tup
 
     ``document`` is the record's bytes: a CycloneDX one is scored as written (no encoding).
     """
-    if document is not None and codecs.CYCLONEDX.sniff(document):
-        found = compliance.scores(orjson.loads(document.removeprefix(b"\xef\xbb\xbf")))
-    else:
-        found = compliance.scores(current)
+    found = compliance.scores(codecs.cyclonedx_json(document, current))
     return tuple((name, round(score * 100)) for name, score in sorted(found.items()))
 
 

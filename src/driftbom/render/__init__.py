@@ -40,25 +40,20 @@ for _result, _format, _function in (
     (Result.DRIFT_REPORT, Format.JSON, jsonout.render),
     (Result.DRIFT_REPORT, Format.MARKDOWN, markdown.render),
     (Result.DRIFT_REPORT, Format.GITHUB, github.render),
-    (Result.AUDIT, Format.TEXT, audit.text),
-    (Result.AUDIT, Format.JSON, audit.json),
-    (Result.AUDIT, Format.MARKDOWN, audit.markdown),
     (Result.AUDIT_PAGE, "html", html.render),
     (Result.INVENTORY, Format.TEXT, history.inventory_text),
-    (Result.INVENTORY, Format.JSON, history.inventory_json),
+    (Result.INVENTORY, Format.JSON, jsonout.dumps),  # the rows as they are
     (Result.HISTORY, Format.TEXT, history.history_text),
     (Result.HISTORY, Format.JSON, history.history_json),
-    (Result.INSPECTION, Format.TEXT, inspection.text),
-    (Result.INSPECTION, Format.JSON, inspection.json),
-    (Result.LINEAGE, Format.TEXT, lineage.text),
-    (Result.LINEAGE, Format.JSON, lineage.json),
-    (Result.REPRODUCTION, Format.TEXT, reproduction.text),
-    (Result.REPRODUCTION, Format.JSON, reproduction.json),
-    (Result.REPRODUCTION, Format.MARKDOWN, reproduction.markdown),
-    (Result.REPRODUCTION, Format.GITHUB, reproduction.github),
-    (Result.COMPLIANCE, Format.TEXT, compliance.text),
-    (Result.COMPLIANCE, Format.JSON, compliance.json),
-    (Result.COMPLIANCE, Format.MARKDOWN, compliance.markdown),
-    (Result.COMPLIANCE, "html", compliance.html),
 ):
     register(_result, _format, _function)
+# the others name each renderer after its format
+for _result, _module, _formats in (
+    (Result.AUDIT, audit, ("text", "json", "markdown")),
+    (Result.INSPECTION, inspection, ("text", "json")),
+    (Result.LINEAGE, lineage, ("text", "json")),
+    (Result.REPRODUCTION, reproduction, ("text", "json", "markdown", "github")),
+    (Result.COMPLIANCE, compliance, ("text", "json", "markdown", "html")),
+):
+    for _format in _formats:
+        register(_result, _format, getattr(_module, _format))

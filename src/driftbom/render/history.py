@@ -74,8 +74,3 @@ def inventory_text(rows: list[dict[str, Any]]) -> str:
             f"{'; ' + visible(extra) if extra else ''}\n"
         )
     return "".join(lines)
-
-
-def inventory_json(rows: list[dict[str, Any]]) -> str:
-    """Return the rows as an indented JSON list."""
-    return dumps(rows)

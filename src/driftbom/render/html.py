@@ -256,15 +256,12 @@ def render(page: Page, title: str = "drift audit") -> str:
     for one in rows:
         one["detailed"] = one["name"] in detailed
     phases = sorted({d["phase"] for d in rows if d["phase"]})
-    return (
-        environment()
-        .get_template("audit.html.j2")
-        .render(
-            title=title,
-            failed=sum(1 for d in rows if d["failed"]),
-            rows=rows,
-            sections=drawn,
-            hidden=page.hidden,
-            phases=phases,
-        )
+    template = environment().get_template("audit.html.j2")
+    return template.render(
+        title=title,
+        failed=sum(1 for d in rows if d["failed"]),
+        rows=rows,
+        sections=drawn,
+        hidden=page.hidden,
+        phases=phases,
     )

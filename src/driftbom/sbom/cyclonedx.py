@@ -144,10 +144,9 @@ def to_dict(snapshot: Snapshot) -> dict[str, Any]:
         *snapshot.properties,
         (Prop.LAYERS, " ".join(layer.value for layer in snapshot.layers)),
     )
+    head = {"$schema": SCHEMA_URL, "bomFormat": "CycloneDX", "specVersion": "1.6"}
     document: dict[str, Any] = {
-        "$schema": SCHEMA_URL,
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.6",
+        **head,
         "version": 1,
         "metadata": {
             "timestamp": snapshot.timestamp,
@@ -192,14 +191,7 @@ def to_dict(snapshot: Snapshot) -> dict[str, Any]:
     except TypeError:  # text that is not Unicode: a path or variable in bytes that are not UTF-8
         document = json_safe(document)
         body = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
-    serial = _uuid4_urn(content_id(body))
-    return {
-        "$schema": SCHEMA_URL,
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.6",
-        "serialNumber": serial,
-        **document,
-    }
+    return {**head, "serialNumber": _uuid4_urn(content_id(body)), **document}
 
 
 def _uuid4_urn(raw: bytes) -> str:
@@ -249,7 +241,8 @@ def _run(document: dict[str, Any]) -> RunRecord | None:
         for flow in (formula.get("workflows") or ()) if isinstance(formula, dict) else ():
             if not isinstance(flow, dict) or flow.get("bom-ref") != RUN_REF:
                 continue
-            props = dict(_pairs(flow.get("properties")))
+            pairs = _pairs(flow.get("properties"))
+            props = dict(pairs)
             steps = flow.get("steps") or [{}]
             commands = steps[0].get("commands") or [{}] if isinstance(steps[0], dict) else [{}]
             try:
@@ -261,9 +254,7 @@ def _run(document: dict[str, Any]) -> RunRecord | None:
                     seconds=float(props.get(Prop.RUN_SECONDS, "0")),
                     exit_code=int(props.get(Prop.RUN_EXIT_CODE, "0")),
                     interrupted=props.get(Prop.RUN_INTERRUPTED) or None,
-                    resources=tuple(
-                        p for p in _pairs(flow.get("properties")) if p[0] not in _RUN_OWN
-                    ),
+                    resources=tuple(p for p in pairs if p[0] not in _RUN_OWN),
                 )
             except (ValueError, AttributeError, IndexError):
                 return None
@@ -364,10 +355,6 @@ def _identity(raw: dict[str, Any], ours: bool) -> str:
 
 
 _TYPES = {t.value: t for t in ComponentType}
-
-
-def _optional_str(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 def _string(value: Any, field: str, label: str) -> str | None:
@@ -580,7 +567,7 @@ def _from_dict(
         tool="driftbom" if ours else "foreign",
         tool_version=versions[-1] if versions else "",
         spec_version=str(document["specVersion"]),
-        serial=_optional_str(document.get("serialNumber")),
+        serial=None if document.get("serialNumber") is None else str(document["serialNumber"]),
         phase=_phase(metadata),
         run=run,
         authors=_authors(metadata.get("authors")),

@@ -20,7 +20,13 @@ class Target(str, Enum):
     CYCLONEDX_17 = "cyclonedx-1.7"
 
 
-def _cyclonedx_17(snapshot: Snapshot) -> bytes:
+def export(snapshot: Snapshot, target: Target) -> bytes:
+    """Return the document of ``snapshot`` in ``target``'s format.
+
+    Raises SbomError when the CycloneDX 1.7 document is not valid against its schema.
+    """
+    if target is Target.SPDX3:
+        return spdx3.encode(snapshot)
     with paused():
         document = cyclonedx.to_dict(snapshot)
     document["$schema"] = "http://cyclonedx.org/schema/bom-1.7.schema.json"
@@ -29,13 +35,3 @@ def _cyclonedx_17(snapshot: Snapshot) -> bytes:
     if problems:
         raise SbomError(f"not valid CycloneDX 1.7: {problems[0]}")
     return cyclonedx.encode(document)
-
-
-def export(snapshot: Snapshot, target: Target) -> bytes:
-    """Return the document of ``snapshot`` in ``target``'s format.
-
-    Raises SbomError when the CycloneDX 1.7 document is not valid against its schema.
-    """
-    if target is Target.SPDX3:
-        return spdx3.encode(snapshot)
-    return _cyclonedx_17(snapshot)

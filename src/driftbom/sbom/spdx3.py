@@ -279,10 +279,9 @@ def _component(element: dict[str, Any], ref: str) -> dict[str, Any]:
         "name": element["name"],
         "type": _TYPES.get(element.get("software_primaryPurpose", ""), "library"),
     }
-    if "software_packageVersion" in element:
-        raw["version"] = element["software_packageVersion"]
-    if "software_packageUrl" in element:
-        raw["purl"] = element["software_packageUrl"]
+    for spdx, cdx in (("software_packageVersion", "version"), ("software_packageUrl", "purl")):
+        if spdx in element:
+            raw[cdx] = element[spdx]
     hashes = [
         {"alg": _CDX_ALGORITHMS.get(h["algorithm"]) or h["comment"], "content": h["hashValue"]}
         for h in element.get("verifiedUsing") or ()
@@ -372,17 +371,6 @@ def from_graph(data: Any, label: str) -> dict[str, Any]:
     }
 
 
-def decode(data: bytes, label: str) -> Snapshot:
-    """Return the Snapshot of an SPDX 3 document drift wrote; raises SbomError naming ``label``."""
-    parsed = cyclonedx.loads(data, label)
-    try:
-        document = from_graph(parsed, label)
-    except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
-        msg = f"{label}: not a well-formed SPDX 3 document ({type(exc).__name__}: {exc})"
-        raise SbomError(msg[:300]) from exc
-    return cyclonedx.from_dict(document, label)
-
-
 class Spdx3:
     """SPDX 3.0.1 JSON-LD with the AI and Dataset profiles; reads back the documents it wrote."""
 
@@ -403,7 +391,13 @@ class Spdx3:
         return Encoded(encode(snapshot), [])
 
     def decode(self, data: bytes, label: str, manifests: Fetcher | None = None) -> Snapshot:
-        """Read an SPDX 3 document drift wrote, with ``manifests``; raises SbomError."""
+        """Read an SPDX 3 document drift wrote, with ``manifests``; SbomError names ``label``."""
         with paused():
-            snapshot = decode(data, label)
+            parsed = cyclonedx.loads(data, label)
+            try:
+                document = from_graph(parsed, label)
+            except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
+                msg = f"{label}: not a well-formed SPDX 3 document ({type(exc).__name__}: {exc})"
+                raise SbomError(msg[:300]) from exc
+            snapshot = cyclonedx.from_dict(document, label)
         return with_manifests(snapshot, manifests)
