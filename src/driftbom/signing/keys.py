@@ -150,8 +150,7 @@ def _checked(key: object, where: str) -> None:
             raise UsageError(reason, what=Input.KEY, path=where)
         return
     if not isinstance(key, (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey)):
-        reason = "not an ECDSA or Ed25519 key"
-        raise UsageError(reason, what=Input.KEY, path=where)
+        raise UsageError("not an ECDSA or Ed25519 key", what=Input.KEY, path=where)
 
 
 def _loaded(load: Callable[[], object], where: str, kind: str, hint: str = "") -> object:

@@ -46,8 +46,7 @@ def package_components(
 
 def _shared(ctx: ProbeContext) -> Shared:
     if ctx.shared is None:
-        msg = "a Python probe needs the snapshot's shared values (ctx.shared)"
-        raise LookupError(msg)
+        raise LookupError("a Python probe needs the snapshot's shared values (ctx.shared)")
     return ctx.shared
 
 
