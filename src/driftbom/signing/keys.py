@@ -133,8 +133,7 @@ def _source(where: str, environ: Mapping[str, str]) -> bytes:
         reason = "give a key file or env:NAME (the value given is not shown: it may be a key)"
         raise UsageError(reason, what=Input.KEY)
     if where.startswith(ENV_PREFIX):
-        name = where.removeprefix(ENV_PREFIX)
-        value = environ.get(name)
+        value = environ.get(where.removeprefix(ENV_PREFIX))
         if not value:
             raise UsageError("the environment variable is not set", what=Input.KEY, path=where)
         if len(value) > MAX_KEY:
