@@ -53,8 +53,7 @@ def timestamp(environ: Mapping[str, str]) -> str:
         try:
             moment = datetime.fromtimestamp(int(epoch), tz=timezone.utc)
         except (ValueError, OverflowError, OSError) as exc:
-            msg = f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix timestamp"
-            raise UsageError(msg) from exc
+            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix timestamp") from exc
     else:
         moment = datetime.now(tz=timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

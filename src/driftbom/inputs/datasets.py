@@ -261,8 +261,7 @@ def hash_dataset(
     files = listing.list_files(root, what)
     hashed = Hashed(len(files.paths))
     cache = HashCache(cache_dir, str(root.resolve()))
-    missing = cache.fill(files, hashed)
-    _hash_missing(files, missing, hashed, progress)
+    _hash_missing(files, cache.fill(files, hashed), hashed, progress)
     digests = HexDigests(bytes(hashed.digests))
     summary = cache.summary(files)  # the same walk as last time: its digest and manifest
     if summary is None:
@@ -302,9 +301,8 @@ def _version_metadata(root: Path) -> list[tuple[str, str]]:
             (Prop.DATASET_HF_REPO, f"{found.group(2)}/{found.group(3)}"),
             (Prop.DATASET_HF_REVISION, found.group(4)),
         ]
-    dvc = root.with_name(root.name + ".dvc")
     try:
-        text = bounded.read_text(dvc, 1024 * 1024)
+        text = bounded.read_text(root.with_name(root.name + ".dvc"), 1024 * 1024)
     except OSError:
         text = ""
     md5 = _DVC_MD5.search(text)

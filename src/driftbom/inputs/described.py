@@ -106,8 +106,7 @@ def checked(info: Mapping[str, object], keys: tuple[str, ...], what: Input, show
     out: Info = {}
     for key, value in info.items():
         if key not in keys:
-            known = ", ".join(keys)
-            raise _error(what, shown, f"unknown key {str(key)[:80]!r} (known: {known})")
+            raise _error(what, shown, f"unknown key {str(key)[:80]!r} (known: {', '.join(keys)})")
         if value is not None:
             out[key] = _value(key, value, what, shown)
     return out

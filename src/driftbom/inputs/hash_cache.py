@@ -142,7 +142,6 @@ class HashCache:
     def fill(self, files: Files, hashed: Hashed) -> list[int]:
         """Copy the cached digests of unchanged files into ``hashed``; return the rest's indexes."""
         self._load()
-        count = len(files.paths)
         if self._stamps == files.stamps:  # unchanged: all of it, in one comparison
             hashed.digests[:] = self._digests
             hashed.flags[:] = self._flags
@@ -153,7 +152,7 @@ class HashCache:
             for j in range(0, len(self._stamps), STAMP.size)
         }
         missing = []
-        for index in range(count):
+        for index in range(len(files.paths)):
             cached = known.get(files.stamp(index))
             if cached is None:
                 missing.append(index)

@@ -50,5 +50,4 @@ def properties(metrics: Iterable[tuple[str, Any]]) -> tuple[Pair, ...]:
 
 def from_file(path: Path) -> tuple[Pair, ...]:
     """Return the properties of a metrics file; raises ProbeError for a bad or missing one."""
-    tree = params.load(path)
-    return properties(params.flatten(tree))
+    return properties(params.flatten(params.load(path)))

@@ -53,8 +53,7 @@ def capture(cwd: Path, environ: Mapping[str, str], limit: int = MAX_PATCH) -> Pa
     found = pending.result()
     if not isinstance(found, Collected):
         return None
-    dirty = found.components[0].prop(Prop.GIT_DIRTY)
-    if dirty in (None, "false"):
+    if found.components[0].prop(Prop.GIT_DIRTY) in (None, "false"):
         return None
     try:
         diff = pending.diff(limit)

@@ -100,8 +100,7 @@ def scanned(paths: Iterable[Path], cache_dir: Path | None) -> Safety:
             worst, names = found, list(found.imports)
         elif found.verdict == worst.verdict:
             names += found.imports
-    unique = sorted(set(names))
-    return Safety(worst.verdict, tuple(unique))
+    return Safety(worst.verdict, tuple(sorted(set(names))))
 
 
 def _valid(hit: object) -> bool:

@@ -47,14 +47,11 @@ def _checked(probe: object, origin: str) -> Probe:
     if isinstance(probe, type) and issubclass(probe, Probe):
         probe = probe()
     if not isinstance(probe, Probe):
-        msg = f"{origin} is not a driftbom.probes.Probe ({type(probe).__name__})"
-        raise TypeError(msg)
+        raise TypeError(f"{origin} is not a driftbom.probes.Probe ({type(probe).__name__})")
     if not isinstance(probe.name, str) or not probe.name:
-        msg = f"{origin} has no name"
-        raise TypeError(msg)
+        raise TypeError(f"{origin} has no name")
     if any(p.name == probe.name for p in BUILTIN):
-        msg = f"{origin}: a built-in probe is named {probe.name!r}"
-        raise ValueError(msg)
+        raise ValueError(f"{origin}: a built-in probe is named {probe.name!r}")
     probe.layer = Layer(probe.layer)  # a new layer's name is checked and made a Layer
     return probe
 

@@ -85,8 +85,7 @@ def _scrypt(data: bytes, algorithm: _Node) -> int | None:
 def too_costly(der: bytes) -> str | None:
     """Return why the EncryptedPrivateKeyInfo ``der`` asks for too much work, or None."""
     try:
-        top = _element(der, 0, len(der))
-        algorithm = _children(der, top)[0]
+        algorithm = _children(der, _element(der, 0, len(der)))[0]
         values = _integers(der, algorithm)
         scrypt = _scrypt(der, algorithm)
     except (ValueError, IndexError):

@@ -203,8 +203,7 @@ def _trusted_root(where: Path) -> Any:
     try:
         return TrustedRoot(v1.TrustedRoot.from_json(data))
     except Exception as exc:  # noqa: BLE001 - pydantic and the library's own errors
-        reason = f"not a Sigstore trusted root ({_short(exc)})"
-        raise UsageError(reason, path=str(where)) from None
+        raise UsageError(f"not a Sigstore trusted root ({_short(exc)})", path=str(where)) from None
 
 
 def verifier(who: Identity) -> Verifier:

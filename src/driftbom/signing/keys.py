@@ -133,8 +133,7 @@ def _source(where: str, environ: Mapping[str, str]) -> bytes:
         reason = "give a key file or env:NAME (the value given is not shown: it may be a key)"
         raise UsageError(reason, what=Input.KEY)
     if where.startswith(ENV_PREFIX):
-        name = where.removeprefix(ENV_PREFIX)
-        value = environ.get(name)
+        value = environ.get(where.removeprefix(ENV_PREFIX))
         if not value:
             raise UsageError("the environment variable is not set", what=Input.KEY, path=where)
         if len(value) > MAX_KEY:
@@ -150,8 +149,7 @@ def _checked(key: object, where: str) -> None:
             raise UsageError(reason, what=Input.KEY, path=where)
         return
     if not isinstance(key, (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey)):
-        reason = "not an ECDSA or Ed25519 key"
-        raise UsageError(reason, what=Input.KEY, path=where)
+        raise UsageError("not an ECDSA or Ed25519 key", what=Input.KEY, path=where)
 
 
 def _loaded(load: Callable[[], object], where: str, kind: str, hint: str = "") -> object:

@@ -106,8 +106,7 @@ def check(
     extra: Sequence[tuple[str, dsse.Envelope]] = (),
 ) -> verify.Verdict:
     """Verify the stored record ``reference`` with its stored envelopes (and ``extra``)."""
-    record = load(store, reference)
-    return check_record(store, record, trust, cache, extra)
+    return check_record(store, load(store, reference), trust, cache, extra)
 
 
 def check_file(

@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 SHOWN = 5
 """Files named when a dataset or model differs; the count of the rest follows."""
 Subject = tuple[str, dict[str, str]]
+_PROPS = {  # where a model's or a dataset's files are, their manifest and their total size
+    Input.MODEL: (Prop.MODEL_PATH, Prop.MODEL_MANIFEST, Prop.MODEL_BYTES),
+    Input.DATASET: (Prop.DATASET_PATH, Prop.DATASET_MANIFEST, Prop.DATASET_BYTES),
+}
 
 
 class Problem(NamedTuple):
@@ -265,31 +269,24 @@ class _Checker:
         found = self._digests(comp, where, what) or {}
         return sorted(p for p in recorded if found.get(p) != recorded[p][0])
 
-    def model(self, comp: Component) -> None:
-        where = self._present(comp, comp.prop(Prop.MODEL_PATH))
+    def check(self, comp: Component, what: Input) -> None:
+        """Check a model's or a dataset's files against what the record keeps of them."""
+        path, listed, total = _PROPS[what]
+        where = self._present(comp, comp.prop(path))
         if where is None:
             return
-        recorded = sizes_of(comp.prop(Prop.MODEL_MANIFEST))
+        recorded = sizes_of(comp.prop(listed))
         if recorded is None:
-            self._whole(comp, where, Input.MODEL, comp.prop(Prop.MODEL_BYTES))
+            self._whole(comp, where, what, comp.prop(total))
             return
-        changed = self._files(comp, where, Input.MODEL, recorded)
-        for rel in changed[:SHOWN]:
-            reason = "differs from the signed file" if rel in recorded else "not signed (added)"
-            self.problems.append(Problem(f"{comp.ref}/{rel}", reason))
-        if len(changed) > SHOWN:
-            self.problems.append(Problem(comp.ref, f"{len(changed) - SHOWN} more files differ"))
-
-    def dataset(self, comp: Component) -> None:
-        where = self._present(comp, comp.prop(Prop.DATASET_PATH))
-        if where is None:
-            return
-        recorded = sizes_of(comp.prop(Prop.DATASET_MANIFEST))
-        if recorded is None:
-            self._whole(comp, where, Input.DATASET, comp.prop(Prop.DATASET_BYTES))
-            return
-        changed = self._files(comp, where, Input.DATASET, recorded)
-        if changed:
+        changed = self._files(comp, where, what, recorded)
+        if what is Input.MODEL:
+            for rel in changed[:SHOWN]:
+                reason = "differs from the signed file" if rel in recorded else "not signed (added)"
+                self.problems.append(Problem(f"{comp.ref}/{rel}", reason))
+            if len(changed) > SHOWN:
+                self.problems.append(Problem(comp.ref, f"{len(changed) - SHOWN} more files differ"))
+        elif changed:
             reason = f"files differ from the signed manifest: {_named(changed)}"
             self.problems.append(Problem(comp.ref, reason))
 
@@ -321,9 +318,9 @@ def matches(
     checker = _Checker(cache)
     for comp in snapshot.components:
         if comp.type is ComponentType.MODEL:
-            checker.model(comp)
+            checker.check(comp, Input.MODEL)
         elif comp.type is ComponentType.DATA and comp.ref.startswith("dataset:"):
-            checker.dataset(comp)
+            checker.check(comp, Input.DATASET)
     return Verdict(signer, (*problems, *checker.problems), tuple(checker.notes), len(signed))
 
 

@@ -233,6 +233,4 @@ def collect(dists: Iterable[Distribution], ctx: ProbeContext) -> Collected | Ski
     if toolkit is not None:
         comps.append(_toolkit_component(toolkit))
     comps += _libraries(by_key, ctx, toolkit.home if toolkit else None)
-    if not comps:
-        return Skipped(Layer.CUDA, NO_CUDA)
-    return Collected(components=tuple(comps))
+    return Collected(components=tuple(comps)) if comps else Skipped(Layer.CUDA, NO_CUDA)

@@ -615,8 +615,7 @@ def source_properties(
     """Return (properties, hashes) describing a PEP 610 ``direct_url.json``."""
     if not direct_url:
         return [(Prop.PYPI_SOURCE, "index")], []
-    url = scrub(str(direct_url.get("url", "")))
-    props = [(Prop.PYPI_SOURCE_URL, url)]
+    props = [(Prop.PYPI_SOURCE_URL, scrub(str(direct_url.get("url", ""))))]
     hashes: list[tuple[str, str]] = []
     if isinstance(direct_url.get("vcs_info"), dict):
         vcs = direct_url["vcs_info"]

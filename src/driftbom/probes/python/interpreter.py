@@ -213,9 +213,7 @@ def _checked(value: Any, field: str) -> str:
 
 def _text(data: Mapping[str, Any], field: str, *, optional: bool = False) -> str:
     value = data.get(field)
-    if value is None and optional:
-        return ""
-    return _checked(value, field)
+    return "" if value is None and optional else _checked(value, field)
 
 
 def _list(data: Mapping[str, Any], field: str) -> list[Any]:

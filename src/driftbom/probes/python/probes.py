@@ -46,8 +46,7 @@ def package_components(
 
 def _shared(ctx: ProbeContext) -> Shared:
     if ctx.shared is None:
-        msg = "a Python probe needs the snapshot's shared values (ctx.shared)"
-        raise LookupError(msg)
+        raise LookupError("a Python probe needs the snapshot's shared values (ctx.shared)")
     return ctx.shared
 
 
@@ -70,8 +69,7 @@ class _Packages(NamedTuple):
 def _packages(ctx: ProbeContext) -> _Packages:
     """Return the packages reconciled with the lockfile; raises ProbeError for a bad ``lock``."""
     interp = ctx.interpreter()
-    dists = installed(ctx)[0]
-    comps = package_components(interp, dists, ctx.cache)
+    comps = package_components(interp, installed(ctx)[0], ctx.cache)
     lock_path = ctx.request.lock or lockfiles.find_lockfile(ctx.cwd)
     if lock_path is None:
         return _Packages(comps, (), Skipped(Layer.LOCKFILE, f"no lockfile in {ctx.cwd.resolve()}"))
@@ -125,9 +123,8 @@ class PackagesProbe(Probe):
 
     def collect(self, ctx: ProbeContext) -> Collected:
         """Return the distributions, with the lockfile's hashes and status when there is one."""
-        dists_notes = installed(ctx)[1]
         found = _reconciled(ctx)
-        return Collected(found.components, (*dists_notes, *found.notes))
+        return Collected(found.components, (*installed(ctx)[1], *found.notes))
 
 
 class LockfileProbe(Probe):

@@ -92,11 +92,9 @@ class EnvVarsProbe(Probe):
 
     def collect(self, ctx: ProbeContext) -> Collected | Skipped:
         """Return the allow-listed variables with secrets redacted."""
-        props = tuple(
-            sorted(
-                (Prop.ENV_PREFIX + name, scrub_env(name, value))
-                for name, value in ctx.environ.items()
-                if allowed(name)
-            )
+        props = (
+            (Prop.ENV_PREFIX + name, scrub_env(name, value))
+            for name, value in ctx.environ.items()
+            if allowed(name)
         )
-        return Collected(properties=props)
+        return Collected(properties=tuple(sorted(props)))

@@ -81,9 +81,7 @@ def _ask(nvml: Nvml, timeout: float) -> NvmlAnswer | str:
     thread = threading.Thread(target=worker, name="drift-nvml", daemon=True)
     thread.start()
     thread.join(timeout)
-    if not result:
-        return f"NVML did not answer within {timeout:g} s"
-    return result[0]
+    return result[0] if result else f"NVML did not answer within {timeout:g} s"
 
 
 def _driver_from_files(ctx: ProbeContext) -> str | None:

@@ -65,9 +65,7 @@ class NvmlAnswer:
 
 
 def _pair(value: Any) -> tuple[int, int] | None:
-    if not value:
-        return None
-    return int(value[0]), int(value[1])
+    return (int(value[0]), int(value[1])) if value else None
 
 
 class Nvml(Protocol):

@@ -83,8 +83,10 @@ def _distro(ctx: ProbeContext) -> tuple[str, str]:
 
 
 def _components(
-    kind: str, rows: list[tuple[str, str, str, str]], namespace: str, distro: str, native: str
+    kind: str, rows: list[tuple[str, str, str, str]], namespace: str, distro: str, manager: str
 ) -> tuple[Component, ...]:
+    """Return a component per row; the package manager's own architecture is the native one."""
+    native = next((arch for name, _, arch, _ in rows if name == manager), "")
     components = []
     for name, version, arch, source in rows:
         foreign = arch not in ("", "all", "noarch", native)
@@ -143,10 +145,6 @@ def _from_cache(rows: Any) -> tuple[Component, ...] | None:
         return None
 
 
-def _native_arch(rows: list[tuple[str, str, str, str]], manager: str) -> str:
-    return next((arch for name, _, arch, _ in rows if name == manager), "")
-
-
 class OsPackagesProbe(Probe):
     """Records ``deb:``, ``apk:`` or ``rpm:`` components."""
 
@@ -174,8 +172,7 @@ class OsPackagesProbe(Probe):
                 rows = parser(bounded.read_text(db, bounded.DOCUMENT_LIMIT))
             except OSError as exc:
                 return Skipped(self.layer, f"cannot read {path}: {exc.strerror}")
-            native = _native_arch(rows, manager)
-            components = _components(kind, rows, namespace, distro, native)
+            components = _components(kind, rows, namespace, distro, manager)
             cache.put(kind, [stamp], [_to_cache(c) for c in components])
             cache.save()
             return Collected(components=components)
@@ -203,5 +200,4 @@ class OsPackagesProbe(Probe):
             (name, version.removeprefix("0:"), arch, source)
             for name, version, arch, source in fields
         ]
-        native = _native_arch(rows, "rpm")
-        return Collected(components=_components("rpm", rows, namespace, distro, native))
+        return Collected(components=_components("rpm", rows, namespace, distro, "rpm"))

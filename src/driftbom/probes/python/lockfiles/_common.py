@@ -54,10 +54,9 @@ class LockParseError(ValueError):
 def parse_toml(text: str) -> dict[str, Any]:
     """Parse TOML; raises LockParseError."""
     try:
-        data = bounded.toml(text)
+        return bounded.toml(text)
     except ValueError as exc:
         raise LockParseError(f"not valid TOML: {exc}") from exc
-    return data
 
 
 def marker_applies(marker: str | None, markers: Mapping[str, str]) -> bool:

@@ -53,12 +53,6 @@ def parse(text: str, markers: Mapping[str, str]) -> LockData:
             raise LockParseError(f"cannot read requirement line {line[:60]!r}")
         if not marker_applies(marker.split(" --", 1)[0], markers):
             continue
-        pins.append(
-            Pin(
-                name=match.group("name"),
-                version=match.group("version"),
-                hashes=hash_pairs(_HASH_OPT.findall(line)),
-                url=match.group("url"),
-            )
-        )
+        hashes = hash_pairs(_HASH_OPT.findall(line))
+        pins.append(Pin(match.group("name"), match.group("version"), hashes, match.group("url")))
     return LockData(tuple(pins), tuple(indexes))
