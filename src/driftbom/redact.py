@@ -203,50 +203,47 @@ def _url_starts(text: str) -> Iterator[tuple[int, int]]:
         colon = text.find(":/", colon + 1)
 
 
-def _scrub_urls(text: str) -> str:
+def _spliced(text: str, cuts: Iterable[tuple[int, int, str]]) -> str:
+    """Return ``text`` with each ``(start, end, replacement)`` cut made (in order, apart)."""
     out, pos = [], 0
-    for start, after in _url_starts(text):
-        if start < pos:
-            continue  # inside the URL just scrubbed
-        end = _url_end(text, start, after)
-        out += [text[pos:start], _scrub_url(text[start:end])]
+    for start, end, replacement in cuts:
+        out += [text[pos:start], replacement]
         pos = end
     out.append(text[pos:])
     return "".join(out)
 
 
-def _scrub_scp(text: str) -> str:
-    out, pos = [], 0
+def _url_cuts(text: str) -> Iterator[tuple[int, int, str]]:
+    end = 0
+    for start, after in _url_starts(text):
+        if start >= end:  # else inside the URL just scrubbed
+            end = _url_end(text, start, after)
+            yield start, end, _scrub_url(text[start:end])
+
+
+def _scp_cuts(text: str) -> Iterator[tuple[int, int, str]]:
+    pos = 0
     for match in _SCP_HOST.finditer(text):
         at = match.start()
-        window = text[max(pos, at - 256) : at][::-1]
-        user = _SCP_USER_REVERSED.match(window)
-        if user is None or user.group(0)[::-1] in _PUBLIC_USERS:
-            continue
-        out += [text[pos : at - user.end()], match.group(0)[1:]]
-        pos = match.end()
-    out.append(text[pos:])
-    return "".join(out)
+        user = _SCP_USER_REVERSED.match(text[max(pos, at - 256) : at][::-1])
+        if user is not None and user.group(0)[::-1] not in _PUBLIC_USERS:
+            yield at - user.end(), match.end(), match.group(0)[1:]
+            pos = match.end()
 
 
-def _scrub_tokens(text: str) -> str:
-    out, pos = [], 0
+def _token_cuts(text: str) -> Iterator[tuple[int, int, str]]:
     for match in _TOKENS.finditer(text):
-        if match.start() and text[match.start() - 1] in _WORD_CHARS:
-            continue  # the end of a longer word, not a token
-        out += [text[pos : match.start()], REDACTED]
-        pos = match.end()
-    out.append(text[pos:])
-    return "".join(out)
+        if not match.start() or text[match.start() - 1] not in _WORD_CHARS:
+            yield match.start(), match.end(), REDACTED  # not the end of a longer word
 
 
 def scrub(text: str) -> str:
     """Return ``text`` with every credential in it removed; other text is kept."""
     if ":/" in text:
-        text = _scrub_urls(text)
+        text = _spliced(text, _url_cuts(text))
     if "@" in text:
-        text = _scrub_scp(text)
-    text = _scrub_tokens(text)
+        text = _spliced(text, _scp_cuts(text))
+    text = _spliced(text, _token_cuts(text))
     for pattern in _extra:
         text = pattern.sub(REDACTED, text)
     for secret in sorted(_remembered, key=len, reverse=True):  # the whole userinfo first

@@ -175,8 +175,10 @@ def _declared(comp: Component) -> frozenset[str]:
     return frozenset(value for _, value in comp.licenses)
 
 
-def _license_change(ref: Component, cur: Component) -> Change:
+def _license_change(ref: Component, cur: Component) -> Change | None:
     """A licence both driftbom documents declare, changed (none on one side: not known)."""
+    if not _declared(ref) or not _declared(cur) or _declared(ref) == _declared(cur):
+        return None
     old, new = (" AND ".join(v for _, v in c.licenses) for c in (ref, cur))
     return modified(cur.ref, "licenses", old, new, Rule.PACKAGE_LICENSE, f"licence {old} -> {new}")
 
@@ -192,26 +194,17 @@ def compare_component(ref: Component, cur: Component, *, partial: bool = False) 
         return ([found] if found is not None else []) + described_changes(ref, cur)
     if cur.layer is Layer.MODELS:
         return model_changes(ref, cur)
-    changes = []
-    if cur.layer is Layer.LOCKFILE:
-        pins = pins_change(ref, cur)
-        changes += [pins] if pins is not None else []
+    changes: list[Change | None] = [pins_change(ref, cur) if cur.layer is Layer.LOCKFILE else None]
     if ref.name != cur.name and cur.layer in _NAME_RULES:
         rule, what = _NAME_RULES[cur.layer]
         reason = f"{what}{ref.name} -> {cur.name}"
         changes.append(modified(cur.ref, "name", ref.name, cur.name, rule, reason))
     version = _version_change(ref, cur)
-    if version is not None:
-        changes.append(version)
-    if not partial and _declared(ref) and _declared(cur) and _declared(ref) != _declared(cur):
-        changes.append(_license_change(ref, cur))
-    hashes = _hash_change(ref, cur)
-    if hashes is not None:
-        changes.append(hashes)
+    changes += [version, None if partial else _license_change(ref, cur), _hash_change(ref, cur)]
     properties = fields.property_changes(ref, cur, partial=partial)
     if version is not None:  # a new version has other files: its RECORD changing says no more
         properties = [c for c in properties if c.field != Prop.PYPI_RECORD_DIGEST]
-    return changes + properties
+    return [c for c in changes if c is not None] + properties
 
 
 _PRESENCE_RULES = {

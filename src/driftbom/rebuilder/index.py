@@ -283,25 +283,14 @@ def lookup(
             except NoJsonApi:
                 result.no_json += [(name, v) for v in wanted[name]]
             else:
-                _record(result, cache, name, wanted[name], found, tuple(indexes))
+                for version in wanted[name]:
+                    hashes = found.get(version)
+                    if hashes:
+                        result.hashes[(name, version)] = hashes
+                        cache.put(f"{canonicalize_name(name)}=={version}", [], list(hashes))
+                    else:
+                        result.not_found[(name, version)] = tuple(indexes)
             done += len(wanted[name])
             progress(done, total)
     cache.save()
     return result
-
-
-def _record(
-    result: Lookup,
-    cache: StatCache,
-    name: str,
-    versions: list[str],
-    found: dict[str, tuple[str, ...]],
-    indexes: tuple[str, ...],
-) -> None:
-    for version in versions:
-        hashes = found.get(version)
-        if hashes:
-            result.hashes[(name, version)] = hashes
-            cache.put(f"{canonicalize_name(name)}=={version}", [], list(hashes))
-        else:
-            result.not_found[(name, version)] = indexes

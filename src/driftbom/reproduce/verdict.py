@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from enum import Enum
 from typing import TYPE_CHECKING, NamedTuple
 
+from driftbom.comparator.metrics import number
 from driftbom.model import Layer
 from driftbom.safetext import visible
 
@@ -74,16 +74,8 @@ class Reproduction(NamedTuple):
     """Where the rerun's record was written."""
 
 
-def _number(text: str | None) -> float | None:
-    try:
-        value = float(text) if text is not None else math.nan
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
-
-
 def _metric(name: str, recorded: str, rerun: str | None, tol: Tolerance | None) -> MetricCheck:
-    old, new = _number(recorded), _number(rerun)
+    old, new = number(recorded), number(rerun) if rerun is not None else None
     shown = str(tol) if tol is not None else EXACT
     if old is None or new is None:
         return MetricCheck(name, recorded, rerun, shown, recorded == rerun)
