@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from driftbom import atomic
@@ -25,10 +25,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class RebuildOptions(plans.PlanOptions):
-    """What to make of an SBOM: the plan's options (``resolve`` sets ``no_resolve``), and more."""
+class RebuildOptions(NamedTuple):
+    """What to make of an SBOM, beyond the folder of files."""
 
+    base_image: str | None = None
+    skip_unreproducible: bool = False
+    system_packages: tuple[str, ...] = ()
     resolve: bool = True
     """Ask the index for hashes the SBOM lacks; False pins without them (unverified)."""
     build: bool = False
@@ -37,6 +39,9 @@ class RebuildOptions(plans.PlanOptions):
     """Snapshot what was built (the image, or ``venv``) and check it against the SBOM."""
     venv: Path | None = None
     """Install into this virtualenv instead of building an image."""
+    index_url: str | None = None
+    """Replaces the recorded indexes; credentials come from ``~/.netrc``."""
+    extra_index_urls: tuple[str, ...] = ()
     fail_on: Severity = Severity.INFO
     """The verification fails on a change of this severity or above (default: any)."""
 
@@ -66,7 +71,15 @@ def _every_second(progress: Callable[[str], None]) -> Callable[[int, int], None]
 def _planned(
     snapshot: Snapshot, digest: str, options: RebuildOptions, progress: Callable[[str], None]
 ) -> plans.BuildPlan:
-    the_plan = plans.plan(snapshot, digest, replace(options, no_resolve=not options.resolve))
+    plan_options = plans.PlanOptions(
+        base_image=options.base_image,
+        skip_unreproducible=options.skip_unreproducible,
+        system_packages=options.system_packages,
+        no_resolve=not options.resolve,
+        index_url=options.index_url,
+        extra_index_urls=options.extra_index_urls,
+    )
+    the_plan = plans.plan(snapshot, digest, plan_options)
     if not options.resolve and not the_plan.fully_hashed:
         unhashed = sum(1 for p in the_plan.pins if not p.hashes)
         log.warning("%d pins have no hashes; pip cannot verify what it installs", unhashed)
