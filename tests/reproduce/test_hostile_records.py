@@ -77,3 +77,31 @@ def test_a_record_pointing_outside_the_code_is_blocked_before_anything_is_read(
     done = project.reproduce(str(hostile), "--plan")
     assert done.returncode == 2, done.stdout + done.stderr
     assert "dataset points: the recorded path '../../outside' leaves the code folder" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("recorded", "why"),
+    [
+        ("http://example.com/points", "a http:// URL is not read"),
+        ("s3://user:s3cr3t@bucket/points", "credentials in a URL are refused"),
+    ],
+)
+def test_a_recorded_dataset_url_that_cannot_be_read_blocks_the_reproduction(
+    project,  # noqa: F811
+    tmp_path,
+    recorded,
+    why,
+):
+    doc = json.loads(project.run.read_text())
+    for comp in doc["components"]:
+        for prop in comp.get("properties", []):
+            if prop["name"] == Prop.DATASET_PATH:
+                prop["value"] = recorded
+    hostile = tmp_path / "hostile.cdx.json"
+    hostile.write_text(json.dumps(doc))
+    done = project.reproduce(str(hostile), "--plan")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout.startswith("BLOCKED: "), done.stdout + done.stderr
+    assert f"dataset points: dataset {recorded.replace('user:s3cr3t@', '')}: {why}" in done.stdout
+    assert "--dataset" not in done.stdout + done.stderr  # the record's, not a flag the user gave
+    assert "s3cr3t" not in done.stdout + done.stderr

@@ -95,7 +95,7 @@ def where(comp: Component, given: Mapping[str, Path | str], code: Path) -> Path 
     recorded = comp.prop(Prop.DATASET_PATH)
     if recorded is None:
         return None
-    if datasets.remote_url(recorded) is not None or "://" in recorded:
+    if "://" in recorded:  # a URL, as recorded: whether it can be read is said when it is
         return recorded
     return code / recorded
 
