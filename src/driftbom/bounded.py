@@ -155,8 +155,11 @@ def read_text(path: str | Path, limit: int = TEXT_LIMIT, *, kernel: bool = False
 
 
 def toml(text: str) -> dict[str, Any]:
-    """Return the TOML document ``text``; raises ValueError (RecursionError: nested too deep)."""
-    data: dict[str, Any] = tomllib.loads(text)
+    """Return the TOML document ``text``; raises ValueError, for one nested too deeply too."""
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
     return data
 
 

@@ -116,6 +116,22 @@ def test_a_lockfile_nested_too_deep_is_exit_2_naming_it(tmp_path, name, opening,
     assert not (tmp_path / "s.json").exists()
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", str(GOLDEN), str(GOLDEN), "--policy"],
+        ["verify", str(GOLDEN), "--trust"],
+        ["comply", str(GOLDEN), "--framework-file"],
+        ["snapshot", "-o", "-", "--params"],
+    ],
+    ids=["policy", "trust", "framework", "params"],
+)
+def test_a_toml_file_nested_too_deep_is_exit_2_naming_it(tmp_path, args):
+    nested = tmp_path / "nested.toml"
+    nested.write_text("keys = " + "[" * 50_000 + "]" * 50_000 + "\n")
+    exit_2([*args, str(nested)], str(nested), "nested too deeply")
+
+
 @pytest.mark.parametrize("shape", ["name", "path"])
 @pytest.mark.parametrize("option", list(PATH_OPTIONS))
 def test_a_file_name_too_long_for_the_system_is_exit_2(tmp_path, monkeypatch, option, shape):

@@ -252,6 +252,6 @@ def _read(path: Path) -> dict[str, Any]:
         data = bounded.toml(bounded.read_text(path, MAX_POLICY_BYTES))
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read it ({exc.strerror})") from exc
-    except (ValueError, RecursionError) as exc:
+    except ValueError as exc:
         raise PolicyError(f"{path}: not valid TOML ({exc})") from exc
     return data

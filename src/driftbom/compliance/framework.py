@@ -120,7 +120,7 @@ def parse(data: bytes, label: str) -> Framework:
     """Return the framework a TOML file describes; raises UsageError naming ``label``."""
     try:
         document = bounded.toml(data.decode("utf-8"))
-    except (ValueError, RecursionError) as exc:
+    except ValueError as exc:
         raise _bad(label, f"not TOML ({str(exc)[:200]})") from exc
     document = _table(document, {"framework": True, "element": True}, "file", label)
     head = _table(document["framework"], _HEAD, "framework", label)
