@@ -17,7 +17,6 @@ import orjson
 from driftbom import bounded
 from driftbom.errors import Input, ProbeError
 from driftbom.model import Component, ComponentType
-from driftbom.probes.python.lockfiles._common import parse_toml
 from driftbom.properties import Prop
 from driftbom.redact import REDACTED, looks_secret, redact_tree
 
@@ -66,7 +65,7 @@ def _parse(text: str, suffix: str, label: str) -> Any:
 
             return yaml.safe_load(text)
         if suffix == ".toml":
-            return parse_toml(text)
+            return bounded.toml(text)
     except Exception as exc:  # noqa: BLE001 - each parser has its own errors
         raise _error(label, f"not valid {suffix[1:].upper()} ({_where(exc)})") from None
     raise _error(label, f"unknown format {suffix or '(no suffix)'} (.json, .yaml, .yml, .toml)")
