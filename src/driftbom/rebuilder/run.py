@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING, NamedTuple
 from driftbom import atomic
 from driftbom.comparator.severity import Severity
 from driftbom.errors import RebuildError
-from driftbom.rebuilder import build, dockerfile, runmd, venv
+from driftbom.rebuilder import dockerfile, runmd
 from driftbom.rebuilder import plan as plans
 from driftbom.rebuilder.resolve import resolve
-from driftbom.rebuilder.verify import verify
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -118,17 +117,23 @@ def run(
     )
     rebuilt, built = None, None
     if options.venv is not None:
+        from driftbom.rebuilder import venv  # noqa: PLC0415 - the snapshotter, only for --venv
+
         python = venv.build_venv(the_plan, output, options.venv)
         progress(f"built {options.venv}")
         if options.verify:
             rebuilt = venv.snapshot_venv(python, f"venv {options.venv}")
     elif options.build or options.verify:
+        from driftbom.rebuilder import build  # noqa: PLC0415 - the snapshotter, for --build
+
         built = image
         build.build(output, image, build_log)
         progress(f"built image {image}{_interpreter_note(the_plan, build.python_version(image))}")
         rebuilt = build.snapshot_image(image, image) if options.verify else None
     if rebuilt is None:
         return Rebuilt(the_plan, built)
+    from driftbom.rebuilder.verify import verify  # noqa: PLC0415 - the comparator, for --verify
+
     return Rebuilt(
         the_plan, built, verify(snapshot, rebuilt, the_plan.left_out, fail_on=options.fail_on)
     )
@@ -136,6 +141,8 @@ def run(
 
 def _base_python(image: str) -> str | None:
     """Return the interpreter version of a requested base image, or None (the build says why)."""
+    from driftbom.rebuilder import build  # noqa: PLC0415 - the snapshotter, for --build
+
     try:
         return build.python_version(image)
     except RebuildError as exc:
