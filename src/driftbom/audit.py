@@ -458,7 +458,7 @@ MAX_TIMELINE = 20
 MAX_LINEAGE = 20
 
 
-def _row(store: Store, name: str, trust: Trust | None, again: bool) -> dict[str, Any] | None:
+def _row(store: Store, name: str, how: _How, again: bool) -> dict[str, Any] | None:
     """Return the inventory row of a name with a history (None without one), on a thread."""
     entries = store.history(name)
     if not entries:
@@ -482,7 +482,6 @@ def _row(store: Store, name: str, trust: Trust | None, again: bool) -> dict[str,
         row["reproduction"] = found._asdict() if found is not None else None
     except (StoreError, SbomError) as exc:
         row["reproduction"] = {"verdict": f"error: {exc}", "when": None, "of": None, "digest": None}
-    how = _How("", None, policy_digest(policies.default()), trust)
     fetched = _fetch(store, name, how)
     summary = fetched.summary
     try:
@@ -494,7 +493,7 @@ def _row(store: Store, name: str, trust: Trust | None, again: bool) -> dict[str,
     if summary is None and row["verdict"] is None and problems:
         row["verdict"] = f"error: {problems[-1]}"
     if summary is not None:
-        signed = _signing(store, fetched.pair, name, fetched.signatures, trust)
+        signed = _signing(store, fetched.pair, name, fetched.signatures, how.trust)
         row.update(
             verdict=summary.verdict,
             run=summary.run,
@@ -518,5 +517,6 @@ def inventory(store: Store, trust: Trust | None = None) -> list[dict[str, Any]]:
     """
     names = store.names()
     again = reproduced(names)
-    rows = _ahead(lambda n: _row(store, n, trust, n in again), folded(names), AHEAD_SUMMARIES)
+    how = _How("", None, policy_digest(policies.default()), trust)  # once, not a name at a time
+    rows = _ahead(lambda n: _row(store, n, how, n in again), folded(names), AHEAD_SUMMARIES)
     return [row for row in rows if row is not None]
