@@ -99,6 +99,13 @@ def read_some(fd: int, size: int) -> bytes:
         raise UnsafeInputError("its read would block") from None
 
 
+def _stat(path: str | Path) -> os.stat_result:
+    try:
+        return os.stat(path)  # noqa: PTH116 - a str or a Path
+    except ValueError:  # a name no file can have, read from a hostile file
+        raise UnsafeInputError("its name holds a NUL byte") from None
+
+
 def read_bytes(path: str | Path, limit: int = TEXT_LIMIT, *, kernel: bool = False) -> bytes:
     """Return the contents of the regular file ``path``, at most ``limit`` bytes.
 
@@ -108,7 +115,7 @@ def read_bytes(path: str | Path, limit: int = TEXT_LIMIT, *, kernel: bool = Fals
     UnsafeInputError for anything else, for a read that would block and for a file over
     ``limit``; an OS error (a missing file, no permission) propagates as it is.
     """
-    info = os.stat(path)  # noqa: PTH116 - a str or a Path
+    info = _stat(path)
     refuse(info, kernel=kernel)
     if info.st_size > limit:
         raise UnsafeInputError(f"too large ({info.st_size} bytes; the limit is {limit})")
@@ -131,7 +138,7 @@ def read_head(path: str | Path, count: int) -> bytes:
 
     Checked and opened as ``read_bytes`` does, whatever the file's size; raises as it does.
     """
-    info = os.stat(path)  # noqa: PTH116 - a str or a Path
+    info = _stat(path)
     refuse(info)
     return _read_open(path, info, count)
 

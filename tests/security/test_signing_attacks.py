@@ -726,6 +726,7 @@ def test_no_secret_in_any_output_or_file(home, passphrase, tmp_path):
         ("keys = " + "[" * 50_000 + "]" * 50_000 + "\n", "nested too deeply"),
         ('[[keys]]\nkey = "/dev/zero"\n', "not a regular file"),
         ('[[keys]]\nkey = "/proc/self/environ"\n', "kernel filesystem"),
+        ('[[keys]]\nkey = "keys/a\\u0000b.pub"\n', "its name holds a NUL byte"),
         ('[[keys]]\nkey = "env:HOME"\n', "not a PEM public key"),
         ('[[keys]]\nkey = "ec.pem"\n', "not a PEM public key"),
         ("[[keys]]\nkey = 3\n", "a table with key"),

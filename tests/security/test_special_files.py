@@ -174,3 +174,13 @@ def test_a_file_truncated_while_drift_hashes_it_is_exit_2_not_sigbus(tmp_path):
     assert f"{big}: changed while it was hashed" in stderr
     assert len(stderr.splitlines()) == 1
     assert not (tmp_path / "out.cdx.json").exists()
+
+
+@pytest.mark.parametrize(
+    "read",
+    [bounded.read_bytes, bounded.read_text, lambda path: bounded.read_head(path, 10)],
+    ids=["read_bytes", "read_text", "read_head"],
+)
+def test_a_name_holding_a_nul_byte_is_refused_as_unsafe_not_a_crash(tmp_path, read):
+    with pytest.raises(bounded.UnsafeInputError, match="NUL byte"):
+        read(tmp_path / "a\0b")
