@@ -26,11 +26,12 @@ from driftbom.audit import (
 from driftbom.comparator import check
 from driftbom.comparator import policy as policies
 from driftbom.errors import SbomError, StoreError
+from driftbom.hashes import is_digest
 from driftbom.probes._cache import StatCache, default_dir
 from driftbom.render.charts import when
 from driftbom.render.html import Node, Page, Point, Section
 from driftbom.sbom import codecs
-from driftbom.summaries import MAX_METRICS, Summary, is_digest, is_text, pairs_of, policy_digest
+from driftbom.summaries import MAX_METRICS, Summary, is_text, pairs_of, policy_digest
 
 if TYPE_CHECKING:
     from driftbom.audit import Audited

@@ -16,7 +16,7 @@ import os
 import re
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import blake3
 
@@ -48,6 +48,7 @@ BY_CYCLONEDX_NAME = {a.cyclonedx: a for a in ALGORITHMS}
 PIP_CAN_CHECK = frozenset({"sha256", "sha384", "sha512"})
 """What ``pip install --hash`` accepts."""
 _HEX = re.compile(r"[0-9a-fA-F]+")
+_LOWER_HEX = frozenset("0123456789abcdef")
 
 
 def cdx_hash(algorithm: str, digest: str) -> tuple[str, str] | None:
@@ -56,6 +57,11 @@ def cdx_hash(algorithm: str, digest: str) -> tuple[str, str] | None:
     if found is None or len(digest) != found.hex_length or not _HEX.fullmatch(digest):
         return None
     return found.cyclonedx, digest.lower()
+
+
+def is_digest(value: Any) -> bool:
+    """Return True for a hex SHA-256 as drift writes one (64 lowercase hex digits)."""
+    return isinstance(value, str) and len(value) == 64 and set(value) <= _LOWER_HEX
 
 
 def sha256(data: bytes = b"") -> _Hash:

@@ -23,7 +23,7 @@ from driftbom.comparator import check
 from driftbom.comparator import policy as policies
 from driftbom.comparator.causes import describe, remedy, subject
 from driftbom.errors import SbomError, StoreError
-from driftbom.hashes import sha256
+from driftbom.hashes import is_digest, sha256
 from driftbom.model import Layer
 from driftbom.properties import Prop
 from driftbom.sbom import codecs
@@ -46,7 +46,6 @@ TOP_CHANGES = 50
 MAX_METRICS = 256
 MAX_FRAMEWORKS = 64
 MAX_TEXT = 4096
-_HEX = frozenset("0123456789abcdef")
 _SEVERITIES = ("critical", "major", "minor", "info")
 
 
@@ -211,11 +210,6 @@ def encoded(summary: Summary) -> bytes:
         data[key] = [list(item) for item in data[key]]
     data["schema"] = SCHEMA
     return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
-
-
-def is_digest(value: Any) -> bool:
-    """Return True for a hex SHA-256 (64 lowercase hex digits)."""
-    return isinstance(value, str) and len(value) == 64 and set(value) <= _HEX
 
 
 def is_text(value: Any, *, optional: bool = False) -> bool:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from driftbom.hashes import is_digest
 from driftbom.render.jsonout import dumps
 from driftbom.safetext import visible
-from driftbom.summaries import is_digest
 
 if TYPE_CHECKING:
     from driftbom.lineage import Parent, Step
