@@ -104,8 +104,8 @@ class Scores:
 
     def put_summary(self, summary: Summary) -> None:
         """Remember the card and score a summary gives of its snapshot."""
-        card = Card._make(getattr(summary, field) for field in Card._fields)  # same names
-        self.put_card(summary.snapshot, card)
+        fields = (summary.name, summary.timestamp, summary.parent, summary.run, summary.phase)
+        self.put_card(summary.snapshot, Card(*fields, summary.metrics))
         self.put_score(summary.baseline, summary.snapshot, summary.score, summary.failed)
 
     def save(self) -> None:
