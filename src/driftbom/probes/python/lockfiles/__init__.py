@@ -43,11 +43,9 @@ def find_lockfile(cwd: Path) -> Path | None:
 
 def read_lockfile(path: Path, markers: Mapping[str, str]) -> tuple[bytes, LockData]:
     """Return the lockfile's bytes and pins; raises ProbeError when unreadable or malformed."""
-    try:
-        raw = bounded.read_bytes(path)
-    except OSError as exc:
-        reason = f"cannot read it ({exc.strerror})"
-        raise ProbeError(reason, what=Input.LOCK, path=str(path)) from exc
+    raw = bounded.read_or(
+        path, bounded.TEXT_LIMIT, lambda why: ProbeError(why, what=Input.LOCK, path=str(path))
+    )
     fmt = detect_format(path.name)
     try:
         return raw, PARSERS[fmt](raw.decode("utf-8"), markers)
