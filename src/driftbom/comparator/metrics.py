@@ -21,8 +21,10 @@ if TYPE_CHECKING:
     from driftbom.model import Snapshot
 
 
-def number(text: str) -> float | None:
-    """Return a recorded metric as a finite number, or None when it is not one."""
+def number(text: str | None) -> float | None:
+    """Return a recorded metric as a finite number, or None when it is not one (or None)."""
+    if text is None:
+        return None
     try:
         value = float(text)
     except ValueError:

@@ -75,7 +75,7 @@ class Reproduction(NamedTuple):
 
 
 def _metric(name: str, recorded: str, rerun: str | None, tol: Tolerance | None) -> MetricCheck:
-    old, new = number(recorded), number(rerun) if rerun is not None else None
+    old, new = number(recorded), number(rerun)
     shown = str(tol) if tol is not None else EXACT
     if old is None or new is None:
         return MetricCheck(name, recorded, rerun, shown, recorded == rerun)
